@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
+
+from liveshop.accounts import service
+from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser, bearer_scheme
+from liveshop.accounts.schemas import Credentials, LoginOut, UserOut
+from liveshop.core.dependencies import DbSession
+
+router = APIRouter(prefix="/api/auth", tags=["accounts"])
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+def register(body: Credentials, session: DbSession) -> UserOut:
+    user = service.register_viewer(session, username=body.username, password=body.password)
+    return UserOut.model_validate(user)
+
+
+@router.post("/login", response_model=LoginOut)
+def login(body: Credentials, session: DbSession) -> LoginOut:
+    user, token = service.log_in(session, username=body.username, password=body.password)
+    return LoginOut(token=token, user=UserOut.model_validate(user))
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Response:
+    """Revoke the token this request was made with (Bearer or session cookie)."""
+    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE, "")
+    service.revoke_token(session, token=token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from liveshop.accounts.models import Role
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_\-\u4e00-\u9fff]{3,40}$"
+
+
+class Credentials(BaseModel):
+    username: str = Field(pattern=USERNAME_PATTERN, description="3-40 letters, digits, _ or -")
+    password: str = Field(min_length=8, max_length=256)
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: Role
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: UserOut

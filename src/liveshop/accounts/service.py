@@ -1,0 +1,83 @@
+"""Users, roles and tokens. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import ApiToken, Role, User
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
+from liveshop.core.security import hash_password, hash_token, new_token, verify_password
+
+DEFAULT_TOKEN_TTL = timedelta(days=30)
+
+
+def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"username {username!r} is taken", code="username_taken") from error
+    return user
+
+
+def register_viewer(session: Session, *, username: str, password: str) -> User:
+    return create_user(session, username=username, password=password, role=Role.VIEWER)
+
+
+def issue_token(
+    session: Session, *, user: User, time_to_live: timedelta = DEFAULT_TOKEN_TTL
+) -> str:
+    token = new_token()
+    session.add(
+        ApiToken(user_id=user.id, token_hash=hash_token(token), expires_at=utcnow() + time_to_live)
+    )
+    session.flush()
+    return token
+
+
+def log_in(session: Session, *, username: str, password: str) -> tuple[User, str]:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise NotAuthenticated("wrong username or password", code="bad_credentials")
+    return user, issue_token(session, user=user)
+
+
+def revoke_token(session: Session, *, token: str) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def user_for_token(session: Session, *, token: str) -> User | None:
+    """The live, unexpired, unrevoked token's user, or None."""
+    row = session.execute(
+        select(User, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    if row is None or as_utc(row.expires_at) <= utcnow():
+        return None
+    return row.User
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """Admins may do anything a narrower role may."""
+    if user.role not in roles and user.role is not Role.ADMIN:
+        allowed = ", ".join(role.value for role in roles)
+        raise PermissionDenied(f"this needs the role {allowed}", code="wrong_role")

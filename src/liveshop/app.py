@@ -1,0 +1,81 @@
+"""The ASGI application: routers, the error handler, and the hub's lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from liveshop import __version__
+from liveshop.accounts.api import router as accounts_router
+from liveshop.core.bus import bus
+from liveshop.core.errors import LiveShopError
+from liveshop.core.settings import Settings, get_settings
+from liveshop.events.recorder import EventRecorder
+from liveshop.live.api import router as live_router
+from liveshop.live.hub import LiveHub
+from liveshop.live.realtime import router as realtime_router
+from liveshop.live.relay import make_relay
+from liveshop.web.pages import router as pages_router
+from liveshop.web.pages import static_files
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.recorder = EventRecorder(
+            settings.event_store_path(), settings.resolved_secret_key()
+        )
+        app.state.hub = LiveHub(
+            database_url=settings.resolved_database_url(),
+            relay=make_relay(settings.redis_url),
+            bus=bus,
+            tick_seconds=settings.tick_seconds,
+            comments_per_frame=settings.comments_per_frame,
+            counters_flush_seconds=settings.counters_flush_seconds,
+        )
+        await app.state.recorder.start()
+        await app.state.hub.start()
+        try:
+            yield
+        finally:
+            await app.state.hub.stop()
+            await app.state.recorder.stop()
+
+    app = FastAPI(
+        title="LiveShop",
+        version=__version__,
+        description="Live-commerce platform: live rooms, chat, likes, questions and host controls.",
+        lifespan=lifespan,
+    )
+    app.dependency_overrides[get_settings] = lambda: settings
+
+    @app.exception_handler(LiveShopError)
+    async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": error.message, "code": error.code}, status_code=error.status_code
+        )
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(accounts_router)
+    app.include_router(live_router)
+    app.include_router(realtime_router)
+    app.include_router(pages_router)
+    app.mount("/static", static_files(), name="static")
+    return app

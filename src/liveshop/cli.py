@@ -1,0 +1,102 @@
+"""The ``liveshop`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from liveshop.accounts import service as accounts
+from liveshop.accounts.models import Role
+from liveshop.core.db import unit_of_work
+from liveshop.core.errors import LiveShopError
+from liveshop.core.migrations import upgrade_database
+from liveshop.core.settings import get_settings
+
+app = typer.Typer(help="LiveShop: live-commerce platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console()
+
+WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply Alembic migrations to the configured database."""
+    upgrade_database(get_settings().resolved_database_url(), revision)
+    console.print(f"[green]database at {revision}[/green]")
+
+
+@users_app.command("create")
+def users_create(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    role: Annotated[Role, typer.Option()] = Role.VIEWER,
+) -> None:
+    """Create a user with any role (operators only: this bypasses registration)."""
+    settings = get_settings()
+    upgrade_database(settings.resolved_database_url())
+    try:
+        with unit_of_work(settings.resolved_database_url()) as session:
+            user = accounts.create_user(session, username=name, password=password, role=role)
+    except LiveShopError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"created {role.value} {user.username!r} (id {user.id})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the API, the pages and the WebSockets (migrations are applied first)."""
+    settings = get_settings()
+    if workers > 1 and not settings.redis_url:
+        console.print(
+            "[red]--workers above 1 needs LIVESHOP_REDIS_URL: without Redis each worker "
+            "would hold its own copy of a room and viewers would see different rooms.[/red]"
+        )
+        raise typer.Exit(2)
+    upgrade_database(settings.resolved_database_url())
+    uvicorn.run(
+        "liveshop.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ws=WEBSOCKET_IMPLEMENTATION,
+        log_level="warning",
+    )
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    viewers: Annotated[int, typer.Option(min=0, help="simulated viewers")] = 200,
+    comments_per_second: Annotated[float, typer.Option(min=0)] = 5.0,
+    likes_per_second: Annotated[float, typer.Option(min=0)] = 30.0,
+    seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0,
+) -> None:
+    """Seed a demo shop and live room, serve it, and fill it with a simulated audience."""
+    from liveshop.demo import run_demo
+
+    run_demo(
+        host=host,
+        port=port,
+        viewers=viewers,
+        comments_per_second=comments_per_second,
+        likes_per_second=likes_per_second,
+        seconds=seconds,
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,69 @@
+"""The in-process domain event bus, with publish-after-commit.
+
+Services call :func:`publish_after_commit`; the events leave only when the
+session's transaction commits, and are dropped if it rolls back, so no
+viewer ever sees a change that was not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "liveshop_pending_events"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Base of every domain event; subclasses are plain frozen dataclasses."""
+
+
+Handler = Callable[[Any], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        self._handlers[event_type].append(handler)
+
+    def unsubscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        if handler in self._handlers[event_type]:
+            self._handlers[event_type].remove(handler)
+
+    def publish(self, domain_event: DomainEvent) -> None:
+        """Deliver now; a failing handler is logged and never stops the others."""
+        for event_type in type(domain_event).__mro__:
+            for handler in list(self._handlers.get(event_type, ())):
+                try:
+                    handler(domain_event)
+                except Exception:
+                    logger.exception("event handler failed for %s", type(domain_event).__name__)
+
+
+bus = EventBus()
+
+
+def publish_after_commit(session: Session, domain_event: DomainEvent) -> None:
+    session.info.setdefault(PENDING_KEY, []).append(domain_event)
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, [])
+    for domain_event in pending:
+        bus.publish(domain_event)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,30 @@
+"""FastAPI dependencies shared by every router: settings and the request's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from liveshop.core.db import get_session_factory
+from liveshop.core.settings import Settings, get_settings
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_db_session(settings: SettingsDep) -> Iterator[Session]:
+    """The request's one transaction: committed when the route returns, else rolled back."""
+    with get_session_factory(settings.resolved_database_url())() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": commit before the response is sent, so a client never
+# sees a success for a write that then fails to commit.
+DbSession = Annotated[Session, Depends(get_db_session, scope="function")]

@@ -1,0 +1,99 @@
+"""The behaviour event store: a DuckDB file (the embedded default).
+
+Connections are opened per batch and closed again, so several workers can
+take turns writing to the one file (DuckDB allows one writing process at a time).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS behaviour_events (
+    event_id VARCHAR PRIMARY KEY,
+    event_type VARCHAR NOT NULL,
+    user_id VARCHAR,
+    room_id BIGINT,
+    product_id BIGINT,
+    ts TIMESTAMPTZ NOT NULL,
+    properties JSON
+)
+"""
+COLUMNS = ("event_id", "event_type", "user_id", "room_id", "product_id", "ts", "properties")
+LOCK_RETRIES = 50  # another worker holds the file: wait up to about 5 s in all
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    for _attempt in range(LOCK_RETRIES):
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            time.sleep(0.1)
+    return duckdb.connect(str(path))
+
+
+def append_events(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert a batch; the primary key makes a retried batch harmless."""
+    if not rows:
+        return
+    connection = _connect(path)
+    try:
+        connection.execute(SCHEMA)
+        values = [
+            (
+                row["event_id"],
+                row["event_type"],
+                row["user_id"],
+                row["room_id"],
+                row["product_id"],
+                row["ts"],
+                orjson.dumps(row["properties"]).decode(),
+            )
+            for row in rows
+        ]
+        connection.execute("BEGIN")
+        connection.executemany(
+            "INSERT OR IGNORE INTO behaviour_events VALUES (?, ?, ?, ?, ?, ?, ?)", values
+        )
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+def read_events(
+    path: Path, *, room_id: int | None = None, event_type: str | None = None
+) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    connection = _connect(path)
+    try:
+        connection.execute(SCHEMA)
+        query = f"SELECT {', '.join(COLUMNS)} FROM behaviour_events WHERE 1=1"
+        params: list[Any] = []
+        if room_id is not None:
+            query += " AND room_id = ?"
+            params.append(room_id)
+        if event_type is not None:
+            query += " AND event_type = ?"
+            params.append(event_type)
+        rows = connection.execute(query + " ORDER BY ts", params).fetchall()
+    finally:
+        connection.close()
+    return [_as_dict(row) for row in rows]
+
+
+def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip(COLUMNS, row, strict=True))
+    record["properties"] = orjson.loads(record["properties"]) if record["properties"] else {}
+    ts: datetime = record["ts"]
+    record["ts"] = ts
+    return record

@@ -1,0 +1,156 @@
+"""The receiving end of a room: a WebSocket or an SSE stream, each with a bounded queue.
+
+The hub hands every subscriber the same pre-serialised frame. A WebSocket
+send normally completes without suspending (the socket buffer has room), so
+the hub drives it to completion inline: no task per client per frame, which
+measured about twice as cheap. Only when the socket pushes back does the
+rest of that send, and the frames queued behind it, move to a task of its
+own; frames beyond ``max_backlog`` are skipped, and a client that keeps on
+skipping is dropped, so a stalled viewer never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Coroutine
+from typing import Any, Protocol
+
+from starlette.websockets import WebSocket
+
+from liveshop.live import metrics
+
+MAX_BACKLOG = 30  # frames: 3 s of ticks
+MAX_SKIPPED = 100  # about 10 s of frames skipped in a row: the client is gone or hopeless
+
+
+class Subscriber(Protocol):
+    user_id: int | None
+    closed: bool
+
+    def deliver(self, frame: str) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+async def _finish_suspended(coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
+    """Run a coroutine that was started by hand and suspended on ``waiting_on`` to its end.
+
+    This is what asyncio's Task does for every coroutine (and what Python 3.12's
+    eager tasks do for the first step); here only the rare suspended send pays for it.
+    """
+    while True:
+        if isinstance(waiting_on, asyncio.Future):
+            waiting_on._asyncio_future_blocking = False
+            await asyncio.wait([waiting_on])
+        else:
+            await asyncio.sleep(0)
+        try:
+            waiting_on = coroutine.send(None)
+        except StopIteration:
+            return
+
+
+class WebSocketSubscriber:
+    def __init__(self, websocket: WebSocket, user_id: int | None) -> None:
+        self.websocket = websocket
+        self.user_id = user_id
+        self.closed = False
+        self.skipped_in_a_row = 0
+        self.backlog: deque[dict[str, Any]] = deque()
+        self.draining: asyncio.Task[None] | None = None
+        self.connected_at = time.monotonic()
+
+    def deliver(self, frame: str) -> None:
+        if self.closed:
+            return
+        message = {"type": "websocket.send", "text": frame}
+        if self.draining is not None:
+            self._queue(message)
+            return
+        coroutine = self.websocket.send(message)
+        try:
+            waiting_on = coroutine.send(None)
+        except StopIteration:
+            self.skipped_in_a_row = 0
+            metrics.frames_sent.inc()
+            return
+        except Exception:
+            self.closed = True
+            return
+        self.draining = asyncio.get_running_loop().create_task(
+            self._drain(coroutine, waiting_on)
+        )
+
+    def _queue(self, message: dict[str, Any]) -> None:
+        if len(self.backlog) >= MAX_BACKLOG:
+            self.backlog.popleft()
+            self.skipped_in_a_row += 1
+            metrics.frames_skipped.inc()
+            if self.skipped_in_a_row > MAX_SKIPPED:
+                metrics.clients_dropped.inc()
+                self.close(1008, "too far behind")
+                return
+        self.backlog.append(message)
+
+    async def _drain(self, coroutine: Coroutine[Any, Any, Any], waiting_on: Any) -> None:
+        try:
+            await _finish_suspended(coroutine, waiting_on)
+            metrics.frames_sent.inc()
+            while self.backlog and not self.closed:
+                await self.websocket.send(self.backlog.popleft())
+                metrics.frames_sent.inc()
+            self.skipped_in_a_row = 0
+        except Exception:
+            self.closed = True
+        finally:
+            self.draining = None
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.backlog.clear()
+        if self.draining is not None:
+            self.draining.cancel()
+        asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.websocket.close(code=code, reason=reason)
+        except Exception:  # already gone
+            return
+
+
+class StreamSubscriber:
+    """A Server-Sent Events client: frames wait in a bounded asyncio queue."""
+
+    def __init__(self, user_id: int | None, max_backlog: int = MAX_BACKLOG) -> None:
+        self.user_id = user_id
+        self.closed = False
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=max_backlog)
+        self.skipped_in_a_row = 0
+
+    def deliver(self, frame: str) -> None:
+        if self.closed:
+            return
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.skipped_in_a_row += 1
+            metrics.frames_skipped.inc()
+            if self.skipped_in_a_row > MAX_SKIPPED:
+                metrics.clients_dropped.inc()
+                self.close(1008, "too far behind")
+                return
+        else:
+            self.skipped_in_a_row = 0
+        self.queue.put_nowait(frame)
+        metrics.frames_sent.inc()
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            while self.queue.full():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)

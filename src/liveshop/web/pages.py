@@ -1,0 +1,168 @@
+"""Server-rendered pages. Forms carry a CSRF token bound to the session cookie."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from liveshop.accounts import service as accounts
+from liveshop.accounts.dependencies import SESSION_COOKIE, OptionalUser
+from liveshop.accounts.models import User
+from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.errors import LiveShopError, NotAuthenticated, PermissionDenied
+from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
+from liveshop.live import service as live
+from liveshop.live.models import RoomStatus
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+
+PRE_SESSION_COOKIE = "liveshop_presession"  # CSRF binding for the login and register forms
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=HERE / "static")
+
+
+def _render(
+    request: Request, name: str, settings: SettingsDep, user: User | None, **context: Any
+) -> HTMLResponse:
+    binding = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE)
+    fresh_binding = None
+    if not binding:
+        binding = fresh_binding = new_token()
+    context |= {
+        "user": user,
+        "csrf_token": csrf_token_for(binding, settings.resolved_secret_key()),
+    }
+    response = templates.TemplateResponse(request, name, context)
+    if fresh_binding:
+        response.set_cookie(PRE_SESSION_COOKIE, fresh_binding, httponly=True, samesite="lax")
+    return response
+
+
+def _check_form_csrf(request: Request, settings: SettingsDep, csrf_token: str) -> None:
+    binding = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE, "")
+    if not binding or not is_valid_csrf_token(csrf_token, binding, settings.resolved_secret_key()):
+        raise PermissionDenied("the form expired; reload the page", code="csrf_failed")
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser) -> Response:
+    return _render(
+        request,
+        "home.html",
+        settings,
+        user,
+        live_rooms=live.list_rooms(session, status=RoomStatus.LIVE),
+        upcoming_rooms=live.list_rooms(session, status=RoomStatus.SCHEDULED),
+    )
+
+
+@router.get("/rooms/{room_id}", response_class=HTMLResponse)
+def room_page(
+    room_id: int, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    room = live.room_out(session, live.get_room(session, room_id=room_id))
+    return _render(request, "room.html", settings, user, room=room)
+
+
+@router.get("/host/rooms/{room_id}", response_class=HTMLResponse)
+def host_console(
+    room_id: int, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/host/rooms/{room_id}", status_code=303)
+    room = live.get_room(session, room_id=room_id)
+    if room.host_id != user.id and user.role.value != "admin":
+        raise PermissionDenied("only the room's host can open its console", code="not_room_host")
+    questions = live.list_questions(session, room_id=room_id)
+    return _render(
+        request, "host.html", settings, user, room=live.room_out(session, room), questions=questions
+    )
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+    return _render(request, "login.html", settings, user, mode="login", error=None)
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+    return _render(request, "login.html", settings, user, mode="register", error=None)
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: never an open redirect."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    _check_form_csrf(request, settings, csrf_token)
+    try:
+        _user, token = accounts.log_in(session, username=username, password=password)
+    except NotAuthenticated as error:
+        response = _render(request, "login.html", settings, None, mode="login", error=error.message)
+        response.status_code = 401
+        return response
+    return _signed_in(token, _safe_next(next))
+
+
+@router.post("/register", response_class=HTMLResponse)
+def register_submit(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    _check_form_csrf(request, settings, csrf_token)
+    try:
+        if len(password) < 8:
+            raise LiveShopError("the password needs at least 8 characters")
+        user = accounts.register_viewer(session, username=username, password=password)
+    except LiveShopError as error:
+        session.rollback()
+        response = _render(
+            request, "login.html", settings, None, mode="register", error=error.message
+        )
+        response.status_code = error.status_code
+        return response
+    return _signed_in(accounts.issue_token(session, user=user), "/")
+
+
+def _signed_in(token: str, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=30 * 86400)
+    response.delete_cookie(PRE_SESSION_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout_submit(
+    request: Request, session: DbSession, settings: SettingsDep,
+    csrf_token: Annotated[str, Form()],
+) -> Response:
+    _check_form_csrf(request, settings, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.revoke_token(session, token=token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
