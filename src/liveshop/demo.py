@@ -39,9 +39,26 @@ PRODUCTS = [
 ]
 # What a real audience types, so the demo shows folding ("666 x23") and questions.
 CHAT_LINES = [
-    "666", "666", "666", "主播好美", "已下单", "已拍", "求链接", "怎么买", "多少钱",
-    "有优惠券吗", "M码还有吗", "冲冲冲", "好看!", "质量怎么样", "发什么快递",
-    "哈哈哈哈", "来了来了", "想要黑色的", "上链接!", "支持主播",
+    "666",
+    "666",
+    "666",
+    "主播好美",
+    "已下单",
+    "已拍",
+    "求链接",
+    "怎么买",
+    "多少钱",
+    "有优惠券吗",
+    "M码还有吗",
+    "冲冲冲",
+    "好看!",
+    "质量怎么样",
+    "发什么快递",
+    "哈哈哈哈",
+    "来了来了",
+    "想要黑色的",
+    "上链接!",
+    "支持主播",
 ]
 QUESTIONS = ["羽绒服可以机洗吗?", "160cm 50kg 穿什么码?", "有没有运费险?"]
 
@@ -99,7 +116,9 @@ async def _watch(url: str, stop: asyncio.Event) -> None:
                 await socket.recv()
 
 
-async def _chat(url: str, tokens: list[str], rate: float, likes_rate: float, stop: asyncio.Event) -> None:
+async def _chat(
+    url: str, tokens: list[str], rate: float, likes_rate: float, stop: asyncio.Event
+) -> None:
     """Comments and likes from the chatters at the given average rates (Poisson)."""
     sockets = []
     for token in tokens:
@@ -115,7 +134,7 @@ async def _chat(url: str, tokens: list[str], rate: float, likes_rate: float, sto
             if rng.random() < rate / total:
                 text = rng.choice(QUESTIONS) if rng.random() < 0.02 else rng.choice(CHAT_LINES)
                 kind = "question" if text in QUESTIONS else "comment"
-                message = {"type": kind, "text": text}
+                message: dict[str, str | int] = {"type": kind, "text": text}
             else:
                 message = {"type": "like", "count": rng.randint(1, 5)}
             with contextlib.suppress(Exception):
@@ -135,8 +154,13 @@ async def _drain(socket: websockets.ClientConnection) -> None:
 
 
 async def _serve_with_audience(
-    host: str, port: int, demo: DemoRoom, viewers: int, comments_per_second: float,
-    likes_per_second: float, seconds: float,
+    host: str,
+    port: int,
+    demo: DemoRoom,
+    viewers: int,
+    comments_per_second: float,
+    likes_per_second: float,
+    seconds: float,
 ) -> None:
     config = uvicorn.Config(
         create_app(), host=host, port=port, ws="websockets-sansio", log_level="warning"
@@ -185,8 +209,13 @@ def _print_welcome(host: str, port: int, room_id: int) -> None:
 
 
 def run_demo(
-    *, host: str, port: int, viewers: int, comments_per_second: float,
-    likes_per_second: float, seconds: float,
+    *,
+    host: str,
+    port: int,
+    viewers: int,
+    comments_per_second: float,
+    likes_per_second: float,
+    seconds: float,
 ) -> None:
     settings = get_settings()
     with console.status("seeding the demo room"):

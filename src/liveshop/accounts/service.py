@@ -66,7 +66,8 @@ def user_for_token(session: Session, *, token: str) -> User | None:
     ).one_or_none()
     if row is None or as_utc(row.expires_at) <= utcnow():
         return None
-    return row.User
+    user: User = row.User
+    return user
 
 
 def get_user(session: Session, *, user_id: int) -> User:

@@ -35,8 +35,10 @@ class IdGenerator:
             else:
                 self._sequence = 0
                 self._last_ms = now_ms
-            return (now_ms << (NODE_BITS + SEQUENCE_BITS)) | (self._node << SEQUENCE_BITS) | (
-                self._sequence
+            return (
+                (now_ms << (NODE_BITS + SEQUENCE_BITS))
+                | (self._node << SEQUENCE_BITS)
+                | (self._sequence)
             )
 
 

@@ -156,9 +156,7 @@ def ask_question(room_id: int, body: TextIn, user: CurrentUser, session: DbSessi
 def upvote_question(
     room_id: int, question_id: int, user: CurrentUser, session: DbSession
 ) -> QuestionOut:
-    return service.upvote_question(
-        session, user=user, room_id=room_id, question_id=question_id
-    )
+    return service.upvote_question(session, user=user, room_id=room_id, question_id=question_id)
 
 
 @router.post("/{room_id}/questions/{question_id}/answer")

@@ -12,7 +12,13 @@ from typing import Any
 
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
-from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied, RateLimited
+from liveshop.core.errors import (
+    InvalidInput,
+    LiveShopError,
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+)
 from liveshop.core.ids import new_id
 from liveshop.events.recorder import EventRecorder, EventType
 from liveshop.live import metrics, service
@@ -104,19 +110,23 @@ class ViewerSession:
             "ts": time.time(),
         }
         self.hub.submit_comment(self.room_id, comment)
-        self.recorder.record(EventType.COMMENT, user=user.id, room_id=self.room_id, length=len(text))
+        self.recorder.record(
+            EventType.COMMENT, user=user.id, room_id=self.room_id, length=len(text)
+        )
         return comment
 
     def like(self, count: Any) -> int:
         self._require_user()
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise InvalidInput("count must be a positive whole number")
-        count = min(count, MAX_LIKES_PER_MESSAGE)
-        if not self.like_bucket.take(count):
+        accepted = min(count, MAX_LIKES_PER_MESSAGE)
+        if not self.like_bucket.take(accepted):
             raise RateLimited("too many likes at once")
-        self.hub.add_likes(self.room_id, count)
-        self.recorder.record(EventType.LIKE, user=self.actor_key, room_id=self.room_id, count=count)
-        return count
+        self.hub.add_likes(self.room_id, accepted)
+        self.recorder.record(
+            EventType.LIKE, user=self.actor_key, room_id=self.room_id, count=accepted
+        )
+        return accepted
 
     async def ask(self, text: Any) -> dict[str, Any]:
         user = self._require_user()
@@ -152,7 +162,11 @@ class ViewerSession:
         if product_id is not None and not isinstance(product_id, int):
             raise InvalidInput("product_id must be a whole number")
         self.recorder.record(
-            event_type, user=self.actor_key, room_id=self.room_id, product_id=product_id, **properties
+            event_type,
+            user=self.actor_key,
+            room_id=self.room_id,
+            product_id=product_id,
+            **properties,
         )
 
     async def handle(self, message: dict[str, Any]) -> dict[str, Any] | None:

@@ -362,5 +362,7 @@ class UnsavedBatch:
 
 def error_frame(error: LiveShopError | str, message: str | None = None) -> str:
     if isinstance(error, LiveShopError):
-        return orjson.dumps({"type": "error", "code": error.code, "message": error.message}).decode()
+        return orjson.dumps(
+            {"type": "error", "code": error.code, "message": error.message}
+        ).decode()
     return orjson.dumps({"type": "error", "code": error, "message": message or error}).decode()

@@ -70,8 +70,13 @@ def _viewer_session(
     )
 
 
-def _catch_up(channel: RoomChannel, viewer: ViewerSession, subscriber: Subscriber,
-              stream: str | None, last_seq: int | None) -> None:
+def _catch_up(
+    channel: RoomChannel,
+    viewer: ViewerSession,
+    subscriber: Subscriber,
+    stream: str | None,
+    last_seq: int | None,
+) -> None:
     """Missed frames for a client that resumes, else a fresh snapshot of the room."""
     missed = channel.frames_since(stream, last_seq)
     if missed is None:
@@ -97,8 +102,9 @@ async def room_socket(
             _authenticate, hub.database_url, _connection_token(websocket, token), room_id
         )
     except LiveShopError as error:
-        await websocket.close(code=CLOSE_NOT_FOUND if error.status_code == 404 else CLOSE_POLICY,
-                              reason=error.message)
+        await websocket.close(
+            code=CLOSE_NOT_FOUND if error.status_code == 404 else CLOSE_POLICY, reason=error.message
+        )
         return
     if kicked:
         await websocket.close(code=CLOSE_FORBIDDEN, reason="you were kicked from this room")
@@ -223,7 +229,11 @@ async def _http_viewer(
 
 @router.post("/api/rooms/{room_id}/chat", status_code=201)
 async def post_comment(
-    room_id: int, body: TextIn, user: CurrentUser, hub: HubDep, recorder: RecorderDep,
+    room_id: int,
+    body: TextIn,
+    user: CurrentUser,
+    hub: HubDep,
+    recorder: RecorderDep,
     settings: SettingsDep,
 ) -> CommentOut:
     """Comment over plain HTTP (the SSE fallback's way to talk)."""
@@ -233,7 +243,11 @@ async def post_comment(
 
 @router.post("/api/rooms/{room_id}/likes", status_code=202)
 async def post_likes(
-    room_id: int, body: LikesIn, user: CurrentUser, hub: HubDep, recorder: RecorderDep,
+    room_id: int,
+    body: LikesIn,
+    user: CurrentUser,
+    hub: HubDep,
+    recorder: RecorderDep,
     settings: SettingsDep,
 ) -> dict[str, int]:
     viewer = await _http_viewer(hub, recorder, settings, room_id, user)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,7 +81,9 @@ def room_out(session: Session, room: Room) -> RoomOut:
     assert host is not None  # foreign key
     return RoomOut.model_validate(
         {
-            **{column: getattr(room, column) for column in RoomOut.model_fields if column != "host"},
+            **{
+                column: getattr(room, column) for column in RoomOut.model_fields if column != "host"
+            },
             "host": HostOut(id=host.id, username=host.username),
         }
     )
@@ -217,9 +219,7 @@ def active_restrictions(session: Session, *, room_id: int, user_id: int) -> dict
         .group_by(RoomRestriction.kind)
     ).all()
     now = utcnow()
-    return {
-        kind.value: as_utc(until).timestamp() for kind, until in rows if as_utc(until) > now
-    }
+    return {kind.value: as_utc(until).timestamp() for kind, until in rows if as_utc(until) > now}
 
 
 def clean_text(text: str, *, max_length: int) -> str:
@@ -273,9 +273,7 @@ def _get_question(session: Session, *, room_id: int, question_id: int) -> Questi
     return question
 
 
-def upvote_question(
-    session: Session, *, user: User, room_id: int, question_id: int
-) -> QuestionOut:
+def upvote_question(session: Session, *, user: User, room_id: int, question_id: int) -> QuestionOut:
     """One vote per viewer per question, guarded by a unique constraint."""
     question = _get_question(session, room_id=room_id, question_id=question_id)
     try:
@@ -350,23 +348,27 @@ def list_comments(
         .where(Comment.room_id == room_id, Comment.id > after_id)
         .order_by(Comment.id.asc())
         .limit(limit)
-    )
+    ).tuples()
     return _comments_out(rows)
 
 
 def list_recent_comments(session: Session, *, room_id: int, limit: int = 50) -> list[CommentOut]:
     """The newest ``limit`` lines, oldest first (a joining viewer's scrollback)."""
-    rows = session.execute(
-        select(Comment, User.username)
-        .outerjoin(User, User.id == Comment.user_id)
-        .where(Comment.room_id == room_id)
-        .order_by(Comment.id.desc())
-        .limit(limit)
-    ).all()
+    rows = (
+        session.execute(
+            select(Comment, User.username)
+            .outerjoin(User, User.id == Comment.user_id)
+            .where(Comment.room_id == room_id)
+            .order_by(Comment.id.desc())
+            .limit(limit)
+        )
+        .tuples()
+        .all()
+    )
     return _comments_out(reversed(rows))
 
 
-def _comments_out(rows: Iterable[Row[tuple[Comment, str | None]]]) -> list[CommentOut]:
+def _comments_out(rows: Iterable[tuple[Comment, str | None]]) -> list[CommentOut]:
     return [
         CommentOut(
             id=comment.id,
@@ -400,8 +402,6 @@ def add_room_counters(
             likes=Room.likes + likes,
             comment_count=Room.comment_count + comments,
             viewers=viewers,
-            peak_viewers=case(
-                (Room.peak_viewers < viewers, viewers), else_=Room.peak_viewers
-            ),
+            peak_viewers=case((Room.peak_viewers < viewers, viewers), else_=Room.peak_viewers),
         )
     )

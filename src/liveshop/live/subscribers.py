@@ -79,9 +79,7 @@ class WebSocketSubscriber:
         except Exception:
             self.closed = True
             return
-        self.draining = asyncio.get_running_loop().create_task(
-            self._drain(coroutine, waiting_on)
-        )
+        self.draining = asyncio.get_running_loop().create_task(self._drain(coroutine, waiting_on))
 
     def _queue(self, message: dict[str, Any]) -> None:
         if len(self.backlog) >= MAX_BACKLOG:

@@ -54,7 +54,9 @@ def _check_form_csrf(request: Request, settings: SettingsDep, csrf_token: str) -
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser) -> Response:
+def home(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
     return _render(
         request,
         "home.html",
@@ -156,7 +158,9 @@ def _signed_in(token: str, target: str) -> Response:
 
 @router.post("/logout")
 def logout_submit(
-    request: Request, session: DbSession, settings: SettingsDep,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
     csrf_token: Annotated[str, Form()],
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
