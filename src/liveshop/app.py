@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
+from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
 from liveshop.core.settings import Settings, get_settings
@@ -20,6 +22,9 @@ from liveshop.live.api import router as live_router
 from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
+from liveshop.orders.api import router as orders_router
+from liveshop.orders.jobs import run_order_jobs_forever
+from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 
@@ -45,9 +50,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await app.state.recorder.start()
         await app.state.hub.start()
+        order_jobs = asyncio.get_running_loop().create_task(run_order_jobs_forever(settings))
         try:
             yield
         finally:
+            order_jobs.cancel()
             await app.state.hub.stop()
             await app.state.recorder.stop()
 
@@ -74,6 +81,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(accounts_router)
+    app.include_router(catalog_router)
+    app.include_router(orders_router)
+    app.include_router(promotions_router)
     app.include_router(live_router)
     app.include_router(realtime_router)
     app.include_router(pages_router)

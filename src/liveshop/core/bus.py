@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 logger = logging.getLogger(__name__)
 
 PENDING_KEY = "liveshop_pending_events"
+CALLBACKS_KEY = "liveshop_after_commit"
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,26 @@ def publish_after_commit(session: Session, domain_event: DomainEvent) -> None:
     session.info.setdefault(PENDING_KEY, []).append(domain_event)
 
 
+def call_after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction commits (for effects outside the database)."""
+    session.info.setdefault(CALLBACKS_KEY, []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_pending(session: Session) -> None:
+    for callback in session.info.pop(CALLBACKS_KEY, []):
+        try:
+            callback()
+        except Exception:
+            logger.exception("after-commit callback failed")
     pending = session.info.pop(PENDING_KEY, [])
     for domain_event in pending:
         bus.publish(domain_event)
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, _previous_transaction: Any) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    """An outer rollback drops what was waiting; a savepoint's rollback keeps it."""
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        session.info.pop(CALLBACKS_KEY, None)

@@ -44,3 +44,8 @@ class Conflict(LiveShopError):
 class RateLimited(LiveShopError):
     status_code = 429
     code = "rate_limited"
+
+
+class TooEarly(LiveShopError):
+    status_code = 425
+    code = "too_early"

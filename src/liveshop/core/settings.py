@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     counters_flush_seconds: float = 2.0
     token_ttl_days: int = 30
 
+    order_payment_minutes: int = Field(default=15, ge=1)
+    flash_sale_payment_minutes: int = Field(default=5, ge=1)
+    flash_sale_reference_days: int = Field(default=30, ge=1)
+    order_expiry_check_seconds: float = Field(default=30.0, gt=0)
+
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""
         if self.database_url:

@@ -8,7 +8,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.core.clock import utcnow
-from liveshop.core.db import Base
+from liveshop.core.db import Base, UtcDateTime
 
 
 class RoomStatus(enum.StrEnum):
@@ -51,15 +50,15 @@ class Room(Base):
     status: Mapped[RoomStatus] = mapped_column(
         Enum(RoomStatus, native_enum=False, length=20), default=RoomStatus.SCHEDULED, index=True
     )
-    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     likes: Mapped[int] = mapped_column(BigInteger, default=0)
     viewers: Mapped[int] = mapped_column(Integer, default=0)
     peak_viewers: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(BigInteger, default=0)
     pinned: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Comment(Base):
@@ -73,7 +72,7 @@ class Comment(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     kind: Mapped[CommentKind] = mapped_column(Enum(CommentKind, native_enum=False, length=20))
     text: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class QuestionStatus(enum.StrEnum):
@@ -94,8 +93,8 @@ class Question(Base):
     )
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class QuestionVote(Base):
@@ -119,7 +118,7 @@ class RoomRestriction(Base):
     kind: Mapped[RestrictionKind] = mapped_column(
         Enum(RestrictionKind, native_enum=False, length=10)
     )
-    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
@@ -133,4 +132,4 @@ class HostAction(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from liveshop.accounts.dependencies import CurrentUser
+from liveshop.catalog import service
+from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch
+from liveshop.core.dependencies import DbSession
+
+router = APIRouter(tags=["catalog"])
+
+
+@router.post("/api/products", status_code=status.HTTP_201_CREATED)
+def create_product(body: ProductIn, user: CurrentUser, session: DbSession) -> ProductOut:
+    product = service.create_product(session, merchant=user, body=body)
+    return service.product_out(session, product)
+
+
+@router.patch("/api/products/{product_id}")
+def update_product(
+    product_id: int, body: ProductPatch, user: CurrentUser, session: DbSession
+) -> ProductOut:
+    product = service.update_product(session, merchant=user, product_id=product_id, patch=body)
+    return service.product_out(session, product)
+
+
+@router.get("/api/products/{product_id}")
+def get_product(product_id: int, session: DbSession) -> ProductOut:
+    return service.product_out(session, service.get_product(session, product_id=product_id))
+
+
+@router.get("/api/shops/{shop_id}/products")
+def list_shop_products(
+    shop_id: int, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[ProductOut]:
+    return service.list_shop_products(session, shop_id=shop_id, limit=limit)

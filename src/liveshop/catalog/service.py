@@ -1,0 +1,237 @@
+"""Shops, products, SKUs, stock and price history. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog.models import PriceChange, Product, Shop, ShopStaff, Sku
+from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch, SkuIn, SkuOut, SkuPatch
+from liveshop.core.clock import utcnow
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+MERCHANT_ROLES = (Role.MERCHANT, Role.ADMIN)
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+
+def shop_of(session: Session, *, user: User) -> Shop | None:
+    """The shop the user owns or staffs."""
+    return session.scalars(
+        select(Shop)
+        .outerjoin(ShopStaff, ShopStaff.shop_id == Shop.id)
+        .where(or_(Shop.owner_id == user.id, ShopStaff.user_id == user.id))
+        .limit(1)
+    ).first()
+
+
+def ensure_shop(session: Session, *, merchant: User) -> Shop:
+    """The merchant's shop, created on their first product call."""
+    if merchant.role not in MERCHANT_ROLES:
+        raise PermissionDenied("only merchants manage products", code="wrong_role")
+    shop = shop_of(session, user=merchant)
+    if shop is None:
+        shop = Shop(owner_id=merchant.id, name=f"{merchant.username}'s shop")
+        session.add(shop)
+        session.flush()
+    return shop
+
+
+def can_manage_shop(session: Session, *, user: User, shop_id: int) -> bool:
+    if user.role is Role.ADMIN:
+        return True
+    shop = shop_of(session, user=user)
+    return shop is not None and shop.id == shop_id
+
+
+def add_staff(session: Session, *, owner: User, user_id: int) -> None:
+    shop = ensure_shop(session, merchant=owner)
+    if shop.owner_id != owner.id:
+        raise PermissionDenied("only the shop owner adds staff", code="not_shop_owner")
+    session.add(ShopStaff(shop_id=shop.id, user_id=user_id))
+    session.flush()
+
+
+def _add_sku(session: Session, *, product: Product, sku_in: SkuIn | SkuPatch, position: int) -> Sku:
+    sku = Sku(
+        product_id=product.id,
+        code=sku_in.code or f"P{product.id}-{position + 1}",
+        options=sku_in.options or {},
+        price=sku_in.price if sku_in.price is not None else 0,
+        stock=sku_in.stock if sku_in.stock is not None else 0,
+        position=position,
+    )
+    session.add(sku)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"SKU code {sku.code!r} is used twice", code="duplicate_sku_code") from error
+    session.add(PriceChange(sku_id=sku.id, price=sku.price))
+    return sku
+
+
+def create_product(session: Session, *, merchant: User, body: ProductIn) -> Product:
+    shop = ensure_shop(session, merchant=merchant)
+    product = Product(
+        shop_id=shop.id,
+        title=body.title.strip(),
+        description=body.description,
+        category=body.category,
+        brand=body.brand,
+        attributes=body.attributes,
+        images=[str(url) for url in body.images],
+        currency=body.currency,
+    )
+    session.add(product)
+    session.flush()
+    for position, sku_in in enumerate(body.sku_list()):
+        _add_sku(session, product=product, sku_in=sku_in, position=position)
+    session.flush()
+    return product
+
+
+def get_product(session: Session, *, product_id: int) -> Product:
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"product {product_id} not found", code="product_not_found")
+    return product
+
+
+def _managed_product(session: Session, *, user: User, product_id: int) -> Product:
+    product = get_product(session, product_id=product_id)
+    if not can_manage_shop(session, user=user, shop_id=product.shop_id):
+        raise PermissionDenied("this product belongs to another shop", code="not_your_shop")
+    return product
+
+
+def update_product(
+    session: Session, *, merchant: User, product_id: int, patch: ProductPatch
+) -> Product:
+    product = _managed_product(session, user=merchant, product_id=product_id)
+    for field in ("title", "description", "category", "brand", "attributes"):
+        value = getattr(patch, field)
+        if value is not None:
+            setattr(product, field, value)
+    if patch.images is not None:
+        product.images = [str(url) for url in patch.images]
+    existing = {sku.id: sku for sku in skus_of(session, product_id=product.id)}
+    for sku_patch in patch.skus or []:
+        if sku_patch.id is None:
+            if sku_patch.price is None:
+                raise InvalidInput("a new SKU needs a price", code="sku_price_missing")
+            _add_sku(session, product=product, sku_in=sku_patch, position=len(existing))
+            continue
+        sku = existing.get(sku_patch.id)
+        if sku is None:
+            raise NotFound(f"SKU {sku_patch.id} is not a SKU of product {product.id}")
+        _patch_sku(session, sku=sku, patch=sku_patch)
+    product.updated_at = utcnow()
+    session.flush()
+    return product
+
+
+def _patch_sku(session: Session, *, sku: Sku, patch: SkuPatch) -> None:
+    if patch.code is not None:
+        sku.code = patch.code
+    if patch.options is not None:
+        sku.options = patch.options
+    if patch.stock is not None:
+        sku.stock = patch.stock
+    if patch.price is not None and patch.price != sku.price:
+        sku.price = patch.price
+        session.add(PriceChange(sku_id=sku.id, price=patch.price))
+
+
+def skus_of(session: Session, *, product_id: int) -> Sequence[Sku]:
+    return session.scalars(
+        select(Sku).where(Sku.product_id == product_id).order_by(Sku.position, Sku.id)
+    ).all()
+
+
+def get_sku(session: Session, *, sku_id: int) -> Sku:
+    sku = session.get(Sku, sku_id)
+    if sku is None:
+        raise NotFound(f"SKU {sku_id} not found", code="sku_not_found")
+    return sku
+
+
+def product_out(session: Session, product: Product) -> ProductOut:
+    skus = skus_of(session, product_id=product.id)
+    return ProductOut(
+        id=product.id,
+        shop_id=product.shop_id,
+        title=product.title,
+        description=product.description,
+        category=product.category,
+        brand=product.brand,
+        attributes=product.attributes,
+        images=product.images,
+        currency=product.currency,
+        skus=[
+            SkuOut(id=s.id, code=s.code, options=s.options, price=s.price, stock=s.stock)
+            for s in skus
+        ],
+        min_price=min((s.price for s in skus), default=0),
+        total_stock=sum(s.stock for s in skus),
+    )
+
+
+def list_shop_products(session: Session, *, shop_id: int, limit: int = 100) -> list[ProductOut]:
+    if session.get(Shop, shop_id) is None:
+        raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+    products = session.scalars(
+        select(Product).where(Product.shop_id == shop_id).order_by(Product.id).limit(limit)
+    ).all()
+    return [product_out(session, product) for product in products]
+
+
+def reserve_stock(session: Session, *, sku_id: int, quantity: int) -> None:
+    """Take units with one conditional UPDATE: never below zero, never check-then-act."""
+    taken = rows_changed(
+        session.execute(
+            update(Sku)
+            .where(Sku.id == sku_id, Sku.stock >= quantity)
+            .values(stock=Sku.stock - quantity)
+        )
+    )
+    if taken != 1:
+        raise InsufficientStock(f"not enough stock for SKU {sku_id}")
+
+
+def release_stock(session: Session, *, sku_id: int, quantity: int) -> None:
+    session.execute(update(Sku).where(Sku.id == sku_id).values(stock=Sku.stock + quantity))
+
+
+def lowest_price_since(session: Session, *, sku_id: int, since: datetime) -> int:
+    """The lowest price the SKU had at any moment from ``since`` until now.
+
+    The price in force at ``since`` counts too (the last change before it).
+    """
+    in_window = session.scalar(
+        select(func.min(PriceChange.price)).where(
+            PriceChange.sku_id == sku_id, PriceChange.effective_at >= since
+        )
+    )
+    before = session.scalar(
+        select(PriceChange.price)
+        .where(PriceChange.sku_id == sku_id, PriceChange.effective_at < since)
+        .order_by(PriceChange.effective_at.desc())
+        .limit(1)
+    )
+    candidates = [price for price in (in_window, before) if price is not None]
+    if not candidates:
+        return get_sku(session, sku_id=sku_id).price
+    return min(candidates)
+
+
+def lowest_price_in_days(session: Session, *, sku_id: int, days: int) -> int:
+    return lowest_price_since(session, sku_id=sku_id, since=utcnow() - timedelta(days=days))

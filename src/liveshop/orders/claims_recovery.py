@@ -1,0 +1,81 @@
+"""Writes the orders of Redis flash-sale claims whose request died before committing.
+
+Every claim is also an entry on a Redis Stream. The request acknowledges its
+entry once its order is committed; entries still unacknowledged after a grace
+period belong to a request that died, and their orders are written here.
+Idempotent on (sale, user, attempt): an order that exists is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.service import get_user
+from liveshop.core.db import unit_of_work
+from liveshop.orders import flash_purchase
+from liveshop.promotions import flash_sales
+from liveshop.promotions.stock_engines import CLAIMS_GROUP, CLAIMS_STREAM, mirror_sold
+
+logger = logging.getLogger(__name__)
+
+GRACE_MILLISECONDS = 10_000  # far above a request's time from claim to commit
+CONSUMER = "recovery"
+
+
+def ensure_group(client: redis.Redis) -> None:
+    try:
+        client.xgroup_create(CLAIMS_STREAM, CLAIMS_GROUP, id="0", mkstream=True)
+    except redis.ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+def recover_claims(
+    client: redis.Redis,
+    *,
+    database_url: str,
+    payment_minutes: int,
+    grace_milliseconds: int = GRACE_MILLISECONDS,
+) -> int:
+    """Write missing orders for old unacknowledged claims; returns how many were written."""
+    ensure_group(client)
+    client.xreadgroup(CLAIMS_GROUP, CONSUMER, {CLAIMS_STREAM: ">"}, count=10_000)
+    written = 0
+    start = "0-0"
+    while True:
+        start, entries, _deleted = client.xautoclaim(
+            CLAIMS_STREAM, CLAIMS_GROUP, CONSUMER, grace_milliseconds, start, count=500
+        )
+        for entry_id, fields in entries:
+            with unit_of_work(database_url) as session:
+                written += _ensure_order(session, fields, payment_minutes)
+            client.xack(CLAIMS_STREAM, CLAIMS_GROUP, entry_id)
+        if start in (b"0-0", "0-0"):
+            return written
+
+
+def _ensure_order(session: Session, fields: dict[bytes, bytes], payment_minutes: int) -> int:
+    sale_id = int(fields[b"sale"])
+    user_id = int(fields[b"user"])
+    quantity = int(fields[b"quantity"])
+    attempt_key = fields[b"attempt"].decode()
+    buyer = get_user(session, user_id=user_id)
+    if flash_purchase.find_attempt_order(
+        session, buyer_id=user_id, sale_id=sale_id, key=attempt_key
+    ):
+        return 0
+    terms = flash_sales.sale_terms(session, sale_id=sale_id)
+    mirror_sold(session, sale_id=sale_id, change=quantity)
+    flash_purchase.place_claimed_order(
+        session,
+        buyer=buyer,
+        terms=terms,
+        quantity=quantity,
+        attempt_key=attempt_key,
+        payment_minutes=payment_minutes,
+    )
+    logger.warning("wrote the order of an orphaned flash-sale claim (sale %s)", sale_id)
+    return 1

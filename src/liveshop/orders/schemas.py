@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from liveshop.orders.models import OrderStatus
+
+MAX_QUANTITY = 999
+
+
+class OrderItemIn(BaseModel):
+    sku_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class OrderIn(BaseModel):
+    items: list[OrderItemIn] = Field(min_length=1, max_length=50)
+    room_id: int | None = Field(default=None, ge=1)
+    coupon_codes: list[str] = Field(default_factory=list, max_length=2)
+    address_id: int | None = Field(default=None, ge=1)
+
+
+class BuyNowIn(BaseModel):
+    sku_id: int | None = Field(default=None, ge=1, description="default: the first SKU in stock")
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    address_id: int | None = Field(default=None, ge=1)
+
+
+class AddressIn(BaseModel):
+    recipient: str = Field(min_length=1, max_length=60)
+    phone: str = Field(pattern=r"^\+?[0-9 \-]{5,30}$")
+    region: str = Field(min_length=1, max_length=120)
+    line: str = Field(min_length=1, max_length=200)
+    postal_code: str = Field(default="", max_length=12)
+    is_default: bool = False
+
+
+class AddressOut(AddressIn):
+    id: int
+
+
+class ShipIn(BaseModel):
+    tracking_number: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(default="", max_length=300)
+
+
+class OrderItemOut(BaseModel):
+    sku_id: int
+    product_id: int
+    title: str
+    unit_price: int
+    quantity: int
+    discount: int
+    total: int
+
+
+class TransitionOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    actor_id: int | None
+    note: str
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    id: int
+    buyer_id: int
+    shop_id: int
+    room_id: int | None
+    host_id: int | None
+    flash_sale_id: int | None
+    status: OrderStatus
+    currency: str
+    items_total: int
+    discount_total: int
+    shipping_fee: int
+    total: int
+    pricing: dict[str, Any]
+    items: list[OrderItemOut]
+    address: dict[str, Any] | None
+    tracking_number: str | None
+    payment_ref: str | None
+    expires_at: datetime | None
+    created_at: datetime
+    transitions: list[TransitionOut]

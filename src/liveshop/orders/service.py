@@ -1,0 +1,527 @@
+"""Orders: placement with reserved stock, idempotency, the state machine, addresses.
+
+Functions take the session first and flush; the request (or job) commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Product, Sku
+from liveshop.core.bus import publish_after_commit
+from liveshop.core.clock import utcnow
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.live import service as live
+from liveshop.orders.events import OrderStatusChanged
+from liveshop.orders.models import Address, Order, OrderItem, OrderStatus, OrderTransition
+from liveshop.orders.schemas import (
+    AddressIn,
+    OrderIn,
+    OrderItemIn,
+    OrderItemOut,
+    OrderOut,
+    TransitionOut,
+)
+from liveshop.promotions import flash_sales
+from liveshop.promotions.pricing import PriceBreakdown, PriceLine, price_lines
+from liveshop.promotions.stock_engines import StockEngine
+
+NEXT_STATES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
+    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+STOCK_HOLDING_STATES = frozenset({OrderStatus.PENDING_PAYMENT})
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+# --- addresses ---
+
+
+def add_address(session: Session, *, user: User, body: AddressIn) -> Address:
+    has_any = session.scalar(select(Address.id).where(Address.user_id == user.id).limit(1))
+    address = Address(user_id=user.id, **body.model_dump())
+    if body.is_default or has_any is None:
+        _clear_default(session, user_id=user.id)
+        address.is_default = True
+    session.add(address)
+    session.flush()
+    return address
+
+
+def _clear_default(session: Session, *, user_id: int) -> None:
+    session.execute(update(Address).where(Address.user_id == user_id).values(is_default=False))
+
+
+def list_addresses(session: Session, *, user: User) -> Sequence[Address]:
+    return session.scalars(
+        select(Address)
+        .where(Address.user_id == user.id)
+        .order_by(Address.is_default.desc(), Address.id)
+    ).all()
+
+
+def _address_snapshot(
+    session: Session, *, user: User, address_id: int | None
+) -> dict[str, Any] | None:
+    """The address copied into the order (later edits of the book do not change it)."""
+    if address_id is not None:
+        address = session.get(Address, address_id)
+        if address is None or address.user_id != user.id:
+            raise NotFound(f"address {address_id} not found", code="address_not_found")
+    else:
+        address = session.scalars(
+            select(Address).where(Address.user_id == user.id, Address.is_default.is_(True))
+        ).first()
+        if address is None:
+            return None
+    return {
+        "recipient": address.recipient,
+        "phone": address.phone,
+        "region": address.region,
+        "line": address.line,
+        "postal_code": address.postal_code,
+    }
+
+
+# --- placing orders ---
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _existing_for_key(session: Session, *, buyer: User, key: str, fingerprint: str) -> Order | None:
+    order = session.scalars(
+        select(Order).where(Order.buyer_id == buyer.id, Order.idempotency_key == key)
+    ).first()
+    if order is not None and order.request_fingerprint != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was used with another request body", code="idempotency_conflict"
+        )
+    return order
+
+
+def _priced_lines(
+    session: Session, items: Sequence[OrderItemIn], unit_price_override: int | None = None
+) -> tuple[list[PriceLine], int, str]:
+    """Price lines for the items; all must come from one shop (one order per shop)."""
+    lines, shops, currencies = [], set(), set()
+    for item in items:
+        sku = catalog.get_sku(session, sku_id=item.sku_id)
+        product = session.get(Product, sku.product_id)
+        assert product is not None  # foreign key
+        shops.add(product.shop_id)
+        currencies.add(product.currency)
+        unit_price = sku.price if unit_price_override is None else unit_price_override
+        lines.append(
+            PriceLine(
+                sku_id=sku.id,
+                title=_line_title(product, sku),
+                unit_price=unit_price,
+                quantity=item.quantity,
+                subtotal=unit_price * item.quantity,
+            )
+        )
+    if len(shops) != 1:
+        raise InvalidInput("an order holds one shop's products; place one order per shop")
+    return lines, shops.pop(), currencies.pop()
+
+
+def _line_title(product: Product, sku: Sku) -> str:
+    options = " ".join(str(value) for value in sku.options.values())
+    return f"{product.title} {options}".strip()
+
+
+def place_order(
+    session: Session,
+    *,
+    buyer: User,
+    body: OrderIn,
+    idempotency_key: str,
+    payment_minutes: int,
+    flash_sale_id: int | None = None,
+    unit_price_override: int | None = None,
+) -> tuple[Order, bool]:
+    """Create an order in ``pending_payment`` with its stock reserved.
+
+    Returns (order, created). The same key and body return the first order;
+    the same key with another body is a Conflict. Flash-sale orders pass the
+    sale's price and take no SKU stock (the sale set its units aside).
+    """
+    fingerprint = request_fingerprint(body.model_dump(mode="json"))
+    existing = _existing_for_key(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing, False
+    lines, shop_id, currency = _priced_lines(session, body.items, unit_price_override)
+    breakdown = price_lines(lines, currency=currency)
+    room_id, host_id = _room_and_host(session, room_id=body.room_id)
+    try:
+        with session.begin_nested():
+            order = _insert_order(
+                session,
+                buyer=buyer,
+                shop_id=shop_id,
+                breakdown=breakdown,
+                room_id=room_id,
+                host_id=host_id,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+                address=_address_snapshot(session, user=buyer, address_id=body.address_id),
+                expires_at=utcnow() + timedelta(minutes=payment_minutes),
+                flash_sale_id=flash_sale_id,
+            )
+            if flash_sale_id is None:
+                for item in body.items:
+                    catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its order.
+        existing = _existing_for_key(
+            session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint
+        )
+        if existing is None:
+            raise
+        return existing, False
+    _record_transition(session, order=order, from_status=None, actor_id=buyer.id, note="placed")
+    return order, True
+
+
+def _room_and_host(session: Session, *, room_id: int | None) -> tuple[int | None, int | None]:
+    if room_id is None:
+        return None, None
+    room = live.get_room(session, room_id=room_id)
+    return room.id, room.host_id
+
+
+def _insert_order(
+    session: Session,
+    *,
+    buyer: User,
+    shop_id: int,
+    breakdown: PriceBreakdown,
+    room_id: int | None,
+    host_id: int | None,
+    key: str,
+    fingerprint: str,
+    address: dict[str, Any] | None,
+    expires_at: datetime,
+    flash_sale_id: int | None,
+) -> Order:
+    order = Order(
+        buyer_id=buyer.id,
+        shop_id=shop_id,
+        room_id=room_id,
+        host_id=host_id,
+        flash_sale_id=flash_sale_id,
+        status=OrderStatus.PENDING_PAYMENT,
+        currency=breakdown.currency,
+        items_total=breakdown.items_total,
+        discount_total=breakdown.discount_total,
+        shipping_fee=breakdown.shipping_fee,
+        total=breakdown.total,
+        pricing=breakdown.model_dump(mode="json"),
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        address=address,
+        expires_at=expires_at,
+    )
+    session.add(order)
+    session.flush()
+    for line in breakdown.lines:
+        sku = catalog.get_sku(session, sku_id=line.sku_id)
+        session.add(
+            OrderItem(
+                order_id=order.id,
+                sku_id=line.sku_id,
+                product_id=sku.product_id,
+                title=line.title,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                discount=line.discount,
+                total=line.total,
+            )
+        )
+    session.flush()
+    return order
+
+
+# --- reading ---
+
+
+def get_order(session: Session, *, order_id: int) -> Order:
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    return order
+
+
+def _can_see(session: Session, *, user: User, order: Order) -> bool:
+    if user.id == order.buyer_id or user.role in (Role.ADMIN, Role.REGULATOR):
+        return True
+    return catalog.can_manage_shop(session, user=user, shop_id=order.shop_id)
+
+
+def order_for(session: Session, *, user: User, order_id: int) -> Order:
+    """The order if the user may see it; otherwise it does not exist for them (404)."""
+    order = get_order(session, order_id=order_id)
+    if not _can_see(session, user=user, order=order):
+        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    return order
+
+
+def list_orders(
+    session: Session, *, user: User, scope: str = "mine", limit: int = 100
+) -> list[OrderOut]:
+    """``mine``: bought by the user; ``shop``: the user's shop's; ``all``: admin only."""
+    query = select(Order)
+    if scope == "mine":
+        query = query.where(Order.buyer_id == user.id)
+    elif scope == "shop":
+        shop = catalog.shop_of(session, user=user)
+        if shop is None:
+            raise PermissionDenied("you have no shop", code="no_shop")
+        query = query.where(Order.shop_id == shop.id)
+    elif scope == "all":
+        if user.role not in (Role.ADMIN, Role.REGULATOR):
+            raise PermissionDenied("only admins see all orders", code="wrong_role")
+    else:
+        raise InvalidInput("scope is mine, shop or all")
+    orders = session.scalars(query.order_by(Order.id.desc()).limit(limit)).all()
+    return [order_out(session, order) for order in orders]
+
+
+def order_out(session: Session, order: Order) -> OrderOut:
+    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    transitions = session.scalars(
+        select(OrderTransition)
+        .where(OrderTransition.order_id == order.id)
+        .order_by(OrderTransition.id)
+    ).all()
+    return OrderOut(
+        id=order.id,
+        buyer_id=order.buyer_id,
+        shop_id=order.shop_id,
+        room_id=order.room_id,
+        host_id=order.host_id,
+        flash_sale_id=order.flash_sale_id,
+        status=order.status,
+        currency=order.currency,
+        items_total=order.items_total,
+        discount_total=order.discount_total,
+        shipping_fee=order.shipping_fee,
+        total=order.total,
+        pricing=order.pricing,
+        items=[OrderItemOut.model_validate(item, from_attributes=True) for item in items],
+        address=order.address,
+        tracking_number=order.tracking_number,
+        payment_ref=order.payment_ref,
+        expires_at=order.expires_at,
+        created_at=order.created_at,
+        transitions=[TransitionOut.model_validate(t, from_attributes=True) for t in transitions],
+    )
+
+
+# --- the state machine ---
+
+
+def _record_transition(
+    session: Session,
+    *,
+    order: Order,
+    from_status: OrderStatus | None,
+    actor_id: int | None,
+    note: str = "",
+) -> None:
+    session.add(
+        OrderTransition(
+            order_id=order.id,
+            from_status=from_status.value if from_status else None,
+            to_status=order.status.value,
+            actor_id=actor_id,
+            note=note,
+        )
+    )
+    session.flush()
+
+
+def transition(
+    session: Session,
+    *,
+    order: Order,
+    to: OrderStatus,
+    actor_id: int | None,
+    note: str = "",
+    engine: StockEngine | None = None,
+    **changes: Any,
+) -> Order:
+    """Move the order to ``to`` if the machine allows it, atomically.
+
+    The UPDATE is conditional on the state read, so two concurrent moves
+    cannot both succeed; an illegal move is a Conflict naming the current state.
+    """
+    current = order.status
+    if to not in NEXT_STATES[current]:
+        raise IllegalTransition(
+            f"an order in {current.value} cannot become {to.value}", code="illegal_transition"
+        )
+    moved = rows_changed(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status == current)
+            .values(status=to, updated_at=utcnow(), **changes)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.refresh(order)
+    if moved != 1:
+        raise IllegalTransition(
+            f"the order changed meanwhile; it is now {order.status.value}",
+            code="illegal_transition",
+        )
+    _record_transition(session, order=order, from_status=current, actor_id=actor_id, note=note)
+    if current in STOCK_HOLDING_STATES and to is OrderStatus.CANCELLED:
+        _release_units(session, order=order, engine=engine)
+    publish_after_commit(
+        session,
+        OrderStatusChanged(
+            order_id=order.id,
+            room_id=order.room_id,
+            flash_sale_id=order.flash_sale_id,
+            buyer_id=order.buyer_id,
+            status=to.value,
+            total=order.total,
+        ),
+    )
+    return order
+
+
+def _release_units(session: Session, *, order: Order, engine: StockEngine | None) -> None:
+    """Units of a cancelled order go back to the SKU, or to its flash sale."""
+    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    if order.flash_sale_id is None:
+        for item in items:
+            catalog.release_stock(session, sku_id=item.sku_id, quantity=item.quantity)
+        return
+    if engine is None:
+        raise RuntimeError("cancelling a flash-sale order needs the stock engine")
+    flash_sales.release_units(
+        session,
+        engine=engine,
+        sale_id=order.flash_sale_id,
+        user_id=order.buyer_id,
+        order_id=order.id,
+        quantity=sum(item.quantity for item in items),
+    )
+
+
+def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:
+    """Called by payments when money was captured; paying twice is harmless."""
+    order = get_order(session, order_id=order_id)
+    if order.status is OrderStatus.PAID and order.payment_ref == payment_ref:
+        return order
+    return transition(
+        session,
+        order=order,
+        to=OrderStatus.PAID,
+        actor_id=None,
+        note="payment captured",
+        payment_ref=payment_ref,
+        expires_at=None,
+    )
+
+
+def _managed_order(session: Session, *, actor: User, order_id: int) -> Order:
+    order = order_for(session, user=actor, order_id=order_id)
+    if not catalog.can_manage_shop(session, user=actor, shop_id=order.shop_id):
+        raise PermissionDenied("only the shop handles this order", code="not_your_shop")
+    return order
+
+
+def ship_order(session: Session, *, actor: User, order_id: int, tracking_number: str) -> Order:
+    order = _managed_order(session, actor=actor, order_id=order_id)
+    return transition(
+        session,
+        order=order,
+        to=OrderStatus.SHIPPED,
+        actor_id=actor.id,
+        note=f"tracking {tracking_number}",
+        tracking_number=tracking_number,
+    )
+
+
+def confirm_delivery(session: Session, *, actor: User, order_id: int) -> Order:
+    order = order_for(session, user=actor, order_id=order_id)
+    if actor.id != order.buyer_id and actor.role is not Role.ADMIN:
+        raise PermissionDenied("only the buyer confirms delivery", code="not_buyer")
+    return transition(session, order=order, to=OrderStatus.DELIVERED, actor_id=actor.id)
+
+
+def complete_order(session: Session, *, actor: User, order_id: int) -> Order:
+    order = order_for(session, user=actor, order_id=order_id)
+    if actor.id != order.buyer_id and actor.role is not Role.ADMIN:
+        raise PermissionDenied("only the buyer completes the order", code="not_buyer")
+    return transition(session, order=order, to=OrderStatus.COMPLETED, actor_id=actor.id)
+
+
+def cancel_order(
+    session: Session, *, actor: User, order_id: int, engine: StockEngine, reason: str = ""
+) -> Order:
+    """The buyer or the shop cancels an unpaid order; its stock returns."""
+    order = order_for(session, user=actor, order_id=order_id)
+    return transition(
+        session,
+        order=order,
+        to=OrderStatus.CANCELLED,
+        actor_id=actor.id,
+        note=reason or "cancelled",
+        engine=engine,
+        expires_at=None,
+    )
+
+
+def expire_unpaid_orders(
+    session: Session, *, engine: StockEngine, now: datetime | None = None, limit: int = 500
+) -> int:
+    """Cancel orders whose payment time ran out; safe to run in several workers at once."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Order)
+        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.expires_at < now)
+        .order_by(Order.expires_at)
+        .limit(limit)
+    ).all()
+    expired = 0
+    for order in due:
+        try:
+            with session.begin_nested():
+                transition(
+                    session,
+                    order=order,
+                    to=OrderStatus.CANCELLED,
+                    actor_id=None,
+                    note="payment time ran out",
+                    engine=engine,
+                    expires_at=None,
+                )
+            expired += 1
+        except IllegalTransition:
+            continue  # paid or cancelled meanwhile
+    return expired

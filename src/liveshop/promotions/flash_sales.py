@@ -1,0 +1,243 @@
+"""Flash sales (秒杀): creating them, their windows, counts and admission log.
+
+Units are claimed through a StockEngine (promotions.stock_engines); the
+order for a claimed unit is written by orders.flash_purchase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Product
+from liveshop.core.bus import call_after_commit
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
+from liveshop.live import service as live
+from liveshop.promotions.models import FlashSale, FlashSaleAdmission
+from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
+from liveshop.promotions.stock_engines import StockEngine, make_stock_engine
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+
+
+class PurchaseLimitReached(Conflict):
+    status_code = 429
+    code = "purchase_limit"
+
+
+@lru_cache(maxsize=4)
+def stock_engine_for(redis_url: str | None) -> StockEngine:
+    """One engine per process and configuration (the SQL engine keeps a sold-out cache)."""
+    return make_stock_engine(redis_url)
+
+
+@dataclass(frozen=True)
+class SaleTerms:
+    """What never changes after a sale is created, cached so a sold-out or early
+    attempt is answered without the database."""
+
+    id: int
+    room_id: int
+    shop_id: int
+    sku_id: int
+    price: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+_terms_cache: dict[int, SaleTerms] = {}
+
+
+def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
+    terms = _terms_cache.get(sale_id)
+    if terms is None:
+        sale = get_sale(session, sale_id=sale_id)
+        terms = SaleTerms(
+            id=sale.id,
+            room_id=sale.room_id,
+            shop_id=sale.shop_id,
+            sku_id=sale.sku_id,
+            price=sale.price,
+            per_user_limit=sale.per_user_limit,
+            starts_at=as_utc(sale.starts_at),
+            ends_at=as_utc(sale.ends_at),
+        )
+        _terms_cache[sale_id] = terms
+    return terms
+
+
+def check_open(terms: SaleTerms, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if now < terms.starts_at:
+        seconds = int((terms.starts_at - now).total_seconds()) + 1
+        raise TooEarly(f"the sale starts in {seconds} s", code="sale_not_started")
+    if now >= terms.ends_at:
+        raise Conflict("the sale has ended", code="sale_ended")
+
+
+def get_sale(session: Session, *, sale_id: int) -> FlashSale:
+    sale = session.get(FlashSale, sale_id)
+    if sale is None:
+        raise NotFound(f"flash sale {sale_id} not found", code="flash_sale_not_found")
+    return sale
+
+
+def create_flash_sale(
+    session: Session, *, actor: User, body: FlashSaleIn, engine: StockEngine, reference_days: int
+) -> FlashSale:
+    """Set units of a SKU aside for a sale in a room.
+
+    The price must be below the SKU's lowest price of the previous
+    ``reference_days`` days, so a "was 299, now 99" claim is true.
+    """
+    room = live.get_room(session, room_id=body.room_id)
+    sku = catalog.get_sku(session, sku_id=body.sku_id)
+    product = session.get(Product, sku.product_id)
+    assert product is not None  # foreign key
+    is_host = room.host_id == actor.id
+    if not (is_host or catalog.can_manage_shop(session, user=actor, shop_id=product.shop_id)):
+        raise PermissionDenied(
+            "only the room's host or the product's merchant starts a flash sale",
+            code="not_allowed",
+        )
+    reference = catalog.lowest_price_in_days(session, sku_id=sku.id, days=reference_days)
+    if body.price >= reference:
+        raise InvalidInput(
+            f"a flash-sale price must be below the lowest price of the previous "
+            f"{reference_days} days ({reference} 分)",
+            code="price_not_below_reference",
+        )
+    catalog.reserve_stock(session, sku_id=sku.id, quantity=body.quantity)
+    sale = FlashSale(
+        room_id=room.id,
+        shop_id=product.shop_id,
+        sku_id=sku.id,
+        price=body.price,
+        reference_price=reference,
+        quantity=body.quantity,
+        sold=0,
+        per_user_limit=body.per_user_limit,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        created_by=actor.id,
+    )
+    session.add(sale)
+    session.flush()
+    call_after_commit(session, lambda: engine.set_up(sale))
+    return sale
+
+
+def sale_status(sale: FlashSale, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if now < as_utc(sale.starts_at):
+        return "upcoming"
+    if now >= as_utc(sale.ends_at):
+        return "ended"
+    return "sold_out" if sale.sold >= sale.quantity else "on_sale"
+
+
+def sale_out(session: Session, sale: FlashSale, engine: StockEngine) -> FlashSaleOut:
+    remaining = max(min(engine.remaining(session, sale=sale), sale.quantity), 0)
+    return FlashSaleOut(
+        id=sale.id,
+        room_id=sale.room_id,
+        shop_id=sale.shop_id,
+        sku_id=sale.sku_id,
+        price=sale.price,
+        reference_price=sale.reference_price,
+        quantity=sale.quantity,
+        sold=sale.quantity - remaining,
+        remaining=remaining,
+        per_user_limit=sale.per_user_limit,
+        starts_at=sale.starts_at,
+        ends_at=sale.ends_at,
+        status=sale_status(sale),
+    )
+
+
+def list_room_sales(session: Session, *, room_id: int) -> list[FlashSale]:
+    return list(
+        session.scalars(
+            select(FlashSale).where(FlashSale.room_id == room_id).order_by(FlashSale.starts_at)
+        ).all()
+    )
+
+
+def record_admission(
+    session: Session, *, sale_id: int, user_id: int, attempt_key: str, quantity: int, order_id: int
+) -> None:
+    session.add(
+        FlashSaleAdmission(
+            sale_id=sale_id,
+            user_id=user_id,
+            attempt_key=attempt_key,
+            quantity=quantity,
+            order_id=order_id,
+        )
+    )
+    session.flush()
+
+
+def release_units(
+    session: Session,
+    *,
+    engine: StockEngine,
+    sale_id: int,
+    user_id: int,
+    order_id: int,
+    quantity: int,
+) -> None:
+    """Units of a cancelled or expired order go back to the sale (once)."""
+    released = rows_changed(
+        session.execute(
+            update(FlashSaleAdmission)
+            .where(
+                FlashSaleAdmission.sale_id == sale_id,
+                FlashSaleAdmission.order_id == order_id,
+                FlashSaleAdmission.released.is_(False),
+            )
+            .values(released=True)
+        )
+    )
+    if released:
+        engine.release(session, sale_id=sale_id, user_id=user_id, quantity=quantity)
+
+
+def admission_log(session: Session, *, sale_id: int) -> list[AdmissionOut]:
+    """Who got units, in the order they got them (public, so a host can show fairness)."""
+    get_sale(session, sale_id=sale_id)
+    rows = session.scalars(
+        select(FlashSaleAdmission)
+        .where(FlashSaleAdmission.sale_id == sale_id)
+        .order_by(FlashSaleAdmission.id)
+    ).all()
+    return [
+        AdmissionOut(
+            position=position,
+            user_id=row.user_id,
+            quantity=row.quantity,
+            order_id=row.order_id,
+            admitted_at=row.admitted_at,
+            released=row.released,
+        )
+        for position, row in enumerate(rows, start=1)
+    ]
+
+
+def require_sale_manager(session: Session, *, actor: User, sale: FlashSale) -> None:
+    room = live.get_room(session, room_id=sale.room_id)
+    if actor.role is Role.ADMIN or room.host_id == actor.id:
+        return
+    if not catalog.can_manage_shop(session, user=actor, shop_id=sale.shop_id):
+        raise PermissionDenied("not your flash sale", code="not_allowed")

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liveshop.core.clock import utcnow
+from liveshop.core.db import Base, UtcDateTime
+
+
+class FlashSale(Base):
+    """Units of one SKU set aside for a timed sale in a room; sold + remaining == quantity."""
+
+    __tablename__ = "flash_sales"
+    __table_args__ = (
+        CheckConstraint("sold >= 0 AND sold <= quantity", name="sold_within_quantity"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    price: Mapped[int] = mapped_column(Integer)
+    reference_price: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    per_user_limit: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FlashSaleBuyer(Base):
+    """How many units each buyer holds in a sale (the per-user limit is checked on it)."""
+
+    __tablename__ = "flash_sale_buyers"
+    __table_args__ = (
+        UniqueConstraint("sale_id", "user_id"),
+        CheckConstraint("bought >= 0", name="bought_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("flash_sales.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    bought: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FlashSaleAdmission(Base):
+    """The public admission log: who got units, in what order, for which order."""
+
+    __tablename__ = "flash_sale_admissions"
+    __table_args__ = (UniqueConstraint("sale_id", "user_id", "attempt_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(
+        ForeignKey("flash_sales.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    attempt_key: Mapped[str] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    order_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    admitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
