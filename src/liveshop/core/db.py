@@ -40,6 +40,8 @@ class Base(DeclarativeBase):
 
 
 def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the driver, begin transactions (see _begin_immediately).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -48,12 +50,19 @@ def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_immediately(connection: Any) -> None:
+    """Take SQLite's write lock at BEGIN, so concurrent writers wait (busy_timeout)
+    instead of failing when a read-then-write transaction cannot upgrade its lock."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine per URL per process; SQLite in WAL mode with a busy timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _enable_sqlite_wal)
+        event.listen(engine, "begin", _begin_immediately)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 

@@ -21,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def run_order_jobs_once(settings: Settings) -> dict[str, int]:
-    engine = stock_engine_for(settings.redis_url)
     database_url = settings.resolved_database_url()
+    engine = stock_engine_for(settings.redis_url, database_url)
     recovered = 0
     if isinstance(engine, RedisStockEngine):
         recovered = claims_recovery.recover_claims(

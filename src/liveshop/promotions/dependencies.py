@@ -10,7 +10,7 @@ from liveshop.promotions.stock_engines import StockEngine
 
 
 def get_stock_engine(settings: SettingsDep) -> StockEngine:
-    return stock_engine_for(settings.redis_url)
+    return stock_engine_for(settings.redis_url, settings.resolved_database_url())
 
 
 StockEngineDep = Annotated[StockEngine, Depends(get_stock_engine)]

@@ -35,9 +35,9 @@ class PurchaseLimitReached(Conflict):
     code = "purchase_limit"
 
 
-@lru_cache(maxsize=4)
-def stock_engine_for(redis_url: str | None) -> StockEngine:
-    """One engine per process and configuration (the SQL engine keeps a sold-out cache)."""
+@lru_cache(maxsize=16)
+def stock_engine_for(redis_url: str | None, database_url: str) -> StockEngine:
+    """One engine per process and database (the SQL engine keeps a sold-out cache)."""
     return make_stock_engine(redis_url)
 
 
@@ -56,11 +56,18 @@ class SaleTerms:
     ends_at: datetime
 
 
-_terms_cache: dict[int, SaleTerms] = {}
+_terms_cache: dict[tuple[str, int], SaleTerms] = {}
+
+
+def forget_cached_sales() -> None:
+    """Drop what this process remembers of sales: after a database was emptied or restored."""
+    _terms_cache.clear()
+    stock_engine_for.cache_clear()
 
 
 def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
-    terms = _terms_cache.get(sale_id)
+    key = (str(session.get_bind().engine.url), sale_id)
+    terms = _terms_cache.get(key)
     if terms is None:
         sale = get_sale(session, sale_id=sale_id)
         terms = SaleTerms(
@@ -73,7 +80,7 @@ def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
             starts_at=as_utc(sale.starts_at),
             ends_at=as_utc(sale.ends_at),
         )
-        _terms_cache[sale_id] = terms
+        _terms_cache[key] = terms
     return terms
 
 
