@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-import redis
 from sqlalchemy import insert, select
 
 from liveshop.accounts.models import Role, User
@@ -96,15 +96,15 @@ def start_sale(
 
 @pytest.fixture(params=["sql", pytest.param("redis", marks=pytest.mark.redis)])
 def stock_engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[StockEngine]:
-    """Each engine on each database; Redis on a database index of its own, emptied."""
+    """Each engine on each database; Redis keys under a namespace of this test's own."""
     flash_sales.forget_cached_sales()
     if request.param == "sql":
         yield SqlStockEngine()
         return
     require_service("Redis", REDIS_URL, 6379)
-    url = f"{REDIS_URL}/{TEST_REDIS_DB}"
-    redis.Redis.from_url(url).flushdb()
-    engine = RedisStockEngine(url)
+    engine = RedisStockEngine(f"{REDIS_URL}/{TEST_REDIS_DB}", namespace=f"test-{uuid.uuid4().hex}")
     yield engine
-    engine.client.flushdb()
+    stale = list(engine.client.scan_iter(f"{engine.namespace}:*"))
+    if stale:
+        engine.client.delete(*stale)
     engine.client.close()

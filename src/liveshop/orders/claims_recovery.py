@@ -17,7 +17,7 @@ from liveshop.accounts.service import get_user
 from liveshop.core.db import unit_of_work
 from liveshop.orders import flash_purchase
 from liveshop.promotions import flash_sales
-from liveshop.promotions.stock_engines import CLAIMS_GROUP, CLAIMS_STREAM, mirror_sold
+from liveshop.promotions.stock_engines import CLAIMS_GROUP, RedisStockEngine, mirror_sold
 
 logger = logging.getLogger(__name__)
 
@@ -25,34 +25,35 @@ GRACE_MILLISECONDS = 10_000  # far above a request's time from claim to commit
 CONSUMER = "recovery"
 
 
-def ensure_group(client: redis.Redis) -> None:
+def ensure_group(engine: RedisStockEngine) -> None:
     try:
-        client.xgroup_create(CLAIMS_STREAM, CLAIMS_GROUP, id="0", mkstream=True)
+        engine.client.xgroup_create(engine.stream, CLAIMS_GROUP, id="0", mkstream=True)
     except redis.ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
 
 
 def recover_claims(
-    client: redis.Redis,
+    engine: RedisStockEngine,
     *,
     database_url: str,
     payment_minutes: int,
     grace_milliseconds: int = GRACE_MILLISECONDS,
 ) -> int:
     """Write missing orders for old unacknowledged claims; returns how many were written."""
-    ensure_group(client)
-    client.xreadgroup(CLAIMS_GROUP, CONSUMER, {CLAIMS_STREAM: ">"}, count=10_000)
+    ensure_group(engine)
+    client = engine.client
+    client.xreadgroup(CLAIMS_GROUP, CONSUMER, {engine.stream: ">"}, count=10_000)
     written = 0
     start = "0-0"
     while True:
         start, entries, _deleted = client.xautoclaim(
-            CLAIMS_STREAM, CLAIMS_GROUP, CONSUMER, grace_milliseconds, start, count=500
+            engine.stream, CLAIMS_GROUP, CONSUMER, grace_milliseconds, start, count=500
         )
         for entry_id, fields in entries:
             with unit_of_work(database_url) as session:
                 written += _ensure_order(session, fields, payment_minutes)
-            client.xack(CLAIMS_STREAM, CLAIMS_GROUP, entry_id)
+            client.xack(engine.stream, CLAIMS_GROUP, entry_id)
         if start in (b"0-0", "0-0"):
             return written
 

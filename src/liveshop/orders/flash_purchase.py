@@ -16,7 +16,7 @@ from liveshop.orders.models import Order
 from liveshop.orders.schemas import OrderIn, OrderItemIn
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
-from liveshop.promotions.stock_engines import CLAIMS_GROUP, CLAIMS_STREAM, ClaimOutcome, StockEngine
+from liveshop.promotions.stock_engines import ClaimOutcome, RedisStockEngine, StockEngine
 
 
 class AttemptInProgress(Conflict):
@@ -116,6 +116,5 @@ def find_attempt_order(session: Session, *, buyer_id: int, sale_id: int, key: st
 
 
 def _acknowledge(engine: StockEngine, entry: str) -> None:
-    client = getattr(engine, "client", None)
-    if client is not None:
-        client.xack(CLAIMS_STREAM, CLAIMS_GROUP, entry)
+    if isinstance(engine, RedisStockEngine):
+        engine.acknowledge(entry)

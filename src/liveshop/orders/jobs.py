@@ -26,7 +26,7 @@ def run_order_jobs_once(settings: Settings) -> dict[str, int]:
     recovered = 0
     if isinstance(engine, RedisStockEngine):
         recovered = claims_recovery.recover_claims(
-            engine.client,
+            engine,
             database_url=database_url,
             payment_minutes=settings.flash_sale_payment_minutes,
         )

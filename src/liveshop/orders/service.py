@@ -33,7 +33,7 @@ from liveshop.orders.schemas import (
     OrderOut,
     TransitionOut,
 )
-from liveshop.promotions import flash_sales
+from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.pricing import PriceBreakdown, PriceLine, price_lines
 from liveshop.promotions.stock_engines import StockEngine
 
@@ -135,6 +135,7 @@ def _priced_lines(
         lines.append(
             PriceLine(
                 sku_id=sku.id,
+                product_id=product.id,
                 title=_line_title(product, sku),
                 unit_price=unit_price,
                 quantity=item.quantity,
@@ -172,23 +173,29 @@ def place_order(
     if existing is not None:
         return existing, False
     lines, shop_id, currency = _priced_lines(session, body.items, unit_price_override)
-    breakdown = price_lines(lines, currency=currency)
     room_id, host_id = _room_and_host(session, room_id=body.room_id)
+    address = _address_snapshot(session, user=buyer, address_id=body.address_id)
     try:
         with session.begin_nested():
+            uses = coupons.discounts_for(
+                session, buyer=buyer, codes=body.coupon_codes, lines=lines, shop_id=shop_id
+            )
             order = _insert_order(
                 session,
                 buyer=buyer,
                 shop_id=shop_id,
-                breakdown=breakdown,
+                breakdown=price_lines(
+                    lines, currency=currency, discounts=[use.discount for use in uses]
+                ),
                 room_id=room_id,
                 host_id=host_id,
                 key=idempotency_key,
                 fingerprint=fingerprint,
-                address=_address_snapshot(session, user=buyer, address_id=body.address_id),
+                address=address,
                 expires_at=utcnow() + timedelta(minutes=payment_minutes),
                 flash_sale_id=flash_sale_id,
             )
+            coupons.attach_to_order(session, uses=uses, order_id=order.id)
             if flash_sale_id is None:
                 for item in body.items:
                     catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)
@@ -414,7 +421,9 @@ def transition(
 
 
 def _release_units(session: Session, *, order: Order, engine: StockEngine | None) -> None:
-    """Units of a cancelled order go back to the SKU, or to its flash sale."""
+    """Units of a cancelled order go back to the SKU, or to its flash sale; coupons
+    go back to the wallet."""
+    coupons.release_for_order(session, order_id=order.id)
     items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
     if order.flash_sale_id is None:
         for item in items:

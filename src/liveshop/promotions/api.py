@@ -4,9 +4,16 @@ from fastapi import APIRouter, status
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.dependencies import DbSession, SettingsDep
-from liveshop.promotions import flash_sales
+from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
-from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
+from liveshop.promotions.schemas import (
+    AdmissionOut,
+    CouponIn,
+    CouponOut,
+    FlashSaleIn,
+    FlashSaleOut,
+    WalletCouponOut,
+)
 
 router = APIRouter(prefix="/api", tags=["promotions"])
 
@@ -48,3 +55,32 @@ def room_flash_sales(
         flash_sales.sale_out(session, sale, engine)
         for sale in flash_sales.list_room_sales(session, room_id=room_id)
     ]
+
+
+@router.post("/coupons", status_code=status.HTTP_201_CREATED)
+def create_coupon(body: CouponIn, user: CurrentUser, session: DbSession) -> CouponOut:
+    return coupons.coupon_out(coupons.create_coupon(session, actor=user, body=body))
+
+
+@router.get("/coupons/mine")
+def my_coupons(user: CurrentUser, session: DbSession) -> list[WalletCouponOut]:
+    return coupons.wallet(session, user=user)
+
+
+@router.get("/coupons/{coupon_id}")
+def get_coupon(coupon_id: int, session: DbSession) -> CouponOut:
+    return coupons.coupon_out(coupons.get_coupon(session, coupon_id=coupon_id))
+
+
+@router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)
+def grab_coupon(coupon_id: int, user: CurrentUser, session: DbSession) -> WalletCouponOut:
+    held = coupons.grab_coupon(session, user=user, coupon_id=coupon_id)
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return WalletCouponOut(
+        id=held.id, coupon=coupons.coupon_out(coupon), order_id=None, claimed_at=held.claimed_at
+    )
+
+
+@router.get("/rooms/{room_id}/coupons")
+def room_coupon_drops(room_id: int, session: DbSession) -> list[CouponOut]:
+    return coupons.room_drops(session, room_id=room_id)

@@ -20,7 +20,7 @@ from liveshop.core.bus import call_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
-from liveshop.live import service as live
+from liveshop.core.rooms import room_facts
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
 from liveshop.promotions.stock_engines import StockEngine, make_stock_engine
@@ -108,7 +108,7 @@ def create_flash_sale(
     The price must be below the SKU's lowest price of the previous
     ``reference_days`` days, so a "was 299, now 99" claim is true.
     """
-    room = live.get_room(session, room_id=body.room_id)
+    room = room_facts(session, body.room_id)
     sku = catalog.get_sku(session, sku_id=body.sku_id)
     product = session.get(Product, sku.product_id)
     assert product is not None  # foreign key
@@ -243,7 +243,7 @@ def admission_log(session: Session, *, sale_id: int) -> list[AdmissionOut]:
 
 
 def require_sale_manager(session: Session, *, actor: User, sale: FlashSale) -> None:
-    room = live.get_room(session, room_id=sale.room_id)
+    room = room_facts(session, sale.room_id)
     if actor.role is Role.ADMIN or room.host_id == actor.id:
         return
     if not catalog.can_manage_shop(session, user=actor, shop_id=sale.shop_id):

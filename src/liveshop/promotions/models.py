@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -71,3 +73,67 @@ class FlashSaleAdmission(Base):
     order_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     admitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     released: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CouponKind(enum.StrEnum):
+    THRESHOLD = "threshold"  # 满减: spend ``threshold``, save ``amount``
+    PERCENT = "percent"  # ``percent`` off, at most ``cap``
+    FIXED = "fixed"  # ``amount`` off
+
+
+class CouponIssuer(enum.StrEnum):
+    SHOP = "shop"
+    PLATFORM = "platform"
+
+
+class Coupon(Base):
+    """A coupon batch; ``room_id`` makes it a drop that viewers grab live in the room."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        CheckConstraint("claimed >= 0 AND claimed <= total_quantity", name="claimed_within_total"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    issuer: Mapped[CouponIssuer] = mapped_column(Enum(CouponIssuer, native_enum=False, length=10))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), nullable=True, index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), nullable=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True, index=True)
+    kind: Mapped[CouponKind] = mapped_column(Enum(CouponKind, native_enum=False, length=10))
+    threshold: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[int] = mapped_column(Integer, default=0)
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    cap: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    total_quantity: Mapped[int] = mapped_column(Integer)
+    claimed: Mapped[int] = mapped_column(Integer, default=0)
+    per_user_limit: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CouponHolder(Base):
+    """How many of a coupon each user claimed (the per-user limit is checked on it)."""
+
+    __tablename__ = "coupon_holders"
+    __table_args__ = (UniqueConstraint("coupon_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    claimed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UserCoupon(Base):
+    """One claimed coupon in a user's wallet; used by at most one order at a time."""
+
+    __tablename__ = "user_coupons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

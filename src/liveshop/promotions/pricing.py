@@ -1,7 +1,8 @@
 """One price calculator for the cart, the order and the page, that explains itself.
 
-Discounts are spread over the lines exactly (largest remainder), so the
-parts always add up to the total and a partial refund returns the right amount.
+Each discount is spread over the lines it applies to, exactly (largest
+remainder), so the parts always add up to the total and a partial refund
+returns the right amount.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 
 class PriceLine(BaseModel):
     sku_id: int
+    product_id: int
     title: str
     unit_price: int
     quantity: int
@@ -25,6 +27,7 @@ class AppliedDiscount(BaseModel):
     code: str
     label: str
     amount: int
+    product_ids: list[int] | None = None  # None: every line
 
 
 class PriceBreakdown(BaseModel):
@@ -56,6 +59,10 @@ def spread_exactly(amount: int, weights: Sequence[int]) -> list[int]:
     return floors
 
 
+def applies_to(discount: AppliedDiscount, line: PriceLine) -> bool:
+    return discount.product_ids is None or line.product_id in discount.product_ids
+
+
 def price_lines(
     lines: Sequence[PriceLine],
     *,
@@ -63,13 +70,21 @@ def price_lines(
     discounts: Sequence[AppliedDiscount] = (),
     shipping_fee: int = 0,
 ) -> PriceBreakdown:
-    items_total = sum(line.subtotal for line in lines)
-    discount_total = min(sum(discount.amount for discount in discounts), items_total)
-    shares = spread_exactly(discount_total, [line.subtotal for line in lines])
+    """Totals with each discount spread over its lines; a line never goes below zero."""
+    line_discounts = [0 for _ in lines]
+    for discount in discounts:
+        room_left = [
+            line.subtotal - taken if applies_to(discount, line) else 0
+            for line, taken in zip(lines, line_discounts, strict=True)
+        ]
+        for index, share in enumerate(spread_exactly(discount.amount, room_left)):
+            line_discounts[index] += share
     priced = [
-        line.model_copy(update={"discount": share, "total": line.subtotal - share})
-        for line, share in zip(lines, shares, strict=True)
+        line.model_copy(update={"discount": taken, "total": line.subtotal - taken})
+        for line, taken in zip(lines, line_discounts, strict=True)
     ]
+    items_total = sum(line.subtotal for line in lines)
+    discount_total = sum(line_discounts)
     return PriceBreakdown(
         currency=currency,
         lines=priced,

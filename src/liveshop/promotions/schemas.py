@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from liveshop.promotions.models import CouponIssuer, CouponKind
+
 
 class FlashSaleIn(BaseModel):
     room_id: int = Field(ge=1)
@@ -48,3 +50,60 @@ class AdmissionOut(BaseModel):
     order_id: int | None
     admitted_at: datetime
     released: bool
+
+
+class CouponIn(BaseModel):
+    code: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")
+    name: str = Field(min_length=1, max_length=80)
+    kind: CouponKind
+    threshold: int = Field(default=0, ge=0, le=10**10)
+    amount: int = Field(default=0, ge=0, le=10**10)
+    percent: int = Field(default=0, ge=0, le=99)
+    cap: int = Field(default=0, ge=0, le=10**10, description="0: no cap")
+    product_id: int | None = Field(default=None, ge=1)
+    room_id: int | None = Field(default=None, ge=1, description="set: a drop grabbed live")
+    platform: bool = Field(default=False, description="a platform coupon (admins only)")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    total_quantity: int = Field(ge=1, le=10_000_000)
+    per_user_limit: int = Field(default=1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def consistent(self) -> CouponIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.kind is CouponKind.PERCENT and not 1 <= self.percent <= 99:
+            raise ValueError("a percent coupon needs percent between 1 and 99")
+        if self.kind is not CouponKind.PERCENT and self.amount < 1:
+            raise ValueError("this coupon needs an amount")
+        if self.kind is CouponKind.THRESHOLD and self.threshold <= self.amount:
+            raise ValueError("a threshold coupon's threshold must exceed its amount")
+        return self
+
+
+class CouponOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    issuer: CouponIssuer
+    shop_id: int | None
+    product_id: int | None
+    room_id: int | None
+    kind: CouponKind
+    threshold: int
+    amount: int
+    percent: int
+    cap: int
+    starts_at: datetime
+    ends_at: datetime
+    total_quantity: int
+    claimed: int
+    remaining: int
+    per_user_limit: int
+
+
+class WalletCouponOut(BaseModel):
+    id: int
+    coupon: CouponOut
+    order_id: int | None
+    claimed_at: datetime

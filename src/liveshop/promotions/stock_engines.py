@@ -20,7 +20,6 @@ from liveshop.core.bus import call_after_commit
 from liveshop.core.db import rows_changed
 from liveshop.promotions.models import FlashSale, FlashSaleBuyer
 
-CLAIMS_STREAM = "liveshop:flash-claims"
 CLAIMS_GROUP = "order-writers"
 
 
@@ -162,11 +161,6 @@ OUTCOMES = {
 }
 
 
-def _keys(sale_id: int) -> list[str]:
-    base = f"liveshop:flash:{{{sale_id}}}"  # one hash slot per sale, ready for Redis Cluster
-    return [f"{base}:remaining", f"{base}:bought", f"{base}:attempts"]
-
-
 class RedisStockEngine:
     """An atomic Lua script per attempt; each claim is also put on a Redis Stream.
 
@@ -176,24 +170,35 @@ class RedisStockEngine:
 
     name = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "liveshop") -> None:
+        self.namespace = namespace
+        self.stream = f"{namespace}:flash-claims"
         self.client = redis.Redis.from_url(url)
         self._claim = self.client.register_script(CLAIM_SCRIPT)
         self._release = self.client.register_script(RELEASE_SCRIPT)
 
+    def keys(self, sale_id: int) -> list[str]:
+        """remaining, bought (hash user -> units), attempts (set); one hash slot per sale."""
+        base = f"{self.namespace}:flash:{{{sale_id}}}"
+        return [f"{base}:remaining", f"{base}:bought", f"{base}:attempts"]
+
+    def acknowledge(self, entry: str) -> None:
+        """The claim's order is committed: the recovery job need not look at it."""
+        self.client.xack(self.stream, CLAIMS_GROUP, entry)
+
     def known_sold_out(self, sale_id: int) -> bool:
-        value = self.client.get(_keys(sale_id)[0])
+        value = self.client.get(self.keys(sale_id)[0])
         return value is not None and int(value) <= 0
 
     def set_up(self, sale: FlashSale) -> None:
-        remaining_key = _keys(sale.id)[0]
+        remaining_key = self.keys(sale.id)[0]
         self.client.set(remaining_key, sale.quantity - sale.sold, nx=True)
 
     def claim(
         self, session: Session, *, sale: FlashSale, user_id: int, quantity: int, attempt_key: str
     ) -> Claim:
         code, remaining, entry = self._claim(
-            keys=[*_keys(sale.id), CLAIMS_STREAM],
+            keys=[*self.keys(sale.id), self.stream],
             args=[user_id, quantity, sale.per_user_limit, attempt_key, sale.id],
         )
         outcome = OUTCOMES[int(code)]
@@ -205,14 +210,14 @@ class RedisStockEngine:
     def release(self, session: Session, *, sale_id: int, user_id: int, quantity: int) -> None:
         """The database first; Redis only once that commits, so a rollback leaks nothing."""
         mirror_sold(session, sale_id=sale_id, change=-quantity)
-        remaining_key, bought_key, _attempts = _keys(sale_id)
+        remaining_key, bought_key, _attempts = self.keys(sale_id)
         call_after_commit(
             session,
             lambda: self._release(keys=[remaining_key, bought_key], args=[user_id, quantity]),
         )
 
     def remaining(self, session: Session, *, sale: FlashSale) -> int:
-        value = self.client.get(_keys(sale.id)[0])
+        value = self.client.get(self.keys(sale.id)[0])
         return int(value) if value is not None else sale.quantity - sale.sold
 
 

@@ -1,0 +1,274 @@
+"""Coupons: creation, live drops grabbed in the room, and what they take off an order.
+
+Grabbing has the flash sale's guarantee: never more claimed than issued, never
+more per user than the limit (conditional updates, no check-then-act).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.core.clock import utcnow
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.rooms import room_facts
+from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
+from liveshop.promotions.pricing import AppliedDiscount, PriceLine
+from liveshop.promotions.schemas import CouponIn, CouponOut, WalletCouponOut
+
+
+class CouponsGone(Conflict):
+    code = "coupons_gone"
+
+
+class CouponLimitReached(Conflict):
+    status_code = 429
+    code = "coupon_limit"
+
+
+def create_coupon(session: Session, *, actor: User, body: CouponIn) -> Coupon:
+    """Shop coupons by the shop's merchants, platform coupons by admins.
+
+    A room drop (``room_id``) is made by the room's host for a shop they staff,
+    or by an admin.
+    """
+    shop_id = _issuing_shop(session, actor=actor, body=body)
+    if body.product_id is not None:
+        product = catalog.get_product(session, product_id=body.product_id)
+        if shop_id is not None and product.shop_id != shop_id:
+            raise InvalidInput("the product belongs to another shop")
+    if body.room_id is not None:
+        room = room_facts(session, body.room_id)
+        if room.host_id != actor.id and actor.role is not Role.ADMIN:
+            raise PermissionDenied("only the room's host drops coupons in it", code="not_room_host")
+    if session.scalar(select(Coupon.id).where(Coupon.code == body.code)) is not None:
+        raise Conflict(f"coupon code {body.code!r} exists", code="coupon_code_taken")
+    coupon = Coupon(
+        **body.model_dump(exclude={"platform"}),
+        issuer=CouponIssuer.PLATFORM if body.platform else CouponIssuer.SHOP,
+        shop_id=shop_id,
+        claimed=0,
+        created_by=actor.id,
+    )
+    session.add(coupon)
+    session.flush()
+    return coupon
+
+
+def _issuing_shop(session: Session, *, actor: User, body: CouponIn) -> int | None:
+    if body.platform:
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied("only admins issue platform coupons", code="wrong_role")
+        return None
+    shop = catalog.shop_of(session, user=actor)
+    if shop is None:
+        raise PermissionDenied("shop coupons are issued by a shop's merchants", code="no_shop")
+    return shop.id
+
+
+def get_coupon(session: Session, *, coupon_id: int) -> Coupon:
+    coupon = session.get(Coupon, coupon_id)
+    if coupon is None:
+        raise NotFound(f"coupon {coupon_id} not found", code="coupon_not_found")
+    return coupon
+
+
+def coupon_out(coupon: Coupon) -> CouponOut:
+    return CouponOut(
+        id=coupon.id,
+        code=coupon.code,
+        name=coupon.name,
+        issuer=coupon.issuer,
+        shop_id=coupon.shop_id,
+        product_id=coupon.product_id,
+        room_id=coupon.room_id,
+        kind=coupon.kind,
+        threshold=coupon.threshold,
+        amount=coupon.amount,
+        percent=coupon.percent,
+        cap=coupon.cap,
+        starts_at=coupon.starts_at,
+        ends_at=coupon.ends_at,
+        total_quantity=coupon.total_quantity,
+        claimed=coupon.claimed,
+        remaining=coupon.total_quantity - coupon.claimed,
+        per_user_limit=coupon.per_user_limit,
+    )
+
+
+def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
+    """Claim one coupon into the user's wallet (a live drop, or a public coupon)."""
+    coupon = get_coupon(session, coupon_id=coupon_id)
+    now = utcnow()
+    if not coupon.starts_at <= now < coupon.ends_at:
+        raise Conflict("this coupon is not valid now", code="coupon_not_valid_now")
+    _ensure_holder(session, coupon_id=coupon.id, user_id=user.id)
+    within_limit = rows_changed(
+        session.execute(
+            update(CouponHolder)
+            .where(
+                CouponHolder.coupon_id == coupon.id,
+                CouponHolder.user_id == user.id,
+                CouponHolder.claimed < coupon.per_user_limit,
+            )
+            .values(claimed=CouponHolder.claimed + 1)
+        )
+    )
+    if within_limit != 1:
+        raise CouponLimitReached(f"at most {coupon.per_user_limit} of this coupon per person")
+    taken = rows_changed(
+        session.execute(
+            update(Coupon)
+            .where(Coupon.id == coupon.id, Coupon.claimed < Coupon.total_quantity)
+            .values(claimed=Coupon.claimed + 1)
+        )
+    )
+    if taken != 1:
+        raise CouponsGone("all of these coupons were taken")
+    wallet_coupon = UserCoupon(coupon_id=coupon.id, user_id=user.id)
+    session.add(wallet_coupon)
+    session.flush()
+    session.refresh(coupon)
+    return wallet_coupon
+
+
+def _ensure_holder(session: Session, *, coupon_id: int, user_id: int) -> None:
+    values = {"coupon_id": coupon_id, "user_id": user_id, "claimed": 0}
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    session.execute(module.insert(CouponHolder).values(**values).on_conflict_do_nothing())
+
+
+def wallet(session: Session, *, user: User) -> list[WalletCouponOut]:
+    rows = session.execute(
+        select(UserCoupon, Coupon)
+        .join(Coupon, Coupon.id == UserCoupon.coupon_id)
+        .where(UserCoupon.user_id == user.id)
+        .order_by(UserCoupon.id.desc())
+    ).tuples()
+    return [
+        WalletCouponOut(
+            id=held.id,
+            coupon=coupon_out(coupon),
+            order_id=held.order_id,
+            claimed_at=held.claimed_at,
+        )
+        for held, coupon in rows
+    ]
+
+
+def room_drops(session: Session, *, room_id: int) -> list[CouponOut]:
+    coupons = session.scalars(
+        select(Coupon).where(Coupon.room_id == room_id).order_by(Coupon.id.desc())
+    ).all()
+    return [coupon_out(coupon) for coupon in coupons]
+
+
+@dataclass(frozen=True)
+class CouponUse:
+    discount: AppliedDiscount
+    wallet_coupon: UserCoupon
+
+
+def discounts_for(
+    session: Session,
+    *,
+    buyer: User,
+    codes: Sequence[str],
+    lines: Sequence[PriceLine],
+    shop_id: int,
+) -> list[CouponUse]:
+    """The buyer's coupons for these codes, checked and priced (not yet attached).
+
+    At most one shop coupon and one platform coupon; a code the buyer does
+    not hold yet is claimed now, unless it is a room drop (those are grabbed live).
+    """
+    uses: list[CouponUse] = []
+    issuers: set[CouponIssuer] = set()
+    for code in dict.fromkeys(codes):
+        coupon = session.scalars(select(Coupon).where(Coupon.code == code)).first()
+        if coupon is None:
+            raise InvalidInput(f"no coupon with code {code!r}", code="coupon_not_found")
+        if coupon.issuer in issuers:
+            raise InvalidInput(
+                "at most one shop coupon and one platform coupon per order", code="coupon_stacking"
+            )
+        issuers.add(coupon.issuer)
+        if coupon.issuer is CouponIssuer.SHOP and coupon.shop_id != shop_id:
+            raise InvalidInput(f"coupon {code!r} is for another shop", code="coupon_not_applicable")
+        amount = discount_amount(coupon, lines)
+        if amount <= 0:
+            raise InvalidInput(
+                f"coupon {code!r} does not apply to this order", code="coupon_not_applicable"
+            )
+        uses.append(CouponUse(_discount(coupon, amount), _wallet_coupon(session, buyer, coupon)))
+    return uses
+
+
+def _discount(coupon: Coupon, amount: int) -> AppliedDiscount:
+    return AppliedDiscount(
+        code=coupon.code,
+        label=coupon.name,
+        amount=amount,
+        product_ids=[coupon.product_id] if coupon.product_id is not None else None,
+    )
+
+
+def _wallet_coupon(session: Session, buyer: User, coupon: Coupon) -> UserCoupon:
+    held = session.scalars(
+        select(UserCoupon)
+        .where(
+            UserCoupon.user_id == buyer.id,
+            UserCoupon.coupon_id == coupon.id,
+            UserCoupon.order_id.is_(None),
+        )
+        .limit(1)
+    ).first()
+    if held is not None:
+        now = utcnow()
+        if not coupon.starts_at <= now < coupon.ends_at:
+            raise InvalidInput("this coupon is not valid now", code="coupon_not_valid_now")
+        return held
+    if coupon.room_id is not None:
+        raise InvalidInput("grab this coupon in the live room first", code="coupon_not_held")
+    return grab_coupon(session, user=buyer, coupon_id=coupon.id)
+
+
+def discount_amount(coupon: Coupon, lines: Sequence[PriceLine]) -> int:
+    """What the coupon takes off the lines it covers (0: it does not apply)."""
+    eligible = sum(
+        line.subtotal
+        for line in lines
+        if coupon.product_id is None or line.product_id == coupon.product_id
+    )
+    if coupon.kind is CouponKind.THRESHOLD:
+        return min(coupon.amount, eligible) if eligible >= coupon.threshold else 0
+    if coupon.kind is CouponKind.PERCENT:
+        off = eligible * coupon.percent // 100
+        return min(off, coupon.cap) if coupon.cap else off
+    return min(coupon.amount, eligible)
+
+
+def attach_to_order(session: Session, *, uses: Sequence[CouponUse], order_id: int) -> None:
+    for use in uses:
+        attached = rows_changed(
+            session.execute(
+                update(UserCoupon)
+                .where(UserCoupon.id == use.wallet_coupon.id, UserCoupon.order_id.is_(None))
+                .values(order_id=order_id)
+            )
+        )
+        if attached != 1:
+            raise Conflict("this coupon was just used by another order", code="coupon_in_use")
+
+
+def release_for_order(session: Session, *, order_id: int) -> None:
+    """A cancelled order gives its coupons back to the wallet."""
+    session.execute(update(UserCoupon).where(UserCoupon.order_id == order_id).values(order_id=None))
