@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 
 from liveshop.core.db import get_session_factory
@@ -28,3 +28,9 @@ def get_db_session(settings: SettingsDep) -> Iterator[Session]:
 # scope="function": commit before the response is sent, so a client never
 # sees a success for a write that then fails to commit.
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
+
+
+# Row ids are INTEGER (32-bit on PostgreSQL, 64-bit on SQLite): a larger id in a
+# path cannot name a row, and would overflow the driver (a 500) if it reached a query.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a row id")]

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     flash_sale_payment_minutes: int = Field(default=5, ge=1)
     flash_sale_reference_days: int = Field(default=30, ge=1)
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)
+    after_sale_request_days: int = Field(default=7, ge=1)
+    after_sale_merchant_hours: int = Field(default=48, ge=1)
 
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""

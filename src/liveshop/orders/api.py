@@ -9,13 +9,19 @@ from fastapi import APIRouter, Header, Query, Response, status
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.dependencies import DbSession, SettingsDep
-from liveshop.orders import flash_purchase, service
+from liveshop.orders import after_sales, flash_purchase, service
 from liveshop.orders.schemas import (
     AddressIn,
     AddressOut,
+    AfterSaleIn,
+    AfterSaleOut,
     CancelIn,
+    ComplaintRate,
+    DecisionIn,
+    DisputeResolutionIn,
     OrderIn,
     OrderOut,
+    ReturnShippedIn,
     ShipIn,
 )
 from liveshop.promotions.dependencies import StockEngineDep
@@ -141,3 +147,86 @@ def buy_flash_sale(
     if not created:
         response.status_code = status.HTTP_200_OK
     return service.order_out(session, order)
+
+
+@router.post("/orders/{order_id}/after-sales", status_code=status.HTTP_201_CREATED)
+def request_after_sale(
+    order_id: int, body: AfterSaleIn, user: CurrentUser, session: DbSession, settings: SettingsDep
+) -> AfterSaleOut:
+    after_sale = after_sales.request_after_sale(
+        session,
+        buyer=user,
+        order_id=order_id,
+        body=body,
+        request_days=settings.after_sale_request_days,
+        merchant_hours=settings.after_sale_merchant_hours,
+    )
+    return after_sales.after_sale_out(after_sale)
+
+
+@router.get("/after-sales")
+def list_after_sales(
+    user: CurrentUser,
+    session: DbSession,
+    scope: Annotated[str, Query(pattern="^(mine|shop|disputes)$")] = "mine",
+) -> list[AfterSaleOut]:
+    return after_sales.list_after_sales(session, user=user, scope=scope)
+
+
+@router.get("/after-sales/{after_sale_id}")
+def get_after_sale(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+    return after_sales.after_sale_out(
+        after_sales.after_sale_for(session, user=user, after_sale_id=after_sale_id)
+    )
+
+
+@router.post("/after-sales/{after_sale_id}/decision")
+def decide_after_sale(
+    after_sale_id: int, body: DecisionIn, user: CurrentUser, session: DbSession
+) -> AfterSaleOut:
+    after_sale = after_sales.decide(
+        session, actor=user, after_sale_id=after_sale_id, approve=body.approve, reason=body.reason
+    )
+    return after_sales.after_sale_out(after_sale)
+
+
+@router.post("/after-sales/{after_sale_id}/return-shipment")
+def ship_return(
+    after_sale_id: int, body: ReturnShippedIn, user: CurrentUser, session: DbSession
+) -> AfterSaleOut:
+    after_sale = after_sales.ship_return(
+        session, buyer=user, after_sale_id=after_sale_id, tracking_number=body.tracking_number
+    )
+    return after_sales.after_sale_out(after_sale)
+
+
+@router.post("/after-sales/{after_sale_id}/return-received")
+def confirm_return(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+    return after_sales.after_sale_out(
+        after_sales.confirm_return(session, actor=user, after_sale_id=after_sale_id)
+    )
+
+
+@router.post("/after-sales/{after_sale_id}/escalate")
+def escalate_after_sale(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+    return after_sales.after_sale_out(
+        after_sales.escalate(session, buyer=user, after_sale_id=after_sale_id)
+    )
+
+
+@router.post("/after-sales/{after_sale_id}/resolution")
+def resolve_dispute(
+    after_sale_id: int, body: DisputeResolutionIn, user: CurrentUser, session: DbSession
+) -> AfterSaleOut:
+    after_sale = after_sales.resolve_dispute(
+        session, actor=user, after_sale_id=after_sale_id, refund=body.refund, reason=body.reason
+    )
+    return after_sales.after_sale_out(after_sale)
+
+
+@router.get("/complaint-rates")
+def complaint_rates(
+    user: CurrentUser, session: DbSession, shop_id: Annotated[int | None, Query(ge=1)] = None
+) -> list[ComplaintRate]:
+    """Quality complaints per product over units sold (for moderation and shops)."""
+    return after_sales.complaint_rates(session, shop_id=shop_id)

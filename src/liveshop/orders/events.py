@@ -13,3 +13,13 @@ class OrderStatusChanged(DomainEvent):
     buyer_id: int
     status: str
     total: int
+
+
+@dataclass(frozen=True)
+class AfterSaleRefunded(DomainEvent):
+    """Money must go back to the buyer (payments moves it)."""
+
+    after_sale_id: int
+    order_id: int
+    buyer_id: int
+    amount: int

@@ -1,4 +1,5 @@
-"""Background work of the orders domain: expiring unpaid orders, recovering claims.
+"""Background work of the orders domain: expiring unpaid orders, recovering claims,
+approving after-sales requests a merchant left unanswered.
 
 Runs in every worker; both jobs are safe to run concurrently (conditional
 updates and idempotent writes), and both run once at start, so orders that
@@ -12,7 +13,7 @@ import logging
 
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
-from liveshop.orders import claims_recovery
+from liveshop.orders import after_sales, claims_recovery
 from liveshop.orders.service import expire_unpaid_orders
 from liveshop.promotions.flash_sales import stock_engine_for
 from liveshop.promotions.stock_engines import RedisStockEngine
@@ -32,7 +33,9 @@ def run_order_jobs_once(settings: Settings) -> dict[str, int]:
         )
     with unit_of_work(database_url) as session:
         expired = expire_unpaid_orders(session, engine=engine)
-    return {"expired": expired, "recovered": recovered}
+    with unit_of_work(database_url) as session:
+        approved = after_sales.approve_overdue(session)
+    return {"expired": expired, "recovered": recovered, "auto_approved": approved}
 
 
 async def run_order_jobs_forever(settings: Settings) -> None:

@@ -102,3 +102,57 @@ class OrderTransition(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     note: Mapped[str] = mapped_column(String(300), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AfterSaleKind(enum.StrEnum):
+    REFUND = "refund"  # money back, nothing to send back
+    RETURN = "return"  # send the goods back, then money back
+
+
+class AfterSaleStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    AWAITING_RETURN = "awaiting_return"
+    RETURN_SHIPPED = "return_shipped"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+    DISPUTED = "disputed"
+    CLOSED = "closed"  # a dispute decided for the merchant
+
+
+class AfterSale(Base):
+    """A refund or return request (售后) and its decisions."""
+
+    __tablename__ = "after_sales"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    kind: Mapped[AfterSaleKind] = mapped_column(Enum(AfterSaleKind, native_enum=False, length=10))
+    status: Mapped[AfterSaleStatus] = mapped_column(
+        Enum(AfterSaleStatus, native_enum=False, length=20)
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    items: Mapped[list[dict[str, int]]] = mapped_column(JSON)
+    amount: Mapped[int] = mapped_column(Integer)
+    merchant_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    return_tracking: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ProductComplaint(Base):
+    """A quality complaint about a product, counted per product and shop."""
+
+    __tablename__ = "product_complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from liveshop.orders.models import OrderStatus
+from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderStatus
 
 MAX_QUANTITY = 999
 
@@ -88,3 +88,54 @@ class OrderOut(BaseModel):
     expires_at: datetime | None
     created_at: datetime
     transitions: list[TransitionOut]
+
+
+class RefundItemIn(BaseModel):
+    sku_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+
+
+class AfterSaleIn(BaseModel):
+    kind: AfterSaleKind = AfterSaleKind.REFUND
+    reason: str = Field(min_length=1, max_length=500)
+    items: list[RefundItemIn] | None = Field(default=None, description="absent: the whole order")
+    quality_complaint: bool = Field(default=False, description="record a product complaint too")
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    reason: str = Field(default="", max_length=500)
+
+
+class ReturnShippedIn(BaseModel):
+    tracking_number: str = Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9\-]+$")
+
+
+class AfterSaleOut(BaseModel):
+    id: int
+    order_id: int
+    buyer_id: int
+    shop_id: int
+    kind: AfterSaleKind
+    status: AfterSaleStatus
+    reason: str
+    items: list[dict[str, int]]
+    amount: int
+    merchant_deadline: datetime | None
+    rejection_reason: str | None
+    return_tracking: str | None
+    resolution: str | None
+    created_at: datetime
+
+
+class ComplaintRate(BaseModel):
+    product_id: int
+    shop_id: int
+    complaints: int
+    units_sold: int
+    rate: float
+
+
+class DisputeResolutionIn(BaseModel):
+    refund: bool
+    reason: str = Field(min_length=1, max_length=500)

@@ -190,26 +190,33 @@ def discounts_for(
     At most one shop coupon and one platform coupon; a code the buyer does
     not hold yet is claimed now, unless it is a room drop (those are grabbed live).
     """
+    chosen = [_by_code(session, code) for code in dict.fromkeys(codes)]
+    issuers = [coupon.issuer for coupon in chosen]
+    if len(issuers) != len(set(issuers)):
+        raise InvalidInput(
+            "at most one shop coupon and one platform coupon per order", code="coupon_stacking"
+        )
     uses: list[CouponUse] = []
-    issuers: set[CouponIssuer] = set()
-    for code in dict.fromkeys(codes):
-        coupon = session.scalars(select(Coupon).where(Coupon.code == code)).first()
-        if coupon is None:
-            raise InvalidInput(f"no coupon with code {code!r}", code="coupon_not_found")
-        if coupon.issuer in issuers:
-            raise InvalidInput(
-                "at most one shop coupon and one platform coupon per order", code="coupon_stacking"
-            )
-        issuers.add(coupon.issuer)
+    for coupon in chosen:
         if coupon.issuer is CouponIssuer.SHOP and coupon.shop_id != shop_id:
-            raise InvalidInput(f"coupon {code!r} is for another shop", code="coupon_not_applicable")
+            raise InvalidInput(
+                f"coupon {coupon.code!r} is for another shop", code="coupon_not_applicable"
+            )
         amount = discount_amount(coupon, lines)
         if amount <= 0:
             raise InvalidInput(
-                f"coupon {code!r} does not apply to this order", code="coupon_not_applicable"
+                f"coupon {coupon.code!r} does not apply to this order",
+                code="coupon_not_applicable",
             )
         uses.append(CouponUse(_discount(coupon, amount), _wallet_coupon(session, buyer, coupon)))
     return uses
+
+
+def _by_code(session: Session, code: str) -> Coupon:
+    coupon = session.scalars(select(Coupon).where(Coupon.code == code)).first()
+    if coupon is None:
+        raise InvalidInput(f"no coupon with code {code!r}", code="coupon_not_found")
+    return coupon
 
 
 def _discount(coupon: Coupon, amount: int) -> AppliedDiscount:
