@@ -23,6 +23,7 @@ from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.orders.api import router as orders_router
+from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(catalog_router)
     app.include_router(orders_router)
+    app.include_router(draws_router)
     app.include_router(promotions_router)
     app.include_router(live_router)
     app.include_router(realtime_router)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated
 
+import httpx
 import typer
 import uvicorn
 from rich.console import Console
+from rich.table import Table
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role
@@ -14,12 +17,16 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
+from liveshop.orders import draws
+from liveshop.orders.schemas import DrawOut
 
 app = typer.Typer(help="LiveShop: live-commerce platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
+draws_app = typer.Typer(help="Lucky draws.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(draws_app, name="draws")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
@@ -48,6 +55,47 @@ def users_create(
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
     console.print(f"created {role.value} {user.username!r} (id {user.id})")
+
+
+class OutputFormat(enum.StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@draws_app.command("verify")
+def draws_verify(
+    draw_id: int,
+    url: Annotated[
+        str | None, typer.Option(help="a LiveShop server to read the published draw from")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Recompute a lucky draw's winners from its published seed and entrants."""
+    if url:
+        response = httpx.get(f"{url.rstrip('/')}/api/draws/{draw_id}", timeout=10)
+        response.raise_for_status()
+        published = DrawOut.model_validate(response.json())
+    else:
+        with unit_of_work(get_settings().resolved_database_url()) as session:
+            published = draws.draw_out(session, draws.get_draw(session, draw_id=draw_id))
+    try:
+        result = draws.verify(published)
+    except LiveShopError as error:
+        console.print(f"[red]{error.message}[/red]")
+        raise typer.Exit(1) from error
+    if output is OutputFormat.JSON:
+        console.print_json(result.model_dump_json())
+    else:
+        table = Table(title=f"lucky draw {draw_id}")
+        table.add_column("check")
+        table.add_column("result")
+        table.add_row("SHA-256(seed) == commitment", str(result.commitment_matches))
+        table.add_row("winners recomputed", ", ".join(map(str, result.recomputed_winners)))
+        table.add_row("winners published", ", ".join(map(str, result.published_winners)))
+        table.add_row("match", str(result.winners_match))
+        console.print(table)
+    if not (result.commitment_matches and result.winners_match):
+        raise typer.Exit(1)
 
 
 @app.command()

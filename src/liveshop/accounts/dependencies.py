@@ -9,9 +9,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from liveshop.accounts.models import User
 from liveshop.accounts.service import user_for_token
-from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.db import unit_of_work
+from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import NotAuthenticated, PermissionDenied
 from liveshop.core.security import is_valid_csrf_token
+from liveshop.core.settings import Settings
 
 SESSION_COOKIE = "liveshop_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -20,21 +22,28 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 bearer_scheme = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")
 
 
+def _user_for(settings: Settings, token: str) -> User | None:
+    """Looked up in a short transaction of its own, so that an endpoint that does
+    not touch the database (or does it in its own units of work) holds no
+    transaction, and on SQLite no write lock, while it awaits."""
+    with unit_of_work(settings.resolved_database_url()) as session:
+        return user_for_token(session, token=token)
+
+
 def optional_user(
     request: Request,
-    session: DbSession,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User | None:
     if credentials is not None:
-        user = user_for_token(session, token=credentials.credentials)
+        user = _user_for(settings, credentials.credentials)
         if user is None:
             raise NotAuthenticated("the token is invalid, expired or revoked", code="bad_token")
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    user = user_for_token(session, token=cookie)
+    user = _user_for(settings, cookie)
     if user is None:
         return None
     if request.method not in SAFE_METHODS:

@@ -36,3 +36,8 @@ def list_shop_products(
     shop_id: int, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[ProductOut]:
     return service.list_shop_products(session, shop_id=shop_id, limit=limit)
+
+
+@router.post("/api/shops/{shop_id}/follow", status_code=status.HTTP_204_NO_CONTENT)
+def follow_shop(shop_id: int, user: CurrentUser, session: DbSession) -> None:
+    service.follow_shop(session, user=user, shop_id=shop_id)

@@ -84,3 +84,13 @@ class PriceChange(Base):
     sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id", ondelete="CASCADE"))
     price: Mapped[int] = mapped_column(Integer)
     effective_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ShopFollower(Base):
+    __tablename__ = "shop_followers"
+    __table_args__ = (UniqueConstraint("shop_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    followed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

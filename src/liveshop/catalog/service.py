@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
-from liveshop.catalog.models import PriceChange, Product, Shop, ShopStaff, Sku
+from liveshop.catalog.models import PriceChange, Product, Shop, ShopFollower, ShopStaff, Sku
 from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch, SkuIn, SkuOut, SkuPatch
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
@@ -235,3 +235,28 @@ def lowest_price_since(session: Session, *, sku_id: int, since: datetime) -> int
 
 def lowest_price_in_days(session: Session, *, sku_id: int, days: int) -> int:
     return lowest_price_since(session, sku_id=sku_id, since=utcnow() - timedelta(days=days))
+
+
+def follow_shop(session: Session, *, user: User, shop_id: int) -> None:
+    """Following twice is harmless."""
+    if session.get(Shop, shop_id) is None:
+        raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+    exists = session.scalar(
+        select(ShopFollower.id).where(
+            ShopFollower.shop_id == shop_id, ShopFollower.user_id == user.id
+        )
+    )
+    if exists is None:
+        session.add(ShopFollower(shop_id=shop_id, user_id=user.id))
+        session.flush()
+
+
+def follows_shop(session: Session, *, user_id: int, shop_id: int) -> bool:
+    return (
+        session.scalar(
+            select(ShopFollower.id).where(
+                ShopFollower.shop_id == shop_id, ShopFollower.user_id == user_id
+            )
+        )
+        is not None
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from liveshop.core.clock import utcnow
-from liveshop.events.store import append_events
+from liveshop.events.store import append_events, watch_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +96,10 @@ class EventRecorder:
         except Exception:
             self._buffer[:0] = batch
             raise
+
+
+def watched_seconds(recorder: EventRecorder, *, room_id: int, user_id: int) -> float:
+    """Watch time in the room from stored leave events (sessions that ended)."""
+    return watch_seconds(
+        recorder.path, room_id=room_id, user_id=pseudonymous_id(user_id, recorder.secret_key)
+    )

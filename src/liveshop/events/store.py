@@ -97,3 +97,20 @@ def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     ts: datetime = record["ts"]
     record["ts"] = ts
     return record
+
+
+def watch_seconds(path: Path, *, room_id: int, user_id: str) -> float:
+    """Time the (pseudonymous) viewer spent in the room in sessions that ended."""
+    if not path.exists():
+        return 0.0
+    connection = _connect(path)
+    try:
+        connection.execute(SCHEMA)
+        total = connection.execute(
+            "SELECT coalesce(sum(CAST(json_extract(properties, '$.watch_seconds') AS DOUBLE)), 0)"
+            " FROM behaviour_events WHERE event_type = 'leave' AND room_id = ? AND user_id = ?",
+            [room_id, user_id],
+        ).fetchone()
+    finally:
+        connection.close()
+    return float(total[0]) if total else 0.0

@@ -172,6 +172,17 @@ class LiveHub:
         self._new_likes[room_id] += count
         self._unsaved_likes[room_id] += count
 
+    def watching_seconds(self, room_id: int, user_id: int) -> float:
+        """How long the viewer has been in the room on this worker, right now."""
+        channel = self.channels.get(room_id)
+        now = time.monotonic()
+        times = [
+            now - subscriber.connected_at
+            for subscriber in (channel.subscribers if channel else ())
+            if subscriber.user_id == user_id
+        ]
+        return max(times, default=0.0)
+
     def live_counters(self, room_id: int) -> dict[str, int] | None:
         channel = self.channels.get(room_id)
         if channel is None:

@@ -223,6 +223,10 @@ def active_restrictions(session: Session, *, room_id: int, user_id: int) -> dict
 
 
 def clean_text(text: str, *, max_length: int) -> str:
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL; one such chat line would also fail the
+        # whole write-behind batch it is in, again on every retry.
+        raise InvalidInput("the text contains a NUL character", code="invalid_text")
     text = text.strip()
     if not text:
         raise InvalidInput("the text is empty", code="empty_text")
@@ -404,4 +408,24 @@ def add_room_counters(
             viewers=viewers,
             peak_viewers=case((Room.peak_viewers < viewers, viewers), else_=Room.peak_viewers),
         )
+    )
+
+
+def has_commented(
+    session: Session, *, room_id: int, user_id: int, containing: str, since: datetime
+) -> bool:
+    """Whether the viewer wrote a line containing ``containing`` in the room since a moment
+    (lucky-draw entry tasks). Chat is written behind, up to a couple of seconds late."""
+    return (
+        session.scalar(
+            select(Comment.id)
+            .where(
+                Comment.room_id == room_id,
+                Comment.user_id == user_id,
+                Comment.created_at >= since,
+                Comment.text.contains(containing, autoescape=True),
+            )
+            .limit(1)
+        )
+        is not None
     )

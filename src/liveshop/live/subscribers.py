@@ -23,11 +23,13 @@ from liveshop.live import metrics
 
 MAX_BACKLOG = 30  # frames: 3 s of ticks
 MAX_SKIPPED = 100  # about 10 s of frames skipped in a row: the client is gone or hopeless
+CLOSE_GRACE_SECONDS = 1.0  # time for frames queued before a close (its reason) to leave
 
 
 class Subscriber(Protocol):
     user_id: int | None
     closed: bool
+    connected_at: float
 
     def deliver(self, frame: str) -> None: ...
 
@@ -60,6 +62,7 @@ class WebSocketSubscriber:
         self.skipped_in_a_row = 0
         self.backlog: deque[dict[str, Any]] = deque()
         self.draining: asyncio.Task[None] | None = None
+        self.closing: asyncio.Task[None] | None = None
         self.connected_at = time.monotonic()
 
     def deliver(self, frame: str) -> None:
@@ -88,6 +91,7 @@ class WebSocketSubscriber:
             metrics.frames_skipped.inc()
             if self.skipped_in_a_row > MAX_SKIPPED:
                 metrics.clients_dropped.inc()
+                self.backlog.clear()  # hopelessly behind: nothing queued is worth sending
                 self.close(1008, "too far behind")
                 return
         self.backlog.append(message)
@@ -96,7 +100,9 @@ class WebSocketSubscriber:
         try:
             await _finish_suspended(coroutine, waiting_on)
             metrics.frames_sent.inc()
-            while self.backlog and not self.closed:
+            # Also after close(): the frames queued before it (such as the error
+            # explaining it) still leave, bounded by CLOSE_GRACE_SECONDS.
+            while self.backlog:
                 await self.websocket.send(self.backlog.popleft())
                 metrics.frames_sent.inc()
             self.skipped_in_a_row = 0
@@ -106,15 +112,26 @@ class WebSocketSubscriber:
             self.draining = None
 
     def close(self, code: int, reason: str) -> None:
+        """Stop taking frames; send what is already queued, then the close frame."""
         if self.closed:
             return
         self.closed = True
-        self.backlog.clear()
-        if self.draining is not None:
-            self.draining.cancel()
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self.closing = asyncio.get_running_loop().create_task(
+            self._close(code, reason, self.draining)
+        )
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def wait_closed(self) -> None:
+        """Wait for a close started by :meth:`close` to be sent (the handler awaits this
+        before returning, since the server drops the connection when the handler ends)."""
+        if self.closing is not None:
+            await asyncio.shield(self.closing)
+
+    async def _close(self, code: int, reason: str, draining: asyncio.Task[None] | None) -> None:
+        if draining is not None:
+            _done, pending = await asyncio.wait({draining}, timeout=CLOSE_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+        self.backlog.clear()
         try:
             await self.websocket.close(code=code, reason=reason)
         except Exception:  # already gone
@@ -126,6 +143,7 @@ class StreamSubscriber:
 
     def __init__(self, user_id: int | None, max_backlog: int = MAX_BACKLOG) -> None:
         self.user_id = user_id
+        self.connected_at = time.monotonic()
         self.closed = False
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=max_backlog)
         self.skipped_in_a_row = 0

@@ -1,5 +1,5 @@
 """Background work of the orders domain: expiring unpaid orders, recovering claims,
-approving after-sales requests a merchant left unanswered.
+approving after-sales requests a merchant left unanswered, drawing due lucky draws.
 
 Runs in every worker; both jobs are safe to run concurrently (conditional
 updates and idempotent writes), and both run once at start, so orders that
@@ -13,7 +13,7 @@ import logging
 
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
-from liveshop.orders import after_sales, claims_recovery
+from liveshop.orders import after_sales, claims_recovery, draws
 from liveshop.orders.service import expire_unpaid_orders
 from liveshop.promotions.flash_sales import stock_engine_for
 from liveshop.promotions.stock_engines import RedisStockEngine
@@ -35,7 +35,17 @@ def run_order_jobs_once(settings: Settings) -> dict[str, int]:
         expired = expire_unpaid_orders(session, engine=engine)
     with unit_of_work(database_url) as session:
         approved = after_sales.approve_overdue(session)
-    return {"expired": expired, "recovered": recovered, "auto_approved": approved}
+    drawn = 0
+    for draw_id in _due_draws(database_url):
+        with unit_of_work(database_url) as session:
+            draws.run_draw(session, draw_id=draw_id)
+            drawn += 1
+    return {"expired": expired, "recovered": recovered, "auto_approved": approved, "drawn": drawn}
+
+
+def _due_draws(database_url: str) -> list[int]:
+    with unit_of_work(database_url) as session:
+        return draws.due_draws(session)
 
 
 async def run_order_jobs_forever(settings: Settings) -> None:

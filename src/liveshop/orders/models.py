@@ -156,3 +156,44 @@ class ProductComplaint(Base):
     category: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DrawStatus(enum.StrEnum):
+    OPEN = "open"
+    DRAWN = "drawn"
+
+
+class LuckyDraw(Base):
+    """A provably fair lucky draw (福袋): the seed's SHA-256 is public from the start,
+    the seed itself from the draw on; winners are a function of both (see draws.py)."""
+
+    __tablename__ = "lucky_draws"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    prize_sku_id: Mapped[int | None] = mapped_column(ForeignKey("skus.id"), nullable=True)
+    prize_coupon_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    winners_count: Mapped[int] = mapped_column(Integer)
+    tasks: Mapped[dict[str, Any]] = mapped_column(JSON)
+    commitment: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str] = mapped_column(String(64))
+    status: Mapped[DrawStatus] = mapped_column(Enum(DrawStatus, native_enum=False, length=10))
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    claim_hours: Mapped[int] = mapped_column(Integer, default=24)
+    winners: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    drawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class DrawEntry(Base):
+    __tablename__ = "draw_entries"
+    __table_args__ = (UniqueConstraint("draw_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draw_id: Mapped[int] = mapped_column(
+        ForeignKey("lucky_draws.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderStatus
 
@@ -139,3 +139,54 @@ class ComplaintRate(BaseModel):
 class DisputeResolutionIn(BaseModel):
     refund: bool
     reason: str = Field(min_length=1, max_length=500)
+
+
+class DrawTasks(BaseModel):
+    """What a viewer must have done to enter; all given tasks are required."""
+
+    comment_keyword: str | None = Field(default=None, min_length=1, max_length=20)
+    watch_minutes: int | None = Field(default=None, ge=1, le=600)
+    follow_shop_id: int | None = Field(default=None, ge=1)
+    bought_in_room: bool = False
+
+
+class DrawIn(BaseModel):
+    room_id: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=80)
+    prize_sku_id: int | None = Field(default=None, ge=1)
+    prize_coupon_id: int | None = Field(default=None, ge=1)
+    winners_count: int = Field(ge=1, le=1000)
+    tasks: DrawTasks = Field(default_factory=DrawTasks)
+    deadline: AwareDatetime
+    claim_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+    @model_validator(mode="after")
+    def one_prize(self) -> DrawIn:
+        if (self.prize_sku_id is None) == (self.prize_coupon_id is None):
+            raise ValueError("give either prize_sku_id or prize_coupon_id")
+        return self
+
+
+class DrawOut(BaseModel):
+    id: int
+    room_id: int
+    title: str
+    prize_sku_id: int | None
+    prize_coupon_id: int | None
+    winners_count: int
+    tasks: DrawTasks
+    commitment: str
+    seed: str | None = Field(description="revealed once drawn")
+    status: str
+    deadline: datetime
+    entries: list[int] | None = Field(description="the sorted entrant ids, published once drawn")
+    winners: list[int] | None
+    algorithm: str
+
+
+class DrawVerification(BaseModel):
+    draw_id: int
+    commitment_matches: bool
+    winners_match: bool
+    recomputed_winners: list[int]
+    published_winners: list[int]

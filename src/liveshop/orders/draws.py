@@ -1,0 +1,252 @@
+"""Lucky draws (福袋), provably fair.
+
+Before a draw opens, the room shows ``commitment = SHA-256(seed)``. At the
+deadline the seed is revealed with the sorted list of entrants, and the
+winners are::
+
+    ticket(user_id) = SHA-256("{seed}:{draw_id}:{user_id}") as hex
+    winners = the ``winners_count`` entrants with the smallest tickets, in ticket order
+
+Anyone can recompute both from the published data (``liveshop draws verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.core.clock import utcnow
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.live import service as live
+from liveshop.orders import service as orders
+from liveshop.orders.models import DrawEntry, DrawStatus, LuckyDraw, Order, OrderStatus
+from liveshop.orders.schemas import (
+    DrawIn,
+    DrawOut,
+    DrawTasks,
+    DrawVerification,
+    OrderIn,
+    OrderItemIn,
+)
+from liveshop.promotions import coupons
+
+ALGORITHM = (
+    'winners = the winners_count entrants with the smallest SHA-256("{seed}:{draw_id}:{user_id}")'
+)
+PRIZE_KEY_PREFIX = "draw-"
+
+
+def ticket(seed: str, draw_id: int, user_id: int) -> str:
+    return hashlib.sha256(f"{seed}:{draw_id}:{user_id}".encode()).hexdigest()
+
+
+def pick_winners(seed: str, draw_id: int, entrants: Sequence[int], count: int) -> list[int]:
+    return sorted(entrants, key=lambda user_id: ticket(seed, draw_id, user_id))[:count]
+
+
+def create_draw(session: Session, *, actor: User, body: DrawIn) -> LuckyDraw:
+    room = live.get_room(session, room_id=body.room_id)
+    if room.host_id != actor.id and actor.role is not Role.ADMIN:
+        raise PermissionDenied("only the room's host runs lucky draws", code="not_room_host")
+    if body.deadline <= utcnow():
+        raise InvalidInput("the deadline must be in the future")
+    if body.prize_sku_id is not None:
+        catalog.get_sku(session, sku_id=body.prize_sku_id)
+    if body.prize_coupon_id is not None:
+        coupons.get_coupon(session, coupon_id=body.prize_coupon_id)
+    seed = secrets.token_hex(32)
+    draw = LuckyDraw(
+        room_id=room.id,
+        created_by=actor.id,
+        title=body.title,
+        prize_sku_id=body.prize_sku_id,
+        prize_coupon_id=body.prize_coupon_id,
+        winners_count=body.winners_count,
+        tasks=body.tasks.model_dump(),
+        commitment=hashlib.sha256(seed.encode()).hexdigest(),
+        seed=seed,
+        status=DrawStatus.OPEN,
+        deadline=body.deadline,
+        claim_hours=body.claim_hours,
+    )
+    session.add(draw)
+    session.flush()
+    return draw
+
+
+def get_draw(session: Session, *, draw_id: int) -> LuckyDraw:
+    draw = session.get(LuckyDraw, draw_id)
+    if draw is None:
+        raise NotFound(f"lucky draw {draw_id} not found", code="draw_not_found")
+    return draw
+
+
+def entrants(session: Session, *, draw_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(DrawEntry.user_id)
+            .where(DrawEntry.draw_id == draw_id)
+            .order_by(DrawEntry.user_id)
+        ).all()
+    )
+
+
+def draw_out(session: Session, draw: LuckyDraw) -> DrawOut:
+    drawn = draw.status is DrawStatus.DRAWN
+    return DrawOut(
+        id=draw.id,
+        room_id=draw.room_id,
+        title=draw.title,
+        prize_sku_id=draw.prize_sku_id,
+        prize_coupon_id=draw.prize_coupon_id,
+        winners_count=draw.winners_count,
+        tasks=DrawTasks.model_validate(draw.tasks),
+        commitment=draw.commitment,
+        seed=draw.seed if drawn else None,
+        status=draw.status.value,
+        deadline=draw.deadline,
+        entries=entrants(session, draw_id=draw.id) if drawn else None,
+        winners=draw.winners,
+        algorithm=ALGORITHM,
+    )
+
+
+def missing_tasks(
+    session: Session, *, draw: LuckyDraw, user: User, watched_seconds: float
+) -> list[str]:
+    """The entry tasks the viewer has not done yet (empty: may enter)."""
+    tasks = DrawTasks.model_validate(draw.tasks)
+    missing = []
+    if tasks.comment_keyword and not live.has_commented(
+        session,
+        room_id=draw.room_id,
+        user_id=user.id,
+        containing=tasks.comment_keyword,
+        since=draw.opens_at,
+    ):
+        missing.append(f"comment {tasks.comment_keyword!r} in the room")
+    if tasks.watch_minutes and watched_seconds < tasks.watch_minutes * 60:
+        missing.append(f"watch the room for {tasks.watch_minutes} minutes")
+    if tasks.follow_shop_id and not catalog.follows_shop(
+        session, user_id=user.id, shop_id=tasks.follow_shop_id
+    ):
+        missing.append("follow the shop")
+    if tasks.bought_in_room and not _bought_in_room(session, user_id=user.id, room_id=draw.room_id):
+        missing.append("buy something in this room")
+    return missing
+
+
+def _bought_in_room(session: Session, *, user_id: int, room_id: int) -> bool:
+    paid = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+    return (
+        session.scalar(
+            select(Order.id)
+            .where(Order.buyer_id == user_id, Order.room_id == room_id, Order.status.in_(paid))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def enter_draw(session: Session, *, user: User, draw_id: int, watched_seconds: float) -> None:
+    draw = get_draw(session, draw_id=draw_id)
+    if draw.status is not DrawStatus.OPEN or utcnow() >= draw.deadline:
+        raise Conflict("this lucky draw is closed", code="draw_closed")
+    missing = missing_tasks(session, draw=draw, user=user, watched_seconds=watched_seconds)
+    if missing:
+        raise Conflict("to enter, first: " + "; ".join(missing), code="draw_tasks_missing")
+    try:
+        with session.begin_nested():
+            session.add(DrawEntry(draw_id=draw.id, user_id=user.id))
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict("you already entered this draw", code="already_entered") from error
+
+
+def run_draw(session: Session, *, draw_id: int, actor: User | None = None) -> LuckyDraw:
+    """Reveal the seed, pick the winners and give them their prizes (once, after the deadline)."""
+    draw = get_draw(session, draw_id=draw_id)
+    if actor is not None:
+        room = live.get_room(session, room_id=draw.room_id)
+        if room.host_id != actor.id and actor.role is not Role.ADMIN:
+            raise PermissionDenied("only the room's host runs lucky draws", code="not_room_host")
+    if draw.status is DrawStatus.DRAWN:
+        return draw
+    if utcnow() < draw.deadline:
+        raise Conflict("the draw happens at its deadline", code="draw_not_due")
+    draw.winners = pick_winners(
+        draw.seed, draw.id, entrants(session, draw_id=draw.id), draw.winners_count
+    )
+    draw.status = DrawStatus.DRAWN
+    draw.drawn_at = utcnow()
+    session.flush()
+    for winner in draw.winners:
+        _give_prize(session, draw=draw, user=session.get_one(User, winner))
+    return draw
+
+
+def _give_prize(session: Session, *, draw: LuckyDraw, user: User) -> None:
+    if draw.prize_coupon_id is not None:
+        coupons.grab_coupon(session, user=user, coupon_id=draw.prize_coupon_id)
+        return
+    assert draw.prize_sku_id is not None  # one prize kind, checked at creation
+    orders.place_order(
+        session,
+        buyer=user,
+        body=OrderIn(
+            items=[OrderItemIn(sku_id=draw.prize_sku_id, quantity=1)], room_id=draw.room_id
+        ),
+        idempotency_key=f"{PRIZE_KEY_PREFIX}{draw.id}",
+        payment_minutes=draw.claim_hours * 60,
+        unit_price_override=0,
+    )
+
+
+def claim_prize(session: Session, *, user: User, order_id: int) -> Order:
+    """A winner confirms their prize order (price 0) before its claim deadline."""
+    order = orders.order_for(session, user=user, order_id=order_id)
+    if order.buyer_id != user.id or not order.idempotency_key.startswith(PRIZE_KEY_PREFIX):
+        raise InvalidInput("this is not your prize order", code="not_a_prize")
+    return orders.mark_paid(session, order_id=order.id, payment_ref=order.idempotency_key)
+
+
+def due_draws(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(LuckyDraw.id).where(
+                LuckyDraw.status == DrawStatus.OPEN, LuckyDraw.deadline <= utcnow()
+            )
+        ).all()
+    )
+
+
+def verify(published: DrawOut) -> DrawVerification:
+    """Recompute the winners from a draw's published data alone."""
+    if published.seed is None or published.entries is None or published.winners is None:
+        raise Conflict("the draw has not happened yet", code="draw_not_due")
+    recomputed = pick_winners(
+        published.seed, published.id, published.entries, published.winners_count
+    )
+    return DrawVerification(
+        draw_id=published.id,
+        commitment_matches=hashlib.sha256(published.seed.encode()).hexdigest()
+        == published.commitment,
+        winners_match=recomputed == published.winners,
+        recomputed_winners=recomputed,
+        published_winners=published.winners,
+    )
+
+
+def room_draws(session: Session, *, room_id: int) -> list[LuckyDraw]:
+    return list(
+        session.scalars(
+            select(LuckyDraw).where(LuckyDraw.room_id == room_id).order_by(LuckyDraw.id.desc())
+        ).all()
+    )
