@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,8 +14,9 @@ from fastapi.templating import Jinja2Templates
 from liveshop.accounts import service as accounts
 from liveshop.accounts.dependencies import SESSION_COOKIE, OptionalUser
 from liveshop.accounts.models import User
+from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.core.dependencies import DbSession, SettingsDep
-from liveshop.core.errors import LiveShopError, NotAuthenticated, PermissionDenied
+from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
 from liveshop.live import service as live
 from liveshop.live.models import RoomStatus
@@ -24,6 +26,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 PRE_SESSION_COOKIE = "liveshop_presession"  # CSRF binding for the login and register forms
+MIN_PASSWORD_LENGTH = 8  # the same bounds as the JSON API's Credentials
+MAX_PASSWORD_LENGTH = 256
 
 
 def static_files() -> StaticFiles:
@@ -136,8 +140,12 @@ def register_submit(
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
     try:
-        if len(password) < 8:
-            raise LiveShopError("the password needs at least 8 characters")
+        if not re.fullmatch(USERNAME_PATTERN, username):
+            raise InvalidInput("the username needs 3-40 letters, digits, _ or -")
+        if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+            raise InvalidInput(
+                f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            )
         user = accounts.register_viewer(session, username=username, password=password)
     except LiveShopError as error:
         session.rollback()

@@ -1,0 +1,127 @@
+// Chat lines and question lists, shared by the viewer page and the host console.
+// Every user-supplied string goes through textContent (see el()).
+import { clockTime, el } from "./common.js";
+
+const MAX_LINES = 200;
+
+export function foldedText(comment) {
+  return comment.count > 1 ? ` x${comment.count}` : "";
+}
+
+export class ChatList {
+  /** decorate(li, comment) may add controls (the host's mute and kick buttons). */
+  constructor(list, { decorate = null, hostId = null } = {}) {
+    this.list = list;
+    this.decorate = decorate;
+    this.hostId = hostId;
+    this.lines = new Map(); // String(id) -> { li, comment }
+  }
+
+  has(id) {
+    return this.lines.has(String(id));
+  }
+
+  /** Add a line, or update the count of one already shown (a fold). Returns "new" | "update". */
+  add(comment) {
+    const key = String(comment.id);
+    const known = this.lines.get(key);
+    if (known) {
+      const count = Math.max(comment.count || 1, known.comment.count || 1);
+      known.comment.count = count;
+      known.li.querySelector(".count").textContent = foldedText(known.comment);
+      known.li.dataset.count = String(count);
+      return "update";
+    }
+    const stick = this.isAtBottom();
+    const li = this.render(comment);
+    this.list.append(li);
+    this.lines.set(key, { li, comment: { ...comment } });
+    while (this.lines.size > MAX_LINES) {
+      const [oldest] = this.lines.keys();
+      this.lines.get(oldest).li.remove();
+      this.lines.delete(oldest);
+    }
+    if (stick) this.list.scrollTop = this.list.scrollHeight;
+    return "new";
+  }
+
+  isAtBottom() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+  }
+
+  render(comment) {
+    const kind = comment.kind || "comment";
+    const isHost = kind === "host" || (this.hostId !== null && comment.user_id === this.hostId);
+    const li = el("li", {
+      className: `chat-line kind-${kind}`,
+      dataset: { id: comment.id, userId: comment.user_id ?? "", count: comment.count || 1 },
+    });
+    if (kind === "announcement") {
+      li.append(el("span", { className: "tag tag-notice", text: "公告" }));
+    } else {
+      if (isHost) li.append(el("span", { className: "tag tag-host", text: "主播" }));
+      li.append(el("span", { className: "user", text: comment.user ?? "匿名" }));
+    }
+    li.append(
+      el("span", { className: "text", text: comment.text }),
+      el("span", { className: "count", text: foldedText(comment) }),
+    );
+    if (comment.ts) li.title = clockTime(comment.ts);
+    if (this.decorate) this.decorate(li, comment);
+    return li;
+  }
+}
+
+/** Pinned first, then open before answered, then most up-voted, then oldest (as the server). */
+export function compareQuestions(a, b) {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  const aOpen = a.status === "open";
+  const bOpen = b.status === "open";
+  if (aOpen !== bOpen) return aOpen ? -1 : 1;
+  if (a.upvotes !== b.upvotes) return b.upvotes - a.upvotes;
+  return Number(a.id) - Number(b.id);
+}
+
+export class QuestionBoard {
+  /** render(question) -> li; the board keeps the list sorted and up to date. */
+  constructor(list, render) {
+    this.list = list;
+    this.renderItem = render;
+    this.questions = new Map();
+    this.rendered = new Map();
+  }
+
+  merge(questions) {
+    for (const question of questions || []) this.questions.set(String(question.id), question);
+    this.render();
+  }
+
+  render() {
+    const items = [...this.questions.values()].sort(compareQuestions);
+    // Reuse an unchanged question's element, so a half-typed answer survives updates.
+    const nodes = items.map((question) => {
+      const key = JSON.stringify(question);
+      const cached = this.rendered.get(String(question.id));
+      if (cached && cached.key === key) return cached.li;
+      const li = this.renderItem(question);
+      this.rendered.set(String(question.id), { key, li });
+      return li;
+    });
+    this.list.replaceChildren(...nodes);
+  }
+}
+
+export const STATUS_LABELS = { scheduled: "未开播", live: "直播中", ended: "已结束" };
+export const ERROR_LABELS = {
+  not_authenticated: "请先登录",
+  room_not_live: "直播还没开始或已结束",
+  muted: "你已被禁言",
+  rate_limited: "发得太快了，歇一会儿",
+  already_voted: "你已经赞过这个问题",
+  empty_text: "内容不能为空",
+  text_too_long: "内容太长了",
+};
+
+export function errorText(message) {
+  return ERROR_LABELS[message.code] || message.message || "出错了";
+}

@@ -1,0 +1,219 @@
+// The viewer page: video, danmaku, chat, likes, pinned product, questions.
+import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
+import { el, formatCount, formatPrice, toast } from "./common.js";
+import { LiveConnection, pageTransport, showConnection } from "./live.js";
+
+const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
+const MAX_LIKES_PER_MESSAGE = 50; // the server's cap per message
+const MAX_DANMAKU = 24; // on screen at once; beyond that new lines skip the overlay
+const DANMAKU_LANES = 6;
+const MAX_HEARTS = 20;
+const HEART_COLORS = ["#fe2c55", "#ff7a1a", "#ff5fa2", "#b45cff", "#ffc233"];
+
+const root = document.getElementById("room");
+const roomId = Number(root.dataset.roomId);
+const userId = root.dataset.userId ? Number(root.dataset.userId) : null;
+const hostId = Number(root.dataset.hostId);
+const $ = (id) => document.getElementById(id);
+
+const chat = new ChatList($("chat-list"), { hostId });
+const questions = new QuestionBoard($("question-list"), renderQuestion);
+const votedQuestions = new Set();
+let serverLikes = Number($("like-total").textContent) || 0;
+let unsentLikes = 0;
+let roomStatus = root.dataset.roomStatus;
+
+const connection = new LiveConnection(roomId, {
+  transport: pageTransport(),
+  onMessage: handleMessage,
+  onState: (state, transport) => showConnection($("conn"), state, transport),
+});
+
+function handleMessage(message) {
+  switch (message.type) {
+    case "snapshot":
+      showStatus(message.status);
+      for (const comment of message.comments) addComment(comment, { danmaku: false });
+      applyCounters(message);
+      showPinned(message.pinned);
+      questions.merge(message.questions);
+      if (message.you && message.you.muted_until) showMuted(message.you.muted_until);
+      break;
+    case "frame":
+      showStatus(message.status);
+      for (const comment of message.comments) addComment(comment, { danmaku: true });
+      applyCounters(message);
+      showPinned(message.pinned);
+      if (message.questions.length) questions.merge(message.questions);
+      break;
+    case "ack":
+      addComment({ count: 1, ...message.comment }, { danmaku: true });
+      break;
+    case "question_ack":
+    case "upvote_ack":
+      if (message.type === "upvote_ack") votedQuestions.add(String(message.question.id));
+      questions.merge([message.question]);
+      break;
+    case "mute":
+      showMuted(message.until);
+      break;
+    case "kick":
+      toast("你已被主播移出直播间");
+      break;
+    case "error":
+      toast(errorText(message));
+      break;
+    default:
+      break;
+  }
+}
+
+function addComment(comment, { danmaku }) {
+  const result = chat.add(comment);
+  if (result === "new" && danmaku) launchDanmaku(comment);
+}
+
+function applyCounters(message) {
+  serverLikes = message.likes;
+  $("like-total").textContent = formatCount(serverLikes + unsentLikes);
+  $("viewer-count").textContent = formatCount(message.viewers);
+}
+
+function showStatus(status) {
+  if (status === roomStatus) return;
+  roomStatus = status;
+  root.dataset.roomStatus = status;
+  $("status-overlay").hidden = status === "live";
+  $("status-text").textContent = status === "ended" ? "直播已结束" : `${STATUS_LABELS[status] || status}，敬请期待`;
+}
+
+function showPinned(card) {
+  const box = $("pinned");
+  if (!card) {
+    box.hidden = true;
+    return;
+  }
+  box.hidden = false;
+  $("pinned-title").textContent = card.title;
+  $("pinned-price").textContent = formatPrice(card.price, card.currency);
+  const image = $("pinned-img");
+  if (card.image_url) {
+    if (image.getAttribute("src") !== card.image_url) image.src = card.image_url;
+    image.hidden = false;
+  } else {
+    image.removeAttribute("src");
+    image.hidden = true;
+  }
+}
+
+function showMuted(until) {
+  const minutes = Math.max(1, Math.ceil((until * 1000 - Date.now()) / 60000));
+  const input = $("chat-input");
+  input.disabled = true;
+  input.placeholder = `你已被禁言，约 ${minutes} 分钟后恢复`;
+  setTimeout(() => {
+    input.disabled = false;
+    input.placeholder = "说点什么…";
+  }, Math.max(0, until * 1000 - Date.now()));
+}
+
+// --- danmaku: lines fly right to left over the video, a few lanes, a cap on screen ---
+
+let nextLane = 0;
+function launchDanmaku(comment) {
+  const layer = $("danmaku");
+  if (layer.childElementCount >= MAX_DANMAKU || comment.kind === "announcement") return;
+  const line = el("span", { className: `danmaku-line kind-${comment.kind}`, text: comment.text });
+  line.style.top = `${(nextLane % DANMAKU_LANES) * (100 / DANMAKU_LANES)}%`;
+  line.style.animationDuration = `${7 + Math.random() * 3}s`;
+  if (userId !== null && comment.user_id === userId) line.classList.add("mine");
+  nextLane += 1;
+  line.addEventListener("animationend", () => line.remove());
+  layer.append(line);
+}
+
+// --- likes: hearts at once, counts sent at most every 300 ms ---
+
+function floatHeart() {
+  const layer = $("hearts");
+  if (layer.childElementCount >= MAX_HEARTS) return;
+  const heart = el("span", { className: "heart", text: "❤" });
+  heart.style.color = HEART_COLORS[Math.floor(Math.random() * HEART_COLORS.length)];
+  heart.style.setProperty("--drift", `${Math.round(Math.random() * 60 - 30)}px`);
+  heart.addEventListener("animationend", () => heart.remove());
+  layer.append(heart);
+}
+
+let likeTimer = 0;
+$("like-btn").addEventListener("click", () => {
+  floatHeart();
+  if (userId === null) {
+    toast("登录后点赞才会计入哦");
+    return;
+  }
+  unsentLikes += 1;
+  $("like-total").textContent = formatCount(serverLikes + unsentLikes);
+  if (!likeTimer) likeTimer = setTimeout(flushLikes, LIKE_FLUSH_MS);
+});
+
+async function flushLikes() {
+  likeTimer = 0;
+  const count = Math.min(unsentLikes, MAX_LIKES_PER_MESSAGE);
+  if (!count) return;
+  unsentLikes -= count;
+  const sent = await connection.send({ type: "like", count });
+  if (!sent) unsentLikes = 0; // offline: drop them rather than burst later
+  if (unsentLikes && !likeTimer) likeTimer = setTimeout(flushLikes, LIKE_FLUSH_MS);
+}
+
+// --- chat and questions ---
+
+function bindComposer(formId, inputId, type) {
+  const form = $(formId);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $(inputId);
+    if (userId === null || input.disabled) return;
+    const text = input.value.trim();
+    if (!text) return;
+    const sent = await connection.send({ type, text });
+    if (sent) input.value = "";
+  });
+}
+bindComposer("chat-form", "chat-input", "comment");
+bindComposer("question-form", "question-input", "question");
+
+function renderQuestion(question) {
+  const id = String(question.id);
+  const li = el("li", {
+    className: `question${question.pinned ? " is-pinned" : ""}${question.status === "answered" ? " is-answered" : ""}`,
+    dataset: { questionId: id },
+  });
+  const body = el("div", { className: "q-body" }, [
+    question.pinned ? el("span", { className: "tag tag-host", text: "置顶" }) : null,
+    el("span", { className: "q-text", text: question.text }),
+    el("span", { className: "q-user", text: question.user }),
+  ]);
+  if (question.answer) {
+    body.append(el("p", { className: "q-answer" }, [el("b", { text: "主播回答：" }), el("span", { text: question.answer })]));
+  }
+  const vote = el("button", {
+    className: "btn btn-vote",
+    attrs: { type: "button", "aria-label": "我也想问" },
+  }, [el("span", { className: "vote-icon", text: "▲" }), el("span", { className: "q-votes", text: question.upvotes })]);
+  vote.disabled = userId === null || votedQuestions.has(id);
+  vote.addEventListener("click", () => {
+    vote.disabled = true;
+    connection.send({ type: "upvote", question_id: Number(question.id) });
+  });
+  li.append(body, vote);
+  return li;
+}
+
+$("buy-btn").addEventListener("click", () => {
+  connection.send({ type: "click" });
+  toast("商品详情即将上线");
+});
+
+connection.start();
+window.liveshopRoom = { connection, chat }; // for debugging in the console

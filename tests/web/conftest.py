@@ -1,0 +1,182 @@
+"""Browser tests: a real ``liveshop serve`` per module, driven through Debian's Chromium.
+
+Users, rooms and sessions are made with the service functions on the same SQLite
+file the server uses; browsers get a session cookie instead of typing a password
+(the login test is the one that types).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
+
+from liveshop.accounts import service as accounts
+from liveshop.accounts.models import Role, User
+from liveshop.core.db import unit_of_work
+from liveshop.core.migrations import upgrade_database
+from liveshop.core.settings import Settings
+from liveshop.live import service as live
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct-horse-battery"
+SERVER_START_SECONDS = 30.0
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    database_url: str
+    password: str = PASSWORD
+    counter: int = 0
+
+    def unique(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def create_user(self, username: str, role: Role = Role.VIEWER) -> User:
+        with unit_of_work(self.database_url) as session:
+            return accounts.create_user(session, username=username, password=PASSWORD, role=role)
+
+    def session_token(self, user: User) -> str:
+        with unit_of_work(self.database_url) as session:
+            return accounts.issue_token(session, user=user)
+
+    def create_room(self, host: User, *, title: str, start: bool) -> int:
+        """A room; started here (before any browser opens it) when ``start``."""
+        with unit_of_work(self.database_url) as session:
+            room = live.create_room(session, host=host, title=title)
+            if start:
+                live.start_room(session, actor=host, room_id=room.id)
+            return room.id
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp("liveshop_home")
+    settings = Settings(home=home)
+    database_url = settings.resolved_database_url()
+    upgrade_database(database_url)
+    port = _free_port()
+    env = os.environ | {"LIVESHOP_HOME": str(home)}
+    env.pop("LIVESHOP_DATABASE_URL", None)
+    env.pop("LIVESHOP_REDIS_URL", None)
+    log = (home / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liveshop.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {(home / 'server.log').read_text()}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the server did not answer /healthz in time")
+        time.sleep(0.1)
+    try:
+        yield LiveServer(base_url=base_url, database_url=database_url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageOpener:
+    """Opens pages in fresh browser contexts, signed in as ``user`` if given.
+
+    It records every page's script dialogs and page errors, so a test can
+    assert that nothing ran and nothing broke.
+    """
+
+    def __init__(self, server: LiveServer, browser: Browser) -> None:
+        self.server = server
+        self.browser = browser
+        self.contexts: list[BrowserContext] = []
+        self.dialogs: dict[Page, list[str]] = {}
+        self.errors: dict[Page, list[str]] = {}
+
+    def __call__(self, user: User | None = None, path: str = "/") -> Page:
+        context = self.browser.new_context(base_url=self.server.base_url, locale="zh-CN")
+        self.contexts.append(context)
+        if user is not None:
+            context.add_cookies(
+                [
+                    {
+                        "name": "liveshop_session",
+                        "value": self.server.session_token(user),
+                        "url": self.server.base_url,
+                        "httpOnly": True,
+                        "sameSite": "Lax",
+                    }
+                ]
+            )
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        dialogs = self.dialogs[page] = []
+        errors = self.errors[page] = []
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(path)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(server: LiveServer, browser: Browser) -> Iterator[PageOpener]:
+    opener = PageOpener(server, browser)
+    yield opener
+    opener.close()
