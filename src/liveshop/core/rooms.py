@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
+
+from liveshop.core.bus import DomainEvent
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,19 @@ def room_facts(session: Session, room_id: int) -> RoomFacts:
     if not _lookup:
         raise RuntimeError("liveshop.live is not loaded: no room lookup registered")
     return _lookup[0](session, room_id)
+
+
+@dataclass(frozen=True)
+class RoomNotice(DomainEvent):
+    """Something viewers of a room should see, from a package that may not import ``live``.
+
+    ``topic`` names a piece of room state (``flash_sale:7``) that frames carry as
+    its latest ``payload``; ``line``, if given, also appears in the chat, as a line
+    of ``line_kind`` (purchases and gifts are kept when chat is sampled).
+    """
+
+    room_id: int
+    topic: str
+    payload: dict[str, Any] | None = None
+    line: str | None = None
+    line_kind: str = "system"

@@ -24,6 +24,8 @@ from liveshop.core.bus import EventBus
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
+from liveshop.core.ids import new_id
+from liveshop.core.rooms import RoomNotice
 from liveshop.live import events, metrics, service
 from liveshop.live.models import QuestionStatus
 from liveshop.live.relay import Relay
@@ -72,6 +74,7 @@ class LiveHub:
             (events.AnnouncementPosted, self._on_announcement),
             (events.QuestionChanged, self._on_question),
             (events.ViewerRestricted, self._on_restricted),
+            (RoomNotice, self._on_notice),
         ]
 
     # --- lifecycle ---
@@ -218,6 +221,10 @@ class LiveHub:
             channel.set_question(room_input["question"])
         elif kind == "restricted":
             self._restrict(channel, room_input)
+        elif kind == "notice":
+            channel.set_notice(room_input["topic"], room_input["payload"])
+            if room_input.get("line"):
+                channel.add_comment(room_input["line"], now)
 
     def _restrict(self, channel: RoomChannel, room_input: dict[str, Any]) -> None:
         user_id, until = room_input["user_id"], room_input["until"]
@@ -249,6 +256,20 @@ class LiveHub:
         question = dict(event.question)
         question["status"] = QuestionStatus(question["status"]).value
         self._from_any_thread(event.room_id, {"kind": "question", "question": question})
+
+    def _on_notice(self, event: RoomNotice) -> None:
+        line = None
+        if event.line:
+            line = {
+                "id": str(new_id()),
+                "user": None,
+                "user_id": None,
+                "kind": event.line_kind,
+                "text": event.line,
+                "ts": time.time(),
+            }
+        notice = {"kind": "notice", "topic": event.topic, "payload": event.payload, "line": line}
+        self._from_any_thread(event.room_id, notice)
 
     def _on_restricted(self, event: events.ViewerRestricted) -> None:
         restriction = {

@@ -37,6 +37,8 @@ class RoomChannel:
     pending_comments: list[dict[str, Any]] = field(default_factory=list)
     folded_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
     changed_questions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    notices: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    changed_notices: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     recent_comments: deque[dict[str, Any]] = field(
         default_factory=lambda: deque(maxlen=RECENT_COMMENTS)
     )
@@ -64,6 +66,11 @@ class RoomChannel:
 
     def set_viewer_report(self, worker: str, count: int, now: float) -> None:
         self.viewer_reports[worker] = (count, now)
+        self.dirty = True
+
+    def set_notice(self, topic: str, payload: dict[str, Any] | None) -> None:
+        self.notices[topic] = payload
+        self.changed_notices[topic] = payload
         self.dirty = True
 
     def set_question(self, question: dict[str, Any]) -> None:
@@ -110,11 +117,13 @@ class RoomChannel:
                 "viewers": self.viewers,
                 "pinned": self.pinned,
                 "questions": list(self.changed_questions.values()),
+                "notices": self.changed_notices,
             }
         ).decode()
         self.pending_comments = []
         self.folded_updates = {}
         self.changed_questions = {}
+        self.changed_notices = {}
         self.folder.forget_older_than(now - FOLD_SECONDS)
         self.history.append((self.seq, frame))
         self.dirty = False
@@ -141,6 +150,7 @@ class RoomChannel:
                 "viewers": self.viewers,
                 "pinned": self.pinned,
                 "questions": self.top_questions(),
+                "notices": self.notices,
                 "you": you,
             }
         ).decode()

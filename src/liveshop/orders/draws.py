@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.rooms import RoomNotice
 from liveshop.live import service as live
 from liveshop.orders import service as orders
 from liveshop.orders.models import DrawEntry, DrawStatus, LuckyDraw, Order, OrderStatus
@@ -78,7 +80,18 @@ def create_draw(session: Session, *, actor: User, body: DrawIn) -> LuckyDraw:
     )
     session.add(draw)
     session.flush()
+    publish_after_commit(session, _notice(session, draw, line=f"福袋开启: {draw.title}"))
     return draw
+
+
+def _notice(session: Session, draw: LuckyDraw, line: str) -> RoomNotice:
+    return RoomNotice(
+        room_id=draw.room_id,
+        topic=f"draw:{draw.id}",
+        payload=draw_out(session, draw).model_dump(mode="json"),
+        line=line,
+        line_kind="announcement",
+    )
 
 
 def get_draw(session: Session, *, draw_id: int) -> LuckyDraw:
@@ -189,6 +202,8 @@ def run_draw(session: Session, *, draw_id: int, actor: User | None = None) -> Lu
     session.flush()
     for winner in draw.winners:
         _give_prize(session, draw=draw, user=session.get_one(User, winner))
+    line = f"福袋开奖: {draw.title}, {len(draw.winners)} 位中奖"
+    publish_after_commit(session, _notice(session, draw, line=line))
     return draw
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.core.bus import call_after_commit
+from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.errors import Conflict
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order
@@ -60,6 +60,7 @@ def buy_flash_sale(
         # Claimed before, but its order is not written yet: the first request is
         # still running, or died and the claims stream will write the order.
         raise AttemptInProgress("this attempt is being processed; retry in a moment")
+    publish_after_commit(session, terms.notice(claim.remaining))
     if claim.stream_entry is not None:
         entry = claim.stream_entry
         call_after_commit(session, lambda: _acknowledge(engine, entry))

@@ -22,6 +22,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.rooms import RoomNotice
 from liveshop.live import service as live
 from liveshop.orders.events import OrderStatusChanged
 from liveshop.orders.models import Address, Order, OrderItem, OrderStatus, OrderTransition
@@ -442,10 +443,15 @@ def _release_units(session: Session, *, order: Order, engine: StockEngine | None
 
 
 def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:
-    """Called by payments when money was captured; paying twice is harmless."""
+    """Called by payments when money was captured; paying twice is harmless.
+
+    An order bought in a room shows there as a purchase line.
+    """
     order = get_order(session, order_id=order_id)
     if order.status is OrderStatus.PAID and order.payment_ref == payment_ref:
         return order
+    if order.room_id is not None:
+        publish_after_commit(session, _purchase_notice(session, order))
     return transition(
         session,
         order=order,
@@ -454,6 +460,20 @@ def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:
         note="payment captured",
         payment_ref=payment_ref,
         expires_at=None,
+    )
+
+
+def _purchase_notice(session: Session, order: Order) -> RoomNotice:
+    assert order.room_id is not None  # only orders bought in a room
+    buyer = session.get_one(User, order.buyer_id)
+    first = session.scalars(select(OrderItem.title).where(OrderItem.order_id == order.id)).first()
+    masked = buyer.username[:1] + "**"  # viewers see that someone bought, not who
+    return RoomNotice(
+        room_id=order.room_id,
+        topic="purchase",
+        payload={"order_total": order.total},
+        line=f"{masked} 刚刚买了 {first or ''}".strip(),
+        line_kind="purchase",
     )
 
 

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from liveshop.core.rooms import room_facts
+from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
 from liveshop.promotions.pricing import AppliedDiscount, PriceLine
 from liveshop.promotions.schemas import CouponIn, CouponOut, WalletCouponOut
@@ -59,7 +60,20 @@ def create_coupon(session: Session, *, actor: User, body: CouponIn) -> Coupon:
     )
     session.add(coupon)
     session.flush()
+    if coupon.room_id is not None:
+        publish_after_commit(session, _drop_notice(coupon, line=f"优惠券来了: {coupon.name}"))
     return coupon
+
+
+def _drop_notice(coupon: Coupon, line: str | None = None) -> RoomNotice:
+    assert coupon.room_id is not None  # only room drops
+    return RoomNotice(
+        room_id=coupon.room_id,
+        topic=f"coupon:{coupon.id}",
+        payload=coupon_out(coupon).model_dump(mode="json"),
+        line=line,
+        line_kind="announcement",
+    )
 
 
 def _issuing_shop(session: Session, *, actor: User, body: CouponIn) -> int | None:
@@ -136,6 +150,8 @@ def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
     session.add(wallet_coupon)
     session.flush()
     session.refresh(coupon)
+    if coupon.room_id is not None:
+        publish_after_commit(session, _drop_notice(coupon))
     return wallet_coupon
 
 

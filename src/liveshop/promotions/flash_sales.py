@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
-from liveshop.core.bus import call_after_commit
+from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
-from liveshop.core.rooms import room_facts
+from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
 from liveshop.promotions.stock_engines import StockEngine, make_stock_engine
@@ -51,9 +51,27 @@ class SaleTerms:
     shop_id: int
     sku_id: int
     price: int
+    quantity: int
     per_user_limit: int
     starts_at: datetime
     ends_at: datetime
+
+    def notice(self, remaining: int) -> RoomNotice:
+        """The room's live view of the sale: countdown, then the remaining count."""
+        return RoomNotice(
+            room_id=self.room_id,
+            topic=f"flash_sale:{self.id}",
+            payload={
+                "id": self.id,
+                "sku_id": self.sku_id,
+                "price": self.price,
+                "quantity": self.quantity,
+                "remaining": remaining,
+                "sold": self.quantity - remaining,
+                "starts_at": self.starts_at.isoformat(),
+                "ends_at": self.ends_at.isoformat(),
+            },
+        )
 
 
 _terms_cache: dict[tuple[str, int], SaleTerms] = {}
@@ -76,6 +94,7 @@ def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
             shop_id=sale.shop_id,
             sku_id=sale.sku_id,
             price=sale.price,
+            quantity=sale.quantity,
             per_user_limit=sale.per_user_limit,
             starts_at=as_utc(sale.starts_at),
             ends_at=as_utc(sale.ends_at),
@@ -142,6 +161,16 @@ def create_flash_sale(
     session.add(sale)
     session.flush()
     call_after_commit(session, lambda: engine.set_up(sale))
+    publish_after_commit(session, sale_terms(session, sale_id=sale.id).notice(sale.quantity))
+    publish_after_commit(
+        session,
+        RoomNotice(
+            room_id=room.id,
+            topic="flash_sale_announced",
+            line=f"限时秒杀: {product.title} ¥{body.price / 100:.2f} (原价 ¥{reference / 100:.2f})",
+            line_kind="announcement",
+        ),
+    )
     return sale
 
 
