@@ -7,22 +7,33 @@ import contextlib
 import random
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
 
+import httpx
 import orjson
 import uvicorn
 import websockets
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.app import create_app
+from liveshop.catalog import service as catalog
+from liveshop.catalog.schemas import ProductIn, SkuIn
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
 from liveshop.live import service as live
+from liveshop.live import shelf
 from liveshop.live.models import Room, RoomStatus
-from liveshop.live.schemas import ProductCard
+from liveshop.promotions import coupons, flash_sales
+from liveshop.promotions.models import CouponKind
+from liveshop.promotions.schemas import CouponIn, FlashSaleIn
+from liveshop.promotions.stock_engines import StockEngine
 
 console = Console()
 
@@ -33,10 +44,19 @@ DEMO_LOGINS = {
 }
 CHATTERS = 40
 PRODUCTS = [
-    ProductCard(title="轻薄羽绒服 90% 白鸭绒", price=29_900),
-    ProductCard(title="加绒保暖打底裤 两条装", price=5_990),
-    ProductCard(title="羊毛围巾 礼盒装", price=12_800),
+    ProductIn(
+        title="轻薄羽绒服 90% 白鸭绒",
+        category="女装",
+        skus=[
+            SkuIn(code="DOWN-M", options={"尺码": "M"}, price=29_900, stock=500),
+            SkuIn(code="DOWN-L", options={"尺码": "L"}, price=29_900, stock=500),
+        ],
+    ),
+    ProductIn(title="加绒保暖打底裤 两条装", category="女装", price=5_990, stock=1_000),
+    ProductIn(title="羊毛围巾 礼盒装", category="配饰", price=12_800, stock=300),
 ]
+FLASH_SALE_UNITS = 50
+FLASH_SALE_STARTS_IN_SECONDS = 60
 # What a real audience types, so the demo shows folding ("666 x23") and questions.
 CHAT_LINES = [
     "666",
@@ -67,45 +87,93 @@ QUESTIONS = ["羽绒服可以机洗吗?", "160cm 50kg 穿什么码?", "有没有
 class DemoRoom:
     room_id: int
     chatter_tokens: list[str]
+    flash_sale_id: int
+    coupon_id: int
 
 
-def _get_or_create(session: object, username: str, password: str, role: Role) -> User:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def _get_or_create(session: Session, username: str, password: str, role: Role) -> User:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     return user or accounts.create_user(session, username=username, password=password, role=role)
 
 
-def seed_demo(database_url: str) -> DemoRoom:
-    """Demo users, a live room with a pinned product, and chatters' tokens (idempotent)."""
-    from sqlalchemy import select
-
+def seed_demo(database_url: str, redis_url: str | None = None) -> DemoRoom:
+    """Demo users, a shop, a live room with a shelf, a flash sale starting in a minute
+    and a coupon drop, and chatters' tokens. Safe to run again."""
     upgrade_database(database_url)
     with unit_of_work(database_url) as session:
         users = {
             name: _get_or_create(session, name, password, role)
             for name, (password, role) in DEMO_LOGINS.items()
         }
-        host = users["demo_host"]
+        host, merchant = users["demo_host"], users["demo_merchant"]
         room = session.scalars(
             select(Room).where(Room.host_id == host.id, Room.status == RoomStatus.LIVE)
         ).first()
         if room is None:
-            room = live.create_room(
-                session,
-                host=host,
-                title="新品首发 · 秋冬羽绒服专场",
-                description="A demo room: chat, like, ask the host a question.",
-            )
-            live.start_room(session, actor=host, room_id=room.id)
-            live.pin_product(session, actor=host, room_id=room.id, card=PRODUCTS[0])
+            room = _open_room(session, host=host, merchant=merchant)
+        engine = flash_sales.stock_engine_for(redis_url, database_url)
+        flash_sale_id, coupon_id = _start_promotions(session, host=host, room=room, engine=engine)
         tokens = []
         for index in range(CHATTERS):
             chatter = _get_or_create(session, f"fan_{index:03d}", "demo-fan-pass", Role.VIEWER)
             tokens.append(accounts.issue_token(session, user=chatter))
-        return DemoRoom(room_id=room.id, chatter_tokens=tokens)
+        return DemoRoom(room.id, tokens, flash_sale_id, coupon_id)
+
+
+def _open_room(session: Session, *, host: User, merchant: User) -> Room:
+    product_ids = [
+        catalog.create_product(session, merchant=merchant, body=product).id for product in PRODUCTS
+    ]
+    catalog.add_staff(session, owner=merchant, user_id=host.id)  # the host sells for the shop
+    room = live.create_room(
+        session,
+        host=host,
+        title="新品首发 · 秋冬羽绒服专场",
+        description="A demo room: chat, like, ask the host a question, grab coupons, buy.",
+    )
+    live.start_room(session, actor=host, room_id=room.id)
+    shelf.set_shelf(session, actor=host, room_id=room.id, product_ids=product_ids)
+    shelf.pin_from_shelf(session, actor=host, room_id=room.id, product_id=product_ids[0])
+    return room
+
+
+def _start_promotions(
+    session: Session, *, host: User, room: Room, engine: StockEngine
+) -> tuple[int, int]:
+    """A flash sale that starts a minute from now and a coupon drop, for every demo run."""
+    now = utcnow()
+    coat = shelf.shelf(session, room_id=room.id)[0]
+    sale = flash_sales.create_flash_sale(
+        session,
+        actor=host,
+        body=FlashSaleIn(
+            room_id=room.id,
+            sku_id=coat.skus[0].id,
+            price=coat.skus[0].price * 6 // 10,
+            quantity=FLASH_SALE_UNITS,
+            per_user_limit=1,
+            starts_at=now + timedelta(seconds=FLASH_SALE_STARTS_IN_SECONDS),
+            ends_at=now + timedelta(hours=1),
+        ),
+        engine=engine,
+        reference_days=30,
+    )
+    drop = coupons.create_coupon(
+        session,
+        actor=host,
+        body=CouponIn(
+            code=f"DEMO{sale.id:04d}",
+            name="满200减30",
+            kind=CouponKind.THRESHOLD,
+            threshold=20_000,
+            amount=3_000,
+            room_id=room.id,
+            starts_at=now,
+            ends_at=now + timedelta(hours=2),
+            total_quantity=100,
+        ),
+    )
+    return sale.id, drop.id
 
 
 async def _watch(url: str, stop: asyncio.Event) -> None:
@@ -147,6 +215,28 @@ async def _chat(
                 await socket.close()
 
 
+async def _shop(base_url: str, demo: DemoRoom, stop: asyncio.Event) -> None:
+    """Fans grab the coupon drop at once, and rush the flash sale when it opens."""
+    rng = random.Random(11)
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        for token in demo.chatter_tokens[: len(demo.chatter_tokens) // 2]:
+            await client.post(
+                f"/api/coupons/{demo.coupon_id}/grab", headers={"Authorization": f"Bearer {token}"}
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=FLASH_SALE_STARTS_IN_SECONDS + 0.5)
+        rush = [
+            client.post(
+                f"/api/flash-sales/{demo.flash_sale_id}/buy",
+                json={"quantity": 1},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            for token in rng.sample(demo.chatter_tokens, len(demo.chatter_tokens))
+            if not stop.is_set()
+        ]
+        await asyncio.gather(*rush, return_exceptions=True)
+
+
 async def _drain(socket: websockets.ClientConnection) -> None:
     with contextlib.suppress(Exception):
         async for _frame in socket:
@@ -175,6 +265,7 @@ async def _serve_with_audience(
     stop = asyncio.Event()
     url = f"ws://{host}:{port}/ws/rooms/{demo.room_id}"
     audience = [asyncio.create_task(_watch(url, stop)) for _ in range(viewers)]
+    audience.append(asyncio.create_task(_shop(f"http://{host}:{port}", demo, stop)))
     audience.append(
         asyncio.create_task(
             _chat(url, demo.chatter_tokens, comments_per_second, likes_per_second, stop)
@@ -219,7 +310,7 @@ def run_demo(
 ) -> None:
     settings = get_settings()
     with console.status("seeding the demo room"):
-        demo = seed_demo(settings.resolved_database_url())
+        demo = seed_demo(settings.resolved_database_url(), settings.redis_url)
     asyncio.run(
         _serve_with_audience(
             host, port, demo, viewers, comments_per_second, likes_per_second, seconds

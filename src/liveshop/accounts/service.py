@@ -17,10 +17,13 @@ DEFAULT_TOKEN_TTL = timedelta(days=30)
 
 
 def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
+    """A new user; a taken username raises Conflict and leaves the session usable."""
     user = User(username=username, password_hash=hash_password(password), role=role)
-    session.add(user)
     try:
+        # Added inside the savepoint, so a refused user is expunged with it and
+        # the caller's transaction can still commit.
         with session.begin_nested():
+            session.add(user)
             session.flush()
     except IntegrityError as error:
         raise Conflict(f"username {username!r} is taken", code="username_taken") from error

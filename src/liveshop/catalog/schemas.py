@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, HttpUrl, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from liveshop.core.dependencies import MAX_ROW_ID
+from liveshop.core.validation import ImageUrl, PlainText
 
 MAX_PRICE = 10**10  # 1 亿元 in 分: anything above is a typo
 MAX_STOCK = 10**7
 
 
 class SkuIn(BaseModel):
-    code: str | None = Field(default=None, min_length=1, max_length=64)
-    options: dict[str, str] = Field(default_factory=dict, max_length=10)
+    code: PlainText | None = Field(default=None, min_length=1, max_length=64)
+    options: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=10)
     price: int = Field(ge=0, le=MAX_PRICE, description="minor units (分)")
     stock: int = Field(ge=0, le=MAX_STOCK)
 
@@ -18,12 +21,12 @@ class SkuIn(BaseModel):
 class ProductIn(BaseModel):
     """Either ``skus``, or the shortest form ``price`` + ``stock`` for one SKU."""
 
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=10_000)
-    category: str = Field(default="", max_length=60)
-    brand: str = Field(default="", max_length=60)
-    attributes: dict[str, str] = Field(default_factory=dict, max_length=50)
-    images: list[HttpUrl] = Field(default_factory=list, max_length=20)
+    title: PlainText = Field(min_length=1, max_length=120)
+    description: PlainText = Field(default="", max_length=10_000)
+    category: PlainText = Field(default="", max_length=60)
+    brand: PlainText = Field(default="", max_length=60)
+    attributes: dict[PlainText, PlainText] = Field(default_factory=dict, max_length=50)
+    images: list[ImageUrl] = Field(default_factory=list, max_length=20)
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
     price: int | None = Field(default=None, ge=0, le=MAX_PRICE)
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK)
@@ -46,20 +49,20 @@ class ProductIn(BaseModel):
 
 
 class SkuPatch(BaseModel):
-    id: int | None = Field(default=None, description="absent: a new SKU")
-    code: str | None = Field(default=None, min_length=1, max_length=64)
+    id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, description="absent: a new SKU")
+    code: PlainText | None = Field(default=None, min_length=1, max_length=64)
     options: dict[str, str] | None = Field(default=None, max_length=10)
     price: int | None = Field(default=None, ge=0, le=MAX_PRICE)
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK)
 
 
 class ProductPatch(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=120)
-    description: str | None = Field(default=None, max_length=10_000)
+    title: PlainText | None = Field(default=None, min_length=1, max_length=120)
+    description: PlainText | None = Field(default=None, max_length=10_000)
     category: str | None = Field(default=None, max_length=60)
     brand: str | None = Field(default=None, max_length=60)
     attributes: dict[str, str] | None = Field(default=None, max_length=50)
-    images: list[HttpUrl] | None = Field(default=None, max_length=20)
+    images: list[ImageUrl] | None = Field(default=None, max_length=20)
     skus: list[SkuPatch] | None = Field(default=None, max_length=100)
 
 

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +39,19 @@ def pseudonymous_id(user_id: int | str, secret_key: str) -> str:
     return "u_" + digest.hexdigest()[:20]
 
 
+@dataclass
+class LikeTotal:
+    first_at: datetime
+    count: int = 0
+    messages: int = 0
+
+
 class EventRecorder:
     def __init__(self, path: Path, secret_key: str) -> None:
         self.path = path
         self.secret_key = secret_key
         self._buffer: list[dict[str, Any]] = []
+        self._likes: dict[tuple[str | None, int | None], LikeTotal] = {}
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
 
@@ -70,6 +80,29 @@ class EventRecorder:
             }
         )
 
+    def record_likes(self, *, user: int | str | None, room_id: int | None, count: int) -> None:
+        """Likes come in bursts of many small messages: one event per viewer and room
+        per flush, with the total ``count`` and the number of ``messages``."""
+        key = (pseudonymous_id(user, self.secret_key) if user is not None else None, room_id)
+        total = self._likes.setdefault(key, LikeTotal(first_at=utcnow()))
+        total.count += count
+        total.messages += 1
+
+    def _take_likes(self) -> list[dict[str, Any]]:
+        likes, self._likes = self._likes, {}
+        return [
+            {
+                "event_id": uuid.uuid4().hex,
+                "event_type": EventType.LIKE.value,
+                "user_id": user_id,
+                "room_id": room_id,
+                "product_id": None,
+                "ts": total.first_at,
+                "properties": {"count": total.count, "messages": total.messages},
+            }
+            for (user_id, room_id), total in likes.items()
+        ]
+
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._flush_forever())
 
@@ -90,7 +123,7 @@ class EventRecorder:
                 logger.exception("writing behaviour events failed; will retry")
 
     async def flush(self) -> None:
-        batch, self._buffer = self._buffer, []
+        batch, self._buffer = self._buffer + self._take_likes(), []
         try:
             await asyncio.to_thread(append_events, self.path, batch)
         except Exception:

@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS behaviour_events (
 )
 """
 COLUMNS = ("event_id", "event_type", "user_id", "room_id", "product_id", "ts", "properties")
+# DuckDB runs executemany row by row; one multi-row INSERT per chunk measured
+# 15-24x cheaper here (600 rows: 1.11 s of CPU against 0.074 s).
+INSERT_CHUNK = 500
 LOCK_RETRIES = 50  # another worker holds the file: wait up to about 5 s in all
 
 
@@ -61,9 +64,13 @@ def append_events(path: Path, rows: Sequence[dict[str, Any]]) -> None:
             for row in rows
         ]
         connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT OR IGNORE INTO behaviour_events VALUES (?, ?, ?, ?, ?, ?, ?)", values
-        )
+        for start in range(0, len(values), INSERT_CHUNK):
+            chunk = values[start : start + INSERT_CHUNK]
+            placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            connection.execute(
+                f"INSERT OR IGNORE INTO behaviour_events VALUES {placeholders}",
+                [value for row in chunk for value in row],
+            )
         connection.execute("COMMIT")
     finally:
         connection.close()

@@ -7,19 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.core.dependencies import DbSession
-from liveshop.live import service
+from liveshop.catalog.schemas import ProductOut
+from liveshop.core.dependencies import DbSession, RowId
+from liveshop.live import service, shelf
 from liveshop.live.dependencies import HubDep
 from liveshop.live.models import QuestionStatus, RestrictionKind, RoomStatus
 from liveshop.live.schemas import (
     AnswerIn,
     CommentOut,
-    ProductCard,
+    PinIn,
     QuestionOut,
     RestrictionIn,
     RestrictionOut,
     RoomCreate,
     RoomOut,
+    ShelfIn,
     TextIn,
 )
 
@@ -66,43 +68,43 @@ def list_rooms(
 
 
 @router.get("/{room_id}")
-def get_room(room_id: int, session: DbSession, hub: HubDep) -> RoomOut:
+def get_room(room_id: RowId, session: DbSession, hub: HubDep) -> RoomOut:
     room = service.room_out(session, service.get_room(session, room_id=room_id))
     return _with_live_counters(room, hub)
 
 
 @router.post("/{room_id}/start")
-def start_room(room_id: int, user: CurrentUser, session: DbSession) -> RoomOut:
+def start_room(room_id: RowId, user: CurrentUser, session: DbSession) -> RoomOut:
     return service.room_out(session, service.start_room(session, actor=user, room_id=room_id))
 
 
 @router.post("/{room_id}/end")
-def end_room(room_id: int, user: CurrentUser, session: DbSession) -> RoomOut:
+def end_room(room_id: RowId, user: CurrentUser, session: DbSession) -> RoomOut:
     return service.room_out(session, service.end_room(session, actor=user, room_id=room_id))
 
 
 @router.put("/{room_id}/pinned")
-def pin_product(room_id: int, body: ProductCard, user: CurrentUser, session: DbSession) -> RoomOut:
-    room = service.pin_product(session, actor=user, room_id=room_id, card=body)
+def pin_product(room_id: RowId, body: PinIn, user: CurrentUser, session: DbSession) -> RoomOut:
+    room = shelf.pin_from_shelf(session, actor=user, room_id=room_id, product_id=body.product_id)
     return service.room_out(session, room)
 
 
 @router.delete("/{room_id}/pinned")
-def unpin_product(room_id: int, user: CurrentUser, session: DbSession) -> RoomOut:
-    room = service.pin_product(session, actor=user, room_id=room_id, card=None)
+def unpin_product(room_id: RowId, user: CurrentUser, session: DbSession) -> RoomOut:
+    room = service.unpin_product(session, actor=user, room_id=room_id)
     return service.room_out(session, room)
 
 
 @router.post("/{room_id}/announcements", status_code=status.HTTP_201_CREATED)
 def post_announcement(
-    room_id: int, body: TextIn, user: CurrentUser, session: DbSession
+    room_id: RowId, body: TextIn, user: CurrentUser, session: DbSession
 ) -> CommentOut:
     return service.post_announcement(session, actor=user, room_id=room_id, text=body.text)
 
 
 @router.post("/{room_id}/mutes", status_code=status.HTTP_201_CREATED)
 def mute_viewer(
-    room_id: int, body: RestrictionIn, user: CurrentUser, session: DbSession
+    room_id: RowId, body: RestrictionIn, user: CurrentUser, session: DbSession
 ) -> RestrictionOut:
     return service.restrict_viewer(
         session,
@@ -116,7 +118,7 @@ def mute_viewer(
 
 @router.post("/{room_id}/kicks", status_code=status.HTTP_201_CREATED)
 def kick_viewer(
-    room_id: int, body: RestrictionIn, user: CurrentUser, session: DbSession
+    room_id: RowId, body: RestrictionIn, user: CurrentUser, session: DbSession
 ) -> RestrictionOut:
     return service.restrict_viewer(
         session,
@@ -130,7 +132,7 @@ def kick_viewer(
 
 @router.get("/{room_id}/comments")
 def list_comments(
-    room_id: int,
+    room_id: RowId,
     session: DbSession,
     after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -140,7 +142,7 @@ def list_comments(
 
 @router.get("/{room_id}/questions")
 def list_questions(
-    room_id: int,
+    room_id: RowId,
     session: DbSession,
     question_status: Annotated[QuestionStatus | None, Query(alias="status")] = None,
 ) -> list[QuestionOut]:
@@ -148,20 +150,22 @@ def list_questions(
 
 
 @router.post("/{room_id}/questions", status_code=status.HTTP_201_CREATED)
-def ask_question(room_id: int, body: TextIn, user: CurrentUser, session: DbSession) -> QuestionOut:
+def ask_question(
+    room_id: RowId, body: TextIn, user: CurrentUser, session: DbSession
+) -> QuestionOut:
     return service.ask_question(session, user=user, room_id=room_id, text=body.text)
 
 
 @router.post("/{room_id}/questions/{question_id}/upvote")
 def upvote_question(
-    room_id: int, question_id: int, user: CurrentUser, session: DbSession
+    room_id: RowId, question_id: RowId, user: CurrentUser, session: DbSession
 ) -> QuestionOut:
     return service.upvote_question(session, user=user, room_id=room_id, question_id=question_id)
 
 
 @router.post("/{room_id}/questions/{question_id}/answer")
 def answer_question(
-    room_id: int, question_id: int, body: AnswerIn, user: CurrentUser, session: DbSession
+    room_id: RowId, question_id: RowId, body: AnswerIn, user: CurrentUser, session: DbSession
 ) -> QuestionOut:
     return service.answer_question(
         session, actor=user, room_id=room_id, question_id=question_id, answer=body.answer
@@ -170,15 +174,30 @@ def answer_question(
 
 @router.put("/{room_id}/questions/{question_id}/pinned")
 def pin_question(
-    room_id: int, question_id: int, user: CurrentUser, session: DbSession
+    room_id: RowId, question_id: RowId, user: CurrentUser, session: DbSession
 ) -> QuestionOut:
     return service.pin_question(session, actor=user, room_id=room_id, question_id=question_id)
 
 
 @router.delete("/{room_id}/questions/{question_id}/pinned")
 def unpin_question(
-    room_id: int, question_id: int, user: CurrentUser, session: DbSession
+    room_id: RowId, question_id: RowId, user: CurrentUser, session: DbSession
 ) -> QuestionOut:
     return service.pin_question(
         session, actor=user, room_id=room_id, question_id=question_id, pinned=False
     )
+
+
+@router.put("/{room_id}/shelf")
+def set_shelf(
+    room_id: RowId, body: ShelfIn, user: CurrentUser, session: DbSession
+) -> list[ProductOut]:
+    """Replace the room's shelf (购物袋) with these products, in this order."""
+    shelf.set_shelf(session, actor=user, room_id=room_id, product_ids=body.product_ids)
+    return shelf.shelf(session, room_id=room_id)
+
+
+@router.get("/{room_id}/shelf")
+def get_shelf(room_id: RowId, session: DbSession) -> list[ProductOut]:
+    service.get_room(session, room_id=room_id)
+    return shelf.shelf(session, room_id=room_id)

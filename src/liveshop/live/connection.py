@@ -123,9 +123,7 @@ class ViewerSession:
         if not self.like_bucket.take(accepted):
             raise RateLimited("too many likes at once")
         self.hub.add_likes(self.room_id, accepted)
-        self.recorder.record(
-            EventType.LIKE, user=self.actor_key, room_id=self.room_id, count=accepted
-        )
+        self.recorder.record_likes(user=self.actor_key, room_id=self.room_id, count=accepted)
         return accepted
 
     async def ask(self, text: Any) -> dict[str, Any]:

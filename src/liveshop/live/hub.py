@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0  # an idle room still sends a frame, so clients can tell we are alive
 VIEWER_REPORT_SECONDS = 1.0
+VIEWER_CHANGE_SECONDS = 0.3
 IDLE_CHANNEL_SECONDS = 60.0
 
 
@@ -101,6 +102,7 @@ class LiveHub:
             for subscriber in list(channel.subscribers):
                 subscriber.close(1001, "server shutting down")
             channel.subscribers.clear()
+            self._report_viewers(channel, force=True)  # this worker now serves nobody
         await self.relay.flush(self._take_new_likes())
         await self.persist()
         await self.relay.stop()
@@ -142,13 +144,13 @@ class LiveHub:
         channel.subscribers.add(subscriber)
         channel.idle_since = None
         metrics.connections.inc()
-        self._report_viewers(channel, force=True)
+        self._report_viewers(channel, force=False)
 
     def leave(self, channel: RoomChannel, subscriber: Subscriber) -> None:
         if subscriber in channel.subscribers:
             channel.subscribers.discard(subscriber)
             metrics.connections.dec()
-            self._report_viewers(channel, force=True)
+            self._report_viewers(channel, force=False)
         if not channel.subscribers:
             channel.idle_since = time.monotonic()
 
@@ -301,7 +303,7 @@ class LiveHub:
         for channel in list(self.channels.values()):
             self._report_viewers(channel, force=report_due)
             if channel.dirty or now - channel.last_frame_at >= HEARTBEAT_SECONDS:
-                self.broadcast(channel, channel.build_frame(now))
+                self.broadcast(channel, channel.build_frame(now, self.tick_seconds))
             await self._close_if_idle(channel, now)
 
     def _take_new_likes(self) -> dict[int, int]:
@@ -309,9 +311,15 @@ class LiveHub:
         return likes
 
     def _report_viewers(self, channel: RoomChannel, *, force: bool) -> None:
+        """Send this worker's viewer count when it changed, at most every
+        VIEWER_CHANGE_SECONDS (a crowd joining must not make every tick a frame
+        for everyone), and every VIEWER_REPORT_SECONDS anyway."""
         count = len(channel.subscribers)
-        if force or count != channel.last_viewers_sent:
+        now = time.monotonic()
+        changed = count != channel.last_viewers_sent
+        if force or (changed and now - channel.last_viewers_report >= VIEWER_CHANGE_SECONDS):
             channel.last_viewers_sent = count
+            channel.last_viewers_report = now
             self.relay.submit(
                 channel.room_id, {"kind": "viewers", "worker": self.worker, "count": count}
             )

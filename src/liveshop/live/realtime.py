@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, WebSocket
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 
@@ -17,7 +18,7 @@ from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser
 from liveshop.accounts.models import User
 from liveshop.accounts.service import user_for_token
 from liveshop.core.db import unit_of_work
-from liveshop.core.dependencies import SettingsDep
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import EventType
@@ -89,7 +90,7 @@ def _catch_up(
 @router.websocket("/ws/rooms/{room_id}")
 async def room_socket(
     websocket: WebSocket,
-    room_id: int,
+    room_id: RowId,
     hub: HubDep,
     recorder: RecorderDep,
     settings: SettingsDep,
@@ -124,6 +125,10 @@ async def room_socket(
     finally:
         hub.leave(channel, subscriber)
         viewer.leave()
+        # The server drops the connection once this handler returns: let a close
+        # started above (or by a kick) reach the client with its code first.
+        with contextlib.suppress(Exception):
+            await subscriber.wait_closed()
 
 
 async def _serve_messages(
@@ -166,7 +171,7 @@ async def _handle_raw(viewer: ViewerSession, raw: str | bytes) -> str | None:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def room_stream(
-    room_id: int,
+    room_id: RowId,
     connection: HTTPConnection,
     hub: HubDep,
     recorder: RecorderDep,
@@ -215,9 +220,18 @@ async def _event_stream(
 
 
 async def _http_viewer(
-    hub: LiveHub, recorder: Any, settings: Settings, room_id: int, user: User
+    hub: LiveHub,
+    recorder: Any,
+    settings: Settings,
+    room_id: int,
+    user: User,
+    session: Session,
 ) -> ViewerSession:
     """A viewer posting over HTTP keeps one session (and its rate limits) per room."""
+    # The request's transaction only read the caller's token. End it before the
+    # channel is loaded on another connection: on SQLite every transaction holds
+    # the write lock from BEGIN, so keeping it open would block that load.
+    session.commit()
     sessions: dict[tuple[int, int], ViewerSession] = hub.http_viewers
     key = (room_id, user.id)
     if key not in sessions:
@@ -229,26 +243,28 @@ async def _http_viewer(
 
 @router.post("/api/rooms/{room_id}/chat", status_code=201)
 async def post_comment(
-    room_id: int,
+    room_id: RowId,
     body: TextIn,
     user: CurrentUser,
+    session: DbSession,
     hub: HubDep,
     recorder: RecorderDep,
     settings: SettingsDep,
 ) -> CommentOut:
     """Comment over plain HTTP (the SSE fallback's way to talk)."""
-    viewer = await _http_viewer(hub, recorder, settings, room_id, user)
+    viewer = await _http_viewer(hub, recorder, settings, room_id, user, session)
     return CommentOut.model_validate(viewer.comment(body.text))
 
 
 @router.post("/api/rooms/{room_id}/likes", status_code=202)
 async def post_likes(
-    room_id: int,
+    room_id: RowId,
     body: LikesIn,
     user: CurrentUser,
+    session: DbSession,
     hub: HubDep,
     recorder: RecorderDep,
     settings: SettingsDep,
 ) -> dict[str, int]:
-    viewer = await _http_viewer(hub, recorder, settings, room_id, user)
+    viewer = await _http_viewer(hub, recorder, settings, room_id, user, session)
     return {"accepted": viewer.like(body.count)}

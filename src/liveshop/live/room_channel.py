@@ -18,6 +18,7 @@ RECENT_COMMENTS = 50  # lines in a snapshot
 HISTORY_FRAMES = 100  # frames kept for resuming clients: 10 s of ticks
 VIEWER_REPORT_STALE_SECONDS = 5.0
 TOP_QUESTIONS = 10
+MAX_TICKS_CARRIED = 10.0  # a frame after a stall carries at most 10 ticks' worth of lines
 
 
 @dataclass
@@ -49,6 +50,7 @@ class RoomChannel:
     dirty: bool = True
     last_frame_at: float = 0.0
     last_viewers_sent: int = -1
+    last_viewers_report: float = 0.0
     idle_since: float | None = None
     rng: random.Random = field(default_factory=random.Random)
 
@@ -96,11 +98,15 @@ class RoomChannel:
 
     # --- output ---
 
-    def build_frame(self, now: float) -> str:
-        """One frame for everyone in the room: new lines, totals, pinned card."""
-        comments, sampled_out = sample_comments(
-            self.pending_comments, self.comment_budget, self.rng
-        )
+    def build_frame(self, now: float, tick_seconds: float) -> str:
+        """One frame for everyone in the room: new lines, totals, pinned card.
+
+        The comment budget is per tick elapsed, so a late tick does not sample
+        out more than the configured rate.
+        """
+        ticks = max(1.0, (now - self.last_frame_at) / tick_seconds) if self.last_frame_at else 1.0
+        budget = int(self.comment_budget * min(ticks, MAX_TICKS_CARRIED))
+        comments, sampled_out = sample_comments(self.pending_comments, budget, self.rng)
         metrics.comments_sampled_out.inc(sampled_out)
         updates = [line for line in self.folded_updates.values() if line not in comments]
         metrics.comments_out.inc(len(comments))

@@ -2,18 +2,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from liveshop.core.dependencies import MAX_ROW_ID
+from liveshop.core.validation import PlainText, PlaybackUrl
 from liveshop.live.models import QuestionStatus, RestrictionKind, RoomStatus
 
 MAX_RESTRICTION_MINUTES = 60 * 24 * 30
 
 
 class RoomCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=5000)
+    title: PlainText = Field(min_length=1, max_length=120)
+    description: PlainText = Field(default="", max_length=5000)
     scheduled_at: AwareDatetime | None = None
-    playback_url: HttpUrl | None = None
+    playback_url: PlaybackUrl | None = None
 
 
 class HostOut(BaseModel):
@@ -37,16 +39,33 @@ class RoomOut(BaseModel):
     peak_viewers: int
     likes: int
     comment_count: int
-    pinned: ProductCard | None
+    pinned: PinnedCard | None
 
 
-class ProductCard(BaseModel):
-    """A product card pinned in the room (free-form until the catalog lands)."""
+class PinIn(BaseModel):
+    product_id: int = Field(ge=1, le=MAX_ROW_ID)
 
-    title: str = Field(min_length=1, max_length=120)
-    price: int = Field(ge=0, le=10**12, description="minor units (分)")
-    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
-    image_url: HttpUrl | None = None
+
+class ShelfIn(BaseModel):
+    product_ids: list[int] = Field(max_length=100)
+
+
+class PinnedSku(BaseModel):
+    id: int
+    options: dict[str, str]
+    price: int
+    in_stock: bool
+
+
+class PinnedCard(BaseModel):
+    """The catalog product pinned in the room; prices are the catalog's (分)."""
+
+    product_id: int
+    title: str
+    price: int = Field(description="the lowest SKU price, minor units (分)")
+    currency: str
+    image_url: str | None
+    skus: list[PinnedSku]
 
 
 class TextIn(BaseModel):
@@ -58,7 +77,7 @@ class LikesIn(BaseModel):
 
 
 class RestrictionIn(BaseModel):
-    user_id: int = Field(ge=1)
+    user_id: int = Field(ge=1, le=MAX_ROW_ID)
     minutes: int = Field(ge=1, le=MAX_RESTRICTION_MINUTES)
 
 

@@ -35,7 +35,6 @@ from liveshop.live.models import (
 from liveshop.live.schemas import (
     CommentOut,
     HostOut,
-    ProductCard,
     QuestionOut,
     RestrictionOut,
     RoomOut,
@@ -100,7 +99,7 @@ def list_rooms(
     return [room_out(session, room) for room in rooms]
 
 
-def _controlled_room(
+def controlled_room(
     session: Session, *, actor: User, room_id: int, also: Sequence[Role] = ()
 ) -> Room:
     """The room, if the actor hosts it, is an admin, or holds one of ``also``."""
@@ -115,7 +114,7 @@ def _record(session: Session, *, room: Room, actor: User, action: str, **details
 
 
 def start_room(session: Session, *, actor: User, room_id: int) -> Room:
-    room = _controlled_room(session, actor=actor, room_id=room_id)
+    room = controlled_room(session, actor=actor, room_id=room_id)
     if room.status is not RoomStatus.SCHEDULED:
         raise Conflict(f"a {room.status.value} room cannot start", code="bad_room_status")
     room.status = RoomStatus.LIVE
@@ -127,7 +126,7 @@ def start_room(session: Session, *, actor: User, room_id: int) -> Room:
 
 
 def end_room(session: Session, *, actor: User, room_id: int) -> Room:
-    room = _controlled_room(session, actor=actor, room_id=room_id)
+    room = controlled_room(session, actor=actor, room_id=room_id)
     if room.status is RoomStatus.ENDED:
         raise Conflict("the room has already ended", code="bad_room_status")
     room.status = RoomStatus.ENDED
@@ -138,18 +137,24 @@ def end_room(session: Session, *, actor: User, room_id: int) -> Room:
     return room
 
 
-def pin_product(session: Session, *, actor: User, room_id: int, card: ProductCard | None) -> Room:
-    """Pin a product card, or unpin with ``card=None``."""
-    room = _controlled_room(session, actor=actor, room_id=room_id)
-    room.pinned = card.model_dump(mode="json") if card is not None else None
-    _record(session, room=room, actor=actor, action="pin" if card else "unpin", card=room.pinned)
+def publish_pinned(
+    session: Session, *, actor: User, room: Room, card: dict[str, Any] | None
+) -> None:
+    """Show ``card`` pinned to every viewer (None: unpin). Call with the room controlled."""
+    room.pinned = card
+    _record(session, room=room, actor=actor, action="pin" if card else "unpin", card=card)
     session.flush()
-    publish_after_commit(session, events.PinnedChanged(room_id=room.id, pinned=room.pinned))
+    publish_after_commit(session, events.PinnedChanged(room_id=room.id, pinned=card))
+
+
+def unpin_product(session: Session, *, actor: User, room_id: int) -> Room:
+    room = controlled_room(session, actor=actor, room_id=room_id)
+    publish_pinned(session, actor=actor, room=room, card=None)
     return room
 
 
 def post_announcement(session: Session, *, actor: User, room_id: int, text: str) -> CommentOut:
-    room = _controlled_room(session, actor=actor, room_id=room_id)
+    room = controlled_room(session, actor=actor, room_id=room_id)
     text = clean_text(text, max_length=500)
     comment = Comment(
         id=new_id(),
@@ -186,7 +191,7 @@ def restrict_viewer(
     minutes: int,
 ) -> RestrictionOut:
     """Mute or kick a viewer for ``minutes``; a kicked viewer is disconnected at once."""
-    room = _controlled_room(session, actor=actor, room_id=room_id, also=(Role.MODERATOR,))
+    room = controlled_room(session, actor=actor, room_id=room_id, also=(Role.MODERATOR,))
     if session.get(User, user_id) is None:
         raise NotFound(f"user {user_id} not found", code="user_not_found")
     if user_id == room.host_id:
@@ -296,7 +301,7 @@ def upvote_question(session: Session, *, user: User, room_id: int, question_id: 
 def answer_question(
     session: Session, *, actor: User, room_id: int, question_id: int, answer: str
 ) -> QuestionOut:
-    _controlled_room(session, actor=actor, room_id=room_id)
+    controlled_room(session, actor=actor, room_id=room_id)
     question = _get_question(session, room_id=room_id, question_id=question_id)
     question.answer = clean_text(answer, max_length=2000)
     question.status = QuestionStatus.ANSWERED
@@ -309,7 +314,7 @@ def pin_question(
     session: Session, *, actor: User, room_id: int, question_id: int, pinned: bool = True
 ) -> QuestionOut:
     """Pin one question over the chat; pinning a question unpins the others."""
-    _controlled_room(session, actor=actor, room_id=room_id)
+    controlled_room(session, actor=actor, room_id=room_id)
     question = _get_question(session, room_id=room_id, question_id=question_id)
     if pinned:
         for other in session.scalars(
