@@ -60,3 +60,53 @@ def test_a_flash_sale_counts_down_in_the_room_and_purchases_show(
         )
         line = next(line for line in purchase["comments"] if line["kind"] == "purchase")
         assert line["text"] == "b** 刚刚买了 羽绒服"  # the buyer's name is masked
+
+
+def test_buy_now_takes_the_pinned_product_and_the_host_sees_the_order(
+    client: TestClient, make_account: MakeAccount, host: Account
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
+    product = client.post(
+        "/api/products",
+        json={
+            "title": "卫衣",
+            "skus": [
+                {"options": {"尺码": "S"}, "price": 8_800, "stock": 0},
+                {"options": {"尺码": "M"}, "price": 9_900, "stock": 3},
+            ],
+        },
+        headers=merchant.headers,
+    ).json()
+    room_id = live_room(client, host)
+    nothing = client.post(
+        f"/api/rooms/{room_id}/buy-now",
+        json={},
+        headers=buyer.headers | {"Idempotency-Key": "buy-now-0000"},
+    )
+    assert nothing.json()["code"] == "nothing_pinned"
+    client.put(
+        f"/api/rooms/{room_id}/pinned", json={"product_id": product["id"]}, headers=host.headers
+    )
+    client.post(
+        "/api/addresses",
+        json={"recipient": "李雷", "phone": "13900000000", "region": "北京市", "line": "2号"},
+        headers=buyer.headers,
+    )
+    bought = client.post(
+        f"/api/rooms/{room_id}/buy-now",
+        json={},
+        headers=buyer.headers | {"Idempotency-Key": "buy-now-0001"},
+    )
+    assert bought.status_code == 201, bought.text
+    order = bought.json()
+    assert [item["sku_id"] for item in order["items"]] == [
+        product["skus"][1]["id"]
+    ]  # S is sold out
+    assert (order["room_id"], order["host_id"], order["address"]["recipient"]) == (
+        room_id,
+        host.id,
+        "李雷",
+    )
+    seen_by_host = client.get(f"/api/rooms/{room_id}/orders", headers=host.headers).json()
+    assert [o["id"] for o in seen_by_host] == [order["id"]]
+    assert client.get(f"/api/rooms/{room_id}/orders", headers=buyer.headers).status_code == 403

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.catalog import service
 from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch
-from liveshop.core.dependencies import DbSession
+from liveshop.core.dependencies import DbSession, RowId
 
 router = APIRouter(tags=["catalog"])
 
@@ -20,24 +20,24 @@ def create_product(body: ProductIn, user: CurrentUser, session: DbSession) -> Pr
 
 @router.patch("/api/products/{product_id}")
 def update_product(
-    product_id: int, body: ProductPatch, user: CurrentUser, session: DbSession
+    product_id: RowId, body: ProductPatch, user: CurrentUser, session: DbSession
 ) -> ProductOut:
     product = service.update_product(session, merchant=user, product_id=product_id, patch=body)
     return service.product_out(session, product)
 
 
 @router.get("/api/products/{product_id}")
-def get_product(product_id: int, session: DbSession) -> ProductOut:
+def get_product(product_id: RowId, session: DbSession) -> ProductOut:
     return service.product_out(session, service.get_product(session, product_id=product_id))
 
 
 @router.get("/api/shops/{shop_id}/products")
 def list_shop_products(
-    shop_id: int, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    shop_id: RowId, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[ProductOut]:
     return service.list_shop_products(session, shop_id=shop_id, limit=limit)
 
 
 @router.post("/api/shops/{shop_id}/follow", status_code=status.HTTP_204_NO_CONTENT)
-def follow_shop(shop_id: int, user: CurrentUser, session: DbSession) -> None:
+def follow_shop(shop_id: RowId, user: CurrentUser, session: DbSession) -> None:
     service.follow_shop(session, user=user, shop_id=shop_id)

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.orders import after_sales, flash_purchase, service
 from liveshop.orders.schemas import (
     AddressIn,
     AddressOut,
     AfterSaleIn,
     AfterSaleOut,
+    BuyNowIn,
     CancelIn,
     ComplaintRate,
     DecisionIn,
@@ -72,13 +73,13 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}")
-def get_order(order_id: int, user: CurrentUser, session: DbSession) -> OrderOut:
+def get_order(order_id: RowId, user: CurrentUser, session: DbSession) -> OrderOut:
     return service.order_out(session, service.order_for(session, user=user, order_id=order_id))
 
 
 @router.post("/orders/{order_id}/cancel")
 def cancel_order(
-    order_id: int, body: CancelIn, user: CurrentUser, session: DbSession, engine: StockEngineDep
+    order_id: RowId, body: CancelIn, user: CurrentUser, session: DbSession, engine: StockEngineDep
 ) -> OrderOut:
     order = service.cancel_order(
         session, actor=user, order_id=order_id, engine=engine, reason=body.reason
@@ -87,7 +88,7 @@ def cancel_order(
 
 
 @router.post("/orders/{order_id}/ship")
-def ship_order(order_id: int, body: ShipIn, user: CurrentUser, session: DbSession) -> OrderOut:
+def ship_order(order_id: RowId, body: ShipIn, user: CurrentUser, session: DbSession) -> OrderOut:
     order = service.ship_order(
         session, actor=user, order_id=order_id, tracking_number=body.tracking_number
     )
@@ -95,14 +96,14 @@ def ship_order(order_id: int, body: ShipIn, user: CurrentUser, session: DbSessio
 
 
 @router.post("/orders/{order_id}/confirm-delivery")
-def confirm_delivery(order_id: int, user: CurrentUser, session: DbSession) -> OrderOut:
+def confirm_delivery(order_id: RowId, user: CurrentUser, session: DbSession) -> OrderOut:
     return service.order_out(
         session, service.confirm_delivery(session, actor=user, order_id=order_id)
     )
 
 
 @router.post("/orders/{order_id}/complete")
-def complete_order(order_id: int, user: CurrentUser, session: DbSession) -> OrderOut:
+def complete_order(order_id: RowId, user: CurrentUser, session: DbSession) -> OrderOut:
     return service.order_out(
         session, service.complete_order(session, actor=user, order_id=order_id)
     )
@@ -124,7 +125,7 @@ def list_addresses(user: CurrentUser, session: DbSession) -> list[AddressOut]:
 
 @router.post("/flash-sales/{sale_id}/buy", status_code=status.HTTP_201_CREATED)
 def buy_flash_sale(
-    sale_id: int,
+    sale_id: RowId,
     body: FlashSaleBuyIn,
     user: CurrentUser,
     session: DbSession,
@@ -151,7 +152,7 @@ def buy_flash_sale(
 
 @router.post("/orders/{order_id}/after-sales", status_code=status.HTTP_201_CREATED)
 def request_after_sale(
-    order_id: int, body: AfterSaleIn, user: CurrentUser, session: DbSession, settings: SettingsDep
+    order_id: RowId, body: AfterSaleIn, user: CurrentUser, session: DbSession, settings: SettingsDep
 ) -> AfterSaleOut:
     after_sale = after_sales.request_after_sale(
         session,
@@ -174,7 +175,7 @@ def list_after_sales(
 
 
 @router.get("/after-sales/{after_sale_id}")
-def get_after_sale(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+def get_after_sale(after_sale_id: RowId, user: CurrentUser, session: DbSession) -> AfterSaleOut:
     return after_sales.after_sale_out(
         after_sales.after_sale_for(session, user=user, after_sale_id=after_sale_id)
     )
@@ -182,7 +183,7 @@ def get_after_sale(after_sale_id: int, user: CurrentUser, session: DbSession) ->
 
 @router.post("/after-sales/{after_sale_id}/decision")
 def decide_after_sale(
-    after_sale_id: int, body: DecisionIn, user: CurrentUser, session: DbSession
+    after_sale_id: RowId, body: DecisionIn, user: CurrentUser, session: DbSession
 ) -> AfterSaleOut:
     after_sale = after_sales.decide(
         session, actor=user, after_sale_id=after_sale_id, approve=body.approve, reason=body.reason
@@ -192,7 +193,7 @@ def decide_after_sale(
 
 @router.post("/after-sales/{after_sale_id}/return-shipment")
 def ship_return(
-    after_sale_id: int, body: ReturnShippedIn, user: CurrentUser, session: DbSession
+    after_sale_id: RowId, body: ReturnShippedIn, user: CurrentUser, session: DbSession
 ) -> AfterSaleOut:
     after_sale = after_sales.ship_return(
         session, buyer=user, after_sale_id=after_sale_id, tracking_number=body.tracking_number
@@ -201,14 +202,16 @@ def ship_return(
 
 
 @router.post("/after-sales/{after_sale_id}/return-received")
-def confirm_return(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+def confirm_return(after_sale_id: RowId, user: CurrentUser, session: DbSession) -> AfterSaleOut:
     return after_sales.after_sale_out(
         after_sales.confirm_return(session, actor=user, after_sale_id=after_sale_id)
     )
 
 
 @router.post("/after-sales/{after_sale_id}/escalate")
-def escalate_after_sale(after_sale_id: int, user: CurrentUser, session: DbSession) -> AfterSaleOut:
+def escalate_after_sale(
+    after_sale_id: RowId, user: CurrentUser, session: DbSession
+) -> AfterSaleOut:
     return after_sales.after_sale_out(
         after_sales.escalate(session, buyer=user, after_sale_id=after_sale_id)
     )
@@ -216,7 +219,7 @@ def escalate_after_sale(after_sale_id: int, user: CurrentUser, session: DbSessio
 
 @router.post("/after-sales/{after_sale_id}/resolution")
 def resolve_dispute(
-    after_sale_id: int, body: DisputeResolutionIn, user: CurrentUser, session: DbSession
+    after_sale_id: RowId, body: DisputeResolutionIn, user: CurrentUser, session: DbSession
 ) -> AfterSaleOut:
     after_sale = after_sales.resolve_dispute(
         session, actor=user, after_sale_id=after_sale_id, refund=body.refund, reason=body.reason
@@ -230,3 +233,38 @@ def complaint_rates(
 ) -> list[ComplaintRate]:
     """Quality complaints per product over units sold (for moderation and shops)."""
     return after_sales.complaint_rates(session, shop_id=shop_id)
+
+
+@router.post("/rooms/{room_id}/buy-now", status_code=status.HTTP_201_CREATED)
+def buy_now(
+    room_id: RowId,
+    body: BuyNowIn,
+    idempotency_key: IdempotencyKey,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    response: Response,
+) -> OrderOut:
+    """One click on the pinned card, without leaving the room."""
+    order, created = service.buy_now(
+        session,
+        buyer=user,
+        room_id=room_id,
+        body=body,
+        idempotency_key=idempotency_key,
+        payment_minutes=settings.order_payment_minutes,
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return service.order_out(session, order)
+
+
+@router.get("/rooms/{room_id}/orders")
+def room_orders(
+    room_id: RowId,
+    user: CurrentUser,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OrderOut]:
+    """Orders placed in the room, for its host."""
+    return service.room_orders(session, actor=user, room_id=room_id, limit=limit)

@@ -1,31 +1,40 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderStatus
 
 MAX_QUANTITY = 999
+CouponCode = Annotated[str, Field(max_length=40)]
 
 
 class OrderItemIn(BaseModel):
-    sku_id: int = Field(ge=1)
+    sku_id: int = Field(ge=1, le=MAX_ROW_ID)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class OrderIn(BaseModel):
     items: list[OrderItemIn] = Field(min_length=1, max_length=50)
-    room_id: int | None = Field(default=None, ge=1)
-    coupon_codes: list[str] = Field(default_factory=list, max_length=2)
-    address_id: int | None = Field(default=None, ge=1)
+    room_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
+    coupon_codes: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=2
+    )
+    address_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class BuyNowIn(BaseModel):
-    sku_id: int | None = Field(default=None, ge=1, description="default: the first SKU in stock")
+    sku_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="default: the first SKU in stock"
+    )
     quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
-    address_id: int | None = Field(default=None, ge=1)
+    address_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
+    coupon_codes: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=2
+    )
 
 
 class AddressIn(BaseModel):
@@ -91,7 +100,7 @@ class OrderOut(BaseModel):
 
 
 class RefundItemIn(BaseModel):
-    sku_id: int = Field(ge=1)
+    sku_id: int = Field(ge=1, le=MAX_ROW_ID)
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
@@ -146,15 +155,15 @@ class DrawTasks(BaseModel):
 
     comment_keyword: str | None = Field(default=None, min_length=1, max_length=20)
     watch_minutes: int | None = Field(default=None, ge=1, le=600)
-    follow_shop_id: int | None = Field(default=None, ge=1)
+    follow_shop_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     bought_in_room: bool = False
 
 
 class DrawIn(BaseModel):
-    room_id: int = Field(ge=1)
+    room_id: int = Field(ge=1, le=MAX_ROW_ID)
     title: str = Field(min_length=1, max_length=80)
-    prize_sku_id: int | None = Field(default=None, ge=1)
-    prize_coupon_id: int | None = Field(default=None, ge=1)
+    prize_sku_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
+    prize_coupon_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     winners_count: int = Field(ge=1, le=1000)
     tasks: DrawTasks = Field(default_factory=DrawTasks)
     deadline: AwareDatetime

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.promotions.schemas import (
@@ -37,19 +37,19 @@ def create_flash_sale(
 
 
 @router.get("/flash-sales/{sale_id}")
-def get_flash_sale(sale_id: int, session: DbSession, engine: StockEngineDep) -> FlashSaleOut:
+def get_flash_sale(sale_id: RowId, session: DbSession, engine: StockEngineDep) -> FlashSaleOut:
     return flash_sales.sale_out(session, flash_sales.get_sale(session, sale_id=sale_id), engine)
 
 
 @router.get("/flash-sales/{sale_id}/admissions")
-def flash_sale_admissions(sale_id: int, session: DbSession) -> list[AdmissionOut]:
+def flash_sale_admissions(sale_id: RowId, session: DbSession) -> list[AdmissionOut]:
     """The public admission log: who got which units, in order."""
     return flash_sales.admission_log(session, sale_id=sale_id)
 
 
 @router.get("/rooms/{room_id}/flash-sales")
 def room_flash_sales(
-    room_id: int, session: DbSession, engine: StockEngineDep
+    room_id: RowId, session: DbSession, engine: StockEngineDep
 ) -> list[FlashSaleOut]:
     return [
         flash_sales.sale_out(session, sale, engine)
@@ -68,12 +68,12 @@ def my_coupons(user: CurrentUser, session: DbSession) -> list[WalletCouponOut]:
 
 
 @router.get("/coupons/{coupon_id}")
-def get_coupon(coupon_id: int, session: DbSession) -> CouponOut:
+def get_coupon(coupon_id: RowId, session: DbSession) -> CouponOut:
     return coupons.coupon_out(coupons.get_coupon(session, coupon_id=coupon_id))
 
 
 @router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)
-def grab_coupon(coupon_id: int, user: CurrentUser, session: DbSession) -> WalletCouponOut:
+def grab_coupon(coupon_id: RowId, user: CurrentUser, session: DbSession) -> WalletCouponOut:
     held = coupons.grab_coupon(session, user=user, coupon_id=coupon_id)
     coupon = coupons.get_coupon(session, coupon_id=coupon_id)
     return WalletCouponOut(
@@ -82,5 +82,5 @@ def grab_coupon(coupon_id: int, user: CurrentUser, session: DbSession) -> Wallet
 
 
 @router.get("/rooms/{room_id}/coupons")
-def room_coupon_drops(room_id: int, session: DbSession) -> list[CouponOut]:
+def room_coupon_drops(room_id: RowId, session: DbSession) -> list[CouponOut]:
     return coupons.room_drops(session, room_id=room_id)
