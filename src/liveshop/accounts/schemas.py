@@ -5,11 +5,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from liveshop.accounts.models import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_\-\u4e00-\u9fff]{3,40}$"
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
 
 
 class Credentials(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN, description="3-40 letters, digits, _ or -")
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
 
 
 class UserOut(BaseModel):

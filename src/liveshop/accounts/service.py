@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -9,15 +10,32 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import ApiToken, Role, User
+from liveshop.accounts.schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from liveshop.core.clock import as_utc, utcnow
-from liveshop.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
+from liveshop.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from liveshop.core.security import hash_password, hash_token, new_token, verify_password
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
 
 
 def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
-    """A new user; a taken username raises Conflict and leaves the session usable."""
+    """A new user; a taken username raises Conflict and leaves the session usable.
+
+    The same rules as registration apply to every caller (the CLI included).
+    """
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise InvalidInput("a username is 3-40 letters, digits, _ or -", code="bad_username")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            code="bad_password",
+        )
     user = User(username=username, password_hash=hash_password(password), role=role)
     try:
         # Added inside the savepoint, so a refused user is expunged with it and

@@ -102,7 +102,7 @@ class ViewerSession:
         if not self.comment_bucket.take():
             raise RateLimited("slow down: about one comment a second")
         comment = {
-            "id": new_id(),
+            "id": str(new_id()),  # 63 bits: JavaScript numbers keep only 53
             "user": user.username,
             "user_id": user.id,
             "kind": "host" if user.id == self.channel.host_id else "comment",

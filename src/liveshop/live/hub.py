@@ -160,7 +160,7 @@ class LiveHub:
         metrics.comments_in.inc()
         self._unsaved_comments.append(
             {
-                "id": comment["id"],
+                "id": int(comment["id"]),
                 "room_id": room_id,
                 "user_id": comment["user_id"],
                 "kind": comment["kind"],

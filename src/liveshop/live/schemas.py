@@ -105,7 +105,7 @@ class QuestionOut(BaseModel):
 
 
 class CommentOut(BaseModel):
-    id: int
+    id: str = Field(description="a 63-bit id as a string: JavaScript numbers keep only 53 bits")
     user: str | None
     user_id: int | None
     kind: str

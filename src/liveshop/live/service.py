@@ -168,7 +168,7 @@ def post_announcement(session: Session, *, actor: User, room_id: int, text: str)
     _record(session, room=room, actor=actor, action="announce", text=text)
     session.flush()
     out = CommentOut(
-        id=comment.id,
+        id=str(comment.id),
         user=actor.username,
         user_id=actor.id,
         kind=comment.kind.value,
@@ -380,7 +380,7 @@ def list_recent_comments(session: Session, *, room_id: int, limit: int = 50) -> 
 def _comments_out(rows: Iterable[tuple[Comment, str | None]]) -> list[CommentOut]:
     return [
         CommentOut(
-            id=comment.id,
+            id=str(comment.id),
             user=username,
             user_id=comment.user_id,
             kind=comment.kind.value,

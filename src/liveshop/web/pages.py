@@ -15,6 +15,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.dependencies import SESSION_COOKIE, OptionalUser
 from liveshop.accounts.models import User
 from liveshop.accounts.schemas import USERNAME_PATTERN
+from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
@@ -89,9 +90,35 @@ def host_console(
     if room.host_id != user.id and user.role.value != "admin":
         raise PermissionDenied("only the room's host can open its console", code="not_room_host")
     questions = live.list_questions(session, room_id=room_id)
+    shop = catalog.shop_of(session, user=user)
     return _render(
-        request, "host.html", settings, user, room=live.room_out(session, room), questions=questions
+        request,
+        "host.html",
+        settings,
+        user,
+        room=live.room_out(session, room),
+        questions=questions,
+        shop_id=shop.id if shop else None,
     )
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def my_orders_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/orders", status_code=303)
+    return _render(request, "orders.html", settings, user)
+
+
+@router.get("/merchant", response_class=HTMLResponse)
+def merchant_console(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/merchant", status_code=303)
+    if user.role not in catalog.MERCHANT_ROLES:
+        raise PermissionDenied("only merchants open the merchant console", code="wrong_role")
+    shop = catalog.shop_of(session, user=user)
+    return _render(request, "merchant.html", settings, user, shop=shop)
 
 
 @router.get("/login", response_class=HTMLResponse)

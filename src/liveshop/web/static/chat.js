@@ -58,6 +58,10 @@ export class ChatList {
     });
     if (kind === "announcement") {
       li.append(el("span", { className: "tag tag-notice", text: "公告" }));
+    } else if (kind === "purchase") {
+      li.append(el("span", { className: "tag tag-purchase", text: "🛒 下单" }));
+    } else if (kind === "system") {
+      li.append(el("span", { className: "tag tag-system", text: "系统" }));
     } else {
       if (isHost) li.append(el("span", { className: "tag tag-host", text: "主播" }));
       li.append(el("span", { className: "user", text: comment.user ?? "匿名" }));

@@ -23,8 +23,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
-  const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken() };
+/** A JSON call with the session cookie and the CSRF header; `extraHeaders` e.g. Idempotency-Key. */
+export async function api(method, path, body, extraHeaders = {}) {
+  const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
     method,
@@ -40,10 +41,28 @@ export async function api(method, path, body) {
     data = null;
   }
   if (!response.ok) {
-    const detail = data && typeof data.detail === "string" ? data.detail : `请求失败 (${response.status})`;
-    throw new ApiError(response.status, (data && data.code) || "http_" + response.status, detail);
+    throw new ApiError(response.status, (data && data.code) || "http_" + response.status, errorDetail(data, response.status));
   }
   return data;
+}
+
+/** The server's message: a string, or the first of a validation error list. */
+function errorDetail(data, status) {
+  if (data && typeof data.detail === "string") return data.detail;
+  if (data && Array.isArray(data.detail) && data.detail.length && data.detail[0].msg) {
+    const first = data.detail[0];
+    const where = Array.isArray(first.loc) ? first.loc.filter((part) => part !== "body").join(".") : "";
+    return where ? `${where}: ${first.msg}` : String(first.msg);
+  }
+  return `请求失败 (${status})`;
+}
+
+/** A fresh key per purchase click: a retried request then returns the same order. */
+export function idempotencyKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** 29900 (分) -> "¥299.00"; integer arithmetic only, money is never a float. */
@@ -101,4 +120,22 @@ export function toast(message) {
 export function clockTime(ts) {
   const date = new Date(ts * 1000);
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+}
+
+/** "2025-01-01T08:00:00+00:00" -> "01-01 16:00" in the viewer's time zone. */
+export function shortDateTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Milliseconds -> "1:05" or "1:02:03" for countdowns. */
+export function formatCountdown(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }

@@ -1,7 +1,12 @@
-// The viewer page: video, danmaku, chat, likes, pinned product, questions.
+// The viewer page: video, danmaku, chat, likes, questions, and shopping: the pinned product,
+// the shelf, flash sales, coupon drops and lucky draws.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
-import { el, formatCount, formatPrice, toast } from "./common.js";
+import { Checkout } from "./checkout.js";
+import { bindSheets } from "./commerce.js";
+import { el, formatCount, toast } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
+import { RoomPerks } from "./room_perks.js";
+import { RoomShop } from "./room_shop.js";
 
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
 const MAX_LIKES_PER_MESSAGE = 50; // the server's cap per message
@@ -28,6 +33,10 @@ const connection = new LiveConnection(roomId, {
   onMessage: handleMessage,
   onState: (state, transport) => showConnection($("conn"), state, transport),
 });
+const checkout = new Checkout({ roomId, userId });
+const shop = new RoomShop({ roomId, checkout, onBuyClick: () => connection.send({ type: "click" }) });
+const perks = new RoomPerks({ roomId, userId, checkout, shop });
+bindSheets();
 
 function handleMessage(message) {
   switch (message.type) {
@@ -35,7 +44,8 @@ function handleMessage(message) {
       showStatus(message.status);
       for (const comment of message.comments) addComment(comment, { danmaku: false });
       applyCounters(message);
-      showPinned(message.pinned);
+      shop.showPinned(message.pinned);
+      perks.applyNotices(message.notices);
       questions.merge(message.questions);
       if (message.you && message.you.muted_until) showMuted(message.you.muted_until);
       break;
@@ -43,7 +53,8 @@ function handleMessage(message) {
       showStatus(message.status);
       for (const comment of message.comments) addComment(comment, { danmaku: true });
       applyCounters(message);
-      showPinned(message.pinned);
+      shop.showPinned(message.pinned);
+      perks.applyNotices(message.notices);
       if (message.questions.length) questions.merge(message.questions);
       break;
     case "ack":
@@ -85,25 +96,6 @@ function showStatus(status) {
   root.dataset.roomStatus = status;
   $("status-overlay").hidden = status === "live";
   $("status-text").textContent = status === "ended" ? "直播已结束" : `${STATUS_LABELS[status] || status}，敬请期待`;
-}
-
-function showPinned(card) {
-  const box = $("pinned");
-  if (!card) {
-    box.hidden = true;
-    return;
-  }
-  box.hidden = false;
-  $("pinned-title").textContent = card.title;
-  $("pinned-price").textContent = formatPrice(card.price, card.currency);
-  const image = $("pinned-img");
-  if (card.image_url) {
-    if (image.getAttribute("src") !== card.image_url) image.src = card.image_url;
-    image.hidden = false;
-  } else {
-    image.removeAttribute("src");
-    image.hidden = true;
-  }
 }
 
 function showMuted(until) {
@@ -210,10 +202,7 @@ function renderQuestion(question) {
   return li;
 }
 
-$("buy-btn").addEventListener("click", () => {
-  connection.send({ type: "click" });
-  toast("商品详情即将上线");
-});
-
 connection.start();
-window.liveshopRoom = { connection, chat }; // for debugging in the console
+shop.loadShelf();
+perks.load();
+window.liveshopRoom = { connection, chat, shop, perks }; // for debugging in the console

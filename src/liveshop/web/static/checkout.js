@@ -1,0 +1,139 @@
+// Buying inside the room: the address check, the best wallet coupons, the purchase calls
+// (each click gets its own Idempotency-Key) and the order confirmation sheet.
+import { api, el, idempotencyKey, toast } from "./common.js";
+import {
+  bestCouponCodes,
+  closeSheets,
+  commerceError,
+  expiryText,
+  openSheet,
+  ORDER_STATUS_LABELS,
+  renderBreakdown,
+} from "./commerce.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class Checkout {
+  constructor({ roomId, userId }) {
+    this.roomId = roomId;
+    this.userId = userId;
+    this.addressId = null; // known once an address exists
+    this.pending = null; // what to do after the address form is saved
+    this.busy = false;
+    $("address-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.saveAddress();
+    });
+  }
+
+  get signedIn() {
+    return this.userId !== null;
+  }
+
+  requireSignIn() {
+    if (this.signedIn) return true;
+    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    return false;
+  }
+
+  /** True when the buyer has an address; otherwise opens the form and runs `then` after it. */
+  async ensureAddress(then) {
+    if (this.addressId !== null) return true;
+    const addresses = await api("GET", "/api/addresses");
+    const chosen = addresses.find((address) => address.is_default) || addresses[0];
+    if (chosen) {
+      this.addressId = chosen.id;
+      return true;
+    }
+    this.pending = then;
+    openSheet($("address-sheet"));
+    $("addr-recipient").focus();
+    return false;
+  }
+
+  async saveAddress() {
+    const form = $("address-form");
+    const body = Object.fromEntries(new FormData(form).entries());
+    try {
+      const address = await api("POST", "/api/addresses", { ...body, is_default: true });
+      this.addressId = address.id;
+    } catch (error) {
+      toast(commerceError(error));
+      return;
+    }
+    closeSheets();
+    const then = this.pending;
+    this.pending = null;
+    if (then) then();
+  }
+
+  async couponCodes({ shopId, productId, subtotal }) {
+    if (shopId === null || shopId === undefined) return [];
+    const wallet = await api("GET", "/api/coupons/mine");
+    return bestCouponCodes(wallet, { shopId, productId, subtotal });
+  }
+
+  /**
+   * Place an order with the best coupons; if the server refuses a coupon, buy without it.
+   * `send(body, key)` makes the call; a fresh key per attempt (the body differs).
+   */
+  async place(send, body, coupon) {
+    const codes = coupon ? await this.couponCodes(coupon) : [];
+    try {
+      return await send({ ...body, coupon_codes: codes }, idempotencyKey());
+    } catch (error) {
+      if (codes.length && String(error.code).startsWith("coupon_")) {
+        return send({ ...body, coupon_codes: [] }, idempotencyKey());
+      }
+      throw error;
+    }
+  }
+
+  /** Buy the pinned product now; resolves to the order, or null when it did not happen. */
+  async buyNow({ skuId, price, shopId, productId }) {
+    const body = { quantity: 1, address_id: this.addressId };
+    if (skuId !== null) body.sku_id = skuId;
+    const send = (payload, key) =>
+      api("POST", `/api/rooms/${this.roomId}/buy-now`, payload, { "Idempotency-Key": key });
+    return this.run(() => this.place(send, body, { shopId, productId, subtotal: price }));
+  }
+
+  /** Buy one unit of a shelf SKU as a normal order placed in this room. */
+  async buySku({ skuId, price, shopId, productId }) {
+    const body = { items: [{ sku_id: skuId, quantity: 1 }], room_id: this.roomId, address_id: this.addressId };
+    const send = (payload, key) => api("POST", "/api/orders", payload, { "Idempotency-Key": key });
+    return this.run(() => this.place(send, body, { shopId, productId, subtotal: price }));
+  }
+
+  async buyFlashSale(saleId) {
+    return this.run(() =>
+      api("POST", `/api/flash-sales/${saleId}/buy`, { quantity: 1 }, { "Idempotency-Key": idempotencyKey() }),
+    );
+  }
+
+  /** One purchase at a time; errors are thrown to the caller after the toast. */
+  async run(purchase) {
+    if (this.busy) return null;
+    this.busy = true;
+    try {
+      const order = await purchase();
+      this.showOrder(order);
+      return order;
+    } catch (error) {
+      toast(commerceError(error));
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  showOrder(order) {
+    const status = $("order-sheet-status");
+    status.textContent = ORDER_STATUS_LABELS[order.status] || order.status;
+    status.className = `order-status status-${order.status}`;
+    status.dataset.status = order.status;
+    $("order-sheet-expiry").textContent = expiryText(order);
+    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: `订单号 ${order.id}` }));
+    openSheet($("order-sheet"));
+  }
+}

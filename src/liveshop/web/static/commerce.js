@@ -1,0 +1,155 @@
+// Commerce helpers shared by the room, the orders page, the merchant and host consoles:
+// status labels, SKU labels, coupon descriptions, the price breakdown, bottom sheets.
+// Everything user-supplied is set through textContent (el()).
+import { el, formatPrice, shortDateTime } from "./common.js";
+
+export const ORDER_STATUS_LABELS = {
+  pending_payment: "待支付",
+  paid: "待发货",
+  shipped: "已发货",
+  delivered: "已签收",
+  completed: "已完成",
+  cancelled: "已取消",
+  refunded: "已退款",
+};
+
+export const AFTER_SALE_STATUS_LABELS = {
+  requested: "待商家处理",
+  awaiting_return: "待买家退货",
+  return_shipped: "退货运输中",
+  refunded: "已退款",
+  rejected: "已拒绝",
+  disputed: "平台介入中",
+  closed: "已关闭",
+};
+
+export const AFTER_SALE_KIND_LABELS = { refund: "仅退款", return: "退货退款" };
+
+/** Error codes the commerce API answers with, in the viewer's words. */
+export const COMMERCE_ERRORS = {
+  not_authenticated: "请先登录",
+  insufficient_stock: "库存不足",
+  nothing_pinned: "主播还没有上架讲解商品",
+  sold_out: "已抢光",
+  purchase_limit: "已达到限购数量",
+  too_early: "还没开抢，请稍候",
+  coupons_gone: "券已被抢光",
+  coupon_limit: "你已经领过这张券了",
+  coupon_not_applicable: "优惠券不适用于此订单",
+  draw_closed: "福袋已截止",
+  already_entered: "你已参与过这个福袋",
+  draw_not_due: "还没到开奖时间",
+  price_not_below_reference: "秒杀价必须低于近 30 天最低价",
+  illegal_transition: "订单状态已变化，请刷新",
+};
+
+export function commerceError(error) {
+  return COMMERCE_ERRORS[error.code] || error.message || "操作失败";
+}
+
+/** {"尺码": "M", "颜色": "黑"} -> "M · 黑"; a SKU without options is "默认". */
+export function skuLabel(options) {
+  const values = Object.values(options || {});
+  return values.length ? values.join(" · ") : "默认";
+}
+
+/** What a coupon takes off, in the words Chinese shoppers expect. */
+export function couponTerms(coupon) {
+  if (coupon.kind === "threshold") return `满${formatPrice(coupon.threshold)}减${formatPrice(coupon.amount)}`;
+  if (coupon.kind === "percent") {
+    const off = `${(100 - coupon.percent) / 10}折`;
+    return coupon.cap ? `${off}，最多减${formatPrice(coupon.cap)}` : off;
+  }
+  return `立减${formatPrice(coupon.amount)}`;
+}
+
+/** The discount a wallet coupon would give on `subtotal` (an estimate; the server decides). */
+export function estimateDiscount(coupon, subtotal) {
+  if (coupon.kind === "threshold") return subtotal >= coupon.threshold ? Math.min(coupon.amount, subtotal) : 0;
+  if (coupon.kind === "percent") {
+    const off = Math.floor((subtotal * coupon.percent) / 100);
+    return coupon.cap ? Math.min(off, coupon.cap) : off;
+  }
+  return Math.min(coupon.amount, subtotal);
+}
+
+/**
+ * The best unused wallet coupon codes for buying `subtotal` of `productId` from `shopId`:
+ * at most one shop coupon and one platform coupon, as the server allows.
+ */
+export function bestCouponCodes(wallet, { shopId, productId, subtotal, now = Date.now() }) {
+  const best = {};
+  for (const held of wallet) {
+    const coupon = held.coupon;
+    if (held.order_id !== null) continue;
+    if (Date.parse(coupon.starts_at) > now || Date.parse(coupon.ends_at) <= now) continue;
+    if (coupon.issuer === "shop" && coupon.shop_id !== shopId) continue;
+    if (coupon.product_id !== null && coupon.product_id !== productId) continue;
+    const discount = estimateDiscount(coupon, subtotal);
+    if (discount <= 0) continue;
+    if (!best[coupon.issuer] || best[coupon.issuer].discount < discount) {
+      best[coupon.issuer] = { code: coupon.code, discount };
+    }
+  }
+  return Object.values(best).map((choice) => choice.code);
+}
+
+function row(label, value, className = "") {
+  return el("div", { className: `breakdown-row ${className}`.trim() }, [
+    el("span", { className: "breakdown-label", text: label }),
+    el("span", { className: "breakdown-value", text: value }),
+  ]);
+}
+
+/** The order's price breakdown: lines, items total, each discount, shipping, total. */
+export function renderBreakdown(order) {
+  const currency = order.currency;
+  const box = el("div", { className: "breakdown", dataset: { orderId: order.id } });
+  for (const item of order.items) {
+    box.append(row(`${item.title} × ${item.quantity}`, formatPrice(item.unit_price * item.quantity, currency), "breakdown-line"));
+  }
+  box.append(row("商品金额", formatPrice(order.items_total, currency), "breakdown-items"));
+  const discounts = (order.pricing && order.pricing.discounts) || [];
+  for (const discount of discounts) {
+    box.append(row(discount.label || discount.code, `-${formatPrice(discount.amount, currency)}`, "breakdown-discount"));
+  }
+  box.append(row("运费", order.shipping_fee ? formatPrice(order.shipping_fee, currency) : "包邮", "breakdown-shipping"));
+  box.append(row("实付", formatPrice(order.total, currency), "breakdown-total"));
+  return box;
+}
+
+export function statusBadge(status) {
+  return el("span", { className: `order-status status-${status}`, text: ORDER_STATUS_LABELS[status] || status });
+}
+
+export function expiryText(order) {
+  return order.status === "pending_payment" && order.expires_at ? `请在 ${shortDateTime(order.expires_at)} 前支付` : "";
+}
+
+/** Bottom sheets: one open at a time, closed by the backdrop, the × button or Escape. */
+export function openSheet(sheet) {
+  for (const other of document.querySelectorAll(".sheet:not([hidden])")) if (other !== sheet) other.hidden = true;
+  sheet.hidden = false;
+  const backdrop = document.getElementById("sheet-backdrop");
+  if (backdrop) backdrop.hidden = false;
+}
+
+export function closeSheets() {
+  for (const sheet of document.querySelectorAll(".sheet")) sheet.hidden = true;
+  const backdrop = document.getElementById("sheet-backdrop");
+  if (backdrop) backdrop.hidden = true;
+}
+
+export function bindSheets() {
+  const backdrop = document.getElementById("sheet-backdrop");
+  if (backdrop) backdrop.addEventListener("click", closeSheets);
+  for (const button of document.querySelectorAll("[data-close-sheet]")) button.addEventListener("click", closeSheets);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeSheets();
+  });
+}
+
+/** Seconds in a form field -> an ISO time that many seconds from now. */
+export function isoAfter(seconds) {
+  return new Date(Date.now() + seconds * 1000).toISOString();
+}
