@@ -294,8 +294,9 @@ class LoadGenerator:
         async with gate:
             try:
                 _, protocol = await asyncio.wait_for(
-                    loop.create_connection(lambda: RawViewer(request, self.socketio), HOST,
-                                           self.config.port),
+                    loop.create_connection(
+                        lambda: RawViewer(request, self.socketio), HOST, self.config.port
+                    ),
                     timeout=30,
                 )
                 await asyncio.wait_for(protocol.ready, timeout=30)
@@ -489,8 +490,10 @@ class LoadGenerator:
         gate = asyncio.Semaphore(config.connect_concurrency)
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
         session = aiohttp.ClientSession(connector=connector)
-        log(f"{config.server}: connecting {config.viewers} ({chatters} chatters, "
-            f"{parsers} parsers, {light} light of which {stalled} will stall)")
+        log(
+            f"{config.server}: connecting {config.viewers} ({chatters} chatters, "
+            f"{parsers} parsers, {light} light of which {stalled} will stall)"
+        )
         started = time.monotonic()
         chatter_ws: list[Any] = []
         parser_ws: list[Any] = []
@@ -516,8 +519,10 @@ class LoadGenerator:
         await asyncio.gather(*(self.connect_raw(gate) for _ in range(light)))
         connect_seconds = time.monotonic() - started
         connected = len(chatter_ws) + len(parser_ws) + len(self.raw)
-        log(f"{config.server}: {connected} connected in {connect_seconds:.1f} s, "
-            f"{self.connect_failures} failed {self.connect_errors}")
+        log(
+            f"{config.server}: {connected} connected in {connect_seconds:.1f} s, "
+            f"{self.connect_failures} failed {self.connect_errors}"
+        )
         await asyncio.sleep(config.warmup)
         rss_connected = server.memory_info().rss
         stalled_viewers = self.raw[:stalled]
@@ -588,7 +593,8 @@ class LoadGenerator:
         ]
         healthy_frames = raw_frames[stalled:]
         disconnected = (
-            sum(viewer.closed for viewer in healthy_raw) - closed_before
+            sum(viewer.closed for viewer in healthy_raw)
+            - closed_before
             + sum(self.parser_closed)
             + sum(self.chatter_closed)
         )
@@ -641,9 +647,7 @@ class LoadGenerator:
                 "p99": _ms(percentile(latencies, 0.99)),
                 "max": _ms(latencies[-1] if latencies else None),
             },
-            "sampled_out_share": (
-                round(sampled_out / comments_in, 4) if comments_in else None
-            ),
+            "sampled_out_share": (round(sampled_out / comments_in, 4) if comments_in else None),
             "server_cpu_pct": round(server_cpu, 1),
             "server_rss_mb": {
                 "before_connect": round(rss_before / 2**20, 1),
@@ -896,8 +900,10 @@ def run_liveshop(load: Load, comments_per_frame: int | None = None) -> dict[str,
         )
         result = run_loadgen(config)
         result["server_alive_after"] = server.poll() is None
-        log(f"liveshop: p99 {result['latency_ms']['p99']} ms, "
-            f"server CPU {result['server_cpu_pct']} %")
+        log(
+            f"liveshop: p99 {result['latency_ms']['p99']} ms, "
+            f"server CPU {result['server_cpu_pct']} %"
+        )
         return result
     finally:
         stop_process(server)
@@ -940,30 +946,56 @@ def ratio(ours: Any, theirs: Any) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenarios", default="a,b,peer,ramp",
-                        help="comma list of a, b, peer, ramp")
+    parser.add_argument(
+        "--scenarios", default="a,b,peer,ramp", help="comma list of a, b, peer, ramp"
+    )
     parser.add_argument("--viewers", type=int, default=5000)
     parser.add_argument("--comments-per-second", type=float, default=200)
     parser.add_argument("--likes-per-second", type=float, default=2000)
-    parser.add_argument("--chatters", type=int, default=400,
-                        help="logged-in viewers who send (a user may comment about 1/s)")
-    parser.add_argument("--parsers", type=int, default=100,
-                        help="viewers that decode every frame and time comments")
+    parser.add_argument(
+        "--chatters",
+        type=int,
+        default=400,
+        help="logged-in viewers who send (a user may comment about 1/s)",
+    )
+    parser.add_argument(
+        "--parsers", type=int, default=100, help="viewers that decode every frame and time comments"
+    )
     parser.add_argument("--duration", type=float, default=30)
-    parser.add_argument("--stalled-share", type=float, default=0.05,
-                        help="scenario b: share of viewers that stop reading")
-    parser.add_argument("--stalled-duration", type=float, default=45,
-                        help="scenario b is longer: kernel buffers must fill before a drop")
-    parser.add_argument("--ramp", default="2000,5000,8000,10000,12000,15000",
-                        help="viewer counts tried in order until p99 passes the budget")
+    parser.add_argument(
+        "--stalled-share",
+        type=float,
+        default=0.05,
+        help="scenario b: share of viewers that stop reading",
+    )
+    parser.add_argument(
+        "--stalled-duration",
+        type=float,
+        default=45,
+        help="scenario b is longer: kernel buffers must fill before a drop",
+    )
+    parser.add_argument(
+        "--ramp",
+        default="2000,5000,8000,10000,12000,15000",
+        help="viewer counts tried in order until p99 passes the budget",
+    )
     parser.add_argument("--ramp-duration", type=float, default=20)
     parser.add_argument("--p99-budget-ms", type=float, default=250)
-    parser.add_argument("--peer-max-rss-mb", type=float, default=3072,
-                        help="end the peer's window early past this RSS (its queues are unbounded)")
-    parser.add_argument("--src", type=Path,
-                        help="import liveshop from this src folder (e.g. an export of a commit)")
-    parser.add_argument("--nice", type=int, default=0,
-                        help="niceness of server and generator (e.g. -10 on a shared machine)")
+    parser.add_argument(
+        "--peer-max-rss-mb",
+        type=float,
+        default=3072,
+        help="end the peer's window early past this RSS (its queues are unbounded)",
+    )
+    parser.add_argument(
+        "--src", type=Path, help="import liveshop from this src folder (e.g. an export of a commit)"
+    )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness of server and generator (e.g. -10 on a shared machine)",
+    )
     parser.add_argument("--quick", action="store_true", help="a ~1 minute smoke run")
     parser.add_argument("--output", type=Path, help="also write the JSON here")
     args = parser.parse_args()
@@ -981,6 +1013,7 @@ def main() -> None:
             [src, *filter(None, [os.environ.get("PYTHONPATH")])]
         )
     import liveshop
+
     NICE[0] = args.nice
     scenarios = {name.strip() for name in args.scenarios.split(",") if name.strip()}
     base = Load(
@@ -993,8 +1026,13 @@ def main() -> None:
     )
     report: dict[str, Any] = {
         "load": asdict(base) | {"stalled_share": args.stalled_share},
-        "machine": {"cpus": os.cpu_count(), "server_cpu": 0, "generator_cpu": 1,
-                    "nice": args.nice, "load_average_at_start": os.getloadavg()[0]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "server_cpu": 0,
+            "generator_cpu": 1,
+            "nice": args.nice,
+            "load_average_at_start": os.getloadavg()[0],
+        },
         "liveshop_from": str(Path(liveshop.__file__).parent),
     }
     if "a" in scenarios:
@@ -1002,8 +1040,12 @@ def main() -> None:
         report["a_steady"] = run_liveshop(base)
     if "b" in scenarios:
         log("scenario b: some viewers stop reading")
-        stalled_load = Load(**(asdict(base) | {"stalled_share": args.stalled_share,
-                                               "duration": args.stalled_duration}))
+        stalled_load = Load(
+            **(
+                asdict(base)
+                | {"stalled_share": args.stalled_share, "duration": args.stalled_duration}
+            )
+        )
         report["b_stalled"] = run_liveshop(stalled_load)
     if "peer" in scenarios:
         log("peer: python-socketio, every message emitted to the room")
@@ -1029,26 +1071,29 @@ def main() -> None:
         largest_ok: int | None = None
         for viewers in [int(v) for v in args.ramp.split(",") if v.strip()]:
             log(f"ramp: {viewers} viewers")
-            step_load = Load(**(asdict(base) | {"viewers": viewers,
-                                                "duration": args.ramp_duration}))
+            step_load = Load(
+                **(asdict(base) | {"viewers": viewers, "duration": args.ramp_duration})
+            )
             result = run_liveshop(step_load)
             p99 = result["latency_ms"]["p99"]
             lost = result["viewers_disconnected"] + result["connect_failures"]
             ok = p99 is not None and p99 < args.p99_budget_ms and lost == 0
-            steps.append({
-                "viewers": viewers,
-                "ok": ok,
-                "p50_ms": result["latency_ms"]["p50"],
-                "p99_ms": p99,
-                "connected": result["viewers_connected"],
-                "disconnected": result["viewers_disconnected"],
-                "server_cpu_pct": result["server_cpu_pct"],
-                "generator_cpu_pct": result["generator_cpu_pct"],
-                "frames_per_s_per_viewer": result["frames_per_s_per_viewer"],
-                "comments_delivered_per_s": result["comments_delivered_per_s"],
-                "bytes_per_connection": result["bytes_per_connection"],
-                "server_rss_peak_mb": result["server_rss_mb"]["peak"],
-            })
+            steps.append(
+                {
+                    "viewers": viewers,
+                    "ok": ok,
+                    "p50_ms": result["latency_ms"]["p50"],
+                    "p99_ms": p99,
+                    "connected": result["viewers_connected"],
+                    "disconnected": result["viewers_disconnected"],
+                    "server_cpu_pct": result["server_cpu_pct"],
+                    "generator_cpu_pct": result["generator_cpu_pct"],
+                    "frames_per_s_per_viewer": result["frames_per_s_per_viewer"],
+                    "comments_delivered_per_s": result["comments_delivered_per_s"],
+                    "bytes_per_connection": result["bytes_per_connection"],
+                    "server_rss_peak_mb": result["server_rss_mb"]["peak"],
+                }
+            )
             if not ok:
                 break
             largest_ok = viewers
