@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from liveshop.accounts.models import User
-from liveshop.accounts.service import user_for_token
+from liveshop.accounts.service import token_cache, user_for_token
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import NotAuthenticated, PermissionDenied
@@ -26,8 +26,14 @@ def _user_for(settings: Settings, token: str) -> User | None:
     """Looked up in a short transaction of its own, so that an endpoint that does
     not touch the database (or does it in its own units of work) holds no
     transaction, and on SQLite no write lock, while it awaits."""
-    with unit_of_work(settings.resolved_database_url()) as session:
-        return user_for_token(session, token=token)
+    database_url = settings.resolved_database_url()
+    user = token_cache.get(database_url, token)
+    if user is None:
+        with unit_of_work(database_url) as session:
+            user = user_for_token(session, token=token)
+        if user is not None:
+            token_cache.put(database_url, token, user)
+    return user
 
 
 def optional_user(

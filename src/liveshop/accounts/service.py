@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -22,6 +23,35 @@ from liveshop.core.errors import (
 from liveshop.core.security import hash_password, hash_token, new_token, verify_password
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
+
+
+# A hot path (a flash sale's crowd) then authenticates from memory. The price: a
+# token revoked on another worker keeps working there for up to this long.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_SIZE = 100_000
+
+
+class TokenCache:
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[User, float]] = {}
+
+    def get(self, database_url: str, token: str) -> User | None:
+        entry = self._entries.get((database_url, token))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, database_url: str, token: str, user: User) -> None:
+        if len(self._entries) >= TOKEN_CACHE_SIZE:
+            self._entries.clear()
+        self._entries[(database_url, token)] = (user, time.monotonic() + TOKEN_CACHE_SECONDS)
+
+    def forget(self, token: str) -> None:
+        for key in [key for key in self._entries if key[1] == token]:
+            del self._entries[key]
+
+
+token_cache = TokenCache()
 
 
 def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
@@ -71,6 +101,7 @@ def log_in(session: Session, *, username: str, password: str) -> tuple[User, str
 
 
 def revoke_token(session: Session, *, token: str) -> None:
+    token_cache.forget(token)
     session.execute(
         update(ApiToken)
         .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
