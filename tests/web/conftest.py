@@ -13,8 +13,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -55,6 +56,7 @@ class LiveServer:
     database_url: str
     password: str = PASSWORD
     counter: int = 0
+    tokens: dict[int, str] = field(default_factory=dict)
 
     def unique(self, prefix: str) -> str:
         self.counter += 1
@@ -67,6 +69,37 @@ class LiveServer:
     def session_token(self, user: User) -> str:
         with unit_of_work(self.database_url) as session:
             return accounts.issue_token(session, user=user)
+
+    def api(
+        self,
+        user: User,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        expect: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Call the server's JSON API as ``user`` (Bearer token), checking the status.
+
+        Setup goes through the server, not the service functions, so the room's hub
+        in the server process hears about flash sales, coupons and pins.
+        """
+        if user.id not in self.tokens:
+            self.tokens[user.id] = self.session_token(user)
+        response = httpx.request(
+            method,
+            f"{self.base_url}{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.tokens[user.id]}", **(headers or {})},
+            timeout=10,
+        )
+        assert response.status_code == expect, (response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def create_product(self, merchant: User, **body: Any) -> dict[str, Any]:
+        product: dict[str, Any] = self.api(merchant, "POST", "/api/products", body, expect=201)
+        return product
 
     def create_room(self, host: User, *, title: str, start: bool) -> int:
         """A room; started here (before any browser opens it) when ``start``."""

@@ -81,7 +81,17 @@ def test_likes_are_coalesced_and_reach_the_room_total(
 
 def test_a_pinned_product_shows_on_the_viewer_page(server: LiveServer, new_page: NewPage) -> None:
     host = server.create_user(server.unique("host"), Role.HOST)
+    merchant = server.create_user(server.unique("merchant"), Role.MERCHANT)
     viewer = server.create_user(server.unique("viewer"))
+    coat = server.create_product(
+        merchant,
+        title="轻薄羽绒服 90% 白鸭绒",
+        skus=[
+            {"options": {"尺码": "M"}, "price": 29900, "stock": 5},
+            {"options": {"尺码": "L"}, "price": 31900, "stock": 0},
+        ],
+    )
+    scarf = server.create_product(merchant, title="羊毛围巾", price=5990, stock=3)
     room_id = server.create_room(host, title="好物推荐", start=False)
     console = new_page(host, f"/host/rooms/{room_id}")
     _wait_connected(console)
@@ -94,19 +104,31 @@ def test_a_pinned_product_shows_on_the_viewer_page(server: LiveServer, new_page:
     expect(console.locator("#room-status")).to_have_text("直播中")
     expect(viewer_page.locator("#status-overlay")).to_be_hidden()
 
-    console.fill("#pin-title", "轻薄羽绒服 90% 白鸭绒")
-    console.fill("#pin-price", "299")
-    console.click("#pin-btn")
+    # The host loads the merchant's shop and pins the coat from it (which shelves it).
+    console.fill("#shop-id", str(coat["shop_id"]))
+    console.click("#shop-load")
+    console.locator(f'#shop-products [data-product-id="{coat["id"]}"] .pin-btn').click()
     card = viewer_page.locator("#pinned")
     expect(card).to_be_visible(timeout=1500)
     expect(card.locator("#pinned-title")).to_have_text("轻薄羽绒服 90% 白鸭绒")
     expect(card.locator("#pinned-price")).to_have_text("¥299.00")
+    expect(card.locator(".sku-chip")).to_have_text(["M", "L"])
+    expect(card.locator('.sku-chip[aria-pressed="true"]')).to_have_text("M")
+    expect(card.locator(".sku-chip", has_text="L")).to_be_disabled()  # sold out
     expect(console.locator("#pinned-preview-price")).to_have_text("¥299.00")
+    expect(console.locator("#host-shelf .host-product-title")).to_have_text(
+        ["轻薄羽绒服 90% 白鸭绒"]
+    )
 
-    console.fill("#pin-title", "羊毛围巾")
-    console.fill("#pin-price", "59.9")
-    console.click("#pin-btn")
+    # A product added by id goes on the shelf; pinning it from the shelf switches the card.
+    console.fill("#shelf-add-id", str(scarf["id"]))
+    console.click("#shelf-add-btn")
+    shelf = console.locator("#host-shelf .host-product-title")
+    expect(shelf).to_have_text(["轻薄羽绒服 90% 白鸭绒", "羊毛围巾"])
+    console.locator(f'#host-shelf [data-product-id="{scarf["id"]}"] .pin-btn').click()
     expect(card.locator("#pinned-price")).to_have_text("¥59.90", timeout=1500)
+    expect(card.locator(".sku-chip")).to_have_count(0)
+    assert server.api(host, "GET", f"/api/rooms/{room_id}/shelf")[1]["id"] == scarf["id"]
 
     console.click("#unpin-btn")
     expect(card).to_be_hidden(timeout=1500)
@@ -115,6 +137,7 @@ def test_a_pinned_product_shows_on_the_viewer_page(server: LiveServer, new_page:
     console.click("#announce-btn")
     notice = viewer_page.locator("#chat-list .kind-announcement")
     expect(notice.locator(".text")).to_have_text("8 点整开抢", timeout=1500)
+    assert new_page.errors[console] == new_page.errors[viewer_page] == []
 
 
 def test_host_console_mutes_a_viewer_from_the_chat(server: LiveServer, new_page: NewPage) -> None:
@@ -153,10 +176,21 @@ def test_an_xss_payload_is_shown_literally_and_runs_nothing(
     server: LiveServer, new_page: NewPage
 ) -> None:
     host = server.create_user(server.unique("host"), Role.HOST)
-    # Operator-created names skip the registration pattern, so names are user data too.
-    mallory = server.create_user(server.unique("<b>mallory</b>"))
+    merchant = server.create_user(server.unique("merchant"), Role.MERCHANT)
+    mallory = server.create_user(server.unique("mallory"))
     victim = server.create_user(server.unique("victim"))
     room_id = server.create_room(host, title="<script>alert('title')</script>", start=True)
+    # Usernames are checked for every caller now; product titles are free text.
+    product_title = "<img src=x onerror=alert(2)><b>围巾</b>"
+    product = server.create_product(
+        merchant,
+        title=product_title,
+        skus=[
+            {"options": {"<i>色</i>": "<img src=y onerror=alert(3)>"}, "price": 100, "stock": 1},
+            {"options": {"<i>色</i>": "白"}, "price": 200, "stock": 1},
+        ],
+    )
+    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
     attacker_page = new_page(mallory, f"/rooms/{room_id}")
     victim_page = new_page(victim, f"/rooms/{room_id}")
     _wait_connected(attacker_page)
@@ -169,8 +203,16 @@ def test_an_xss_payload_is_shown_literally_and_runs_nothing(
     expect(line.locator(".user")).to_have_text(mallory.username)
     expect(victim_page.locator("#danmaku .danmaku-line").first).to_have_text(payload)
     expect(victim_page.locator("#room-title")).to_have_text("<script>alert('title')</script>")
+    expect(victim_page.locator("#pinned-title")).to_have_text(product_title)
+    expect(victim_page.locator("#pinned .sku-chip")).to_have_text(
+        ["<img src=y onerror=alert(3)>", "白"]
+    )
+    victim_page.click("#shelf-btn")
+    expect(victim_page.locator("#shelf-list .shelf-title")).to_have_text(["讲解中" + product_title])
     victim_page.wait_for_timeout(300)  # give an injected onerror handler time to fire
-    assert victim_page.locator("#chat-list img, #danmaku img, #chat-list b").count() == 0
+    injected = "#chat-list img, #danmaku img, #chat-list b, #pinned b, #pinned i, #shelf-list b"
+    assert victim_page.locator(injected).count() == 0
+    assert victim_page.locator("#pinned img:not(#pinned-img), #shelf-list img").count() == 0
     assert new_page.dialogs[victim_page] == []
     assert new_page.errors[victim_page] == []
     assert victim_page.evaluate("document.querySelectorAll('script:not([src])').length") == 0

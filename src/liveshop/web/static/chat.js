@@ -59,7 +59,7 @@ export class ChatList {
     if (kind === "announcement") {
       li.append(el("span", { className: "tag tag-notice", text: "公告" }));
     } else if (kind === "purchase") {
-      li.append(el("span", { className: "tag tag-purchase", text: "🛒 下单" }));
+      li.append(el("span", { className: "tag tag-purchase", text: "下单" }));
     } else if (kind === "system") {
       li.append(el("span", { className: "tag tag-system", text: "系统" }));
     } else {

@@ -1,7 +1,9 @@
-// The host console: start/end, pin a product, announcements, the question queue,
-// live counters and a chat list with mute and kick.
+// The host console: start/end, announcements, the question queue, live counters and a chat
+// list with mute and kick; selling (shelf, pinning, flash sales, coupons, draws, orders) is
+// in host_shop.js.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
-import { api, el, formatCount, formatPrice, parsePrice, toast } from "./common.js";
+import { api, el, formatCount, formatPrice, toast } from "./common.js";
+import { HostShop } from "./host_shop.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 
 const RATE_WINDOW_MS = 60000; // comments per minute: a sliding one-minute window
@@ -59,24 +61,10 @@ function showPinned(card) {
   box.hidden = !card;
   $("pinned-preview-title").textContent = card ? card.title : "";
   $("pinned-preview-price").textContent = card ? formatPrice(card.price, card.currency) : "";
+  shop.setPinned(card);
 }
 
-$("pin-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const price = parsePrice($("pin-price").value);
-  if (price === null) {
-    toast("价格格式不对，例如 299 或 299.90");
-    return;
-  }
-  const card = { title: $("pin-title").value.trim(), price, currency: "CNY" };
-  const image = $("pin-image").value.trim();
-  if (image) card.image_url = image;
-  const room = await run(api("PUT", `${base}/pinned`, card), "已置顶讲解");
-  if (room) {
-    showPinned(room.pinned);
-    event.target.reset();
-  }
-});
+const shop = new HostShop({ roomId, onPinned: showPinned });
 
 $("unpin-btn").addEventListener("click", async () => {
   const room = await run(api("DELETE", `${base}/pinned`), "已取消讲解");
@@ -211,11 +199,13 @@ const connection = new LiveConnection(roomId, {
       showStatus(message.status);
       applyCounters(message);
       showPinned(message.pinned);
+      shop.applyNotices(message.notices);
     } else if (message.type === "frame") {
       for (const comment of message.comments) addComment(comment);
       if (message.status !== root.dataset.roomStatus) showStatus(message.status);
       applyCounters(message);
       showPinned(message.pinned);
+      if (Object.keys(message.notices || {}).length) shop.applyNotices(message.notices);
       if (message.questions.length) questions.merge(message.questions);
       showRate();
     } else if (message.type === "error") {
@@ -225,4 +215,5 @@ const connection = new LiveConnection(roomId, {
 });
 
 loadQuestions();
+shop.start();
 connection.start();

@@ -35,7 +35,14 @@ const connection = new LiveConnection(roomId, {
 });
 const checkout = new Checkout({ roomId, userId });
 const shop = new RoomShop({ roomId, checkout, onBuyClick: () => connection.send({ type: "click" }) });
-const perks = new RoomPerks({ roomId, userId, checkout, shop });
+const perks = new RoomPerks({
+  roomId,
+  userId,
+  checkout,
+  shop,
+  saidInChat: (keyword) =>
+    [...chat.lines.values()].some(({ comment }) => comment.user_id === userId && String(comment.text).includes(keyword)),
+});
 bindSheets();
 
 function handleMessage(message) {

@@ -6,6 +6,8 @@ import { commerceError, couponTerms } from "./commerce.js";
 
 const $ = (id) => document.getElementById(id);
 const TICK_MS = 250; // countdowns redraw four times a second so the switch to 抢购 is prompt
+const CHAT_WRITE_BEHIND_MS = 2500; // chat reaches the database up to ~2 s late (live/hub.py)
+const ENTRY_RETRIES = 2;
 
 const TASK_PATTERNS = [
   [/^comment '(.+)' in the room$/, (match) => `在评论区发送「${match[1]}」`],
@@ -36,7 +38,9 @@ function taskList(tasks) {
 }
 
 export class RoomPerks {
-  constructor({ roomId, userId, checkout, shop }) {
+  /** saidInChat(keyword) tells whether this viewer sent a chat line containing it here. */
+  constructor({ roomId, userId, checkout, shop, saidInChat = () => false }) {
+    this.saidInChat = saidInChat;
     this.roomId = roomId;
     this.userId = userId;
     this.checkout = checkout;
@@ -262,7 +266,7 @@ export class RoomPerks {
       const winners = draw.winners || [];
       const mine = this.userId !== null && winners.includes(this.userId);
       card.append(
-        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? "🎉 恭喜你中奖了！请在「我的订单」领取奖品" : `中奖用户：${winners.length ? winners.map((id) => "#" + id).join("、") : "无人参与"}` }),
+        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? "恭喜你中奖了！请在「我的订单」领取奖品" : `中奖用户：${winners.length ? winners.map((id) => "#" + id).join("、") : "无人参与"}` }),
         el("a", { className: "draw-verify", text: "查看开奖验证（JSON）", attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }),
       );
       return card;
@@ -279,7 +283,7 @@ export class RoomPerks {
     return card;
   }
 
-  async enter(draw) {
+  async enter(draw, retries = ENTRY_RETRIES) {
     if (!this.checkout.requireSignIn()) return;
     try {
       await api("POST", `/api/draws/${draw.id}/entries`);
@@ -288,7 +292,16 @@ export class RoomPerks {
       toast("已参与福袋，开奖后公布结果");
     } catch (error) {
       if (error.code === "draw_tasks_missing") {
-        this.missing.set(draw.id, missingTasks(error.message));
+        const missing = missingTasks(error.message);
+        const keyword = draw.tasks && draw.tasks.comment_keyword;
+        const onlyComment = missing.length === 1 && keyword && this.saidInChat(keyword);
+        if (onlyComment && retries > 0) {
+          // The keyword was just said: the line is still on its way to the database.
+          toast("评论同步中，马上为你参与…");
+          setTimeout(() => this.enter(draw, retries - 1), CHAT_WRITE_BEHIND_MS);
+          return;
+        }
+        this.missing.set(draw.id, missing);
         toast("还差几步才能参与");
       } else {
         if (error.code === "already_entered") this.entered.add(draw.id);

@@ -1,0 +1,198 @@
+// The merchant console: publish products, edit SKU prices and stock, ship paid orders with a
+// tracking number, and handle after-sales requests (approve or reject with a reason,
+// confirm a returned parcel).
+import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
+import {
+  AFTER_SALE_KIND_LABELS,
+  AFTER_SALE_STATUS_LABELS,
+  commerceError,
+  ORDER_STATUS_LABELS,
+  skuLabel,
+  statusBadge,
+} from "./commerce.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("merchant");
+let shopId = root.dataset.shopId ? Number(root.dataset.shopId) : null;
+
+async function act(promise, success) {
+  try {
+    const result = await promise;
+    if (success) toast(success);
+    await load();
+    return result;
+  } catch (error) {
+    toast(commerceError(error));
+    return null;
+  }
+}
+
+function yuan(minor) {
+  return formatPrice(minor).replace("¥", "");
+}
+
+// --- products ---
+
+$("product-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const price = parsePrice($("product-price").value);
+  if (price === null) {
+    toast("价格格式不对，例如 299 或 299.90");
+    return;
+  }
+  const stock = Number($("product-stock").value);
+  const body = { title: $("product-title").value.trim(), description: $("product-description").value.trim() };
+  const optionName = $("product-option-name").value.trim();
+  const values = $("product-option-values").value.split(/[,，]/).map((value) => value.trim()).filter(Boolean);
+  if (optionName && values.length) {
+    body.skus = values.map((value) => ({ options: { [optionName]: value }, price, stock }));
+  } else {
+    Object.assign(body, { price, stock });
+  }
+  const product = await act(api("POST", "/api/products", body), "商品已发布");
+  if (product) {
+    event.target.reset();
+    if (shopId === null) {
+      shopId = product.shop_id;
+      location.reload(); // the first product opened the shop: show its id
+    }
+  }
+});
+
+function renderProducts(products) {
+  $("products-empty").hidden = products.length > 0;
+  const rows = [];
+  for (const product of products) {
+    product.skus.forEach((sku, index) => {
+      const price = el("input", { className: "sku-price", attrs: { value: yuan(sku.price), inputmode: "decimal", "aria-label": "价格", size: 8 } });
+      const stock = el("input", { className: "sku-stock", attrs: { type: "number", min: 0, max: 10000000, value: sku.stock, "aria-label": "库存" } });
+      const save = el("button", { className: "btn btn-small btn-primary sku-save", text: "保存", attrs: { type: "button" } });
+      save.addEventListener("click", () => {
+        const minor = parsePrice(price.value);
+        if (minor === null) {
+          toast("价格格式不对");
+          return;
+        }
+        act(api("PATCH", `/api/products/${product.id}`, { skus: [{ id: sku.id, price: minor, stock: Number(stock.value) }] }), "已保存");
+      });
+      rows.push(
+        el("tr", { dataset: { productId: product.id, skuId: sku.id } }, [
+          el("td", { className: "product-cell" }, index === 0 ? [el("span", { className: "muted", text: `#${product.id} ` }), el("span", { className: "product-name", text: product.title })] : []),
+          el("td", { text: skuLabel(sku.options) }),
+          el("td", {}, [price]),
+          el("td", {}, [stock, sku.stock === 0 ? el("span", { className: "tag tag-notice", text: "售罄" }) : null]),
+          el("td", {}, [save]),
+        ]),
+      );
+    });
+  }
+  $("product-table").tBodies[0].replaceChildren(...rows);
+}
+
+// --- orders ---
+
+function renderShipCard(order) {
+  const tracking = el("input", {
+    className: "tracking-input",
+    attrs: { required: "", minlength: 4, maxlength: 64, pattern: "[A-Za-z0-9\\-]{4,64}", placeholder: "快递单号", "aria-label": "快递单号" },
+  });
+  const form = el("form", { className: "inline-row ship-form" }, [
+    tracking,
+    el("button", { className: "btn btn-small btn-primary ship-btn", text: "发货", attrs: { type: "submit" } }),
+  ]);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(api("POST", `/api/orders/${order.id}/ship`, { tracking_number: tracking.value.trim() }), `订单 ${order.id} 已发货`);
+  });
+  const address = order.address;
+  return el("li", { className: "order-card", dataset: { orderId: order.id, status: order.status } }, [
+    el("header", { className: "order-head" }, [
+      el("span", { className: "order-no", text: `订单号 ${order.id}` }),
+      el("span", { className: "muted", text: shortDateTime(order.created_at) }),
+      statusBadge(order.status),
+    ]),
+    el("p", { text: order.items.map((item) => `${item.title} × ${item.quantity}`).join("，") }),
+    el("p", { className: "muted order-address", text: address ? `${address.recipient} ${address.phone} ${address.region} ${address.line}` : "买家未填写地址" }),
+    el("p", {}, [el("span", { text: "实付 " }), el("strong", { className: "order-total", text: formatPrice(order.total, order.currency) })]),
+    form,
+  ]);
+}
+
+function renderOrders(orders) {
+  const toShip = orders.filter((order) => order.status === "paid");
+  $("to-ship-count").textContent = toShip.length ? `${toShip.length} 单` : "";
+  $("ship-empty").hidden = toShip.length > 0;
+  $("ship-list").replaceChildren(...toShip.map(renderShipCard));
+  $("shop-orders").tBodies[0].replaceChildren(
+    ...orders.map((order) =>
+      el("tr", { dataset: { orderId: order.id, status: order.status } }, [
+        el("td", { text: `#${order.id}` }),
+        el("td", { text: order.items.map((item) => `${item.title} ×${item.quantity}`).join("，") }),
+        el("td", { className: "num", text: formatPrice(order.total, order.currency) }),
+        el("td", { className: "order-state", text: ORDER_STATUS_LABELS[order.status] || order.status }),
+        el("td", { className: "order-tracking", text: order.tracking_number || "" }),
+      ]),
+    ),
+  );
+}
+
+// --- after-sales ---
+
+function renderAfterSale(request) {
+  const li = el("li", { className: "order-card after-sale", dataset: { afterSaleId: request.id, status: request.status } }, [
+    el("header", { className: "order-head" }, [
+      el("span", { className: "order-no", text: `售后 ${request.id} · 订单 ${request.order_id}` }),
+      el("span", { className: "tag tag-host", text: AFTER_SALE_KIND_LABELS[request.kind] || request.kind }),
+      el("span", { className: `order-status as-status-${request.status}`, text: AFTER_SALE_STATUS_LABELS[request.status] || request.status }),
+    ]),
+    el("p", {}, [el("span", { className: "muted", text: "买家原因：" }), el("span", { text: request.reason })]),
+    el("p", {}, [el("span", { className: "muted", text: "退款金额 " }), el("strong", { text: formatPrice(request.amount) })]),
+  ]);
+  if (request.merchant_deadline && request.status === "requested") {
+    li.append(el("p", { className: "muted", text: `请在 ${shortDateTime(request.merchant_deadline)} 前处理，逾期自动同意` }));
+  }
+  if (request.status === "requested") {
+    const reason = el("input", { className: "decision-reason", attrs: { maxlength: 500, placeholder: "处理说明（拒绝时必填）", "aria-label": "处理说明" } });
+    const decide = (approve) => {
+      const text = reason.value.trim();
+      if (!approve && !text) {
+        toast("拒绝时请填写原因");
+        reason.focus();
+        return;
+      }
+      act(api("POST", `/api/after-sales/${request.id}/decision`, { approve, reason: text }), approve ? "已同意" : "已拒绝");
+    };
+    const approve = el("button", { className: "btn btn-small btn-primary approve-btn", text: "同意", attrs: { type: "button" } });
+    const reject = el("button", { className: "btn btn-small btn-danger reject-btn", text: "拒绝", attrs: { type: "button" } });
+    approve.addEventListener("click", () => decide(true));
+    reject.addEventListener("click", () => decide(false));
+    li.append(el("div", { className: "inline-row" }, [reason, approve, reject]));
+  }
+  if (request.status === "return_shipped") {
+    if (request.return_tracking) li.append(el("p", { className: "muted", text: `退货运单 ${request.return_tracking}` }));
+    const received = el("button", { className: "btn btn-small btn-primary return-received-btn", text: "确认收到退货并退款", attrs: { type: "button" } });
+    received.addEventListener("click", () => act(api("POST", `/api/after-sales/${request.id}/return-received`), "已确认收货，退款处理中"));
+    li.append(received);
+  }
+  return li;
+}
+
+async function load() {
+  if (shopId === null) {
+    renderProducts([]);
+    renderOrders([]);
+    $("merchant-after-sales-empty").hidden = false;
+    return;
+  }
+  const [products, orders, requests] = await Promise.all([
+    api("GET", `/api/shops/${shopId}/products`),
+    api("GET", "/api/orders?scope=shop"),
+    api("GET", "/api/after-sales?scope=shop"),
+  ]);
+  renderProducts(products);
+  renderOrders(orders);
+  $("merchant-after-sales-empty").hidden = requests.length > 0;
+  $("merchant-after-sales").replaceChildren(...requests.map(renderAfterSale));
+}
+
+load().catch((error) => toast(commerceError(error)));

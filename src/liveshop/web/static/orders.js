@@ -1,0 +1,210 @@
+// My orders: statuses and totals, cancel while unpaid, confirm delivery, ask for a refund or
+// return, send a return back; my after-sales requests and my coupon wallet.
+import { api, el, formatPrice, shortDateTime, toast } from "./common.js";
+import {
+  AFTER_SALE_KIND_LABELS,
+  AFTER_SALE_STATUS_LABELS,
+  commerceError,
+  couponTerms,
+  expiryText,
+  statusBadge,
+} from "./commerce.js";
+
+const $ = (id) => document.getElementById(id);
+const AFTER_SALE_OPEN = new Set(["paid", "shipped", "delivered", "completed"]);
+const CONFIRM_MS = 3000; // a destructive button asks "确认？" for this long
+
+let orders = [];
+let afterSales = [];
+let filter = "";
+
+function button(label, className, action) {
+  const node = el("button", { className: `btn btn-small ${className}`, text: label, attrs: { type: "button" } });
+  node.addEventListener("click", action);
+  return node;
+}
+
+/** Two clicks for what cannot be undone; no window.confirm (blocked in some in-app browsers). */
+function confirmingButton(label, className, action) {
+  let armed = 0;
+  const node = button(label, className, () => {
+    if (!armed) {
+      node.textContent = `确认${label}？`;
+      node.classList.add("is-armed");
+      armed = setTimeout(() => {
+        armed = 0;
+        node.textContent = label;
+        node.classList.remove("is-armed");
+      }, CONFIRM_MS);
+      return;
+    }
+    clearTimeout(armed);
+    armed = 0;
+    action();
+  });
+  return node;
+}
+
+async function act(promise, success) {
+  try {
+    const result = await promise;
+    if (success) toast(success);
+    await load();
+    return result;
+  } catch (error) {
+    toast(commerceError(error));
+    return null;
+  }
+}
+
+function afterSaleForm(order) {
+  const kind = el("select", { className: "as-kind", attrs: { "aria-label": "售后类型" } }, [
+    el("option", { text: "仅退款", attrs: { value: "refund" } }),
+    el("option", { text: "退货退款", attrs: { value: "return" } }),
+  ]);
+  if (order.status === "paid") kind.disabled = true; // nothing shipped: only a refund
+  const reason = el("input", { className: "as-reason", attrs: { required: "", maxlength: 500, placeholder: "申请原因，例如：不想要了", "aria-label": "申请原因" } });
+  const form = el("form", { className: "inline-row as-form" }, [
+    kind,
+    reason,
+    el("button", { className: "btn btn-small btn-primary as-submit", text: "提交申请", attrs: { type: "submit" } }),
+  ]);
+  form.hidden = true;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = reason.value.trim();
+    if (!text) return;
+    act(api("POST", `/api/orders/${order.id}/after-sales`, { kind: kind.value, reason: text }), "售后申请已提交");
+  });
+  return form;
+}
+
+function renderOrder(order) {
+  const li = el("li", { className: "order-card", dataset: { orderId: order.id, status: order.status } });
+  li.append(
+    el("header", { className: "order-head" }, [
+      el("span", { className: "order-no", text: `订单号 ${order.id}` }),
+      el("span", { className: "muted", text: shortDateTime(order.created_at) }),
+      order.room_id ? el("a", { className: "order-room", text: "直播间下单", attrs: { href: `/rooms/${order.room_id}` } }) : null,
+      order.flash_sale_id ? el("span", { className: "tag tag-notice", text: "秒杀" }) : null,
+      statusBadge(order.status),
+    ]),
+    el("ul", { className: "order-items" }, order.items.map((item) =>
+      el("li", {}, [
+        el("span", { className: "order-item-title", text: item.title }),
+        el("span", { className: "muted", text: ` ${formatPrice(item.unit_price, order.currency)} × ${item.quantity}` }),
+      ]),
+    )),
+  );
+  const totals = el("p", { className: "order-totals" }, [
+    order.discount_total ? el("span", { className: "muted order-discount", text: `已优惠 ${formatPrice(order.discount_total, order.currency)} · ` }) : null,
+    el("span", { text: "实付 " }),
+    el("strong", { className: "order-total", text: formatPrice(order.total, order.currency) }),
+  ]);
+  li.append(totals);
+  const expiry = expiryText(order);
+  if (expiry) li.append(el("p", { className: "order-expiry muted", text: expiry }));
+  if (order.tracking_number) li.append(el("p", { className: "order-tracking", text: `运单号 ${order.tracking_number}` }));
+  const actions = el("div", { className: "order-actions" });
+  if (order.status === "pending_payment") {
+    actions.append(confirmingButton("取消订单", "cancel-btn", () => act(api("POST", `/api/orders/${order.id}/cancel`, { reason: "买家取消" }), "订单已取消")));
+  }
+  if (order.status === "shipped") {
+    actions.append(button("确认收货", "btn-primary confirm-btn", () => act(api("POST", `/api/orders/${order.id}/confirm-delivery`), "已确认收货")));
+  }
+  if (order.status === "delivered") {
+    actions.append(button("完成订单", "complete-btn", () => act(api("POST", `/api/orders/${order.id}/complete`), "订单已完成")));
+  }
+  const hasOpenRequest = afterSales.some((request) => request.order_id === order.id && !["rejected", "closed"].includes(request.status));
+  if (AFTER_SALE_OPEN.has(order.status) && !hasOpenRequest) {
+    const form = afterSaleForm(order);
+    actions.append(button("申请售后", "refund-btn", () => {
+      form.hidden = !form.hidden;
+      if (!form.hidden) form.querySelector(".as-reason").focus();
+    }));
+    li.append(actions, form);
+  } else {
+    li.append(actions);
+  }
+  return li;
+}
+
+function renderAfterSale(request) {
+  const li = el("li", { className: "order-card after-sale", dataset: { afterSaleId: request.id, status: request.status } }, [
+    el("header", { className: "order-head" }, [
+      el("span", { className: "order-no", text: `售后 ${request.id} · 订单 ${request.order_id}` }),
+      el("span", { className: "tag tag-host", text: AFTER_SALE_KIND_LABELS[request.kind] || request.kind }),
+      el("span", { className: `order-status as-status-${request.status}`, text: AFTER_SALE_STATUS_LABELS[request.status] || request.status }),
+    ]),
+    el("p", {}, [el("span", { className: "muted", text: "原因：" }), el("span", { text: request.reason })]),
+    el("p", {}, [el("span", { className: "muted", text: "退款金额 " }), el("strong", { text: formatPrice(request.amount) })]),
+  ]);
+  if (request.rejection_reason) li.append(el("p", { className: "as-rejection" }, [el("span", { className: "muted", text: "商家说明：" }), el("span", { text: request.rejection_reason })]));
+  if (request.status === "awaiting_return") {
+    const tracking = el("input", { className: "return-tracking", attrs: { required: "", pattern: "[A-Za-z0-9\\-]{4,64}", placeholder: "退货运单号", "aria-label": "退货运单号" } });
+    const form = el("form", { className: "inline-row" }, [tracking, el("button", { className: "btn btn-small btn-primary", text: "已寄回", attrs: { type: "submit" } })]);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      act(api("POST", `/api/after-sales/${request.id}/return-shipment`, { tracking_number: tracking.value.trim() }), "已提交退货运单");
+    });
+    li.append(form);
+  }
+  if (request.status === "rejected") {
+    li.append(button("申请平台介入", "escalate-btn", () => act(api("POST", `/api/after-sales/${request.id}/escalate`), "已申请平台介入")));
+  }
+  return li;
+}
+
+function renderWallet(wallet) {
+  $("wallet-empty").hidden = wallet.length > 0;
+  $("wallet").replaceChildren(
+    ...wallet.map((held) => {
+      const coupon = held.coupon;
+      const used = held.order_id !== null;
+      const face = coupon.kind === "percent" ? `${(100 - coupon.percent) / 10}折` : formatPrice(coupon.amount);
+      return el("li", { className: `wallet-coupon${used ? " is-used" : ""}`, dataset: { couponId: coupon.id, code: coupon.code } }, [
+        el("span", { className: "coupon-face", text: face }),
+        el("span", { className: "coupon-body" }, [
+          el("b", { className: "coupon-name", text: coupon.name }),
+          el("small", { className: "coupon-terms", text: couponTerms(coupon) }),
+          el("small", { className: "muted", text: `有效期至 ${shortDateTime(coupon.ends_at)}` }),
+        ]),
+        el("span", { className: "wallet-state", text: used ? `已用于订单 ${held.order_id}` : "可使用" }),
+      ]);
+    }),
+  );
+}
+
+function renderOrders() {
+  const shown = orders.filter((order) => {
+    if (!filter) return true;
+    if (filter === "after_sale") return afterSales.some((request) => request.order_id === order.id);
+    return order.status === filter;
+  });
+  $("orders-empty").hidden = shown.length > 0;
+  $("order-list").replaceChildren(...shown.map(renderOrder));
+}
+
+async function load() {
+  const [mine, requests, wallet] = await Promise.all([
+    api("GET", "/api/orders?scope=mine"),
+    api("GET", "/api/after-sales?scope=mine"),
+    api("GET", "/api/coupons/mine"),
+  ]);
+  orders = mine;
+  afterSales = requests;
+  renderOrders();
+  $("after-sales-empty").hidden = afterSales.length > 0;
+  $("after-sale-list").replaceChildren(...afterSales.map(renderAfterSale));
+  renderWallet(wallet);
+}
+
+for (const tab of document.querySelectorAll("#order-tabs .tab")) {
+  tab.addEventListener("click", () => {
+    filter = tab.dataset.filter;
+    for (const other of document.querySelectorAll("#order-tabs .tab")) other.classList.toggle("active", other === tab);
+    renderOrders();
+  });
+}
+
+load().catch((error) => toast(commerceError(error)));
