@@ -42,6 +42,7 @@ def pinned_card(product: dict[str, Any]) -> dict[str, Any]:
     """What a room shows when ``product`` is pinned."""
     return {
         "product_id": product["id"],
+        "shop_id": product["shop_id"],
         "title": product["title"],
         "price": product["min_price"],
         "currency": "CNY",

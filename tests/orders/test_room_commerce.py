@@ -110,3 +110,54 @@ def test_buy_now_takes_the_pinned_product_and_the_host_sees_the_order(
     seen_by_host = client.get(f"/api/rooms/{room_id}/orders", headers=host.headers).json()
     assert [o["id"] for o in seen_by_host] == [order["id"]]
     assert client.get(f"/api/rooms/{room_id}/orders", headers=buyer.headers).status_code == 403
+
+
+def test_a_viewer_joining_later_sees_the_running_sale_and_drop_in_the_snapshot(
+    client: TestClient, make_account: MakeAccount, host: Account
+) -> None:
+    merchant = make_account(Role.MERCHANT)
+    product = client.post(
+        "/api/products",
+        json={"title": "围巾", "price": 12_800, "stock": 9},
+        headers=merchant.headers,
+    ).json()
+    staffed = client.post(
+        "/api/shops/mine/staff", json={"user_id": host.id}, headers=merchant.headers
+    )
+    assert staffed.status_code == 204
+    room_id = live_room(client, host)
+    now = utcnow()
+    window = {
+        "starts_at": (now + timedelta(minutes=1)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+    }
+    sale = client.post(
+        "/api/flash-sales",
+        json={
+            "room_id": room_id,
+            "sku_id": product["skus"][0]["id"],
+            "price": 6_800,
+            "quantity": 4,
+            "per_user_limit": 1,
+            **window,
+        },
+        headers=host.headers,
+    ).json()
+    drop = client.post(
+        "/api/coupons",
+        json={
+            "code": "LATE10",
+            "name": "立减10",
+            "kind": "fixed",
+            "amount": 1_000,
+            "room_id": room_id,
+            "total_quantity": 5,
+            **window,
+        },
+        headers=host.headers,
+    )
+    assert drop.status_code == 201, drop.text
+    with client.websocket_connect(ws_path(room_id)) as ws:
+        snapshot = receive(ws)
+    assert snapshot["notices"][f"flash_sale:{sale['id']}"]["remaining"] == 4
+    assert snapshot["notices"][f"coupon:{drop.json()['id']}"]["remaining"] == 5

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, status
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.catalog import service
-from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch
+from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch, ShopOut, StaffIn
 from liveshop.core.dependencies import DbSession, RowId
+from liveshop.core.errors import NotFound
 
 router = APIRouter(tags=["catalog"])
 
@@ -41,3 +42,17 @@ def list_shop_products(
 @router.post("/api/shops/{shop_id}/follow", status_code=status.HTTP_204_NO_CONTENT)
 def follow_shop(shop_id: RowId, user: CurrentUser, session: DbSession) -> None:
     service.follow_shop(session, user=user, shop_id=shop_id)
+
+
+@router.post("/api/shops/mine/staff", status_code=status.HTTP_204_NO_CONTENT)
+def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> None:
+    """The shop owner lets another user (a host, say) act for the shop."""
+    service.add_staff(session, owner=user, user_id=body.user_id)
+
+
+@router.get("/api/shops/mine")
+def my_shop(user: CurrentUser, session: DbSession) -> ShopOut:
+    shop = service.shop_of(session, user=user)
+    if shop is None:
+        raise NotFound("you have no shop yet: create a product first", code="no_shop")
+    return ShopOut(id=shop.id, owner_id=shop.owner_id, name=shop.name)

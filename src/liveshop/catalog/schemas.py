@@ -93,3 +93,7 @@ class ShopOut(BaseModel):
     id: int
     owner_id: int
     name: str
+
+
+class StaffIn(BaseModel):
+    user_id: int = Field(ge=1, le=MAX_ROW_ID)

@@ -56,8 +56,14 @@ def add_staff(session: Session, *, owner: User, user_id: int) -> None:
     shop = ensure_shop(session, merchant=owner)
     if shop.owner_id != owner.id:
         raise PermissionDenied("only the shop owner adds staff", code="not_shop_owner")
-    session.add(ShopStaff(shop_id=shop.id, user_id=user_id))
-    session.flush()
+    if session.get(User, user_id) is None:
+        raise NotFound(f"user {user_id} not found", code="user_not_found")
+    exists = session.scalar(
+        select(ShopStaff.id).where(ShopStaff.shop_id == shop.id, ShopStaff.user_id == user_id)
+    )
+    if exists is None:
+        session.add(ShopStaff(shop_id=shop.id, user_id=user_id))
+        session.flush()
 
 
 def _add_sku(session: Session, *, product: Product, sku_in: SkuIn | SkuPatch, position: int) -> Sku:

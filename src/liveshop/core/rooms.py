@@ -52,3 +52,18 @@ class RoomNotice(DomainEvent):
     payload: dict[str, Any] | None = None
     line: str | None = None
     line_kind: str = "system"
+
+
+NoticeSource = Callable[[Session, int], list[RoomNotice]]
+_notice_sources: list[NoticeSource] = []
+
+
+def register_notice_source(source: NoticeSource) -> None:
+    """A package that publishes RoomNotices also says what is current, for the
+    snapshot of a room whose channel opens after the notices went out."""
+    if source not in _notice_sources:
+        _notice_sources.append(source)
+
+
+def current_notices(session: Session, room_id: int) -> list[RoomNotice]:
+    return [notice for source in _notice_sources for notice in source(session, room_id)]

@@ -25,7 +25,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.ids import new_id
-from liveshop.core.rooms import RoomNotice
+from liveshop.core.rooms import RoomNotice, current_notices
 from liveshop.live import events, metrics, service
 from liveshop.live.models import QuestionStatus
 from liveshop.live.relay import Relay
@@ -124,6 +124,7 @@ class LiveHub:
             room = service.room_out(session, service.get_room(session, room_id=room_id))
             questions = service.list_questions(session, room_id=room_id, limit=100)
             recent = service.list_recent_comments(session, room_id=room_id, limit=50)
+            notices = current_notices(session, room_id)
         channel = RoomChannel(
             room_id=room_id,
             stream=f"{self.worker}-{room_id}-{int(time.time())}",
@@ -136,6 +137,8 @@ class LiveHub:
             questions={q.id: q.model_dump(mode="json") for q in questions},
             comment_budget=self.comments_per_frame,
         )
+        for notice in notices:
+            channel.notices[notice.topic] = notice.payload
         for line in recent:
             channel.recent_comments.append(line.model_dump() | {"count": 1})
         return channel

@@ -61,6 +61,7 @@ class PinnedCard(BaseModel):
     """The catalog product pinned in the room; prices are the catalog's (分)."""
 
     product_id: int
+    shop_id: int
     title: str
     price: int = Field(description="the lowest SKU price, minor units (分)")
     currency: str

@@ -49,6 +49,7 @@ def product_card(product: ProductOut) -> dict[str, Any]:
     """What viewers see pinned: built from the catalog, so prices are the real ones."""
     return {
         "product_id": product.id,
+        "shop_id": product.shop_id,
         "title": product.title,
         "price": product.min_price,
         "currency": product.currency,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -265,3 +266,20 @@ def room_draws(session: Session, *, room_id: int) -> list[LuckyDraw]:
             select(LuckyDraw).where(LuckyDraw.room_id == room_id).order_by(LuckyDraw.id.desc())
         ).all()
     )
+
+
+def current_draw_notices(session: Session, room_id: int) -> list[RoomNotice]:
+    """The room's draws of the last day, as their room notices (for snapshots)."""
+    recent = session.scalars(
+        select(LuckyDraw).where(
+            LuckyDraw.room_id == room_id, LuckyDraw.deadline > utcnow() - timedelta(days=1)
+        )
+    ).all()
+    return [
+        RoomNotice(
+            room_id=draw.room_id,
+            topic=f"draw:{draw.id}",
+            payload=draw_out(session, draw).model_dump(mode="json"),
+        )
+        for draw in recent
+    ]

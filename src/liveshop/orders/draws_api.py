@@ -41,6 +41,7 @@ async def enter_draw(
 ) -> None:
     """Enter if every task is done (watch time counts this visit and earlier ones)."""
     room_id = await asyncio.to_thread(_room_of, settings.resolved_database_url(), draw_id)
+    await hub.persist()  # chat is written behind: a keyword said a moment ago must count
     stored = await asyncio.to_thread(watched_seconds, recorder, room_id=room_id, user_id=user.id)
     watched = stored + hub.watching_seconds(room_id, user.id)
     await asyncio.to_thread(_enter, settings.resolved_database_url(), user.id, draw_id, watched)

@@ -91,7 +91,9 @@ def _address_snapshot(
             raise NotFound(f"address {address_id} not found", code="address_not_found")
     else:
         address = session.scalars(
-            select(Address).where(Address.user_id == user.id, Address.is_default.is_(True))
+            select(Address)
+            .where(Address.user_id == user.id)
+            .order_by(Address.is_default.desc(), Address.id.desc())
         ).first()
         if address is None:
             return None

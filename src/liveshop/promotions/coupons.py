@@ -295,3 +295,21 @@ def attach_to_order(session: Session, *, uses: Sequence[CouponUse], order_id: in
 def release_for_order(session: Session, *, order_id: int) -> None:
     """A cancelled order gives its coupons back to the wallet."""
     session.execute(update(UserCoupon).where(UserCoupon.order_id == order_id).values(order_id=None))
+
+
+def issuers_of(session: Session, *, codes: Sequence[str]) -> dict[str, CouponIssuer]:
+    """Who funds each coupon code (payments books platform coupons as a subsidy)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Coupon.code, Coupon.issuer).where(Coupon.code.in_(list(codes)))
+    ).tuples()
+    return {code: issuer for code, issuer in rows}
+
+
+def current_drop_notices(session: Session, room_id: int) -> list[RoomNotice]:
+    """The room's coupon drops still valid, as their room notices (for snapshots)."""
+    drops = session.scalars(
+        select(Coupon).where(Coupon.room_id == room_id, Coupon.ends_at > utcnow())
+    ).all()
+    return [_drop_notice(coupon) for coupon in drops]

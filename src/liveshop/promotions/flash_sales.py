@@ -277,3 +277,13 @@ def require_sale_manager(session: Session, *, actor: User, sale: FlashSale) -> N
         return
     if not catalog.can_manage_shop(session, user=actor, shop_id=sale.shop_id):
         raise PermissionDenied("not your flash sale", code="not_allowed")
+
+
+def current_sale_notices(session: Session, room_id: int) -> list[RoomNotice]:
+    """The room's sales that have not ended, as their room notices (for snapshots)."""
+    sales = session.scalars(
+        select(FlashSale).where(FlashSale.room_id == room_id, FlashSale.ends_at > utcnow())
+    ).all()
+    return [
+        sale_terms(session, sale_id=sale.id).notice(sale.quantity - sale.sold) for sale in sales
+    ]
