@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -25,6 +27,7 @@ from liveshop.live.relay import make_relay
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
+from liveshop.payments.api import router as payments_router
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
@@ -38,6 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        settings.resolved_vault_master_key()  # a missing or malformed key fails at start
+        if settings.vault_master_key is None:
+            logger.warning(
+                "the card vault's master key is a generated file in %s; production must set "
+                "LIVESHOP_VAULT_MASTER_KEY",
+                settings.home,
+            )
         app.state.recorder = EventRecorder(
             settings.event_store_path(), settings.resolved_secret_key()
         )
@@ -73,6 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"detail": error.message, "code": error.code}, status_code=error.status_code
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # Never echo the input back: it may be a card number, a CVC or a password.
+        errors = [
+            {key: value for key, value in detail.items() if key != "input"}
+            for detail in error.errors()
+        ]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
@@ -86,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
+    app.include_router(payments_router)
     app.include_router(live_router)
     app.include_router(realtime_router)
     app.include_router(pages_router)

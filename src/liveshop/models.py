@@ -4,6 +4,14 @@ from liveshop.accounts import models as accounts_models
 from liveshop.catalog import models as catalog_models
 from liveshop.live import models as live_models
 from liveshop.orders import models as orders_models
+from liveshop.payments import models as payments_models
 from liveshop.promotions import models as promotions_models
 
-__all__ = ["accounts_models", "catalog_models", "live_models", "orders_models", "promotions_models"]
+__all__ = [
+    "accounts_models",
+    "catalog_models",
+    "live_models",
+    "orders_models",
+    "payments_models",
+    "promotions_models",
+]

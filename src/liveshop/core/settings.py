@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from functools import lru_cache
@@ -11,6 +13,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
+VAULT_MASTER_KEY_FILE = "vault_master_key"
+VAULT_MASTER_KEY_BYTES = 32  # AES-256
 
 
 class Settings(BaseSettings):
@@ -20,6 +24,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: SecretStr | None = None
+    vault_master_key: SecretStr | None = None  # base64 of 32 bytes
     environment: str = "development"
 
     tick_seconds: float = Field(default=0.1, gt=0, le=5)
@@ -36,6 +41,10 @@ class Settings(BaseSettings):
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)
     after_sale_request_days: int = Field(default=7, ge=1)
     after_sale_merchant_hours: int = Field(default=48, ge=1)
+
+    # Basis points (1/100 of a percent), so fees are integer arithmetic on minor units.
+    platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
+    host_commission_bps: int = Field(default=1_000, ge=0, le=10_000)
 
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""
@@ -69,6 +78,42 @@ class Settings(BaseSettings):
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def vault_master_key_path(self) -> Path:
+        return self.ensure_home() / VAULT_MASTER_KEY_FILE
+
+    def resolved_vault_master_key(self) -> bytes:
+        """The card vault's master key (32 bytes): from the environment, else
+        generated once into ``home`` (development only, like the secret key)."""
+        if self.vault_master_key is not None:
+            return decode_vault_key(self.vault_master_key.get_secret_value())
+        if self.environment != "development":
+            raise RuntimeError("LIVESHOP_VAULT_MASTER_KEY must be set outside development")
+        path = self.vault_master_key_path()
+        if not path.exists():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(encode_vault_key(secrets.token_bytes(VAULT_MASTER_KEY_BYTES)))
+        return decode_vault_key(path.read_text())
+
+
+def encode_vault_key(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii") + "\n"
+
+
+def decode_vault_key(text: str) -> bytes:
+    """A vault key as written in the environment or a key file: base64 of 32 bytes."""
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error as error:
+        raise RuntimeError("the vault master key is not valid base64") from error
+    if len(raw) != VAULT_MASTER_KEY_BYTES:
+        raise RuntimeError(f"the vault master key must be {VAULT_MASTER_KEY_BYTES} bytes")
+    return raw
 
 
 @lru_cache(maxsize=1)

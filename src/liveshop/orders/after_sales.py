@@ -210,7 +210,7 @@ def _refund(
     )
 
 
-def _get(session: Session, *, after_sale_id: int) -> AfterSale:
+def get_after_sale(session: Session, *, after_sale_id: int) -> AfterSale:
     after_sale = session.get(AfterSale, after_sale_id)
     if after_sale is None:
         raise NotFound(f"after-sale {after_sale_id} not found", code="after_sale_not_found")
@@ -219,7 +219,7 @@ def _get(session: Session, *, after_sale_id: int) -> AfterSale:
 
 def after_sale_for(session: Session, *, user: User, after_sale_id: int) -> AfterSale:
     """Visible to its buyer, the shop, moderators and admins; to others it does not exist."""
-    after_sale = _get(session, after_sale_id=after_sale_id)
+    after_sale = get_after_sale(session, after_sale_id=after_sale_id)
     allowed = (
         user.id == after_sale.buyer_id
         or user.role in (Role.ADMIN, Role.MODERATOR, Role.REGULATOR)
@@ -243,7 +243,7 @@ def decide(
     session: Session, *, actor: User | None, after_sale_id: int, approve: bool, reason: str = ""
 ) -> AfterSale:
     """The merchant's answer; ``actor=None`` is the system approving an overdue request."""
-    after_sale = _get(session, after_sale_id=after_sale_id)
+    after_sale = get_after_sale(session, after_sale_id=after_sale_id)
     if actor is not None and not catalog.can_manage_shop(
         session, user=actor, shop_id=after_sale.shop_id
     ):
@@ -283,7 +283,7 @@ def ship_return(
 
 def confirm_return(session: Session, *, actor: User, after_sale_id: int) -> AfterSale:
     """The merchant received the goods back: refund, and the units are back in stock."""
-    after_sale = _get(session, after_sale_id=after_sale_id)
+    after_sale = get_after_sale(session, after_sale_id=after_sale_id)
     if not catalog.can_manage_shop(session, user=actor, shop_id=after_sale.shop_id):
         raise PermissionDenied("only the shop confirms a return", code="not_your_shop")
     _move(after_sale, AfterSaleStatus.RETURN_SHIPPED, AfterSaleStatus.RETURN_SHIPPED)
@@ -307,7 +307,7 @@ def resolve_dispute(
     """The platform decides: refund the buyer, or close the request for the merchant."""
     if actor.role not in (Role.ADMIN, Role.MODERATOR):
         raise PermissionDenied("disputes are decided by moderators and admins", code="wrong_role")
-    after_sale = _get(session, after_sale_id=after_sale_id)
+    after_sale = get_after_sale(session, after_sale_id=after_sale_id)
     _move(after_sale, AfterSaleStatus.DISPUTED, AfterSaleStatus.DISPUTED)
     after_sale.resolution = reason
     if refund:

@@ -63,6 +63,24 @@ def applies_to(discount: AppliedDiscount, line: PriceLine) -> bool:
     return discount.product_ids is None or line.product_id in discount.product_ids
 
 
+def discount_shares(
+    lines: Sequence[PriceLine], discounts: Sequence[AppliedDiscount]
+) -> list[list[int]]:
+    """Each discount's share of each line (``shares[discount][line]``), spread in
+    order: a later discount splits what the earlier ones left of each line."""
+    taken = [0 for _ in lines]
+    shares: list[list[int]] = []
+    for discount in discounts:
+        room_left = [
+            line.subtotal - already if applies_to(discount, line) else 0
+            for line, already in zip(lines, taken, strict=True)
+        ]
+        spread = spread_exactly(discount.amount, room_left)
+        shares.append(spread)
+        taken = [already + share for already, share in zip(taken, spread, strict=True)]
+    return shares
+
+
 def price_lines(
     lines: Sequence[PriceLine],
     *,
@@ -71,14 +89,8 @@ def price_lines(
     shipping_fee: int = 0,
 ) -> PriceBreakdown:
     """Totals with each discount spread over its lines; a line never goes below zero."""
-    line_discounts = [0 for _ in lines]
-    for discount in discounts:
-        room_left = [
-            line.subtotal - taken if applies_to(discount, line) else 0
-            for line, taken in zip(lines, line_discounts, strict=True)
-        ]
-        for index, share in enumerate(spread_exactly(discount.amount, room_left)):
-            line_discounts[index] += share
+    shares = discount_shares(lines, discounts)
+    line_discounts = [sum(column) for column in zip(*shares, strict=True)] or [0 for _ in lines]
     priced = [
         line.model_copy(update={"discount": taken, "total": line.subtotal - taken})
         for line, taken in zip(lines, line_discounts, strict=True)

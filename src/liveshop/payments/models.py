@@ -1,0 +1,152 @@
+"""Payments' tables: saved payment methods, the card vault, and the double-entry ledger."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liveshop.core.clock import utcnow
+from liveshop.core.db import Base, UtcDateTime
+
+# --- saved cards ---
+
+
+class PaymentMethod(Base):
+    """A user's saved card as everyone but the vault sees it: a token, never the number.
+
+    ``fingerprint`` (keyed HMAC of the number) recognises the same card added
+    twice; a removed method loses it, so the card can be added again.
+    """
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (UniqueConstraint("user_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    vault_token: Mapped[str] = mapped_column(String(64), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(80), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+# --- the vault (only payments/vault.py reads or writes these) ---
+
+
+class VaultMasterKey(Base):
+    """Each master key version the vault has used; exactly one is active (not retired).
+
+    Only a fingerprint of the key is stored (``key_id``), never the key.
+    """
+
+    __tablename__ = "vault_master_keys"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class VaultCard(Base):
+    """One card number under envelope encryption: AES-256-GCM with its own data key,
+    the data key wrapped (AES-256-GCM) by master key ``master_version``."""
+
+    __tablename__ = "vault_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    wrapped_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_version: Mapped[int] = mapped_column(ForeignKey("vault_master_keys.version"))
+    number_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class VaultAudit(Base):
+    """Who touched the vault, why and when; the application never deletes these rows."""
+
+    __tablename__ = "vault_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))  # reveal, shred, rotate
+    token: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- the ledger ---
+
+
+class OwnerType(enum.StrEnum):
+    USER = "user"
+    SHOP = "shop"
+    PLATFORM = "platform"
+
+
+PLATFORM_OWNER_ID = 0  # the platform's accounts have no owner row; 0 keeps them unique
+
+
+class LedgerAccount(Base):
+    """An account of the ledger; ``balance`` caches the sum of its postings and is
+    updated in the same transaction as they are written."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("kind", "owner_type", "owner_id", "currency"),
+        CheckConstraint("may_go_negative OR balance >= 0", name="balance_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    owner_type: Mapped[OwnerType] = mapped_column(Enum(OwnerType, native_enum=False, length=10))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    may_go_negative: Mapped[bool] = mapped_column(Boolean)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LedgerTransaction(Base):
+    """One balanced movement of money; never updated, never deleted.
+
+    ``(kind, reference)`` is the idempotency key; ``digest`` is the hash of the
+    posting set, so a replay with other postings is told apart from a retry.
+    """
+
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (UniqueConstraint("kind", "reference"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    memo: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (CheckConstraint("amount <> 0", name="amount_not_zero"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
