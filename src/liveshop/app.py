@@ -28,6 +28,7 @@ from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.payments.api import router as payments_router
+from liveshop.payments.jobs import RefundOnAfterSale, deliver_sandbox_notifications_forever
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
@@ -61,11 +62,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await app.state.recorder.start()
         await app.state.hub.start()
-        order_jobs = asyncio.get_running_loop().create_task(run_order_jobs_forever(settings))
+        loop = asyncio.get_running_loop()
+        background = [
+            loop.create_task(run_order_jobs_forever(settings)),
+            loop.create_task(deliver_sandbox_notifications_forever(settings)),
+        ]
+        refunds = RefundOnAfterSale(settings)
+        refunds.subscribe(bus)
         try:
             yield
         finally:
-            order_jobs.cancel()
+            refunds.unsubscribe(bus)
+            for task in background:
+                task.cancel()
             await app.state.hub.stop()
             await app.state.recorder.stop()
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     flash_sale_payment_minutes: int = Field(default=5, ge=1)
     flash_sale_reference_days: int = Field(default=30, ge=1)
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)
+    step_up_amount: int = Field(default=200_000, ge=0, description="分: from here up, a 2nd factor")
+    sandbox_webhook_url: str | None = None  # deliver sandbox notifications over HTTP here
     after_sale_request_days: int = Field(default=7, ge=1)
     after_sale_merchant_hours: int = Field(default=48, ge=1)
 

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from liveshop.accounts.dependencies import CurrentUser
+from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
-from liveshop.payments import methods
-from liveshop.payments.schemas import CardIn, PaymentMethodOut
+from liveshop.core.settings import Settings
+from liveshop.payments import charges, methods
+from liveshop.payments.context import payment_context
+from liveshop.payments.models import Payment, PaymentStatus
+from liveshop.payments.schemas import (
+    CardIn,
+    ChallengeIn,
+    ChallengeOut,
+    PaymentIn,
+    PaymentMethodOut,
+    PaymentOut,
+)
 from liveshop.payments.vault import MasterKey
 
 router = APIRouter(prefix="/api", tags=["payments"])
@@ -38,3 +53,77 @@ def remove_payment_method(method_id: RowId, user: CurrentUser, session: DbSessio
 @router.post("/payment-methods/{method_id}/default")
 def make_default(method_id: RowId, user: CurrentUser, session: DbSession) -> PaymentMethodOut:
     return methods.method_out(methods.make_default(session, user=user, method_id=method_id))
+
+
+def _payment_out(payment: Payment) -> PaymentOut:
+    challenge = None
+    if payment.status is PaymentStatus.REQUIRES_ACTION:
+        challenge = ChallengeOut(method="sandbox_otp", sandbox_code=charges.sandbox_code(payment))
+    return PaymentOut(
+        id=payment.id,
+        order_id=payment.order_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        status=payment.status.value,
+        decline_code=payment.decline_code,
+        challenge=challenge,
+    )
+
+
+@router.post("/payments", status_code=status.HTTP_201_CREATED)
+def pay(
+    body: PaymentIn,
+    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)],
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+) -> PaymentOut:
+    """Pay an order with a saved card: succeeded, failed (with the reason),
+    requires_action (enter the code) or pending (the gateway will notify)."""
+    payment = charges.pay_order(
+        session,
+        buyer=user,
+        order_id=body.order_id,
+        method_id=body.payment_method_id,
+        idempotency_key=idempotency_key,
+        context=payment_context(settings),
+    )
+    return _payment_out(payment)
+
+
+@router.post("/payments/{payment_id}/challenge", response_model=PaymentOut)
+def answer_challenge(
+    payment_id: RowId,
+    body: ChallengeIn,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+) -> Response:
+    answer = charges.confirm_challenge(
+        session,
+        buyer=user,
+        payment_id=payment_id,
+        code=body.code,
+        context=payment_context(settings),
+    )
+    out = _payment_out(answer.payment).model_dump(mode="json")
+    if not answer.accepted:
+        # Returned, not raised, so the wrong attempt is counted (committed).
+        return JSONResponse({"detail": "wrong code", "code": "wrong_code", "payment": out}, 422)
+    return JSONResponse(out)
+
+
+@router.post("/webhooks/sandbox", include_in_schema=False)
+async def sandbox_webhook(request: Request, settings: SettingsDep) -> dict[str, str]:
+    """Gateway notifications: signature checked over the raw body, applied once."""
+    body = await request.body()
+    headers = dict(request.headers)
+    outcome = await asyncio.to_thread(_apply_notification, settings, headers, body)
+    return {"outcome": outcome}
+
+
+def _apply_notification(settings: Settings, headers: dict[str, str], body: bytes) -> str:
+    with unit_of_work(settings.resolved_database_url()) as session:
+        return charges.handle_notification(
+            session, headers=headers, body=body, context=payment_context(settings)
+        )

@@ -131,7 +131,7 @@ class SandboxGateway:
         self.webhook_secret = webhook_secret
         self._outbox: list[Notification] = []
         self._refunds: dict[str, GatewayResult] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # refund() notifies while holding it
 
     def charge(
         self,

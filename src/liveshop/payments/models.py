@@ -150,3 +150,63 @@ class LedgerPosting(Base):
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- payments through the gateway ---
+
+
+class PaymentStatus(enum.StrEnum):
+    REQUIRES_ACTION = "requires_action"  # a challenge must be passed first
+    PENDING = "pending"  # the gateway did not answer: its notification will
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"  # a late success for an order that had expired, given back
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    method_id: Mapped[int] = mapped_column(ForeignKey("payment_methods.id"))
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    payee_shop_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[PaymentStatus] = mapped_column(Enum(PaymentStatus, native_enum=False, length=20))
+    gateway: Mapped[str] = mapped_column(String(20))
+    gateway_reference: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    decline_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    challenge_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    challenge_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WebhookReceipt(Base):
+    """Every gateway notification taken in, once: the event id is the idempotency key."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("gateway", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class GatewayRefund(Base):
+    """Money sent back through the gateway, once per after-sale (or late payment)."""
+
+    __tablename__ = "gateway_refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
+    reason_key: Mapped[str] = mapped_column(String(64), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    gateway_reference: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
+from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import PlainText
 
 
@@ -24,3 +25,29 @@ class PaymentMethodOut(BaseModel):
     exp_year: int
     holder: str
     is_default: bool
+
+
+class PaymentIn(BaseModel):
+    order_id: int = Field(ge=1, le=MAX_ROW_ID)
+    payment_method_id: int = Field(ge=1, le=MAX_ROW_ID)
+
+
+class ChallengeIn(BaseModel):
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class ChallengeOut(BaseModel):
+    method: str
+    sandbox_code: str | None = Field(
+        description="the sandbox shows its one-time code (a real issuer sends it by SMS)"
+    )
+
+
+class PaymentOut(BaseModel):
+    id: int
+    order_id: int
+    amount: int
+    currency: str
+    status: str
+    decline_code: str | None
+    challenge: ChallengeOut | None

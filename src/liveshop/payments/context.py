@@ -1,0 +1,34 @@
+"""The process-wide payment context: the configured gateway, vault key and rates."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from functools import lru_cache
+
+from liveshop.core.settings import Settings
+from liveshop.payments.charges import PaymentContext
+from liveshop.payments.gateway import SandboxGateway
+from liveshop.payments.order_ledger import FeeRates
+from liveshop.payments.vault import MasterKey
+
+
+def webhook_secret(settings: Settings) -> str:
+    return hmac.new(
+        settings.resolved_secret_key().encode(), b"sandbox-webhooks", hashlib.sha256
+    ).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _sandbox(secret: str) -> SandboxGateway:
+    """One sandbox per process and secret (it keeps the refunds it made and its outbox)."""
+    return SandboxGateway(webhook_secret=secret)
+
+
+def payment_context(settings: Settings) -> PaymentContext:
+    return PaymentContext(
+        gateway=_sandbox(webhook_secret(settings)),
+        master=MasterKey(settings.resolved_vault_master_key()),
+        rates=FeeRates.from_settings(settings),
+        step_up_amount=settings.step_up_amount,
+    )

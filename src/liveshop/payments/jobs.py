@@ -1,0 +1,74 @@
+"""Payments' background work: delivering the sandbox's notifications, refunding
+approved after-sales through the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from liveshop.core.bus import EventBus
+from liveshop.core.db import unit_of_work
+from liveshop.core.settings import Settings
+from liveshop.orders.events import AfterSaleRefunded
+from liveshop.payments import charges
+from liveshop.payments.context import payment_context
+from liveshop.payments.gateway import SIGNATURE_HEADER, Notification, SandboxGateway
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_SECONDS = 0.2
+
+
+def deliver_notifications(settings: Settings, notifications: list[Notification]) -> None:
+    """To our webhook endpoint over HTTP when a URL is set, else through the same handler."""
+    for notification in notifications:
+        headers = {SIGNATURE_HEADER: notification.signature, "content-type": "application/json"}
+        if settings.sandbox_webhook_url:
+            httpx.post(settings.sandbox_webhook_url, content=notification.body, headers=headers)
+            continue
+        with unit_of_work(settings.resolved_database_url()) as session:
+            charges.handle_notification(
+                session,
+                headers=headers,
+                body=notification.body,
+                context=payment_context(settings),
+            )
+
+
+async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
+    gateway = payment_context(settings).gateway
+    if not isinstance(gateway, SandboxGateway):
+        return
+    while True:
+        await asyncio.sleep(DELIVERY_SECONDS)
+        notifications = gateway.take_notifications()
+        if notifications:
+            try:
+                await asyncio.to_thread(deliver_notifications, settings, notifications)
+            except Exception:
+                logger.exception("delivering sandbox notifications failed")
+
+
+class RefundOnAfterSale:
+    """Subscribed to AfterSaleRefunded: money back to the original card, once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, event: AfterSaleRefunded) -> None:
+        with unit_of_work(self.settings.resolved_database_url()) as session:
+            charges.refund_after_sale(
+                session,
+                after_sale_id=event.after_sale_id,
+                order_id=event.order_id,
+                amount=event.amount,
+                context=payment_context(self.settings),
+            )
+
+    def subscribe(self, bus: EventBus) -> None:
+        bus.subscribe(AfterSaleRefunded, self)
+
+    def unsubscribe(self, bus: EventBus) -> None:
+        bus.unsubscribe(AfterSaleRefunded, self)
