@@ -144,6 +144,7 @@ def buy_flash_sale(
         attempt_key=idempotency_key or secrets.token_hex(16),
         engine=engine,
         payment_minutes=settings.flash_sale_payment_minutes,
+        may_be_retry=idempotency_key is not None,
     )
     if not created:
         response.status_code = status.HTTP_200_OK

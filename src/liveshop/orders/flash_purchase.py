@@ -36,18 +36,24 @@ def buy_flash_sale(
     attempt_key: str,
     engine: StockEngine,
     payment_minutes: int,
+    may_be_retry: bool = True,
 ) -> tuple[Order, bool]:
     """Claim ``quantity`` units and place their order; (order, created).
 
-    Retrying with the same attempt key returns the first order and claims nothing.
+    Retrying with the same attempt key returns the first order and claims nothing,
+    also after the sale sold out. An attempt that cannot be a retry (the client
+    sent no key of its own) is refused from memory once the sale is sold out.
     """
     terms = flash_sales.sale_terms(session, sale_id=sale_id)
     flash_sales.check_open(terms)
-    if engine.known_sold_out(sale_id):
+    sold_out = engine.known_sold_out(sale_id)
+    if sold_out and not may_be_retry:
         raise SoldOut("sold out")
     existing = find_attempt_order(session, buyer_id=buyer.id, sale_id=sale_id, key=attempt_key)
     if existing is not None:
         return existing, False
+    if sold_out:
+        raise SoldOut("sold out")
     sale = flash_sales.get_sale(session, sale_id=sale_id)
     claim = engine.claim(
         session, sale=sale, user_id=buyer.id, quantity=quantity, attempt_key=attempt_key
