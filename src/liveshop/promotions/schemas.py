@@ -4,12 +4,13 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.promotions.models import CouponIssuer, CouponKind
 
 
 class FlashSaleIn(BaseModel):
-    room_id: int = Field(ge=1)
-    sku_id: int = Field(ge=1)
+    room_id: int = Field(ge=1, le=MAX_ROW_ID)
+    sku_id: int = Field(ge=1, le=MAX_ROW_ID)
     price: int = Field(ge=0, le=10**10, description="minor units (分)")
     quantity: int = Field(ge=1, le=1_000_000)
     per_user_limit: int = Field(default=1, ge=1, le=1000)
@@ -60,8 +61,10 @@ class CouponIn(BaseModel):
     amount: int = Field(default=0, ge=0, le=10**10)
     percent: int = Field(default=0, ge=0, le=99)
     cap: int = Field(default=0, ge=0, le=10**10, description="0: no cap")
-    product_id: int | None = Field(default=None, ge=1)
-    room_id: int | None = Field(default=None, ge=1, description="set: a drop grabbed live")
+    product_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
+    room_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="set: a drop grabbed live"
+    )
     platform: bool = Field(default=False, description="a platform coupon (admins only)")
     starts_at: AwareDatetime
     ends_at: AwareDatetime
