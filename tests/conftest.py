@@ -27,6 +27,7 @@ from liveshop.app import create_app
 from liveshop.core.db import get_engine, get_session_factory, unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import Settings
+from liveshop.promotions.flash_sales import forget_cached_sales
 
 POSTGRES_URL = os.environ.get(
     "LIVESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -136,6 +137,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         return
     url: str = request.getfixturevalue("postgres_schema_url")
     _empty_postgres(url)
+    forget_cached_sales()  # ids restart after TRUNCATE: sale 1 is another sale now
     yield url
     _empty_postgres(url)
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, status
 
 from liveshop.accounts.dependencies import CurrentUser
+from liveshop.accounts.models import User
+from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
@@ -73,12 +77,24 @@ def get_coupon(coupon_id: RowId, session: DbSession) -> CouponOut:
 
 
 @router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)
-def grab_coupon(coupon_id: RowId, user: CurrentUser, session: DbSession) -> WalletCouponOut:
-    held = coupons.grab_coupon(session, user=user, coupon_id=coupon_id)
-    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
-    return WalletCouponOut(
-        id=held.id, coupon=coupons.coupon_out(coupon), order_id=None, claimed_at=held.claimed_at
-    )
+async def grab_coupon(
+    coupon_id: RowId, user: CurrentUser, settings: SettingsDep
+) -> WalletCouponOut:
+    """A crowd's route too: one worker thread from the first query to the commit
+    (see orders.api.buy_flash_sale for why)."""
+    return await asyncio.to_thread(_grab, settings.resolved_database_url(), user, coupon_id)
+
+
+def _grab(database_url: str, user: User, coupon_id: int) -> WalletCouponOut:
+    with unit_of_work(database_url) as session:
+        held = coupons.grab_coupon(session, user=user, coupon_id=coupon_id)
+        coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+        return WalletCouponOut(
+            id=held.id,
+            coupon=coupons.coupon_out(coupon),
+            order_id=None,
+            claimed_at=held.claimed_at,
+        )
 
 
 @router.get("/rooms/{room_id}/coupons")
