@@ -46,6 +46,13 @@ IdempotencyKey = Annotated[
 ]
 
 
+def _answer(response: Response, order: OrderOut, *, created: bool) -> OrderOut:
+    """201 for a new order; 200 when an idempotent retry returns the first one."""
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return order
+
+
 @router.post("/orders", status_code=status.HTTP_201_CREATED)
 def place_order(
     body: OrderIn,
@@ -62,9 +69,7 @@ def place_order(
         idempotency_key=idempotency_key,
         payment_minutes=settings.order_payment_minutes,
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return service.order_out(session, order)
+    return _answer(response, service.order_out(session, order), created=created)
 
 
 @router.get("/orders")
@@ -150,9 +155,7 @@ async def buy_flash_sale(
     out, created = await asyncio.to_thread(
         _buy_flash_sale, settings, user, sale_id, body.quantity, idempotency_key, engine
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return out
+    return _answer(response, out, created=created)
 
 
 def _buy_flash_sale(
@@ -281,9 +284,7 @@ def buy_now(
         idempotency_key=idempotency_key,
         payment_minutes=settings.order_payment_minutes,
     )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return service.order_out(session, order)
+    return _answer(response, service.order_out(session, order), created=created)
 
 
 @router.get("/rooms/{room_id}/orders")
