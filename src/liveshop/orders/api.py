@@ -13,7 +13,7 @@ from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.settings import Settings
-from liveshop.orders import after_sales, flash_purchase, service
+from liveshop.orders import addresses, after_sales, flash_purchase, room_buying, service
 from liveshop.orders.schemas import (
     AddressIn,
     AddressOut,
@@ -121,7 +121,7 @@ def complete_order(order_id: RowId, user: CurrentUser, session: DbSession) -> Or
 
 @router.post("/addresses", status_code=status.HTTP_201_CREATED)
 def add_address(body: AddressIn, user: CurrentUser, session: DbSession) -> AddressOut:
-    address = service.add_address(session, user=user, body=body)
+    address = addresses.add_address(session, user=user, body=body)
     return AddressOut.model_validate(address, from_attributes=True)
 
 
@@ -129,7 +129,7 @@ def add_address(body: AddressIn, user: CurrentUser, session: DbSession) -> Addre
 def list_addresses(user: CurrentUser, session: DbSession) -> list[AddressOut]:
     return [
         AddressOut.model_validate(address, from_attributes=True)
-        for address in service.list_addresses(session, user=user)
+        for address in addresses.list_addresses(session, user=user)
     ]
 
 
@@ -276,7 +276,7 @@ def buy_now(
     response: Response,
 ) -> OrderOut:
     """One click on the pinned card, without leaving the room."""
-    order, created = service.buy_now(
+    order, created = room_buying.buy_now(
         session,
         buyer=user,
         room_id=room_id,
@@ -295,4 +295,4 @@ def room_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[OrderOut]:
     """Orders placed in the room, for its host."""
-    return service.room_orders(session, actor=user, room_id=room_id, limit=limit)
+    return room_buying.room_orders(session, actor=user, room_id=room_id, limit=limit)

@@ -24,11 +24,10 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import RoomNotice
 from liveshop.live import service as live
+from liveshop.orders.addresses import address_snapshot
 from liveshop.orders.events import OrderStatusChanged
-from liveshop.orders.models import Address, Order, OrderItem, OrderStatus, OrderTransition
+from liveshop.orders.models import Order, OrderItem, OrderStatus, OrderTransition
 from liveshop.orders.schemas import (
-    AddressIn,
-    BuyNowIn,
     OrderIn,
     OrderItemIn,
     OrderItemOut,
@@ -53,57 +52,6 @@ STOCK_HOLDING_STATES = frozenset({OrderStatus.PENDING_PAYMENT})
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
-
-
-# --- addresses ---
-
-
-def add_address(session: Session, *, user: User, body: AddressIn) -> Address:
-    has_any = session.scalar(select(Address.id).where(Address.user_id == user.id).limit(1))
-    address = Address(user_id=user.id, **body.model_dump())
-    if body.is_default or has_any is None:
-        _clear_default(session, user_id=user.id)
-        address.is_default = True
-    session.add(address)
-    session.flush()
-    return address
-
-
-def _clear_default(session: Session, *, user_id: int) -> None:
-    session.execute(update(Address).where(Address.user_id == user_id).values(is_default=False))
-
-
-def list_addresses(session: Session, *, user: User) -> Sequence[Address]:
-    return session.scalars(
-        select(Address)
-        .where(Address.user_id == user.id)
-        .order_by(Address.is_default.desc(), Address.id)
-    ).all()
-
-
-def _address_snapshot(
-    session: Session, *, user: User, address_id: int | None
-) -> dict[str, Any] | None:
-    """The address copied into the order (later edits of the book do not change it)."""
-    if address_id is not None:
-        address = session.get(Address, address_id)
-        if address is None or address.user_id != user.id:
-            raise NotFound(f"address {address_id} not found", code="address_not_found")
-    else:
-        address = session.scalars(
-            select(Address)
-            .where(Address.user_id == user.id)
-            .order_by(Address.is_default.desc(), Address.id.desc())
-        ).first()
-        if address is None:
-            return None
-    return {
-        "recipient": address.recipient,
-        "phone": address.phone,
-        "region": address.region,
-        "line": address.line,
-        "postal_code": address.postal_code,
-    }
 
 
 # --- placing orders ---
@@ -178,7 +126,7 @@ def place_order(
         return existing, False
     lines, shop_id, currency = _priced_lines(session, body.items, unit_price_override)
     room_id, host_id = _room_and_host(session, room_id=body.room_id)
-    address = _address_snapshot(session, user=buyer, address_id=body.address_id)
+    address = address_snapshot(session, user=buyer, address_id=body.address_id)
     try:
         with session.begin_nested():
             uses = coupons.discounts_for(
@@ -557,49 +505,3 @@ def expire_unpaid_orders(
         except IllegalTransition:
             continue  # paid or cancelled meanwhile
     return expired
-
-
-def buy_now(
-    session: Session,
-    *,
-    buyer: User,
-    room_id: int,
-    body: BuyNowIn,
-    idempotency_key: str,
-    payment_minutes: int,
-) -> tuple[Order, bool]:
-    """One click on the room's pinned card: its SKU (or the first in stock), the
-    default address, the room and host recorded."""
-    room = live.get_room(session, room_id=room_id)
-    if room.pinned is None:
-        raise Conflict("nothing is pinned in this room", code="nothing_pinned")
-    skus = catalog.skus_of(session, product_id=room.pinned["product_id"])
-    sku_id = body.sku_id
-    if sku_id is None:
-        sku_id = next((sku.id for sku in skus if sku.stock >= body.quantity), skus[0].id)
-    elif sku_id not in {sku.id for sku in skus}:
-        raise InvalidInput("that SKU is not a variant of the pinned product", code="wrong_sku")
-    order_in = OrderIn(
-        items=[OrderItemIn(sku_id=sku_id, quantity=body.quantity)],
-        room_id=room.id,
-        address_id=body.address_id,
-        coupon_codes=body.coupon_codes,
-    )
-    return place_order(
-        session,
-        buyer=buyer,
-        body=order_in,
-        idempotency_key=idempotency_key,
-        payment_minutes=payment_minutes,
-    )
-
-
-def room_orders(session: Session, *, actor: User, room_id: int, limit: int = 100) -> list[OrderOut]:
-    """Orders placed in a room, newest first, for its host (and admins)."""
-    room = live.get_room(session, room_id=room_id)
-    if room.host_id != actor.id and actor.role not in (Role.ADMIN, Role.REGULATOR):
-        raise PermissionDenied("only the room's host sees its orders", code="not_room_host")
-    orders = session.scalars(
-        select(Order).where(Order.room_id == room_id).order_by(Order.id.desc()).limit(limit)
-    ).all()
-    return [order_out(session, order) for order in orders]
