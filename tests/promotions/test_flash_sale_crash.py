@@ -45,7 +45,6 @@ from liveshop.core.db import unit_of_work
 from liveshop.orders.flash_purchase import AttemptInProgress, buy_flash_sale
 from liveshop.orders.models import Order, OrderItem
 from liveshop.promotions import flash_sales
-from liveshop.promotions.flash_sales import SoldOut
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.stock_engines import (
     CLAIM_SCRIPT,
@@ -620,14 +619,6 @@ def test_a_retry_after_the_sale_sold_out_gets_its_order(
 
 
 @pytest.mark.redis
-@pytest.mark.xfail(
-    strict=True,
-    raises=SoldOut,
-    reason="bug: orders.flash_purchase.buy_flash_sale answers sold_out to the retry of an "
-    "attempt that claimed a unit whose order is not written yet (its request died; claims "
-    "recovery writes it after the grace period), instead of attempt_in_progress; the "
-    "client then believes it lost although it will hold an order",
-)
 def test_a_retry_of_a_claimed_attempt_is_in_progress_not_sold_out(
     crash_redis_url: str, database_url: str, shelf: Shelf
 ) -> None:

@@ -53,6 +53,8 @@ def buy_flash_sale(
     if existing is not None:
         return existing, False
     if sold_out:
+        if engine.was_claimed(sale_id, buyer.id, attempt_key):
+            raise AttemptInProgress("this attempt holds a unit; its order is on its way")
         raise SoldOut("sold out")
     sale = flash_sales.get_sale(session, sale_id=sale_id)
     claim = engine.claim(

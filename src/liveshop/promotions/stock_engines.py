@@ -45,6 +45,9 @@ class StockEngine(Protocol):
 
     def set_up(self, sale: FlashSale) -> None: ...
 
+    def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
+        """Whether this attempt holds a unit whose order may not be written yet."""
+
     def claim(
         self, session: Session, *, sale: FlashSale, user_id: int, quantity: int, attempt_key: str
     ) -> Claim: ...
@@ -68,6 +71,9 @@ class SqlStockEngine:
 
     def set_up(self, sale: FlashSale) -> None:
         return None
+
+    def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
+        return False  # a SQL claim commits together with its order
 
     def claim(
         self, session: Session, *, sale: FlashSale, user_id: int, quantity: int, attempt_key: str
@@ -189,6 +195,10 @@ class RedisStockEngine:
     def known_sold_out(self, sale_id: int) -> bool:
         value = self.client.get(self.keys(sale_id)[0])
         return value is not None and int(value) <= 0
+
+    def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
+        attempts_key = self.keys(sale_id)[2]
+        return bool(self.client.sismember(attempts_key, f"{user_id}:{attempt_key}"))
 
     def set_up(self, sale: FlashSale) -> None:
         remaining_key = self.keys(sale.id)[0]
