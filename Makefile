@@ -15,6 +15,7 @@ $(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e '.[dev]'
+	$(PIP) install --no-deps 'lifetimes==0.11.3'
 	touch $@ $(VENV)/.runtime
 
 install: $(VENV)/.runtime
