@@ -15,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
+from liveshop.accounts.totp_api import router as totp_router
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
@@ -28,7 +29,12 @@ from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.payments.api import router as payments_router
-from liveshop.payments.jobs import RefundOnAfterSale, deliver_sandbox_notifications_forever
+from liveshop.payments.jobs import (
+    RefundOnAfterSale,
+    deliver_sandbox_notifications_forever,
+    return_expired_red_packets_forever,
+)
+from liveshop.payments.room_api import router as payments_room_router
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
@@ -66,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background = [
             loop.create_task(run_order_jobs_forever(settings)),
             loop.create_task(deliver_sandbox_notifications_forever(settings)),
+            loop.create_task(return_expired_red_packets_forever(settings)),
         ]
         refunds = RefundOnAfterSale(settings)
         refunds.subscribe(bus)
@@ -110,11 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(accounts_router)
+    app.include_router(totp_router)
     app.include_router(catalog_router)
     app.include_router(orders_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
     app.include_router(payments_router)
+    app.include_router(payments_room_router)
     app.include_router(live_router)
     app.include_router(realtime_router)
     app.include_router(pages_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import timedelta
 
@@ -195,16 +196,15 @@ def test_one_notification_delivered_a_hundred_times_pays_once(
     merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
     order = _order(client, merchant, buyer)
     method = _card(client, buyer, CARDS["timeout"])
-    quiet = payment_context(settings)
-    quiet = type(quiet)(
-        SandboxGateway(webhook_secret(settings)), quiet.master, quiet.rates, quiet.step_up_amount
+    quiet = dataclasses.replace(
+        payment_context(settings), gateway=SandboxGateway(webhook_secret(settings))
     )  # a sandbox whose notifications nobody delivers
     with unit_of_work(database_url) as session:
         payment = charges.pay_order(
             session,
             buyer=session.get_one(User, buyer.id),
             order_id=order["id"],
-            method_id=method,
+            method=charges.MethodChoice(method_id=method),
             idempotency_key="pay-key-0006",
             context=quiet,
         )
@@ -241,16 +241,15 @@ def test_a_late_success_for_an_expired_order_is_refunded(
     merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
     order = _order(client, merchant, buyer)
     method = _card(client, buyer, CARDS["timeout"])
-    base = payment_context(settings)
-    quiet = type(base)(
-        SandboxGateway(webhook_secret(settings)), base.master, base.rates, base.step_up_amount
+    quiet = dataclasses.replace(
+        payment_context(settings), gateway=SandboxGateway(webhook_secret(settings))
     )
     with unit_of_work(database_url) as session:
         payment_id = charges.pay_order(
             session,
             buyer=session.get_one(User, buyer.id),
             order_id=order["id"],
-            method_id=method,
+            method=charges.MethodChoice(method_id=method),
             idempotency_key="pay-key-0007",
             context=quiet,
         ).id

@@ -25,3 +25,27 @@ class UserOut(BaseModel):
 class LoginOut(BaseModel):
     token: str
     user: UserOut
+
+
+class TotpEnrolmentOut(BaseModel):
+    secret: str = Field(description="base32, for typing into an app that cannot scan")
+    otpauth_uri: str
+    qr_svg: str = Field(description="the otpauth URI as an inline SVG QR code")
+
+
+class TotpCodeIn(BaseModel):
+    code: str = Field(
+        min_length=6,
+        max_length=12,
+        pattern=r"^[0-9]{6}$|^[a-z0-9]{5}-?[a-z0-9]{5}$",
+        description="six digits from the app, or a recovery code",
+    )
+
+
+class TotpStatusOut(BaseModel):
+    enrolled: bool
+    recovery_codes_left: int
+
+
+class RecoveryCodesOut(BaseModel):
+    recovery_codes: list[str] = Field(description="shown once: store them somewhere safe")

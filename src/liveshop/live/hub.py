@@ -272,6 +272,7 @@ class LiveHub:
                 "kind": event.line_kind,
                 "text": event.line,
                 "ts": time.time(),
+                "data": event.payload,  # a gift line carries the gift, for its animation
             }
         notice = {"kind": "notice", "topic": event.topic, "payload": event.payload, "line": line}
         self._from_any_thread(event.room_id, notice)

@@ -5,23 +5,28 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.settings import Settings
-from liveshop.payments import charges, methods
+from liveshop.payments import charges, methods, wallets
 from liveshop.payments.context import payment_context
-from liveshop.payments.models import Payment, PaymentStatus
+from liveshop.payments.models import ChallengeMethod, Payment, PaymentStatus
+from liveshop.payments.notifications import handle_notification
 from liveshop.payments.schemas import (
+    BalancesOut,
     CardIn,
     ChallengeIn,
     ChallengeOut,
+    MovementOut,
     PaymentIn,
     PaymentMethodOut,
     PaymentOut,
+    TopUpIn,
+    WalletDecisionIn,
 )
 from liveshop.payments.vault import MasterKey
 
@@ -56,36 +61,112 @@ def make_default(method_id: RowId, user: CurrentUser, session: DbSession) -> Pay
 
 
 def _payment_out(payment: Payment) -> PaymentOut:
-    challenge = None
+    challenge = redirect_url = None
     if payment.status is PaymentStatus.REQUIRES_ACTION:
-        challenge = ChallengeOut(method="sandbox_otp", sandbox_code=charges.sandbox_code(payment))
+        if payment.challenge_method is ChallengeMethod.SANDBOX_OTP:
+            code = charges.sandbox_code(payment)
+            challenge = ChallengeOut(method=payment.challenge_method.value, sandbox_code=code)
+        elif payment.challenge_method is ChallengeMethod.TOTP:
+            challenge = ChallengeOut(method=payment.challenge_method.value, sandbox_code=None)
+        elif payment.gateway_reference is not None:
+            redirect_url = f"/sandbox/wallet/{payment.gateway_reference}"
     return PaymentOut(
         id=payment.id,
         order_id=payment.order_id,
+        top_up_id=payment.top_up_id,
+        method=payment.method_kind.value,
         amount=payment.amount,
         currency=payment.currency,
         status=payment.status.value,
         decline_code=payment.decline_code,
         challenge=challenge,
+        redirect_url=redirect_url,
     )
+
+
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
 
 
 @router.post("/payments", status_code=status.HTTP_201_CREATED)
 def pay(
     body: PaymentIn,
-    idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)],
+    idempotency_key: IdempotencyKey,
     user: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
 ) -> PaymentOut:
-    """Pay an order with a saved card: succeeded, failed (with the reason),
-    requires_action (enter the code) or pending (the gateway will notify)."""
+    """Pay an order with a saved card, the wallet or a third-party wallet: succeeded,
+    failed (with the reason), requires_action (enter the code, or go to
+    ``redirect_url``) or pending (the gateway will notify)."""
     payment = charges.pay_order(
         session,
         buyer=user,
         order_id=body.order_id,
-        method_id=body.payment_method_id,
+        method=charges.MethodChoice(body.method, body.payment_method_id),
         idempotency_key=idempotency_key,
+        context=payment_context(settings),
+    )
+    return _payment_out(payment)
+
+
+@router.get("/payments/{payment_id}")
+def get_payment(payment_id: RowId, user: CurrentUser, session: DbSession) -> PaymentOut:
+    return _payment_out(charges.own_payment(session, buyer=user, payment_id=payment_id))
+
+
+@router.post("/top-ups", status_code=status.HTTP_201_CREATED)
+def top_up(
+    body: TopUpIn,
+    idempotency_key: IdempotencyKey,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+) -> PaymentOut:
+    """Pay money in to the wallet, or buy coins (from a card, a third-party wallet,
+    or, for coins, the wallet)."""
+    payment = charges.top_up(
+        session,
+        user=user,
+        kind=body.kind,
+        amount=body.amount,
+        method=charges.MethodChoice(body.method, body.payment_method_id),
+        idempotency_key=idempotency_key,
+        context=payment_context(settings),
+    )
+    return _payment_out(payment)
+
+
+@router.get("/wallet")
+def my_balances(user: CurrentUser, session: DbSession) -> BalancesOut:
+    balances = wallets.balances_of(session, user_id=user.id)
+    return BalancesOut(
+        wallet=balances.wallet, coins=balances.coins, host_earnings=balances.host_earnings
+    )
+
+
+@router.get("/wallet/history")
+def my_history(
+    user: CurrentUser, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[MovementOut]:
+    movements = wallets.history_of(session, user_id=user.id, limit=limit)
+    return [MovementOut.model_validate(movement, from_attributes=True) for movement in movements]
+
+
+@router.post("/sandbox/wallet/{reference}", include_in_schema=False)
+def decide_wallet_payment(
+    reference: Annotated[str, Path(max_length=120)],
+    body: WalletDecisionIn,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+) -> PaymentOut:
+    """The sandbox's stand-in for a third-party wallet's page: the buyer approves or
+    cancels; the outcome reaches us as a signed notification."""
+    payment = charges.decide_wallet_payment(
+        session,
+        buyer=user,
+        reference=reference,
+        approve=body.approve,
         context=payment_context(settings),
     )
     return _payment_out(payment)
@@ -107,6 +188,11 @@ def answer_challenge(
         context=payment_context(settings),
     )
     out = _payment_out(answer.payment).model_dump(mode="json")
+    if answer.locked:
+        message = "too many wrong codes: the second factor is locked for a while"
+        return JSONResponse(
+            {"detail": message, "code": "second_factor_locked", "payment": out}, 423
+        )
     if not answer.accepted:
         # Returned, not raised, so the wrong attempt is counted (committed).
         return JSONResponse({"detail": "wrong code", "code": "wrong_code", "payment": out}, 422)
@@ -124,6 +210,6 @@ async def sandbox_webhook(request: Request, settings: SettingsDep) -> dict[str, 
 
 def _apply_notification(settings: Settings, headers: dict[str, str], body: bytes) -> str:
     with unit_of_work(settings.resolved_database_url()) as session:
-        return charges.handle_notification(
+        return handle_notification(
             session, headers=headers, body=body, context=payment_context(settings)
         )

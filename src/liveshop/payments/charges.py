@@ -1,4 +1,5 @@
-"""Paying an order through the gateway, its challenge, its notifications, its refunds.
+"""Paying an order or a top-up: by card through the gateway, from the wallet, or
+through a third-party wallet; the step-up challenge; booking the success.
 
 A payment is idempotent on the buyer's key; an order is paid once whatever
 arrives (a synchronous success, a notification delivered a hundred times, a
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 from dataclasses import dataclass
 
 import orjson
@@ -17,17 +17,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveshop.accounts import totp
 from liveshop.accounts.models import User
-from liveshop.core.errors import Conflict, NotFound, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.orders import service as orders
-from liveshop.orders.models import Order, OrderStatus
-from liveshop.payments import methods
-from liveshop.payments.gateway import Gateway, GatewayResult, GatewayStatus, WebhookEvent
-from liveshop.payments.models import GatewayRefund, Payment, PaymentStatus, WebhookReceipt
-from liveshop.payments.order_ledger import FeeRates, PaymentSource, record_order_paid, record_refund
+from liveshop.orders.models import OrderStatus
+from liveshop.payments import methods, refunds, wallets
+from liveshop.payments.gateway import Gateway, GatewayResult, GatewayStatus
+from liveshop.payments.ledger import InsufficientFunds
+from liveshop.payments.models import (
+    PLATFORM_OWNER_ID,
+    ChallengeMethod,
+    MethodKind,
+    Payment,
+    PaymentStatus,
+    TopUp,
+    TopUpKind,
+)
+from liveshop.payments.order_ledger import FeeRates, PaymentSource, record_order_paid
 from liveshop.payments.vault import MasterKey, reveal_number
-
-logger = logging.getLogger(__name__)
 
 CHALLENGE_ATTEMPTS = 5  # then the challenge is void and the payment fails
 
@@ -40,10 +48,17 @@ class PaymentContext:
     master: MasterKey
     rates: FeeRates
     step_up_amount: int  # 分: payments from this amount up need a second factor
+    secret_key: str  # checks the buyers' TOTP codes and recovery codes
 
 
-def _fingerprint(order_id: int, method_id: int) -> str:
-    return hashlib.sha256(orjson.dumps([order_id, method_id])).hexdigest()
+@dataclass(frozen=True)
+class MethodChoice:
+    kind: MethodKind = MethodKind.CARD
+    method_id: int | None = None  # a saved card, for kind card
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(orjson.dumps([str(part) for part in parts])).hexdigest()
 
 
 def _existing(session: Session, *, buyer: User, key: str, fingerprint: str) -> Payment | None:
@@ -57,39 +72,11 @@ def _existing(session: Session, *, buyer: User, key: str, fingerprint: str) -> P
     return payment
 
 
-def pay_order(
-    session: Session,
-    *,
-    buyer: User,
-    order_id: int,
-    method_id: int,
-    idempotency_key: str,
-    context: PaymentContext,
-) -> Payment:
-    """Charge the order to a saved card. Returns the payment: succeeded, failed (with
-    its decline code), requires_action (a challenge) or pending (await the notification)."""
-    fingerprint = _fingerprint(order_id, method_id)
-    existing = _existing(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
-    if existing is not None:
-        return existing
-    order = orders.order_for(session, user=buyer, order_id=order_id)
-    if order.buyer_id != buyer.id:
-        raise PermissionDenied("only the buyer pays for an order", code="not_buyer")
-    if order.status is not OrderStatus.PENDING_PAYMENT:
-        raise Conflict(f"the order is {order.status.value}", code="order_not_payable")
-    method = methods.own_method(session, user=buyer, method_id=method_id)
-    payment = Payment(
-        order_id=order.id,
-        buyer_id=buyer.id,
-        method_id=method.id,
-        amount=order.total,
-        currency=order.currency,
-        payee_shop_id=order.shop_id,
-        status=PaymentStatus.PENDING,
-        gateway=context.gateway.name,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
-    )
+def _gateway_name(method: MethodChoice, context: PaymentContext) -> str:
+    return "wallet" if method.kind is MethodKind.WALLET else context.gateway.name
+
+
+def _insert(session: Session, payment: Payment) -> Payment:
     try:
         with session.begin_nested():
             session.add(payment)
@@ -98,15 +85,109 @@ def pay_order(
         raise Conflict(
             "a payment with this key is under way", code="payment_in_progress"
         ) from error
-    if order.total >= context.step_up_amount:
-        return _require_challenge(payment)
-    return _charge(session, payment=payment, order=order, context=context, challenge_passed=False)
+    return payment
 
 
-def _require_challenge(payment: Payment) -> Payment:
-    """A one-time code from the sandbox (in production: the issuer's or TOTP)."""
+def pay_order(
+    session: Session,
+    *,
+    buyer: User,
+    order_id: int,
+    method: MethodChoice,
+    idempotency_key: str,
+    context: PaymentContext,
+) -> Payment:
+    """Pay an order with a saved card, the wallet or a third-party wallet. Returns the
+    payment: succeeded, failed (with its decline code), requires_action (a challenge,
+    or a redirect to the wallet provider) or pending (await the notification)."""
+    fingerprint = _fingerprint("order", order_id, method.kind, method.method_id)
+    existing = _existing(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing
+    order = orders.order_for(session, user=buyer, order_id=order_id)
+    if order.buyer_id != buyer.id:
+        raise PermissionDenied("only the buyer pays for an order", code="not_buyer")
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        raise Conflict(f"the order is {order.status.value}", code="order_not_payable")
+    if method.kind is MethodKind.CASH_ON_DELIVERY:
+        raise InvalidInput("cash on delivery is not offered", code="method_not_allowed")
+    method_id = _checked_method(session, buyer=buyer, method=method)
+    payment = Payment(
+        order_id=order.id,
+        buyer_id=buyer.id,
+        method_kind=method.kind,
+        method_id=method_id,
+        amount=order.total,
+        currency=order.currency,
+        payee_shop_id=order.shop_id,
+        status=PaymentStatus.PENDING,
+        gateway=_gateway_name(method, context),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    return _proceed(session, payment=_insert(session, payment), context=context)
+
+
+def top_up(
+    session: Session,
+    *,
+    user: User,
+    kind: TopUpKind,
+    amount: int,
+    method: MethodChoice,
+    idempotency_key: str,
+    context: PaymentContext,
+) -> Payment:
+    """Pay money in to the wallet or buy coins; credited when the payment succeeds."""
+    fingerprint = _fingerprint("top_up", kind, amount, method.kind, method.method_id)
+    existing = _existing(session, buyer=user, key=idempotency_key, fingerprint=fingerprint)
+    if existing is not None:
+        return existing
+    wallets.check_top_up(kind=kind, amount=amount, source=method.kind)
+    method_id = _checked_method(session, buyer=user, method=method)
+    credit = TopUp(user_id=user.id, kind=kind, amount=amount, currency=wallets.CURRENCY)
+    session.add(credit)
+    session.flush()
+    payment = Payment(
+        top_up_id=credit.id,
+        buyer_id=user.id,
+        method_kind=method.kind,
+        method_id=method_id,
+        amount=amount,
+        currency=credit.currency,
+        payee_shop_id=PLATFORM_OWNER_ID,
+        status=PaymentStatus.PENDING,
+        gateway=_gateway_name(method, context),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    return _proceed(session, payment=_insert(session, payment), context=context)
+
+
+def _checked_method(session: Session, *, buyer: User, method: MethodChoice) -> int | None:
+    if method.kind is not MethodKind.CARD:
+        return None
+    if method.method_id is None:
+        raise InvalidInput("a card payment names a payment_method_id", code="method_required")
+    return methods.own_method(session, user=buyer, method_id=method.method_id).id
+
+
+def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+    if payment.amount >= context.step_up_amount:
+        return _require_challenge(session, payment=payment, context=context)
+    return _charge(session, payment=payment, context=context, challenge_passed=False)
+
+
+def _require_challenge(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+    """The buyer's authenticator app if they enrolled one, else the sandbox's code."""
     payment.status = PaymentStatus.REQUIRES_ACTION
-    payment.challenge_code_hash = _code_hash(payment, sandbox_code(payment))
+    if totp.confirmed_factor(session, user_id=payment.buyer_id) is not None:
+        payment.challenge_method = ChallengeMethod.TOTP
+        payment.challenge_code_hash = None
+    else:
+        payment.challenge_method = ChallengeMethod.SANDBOX_OTP
+        payment.challenge_code_hash = _code_hash(payment, sandbox_code(payment))
+    session.flush()
     return payment
 
 
@@ -126,6 +207,31 @@ def _code_hash(payment: Payment, code: str) -> str:
 class ChallengeAnswer:
     payment: Payment
     accepted: bool
+    locked: bool = False  # the buyer's second factor is locked after too many wrong codes
+
+
+def own_payment(session: Session, *, buyer: User, payment_id: int) -> Payment:
+    """The buyer's own payment; anyone else's does not exist for them (404)."""
+    payment = session.get(Payment, payment_id)
+    if payment is None or payment.buyer_id != buyer.id:
+        raise NotFound(f"payment {payment_id} not found", code="payment_not_found")
+    return payment
+
+
+def decide_wallet_payment(
+    session: Session, *, buyer: User, reference: str, approve: bool, context: PaymentContext
+) -> Payment:
+    """The buyer approves (or cancels) a third-party wallet payment at the provider;
+    the provider then notifies us, and the notification settles the payment."""
+    approval = context.gateway.read_wallet_reference(reference)
+    payment = own_payment(session, buyer=buyer, payment_id=approval.payment_id)
+    if (
+        payment.gateway_reference != reference
+        or payment.status is not PaymentStatus.REQUIRES_ACTION
+    ):
+        raise Conflict(f"the payment is {payment.status.value}", code="not_awaiting_approval")
+    context.gateway.decide_wallet_payment(reference=reference, approve=approve)
+    return payment
 
 
 def confirm_challenge(
@@ -133,35 +239,82 @@ def confirm_challenge(
 ) -> ChallengeAnswer:
     """Check the code; a wrong one is counted (the caller commits it), and the fifth
     wrong one fails the payment."""
-    payment = session.get(Payment, payment_id)
-    if payment is None or payment.buyer_id != buyer.id:
-        raise NotFound(f"payment {payment_id} not found", code="payment_not_found")
-    if payment.status is not PaymentStatus.REQUIRES_ACTION or payment.challenge_code_hash is None:
+    payment = own_payment(session, buyer=buyer, payment_id=payment_id)
+    if payment.status is not PaymentStatus.REQUIRES_ACTION or payment.challenge_method is None:
         raise Conflict(f"the payment is {payment.status.value}", code="no_challenge")
-    order = orders.get_order(session, order_id=payment.order_id)
-    if order.total != payment.amount or order.shop_id != payment.payee_shop_id:
-        payment.status = PaymentStatus.FAILED
-        raise Conflict("the order changed: the challenge is void", code="challenge_void")
-    if not hmac.compare_digest(_code_hash(payment, code), payment.challenge_code_hash):
+    _void_if_changed(session, payment)
+    result = _check_challenge_code(session, payment=payment, code=code, context=context)
+    if result is not totp.CheckResult.ACCEPTED:
         payment.challenge_attempts += 1
         if payment.challenge_attempts >= CHALLENGE_ATTEMPTS:
             payment.status = PaymentStatus.FAILED
             payment.decline_code = "challenge_failed"
         session.flush()
-        return ChallengeAnswer(payment, accepted=False)
-    payment.challenge_code_hash = None  # once only
-    charged = _charge(session, payment=payment, order=order, context=context, challenge_passed=True)
+        return ChallengeAnswer(payment, accepted=False, locked=result is totp.CheckResult.LOCKED)
+    payment.challenge_method = None  # once only
+    payment.challenge_code_hash = None
+    charged = _charge(session, payment=payment, context=context, challenge_passed=True)
     return ChallengeAnswer(charged, accepted=True)
 
 
+def _void_if_changed(session: Session, payment: Payment) -> None:
+    """The challenge is bound to the order, the amount and the payee."""
+    if payment.order_id is None:
+        return  # a top-up's amount and payee never change
+    order = orders.get_order(session, order_id=payment.order_id)
+    if order.total != payment.amount or order.shop_id != payment.payee_shop_id:
+        payment.status = PaymentStatus.FAILED
+        raise Conflict("the order changed: the challenge is void", code="challenge_void")
+
+
+def _check_challenge_code(
+    session: Session, *, payment: Payment, code: str, context: PaymentContext
+) -> totp.CheckResult:
+    if payment.challenge_method is ChallengeMethod.TOTP:
+        return totp.check_second_factor(
+            session, user_id=payment.buyer_id, code=code, secret_key=context.secret_key
+        )
+    assert payment.challenge_code_hash is not None  # set with the sandbox challenge
+    if hmac.compare_digest(_code_hash(payment, code), payment.challenge_code_hash):
+        return totp.CheckResult.ACCEPTED
+    return totp.CheckResult.WRONG
+
+
 def _charge(
-    session: Session,
-    *,
-    payment: Payment,
-    order: Order,
-    context: PaymentContext,
-    challenge_passed: bool,
+    session: Session, *, payment: Payment, context: PaymentContext, challenge_passed: bool
 ) -> Payment:
+    if payment.method_kind is MethodKind.WALLET:
+        return _charge_wallet(session, payment=payment, context=context)
+    if payment.method_kind is MethodKind.THIRD_PARTY:
+        result = context.gateway.start_wallet_payment(
+            payment_id=payment.id, amount=payment.amount, currency=payment.currency
+        )
+        payment.gateway_reference = result.reference
+        payment.status = PaymentStatus.REQUIRES_ACTION
+        session.flush()
+        return payment
+    return _charge_card(
+        session, payment=payment, context=context, challenge_passed=challenge_passed
+    )
+
+
+def _charge_wallet(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+    """No gateway: the ledger moves the balance, or the payment fails for want of it."""
+    try:
+        with session.begin_nested():
+            succeed(session, payment=payment, context=context)
+            session.flush()
+    except InsufficientFunds:
+        payment.status = PaymentStatus.FAILED
+        payment.decline_code = "insufficient_funds"
+        session.flush()
+    return payment
+
+
+def _charge_card(
+    session: Session, *, payment: Payment, context: PaymentContext, challenge_passed: bool
+) -> Payment:
+    assert payment.method_id is not None  # a card payment names its card
     method = methods.own_method(
         session, user=session.get_one(User, payment.buyer_id), method_id=payment.method_id
     )
@@ -182,143 +335,47 @@ def _charge(
     )
     del number
     payment.gateway_reference = result.reference
-    return _apply_result(session, payment=payment, order=order, result=result, context=context)
+    return _apply_result(session, payment=payment, result=result, context=context)
 
 
 def _apply_result(
-    session: Session,
-    *,
-    payment: Payment,
-    order: Order,
-    result: GatewayResult,
-    context: PaymentContext,
+    session: Session, *, payment: Payment, result: GatewayResult, context: PaymentContext
 ) -> Payment:
     if result.status is GatewayStatus.SUCCEEDED:
-        _succeed(session, payment=payment, order=order, context=context)
+        succeed(session, payment=payment, context=context)
     elif result.status is GatewayStatus.FAILED:
         payment.status = PaymentStatus.FAILED
         payment.decline_code = result.decline_code
     elif result.status is GatewayStatus.REQUIRES_ACTION:
-        _require_challenge(payment)
+        _require_challenge(session, payment=payment, context=context)
     else:
         payment.status = PaymentStatus.PENDING
     session.flush()
     return payment
 
 
-def _succeed(session: Session, *, payment: Payment, order: Order, context: PaymentContext) -> None:
-    """Mark paid and book the capture, once; a success for a dead order is refunded."""
+def succeed(session: Session, *, payment: Payment, context: PaymentContext) -> None:
+    """Mark paid and book it, once; a success for a dead order is refunded."""
     if payment.status is PaymentStatus.SUCCEEDED or payment.status is PaymentStatus.REFUNDED:
         return
+    if payment.top_up_id is not None:
+        credit = session.get_one(TopUp, payment.top_up_id)
+        wallets.record_top_up(session, top_up=credit, source=payment.method_kind)
+        payment.status = PaymentStatus.SUCCEEDED
+        return
+    assert payment.order_id is not None  # a payment pays an order or a top-up
+    order = orders.get_order(session, order_id=payment.order_id)
     if order.status is not OrderStatus.PENDING_PAYMENT:
         paid_elsewhere = order.status is not OrderStatus.CANCELLED
-        _refund_late(session, payment=payment, context=context, paid_elsewhere=paid_elsewhere)
+        refunds.refund_late_payment(
+            session, payment=payment, gateway=context.gateway, paid_elsewhere=paid_elsewhere
+        )
         return
+    source = (
+        PaymentSource.WALLET if payment.method_kind is MethodKind.WALLET else PaymentSource.CARD
+    )
+    record_order_paid(
+        session, order=order, amount=payment.amount, method=source, rates=context.rates
+    )
     payment.status = PaymentStatus.SUCCEEDED
     orders.mark_paid(session, order_id=order.id, payment_ref=f"payment:{payment.id}")
-    record_order_paid(
-        session, order=order, amount=payment.amount, method=PaymentSource.CARD, rates=context.rates
-    )
-
-
-def _refund_late(
-    session: Session, *, payment: Payment, context: PaymentContext, paid_elsewhere: bool
-) -> None:
-    """Money arrived for an order that expired (or was paid by another payment)."""
-    assert payment.gateway_reference is not None  # a success carries its reference
-    key = f"late-payment-{payment.id}"
-    result = context.gateway.refund(
-        reference=payment.gateway_reference, amount=payment.amount, idempotency_key=key
-    )
-    session.add(
-        GatewayRefund(
-            payment_id=payment.id,
-            reason_key=key,
-            amount=payment.amount,
-            gateway_reference=result.reference,
-        )
-    )
-    payment.status = PaymentStatus.REFUNDED
-    logger.warning(
-        "payment %s succeeded for order %s that was %s; refunded",
-        payment.id,
-        payment.order_id,
-        "paid already" if paid_elsewhere else "cancelled",
-    )
-
-
-def handle_notification(
-    session: Session, *, headers: dict[str, str], body: bytes, context: PaymentContext
-) -> str:
-    """Verify and apply a gateway notification; a repeated event changes nothing."""
-    event = context.gateway.verify_webhook(headers=headers, body=body)
-    try:
-        with session.begin_nested():
-            session.add(
-                WebhookReceipt(
-                    gateway=context.gateway.name, event_id=event.event_id, kind=event.kind
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return "duplicate"
-    payment = _payment_for(session, event)
-    if payment is None:
-        return "unknown_payment"
-    order = orders.get_order(session, order_id=payment.order_id)
-    if event.kind == "payment.succeeded":
-        payment.gateway_reference = payment.gateway_reference or event.reference
-        _succeed(session, payment=payment, order=order, context=context)
-    elif event.kind == "payment.failed" and payment.status is PaymentStatus.PENDING:
-        payment.status = PaymentStatus.FAILED
-        payment.decline_code = str(event.data.get("decline_code") or "declined")
-    session.flush()
-    return "applied"
-
-
-def _payment_for(session: Session, event: WebhookEvent) -> Payment | None:
-    if event.payment_id is not None:
-        return session.get(Payment, event.payment_id)
-    return session.scalars(
-        select(Payment).where(Payment.gateway_reference == event.reference)
-    ).first()
-
-
-def refund_after_sale(
-    session: Session, *, after_sale_id: int, order_id: int, amount: int, context: PaymentContext
-) -> GatewayRefund | None:
-    """Send an approved after-sale's money back to the original card, once, and book it."""
-    key = f"after-sale-{after_sale_id}"
-    done = session.scalars(select(GatewayRefund).where(GatewayRefund.reason_key == key)).first()
-    if done is not None:
-        return done
-    payment = session.scalars(
-        select(Payment).where(
-            Payment.order_id == order_id, Payment.status == PaymentStatus.SUCCEEDED
-        )
-    ).first()
-    if payment is None or payment.gateway_reference is None:
-        return None  # not paid through the gateway (a prize, or paid another way)
-    refunded = sum(
-        refund.amount
-        for refund in session.scalars(
-            select(GatewayRefund).where(GatewayRefund.payment_id == payment.id)
-        )
-    )
-    if refunded + amount > payment.amount:
-        raise Conflict("refunds may not exceed what was captured", code="refund_exceeds_capture")
-    result = context.gateway.refund(
-        reference=payment.gateway_reference, amount=amount, idempotency_key=key
-    )
-    refund = GatewayRefund(
-        payment_id=payment.id, reason_key=key, amount=amount, gateway_reference=result.reference
-    )
-    session.add(refund)
-    record_refund(
-        session,
-        order=orders.get_order(session, order_id=order_id),
-        amount=amount,
-        after_sale_id=after_sale_id,
-    )
-    session.flush()
-    return refund

@@ -31,4 +31,5 @@ def payment_context(settings: Settings) -> PaymentContext:
         master=MasterKey(settings.resolved_vault_master_key()),
         rates=FeeRates.from_settings(settings),
         step_up_amount=settings.step_up_amount,
+        secret_key=settings.resolved_secret_key(),
     )

@@ -71,6 +71,16 @@ class Gateway(Protocol):
 
     def refund(self, *, reference: str, amount: int, idempotency_key: str) -> GatewayResult: ...
 
+    def start_wallet_payment(self, *, payment_id: int, amount: int, currency: str) -> GatewayResult:
+        """A third-party wallet (Alipay / WeChat Pay style): the buyer is sent to the
+        provider's page for the returned reference; the outcome arrives by webhook."""
+
+    def read_wallet_reference(self, reference: str) -> WalletApproval:
+        """The payment a third-party wallet reference stands for (checked)."""
+
+    def decide_wallet_payment(self, *, reference: str, approve: bool) -> WalletApproval:
+        """The buyer's decision on the provider's page (the sandbox's stand-in)."""
+
     def verify_webhook(self, *, headers: dict[str, str], body: bytes) -> WebhookEvent: ...
 
 
@@ -108,6 +118,16 @@ def verify_signature(secret: str, header: str, body: bytes, now: float | None = 
     expected = sign(secret, body, timestamp).split("v1=", 1)[1]
     if not hmac.compare_digest(expected, given):
         raise NotAuthenticated("bad webhook signature", code="bad_signature")
+
+
+@dataclass(frozen=True)
+class WalletApproval:
+    """A third-party wallet payment as its provider's page shows it."""
+
+    payment_id: int
+    amount: int
+    currency: str
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,41 @@ class SandboxGateway:
                 self._refunds[idempotency_key] = done
                 self._notify("refund.succeeded", done.reference, None, amount, charge=reference)
         return done
+
+    def start_wallet_payment(self, *, payment_id: int, amount: int, currency: str) -> GatewayResult:
+        """The reference carries the payment, the amount and a signature, so that the
+        sandbox's approval page (any worker) needs no state of its own."""
+        body = f"{payment_id}.{amount}.{currency}"
+        digest = hmac.new(self.webhook_secret.encode(), body.encode(), hashlib.sha256)
+        reference = f"sbx_tp_{body}.{digest.hexdigest()[:24]}"
+        return GatewayResult(GatewayStatus.REQUIRES_ACTION, reference)
+
+    def decide_wallet_payment(self, *, reference: str, approve: bool) -> WalletApproval:
+        """What the buyer does on the provider's page: approve or cancel (then notified)."""
+        approval = self.read_wallet_reference(reference)
+        if approve:
+            self._notify("payment.succeeded", reference, approval.payment_id, approval.amount)
+        else:
+            self._notify(
+                "payment.failed",
+                reference,
+                approval.payment_id,
+                approval.amount,
+                decline_code="cancelled_by_buyer",
+            )
+        return approval
+
+    def read_wallet_reference(self, reference: str) -> WalletApproval:
+        try:
+            body, given = reference.removeprefix("sbx_tp_").rsplit(".", 1)
+            payment_id, amount, currency = body.split(".")
+            approval = WalletApproval(int(payment_id), int(amount), currency, reference)
+        except ValueError as error:
+            raise NotAuthenticated("unknown wallet payment", code="bad_reference") from error
+        digest = hmac.new(self.webhook_secret.encode(), body.encode(), hashlib.sha256)
+        if not hmac.compare_digest(digest.hexdigest()[:24], given):
+            raise NotAuthenticated("unknown wallet payment", code="bad_reference")
+        return approval
 
     def verify_webhook(self, *, headers: dict[str, str], body: bytes) -> WebhookEvent:
         signature = next(

@@ -12,13 +12,16 @@ from liveshop.core.bus import EventBus
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.events import AfterSaleRefunded
-from liveshop.payments import charges
+from liveshop.payments import refunds
 from liveshop.payments.context import payment_context
 from liveshop.payments.gateway import SIGNATURE_HEADER, Notification, SandboxGateway
+from liveshop.payments.notifications import handle_notification
+from liveshop.payments.red_packets import return_expired_red_packets
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_SECONDS = 0.2
+RED_PACKET_CHECK_SECONDS = 5.0
 
 
 def deliver_notifications(settings: Settings, notifications: list[Notification]) -> None:
@@ -29,7 +32,7 @@ def deliver_notifications(settings: Settings, notifications: list[Notification])
             httpx.post(settings.sandbox_webhook_url, content=notification.body, headers=headers)
             continue
         with unit_of_work(settings.resolved_database_url()) as session:
-            charges.handle_notification(
+            handle_notification(
                 session,
                 headers=headers,
                 body=notification.body,
@@ -51,6 +54,21 @@ async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
                 logger.exception("delivering sandbox notifications failed")
 
 
+async def return_expired_red_packets_forever(settings: Settings) -> None:
+    """What nobody grabbed before a red packet's deadline goes back to its sender."""
+    while True:
+        await asyncio.sleep(RED_PACKET_CHECK_SECONDS)
+        try:
+            await asyncio.to_thread(_return_expired_red_packets, settings)
+        except Exception:
+            logger.exception("returning expired red packets failed; will retry")
+
+
+def _return_expired_red_packets(settings: Settings) -> None:
+    with unit_of_work(settings.resolved_database_url()) as session:
+        return_expired_red_packets(session)
+
+
 class RefundOnAfterSale:
     """Subscribed to AfterSaleRefunded: money back to the original card, once."""
 
@@ -59,12 +77,12 @@ class RefundOnAfterSale:
 
     def __call__(self, event: AfterSaleRefunded) -> None:
         with unit_of_work(self.settings.resolved_database_url()) as session:
-            charges.refund_after_sale(
+            refunds.refund_after_sale(
                 session,
                 after_sale_id=event.after_sale_id,
                 order_id=event.order_id,
                 amount=event.amount,
-                context=payment_context(self.settings),
+                gateway=payment_context(self.settings).gateway,
             )
 
     def subscribe(self, bus: EventBus) -> None:

@@ -163,14 +163,59 @@ class PaymentStatus(enum.StrEnum):
     REFUNDED = "refunded"  # a late success for an order that had expired, given back
 
 
-class Payment(Base):
-    __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key"),)
+class MethodKind(enum.StrEnum):
+    """How a payment is made."""
+
+    CARD = "card"  # a saved card, through the gateway
+    WALLET = "wallet"  # the buyer's stored balance, no gateway
+    THIRD_PARTY = "third_party"  # an Alipay / WeChat Pay style redirect-and-notify wallet
+    CASH_ON_DELIVERY = "cash_on_delivery"  # collected by the courier
+
+
+class ChallengeMethod(enum.StrEnum):
+    SANDBOX_OTP = "sandbox_otp"  # a one-time code the sandbox shows (as an issuer's SMS)
+    TOTP = "totp"  # the buyer's authenticator app (or a recovery code)
+
+
+class TopUpKind(enum.StrEnum):
+    WALLET = "wallet"
+    COINS = "coins"
+
+
+class TopUp(Base):
+    """Money paid in to a user's wallet or coins; credited when its payment succeeds."""
+
+    __tablename__ = "top_ups"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[TopUpKind] = mapped_column(Enum(TopUpKind, native_enum=False, length=10))
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """One attempt to pay an order or a top-up (exactly one of the two)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "idempotency_key"),
+        CheckConstraint(
+            "(order_id IS NULL) <> (top_up_id IS NULL)", name="pays_an_order_or_a_top_up"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True, nullable=True)
+    top_up_id: Mapped[int | None] = mapped_column(
+        ForeignKey("top_ups.id"), index=True, nullable=True
+    )
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    method_id: Mapped[int] = mapped_column(ForeignKey("payment_methods.id"))
+    method_kind: Mapped[MethodKind] = mapped_column(
+        Enum(MethodKind, native_enum=False, length=20), default=MethodKind.CARD
+    )
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"), nullable=True)
     amount: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     payee_shop_id: Mapped[int] = mapped_column(Integer)
@@ -180,6 +225,9 @@ class Payment(Base):
     decline_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(100))
     request_fingerprint: Mapped[str] = mapped_column(String(64))
+    challenge_method: Mapped[ChallengeMethod | None] = mapped_column(
+        Enum(ChallengeMethod, native_enum=False, length=20), nullable=True
+    )
     challenge_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     challenge_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -210,3 +258,75 @@ class GatewayRefund(Base):
     amount: Mapped[int] = mapped_column(Integer)
     gateway_reference: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# --- gifts and red packets ---
+
+
+class GiftSend(Base):
+    """Gifts a viewer sent in a room, paid from their coins; the key makes a retry harmless."""
+
+    __tablename__ = "gift_sends"
+    __table_args__ = (UniqueConstraint("sender_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    gift_code: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+    coins: Mapped[int] = mapped_column(Integer)  # the whole send's price in coins
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RedPacketStatus(enum.StrEnum):
+    OPEN = "open"
+    EMPTY = "empty"  # every share grabbed
+    EXPIRED = "expired"  # the deadline passed; what was left went back to the sender
+
+
+class RedPacket(Base):
+    """A red packet (红包) dropped in a room: ``total`` split into ``shares`` random
+    shares when dropped; ``grabbed`` counts the shares taken (the claim counter)."""
+
+    __tablename__ = "red_packets"
+    __table_args__ = (
+        UniqueConstraint("sender_id", "idempotency_key"),
+        CheckConstraint("grabbed >= 0 AND grabbed <= shares", name="grabbed_within_shares"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    total: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    shares: Mapped[int] = mapped_column(Integer)
+    grabbed: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[RedPacketStatus] = mapped_column(
+        Enum(RedPacketStatus, native_enum=False, length=10), default=RedPacketStatus.OPEN
+    )
+    greeting: Mapped[str] = mapped_column(String(60), default="")
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RedPacketShare(Base):
+    """One share of a red packet; ``user_id`` is set once, by the viewer who grabbed it."""
+
+    __tablename__ = "red_packet_shares"
+    __table_args__ = (
+        UniqueConstraint("packet_id", "position", name="uq_red_packet_shares_position"),
+        UniqueConstraint("packet_id", "user_id", name="uq_red_packet_shares_grabber"),
+        CheckConstraint("amount > 0", name="share_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    packet_id: Mapped[int] = mapped_column(ForeignKey("red_packets.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    grabbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field, SecretStr
 
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import PlainText
+from liveshop.payments.models import MethodKind, TopUpKind
 
 
 class CardIn(BaseModel):
@@ -29,15 +32,30 @@ class PaymentMethodOut(BaseModel):
 
 class PaymentIn(BaseModel):
     order_id: int = Field(ge=1, le=MAX_ROW_ID)
-    payment_method_id: int = Field(ge=1, le=MAX_ROW_ID)
+    method: MethodKind = Field(
+        default=MethodKind.CARD, description="card, wallet (the balance) or third_party"
+    )
+    payment_method_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="the saved card, for method card"
+    )
+
+
+class TopUpIn(BaseModel):
+    kind: TopUpKind = Field(description="wallet (money) or coins (for gifts)")
+    amount: int = Field(ge=1, le=10**9, description="分; coins cost 10 分 each")
+    method: MethodKind = MethodKind.CARD
+    payment_method_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class ChallengeIn(BaseModel):
-    code: str = Field(pattern=r"^[0-9]{6}$")
+    code: str = Field(
+        pattern=r"^[0-9]{6}$|^[a-z0-9]{5}-?[a-z0-9]{5}$",
+        description="six digits (sandbox or authenticator app), or a recovery code",
+    )
 
 
 class ChallengeOut(BaseModel):
-    method: str
+    method: str = Field(description="sandbox_otp or totp (the buyer's authenticator app)")
     sandbox_code: str | None = Field(
         description="the sandbox shows its one-time code (a real issuer sends it by SMS)"
     )
@@ -45,9 +63,83 @@ class ChallengeOut(BaseModel):
 
 class PaymentOut(BaseModel):
     id: int
-    order_id: int
+    order_id: int | None
+    top_up_id: int | None
+    method: str
     amount: int
     currency: str
     status: str
     decline_code: str | None
     challenge: ChallengeOut | None
+    redirect_url: str | None = Field(
+        default=None, description="third-party wallet: send the buyer here to approve"
+    )
+
+
+class BalancesOut(BaseModel):
+    wallet: int = Field(description="分")
+    coins: int
+    host_earnings: int = Field(description="分")
+
+
+class MovementOut(BaseModel):
+    at: datetime
+    account: str
+    kind: str
+    memo: str
+    amount: int
+
+
+class WalletDecisionIn(BaseModel):
+    approve: bool
+
+
+class GiftOut(BaseModel):
+    code: str
+    name: str
+    coins: int
+    animation: str
+
+
+class GiftSendIn(BaseModel):
+    gift: str = Field(min_length=1, max_length=20)
+    count: int = Field(default=1, ge=1, le=9_999)
+
+
+class GiftSendOut(BaseModel):
+    id: int
+    room_id: int
+    gift: str
+    count: int
+    coins: int
+    coins_left: int
+
+
+class RedPacketIn(BaseModel):
+    total: int = Field(ge=1, le=2_000_000, description="分, taken from your wallet")
+    shares: int = Field(ge=1, le=1_000)
+    greeting: PlainText = Field(default="", max_length=60)
+    minutes: int | None = Field(default=None, ge=1, le=1_440, description="then the rest returns")
+
+
+class RedPacketGrabOut(BaseModel):
+    user: str
+    amount: int
+    grabbed_at: datetime
+
+
+class RedPacketOut(BaseModel):
+    id: int
+    room_id: int
+    total: int
+    shares: int
+    left: int
+    greeting: str
+    status: str
+    expires_at: datetime
+    grabs: list[RedPacketGrabOut]
+
+
+class GrabOut(BaseModel):
+    packet_id: int
+    amount: int = Field(description="分, now in your wallet")
