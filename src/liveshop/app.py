@@ -32,7 +32,7 @@ from liveshop.payments.api import router as payments_router
 from liveshop.payments.jobs import (
     RefundOnAfterSale,
     deliver_sandbox_notifications_forever,
-    return_expired_red_packets_forever,
+    run_payment_jobs_forever,
 )
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.promotions.api import router as promotions_router
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background = [
             loop.create_task(run_order_jobs_forever(settings)),
             loop.create_task(deliver_sandbox_notifications_forever(settings)),
-            loop.create_task(return_expired_red_packets_forever(settings)),
+            loop.create_task(run_payment_jobs_forever(settings)),
         ]
         refunds = RefundOnAfterSale(settings)
         refunds.subscribe(bus)

@@ -98,7 +98,7 @@ def _balances(session: Session, order: Order) -> dict[str, int]:
         "refunds": ledger.platform_account(AccountKind.REFUNDS_CLEARING, "CNY"),
         "subsidy": ledger.platform_account(AccountKind.PLATFORM_COUPON_SUBSIDY, "CNY"),
         "fees": ledger.platform_account(AccountKind.PLATFORM_FEES, "CNY"),
-        "merchant": ledger.shop_account(AccountKind.MERCHANT_PAYABLE, order.shop_id, "CNY"),
+        "merchant": ledger.shop_account(AccountKind.MERCHANT_PENDING, order.shop_id, "CNY"),
         "host": ledger.user_account(AccountKind.HOST_EARNINGS, order.host_id or 0, "CNY"),
     }
     return {name: ledger.balance_of(session, key) for name, key in keys.items()}

@@ -380,3 +380,30 @@ def complaint_rates(session: Session, *, shop_id: int | None = None) -> list[Com
             )
         )
     return rates
+
+
+def settleable_order_ids(session: Session, *, delivered_before: datetime) -> list[int]:
+    """Orders past their after-sales window: delivered (or completed) before the cutoff,
+    with no after-sale still open. Settlement pays the shop its share of these."""
+    delivered = (
+        select(OrderTransition.order_id)
+        .where(
+            OrderTransition.to_status == OrderStatus.DELIVERED.value,
+            OrderTransition.at <= delivered_before,
+        )
+        .scalar_subquery()
+    )
+    still_open = (
+        select(AfterSale.order_id).where(AfterSale.status.in_(OPEN_STATES)).scalar_subquery()
+    )
+    return list(
+        session.scalars(
+            select(Order.id)
+            .where(
+                Order.status.in_([OrderStatus.DELIVERED, OrderStatus.COMPLETED]),
+                Order.id.in_(delivered),
+                Order.id.not_in(still_open),
+            )
+            .order_by(Order.id)
+        ).all()
+    )

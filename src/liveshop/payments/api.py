@@ -9,12 +9,17 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.dependencies import CurrentUser
+from liveshop.accounts.models import Role
+from liveshop.catalog.service import shop_of
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.core.errors import PermissionDenied
 from liveshop.core.settings import Settings
-from liveshop.payments import charges, methods, wallets
+from liveshop.orders.schemas import BuyNowIn
+from liveshop.orders.service import order_out
+from liveshop.payments import charges, methods, one_click, settlement, wallets
 from liveshop.payments.context import payment_context
-from liveshop.payments.models import ChallengeMethod, Payment, PaymentStatus
+from liveshop.payments.models import ChallengeMethod, OwnerType, Payment, PaymentStatus
 from liveshop.payments.notifications import handle_notification
 from liveshop.payments.schemas import (
     BalancesOut,
@@ -22,9 +27,11 @@ from liveshop.payments.schemas import (
     ChallengeIn,
     ChallengeOut,
     MovementOut,
+    OneClickOut,
     PaymentIn,
     PaymentMethodOut,
     PaymentOut,
+    PayoutLineOut,
     TopUpIn,
     WalletDecisionIn,
 )
@@ -213,3 +220,44 @@ def _apply_notification(settings: Settings, headers: dict[str, str], body: bytes
         return handle_notification(
             session, headers=headers, body=body, context=payment_context(settings)
         )
+
+
+@router.post("/rooms/{room_id}/buy-now/pay", status_code=status.HTTP_201_CREATED)
+def buy_now_and_pay(
+    room_id: RowId,
+    body: BuyNowIn,
+    idempotency_key: IdempotencyKey,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+) -> OneClickOut:
+    """One click on the pinned card: the order, paid with the default card."""
+    order, payment = one_click.buy_and_pay(
+        session,
+        buyer=user,
+        room_id=room_id,
+        body=body,
+        idempotency_key=idempotency_key,
+        payment_minutes=settings.order_payment_minutes,
+        context=payment_context(settings),
+    )
+    return OneClickOut(order=order_out(session, order), payment=_payment_out(payment))
+
+
+@router.get("/payouts/mine")
+def my_payouts(user: CurrentUser, session: DbSession) -> list[PayoutLineOut]:
+    """A merchant's shop and a host's own earnings: pending and payable."""
+    lines = settlement.payouts_report(session, owner_type=OwnerType.USER, owner_id=user.id)
+    shop = shop_of(session, user=user)
+    if shop is not None:
+        lines += settlement.payouts_report(session, owner_type=OwnerType.SHOP, owner_id=shop.id)
+    return [PayoutLineOut.model_validate(line, from_attributes=True) for line in lines]
+
+
+@router.get("/payouts")
+def all_payouts(user: CurrentUser, session: DbSession) -> list[PayoutLineOut]:
+    """Every shop and host (admins)."""
+    if user.role is not Role.ADMIN:
+        raise PermissionDenied("the payouts report is for admins", code="admin_only")
+    lines = settlement.payouts_report(session)
+    return [PayoutLineOut.model_validate(line, from_attributes=True) for line in lines]

@@ -17,11 +17,13 @@ from liveshop.payments.context import payment_context
 from liveshop.payments.gateway import SIGNATURE_HEADER, Notification, SandboxGateway
 from liveshop.payments.notifications import handle_notification
 from liveshop.payments.red_packets import return_expired_red_packets
+from liveshop.payments.settlement import settle_due_orders
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_SECONDS = 0.2
 RED_PACKET_CHECK_SECONDS = 5.0
+SETTLEMENT_SECONDS = 600.0
 
 
 def deliver_notifications(settings: Settings, notifications: list[Notification]) -> None:
@@ -54,19 +56,30 @@ async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
                 logger.exception("delivering sandbox notifications failed")
 
 
-async def return_expired_red_packets_forever(settings: Settings) -> None:
-    """What nobody grabbed before a red packet's deadline goes back to its sender."""
+async def run_payment_jobs_forever(settings: Settings) -> None:
+    """Red packets past their deadline go back to their senders (every few seconds);
+    orders past their after-sales window settle to their shops (every few minutes)."""
+    since_settlement = SETTLEMENT_SECONDS  # settle once at start (after a restart)
     while True:
         await asyncio.sleep(RED_PACKET_CHECK_SECONDS)
+        since_settlement += RED_PACKET_CHECK_SECONDS
         try:
             await asyncio.to_thread(_return_expired_red_packets, settings)
+            if since_settlement >= SETTLEMENT_SECONDS:
+                since_settlement = 0
+                await asyncio.to_thread(_settle_due_orders, settings)
         except Exception:
-            logger.exception("returning expired red packets failed; will retry")
+            logger.exception("a payments job failed; will retry")
 
 
 def _return_expired_red_packets(settings: Settings) -> None:
     with unit_of_work(settings.resolved_database_url()) as session:
         return_expired_red_packets(session)
+
+
+def _settle_due_orders(settings: Settings) -> None:
+    with unit_of_work(settings.resolved_database_url()) as session:
+        settle_due_orders(session, after_sale_days=settings.after_sale_request_days)
 
 
 class RefundOnAfterSale:

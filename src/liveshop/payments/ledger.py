@@ -40,7 +40,8 @@ class AccountKind(enum.StrEnum):
     BUYER_WALLET = "buyer_wallet"  # a user's stored balance
     BUYER_COINS = "buyer_coins"  # a user's virtual coins (gifts)
     GATEWAY_CLEARING = "gateway_clearing"  # money captured through the gateway, not yet settled
-    MERCHANT_PAYABLE = "merchant_payable"  # what the platform owes a shop
+    MERCHANT_PENDING = "merchant_pending"  # a shop's share of paid orders, not yet settled
+    MERCHANT_PAYABLE = "merchant_payable"  # what the platform owes a shop (settled)
     HOST_EARNINGS = "host_earnings"  # what the platform owes a host (commission, gifts)
     PLATFORM_FEES = "platform_fees"  # the platform's revenue from orders
     PLATFORM_COUPON_SUBSIDY = "platform_coupon_subsidy"  # what platform coupons cost

@@ -7,7 +7,10 @@ platform coupons gave ``S`` off:
     platform_coupon_subsidy                            -S
     platform_fees              +F = fee rate x base
     host_earnings              +H = commission rate x base (orders bought in a room)
-    merchant_payable           +(T + S - F - H)
+    merchant_pending           +(T + S - F - H)
+
+Settlement (kind ``order_settled``, after the after-sales window) moves what is
+left of the shop's share from ``merchant_pending`` to ``merchant_payable``.
 
 where ``base`` is the merchandise at the shop's own price (line totals plus the
 platform coupons' shares: the shop's own coupons are its own cost). A refund
@@ -51,6 +54,7 @@ from liveshop.promotions.pricing import PriceBreakdown, discount_shares
 
 ORDER_PAID = "order_paid"
 ORDER_REFUND = "order_refund"
+ORDER_SETTLED = "order_settled"
 BASIS_POINTS = 10_000
 
 
@@ -100,8 +104,13 @@ def platform_subsidies(session: Session, *, order: Order) -> list[LineSubsidy]:
     ]
 
 
-def _accounts(session: Session, order: Order, source: PaymentSource) -> dict[str, AccountKey]:
+def _accounts(
+    session: Session, order: Order, source: PaymentSource, *, settled: bool = False
+) -> dict[str, AccountKey]:
+    """The accounts an order's money moves between; the shop's share waits in
+    ``merchant_pending`` until the order settles, then refunds take it from the payable."""
     currency = order.currency
+    merchant_kind = AccountKind.MERCHANT_PAYABLE if settled else AccountKind.MERCHANT_PENDING
     keys = {
         "source": platform_account(AccountKind.GATEWAY_CLEARING, currency)
         if source is PaymentSource.CARD
@@ -111,7 +120,7 @@ def _accounts(session: Session, order: Order, source: PaymentSource) -> dict[str
         else user_account(AccountKind.BUYER_WALLET, order.buyer_id, currency),
         "subsidy": platform_account(AccountKind.PLATFORM_COUPON_SUBSIDY, currency),
         "fees": platform_account(AccountKind.PLATFORM_FEES, currency),
-        "merchant": shop_account(AccountKind.MERCHANT_PAYABLE, order.shop_id, currency),
+        "merchant": shop_account(merchant_kind, order.shop_id, currency),
     }
     if order.host_id is not None:
         keys["host"] = user_account(AccountKind.HOST_EARNINGS, order.host_id, currency)
@@ -254,7 +263,8 @@ def record_refund(
     session.scalars(
         select(LedgerTransaction.id).where(LedgerTransaction.id == capture.id).with_for_update()
     ).one()
-    keys = _accounts(session, order, _capture_source(session, capture))
+    settled = find_transaction(session, kind=ORDER_SETTLED, reference=str(order.id)) is not None
+    keys = _accounts(session, order, _capture_source(session, capture), settled=settled)
     captured = _captured(session, capture, keys)
     previous = _previous_refunds(session, order)
     done = _reversed_so_far(session, previous, keys)

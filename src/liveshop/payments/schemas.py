@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import PlainText
+from liveshop.orders.schemas import OrderOut
 from liveshop.payments.models import MethodKind, TopUpKind
 
 
@@ -143,3 +144,17 @@ class RedPacketOut(BaseModel):
 class GrabOut(BaseModel):
     packet_id: int
     amount: int = Field(description="分, now in your wallet")
+
+
+class PayoutLineOut(BaseModel):
+    owner_type: str = Field(description="shop or user (a host)")
+    owner_id: int
+    name: str
+    pending: int = Field(description="分 inside the after-sales window")
+    payable: int = Field(description="分 owed now")
+    currency: str
+
+
+class OneClickOut(BaseModel):
+    order: OrderOut
+    payment: PaymentOut
