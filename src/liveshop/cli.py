@@ -20,6 +20,7 @@ from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
 from liveshop.orders import draws
 from liveshop.orders.schemas import DrawOut
+from liveshop.payments.cli import app as payouts_app
 from liveshop.payments.key_files import rotate_master_key_file
 from liveshop.payments.verify import verify_ledger
 
@@ -34,6 +35,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(draws_app, name="draws")
 app.add_typer(vault_app, name="vault")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(payouts_app, name="payouts")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
@@ -190,6 +192,9 @@ def demo(
     comments_per_second: Annotated[float, typer.Option(min=0)] = 5.0,
     likes_per_second: Annotated[float, typer.Option(min=0)] = 30.0,
     seconds: Annotated[float, typer.Option(help="stop after this long (0: until Ctrl-C)")] = 0,
+    flash_sale_in: Annotated[
+        float, typer.Option(min=1, help="seconds until the demo's flash sale opens")
+    ] = 60,
 ) -> None:
     """Seed a demo shop and live room, serve it, and fill it with a simulated audience."""
     from liveshop.demo import run_demo
@@ -201,6 +206,7 @@ def demo(
         comments_per_second=comments_per_second,
         likes_per_second=likes_per_second,
         seconds=seconds,
+        flash_sale_in=flash_sale_in,
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import random
 import signal
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from liveshop.core.settings import get_settings
 from liveshop.live import service as live
 from liveshop.live import shelf
 from liveshop.live.models import Room, RoomStatus
+from liveshop.payments.verify import verify_ledger
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.models import CouponKind
 from liveshop.promotions.schemas import CouponIn, FlashSaleIn
@@ -56,7 +58,6 @@ PRODUCTS = [
     ProductIn(title="羊毛围巾 礼盒装", category="配饰", price=12_800, stock=300),
 ]
 FLASH_SALE_UNITS = 50
-FLASH_SALE_STARTS_IN_SECONDS = 60
 # What a real audience types, so the demo shows folding ("666 x23") and questions.
 CHAT_LINES = [
     "666",
@@ -81,6 +82,12 @@ CHAT_LINES = [
     "支持主播",
 ]
 QUESTIONS = ["羽绒服可以机洗吗?", "160cm 50kg 穿什么码?", "有没有运费险?"]
+DEMO_CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "cvc": "123"}  # sandbox
+FAN_COINS_TOP_UP = 5_000  # 分: 500 coins each
+HOST_WALLET_TOP_UP = 100_000  # 分: for red packets
+DEMO_GIFTS = ["heart", "rose", "lightstick", "cake"]
+RED_PACKET_EVERY_TICKS = 15
+ONE_CLICK_EVERY_TICKS = 7
 
 
 @dataclass
@@ -89,6 +96,8 @@ class DemoRoom:
     chatter_tokens: list[str]
     flash_sale_id: int
     coupon_id: int
+    host_token: str
+    flash_sale_starts_in: float  # seconds from the seeding
 
 
 def _get_or_create(session: Session, username: str, password: str, role: Role) -> User:
@@ -96,7 +105,9 @@ def _get_or_create(session: Session, username: str, password: str, role: Role) -
     return user or accounts.create_user(session, username=username, password=password, role=role)
 
 
-def seed_demo(database_url: str, redis_url: str | None = None) -> DemoRoom:
+def seed_demo(
+    database_url: str, redis_url: str | None = None, *, flash_sale_starts_in: float = 60.0
+) -> DemoRoom:
     """Demo users, a shop, a live room with a shelf, a flash sale starting in a minute
     and a coupon drop, and chatters' tokens. Safe to run again."""
     upgrade_database(database_url)
@@ -112,12 +123,15 @@ def seed_demo(database_url: str, redis_url: str | None = None) -> DemoRoom:
         if room is None:
             room = _open_room(session, host=host, merchant=merchant)
         engine = flash_sales.stock_engine_for(redis_url, database_url)
-        flash_sale_id, coupon_id = _start_promotions(session, host=host, room=room, engine=engine)
+        flash_sale_id, coupon_id = _start_promotions(
+            session, host=host, room=room, engine=engine, starts_in=flash_sale_starts_in
+        )
         tokens = []
         for index in range(CHATTERS):
             chatter = _get_or_create(session, f"fan_{index:03d}", "demo-fan-pass", Role.VIEWER)
             tokens.append(accounts.issue_token(session, user=chatter))
-        return DemoRoom(room.id, tokens, flash_sale_id, coupon_id)
+        host_token = accounts.issue_token(session, user=host)
+        return DemoRoom(room.id, tokens, flash_sale_id, coupon_id, host_token, flash_sale_starts_in)
 
 
 def _open_room(session: Session, *, host: User, merchant: User) -> Room:
@@ -138,9 +152,9 @@ def _open_room(session: Session, *, host: User, merchant: User) -> Room:
 
 
 def _start_promotions(
-    session: Session, *, host: User, room: Room, engine: StockEngine
+    session: Session, *, host: User, room: Room, engine: StockEngine, starts_in: float
 ) -> tuple[int, int]:
-    """A flash sale that starts a minute from now and a coupon drop, for every demo run."""
+    """A flash sale that starts soon and a coupon drop, for every demo run."""
     now = utcnow()
     coat = shelf.shelf(session, room_id=room.id)[0]
     sale = flash_sales.create_flash_sale(
@@ -152,7 +166,7 @@ def _start_promotions(
             price=coat.skus[0].price * 6 // 10,
             quantity=FLASH_SALE_UNITS,
             per_user_limit=1,
-            starts_at=now + timedelta(seconds=FLASH_SALE_STARTS_IN_SECONDS),
+            starts_at=now + timedelta(seconds=starts_in),
             ends_at=now + timedelta(hours=1),
         ),
         engine=engine,
@@ -215,26 +229,132 @@ async def _chat(
                 await socket.close()
 
 
-async def _shop(base_url: str, demo: DemoRoom, stop: asyncio.Event) -> None:
-    """Fans grab the coupon drop at once, and rush the flash sale when it opens."""
+def _auth(token: str, key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    return headers | {"Idempotency-Key": key} if key else headers
+
+
+async def _prepare_fan(client: httpx.AsyncClient, token: str, index: int) -> int:
+    """A saved test card, an address and some coins; returns the card's method id."""
+    card = await client.post(
+        "/api/payment-methods",
+        json=DEMO_CARD | {"exp_year": utcnow().year + 3},
+        headers=_auth(token),
+    )
+    method_id = int(card.json()["id"])
+    await client.post(
+        "/api/addresses",
+        json={
+            "recipient": f"粉丝{index}",
+            "phone": "13800000000",
+            "region": "杭州市",
+            "line": "1号",
+        },
+        headers=_auth(token),
+    )
+    await client.post(
+        "/api/top-ups",
+        json={"kind": "coins", "amount": FAN_COINS_TOP_UP, "payment_method_id": method_id},
+        headers=_auth(token, f"demo-coins-{token[:16]}"),
+    )
+    return method_id
+
+
+async def _shop(
+    base_url: str, demo: DemoRoom, stop: asyncio.Event, cards: dict[str, int], ready: asyncio.Event
+) -> None:
+    """Fans save a card and buy coins, grab the coupon drop at once, rush the flash sale
+    when it opens and pay for what they got."""
     rng = random.Random(11)
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        for index, token in enumerate(demo.chatter_tokens):
+            with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+                cards[token] = await _prepare_fan(client, token, index)
+        ready.set()
         for token in demo.chatter_tokens[: len(demo.chatter_tokens) // 2]:
-            await client.post(
-                f"/api/coupons/{demo.coupon_id}/grab", headers={"Authorization": f"Bearer {token}"}
-            )
+            await client.post(f"/api/coupons/{demo.coupon_id}/grab", headers=_auth(token))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=FLASH_SALE_STARTS_IN_SECONDS + 0.5)
+            await asyncio.wait_for(stop.wait(), timeout=demo.flash_sale_starts_in + 0.5)
+        rushers = [t for t in rng.sample(demo.chatter_tokens, len(demo.chatter_tokens))]
         rush = [
             client.post(
                 f"/api/flash-sales/{demo.flash_sale_id}/buy",
                 json={"quantity": 1},
-                headers={"Authorization": f"Bearer {token}"},
+                headers=_auth(token),
             )
-            for token in rng.sample(demo.chatter_tokens, len(demo.chatter_tokens))
+            for token in rushers
             if not stop.is_set()
         ]
-        await asyncio.gather(*rush, return_exceptions=True)
+        answers = await asyncio.gather(*rush, return_exceptions=True)
+        for token, answer in zip(rushers, answers, strict=False):
+            if isinstance(answer, httpx.Response) and answer.status_code == 201 and token in cards:
+                order_id = answer.json()["id"]
+                await client.post(
+                    "/api/payments",
+                    json={"order_id": order_id, "payment_method_id": cards[token]},
+                    headers=_auth(token, f"demo-pay-{order_id}"),
+                )
+
+
+async def _spend(
+    base_url: str, demo: DemoRoom, stop: asyncio.Event, cards: dict[str, int], ready: asyncio.Event
+) -> None:
+    """Gifts every few seconds, a red packet from the host now and then that fans grab,
+    and now and then a fan buys the pinned product with one click."""
+    rng = random.Random(13)
+    await ready.wait()
+    spenders = [token for token in demo.chatter_tokens if token in cards]
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        host_card = await client.post(
+            "/api/payment-methods",
+            json=DEMO_CARD | {"exp_year": utcnow().year + 3},
+            headers=_auth(demo.host_token),
+        )
+        await client.post(
+            "/api/top-ups",
+            json={
+                "kind": "wallet",
+                "amount": HOST_WALLET_TOP_UP,
+                "payment_method_id": host_card.json()["id"],
+            },
+            headers=_auth(demo.host_token, f"demo-wallet-{demo.host_token[:16]}"),
+        )
+        tick = 0
+        while not stop.is_set() and spenders:
+            tick += 1
+            token = rng.choice(spenders)
+            gift = rng.choices(DEMO_GIFTS, weights=[60, 30, 8, 2])[0]
+            await client.post(
+                f"/api/rooms/{demo.room_id}/gifts",
+                json={"gift": gift, "count": rng.choice([1, 1, 1, 3, 10])},
+                headers=_auth(token, uuid.uuid4().hex),
+            )
+            if tick % RED_PACKET_EVERY_TICKS == 1:
+                await _red_packet_round(client, demo, rng.sample(spenders, min(15, len(spenders))))
+            if tick % ONE_CLICK_EVERY_TICKS == 0:
+                await client.post(
+                    f"/api/rooms/{demo.room_id}/buy-now/pay",
+                    json={},
+                    headers=_auth(token, uuid.uuid4().hex),
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=rng.uniform(1.0, 4.0))
+
+
+async def _red_packet_round(client: httpx.AsyncClient, demo: DemoRoom, grabbers: list[str]) -> None:
+    dropped = await client.post(
+        f"/api/rooms/{demo.room_id}/red-packets",
+        json={"total": 8_888, "shares": 10, "greeting": "感谢大家支持!", "minutes": 2},
+        headers=_auth(demo.host_token, uuid.uuid4().hex),
+    )
+    if dropped.status_code != 201:
+        return
+    packet_id = dropped.json()["id"]
+    await asyncio.sleep(1.0)  # fans see the packet, then everyone grabs at once
+    await asyncio.gather(
+        *(client.post(f"/api/red-packets/{packet_id}/grab", headers=_auth(t)) for t in grabbers),
+        return_exceptions=True,
+    )
 
 
 async def _drain(socket: websockets.ClientConnection) -> None:
@@ -265,7 +385,11 @@ async def _serve_with_audience(
     stop = asyncio.Event()
     url = f"ws://{host}:{port}/ws/rooms/{demo.room_id}"
     audience = [asyncio.create_task(_watch(url, stop)) for _ in range(viewers)]
-    audience.append(asyncio.create_task(_shop(f"http://{host}:{port}", demo, stop)))
+    cards: dict[str, int] = {}
+    ready = asyncio.Event()
+    base_url = f"http://{host}:{port}"
+    audience.append(asyncio.create_task(_shop(base_url, demo, stop, cards, ready)))
+    audience.append(asyncio.create_task(_spend(base_url, demo, stop, cards, ready)))
     audience.append(
         asyncio.create_task(
             _chat(url, demo.chatter_tokens, comments_per_second, likes_per_second, stop)
@@ -307,12 +431,26 @@ def run_demo(
     comments_per_second: float,
     likes_per_second: float,
     seconds: float,
+    flash_sale_in: float = 60.0,
 ) -> None:
     settings = get_settings()
     with console.status("seeding the demo room"):
-        demo = seed_demo(settings.resolved_database_url(), settings.redis_url)
+        demo = seed_demo(
+            settings.resolved_database_url(), settings.redis_url, flash_sale_starts_in=flash_sale_in
+        )
     asyncio.run(
         _serve_with_audience(
             host, port, demo, viewers, comments_per_second, likes_per_second, seconds
         )
     )
+    with unit_of_work(settings.resolved_database_url()) as session:
+        report = verify_ledger(session)
+    if report.ok:
+        console.print(
+            f"[green]ledger verified[/green]: {report.transactions} transactions, "
+            f"{report.paid_orders} paid orders, no breaches (liveshop ledger verify)"
+        )
+    else:
+        console.print(
+            f"[red]ledger breaches: {len(report.breaches)}[/red] (liveshop ledger verify)"
+        )

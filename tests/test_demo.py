@@ -1,0 +1,37 @@
+"""The README's first command: the demo room fills with an audience that chats, pays,
+sends gifts and grabs red packets, and the ledger verifies afterwards."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SECRET_KEY
+from tests.live.test_real_server import free_port
+
+
+def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
+    env |= {"LIVESHOP_HOME": str(tmp_path), "LIVESHOP_SECRET_KEY": SECRET_KEY, "COLUMNS": "200"}
+    command = [sys.executable, "-m", "liveshop.cli", "demo", "--port", str(free_port())]
+    command += ["--viewers", "10", "--seconds", "20", "--flash-sale-in", "3"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ledger verified" in result.stdout
+    with sqlite3.connect(tmp_path / "liveshop.db") as db:
+        gifts = db.execute("SELECT count(*) FROM gift_sends").fetchone()[0]
+        grabs = db.execute(
+            "SELECT count(*) FROM red_packet_shares WHERE user_id IS NOT NULL"
+        ).fetchone()[0]
+        paid = db.execute("SELECT count(*) FROM orders WHERE status = 'PAID'").fetchone()[0]
+        captures = db.execute(
+            "SELECT count(*) FROM ledger_transactions WHERE kind = 'order_paid'"
+        ).fetchone()[0]
+    assert gifts >= 1
+    assert grabs == 10  # the first red packet's ten shares, grabbed by fifteen fans
+    assert paid >= 1
+    assert captures == paid
