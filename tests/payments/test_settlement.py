@@ -9,8 +9,11 @@ from fastapi.testclient import TestClient
 from liveshop.accounts.models import Role
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
+from liveshop.core.settings import Settings
 from liveshop.payments import ledger
+from liveshop.payments.charges import capture_delivered_cash
 from liveshop.payments.ledger import AccountKind
+from liveshop.payments.order_ledger import FeeRates
 from liveshop.payments.settlement import settle_due_orders
 from liveshop.payments.verify import verify_ledger
 from tests.conftest import Account, MakeAccount
@@ -154,3 +157,43 @@ def test_an_open_after_sale_holds_settlement_back(
     with unit_of_work(database_url) as session:
         assert settle_due_orders(session, after_sale_days=AFTER_SALE_DAYS, now=later) == 0
     assert _balance(database_url, AccountKind.MERCHANT_PAYABLE, product["shop_id"]) == 0
+
+
+def test_cash_on_delivery_ships_unpaid_and_is_captured_on_delivery(
+    client: TestClient, make_account: MakeAccount, database_url: str, settings: Settings
+) -> None:
+    merchant, host, buyer = (make_account(r) for r in (Role.MERCHANT, Role.HOST, Role.VIEWER))
+    room_id, product = _pinned_room(client, merchant, host)
+    _address(client, buyer)
+    order = client.post(
+        f"/api/rooms/{room_id}/buy-now",
+        json={},
+        headers=buyer.headers | {"Idempotency-Key": "cod-order-1"},
+    ).json()
+    paid = client.post(
+        "/api/payments",
+        json={"order_id": order["id"], "method": "cash_on_delivery"},
+        headers=buyer.headers | {"Idempotency-Key": "cod-pay-0001"},
+    )
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["status"], paid.json()["method"]) == ("pending", "cash_on_delivery")
+    assert (
+        client.get(f"/api/orders/{order['id']}", headers=buyer.headers).json()["status"] == "paid"
+    )
+    rates = FeeRates.from_settings(settings)
+    with unit_of_work(database_url) as session:
+        assert capture_delivered_cash(session, rates=rates) == 0  # not delivered: no cash yet
+        assert verify_ledger(session).ok
+    assert _balance(database_url, AccountKind.MERCHANT_PENDING, product["shop_id"]) == 0
+
+    _deliver(client, merchant, buyer, order["id"])
+    with unit_of_work(database_url) as session:
+        assert capture_delivered_cash(session, rates=rates) == 1
+    with unit_of_work(database_url) as session:
+        assert capture_delivered_cash(session, rates=rates) == 0
+        report = verify_ledger(session)
+        cash = ledger.balance_of(session, ledger.platform_account(AccountKind.COD_CLEARING, "CNY"))
+    assert report.ok, report.breaches
+    assert cash == -PRICE  # the couriers hold the buyer's cash for the platform
+    payment = client.get(f"/api/payments/{paid.json()['id']}", headers=buyer.headers).json()
+    assert payment["status"] == "succeeded"

@@ -73,7 +73,10 @@ def _existing(session: Session, *, buyer: User, key: str, fingerprint: str) -> P
 
 
 def _gateway_name(method: MethodChoice, context: PaymentContext) -> str:
-    return "wallet" if method.kind is MethodKind.WALLET else context.gateway.name
+    """Who moves the money: the ledger alone, the courier, or the gateway."""
+    return {MethodKind.WALLET: "wallet", MethodKind.CASH_ON_DELIVERY: "courier"}.get(
+        method.kind, context.gateway.name
+    )
 
 
 def _insert(session: Session, payment: Payment) -> Payment:
@@ -109,8 +112,6 @@ def pay_order(
         raise PermissionDenied("only the buyer pays for an order", code="not_buyer")
     if order.status is not OrderStatus.PENDING_PAYMENT:
         raise Conflict(f"the order is {order.status.value}", code="order_not_payable")
-    if method.kind is MethodKind.CASH_ON_DELIVERY:
-        raise InvalidInput("cash on delivery is not offered", code="method_not_allowed")
     method_id = _checked_method(session, buyer=buyer, method=method)
     payment = Payment(
         order_id=order.id,
@@ -283,6 +284,8 @@ def _check_challenge_code(
 def _charge(
     session: Session, *, payment: Payment, context: PaymentContext, challenge_passed: bool
 ) -> Payment:
+    if payment.method_kind is MethodKind.CASH_ON_DELIVERY:
+        return _confirm_cash_on_delivery(session, payment=payment)
     if payment.method_kind is MethodKind.WALLET:
         return _charge_wallet(session, payment=payment, context=context)
     if payment.method_kind is MethodKind.THIRD_PARTY:
@@ -296,6 +299,44 @@ def _charge(
     return _charge_card(
         session, payment=payment, context=context, challenge_passed=challenge_passed
     )
+
+
+def _confirm_cash_on_delivery(session: Session, *, payment: Payment) -> Payment:
+    """The order goes ahead to shipping unpaid; the courier collects the money, and
+    the capture is booked when the order is delivered (``capture_delivered_cash``)."""
+    assert payment.order_id is not None  # top-ups are never cash on delivery
+    orders.mark_paid(session, order_id=payment.order_id, payment_ref=f"cod:{payment.id}")
+    payment.status = PaymentStatus.PENDING
+    session.flush()
+    return payment
+
+
+def capture_delivered_cash(session: Session, *, rates: FeeRates) -> int:
+    """Book the capture of every cash-on-delivery order the courier has delivered
+    (the courier collected the money); returns how many."""
+    waiting = session.scalars(
+        select(Payment).where(
+            Payment.method_kind == MethodKind.CASH_ON_DELIVERY,
+            Payment.status == PaymentStatus.PENDING,
+        )
+    ).all()
+    captured = 0
+    for payment in waiting:
+        assert payment.order_id is not None
+        order = orders.get_order(session, order_id=payment.order_id)
+        if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+            continue
+        record_order_paid(
+            session,
+            order=order,
+            amount=payment.amount,
+            method=PaymentSource.CASH_ON_DELIVERY,
+            rates=rates,
+        )
+        payment.status = PaymentStatus.SUCCEEDED
+        captured += 1
+    session.flush()
+    return captured
 
 
 def _charge_wallet(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:

@@ -13,16 +13,18 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.events import AfterSaleRefunded
 from liveshop.payments import refunds
+from liveshop.payments.charges import capture_delivered_cash
 from liveshop.payments.context import payment_context
 from liveshop.payments.gateway import SIGNATURE_HEADER, Notification, SandboxGateway
 from liveshop.payments.notifications import handle_notification
+from liveshop.payments.order_ledger import FeeRates
 from liveshop.payments.red_packets import return_expired_red_packets
 from liveshop.payments.settlement import settle_due_orders
 
 logger = logging.getLogger(__name__)
 
 DELIVERY_SECONDS = 0.2
-RED_PACKET_CHECK_SECONDS = 5.0
+FREQUENT_JOBS_SECONDS = 5.0
 SETTLEMENT_SECONDS = 600.0
 
 
@@ -57,14 +59,15 @@ async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
 
 
 async def run_payment_jobs_forever(settings: Settings) -> None:
-    """Red packets past their deadline go back to their senders (every few seconds);
+    """Red packets past their deadline go back to their senders and delivered
+    cash-on-delivery orders are captured (every few seconds);
     orders past their after-sales window settle to their shops (every few minutes)."""
     since_settlement = SETTLEMENT_SECONDS  # settle once at start (after a restart)
     while True:
-        await asyncio.sleep(RED_PACKET_CHECK_SECONDS)
-        since_settlement += RED_PACKET_CHECK_SECONDS
+        await asyncio.sleep(FREQUENT_JOBS_SECONDS)
+        since_settlement += FREQUENT_JOBS_SECONDS
         try:
-            await asyncio.to_thread(_return_expired_red_packets, settings)
+            await asyncio.to_thread(_run_frequent_jobs, settings)
             if since_settlement >= SETTLEMENT_SECONDS:
                 since_settlement = 0
                 await asyncio.to_thread(_settle_due_orders, settings)
@@ -72,9 +75,11 @@ async def run_payment_jobs_forever(settings: Settings) -> None:
             logger.exception("a payments job failed; will retry")
 
 
-def _return_expired_red_packets(settings: Settings) -> None:
+def _run_frequent_jobs(settings: Settings) -> None:
     with unit_of_work(settings.resolved_database_url()) as session:
         return_expired_red_packets(session)
+    with unit_of_work(settings.resolved_database_url()) as session:
+        capture_delivered_cash(session, rates=FeeRates.from_settings(settings))
 
 
 def _settle_due_orders(settings: Settings) -> None:

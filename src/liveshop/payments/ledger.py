@@ -45,6 +45,7 @@ class AccountKind(enum.StrEnum):
     HOST_EARNINGS = "host_earnings"  # what the platform owes a host (commission, gifts)
     PLATFORM_FEES = "platform_fees"  # the platform's revenue from orders
     PLATFORM_COUPON_SUBSIDY = "platform_coupon_subsidy"  # what platform coupons cost
+    COD_CLEARING = "cod_clearing"  # cash the couriers collected on delivery, not yet remitted
     REFUNDS_CLEARING = "refunds_clearing"  # refunds owed to buyers' cards, not yet sent
     RED_PACKET_ESCROW = "red_packet_escrow"  # red packets sent, not yet grabbed
     COINS_ISSUED = "coins_issued"  # the platform's side of coins sold

@@ -61,6 +61,7 @@ BASIS_POINTS = 10_000
 class PaymentSource(enum.StrEnum):
     CARD = "card"  # through the gateway
     WALLET = "wallet"  # the buyer's stored balance
+    CASH_ON_DELIVERY = "cash_on_delivery"  # the courier collects it
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,10 @@ def _accounts(
     currency = order.currency
     merchant_kind = AccountKind.MERCHANT_PAYABLE if settled else AccountKind.MERCHANT_PENDING
     keys = {
-        "source": platform_account(AccountKind.GATEWAY_CLEARING, currency)
-        if source is PaymentSource.CARD
-        else user_account(AccountKind.BUYER_WALLET, order.buyer_id, currency),
-        "refund": platform_account(AccountKind.REFUNDS_CLEARING, currency)
-        if source is PaymentSource.CARD
-        else user_account(AccountKind.BUYER_WALLET, order.buyer_id, currency),
+        "source": _source_account(order, source),
+        "refund": user_account(AccountKind.BUYER_WALLET, order.buyer_id, currency)
+        if source is PaymentSource.WALLET
+        else platform_account(AccountKind.REFUNDS_CLEARING, currency),
         "subsidy": platform_account(AccountKind.PLATFORM_COUPON_SUBSIDY, currency),
         "fees": platform_account(AccountKind.PLATFORM_FEES, currency),
         "merchant": shop_account(merchant_kind, order.shop_id, currency),
@@ -125,6 +124,14 @@ def _accounts(
     if order.host_id is not None:
         keys["host"] = user_account(AccountKind.HOST_EARNINGS, order.host_id, currency)
     return keys
+
+
+def _source_account(order: Order, source: PaymentSource) -> AccountKey:
+    if source is PaymentSource.WALLET:
+        return user_account(AccountKind.BUYER_WALLET, order.buyer_id, order.currency)
+    if source is PaymentSource.CASH_ON_DELIVERY:
+        return platform_account(AccountKind.COD_CLEARING, order.currency)
+    return platform_account(AccountKind.GATEWAY_CLEARING, order.currency)
 
 
 def _postings(session: Session, amounts: Iterable[tuple[AccountKey, int]]) -> list[Posting]:
@@ -196,7 +203,11 @@ def _reversed_so_far(
 
 def _capture_source(session: Session, capture: LedgerTransaction) -> PaymentSource:
     kinds = {key.kind for key, _amount in postings_of(session, capture)}
-    return PaymentSource.WALLET if AccountKind.BUYER_WALLET in kinds else PaymentSource.CARD
+    if AccountKind.BUYER_WALLET in kinds:
+        return PaymentSource.WALLET
+    if AccountKind.COD_CLEARING in kinds:
+        return PaymentSource.CASH_ON_DELIVERY
+    return PaymentSource.CARD
 
 
 def _captured(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlalchemy import String, and_, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from liveshop.orders.models import Order, OrderStatus
@@ -90,6 +90,14 @@ def _balances(session: Session) -> list[Breach]:
     return breaches
 
 
+def _cash_not_yet_collected() -> ColumnElement[bool]:
+    """Cash-on-delivery orders on their way: captured when the courier delivers."""
+    return and_(
+        Order.payment_ref.like("cod:%"),
+        Order.status.in_([OrderStatus.PAID, OrderStatus.SHIPPED]),
+    )
+
+
 def _captures(session: Session) -> tuple[int, list[Breach]]:
     captures = func.count(LedgerTransaction.id)
     rows = session.execute(
@@ -101,7 +109,7 @@ def _captures(session: Session) -> tuple[int, list[Breach]]:
                 LedgerTransaction.reference == cast(Order.id, String),
             ),
         )
-        .where(Order.status.in_(CAPTURED_STATUSES))
+        .where(Order.status.in_(CAPTURED_STATUSES), ~_cash_not_yet_collected())
         .group_by(Order.id, Order.status)
     ).tuples()
     paid, breaches = 0, []
