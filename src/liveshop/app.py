@@ -25,6 +25,7 @@ from liveshop.live.api import router as live_router
 from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
+from liveshop.live.subscribers import KeepServerSend
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(KeepServerSend)
 
     @app.exception_handler(LiveShopError)
     async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:

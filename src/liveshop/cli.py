@@ -36,6 +36,7 @@ app.add_typer(draws_app, name="draws")
 app.add_typer(vault_app, name="vault")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
+app.add_typer(profiles_app, name="profiles")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
@@ -180,6 +181,7 @@ def serve(
         port=port,
         workers=workers,
         ws=WEBSOCKET_IMPLEMENTATION,
+        ws_per_message_deflate=False,  # frames are shared bytes: see live/subscribers.py
         log_level="warning",
     )
 

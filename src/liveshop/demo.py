@@ -373,7 +373,12 @@ async def _serve_with_audience(
     seconds: float,
 ) -> None:
     config = uvicorn.Config(
-        create_app(), host=host, port=port, ws="websockets-sansio", log_level="warning"
+        create_app(),
+        host=host,
+        port=port,
+        ws="websockets-sansio",
+        ws_per_message_deflate=False,  # frames are shared bytes: see live/subscribers.py
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     server_task = asyncio.create_task(server.serve())

@@ -13,10 +13,13 @@ import httpx
 import pytest
 import uvicorn
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
 from websockets.sync.client import ClientConnection, connect
 
 from liveshop.app import create_app
 from liveshop.core.settings import Settings
+from liveshop.live import metrics
+from liveshop.live.subscribers import encoded_frame
 from tests.conftest import Account
 
 
@@ -41,6 +44,7 @@ def server(settings: Settings) -> Iterator[str]:
         host="127.0.0.1",
         port=port,
         ws="websockets-sansio",
+        ws_per_message_deflate=False,
         log_level="warning",
     )
     instance = uvicorn.Server(config)
@@ -177,3 +181,23 @@ def test_kick_closes_with_4403_over_a_real_socket(
 
     assert ws.close_code == 4403
     assert "kick" in kinds
+
+
+def test_frames_go_out_as_shared_bytes_and_arrive_whole(server: str, host: Account) -> None:
+    room_id = _live_room(f"http://{server}", host)
+    shared_before = metrics.frames_shared._value.get()
+    with connect(f"ws://{server}/ws/rooms/{room_id}?token={host.token}") as ws:
+        assert json.loads(ws.recv(timeout=3))["type"] == "snapshot"
+        ws.send(json.dumps({"type": "comment", "text": "共享字节"}))
+        texts: list[str] = []
+        while "共享字节" not in texts:
+            frame = json.loads(ws.recv(timeout=3))
+            texts += [line["text"] for line in frame.get("comments", [])]
+    assert metrics.frames_shared._value.get() > shared_before
+
+
+def test_encoded_frame_is_what_websockets_would_send() -> None:
+    frame = json.dumps({"type": "frame", "comments": [{"text": "x" * 70_000}]})
+    expected = Frame(Opcode.TEXT, frame.encode()).serialize(mask=False, extensions=[])
+    assert encoded_frame(frame) == expected
+    assert encoded_frame(frame) is encoded_frame(frame)  # encoded once per frame

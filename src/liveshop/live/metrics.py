@@ -7,6 +7,9 @@ from prometheus_client import Counter, Gauge
 connections = Gauge("liveshop_connections", "open WebSocket and SSE connections")
 frames_built = Counter("liveshop_frames_built_total", "room frames built (one per room per tick)")
 frames_sent = Counter("liveshop_frames_sent_total", "frames handed to clients")
+frames_shared = Counter(
+    "liveshop_frames_shared_total", "frames written to a socket as the tick's shared bytes"
+)
 frames_skipped = Counter(
     "liveshop_frames_skipped_total", "frames a slow client skipped (its queue was full)"
 )

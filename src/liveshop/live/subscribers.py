@@ -3,7 +3,11 @@
 The hub hands every subscriber the same pre-serialised frame. A WebSocket
 send normally completes without suspending (the socket buffer has room), so
 the hub drives it to completion inline: no task per client per frame, which
-measured about twice as cheap. Only when the socket pushes back does the
+measured about twice as cheap. Under uvicorn's sans-I/O WebSocket protocol
+without per-message deflate, a server's frame is the same bytes for every
+client, so the frame is encoded once per tick and written straight to each
+client's transport while it has room (the ASGI send path, with its per-message
+framing, is kept for everything else). Only when the socket pushes back does the
 rest of that send, and the frames queued behind it, move to a task of its
 own; frames beyond ``max_backlog`` are skipped, and a client that keeps on
 skipping is dropped, so a stalled viewer never delays the others.
@@ -17,7 +21,9 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from websockets.frames import Frame, Opcode
 
 from liveshop.live import metrics
 
@@ -54,9 +60,54 @@ async def _finish_suspended(coroutine: Coroutine[Any, Any, Any], waiting_on: Any
             return
 
 
+class _Encoded:
+    """The last frame encoded as WebSocket bytes: the hub hands every client the same
+    string object each tick, so an identity check finds it."""
+
+    frame: str | None = None
+    data: bytes = b""
+
+
+_encoded = _Encoded()
+
+
+def encoded_frame(frame: str) -> bytes:
+    if frame is not _encoded.frame:
+        _encoded.data = Frame(Opcode.TEXT, frame.encode()).serialize(mask=False, extensions=[])
+        _encoded.frame = frame
+    return _encoded.data
+
+
+SERVER_SEND = "liveshop.server_send"
+
+
+class KeepServerSend:
+    """ASGI middleware: keeps the server's own ``send`` in a WebSocket's scope (the
+    framework wraps it further in), so the hub can reach the connection's transport."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SERVER_SEND] = send
+        await self.app(scope, receive, send)
+
+
+def _shared_bytes_protocol(websocket: WebSocket) -> Any | None:
+    """uvicorn's sans-I/O protocol object behind this connection's ASGI ``send``, when
+    frames may be written to it as shared bytes (no per-message deflate negotiated)."""
+    protocol = getattr(websocket.scope.get(SERVER_SEND), "__self__", None)
+    connection = getattr(protocol, "conn", None)
+    if protocol is None or connection is None or not hasattr(protocol, "writable"):
+        return None
+    return None if getattr(connection, "extensions", None) else protocol
+
+
 class WebSocketSubscriber:
     def __init__(self, websocket: WebSocket, user_id: int | None) -> None:
         self.websocket = websocket
+        self.protocol = _shared_bytes_protocol(websocket)
         self.user_id = user_id
         self.closed = False
         self.skipped_in_a_row = 0
@@ -67,6 +118,8 @@ class WebSocketSubscriber:
 
     def deliver(self, frame: str) -> None:
         if self.closed:
+            return
+        if self.draining is None and self._write_shared(frame):
             return
         message = {"type": "websocket.send", "text": frame}
         if self.draining is not None:
@@ -83,6 +136,23 @@ class WebSocketSubscriber:
             self.closed = True
             return
         self.draining = asyncio.get_running_loop().create_task(self._drain(coroutine, waiting_on))
+
+    def _write_shared(self, frame: str) -> bool:
+        """Write the tick's shared bytes if the socket has room; False: take the ASGI path."""
+        protocol = self.protocol
+        if (
+            protocol is None
+            or not protocol.writable.is_set()
+            or protocol.disconnected
+            or protocol.close_sent
+            or protocol.transport.is_closing()
+        ):
+            return False
+        protocol.transport.write(encoded_frame(frame))
+        self.skipped_in_a_row = 0
+        metrics.frames_sent.inc()
+        metrics.frames_shared.inc()
+        return True
 
     def _queue(self, message: dict[str, Any]) -> None:
         if len(self.backlog) >= MAX_BACKLOG:
