@@ -36,7 +36,6 @@ app.add_typer(draws_app, name="draws")
 app.add_typer(vault_app, name="vault")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
-app.add_typer(profiles_app, name="profiles")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
