@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.dependencies import SESSION_COOKIE, OptionalUser
-from liveshop.accounts.models import User
+from liveshop.accounts.models import Role, User
 from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
@@ -21,8 +22,11 @@ from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, 
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
 from liveshop.live import service as live
 from liveshop.live.models import RoomStatus
+from liveshop.payments.context import payment_context
+from liveshop.payments.models import OwnerType
+from liveshop.payments.settlement import payouts_report
 
-HERE = Path(__file__).parent
+HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
@@ -121,6 +125,68 @@ def merchant_console(
     return _render(request, "merchant.html", settings, user, shop=shop)
 
 
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/wallet", status_code=303)
+    return _render(request, "wallet.html", settings, user)
+
+
+EARNING_ROLES = (Role.HOST, Role.MERCHANT, Role.ADMIN)
+
+
+@router.get("/earnings", response_class=HTMLResponse)
+def earnings_page(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/earnings", status_code=303)
+    if user.role not in EARNING_ROLES:
+        raise PermissionDenied("earnings are for hosts and merchants", code="wrong_role")
+    shop = catalog.shop_of(session, user=user) if user.role in catalog.MERCHANT_ROLES else None
+    payouts = payouts_report(session, owner_type=OwnerType.SHOP, owner_id=shop.id) if shop else []
+    return _render(request, "earnings.html", settings, user, shop=shop, payouts=payouts)
+
+
+@router.get("/account/security", response_class=HTMLResponse)
+def security_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/account/security", status_code=303)
+    return _render(request, "security.html", settings, user)
+
+
+@router.get("/sandbox/wallet/{reference}", response_class=HTMLResponse)
+def sandbox_wallet_page(
+    reference: Annotated[str, Path(max_length=120)],
+    request: Request,
+    settings: SettingsDep,
+    user: OptionalUser,
+    back: Annotated[str, Query(alias="return", max_length=500)] = "/orders",
+) -> Response:
+    """The sandbox's stand-in for a third-party wallet's checkout page."""
+    if user is None:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
+    gateway = payment_context(settings).gateway
+    try:
+        approval = gateway.read_wallet_reference(reference)
+    except LiveShopError as error:
+        response = _render(
+            request, "sandbox_wallet.html", settings, user, approval=None, error=error.message
+        )
+        response.status_code = error.status_code
+        return response
+    return _render(
+        request,
+        "sandbox_wallet.html",
+        settings,
+        user,
+        approval=approval,
+        error=None,
+        back=_safe_next(back),
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     return _render(request, "login.html", settings, user, mode="login", error=None)
@@ -132,8 +198,13 @@ def register_page(request: Request, settings: SettingsDep, user: OptionalUser) -
 
 
 def _safe_next(target: str) -> str:
-    """Only same-site paths: never an open redirect."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    """Only same-site paths: never an open redirect (browsers read a backslash as a
+    slash, so "/\\evil.example" would leave the site too)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(ord(character) < 0x20 for character in target):
+        return "/"
+    return target
 
 
 @router.post("/login", response_class=HTMLResponse)

@@ -60,6 +60,8 @@ export class ChatList {
       li.append(el("span", { className: "tag tag-notice", text: "公告" }));
     } else if (kind === "purchase") {
       li.append(el("span", { className: "tag tag-purchase", text: "下单" }));
+    } else if (kind === "gift") {
+      li.append(el("span", { className: "tag tag-gift", text: "礼物" }));
     } else if (kind === "system") {
       li.append(el("span", { className: "tag tag-system", text: "系统" }));
     } else {

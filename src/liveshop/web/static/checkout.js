@@ -1,6 +1,7 @@
 // Buying inside the room: the address check, the best wallet coupons, the purchase calls
-// (each click gets its own Idempotency-Key) and the order confirmation sheet.
+// (each click gets its own Idempotency-Key) and the order sheet, where the buyer pays.
 import { api, el, idempotencyKey, toast } from "./common.js";
+import { PaymentPanel } from "./pay_sheet.js";
 import {
   bestCouponCodes,
   closeSheets,
@@ -20,6 +21,7 @@ export class Checkout {
     this.addressId = null; // known once an address exists
     this.pending = null; // what to do after the address form is saved
     this.busy = false;
+    this.payments = new PaymentPanel($("order-sheet"));
     $("address-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.saveAddress();
@@ -128,12 +130,49 @@ export class Checkout {
   }
 
   showOrder(order) {
+    this.showOrderStatus(order);
+    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: `订单号 ${order.id}` }));
+    openSheet($("order-sheet"));
+    if (order.status === "pending_payment") this.payments.open(this.paymentJob(order));
+    else this.payments.hide();
+  }
+
+  showOrderStatus(order) {
     const status = $("order-sheet-status");
     status.textContent = ORDER_STATUS_LABELS[order.status] || order.status;
     status.className = `order-status status-${order.status}`;
     status.dataset.status = order.status;
     $("order-sheet-expiry").textContent = expiryText(order);
+  }
+
+  /** What the payment panel needs to pay this order, and what to do once it is paid. */
+  paymentJob(order) {
+    return {
+      subject: "实付",
+      amount: order.total,
+      currency: order.currency,
+      start: (choice, key) => api("POST", "/api/payments", { order_id: order.id, ...choice }, { "Idempotency-Key": key }),
+      returnPath: (payment) => `/rooms/${this.roomId}?order=${order.id}&payment=${payment.id}`,
+      link: { href: "/orders", text: "查看订单" },
+      onSettled: async (payment) => {
+        if (payment.status !== "succeeded") return;
+        const paid = await api("GET", `/api/orders/${order.id}`).catch(() => null);
+        this.showOrderStatus(paid || { ...order, status: "paid" });
+      },
+    };
+  }
+
+  /** Back from the wallet provider: show the order and wait for the payment's outcome. */
+  async resumePayment(orderId, paymentId) {
+    let order;
+    try {
+      order = await api("GET", `/api/orders/${orderId}`);
+    } catch (error) {
+      toast(commerceError(error));
+      return;
+    }
+    this.showOrderStatus(order);
     $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: `订单号 ${order.id}` }));
-    openSheet($("order-sheet"));
+    await this.payments.resume(this.paymentJob(order), paymentId);
   }
 }

@@ -16,10 +16,12 @@ export function parseJson(text) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  /** `data` is the whole error body (a refused payment challenge carries the payment). */
+  constructor(status, code, message, data = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.data = data;
   }
 }
 
@@ -41,7 +43,7 @@ export async function api(method, path, body, extraHeaders = {}) {
     data = null;
   }
   if (!response.ok) {
-    throw new ApiError(response.status, (data && data.code) || "http_" + response.status, errorDetail(data, response.status));
+    throw new ApiError(response.status, (data && data.code) || "http_" + response.status, errorDetail(data, response.status), data);
   }
   return data;
 }

@@ -1,8 +1,9 @@
 // The host console: start/end, announcements, the question queue, live counters and a chat
 // list with mute and kick; selling (shelf, pinning, flash sales, coupons, draws, orders) is
-// in host_shop.js.
+// in host_shop.js, red packets and earnings in host_money.js.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
 import { api, el, formatCount, formatPrice, toast } from "./common.js";
+import { HostMoney } from "./host_money.js";
 import { HostShop } from "./host_shop.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 
@@ -200,12 +201,16 @@ const connection = new LiveConnection(roomId, {
       applyCounters(message);
       showPinned(message.pinned);
       shop.applyNotices(message.notices);
+      money.applyNotices(message.notices);
     } else if (message.type === "frame") {
       for (const comment of message.comments) addComment(comment);
       if (message.status !== root.dataset.roomStatus) showStatus(message.status);
       applyCounters(message);
       showPinned(message.pinned);
-      if (Object.keys(message.notices || {}).length) shop.applyNotices(message.notices);
+      if (Object.keys(message.notices || {}).length) {
+        shop.applyNotices(message.notices);
+        money.applyNotices(message.notices);
+      }
       if (message.questions.length) questions.merge(message.questions);
       showRate();
     } else if (message.type === "error") {
@@ -214,6 +219,9 @@ const connection = new LiveConnection(roomId, {
   },
 });
 
+const money = new HostMoney({ roomId });
+
 loadQuestions();
 shop.start();
+money.start();
 connection.start();

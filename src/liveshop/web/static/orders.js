@@ -1,14 +1,16 @@
-// My orders: statuses and totals, cancel while unpaid, confirm delivery, ask for a refund or
-// return, send a return back; my after-sales requests and my coupon wallet.
+// My orders: statuses and totals, pay or cancel while unpaid, confirm delivery, ask for a refund
+// or return, send a return back; my after-sales requests and my coupon wallet.
 import { api, el, formatPrice, shortDateTime, toast } from "./common.js";
 import {
   AFTER_SALE_KIND_LABELS,
   AFTER_SALE_STATUS_LABELS,
+  bindSheets,
   commerceError,
   couponTerms,
   expiryText,
   statusBadge,
 } from "./commerce.js";
+import { PaymentPanel } from "./pay_sheet.js";
 
 const $ = (id) => document.getElementById(id);
 const AFTER_SALE_OPEN = new Set(["paid", "shipped", "delivered", "completed"]);
@@ -17,6 +19,39 @@ const CONFIRM_MS = 3000; // a destructive button asks "确认？" for this long
 let orders = [];
 let afterSales = [];
 let filter = "";
+const payments = new PaymentPanel($("pay-sheet"));
+
+function paymentJob(order) {
+  return {
+    subject: "实付",
+    amount: order.total,
+    currency: order.currency,
+    start: (choice, key) => api("POST", "/api/payments", { order_id: order.id, ...choice }, { "Idempotency-Key": key }),
+    returnPath: (payment) => `/orders?order=${order.id}&payment=${payment.id}`,
+    onSettled: () => load().catch(() => null),
+  };
+}
+
+function openPayment(order) {
+  $("pay-order-no").textContent = `订单号 ${order.id}`;
+  payments.open(paymentJob(order));
+}
+
+/** Back from the third-party wallet's page: show how the payment ended. */
+async function resumePayment() {
+  const query = new URLSearchParams(location.search);
+  const orderId = Number(query.get("order"));
+  const paymentId = Number(query.get("payment"));
+  if (!Number.isSafeInteger(orderId) || !Number.isSafeInteger(paymentId) || orderId <= 0 || paymentId <= 0) return;
+  history.replaceState(null, "", location.pathname);
+  try {
+    const order = await api("GET", `/api/orders/${orderId}`);
+    $("pay-order-no").textContent = `订单号 ${order.id}`;
+    payments.resume(paymentJob(order), paymentId);
+  } catch (error) {
+    toast(commerceError(error));
+  }
+}
 
 function button(label, className, action) {
   const node = el("button", { className: `btn btn-small ${className}`, text: label, attrs: { type: "button" } });
@@ -107,6 +142,7 @@ function renderOrder(order) {
   if (order.tracking_number) li.append(el("p", { className: "order-tracking", text: `运单号 ${order.tracking_number}` }));
   const actions = el("div", { className: "order-actions" });
   if (order.status === "pending_payment") {
+    actions.append(button("去支付", "btn-primary pay-btn", () => openPayment(order)));
     actions.append(confirmingButton("取消订单", "cancel-btn", () => act(api("POST", `/api/orders/${order.id}/cancel`, { reason: "买家取消" }), "订单已取消")));
   }
   if (order.status === "shipped") {
@@ -207,4 +243,6 @@ for (const tab of document.querySelectorAll("#order-tabs .tab")) {
   });
 }
 
+bindSheets();
 load().catch((error) => toast(commerceError(error)));
+resumePayment();

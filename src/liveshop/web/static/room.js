@@ -1,11 +1,13 @@
 // The viewer page: video, danmaku, chat, likes, questions, and shopping: the pinned product,
-// the shelf, flash sales, coupon drops and lucky draws.
+// the shelf, flash sales, coupon drops, lucky draws, paying; gifts and red packets.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
 import { Checkout } from "./checkout.js";
 import { bindSheets } from "./commerce.js";
 import { el, formatCount, toast } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
+import { GiftPanel, playGift } from "./room_gifts.js";
 import { RoomPerks } from "./room_perks.js";
+import { RoomRedPackets } from "./room_red_packets.js";
 import { RoomShop } from "./room_shop.js";
 
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
@@ -43,6 +45,8 @@ const perks = new RoomPerks({
   saidInChat: (keyword) =>
     [...chat.lines.values()].some(({ comment }) => comment.user_id === userId && String(comment.text).includes(keyword)),
 });
+const gifts = new GiftPanel({ roomId, requireSignIn: () => checkout.requireSignIn() });
+const redPackets = new RoomRedPackets({ username: root.dataset.username, requireSignIn: () => checkout.requireSignIn() });
 bindSheets();
 
 function handleMessage(message) {
@@ -53,6 +57,7 @@ function handleMessage(message) {
       applyCounters(message);
       shop.showPinned(message.pinned);
       perks.applyNotices(message.notices);
+      redPackets.applyNotices(message.notices);
       questions.merge(message.questions);
       if (message.you && message.you.muted_until) showMuted(message.you.muted_until);
       break;
@@ -62,6 +67,7 @@ function handleMessage(message) {
       applyCounters(message);
       shop.showPinned(message.pinned);
       perks.applyNotices(message.notices);
+      redPackets.applyNotices(message.notices);
       if (message.questions.length) questions.merge(message.questions);
       break;
     case "ack":
@@ -88,7 +94,10 @@ function handleMessage(message) {
 
 function addComment(comment, { danmaku }) {
   const result = chat.add(comment);
-  if (result === "new" && danmaku) launchDanmaku(comment);
+  if (result === "new" && danmaku) {
+    launchDanmaku(comment);
+    if (comment.kind === "gift") playGift(comment.data); // live frames only, never the history
+  }
 }
 
 function applyCounters(message) {
@@ -212,4 +221,16 @@ function renderQuestion(question) {
 connection.start();
 shop.loadShelf();
 perks.load();
-window.liveshopRoom = { connection, chat, shop, perks }; // for debugging in the console
+redPackets.load(roomId);
+resumePayment();
+window.liveshopRoom = { connection, chat, shop, perks, gifts, redPackets }; // for debugging in the console
+
+/** Back from the third-party wallet's page: ?order=..&payment=.. shows how the payment ended. */
+function resumePayment() {
+  const query = new URLSearchParams(location.search);
+  const orderId = Number(query.get("order"));
+  const paymentId = Number(query.get("payment"));
+  if (userId === null || !Number.isSafeInteger(orderId) || !Number.isSafeInteger(paymentId) || orderId <= 0 || paymentId <= 0) return;
+  history.replaceState(null, "", location.pathname + (query.get("transport") ? `?transport=${encodeURIComponent(query.get("transport"))}` : ""));
+  checkout.resumePayment(orderId, paymentId);
+} // for debugging in the console
