@@ -76,6 +76,13 @@ def confirmed_factor(session: Session, *, user_id: int) -> TotpFactor | None:
     return factor if factor is not None and factor.confirmed_at is not None else None
 
 
+def _locked_factor(session: Session, *, user_id: int) -> TotpFactor | None:
+    """The factor row, locked until the transaction ends (read afresh, not from the
+    session's cache): one user's codes are checked one at a time, so concurrent
+    requests cannot each accept the same code, nor lose each other's wrong counts."""
+    return session.get(TotpFactor, user_id, with_for_update=True, populate_existing=True)
+
+
 def start_enrolment(session: Session, *, user: User, secret_key: str) -> Enrolment:
     """A new secret to scan; it counts only once confirmed with a code from the app.
 
@@ -99,7 +106,7 @@ def confirm_enrolment(
 ) -> list[str] | None:
     """Turn the pending factor on with a first code; returns the recovery codes (shown
     once, only their hashes are kept), or None when the code was wrong."""
-    factor = session.get(TotpFactor, user.id)
+    factor = _locked_factor(session, user_id=user.id)
     if factor is None or factor.confirmed_at is not None:
         raise NotFound("no enrolment is waiting for a code", code="no_pending_totp")
     result = _check_code(factor, code=code, secret_key=secret_key, now=now or utcnow())
@@ -138,8 +145,8 @@ def check_second_factor(
     Wrong codes are counted (commit even on WRONG); a locked factor answers
     LOCKED whatever the code.
     """
-    factor = confirmed_factor(session, user_id=user_id)
-    if factor is None:
+    factor = _locked_factor(session, user_id=user_id)
+    if factor is None or factor.confirmed_at is None:
         raise NotFound("no second factor is enrolled", code="totp_not_enrolled")
     now = now or utcnow()
     if factor.locked_until is not None and as_utc(factor.locked_until) > now:

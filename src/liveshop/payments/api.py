@@ -195,6 +195,9 @@ def answer_challenge(
         context=payment_context(settings),
     )
     out = _payment_out(answer.payment).model_dump(mode="json")
+    if answer.void:
+        message = "the order changed: the challenge is void"
+        return JSONResponse({"detail": message, "code": "challenge_void", "payment": out}, 409)
     if answer.locked:
         message = "too many wrong codes: the second factor is locked for a while"
         return JSONResponse(

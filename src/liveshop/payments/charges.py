@@ -13,12 +13,13 @@ import hmac
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts import totp
 from liveshop.accounts.models import User
+from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.orders import service as orders
 from liveshop.orders.models import OrderStatus
@@ -209,6 +210,7 @@ class ChallengeAnswer:
     payment: Payment
     accepted: bool
     locked: bool = False  # the buyer's second factor is locked after too many wrong codes
+    void: bool = False  # the order changed since the challenge: the payment failed
 
 
 def own_payment(session: Session, *, buyer: User, payment_id: int) -> Payment:
@@ -226,11 +228,19 @@ def decide_wallet_payment(
     the provider then notifies us, and the notification settles the payment."""
     approval = context.gateway.read_wallet_reference(reference)
     payment = own_payment(session, buyer=buyer, payment_id=approval.payment_id)
-    if (
-        payment.gateway_reference != reference
-        or payment.status is not PaymentStatus.REQUIRES_ACTION
-    ):
+    decided = session.execute(
+        update(Payment)
+        .where(
+            Payment.id == payment.id,
+            Payment.gateway_reference == reference,
+            Payment.status == PaymentStatus.REQUIRES_ACTION,
+        )
+        .values(status=PaymentStatus.PENDING)  # decided: the notification will settle it
+        .execution_options(synchronize_session=False)
+    )
+    if not rows_changed(decided):
         raise Conflict(f"the payment is {payment.status.value}", code="not_awaiting_approval")
+    session.refresh(payment)
     context.gateway.decide_wallet_payment(reference=reference, approve=approve)
     return payment
 
@@ -243,7 +253,11 @@ def confirm_challenge(
     payment = own_payment(session, buyer=buyer, payment_id=payment_id)
     if payment.status is not PaymentStatus.REQUIRES_ACTION or payment.challenge_method is None:
         raise Conflict(f"the payment is {payment.status.value}", code="no_challenge")
-    _void_if_changed(session, payment)
+    if _order_changed(session, payment):
+        payment.status = PaymentStatus.FAILED
+        payment.decline_code = "challenge_void"
+        session.flush()
+        return ChallengeAnswer(payment, accepted=False, void=True)
     result = _check_challenge_code(session, payment=payment, code=code, context=context)
     if result is not totp.CheckResult.ACCEPTED:
         payment.challenge_attempts += 1
@@ -258,14 +272,12 @@ def confirm_challenge(
     return ChallengeAnswer(charged, accepted=True)
 
 
-def _void_if_changed(session: Session, payment: Payment) -> None:
-    """The challenge is bound to the order, the amount and the payee."""
+def _order_changed(session: Session, payment: Payment) -> bool:
+    """The challenge is bound to the order, the amount and the payee: a change voids it."""
     if payment.order_id is None:
-        return  # a top-up's amount and payee never change
+        return False  # a top-up's amount and payee never change
     order = orders.get_order(session, order_id=payment.order_id)
-    if order.total != payment.amount or order.shop_id != payment.payee_shop_id:
-        payment.status = PaymentStatus.FAILED
-        raise Conflict("the order changed: the challenge is void", code="challenge_void")
+    return order.total != payment.amount or order.shop_id != payment.payee_shop_id
 
 
 def _check_challenge_code(

@@ -87,6 +87,18 @@ def _may_drop(session: Session, *, sender: User, room_id: int) -> None:
     )
 
 
+def _replayed(session: Session, *, sender: User, key: str, fingerprint: str) -> RedPacket | None:
+    """The packet this key already dropped (a retry), or None; another body is a Conflict."""
+    existing = session.scalars(
+        select(RedPacket).where(RedPacket.sender_id == sender.id, RedPacket.idempotency_key == key)
+    ).first()
+    if existing is not None and existing.request_fingerprint != fingerprint:
+        raise Conflict(
+            "this Idempotency-Key was used for another red packet", code="idempotency_conflict"
+        )
+    return existing
+
+
 def drop_red_packet(
     session: Session,
     *,
@@ -101,14 +113,8 @@ def drop_red_packet(
 ) -> RedPacket:
     """Take ``total`` from the sender's wallet into escrow, split into ``shares``."""
     fingerprint = _fingerprint(room_id, total, shares, greeting)
-    existing = session.scalars(
-        select(RedPacket).where(
-            RedPacket.sender_id == sender.id, RedPacket.idempotency_key == idempotency_key
-        )
-    ).first()
+    existing = _replayed(session, sender=sender, key=idempotency_key, fingerprint=fingerprint)
     if existing is not None:
-        if existing.request_fingerprint != fingerprint:
-            raise Conflict("this Idempotency-Key was used for another red packet")
         return existing
     if not 1 <= shares <= MAX_SHARES or not shares <= total <= MAX_TOTAL:
         raise InvalidInput(
@@ -130,8 +136,16 @@ def drop_red_packet(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
     )
-    session.add(packet)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(packet)
+            session.flush()
+    except IntegrityError:
+        # The same drop, submitted at the same moment, was stored first: answer with it.
+        existing = _replayed(session, sender=sender, key=idempotency_key, fingerprint=fingerprint)
+        if existing is None:
+            raise
+        return existing
     rng = random.Random(secrets.randbits(64))
     session.add_all(
         RedPacketShare(packet_id=packet.id, position=position, amount=amount)
