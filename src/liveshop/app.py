@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+import liveshop.privacy_wiring  # noqa: F401  (each domain's export, erasure and retention hooks)
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
 from liveshop.accounts.totp_api import router as totp_router
@@ -26,6 +27,8 @@ from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
+from liveshop.moderation.enforcement_api import routers as enforcement_routers
+from liveshop.moderation.regulator_api import router as regulator_router
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.jobs import run_order_jobs_forever
@@ -36,6 +39,7 @@ from liveshop.payments.jobs import (
     run_payment_jobs_forever,
 )
 from liveshop.payments.room_api import router as payments_room_router
+from liveshop.privacy.api import router as privacy_router
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
@@ -126,6 +130,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(promotions_router)
     app.include_router(payments_router)
     app.include_router(payments_room_router)
+    app.include_router(privacy_router)
+    app.include_router(regulator_router)
+    for router in enforcement_routers:
+        app.include_router(router)
     app.include_router(live_router)
     app.include_router(realtime_router)
     app.include_router(pages_router)

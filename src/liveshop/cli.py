@@ -12,17 +12,21 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+import liveshop.privacy_wiring  # noqa: F401  (export, erasure and retention hooks)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
+from liveshop.moderation.audit_cli import app as audit_app
+from liveshop.moderation.inspections_cli import app as inspections_app
 from liveshop.orders import draws
 from liveshop.orders.schemas import DrawOut
 from liveshop.payments.cli import app as payouts_app
 from liveshop.payments.key_files import rotate_master_key_file
 from liveshop.payments.verify import verify_ledger
+from liveshop.privacy.cli import app as privacy_app
 
 app = typer.Typer(help="LiveShop: live-commerce platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -36,6 +40,9 @@ app.add_typer(draws_app, name="draws")
 app.add_typer(vault_app, name="vault")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(payouts_app, name="payouts")
+app.add_typer(audit_app, name="audit")
+app.add_typer(inspections_app, name="inspections")
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)

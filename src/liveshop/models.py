@@ -3,15 +3,20 @@
 from liveshop.accounts import models as accounts_models
 from liveshop.catalog import models as catalog_models
 from liveshop.live import models as live_models
+from liveshop.moderation import enforcement_models, qualification_models  # noqa: F401
+from liveshop.moderation import models as moderation_models
 from liveshop.orders import models as orders_models
 from liveshop.payments import models as payments_models
+from liveshop.privacy import models as privacy_models
 from liveshop.promotions import models as promotions_models
 
 __all__ = [
     "accounts_models",
     "catalog_models",
     "live_models",
+    "moderation_models",
     "orders_models",
     "payments_models",
+    "privacy_models",
     "promotions_models",
 ]

@@ -217,6 +217,19 @@ def release_stock(session: Session, *, sku_id: int, quantity: int) -> None:
     session.execute(update(Sku).where(Sku.id == sku_id).values(stock=Sku.stock + quantity))
 
 
+def delist_product(session: Session, *, product_id: int) -> dict[int, int]:
+    """Take a product off sale (moderation, after a failed inspection): every SKU's
+    stock goes to zero under row locks; returns the stock withdrawn, by SKU id."""
+    skus = session.scalars(
+        select(Sku).where(Sku.product_id == product_id).order_by(Sku.id).with_for_update()
+    ).all()
+    withdrawn = {sku.id: sku.stock for sku in skus}
+    for sku in skus:
+        sku.stock = 0
+    session.flush()
+    return withdrawn
+
+
 def lowest_price_since(session: Session, *, sku_id: int, since: datetime) -> int:
     """The lowest price the SKU had at any moment from ``since`` until now.
 

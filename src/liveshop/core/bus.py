@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 PENDING_KEY = "liveshop_pending_events"
 CALLBACKS_KEY = "liveshop_after_commit"
+BEFORE_COMMIT_KEY = "liveshop_before_commit"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,23 @@ def call_after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(CALLBACKS_KEY, []).append(callback)
 
 
+def call_before_commit(session: Session, write: Callable[[Session], None]) -> None:
+    """Run ``write(session)`` inside the transaction, just before it commits.
+
+    For writes that take a lock many transactions contend for (the audit chain's
+    head): taken last, the lock is held only for the commit, never across slow work
+    such as a gateway call, and always after a transaction's other locks.
+    """
+    session.info.setdefault(BEFORE_COMMIT_KEY, []).append(write)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    for write in session.info.pop(BEFORE_COMMIT_KEY, []):
+        write(session)
+    session.flush()
+
+
 @event.listens_for(Session, "after_commit")
 def _deliver_pending(session: Session) -> None:
     for callback in session.info.pop(CALLBACKS_KEY, []):
@@ -81,3 +99,4 @@ def _drop_pending(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
         session.info.pop(CALLBACKS_KEY, None)
+        session.info.pop(BEFORE_COMMIT_KEY, None)

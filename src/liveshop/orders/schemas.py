@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderStatus
+from liveshop.privacy.masking import MaskedPhone
 
 MAX_QUANTITY = 999
 CouponCode = Annotated[str, Field(max_length=40)]
@@ -48,6 +49,7 @@ class AddressIn(BaseModel):
 
 class AddressOut(AddressIn):
     id: int
+    phone: MaskedPhone  # masked on output (PIPL minimisation)
 
 
 class ShipIn(BaseModel):

@@ -25,9 +25,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from liveshop.core.bus import call_before_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import InvalidInput, LiveShopError, NotFound
+from liveshop.moderation.audit import append_audit
 from liveshop.payments.models import VaultAudit, VaultCard, VaultMasterKey
 
 NONCE_BYTES = 12  # the GCM standard nonce; random nonces are safe far beyond our volume
@@ -171,7 +173,25 @@ def reveal_number(
     active_master_version(session, master=master)
     card = _card(session, token)
     _audit(session, action="reveal", token=token, actor=actor, reason=reason)
+    _chain_at_commit(session, actor=actor, token=token, reason=reason)
     return _decrypt(card, master)[1]
+
+
+def _chain_at_commit(session: Session, *, actor: str, token: str, reason: str) -> None:
+    """Copy the reveal into the hash-chained audit log in the same transaction, at its
+    commit: the chain's head lock is then never held across the gateway call, which
+    would put every card payment in one queue."""
+
+    def append(committing: Session) -> None:
+        append_audit(
+            committing,
+            actor=actor[:100],
+            action="vault.reveal",
+            subject=f"vault_card:{token}",
+            details={"reason": reason[:300]},
+        )
+
+    call_before_commit(session, append)
 
 
 def shred_card(session: Session, *, token: str, actor: str, reason: str) -> None:

@@ -1,0 +1,86 @@
+"""Domain events of enforcement, for the packages above moderation to act on.
+
+Moderation may not import ``live``, ``payments`` or ``catalog``'s listings
+logic, so what changes a room, a comment or money leaves as one of these,
+published after commit (core.bus):
+
+- ``live`` subscribes to :class:`ModerationActionTaken` (delete the comment,
+  mute the user until ``until``, stop the room, hide it from listings, show a
+  warning in the host console, end a suspended or banned host's live rooms) and
+  to :class:`ModerationActionRevoked` (undo what can be undone);
+- ``payments`` subscribes to :class:`FineImposed` (take the fine from the shop's
+  deposit) and :class:`FineRevoked` (give it back);
+- anything that lists products may subscribe to :class:`ProductDelisted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from liveshop.core.bus import DomainEvent
+
+
+@dataclass(frozen=True)
+class ModerationActionTaken(DomainEvent):
+    """A penalty took effect. ``kind`` is a PenaltyKind value (delete_comment,
+    mute, warning, limit_exposure, stop_room, fine, suspension, ban); ``target``
+    is what it acts on (``comment`` 7, ``room`` 3, ``user`` 12, ``shop`` 2);
+    ``subject`` is whom it counts against; ``until`` None means until revoked."""
+
+    penalty_id: int
+    kind: str
+    target_type: str
+    target_id: int
+    subject_type: str
+    subject_id: int
+    room_id: int | None
+    until: datetime | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class ModerationActionRevoked(DomainEvent):
+    """A penalty was revoked (an appeal overturned it): undo it where possible
+    (unmute, restore the room's exposure, lift the suspension or ban)."""
+
+    penalty_id: int
+    kind: str
+    target_type: str
+    target_id: int
+    subject_type: str
+    subject_id: int
+    room_id: int | None
+
+
+@dataclass(frozen=True)
+class FineImposed(DomainEvent):
+    """Take ``amount`` (分, ``currency``) from ``shop_id``'s deposit. ``shop_id`` is
+    None when the fined host owns no shop: payments decides how that is collected."""
+
+    shop_id: int | None
+    amount: int
+    penalty_id: int
+    currency: str
+    subject_type: str
+    subject_id: int
+
+
+@dataclass(frozen=True)
+class FineRevoked(DomainEvent):
+    """An appeal overturned fine ``penalty_id``: return ``amount`` to the deposit."""
+
+    shop_id: int | None
+    amount: int
+    penalty_id: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class ProductDelisted(DomainEvent):
+    """A product failed an inspection and was taken off sale (its stock withdrawn)."""
+
+    product_id: int
+    shop_id: int
+    inspection_id: int | None
+    reason: str
