@@ -20,6 +20,7 @@ from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
 from liveshop.moderation.audit_cli import app as audit_app
+from liveshop.moderation.cli import compliance_app, moderate_app
 from liveshop.moderation.inspections_cli import app as inspections_app
 from liveshop.orders import draws
 from liveshop.orders.schemas import DrawOut
@@ -39,6 +40,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(draws_app, name="draws")
 app.add_typer(vault_app, name="vault")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(moderate_app, name="moderate")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(payouts_app, name="payouts")
 app.add_typer(audit_app, name="audit")
 app.add_typer(inspections_app, name="inspections")
