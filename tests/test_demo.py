@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from liveshop.demo import EVASIVE_SPAM
 from tests.conftest import SECRET_KEY
 from tests.live.test_real_server import free_port
 
@@ -18,6 +19,7 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
     env |= {"LIVESHOP_HOME": str(tmp_path), "LIVESHOP_SECRET_KEY": SECRET_KEY, "COLUMNS": "200"}
     command = [sys.executable, "-m", "liveshop.cli", "demo", "--port", str(free_port())]
     command += ["--viewers", "10", "--seconds", "20", "--flash-sale-in", "3"]
+    command += ["--comments-per-second", "20"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 0, result.stderr[-2000:]
@@ -31,7 +33,13 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
         captures = db.execute(
             "SELECT count(*) FROM ledger_transactions WHERE kind = 'order_paid'"
         ).fetchone()[0]
+        chat = [text for (text,) in db.execute("SELECT text FROM comments")]
     assert gifts >= 1
     assert grabs == 10  # the first red packet's ten shares, grabbed by fifteen fans
     assert paid >= 1
     assert captures == paid
+    # About 3 % of the demo's chat is evasive spam: none of it reaches the room as typed.
+    assert len(chat) > 100
+    assert not set(chat) & set(EVASIVE_SPAM)
+    assert any("*" in text for text in chat)
+    assert not any("赌场" in text for text in chat)

@@ -15,10 +15,13 @@ from rich.table import Table
 import liveshop.privacy_wiring  # noqa: F401  (export, erasure and retention hooks)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role
+from liveshop.analytics.cli import app as analyze_app
+from liveshop.analytics.cli import profiles_app
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
+from liveshop.events.cli import app as events_app
 from liveshop.moderation.audit_cli import app as audit_app
 from liveshop.moderation.cli import compliance_app, moderate_app
 from liveshop.moderation.inspections_cli import app as inspections_app
@@ -46,6 +49,9 @@ app.add_typer(payouts_app, name="payouts")
 app.add_typer(audit_app, name="audit")
 app.add_typer(inspections_app, name="inspections")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(events_app, name="events")
+app.add_typer(analyze_app, name="analyze")
+app.add_typer(profiles_app, name="profiles")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)

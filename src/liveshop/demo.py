@@ -82,6 +82,15 @@ CHAT_LINES = [
     "支持主播",
 ]
 QUESTIONS = ["羽绒服可以机洗吗?", "160cm 50kg 穿什么码?", "有没有运费险?"]
+# Spam that tries to slip past the filter (a real room gets plenty); moderation stars
+# or refuses every one of these, and the demo's chat shows it.
+EVASIVE_SPAM = [
+    "加我 V 信 1 3 8 0 0 1 3 8 0 0 0 便宜出",
+    "私聊 ⓦⓧ: abc12345 低价",
+    "薇信 lucky888 有内部价",
+    "澳门赌场 上线就送 100",
+]
+SPAM_SHARE = 0.03
 DEMO_CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "cvc": "123"}  # sandbox
 FAN_COINS_TOP_UP = 5_000  # 分: 500 coins each
 HOST_WALLET_TOP_UP = 100_000  # 分: for red packets
@@ -214,7 +223,13 @@ async def _chat(
             await asyncio.sleep(rng.expovariate(total) if total > 0 else 1.0)
             socket = rng.choice(sockets)
             if rng.random() < rate / total:
-                text = rng.choice(QUESTIONS) if rng.random() < 0.02 else rng.choice(CHAT_LINES)
+                draw = rng.random()
+                if draw < SPAM_SHARE:
+                    text = rng.choice(EVASIVE_SPAM)
+                elif draw < SPAM_SHARE + 0.02:
+                    text = rng.choice(QUESTIONS)
+                else:
+                    text = rng.choice(CHAT_LINES)
                 kind = "question" if text in QUESTIONS else "comment"
                 message: dict[str, str | int] = {"type": kind, "text": text}
             else:

@@ -28,7 +28,7 @@ from liveshop.core.db import rows_changed
 from liveshop.core.security import hash_password
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
-from liveshop.events.store import COLUMNS, SCHEMA
+from liveshop.events.store import COLUMNS, create_tables
 from liveshop.live.models import Comment, Question
 from liveshop.moderation.qualification_privacy import register_privacy_hooks
 from liveshop.orders.models import Address, AfterSale, AfterSaleStatus, Order, OrderStatus
@@ -342,7 +342,7 @@ def _connect_events(path: Path) -> duckdb.DuckDBPyConnection:
             time.sleep(0.1)
     else:
         connection = duckdb.connect(str(path))
-    connection.execute(SCHEMA)
+    create_tables(connection)
     return connection
 
 

@@ -395,3 +395,30 @@ def test_likes_are_summed_into_the_frame_total(
 
     assert frame["type"] == "frame"
     assert json.loads(json.dumps(frame))["likes"] == 55
+
+
+def test_chat_is_moderated_masked_blocked_or_held(
+    client: TestClient, host: Account, viewer: Account
+) -> None:
+    """Evasive contact details are starred for everyone, drug sales are refused, and
+    nothing refused or held reaches the room or its stored chat."""
+    room_id = live_room(client, host)
+
+    with (
+        client.websocket_connect(ws_path(room_id, viewer)) as author,
+        client.websocket_connect(ws_path(room_id)) as watcher,
+    ):
+        receive(author)
+        receive(watcher)
+        author.send_json({"type": "comment", "text": "加我 V 信 1 3 8 0 0 1 3 8 0 0 0"})
+        masked, _ = receive_until(author, lambda frame: frame["type"] == "ack")
+        author.send_json({"type": "comment", "text": "出售冰毒"})
+        refused, _ = receive_until(author, lambda frame: frame["type"] == "error")
+        shown, _ = receive_until(watcher, has_comment(masked["comment"]["text"]), timeout=1.0)
+
+    assert masked["comment"]["text"].startswith("加我")
+    assert "1 3 8 0 0" not in masked["comment"]["text"]
+    assert "*" in masked["comment"]["text"]
+    assert refused["code"] == "message_blocked"
+    assert "冰毒" not in str(shown)
+    assert _stored_texts(client, room_id) == [masked["comment"]["text"]]

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from liveshop.accounts.models import Role, User
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
+from liveshop.moderation.qualification_models import IdentityVerification
 from liveshop.payments import gifts, ledger
 from liveshop.payments.ledger import AccountKind, InsufficientFunds, platform_account
 from liveshop.payments.models import GiftSend, TopUpKind
@@ -223,3 +226,27 @@ def test_a_hundred_concurrent_sends_with_coins_for_ten_send_exactly_ten(
     assert gift_sends(database_url) == GIFTS_AFFORDED
     assert transaction_kinds(database_url) == ["gift"] * 10 + ["top_up"]
     assert_ledger_verifies(database_url)
+
+
+@sqlite_only
+def test_a_verified_minor_cannot_send_gifts(client: TestClient, database_url: str) -> None:
+    host, teen = new_account(database_url, Role.HOST), new_account(database_url)
+    room_id = new_room(database_url, host.id)
+    coins(database_url, teen.id, 50)
+    with unit_of_work(database_url) as session:
+        session.add(
+            IdentityVerification(
+                user_id=teen.id,
+                real_name="李四",
+                id_number_masked="1****************X",
+                id_number_hash="b" * 64,
+                birth_date=date(utcnow().year - 15, 1, 1),
+                guardian_consent=True,
+            )
+        )
+
+    refused = send(client, teen, room_id, {"gift": "rose"}, "gift-key-minor")
+
+    assert (refused["http_status"], refused["code"]) == (403, "minor_cannot_gift")
+    assert balances(client, teen)["coins"] == 50
+    assert gift_sends(database_url) == 0

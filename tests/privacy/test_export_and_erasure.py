@@ -152,6 +152,11 @@ def test_erasure_unlinks_the_person_keeps_legal_records_and_the_ledger_balances(
             "behaviour_events": {"behaviour_events": 2},
             "addresses": {"addresses": 1},
             "payment_methods": {"cards_shredded": 1},
+            "moderation": {
+                "identity_verifications": 0,
+                "reports_anonymised": 0,
+                "appeals_anonymised": 0,
+            },
             "account": {
                 "name": 1,
                 "tokens_revoked": 1,

@@ -25,6 +25,9 @@ from liveshop.live import metrics, service
 from liveshop.live.chat import TokenBucket
 from liveshop.live.hub import LiveHub
 from liveshop.live.room_channel import RoomChannel
+from liveshop.moderation.engine import default_moderator
+from liveshop.moderation.lists import Action, Surface
+from liveshop.moderation.verdict import Verdict
 
 MAX_LIKES_PER_MESSAGE = 50
 LIKES_PER_SECOND = 30.0
@@ -35,6 +38,21 @@ VIOLATION_WINDOW_SECONDS = 30.0
 
 class PolicyViolation(Exception):
     """The client kept on misbehaving: close the connection with code 1008."""
+
+
+def moderated(text: str) -> Verdict:
+    """The chat's moderation verdict: a block refuses the line (422), a mask stars the
+    matches, a review holds it back from the room (the author still sees it)."""
+    verdict = default_moderator().moderate(text, surface=Surface.COMMENT)
+    if verdict.action is Action.BLOCK:
+        metrics.messages_rejected.labels(reason="moderation").inc()
+        raise InvalidInput(
+            "this message breaks the room's rules: " + ", ".join(verdict.categories),
+            code="message_blocked",
+        )
+    if verdict.action is Action.MASK:
+        metrics.comments_masked.inc()
+    return verdict
 
 
 @dataclass
@@ -101,14 +119,18 @@ class ViewerSession:
         text = service.clean_text(text, max_length=self.comment_max_length)
         if not self.comment_bucket.take():
             raise RateLimited("slow down: about one comment a second")
+        verdict = moderated(text)
         comment = {
             "id": str(new_id()),  # 63 bits: JavaScript numbers keep only 53
             "user": user.username,
             "user_id": user.id,
             "kind": "host" if user.id == self.channel.host_id else "comment",
-            "text": text,
+            "text": verdict.masked,
             "ts": time.time(),
         }
+        if verdict.action is Action.REVIEW:
+            metrics.comments_held.inc()
+            return comment | {"held_for_review": True}  # only its author sees it
         self.hub.submit_comment(self.room_id, comment)
         self.recorder.record(
             EventType.COMMENT, user=user.id, room_id=self.room_id, length=len(text)
@@ -132,7 +154,10 @@ class ViewerSession:
             raise InvalidInput("text must be a string")
         if not self.question_bucket.take():
             raise RateLimited("at most a few questions a minute")
-        question = await asyncio.to_thread(self._store_question, user, text)
+        verdict = moderated(text)
+        if verdict.action is Action.REVIEW:
+            raise PermissionDenied("the question is held for review", code="held_for_review")
+        question = await asyncio.to_thread(self._store_question, user, verdict.masked)
         self.recorder.record(EventType.QUESTION, user=user.id, room_id=self.room_id)
         return question
 

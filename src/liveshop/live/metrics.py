@@ -22,6 +22,12 @@ comments_folded = Counter("liveshop_comments_folded_total", "comments folded int
 comments_sampled_out = Counter(
     "liveshop_comments_sampled_out_total", "comments left out of frames under heavy chat"
 )
+comments_masked = Counter(
+    "liveshop_comments_masked_total", "comments shown with moderated words starred"
+)
+comments_held = Counter(
+    "liveshop_comments_held_total", "comments held back from the room for review"
+)
 likes_in = Counter("liveshop_likes_in_total", "likes received")
 messages_rejected = Counter(
     "liveshop_messages_rejected_total", "client messages refused", ["reason"]

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.core.bus import publish_after_commit
+from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.moderation.qualification_identity import check_gift_allowed
 from liveshop.payments.ledger import (
     AccountKind,
     get_account,
@@ -100,6 +103,7 @@ def send_gift(
         raise Conflict("gifts are sent while the room is live", code="room_not_live")
     if room.host_id == sender.id:
         raise Conflict("a host cannot send gifts to themselves", code="own_room")
+    _check_allowed(session, sender_id=sender.id, coins=gift.coins * count)
     send = GiftSend(
         sender_id=sender.id,
         room_id=room_id,
@@ -119,6 +123,29 @@ def send_gift(
     _book(session, send=send, host_share_bps=host_share_bps)
     publish_after_commit(session, _gift_notice(send, gift, sender.username))
     return send
+
+
+def _check_allowed(session: Session, *, sender_id: int, coins: int) -> None:
+    """Minors send no gifts; everyone stays within the daily and monthly caps."""
+    now = utcnow()
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def spent_since(start: datetime) -> int:
+        total = session.scalar(
+            select(func.coalesce(func.sum(GiftSend.coins), 0)).where(
+                GiftSend.sender_id == sender_id, GiftSend.created_at >= start
+            )
+        )
+        return int(total or 0)
+
+    check_gift_allowed(
+        session,
+        sender_id,
+        coins,
+        now,
+        spent_today=spent_since(day),
+        spent_this_month=spent_since(day.replace(day=1)),
+    )
 
 
 def _book(session: Session, *, send: GiftSend, host_share_bps: int) -> None:

@@ -1,0 +1,1 @@
+"""The reports: plain service functions over an ``Engine``, returning dataclasses."""
