@@ -24,6 +24,7 @@ from liveshop.core.settings import Settings, get_settings
 from liveshop.events.recorder import EventRecorder
 from liveshop.live.api import router as live_router
 from liveshop.live.hub import LiveHub
+from liveshop.live.moderation_actions import ApplyModerationActions
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
@@ -81,10 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         refunds = RefundOnAfterSale(settings)
         refunds.subscribe(bus)
+        moderation_actions = ApplyModerationActions(settings.resolved_database_url())
+        moderation_actions.subscribe(bus)
         try:
             yield
         finally:
             refunds.unsubscribe(bus)
+            moderation_actions.unsubscribe(bus)
             for task in background:
                 task.cancel()
             await app.state.hub.stop()

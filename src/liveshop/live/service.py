@@ -39,6 +39,7 @@ from liveshop.live.schemas import (
     RestrictionOut,
     RoomOut,
 )
+from liveshop.moderation.enforcement_queries import limited_room_ids, may_go_live
 
 HOST_ROLES = (Role.HOST,)
 RESTRICTING_ROLES = (Role.HOST, Role.MODERATOR)
@@ -91,9 +92,14 @@ def room_out(session: Session, room: Room) -> RoomOut:
 def list_rooms(
     session: Session, *, status: RoomStatus | None = None, limit: int = 100
 ) -> list[RoomOut]:
+    """Rooms for the listings; a room whose exposure moderation limited stays out
+    (it is still reachable by its link)."""
     query = select(Room)
     if status is not None:
         query = query.where(Room.status == status)
+    hidden = limited_room_ids(session)
+    if hidden:
+        query = query.where(Room.id.not_in(hidden))
     order = Room.peak_viewers.desc() if status is RoomStatus.LIVE else Room.id.desc()
     rooms = session.scalars(query.order_by(order, Room.id.desc()).limit(limit)).all()
     return [room_out(session, room) for room in rooms]
@@ -117,6 +123,8 @@ def start_room(session: Session, *, actor: User, room_id: int) -> Room:
     room = controlled_room(session, actor=actor, room_id=room_id)
     if room.status is not RoomStatus.SCHEDULED:
         raise Conflict(f"a {room.status.value} room cannot start", code="bad_room_status")
+    if not may_go_live(session, host_id=room.host_id):
+        raise PermissionDenied("the host is suspended or banned", code="host_suspended")
     room.status = RoomStatus.LIVE
     room.started_at = utcnow()
     _record(session, room=room, actor=actor, action="start")
@@ -135,6 +143,17 @@ def end_room(session: Session, *, actor: User, room_id: int) -> Room:
     session.flush()
     publish_after_commit(session, events.RoomStatusChanged(room_id=room.id, status="ended"))
     return room
+
+
+def stop_room_by_moderation(session: Session, *, room_id: int) -> None:
+    """A moderator stopped the room (the penalty, its rule and evidence are moderation's)."""
+    room = session.get(Room, room_id)
+    if room is None or room.status is RoomStatus.ENDED:
+        return
+    room.status = RoomStatus.ENDED
+    room.ended_at = utcnow()
+    session.flush()
+    publish_after_commit(session, events.RoomStatusChanged(room_id=room.id, status="ended"))
 
 
 def publish_pinned(
