@@ -42,6 +42,7 @@ from liveshop.payments.jobs import (
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.promotions.api import router as promotions_router
+from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 
@@ -141,5 +142,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live_router)
     app.include_router(realtime_router)
     app.include_router(pages_router)
+    app.include_router(moderation_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -1,0 +1,144 @@
+// The host's pre-live check: a pasted script or an uploaded subtitle file (SRT), checked cue
+// by cue against advertising law; each flagged cue shows its timestamps and findings.
+// Also the host's warnings in force.
+import { api, el, shortDateTime } from "./common.js";
+import { ACTIONS, findingView, namesFrom } from "./mod_findings.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("prelive-root");
+const MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+function showError(id, error) {
+  $(id).textContent = error.message || "操作失败";
+  $(id).hidden = false;
+}
+
+function timeLabel(cue) {
+  if (cue.start && cue.end) return `${cue.start} → ${cue.end}`;
+  if (cue.start) return cue.start;
+  return `第 ${cue.line} 行`;
+}
+
+function cueCard(cue) {
+  return el("article", { className: "cue-card", dataset: { line: cue.line, action: cue.action } }, [
+    el("div", {}, [
+      el("span", { className: "cue-time", text: timeLabel(cue) }),
+      el("span", { className: "tag tag-notice", text: ACTIONS[cue.action] || cue.action }),
+    ]),
+    el("p", { className: "cue-text", text: cue.text }),
+    ...cue.findings.map(findingView),
+  ]);
+}
+
+function showResults(cues) {
+  $("results-panel").hidden = false;
+  $("results").replaceChildren(...cues.map(cueCard));
+  const findings = cues.reduce((sum, cue) => sum + cue.findings.length, 0);
+  $("results-summary").textContent = cues.length ? `${cues.length} 处需处理，共 ${findings} 个问题` : "未发现问题，可以开播";
+  root.dataset.state = "checked";
+}
+
+$("script-file").addEventListener("change", async () => {
+  const file = $("script-file").files[0];
+  if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    showError("script-error", { message: "文件过大（最大 2 MB）" });
+    return;
+  }
+  $("script-input").value = await file.text();
+});
+
+$("script-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("script-error").hidden = true;
+  const script = $("script-input").value;
+  if (!script.trim()) {
+    showError("script-error", { message: "请粘贴话术或上传字幕文件" });
+    return;
+  }
+  $("script-check").disabled = true;
+  root.dataset.state = "checking";
+  try {
+    const result = await api("POST", "/api/host/script-check", { script, registered_names: namesFrom($("script-names").value) });
+    showResults(result.cues);
+  } catch (error) {
+    showError("script-error", error);
+    root.dataset.state = "ready";
+  } finally {
+    $("script-check").disabled = false;
+  }
+});
+
+const KINDS = { warning: "警告", mute: "禁言", limit_exposure: "限流", suspension: "暂停", fine: "罚款", stop_room: "关闭直播间", ban: "封禁", delete_comment: "删除评论" };
+
+async function loadWarnings() {
+  const warnings = await api("GET", "/api/penalties/warnings");
+  $("warnings").replaceChildren(
+    ...warnings.map((w) =>
+      el("li", { className: "panel warning-item", dataset: { penaltyId: w.id } }, [
+        el("strong", { text: `${KINDS[w.kind] || w.kind}：${w.rule}` }),
+        el("div", { className: "muted", text: `${shortDateTime(w.starts_at)} 起${w.ends_at ? `，至 ${shortDateTime(w.ends_at)}` : ""} · 违规分 ${w.points} · 申诉截止 ${shortDateTime(w.appeal_deadline)}` }),
+      ]),
+    ),
+  );
+  $("warnings-empty").hidden = warnings.length > 0;
+}
+
+const APPEAL_ERRORS = {
+  appeal_exists: "已提交过申诉",
+  appeal_too_late: "已过申诉截止时间",
+  penalty_revoked: "该处罚已撤销",
+};
+
+function penaltyCard(p) {
+  const open = !p.revoked_at && new Date(p.appeal_deadline) > new Date();
+  const children = [
+    el("strong", { text: `${KINDS[p.kind] || p.kind}：${p.rule}` }),
+    el("div", { className: "muted", text: `${shortDateTime(p.starts_at)} · 违规分 ${p.points}${p.revoked_at ? " · 已撤销" : ""} · 申诉截止 ${shortDateTime(p.appeal_deadline)}` }),
+  ];
+  const evidence = p.evidence || {};
+  const said = (evidence.reported && evidence.reported.message) || (evidence.captured && evidence.captured.message);
+  if (said) children.push(el("div", { className: "penalty-evidence", text: `证据：${said}` }));
+  if (open) {
+    const statement = el("input", { className: "appeal-statement", attrs: { maxlength: 4000, required: "", placeholder: "申诉理由", "aria-label": "申诉理由" } });
+    const submit = el("button", { className: "btn appeal-submit", text: "申诉", attrs: { type: "submit" } });
+    const form = el("form", { className: "inline-row appeal-form" }, [statement, submit]);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      try {
+        await api("POST", `/api/penalties/${p.id}/appeal`, { statement: statement.value.trim() });
+        form.replaceWith(el("p", { className: "muted appeal-filed", text: "申诉已提交，等待审核员处理" }));
+      } catch (error) {
+        showError("penalties-error", { message: APPEAL_ERRORS[error.code] || error.message });
+        submit.disabled = false;
+      }
+    });
+    children.push(form);
+  }
+  return el("article", { className: "panel penalty-item", dataset: { penaltyId: p.id } }, children);
+}
+
+async function loadPenalties() {
+  const penalties = await api("GET", "/api/penalties/mine");
+  $("penalties").replaceChildren(...penalties.map(penaltyCard));
+  $("penalties-empty").hidden = penalties.length > 0;
+}
+
+async function loadScore() {
+  const scores = await api("GET", "/api/scores/mine");
+  if (!scores.host) {
+    $("score").textContent = "仅主播有信用分";
+    return;
+  }
+  const { value, base, reasons } = scores.host;
+  $("score").textContent = `${value} / ${base}${value < scores.flash_sale_min_score ? `（低于 ${scores.flash_sale_min_score} 分不能开秒杀）` : ""}`;
+  $("score").dataset.value = String(value);
+  $("score-reasons").replaceChildren(...reasons.map((r) => el("li", { text: `-${r.deduction} ${r.detail}` })));
+}
+
+loadWarnings().catch((error) => showError("warnings-error", error));
+loadPenalties().catch((error) => showError("penalties-error", error));
+loadScore().catch((error) => {
+  $("score").textContent = error.message || "加载失败";
+});

@@ -1,0 +1,224 @@
+// The moderation queue: reports with their evidence (the message, the chat around it, the
+// room and time), claim, then decide (dismiss, or act with a penalty); and pending appeals,
+// decided by a moderator other than the one who imposed the penalty.
+import { api, el, shortDateTime, toast } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("moderation-root");
+const me = Number(root.dataset.moderatorId);
+
+const TARGETS = { comment: "评论", room: "直播间", product: "商品", user: "用户" };
+const REASONS = {
+  spam: "垃圾信息", abuse: "辱骂", porn: "色情", gambling: "赌博", drugs: "毒品", violence: "暴力",
+  fraud: "欺诈", off_platform_trading: "站外交易", false_advertising: "虚假宣传", counterfeit: "假冒",
+  minor_safety: "未成年人安全", other: "其他",
+};
+const STATUSES = { open: "待处理", claimed: "处理中", actioned: "已处罚", dismissed: "已驳回" };
+// The actions a decision may take; "" dismisses the report.
+const ACTIONS = [
+  ["", "驳回（不处罚）"],
+  ["delete_comment", "删除评论"],
+  ["mute", "禁言（分钟）"],
+  ["warning", "警告主播"],
+  ["limit_exposure", "限流（天，可空）"],
+  ["stop_room", "关闭直播间"],
+  ["fine", "罚款（元，从保证金扣）"],
+  ["suspension", "暂停（天）"],
+  ["ban", "封禁"],
+];
+const KINDS = Object.fromEntries(ACTIONS.filter(([kind]) => kind));
+const ERRORS = {
+  claimed: "其他审核员正在处理，或已结案",
+  not_claimed: "请先认领（或已被处理）",
+  same_moderator: "您作出的处罚，其申诉须由其他审核员决定",
+  appeal_decided: "该申诉已被处理",
+  minutes_required: "禁言需填写分钟数",
+  days_required: "暂停需填写天数",
+  amount_required: "罚款需填写金额",
+};
+
+function message(error) {
+  return ERRORS[error.code] || error.message || "操作失败";
+}
+
+function showError(id, error) {
+  $(id).textContent = message(error);
+  $(id).hidden = false;
+}
+
+function fact(label, value) {
+  if (value === null || value === undefined || value === "") return null;
+  return el("span", { className: "pill", text: `${label} ${value}` });
+}
+
+/** The reported message and the chat around it: the reporter's copy, or what the platform captured. */
+function evidenceView(report) {
+  const evidence = report.evidence || {};
+  const captured = evidence.captured || {};
+  const reported = evidence.reported || {};
+  const messageText = captured.message || reported.message || captured.title || "";
+  const at = captured.at || reported.at;
+  const context = (captured.context && captured.context.length ? captured.context : reported.context) || [];
+  const parts = [];
+  if (messageText) parts.push(el("div", { className: "evidence-message", text: messageText }));
+  const facts = el("div", { className: "report-head" }, [
+    fact("房间", report.room_id ?? reported.room_id ?? captured.room_id),
+    fact("发言时间", at ? shortDateTime(at) : ""),
+    fact("被举报用户", report.accused_user_id ?? reported.author_id),
+    fact("店铺", report.accused_shop_id),
+    fact("直播状态", captured.status),
+  ]);
+  parts.push(facts);
+  if (context.length) {
+    parts.push(el("div", { className: "muted", text: "前后聊天：" }));
+    parts.push(
+      el(
+        "ol",
+        { className: "evidence-context" },
+        context.map((line) =>
+          el("li", { className: line.text === messageText ? "is-reported" : "" }, [
+            el("span", { className: "muted", text: `${line.at ? shortDateTime(line.at) : ""} #${line.author_id ?? "?"} ` }),
+            document.createTextNode(line.text ?? ""),
+          ]),
+        ),
+      ),
+    );
+  }
+  return el("div", { className: "evidence" }, parts);
+}
+
+function numberInput(className, placeholder) {
+  return el("input", { className, attrs: { type: "number", min: 1, step: 1, placeholder, "aria-label": placeholder } });
+}
+
+function decisionForm(report) {
+  const kind = el("select", { className: "decide-kind", attrs: { "aria-label": "处理方式" } }, ACTIONS.map(([value, label]) => el("option", { text: label, attrs: { value } })));
+  const rule = el("input", { className: "decide-rule", attrs: { maxlength: 200, placeholder: "违反的规则，如《直播间规范》第 3 条", "aria-label": "违反的规则" } });
+  const minutes = numberInput("decide-minutes", "分钟");
+  const days = numberInput("decide-days", "天数");
+  const yuan = numberInput("decide-amount", "金额（元）");
+  const resolution = el("input", { className: "decide-resolution", attrs: { required: "", maxlength: 2000, placeholder: "处理说明", "aria-label": "处理说明" } });
+  const submit = el("button", { className: "btn btn-primary decide-submit", text: "提交决定", attrs: { type: "submit" } });
+  const form = el("form", { className: "decide-form grid-form" }, [
+    el("label", { text: "处理方式" }, [kind]),
+    el("label", { text: "规则" }, [rule]),
+    el("label", { text: "禁言分钟" }, [minutes]),
+    el("label", { text: "天数" }, [days]),
+    el("label", { text: "罚款金额（元）" }, [yuan]),
+    el("label", { text: "处理说明" }, [resolution]),
+    el("div", { className: "wide" }, [submit]),
+  ]);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { resolution: resolution.value.trim() };
+    if (kind.value) {
+      if (!rule.value.trim()) {
+        showError("queue-error", { message: "处罚须写明违反的规则" });
+        rule.focus();
+        return;
+      }
+      const action = { kind: kind.value, rule: rule.value.trim() };
+      if (minutes.value) action.minutes = Number(minutes.value);
+      if (days.value) action.days = Number(days.value);
+      if (yuan.value) action.amount = Math.round(Number(yuan.value) * 100);
+      body.action = action;
+    }
+    submit.disabled = true;
+    try {
+      const decision = await api("POST", `/api/moderation/reports/${report.id}/decision`, body);
+      toast(decision.penalty ? `已处罚：${KINDS[decision.penalty.kind] || decision.penalty.kind}` : "已驳回");
+      await loadQueue();
+    } catch (error) {
+      showError("queue-error", error);
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function reportCard(report) {
+  const mine = report.status === "claimed" && report.claimed_by === me;
+  const head = el("div", { className: "report-head" }, [
+    el("strong", { text: `#${report.id} ${TARGETS[report.target_type] || report.target_type} ${report.target_id}` }),
+    el("span", { className: "tag tag-notice", text: REASONS[report.reason] || report.reason }),
+    el("span", { className: "report-status", text: STATUSES[report.status] || report.status }),
+    el("span", { className: "muted", text: `举报于 ${shortDateTime(report.created_at)}` }),
+  ]);
+  const children = [head, evidenceView(report)];
+  if (report.details) children.push(el("p", { className: "report-details", text: `举报说明：${report.details}` }));
+  if (mine) {
+    children.push(decisionForm(report));
+  } else if (report.status === "open" || report.status === "claimed") {
+    const claim = el("button", { className: "btn btn-primary claim-btn", text: report.status === "claimed" ? `由 #${report.claimed_by} 处理中 · 接手` : "认领", attrs: { type: "button" } });
+    claim.addEventListener("click", async () => {
+      claim.disabled = true;
+      try {
+        await api("POST", `/api/moderation/reports/${report.id}/claim`);
+        await loadQueue();
+      } catch (error) {
+        showError("queue-error", error);
+        claim.disabled = false;
+      }
+    });
+    children.push(claim);
+  }
+  return el("article", { className: "report-card", dataset: { reportId: report.id, status: report.status } }, children);
+}
+
+async function loadQueue() {
+  $("queue-error").hidden = true;
+  const reports = await api("GET", "/api/moderation/queue?limit=100");
+  $("queue").replaceChildren(...reports.map(reportCard));
+  $("queue-empty").hidden = reports.length > 0;
+  $("queue-count").textContent = `${reports.length} 条待处理`;
+}
+
+function appealCard(item) {
+  const { appeal, penalty } = item;
+  const head = el("div", { className: "appeal-head" }, [
+    el("strong", { text: `申诉 #${appeal.id}` }),
+    el("span", { className: "tag tag-notice", text: KINDS[penalty.kind] || penalty.kind }),
+    el("span", { className: "muted", text: `处罚 #${penalty.id} · ${penalty.subject_type === "shop" ? "店铺" : "用户"} #${penalty.subject_id} · 提交于 ${shortDateTime(appeal.created_at)}` }),
+  ]);
+  const children = [
+    head,
+    el("p", { className: "appeal-rule", text: `规则：${penalty.rule}` }),
+    el("p", { className: "appeal-statement", text: `申诉理由：${appeal.statement}` }),
+  ];
+  if (!item.may_decide) {
+    children.push(el("p", { className: "muted appeal-own", text: "这是您作出（或相关）的处罚，须由其他审核员处理" }));
+  } else {
+    const note = el("input", { className: "appeal-note", attrs: { maxlength: 2000, placeholder: "决定说明", "aria-label": "决定说明" } });
+    const decide = (overturn) => async () => {
+      try {
+        await api("POST", `/api/moderation/appeals/${appeal.id}/decision`, { overturn, note: note.value.trim() });
+        toast(overturn ? "已撤销处罚" : "已维持处罚");
+        await loadAppeals();
+      } catch (error) {
+        showError("appeals-error", error);
+      }
+    };
+    const uphold = el("button", { className: "btn appeal-uphold", text: "维持处罚", attrs: { type: "button" } });
+    const overturn = el("button", { className: "btn btn-primary appeal-overturn", text: "撤销处罚", attrs: { type: "button" } });
+    uphold.addEventListener("click", decide(false));
+    overturn.addEventListener("click", decide(true));
+    children.push(el("div", { className: "inline-row" }, [note, uphold, overturn]));
+  }
+  return el("article", { className: "appeal-card", dataset: { appealId: appeal.id, mayDecide: String(item.may_decide) } }, children);
+}
+
+async function loadAppeals() {
+  $("appeals-error").hidden = true;
+  const cases = await api("GET", "/api/moderation/appeal-cases");
+  $("appeals").replaceChildren(...cases.map(appealCard));
+  $("appeals-empty").hidden = cases.length > 0;
+}
+
+$("queue-refresh").addEventListener("click", () => loadQueue().catch((error) => showError("queue-error", error)));
+
+Promise.all([
+  loadQueue().catch((error) => showError("queue-error", error)),
+  loadAppeals().catch((error) => showError("appeals-error", error)),
+]).then(() => {
+  root.dataset.state = "ready";
+});

@@ -1,0 +1,168 @@
+// The regulator's dashboard (read-only): the audit log by date range with CSV and JSON export
+// links, the hash chain's verification, violation statistics, penalties and inspections.
+// Dates are the regulator's local days; the API gets their UTC moments.
+import { api, el } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("regulator-root");
+const PAGE = 200;
+
+const KINDS = {
+  delete_comment: "删除评论", mute: "禁言", warning: "警告", limit_exposure: "限流", stop_room: "关闭直播间",
+  fine: "罚款", suspension: "暂停", ban: "封禁",
+};
+const RESULTS = { pending: "待检", pass: "合格", fail: "不合格" };
+const FIGURES = {
+  actions: "审计动作",
+  penalties_by_kind: "处罚（按类型）",
+  penalties_by_subject: "处罚（按对象）",
+  inspections_by_result: "抽检（按结果）",
+};
+
+let afterSeq = 0;
+
+/** "2026-11-25 22:05:09" in the regulator's time zone: records need the year and seconds. */
+function fullDateTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function showError(error) {
+  $("regulator-error").textContent = error.message || "查询失败";
+  $("regulator-error").hidden = false;
+}
+
+/** The range as query parameters: start of the first day to the start of the day after the last. */
+function rangeParams() {
+  const params = new URLSearchParams();
+  const start = $("range-start").value;
+  const end = $("range-end").value;
+  if (start) params.set("start", new Date(`${start}T00:00:00`).toISOString());
+  if (end) {
+    const next = new Date(`${end}T00:00:00`);
+    next.setDate(next.getDate() + 1);
+    params.set("end", next.toISOString());
+  }
+  return params;
+}
+
+function withParams(path, extra) {
+  const params = rangeParams();
+  for (const [key, value] of Object.entries(extra)) params.set(key, String(value));
+  return `${path}?${params}`;
+}
+
+function setExportLinks() {
+  for (const name of ["audit", "statistics", "penalties", "inspections"]) {
+    for (const format of ["csv", "json"]) {
+      const link = $(`export-${name}-${format}`);
+      link.href = withParams(`/api/regulator/${name}`, { format, ...(name === "statistics" ? {} : { limit: 10000 }) });
+      link.setAttribute("download", `${name}.${format}`);
+    }
+  }
+}
+
+function cells(values) {
+  return values.map((value) => (value instanceof Node ? el("td", {}, [value]) : el("td", { text: value ?? "" })));
+}
+
+function auditRow(entry) {
+  const details = JSON.stringify(entry.details);
+  return el("tr", { className: "audit-entry", dataset: { seq: entry.seq } }, [
+    ...cells([String(entry.seq), fullDateTime(entry.at), entry.actor, entry.action, entry.subject]),
+    el("td", { className: "audit-details", text: details }),
+    el("td", { className: "hash", text: String(entry.hash).slice(0, 12), attrs: { title: entry.hash } }),
+  ]);
+}
+
+async function loadAudit(reset) {
+  if (reset) {
+    afterSeq = 0;
+    $("audit").tBodies[0].replaceChildren();
+  }
+  const page = await api("GET", withParams("/api/regulator/audit", { after_seq: afterSeq, limit: PAGE }));
+  $("audit").tBodies[0].append(...page.entries.map(auditRow));
+  afterSeq = page.next_after_seq ?? afterSeq;
+  $("audit-more").hidden = page.next_after_seq === null;
+  $("audit-count").textContent = `${$("audit").tBodies[0].rows.length} 条`;
+}
+
+async function loadChain() {
+  const report = await api("GET", "/api/regulator/audit/verify");
+  const status = $("chain-status");
+  status.dataset.ok = String(report.ok);
+  if (report.ok) {
+    status.className = "chain-ok";
+    status.textContent = `✓ 哈希链完整：共 ${report.entries} 条（序号 ${report.first_seq ?? "-"} 至 ${report.last_seq ?? "-"}）`;
+  } else {
+    status.className = "chain-bad";
+    status.textContent = `✗ 哈希链异常：第 ${report.first_bad_seq} 条起 ${report.problem || ""} ${report.detail || ""}`;
+  }
+}
+
+async function loadStatistics() {
+  const figures = await api("GET", withParams("/api/regulator/statistics", {}));
+  const panels = Object.entries(FIGURES).map(([key, title]) => {
+    const counts = Object.entries(figures[key] || {});
+    const rows = counts.map(([name, count]) => el("tr", {}, cells([KINDS[name] || RESULTS[name] || name, String(count)])));
+    return el("div", { className: "stat-panel", dataset: { figure: key } }, [
+      el("h3", { className: "sub-title", text: title }),
+      counts.length ? el("table", { className: "data-table" }, [el("tbody", {}, rows)]) : el("p", { className: "muted", text: "无" }),
+    ]);
+  });
+  $("statistics").replaceChildren(...panels);
+}
+
+async function loadPenalties() {
+  const data = await api("GET", withParams("/api/regulator/penalties", { limit: 500 }));
+  $("penalties").tBodies[0].replaceChildren(
+    ...data.penalties.map((p) =>
+      el("tr", { className: "penalty-row" }, cells([
+        String(p.id),
+        fullDateTime(p.created_at),
+        KINDS[p.kind] || p.kind,
+        `${p.subject_type === "shop" ? "店铺" : "用户"} #${p.subject_id}`,
+        p.rule,
+        String(p.points),
+        fullDateTime(p.appeal_deadline),
+        p.revoked_at ? `已撤销 ${fullDateTime(p.revoked_at)}` : "有效",
+      ])),
+    ),
+  );
+}
+
+async function loadInspections() {
+  const data = await api("GET", withParams("/api/regulator/inspections", { limit: 500 }));
+  $("inspections").tBodies[0].replaceChildren(
+    ...data.inspections.map((item) =>
+      el("tr", { className: "inspection-row" }, cells([
+        String(item.id),
+        fullDateTime(item.sampled_at),
+        `${item.target_type === "order" ? "订单" : "商品"} #${item.target_id}`,
+        item.shop_id ? `#${item.shop_id}` : "",
+        RESULTS[item.result] || item.result,
+        item.findings,
+      ])),
+    ),
+  );
+}
+
+async function loadAll() {
+  $("regulator-error").hidden = true;
+  root.dataset.state = "loading";
+  setExportLinks();
+  const results = await Promise.allSettled([loadChain(), loadStatistics(), loadAudit(true), loadPenalties(), loadInspections()]);
+  for (const result of results) if (result.status === "rejected") showError(result.reason);
+  root.dataset.state = "ready";
+}
+
+$("range-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadAll();
+});
+$("audit-more").addEventListener("click", () => loadAudit(false).catch(showError));
+
+loadAll();
