@@ -17,10 +17,12 @@ import liveshop.privacy_wiring  # noqa: F401  (each domain's export, erasure and
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
 from liveshop.accounts.totp_api import router as totp_router
+from liveshop.analytics.api import router as analytics_router
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
 from liveshop.core.settings import Settings, get_settings
+from liveshop.events.api import router as events_router
 from liveshop.events.recorder import EventRecorder
 from liveshop.live.api import router as live_router
 from liveshop.live.hub import LiveHub
@@ -42,6 +44,7 @@ from liveshop.payments.jobs import (
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.promotions.api import router as promotions_router
+from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
@@ -141,6 +144,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(live_router)
     app.include_router(realtime_router)
+    app.include_router(events_router)
+    app.include_router(analytics_router)
+    app.include_router(dashboard_router)
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.mount("/static", static_files(), name="static")

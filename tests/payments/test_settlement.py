@@ -197,3 +197,42 @@ def test_cash_on_delivery_ships_unpaid_and_is_captured_on_delivery(
     assert cash == -PRICE  # the couriers hold the buyer's cash for the platform
     payment = client.get(f"/api/payments/{paid.json()['id']}", headers=buyer.headers).json()
     assert payment["status"] == "succeeded"
+
+
+def test_a_device_never_paid_from_asks_for_the_second_factor(
+    client: TestClient, make_account: MakeAccount
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
+    card = _card(client, buyer, CARDS["ok"])
+
+    def pay(device: str, key: str) -> dict:
+        product = client.post(
+            "/api/products",
+            json={"title": "手套", "price": 1_990, "stock": 5},
+            headers=merchant.headers,
+        ).json()
+        order = client.post(
+            "/api/orders",
+            json={"items": [{"sku_id": product["skus"][0]["id"], "quantity": 1}]},
+            headers=buyer.headers | {"Idempotency-Key": f"order-{key}"},
+        ).json()
+        response = client.post(
+            "/api/payments",
+            json={"order_id": order["id"], "payment_method_id": card},
+            headers=buyer.headers | {"Idempotency-Key": key, "X-Device-Id": device},
+        )
+        assert response.status_code == 201, response.text
+        payment: dict = response.json()
+        return payment
+
+    first = pay("phone-aaaa1111", "device-pay-01")
+    assert (first["status"], first["challenge"]["method"]) == ("requires_action", "sandbox_otp")
+    confirmed = client.post(
+        f"/api/payments/{first['id']}/challenge",
+        json={"code": first["challenge"]["sandbox_code"]},
+        headers=buyer.headers,
+    )
+    assert confirmed.json()["status"] == "succeeded"
+    second = pay("phone-aaaa1111", "device-pay-02")
+    assert second["status"] == "succeeded", (second, confirmed.json())  # known now
+    assert pay("laptop-bbbb2222", "device-pay-03")["status"] == "requires_action"

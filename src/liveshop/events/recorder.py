@@ -24,6 +24,8 @@ MAX_BUFFERED = 200_000  # beyond this the store is down: keep the newest, count 
 
 
 class EventType(enum.StrEnum):
+    VIEW = "view"
+    CART = "cart"
     JOIN = "join"
     LEAVE = "leave"
     COMMENT = "comment"

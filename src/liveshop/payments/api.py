@@ -92,6 +92,15 @@ def _payment_out(payment: Payment) -> PaymentOut:
 
 
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
+DeviceId = Annotated[
+    str | None,
+    Header(
+        alias="X-Device-Id",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        description="the client's device: a device never paid from asks for the 2nd factor",
+    ),
+]
 
 
 @router.post("/payments", status_code=status.HTTP_201_CREATED)
@@ -101,6 +110,7 @@ def pay(
     user: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
+    device_id: DeviceId = None,
 ) -> PaymentOut:
     """Pay an order with a saved card, the wallet or a third-party wallet: succeeded,
     failed (with the reason), requires_action (enter the code, or go to
@@ -112,6 +122,7 @@ def pay(
         method=charges.MethodChoice(body.method, body.payment_method_id),
         idempotency_key=idempotency_key,
         context=payment_context(settings),
+        device_id=device_id,
     )
     return _payment_out(payment)
 
@@ -128,6 +139,7 @@ def top_up(
     user: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
+    device_id: DeviceId = None,
 ) -> PaymentOut:
     """Pay money in to the wallet, or buy coins (from a card, a third-party wallet,
     or, for coins, the wallet)."""
@@ -139,6 +151,7 @@ def top_up(
         method=charges.MethodChoice(body.method, body.payment_method_id),
         idempotency_key=idempotency_key,
         context=payment_context(settings),
+        device_id=device_id,
     )
     return _payment_out(payment)
 

@@ -100,6 +100,7 @@ def pay_order(
     method: MethodChoice,
     idempotency_key: str,
     context: PaymentContext,
+    device_id: str | None = None,
 ) -> Payment:
     """Pay an order with a saved card, the wallet or a third-party wallet. Returns the
     payment: succeeded, failed (with its decline code), requires_action (a challenge,
@@ -126,6 +127,7 @@ def pay_order(
         gateway=_gateway_name(method, context),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        device_id=device_id,
     )
     return _proceed(session, payment=_insert(session, payment), context=context)
 
@@ -139,6 +141,7 @@ def top_up(
     method: MethodChoice,
     idempotency_key: str,
     context: PaymentContext,
+    device_id: str | None = None,
 ) -> Payment:
     """Pay money in to the wallet or buy coins; credited when the payment succeeds."""
     fingerprint = _fingerprint("top_up", kind, amount, method.kind, method.method_id)
@@ -162,6 +165,7 @@ def top_up(
         gateway=_gateway_name(method, context),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        device_id=device_id,
     )
     return _proceed(session, payment=_insert(session, payment), context=context)
 
@@ -175,9 +179,26 @@ def _checked_method(session: Session, *, buyer: User, method: MethodChoice) -> i
 
 
 def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
-    if payment.amount >= context.step_up_amount:
+    if payment.amount >= context.step_up_amount or _new_device(session, payment):
         return _require_challenge(session, payment=payment, context=context)
     return _charge(session, payment=payment, context=context, challenge_passed=False)
+
+
+def _new_device(session: Session, payment: Payment) -> bool:
+    """A device (named by the client) the buyer has never paid from asks for the second
+    factor; a client that names no device is judged by the amount alone."""
+    if payment.device_id is None:
+        return False
+    paid_from = session.scalar(
+        select(Payment.id)
+        .where(
+            Payment.buyer_id == payment.buyer_id,
+            Payment.device_id == payment.device_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+        )
+        .limit(1)
+    )
+    return paid_from is None
 
 
 def _require_challenge(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:

@@ -20,14 +20,16 @@ def webhook_secret(settings: Settings) -> str:
 
 
 @lru_cache(maxsize=8)
-def _sandbox(secret: str) -> SandboxGateway:
-    """One sandbox per process and secret (it keeps the refunds it made and its outbox)."""
+def _sandbox(secret: str, database_url: str) -> SandboxGateway:
+    """One sandbox per process, secret and database (it keeps the refunds it made and
+    its outbox, whose payment ids mean something in one database only)."""
+    del database_url  # part of the cache key only
     return SandboxGateway(webhook_secret=secret)
 
 
 def payment_context(settings: Settings) -> PaymentContext:
     return PaymentContext(
-        gateway=_sandbox(webhook_secret(settings)),
+        gateway=_sandbox(webhook_secret(settings), settings.resolved_database_url()),
         master=MasterKey(settings.resolved_vault_master_key()),
         rates=FeeRates.from_settings(settings),
         step_up_amount=settings.step_up_amount,

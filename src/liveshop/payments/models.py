@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -201,6 +202,7 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("buyer_id", "idempotency_key"),
+        Index("ix_payments_buyer_device", "buyer_id", "device_id"),
         CheckConstraint(
             "(order_id IS NULL) <> (top_up_id IS NULL)", name="pays_an_order_or_a_top_up"
         ),
@@ -225,6 +227,9 @@ class Payment(Base):
     decline_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     idempotency_key: Mapped[str] = mapped_column(String(100))
     request_fingerprint: Mapped[str] = mapped_column(String(64))
+    # The client's device (the X-Device-Id header): a device the buyer never paid
+    # from before asks for the second factor.
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     challenge_method: Mapped[ChallengeMethod | None] = mapped_column(
         Enum(ChallengeMethod, native_enum=False, length=20), nullable=True
     )

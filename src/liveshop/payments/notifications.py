@@ -43,8 +43,12 @@ def handle_notification(
 
 
 def _payment_for(session: Session, event: WebhookEvent) -> Payment | None:
+    """The payment, locked: a notification that arrives while the charge's own
+    transaction is still open waits for it, then sees what it decided."""
     if event.payment_id is not None:
-        return session.get(Payment, event.payment_id)
+        query = select(Payment).where(Payment.id == event.payment_id)
+    else:
+        query = select(Payment).where(Payment.gateway_reference == event.reference).limit(1)
     return session.scalars(
-        select(Payment).where(Payment.gateway_reference == event.reference)
+        query.with_for_update().execution_options(populate_existing=True)
     ).first()

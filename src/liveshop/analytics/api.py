@@ -1,0 +1,301 @@
+"""Analytics for merchants, hosts and admins, over the platform's event store.
+
+Every query runs on a DuckDB view of the store narrowed to the caller's scope
+before any report SQL sees it:
+
+- an admin sees every event;
+- a merchant (owner or staff of a shop) sees the events that name one of the
+  shop's products, nothing else: no other shop's clicks, carts or sales;
+- a host sees the events of the rooms they host.
+
+Customers (for profiles and segments) are the users with a purchase inside that
+scope, profiled from the scoped events only, and for anyone but an admin their
+pseudonymous ids are pseudonymised once more per scope, so two merchants cannot
+join their customer lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.dependencies import CurrentUser
+from liveshop.accounts.models import Role, User
+from liveshop.analytics.engines import DuckDBEngine
+from liveshop.analytics.profiles import build_profiles
+from liveshop.analytics.reports.common import PURCHASE_TYPES, TimeWindow, is_type, parse_duration
+from liveshop.analytics.reports.funnel import FunnelMode, FunnelSpec, funnel
+from liveshop.analytics.reports.session_report import session_report
+from liveshop.analytics.reports.top_products import top_products
+from liveshop.catalog import service as catalog
+from liveshop.core.clock import utcnow
+from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep
+from liveshop.core.errors import InvalidInput, PermissionDenied
+from liveshop.core.settings import Settings
+from liveshop.events.store import ANALYTICS_QUERY, connect_store
+from liveshop.live import service as live
+from liveshop.live.models import Room
+from liveshop.live.shelf import shelf
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+ANALYTICS_ROLES = (Role.HOST, Role.MERCHANT, Role.ADMIN)
+MAX_SHOP_PRODUCTS = 100_000
+MAX_HOST_ROOMS = 10_000
+MAX_PROFILES_RETURNED = 500
+EVENT_TYPE_PATTERN = r"^[a-z_]{1,32}$"
+MIN_DATE, MAX_DATE = date(1970, 1, 1), date(2999, 12, 31)  # epoch microseconds stay in range
+MAX_FUNNEL_WINDOW_SECONDS = 366 * 86_400
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which events a caller may read: all (admin), or those of some products or rooms."""
+
+    name: str  # "all", "shop:<id>" or "host:<id>"
+    product_ids: tuple[int, ...] | None = None
+    room_ids: tuple[int, ...] | None = None
+    within_room: int | None = None  # and only this room's events (own products or none)
+
+    @property
+    def is_all(self) -> bool:
+        return self.product_ids is None and self.room_ids is None
+
+    def condition(self) -> str:
+        """A SQL condition on the flat event view (ids are integers: no quoting issues)."""
+        if self.within_room is not None:
+            room = f"room_id = '{int(self.within_room)}'"
+            if self.product_ids is None:
+                return room
+            ids = ", ".join(f"'{int(i)}'" for i in self.product_ids) or "NULL"
+            return f"{room} AND (product_id IS NULL OR product_id IN ({ids}))"
+        if self.is_all:
+            return "1 = 1"
+        parts = []
+        if self.product_ids is not None:
+            ids = ", ".join(f"'{int(i)}'" for i in self.product_ids)
+            parts.append(f"product_id IN ({ids})" if ids else "1 = 0")
+        if self.room_ids is not None:
+            ids = ", ".join(f"'{int(i)}'" for i in self.room_ids)
+            parts.append(f"room_id IN ({ids})" if ids else "1 = 0")
+        return " OR ".join(parts)
+
+
+def _shop_product_ids(session: Session, shop_id: int) -> tuple[int, ...]:
+    return tuple(
+        p.id for p in catalog.list_shop_products(session, shop_id=shop_id, limit=MAX_SHOP_PRODUCTS)
+    )
+
+
+def scope_for(session: Session, user: User) -> Scope:
+    if user.role is Role.ADMIN:
+        return Scope(name="all")
+    if user.role is Role.MERCHANT:
+        shop = catalog.shop_of(session, user=user)
+        if shop is None:
+            return Scope(name=f"merchant:{user.id}", product_ids=())
+        return Scope(name=f"shop:{shop.id}", product_ids=_shop_product_ids(session, shop.id))
+    if user.role is Role.HOST:
+        rooms = live.list_rooms(session, limit=MAX_HOST_ROOMS)
+        return Scope(
+            name=f"host:{user.id}", room_ids=tuple(r.id for r in rooms if r.host.id == user.id)
+        )
+    raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
+
+
+def scoped_engine(
+    settings: Settings, scope: Scope, *, customers_only: bool = False
+) -> DuckDBEngine:
+    """The store as the ``events`` view, narrowed to ``scope`` (and to its buyers)."""
+    connection = connect_store(settings.event_store_path())
+    try:
+        scoped = f"SELECT * FROM ({ANALYTICS_QUERY}) store WHERE {scope.condition()}"
+        if customers_only:
+            connection.execute(f"CREATE OR REPLACE TEMP VIEW scoped AS {scoped}")
+            scoped = (
+                "SELECT * FROM scoped WHERE user_id IN "
+                f"(SELECT user_id FROM scoped WHERE {is_type(PURCHASE_TYPES)})"
+            )
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS {scoped}")
+    except Exception:
+        connection.close()
+        raise
+    return DuckDBEngine(connection)
+
+
+def _caller_scope(session: Session, user: User) -> Scope:
+    if user.role not in ANALYTICS_ROLES:
+        raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
+    return scope_for(session, user)
+
+
+def _check_date(day: date | None, name: str) -> None:
+    if day is not None and not MIN_DATE <= day <= MAX_DATE:
+        raise InvalidInput(f"{name} must be between {MIN_DATE} and {MAX_DATE}")
+
+
+def _window(start: date | None, end: date | None) -> TimeWindow:
+    _check_date(start, "start")
+    _check_date(end, "end")
+    if start is not None and end is not None and end < start:
+        raise InvalidInput("end is before start")
+    return TimeWindow.from_dates(start, end)
+
+
+def room_access(session: Session, user: User, room_id: int) -> tuple[Room, set[int] | None]:
+    """The room if ``user`` may read its figures (404 no room, 403 not theirs), with the
+    product ids they may see lines of (None: every product)."""
+    if user.role not in ANALYTICS_ROLES:
+        raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
+    room = live.get_room(session, room_id=room_id)
+    if user.role is Role.ADMIN or room.host_id == user.id:
+        return room, None
+    shop = catalog.shop_of(session, user=user) if user.role is Role.MERCHANT else None
+    if shop is None or not any(p.shop_id == shop.id for p in shelf(session, room_id=room_id)):
+        raise PermissionDenied(
+            "only the room's host, its merchants and admins see its report",
+            code="not_room_analyst",
+        )
+    return room, set(_shop_product_ids(session, shop.id))
+
+
+@router.get("/rooms/{room_id}/report")
+def room_report(
+    room_id: RowId,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """The session report of a room: for its host, a merchant with products on its
+    shelf (product lines limited to that merchant's products), or an admin."""
+    room, own_products = room_access(session, user, room_id)
+    engine = scoped_engine(settings, Scope(name="all"))
+    try:
+        report = asdict(session_report(engine, room_id=str(room_id), window=_window(start, end)))
+    finally:
+        engine.close()
+    if own_products is not None:
+        report["products"] = [
+            line for line in report["products"] if int(line["product_id"]) in own_products
+        ]
+    report["title"] = room.title
+    return report
+
+
+@router.get("/top-products")
+def top_products_report(
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    start: date | None = None,
+    end: date | None = None,
+    event_type: Annotated[str, Query(pattern=EVENT_TYPE_PATTERN)] = "view",
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[dict[str, Any]]:
+    """``[{"product_id", "count"}]``, highest count first, within the caller's scope."""
+    scope = _caller_scope(session, user)
+    engine = scoped_engine(settings, scope)
+    try:
+        rows = top_products(engine, window=_window(start, end), event_type=event_type, top=top)
+    finally:
+        engine.close()
+    return [asdict(row) for row in rows]
+
+
+@router.get("/funnel")
+def funnel_report(
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    steps: Annotated[str, Query(max_length=200)] = "view,product_click,cart,purchase",
+    window: Annotated[str, Query(max_length=10)] = "1h",
+    mode: FunnelMode = FunnelMode.ORDERED,
+    start: date | None = None,
+    end: date | None = None,
+    room_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+) -> dict[str, Any]:
+    """Per-user conversion through ``steps`` within the caller's scope; with ``room_id``,
+    in that room (for whoever may read its report; a merchant's funnel there counts the
+    room's events without a product and those of their own products)."""
+    names = [step.strip() for step in steps.split(",") if step.strip()]
+    if not 2 <= len(names) <= 8 or any(not _is_event_type(name) for name in names):
+        raise InvalidInput("steps: two to eight event types, e.g. view,product_click,purchase")
+    seconds = parse_duration(window)
+    if seconds > MAX_FUNNEL_WINDOW_SECONDS:
+        raise InvalidInput("the conversion window is at most 366 days")
+    FunnelSpec(steps=names, window_seconds=seconds, mode=mode, exclude=None)  # checks the steps
+    if room_id is not None:
+        _room, own = room_access(session, user, room_id)
+        scope = Scope(
+            name=f"room:{room_id}",
+            product_ids=tuple(sorted(own)) if own is not None else None,
+            within_room=room_id,
+        )
+    else:
+        scope = _caller_scope(session, user)
+    engine = scoped_engine(settings, scope)
+    try:
+        result = funnel(
+            engine, steps=names, window=_window(start, end), window_seconds=seconds, mode=mode
+        )
+    finally:
+        engine.close()
+    return {"steps": [asdict(step) for step in result.steps]}
+
+
+def _is_event_type(name: str) -> bool:
+    return name.isascii() and 1 <= len(name) <= 32 and all(c.islower() or c == "_" for c in name)
+
+
+def _scoped_id(scope: Scope, user_id: str, secret_key: str) -> str:
+    digest = hmac.new(secret_key.encode(), f"{scope.name}:{user_id}".encode(), hashlib.sha256)
+    return "c_" + digest.hexdigest()[:20]
+
+
+@router.get("/segments")
+def segments_report(
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    k: Annotated[int | None, Query(ge=2, le=8)] = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Profiles, RFM and k-means segments of the caller's own customers (buyers in scope)."""
+    _check_date(as_of, "as_of")
+    scope = _caller_scope(session, user)
+    engine = scoped_engine(settings, scope, customers_only=True)
+    try:
+        profiles = build_profiles(engine, as_of=as_of or utcnow().date())
+    finally:
+        engine.close()
+    rows = profiles.rows
+    # Imported here: scikit-learn takes seconds to import, and the app should not wait.
+    from liveshop.analytics.segments import segment_profiles
+
+    segmentation = segment_profiles(rows, k=k) if len(rows) >= 3 else None
+    secret = settings.resolved_secret_key()
+
+    def shown(user_id: Any) -> str:
+        return str(user_id) if scope.is_all else _scoped_id(scope, str(user_id), secret)
+
+    labels = segmentation.labels if segmentation else {}
+    return {
+        "customers": len(rows),
+        "missing": profiles.missing,
+        "k": segmentation.k if segmentation else None,
+        "silhouette": segmentation.silhouette if segmentation else None,
+        "segments": [asdict(s) for s in segmentation.segments] if segmentation else [],
+        "profiles": [
+            {**row, "user_id": shown(row["user_id"]), "segment": labels.get(str(row["user_id"]))}
+            for row in rows[:MAX_PROFILES_RETURNED]
+        ],
+        "profiles_truncated": len(rows) > MAX_PROFILES_RETURNED,
+    }

@@ -1,0 +1,81 @@
+"""The merchant dashboard: live room counters, session reports with Plotly charts,
+top products, funnel and customer segments. Figures come from the analytics API;
+this module renders the pages and serves Plotly's JavaScript from the installed
+``plotly`` package (no CDN: nothing is fetched from the internet at run time)."""
+
+from __future__ import annotations
+
+import importlib.resources
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from liveshop.accounts.dependencies import OptionalUser
+from liveshop.accounts.models import Role
+from liveshop.analytics.api import ANALYTICS_ROLES, room_access
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.core.errors import NotFound, PermissionDenied
+from liveshop.live import service as live
+from liveshop.web.pages import _render
+
+router = APIRouter(include_in_schema=False)
+
+PLOTLY_PATH = "/vendor/plotly.min.js"  # outside /static: that mount would shadow it
+PLOTLY_CACHE = "public, max-age=604800"  # a week; the ETag revalidates after an upgrade
+MAX_LISTED_ROOMS = 200
+
+
+@cache
+def plotly_js() -> Path | None:
+    resource = importlib.resources.files("plotly") / "package_data" / "plotly.min.js"
+    path = Path(str(resource))
+    return path if path.is_file() else None
+
+
+@router.get(PLOTLY_PATH)
+def plotly_bundle() -> Response:
+    path = plotly_js()
+    if path is None:
+        raise NotFound("plotly.min.js is not in the installed plotly package")
+    return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": PLOTLY_CACHE})
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/dashboard", status_code=303)
+    if user.role not in ANALYTICS_ROLES:
+        raise PermissionDenied(
+            "the dashboard is for hosts, merchants and admins", code="wrong_role"
+        )
+    rooms = [
+        room
+        for room in live.list_rooms(session, limit=MAX_LISTED_ROOMS)
+        if user.role is Role.ADMIN or room.host.id == user.id
+    ]
+    return _render(request, "dashboard.html", settings, user, rooms=rooms, plotly_path=PLOTLY_PATH)
+
+
+@router.get("/dashboard/rooms/{room_id}", response_class=HTMLResponse)
+def room_dashboard(
+    room_id: RowId,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    user: OptionalUser,
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/dashboard/rooms/{room_id}", status_code=303)
+    room, _own_products = room_access(session, user, room_id)
+    return _render(
+        request,
+        "dashboard_room.html",
+        settings,
+        user,
+        room=live.room_out(session, room),
+        plotly_path=PLOTLY_PATH,
+    )

@@ -1,0 +1,291 @@
+// The merchant dashboard: live room counters from the room's real-time frames, the
+// session report with Plotly charts, top products, the funnel and customer segments.
+// Every figure and label from the server reaches the page through textContent (or as
+// plain numbers and ids to Plotly); nothing is inserted as HTML.
+import { api, el, formatCount, formatPrice } from "./common.js";
+import { LiveConnection, pageTransport, showConnection } from "./live.js";
+
+const REPORT_REFRESH_MS = 30000;
+const FUNNEL_STEPS = ["view", "product_click", "cart", "purchase"];
+const STEP_LABELS = { view: "观看", product_click: "点击", cart: "加购", purchase: "购买" };
+const CHART_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
+const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 40 }, height: 300, font: { size: 12 } };
+
+const root = document.getElementById("dashboard");
+const $ = (id) => document.getElementById(id);
+
+function yuan(minor) {
+  return formatPrice(minor).replace("¥", "");
+}
+
+function percent(fraction) {
+  return `${(Number(fraction || 0) * 100).toFixed(1)}%`;
+}
+
+function setText(id, value) {
+  const node = $(id);
+  if (node) node.textContent = String(value);
+}
+
+/** Plotly (4.8 MB, served from the installed package) is fetched once, after the page
+ * has loaded, so the page and its live counters never wait for it. */
+let plotlyPromise = null;
+function plotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyPromise) {
+    plotlyPromise = new Promise((resolve, reject) => {
+      const inject = () => {
+        const script = document.createElement("script");
+        script.src = root.dataset.plotlySrc;
+        script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("Plotly missing")));
+        script.onerror = () => reject(new Error("plotly.min.js did not load"));
+        document.head.append(script);
+      };
+      if (document.readyState === "complete") inject();
+      else window.addEventListener("load", inject, { once: true });
+    });
+  }
+  return plotlyPromise;
+}
+
+async function draw(id, traces, layout = {}) {
+  const node = $(id);
+  if (!node) return;
+  const Plotly = await plotly();
+  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, CHART_CONFIG);
+  node.dataset.rendered = "true";
+}
+
+function showEmpty(id, empty) {
+  const node = $(id);
+  if (node) node.hidden = !empty;
+}
+
+function fillRows(tbody, rows) {
+  tbody.replaceChildren(...rows.map((cells) => el("tr", {}, cells.map((cell) => el("td", cell)))));
+}
+
+async function drawFunnel(steps) {
+  const users = steps.map((step) => step.users);
+  showEmpty("funnel-empty", !users.some((count) => count > 0));
+  await draw(
+    "chart-funnel",
+    [
+      {
+        type: "funnel",
+        y: steps.map((step) => STEP_LABELS[step.step] || step.step),
+        x: users,
+        textinfo: "value+percent initial",
+        marker: { color: "#fe2c55" },
+      },
+    ],
+    { margin: { l: 70, r: 20, t: 10, b: 30 } },
+  );
+}
+
+function windowQuery() {
+  const query = new URLSearchParams();
+  const start = $("window-start") && $("window-start").value;
+  const end = $("window-end") && $("window-end").value;
+  if (start) query.set("start", start);
+  if (end) query.set("end", end);
+  return query;
+}
+
+// --- one room: live counters and the session report ---
+
+function roomView() {
+  const roomId = Number(root.dataset.roomId);
+  let comments = 0;
+
+  function applyCounters(message) {
+    if (typeof message.viewers === "number") setText("live-viewers", formatCount(message.viewers));
+    if (typeof message.likes === "number") setText("live-likes", formatCount(message.likes));
+    if (message.status) setText("live-status", message.status);
+  }
+
+  const connection = new LiveConnection(roomId, {
+    transport: pageTransport(),
+    onMessage: (message) => {
+      if (message.type === "snapshot") applyCounters(message);
+      if (message.type === "frame") {
+        applyCounters(message);
+        for (const comment of message.comments || []) comments += Number(comment.count) || 1;
+        setText("live-comments", formatCount(comments));
+      }
+    },
+    onState: (state, transport) => showConnection($("conn"), state, transport),
+  });
+  connection.start();
+
+  async function loadReport() {
+    try {
+      const report = await api("GET", `/api/analytics/rooms/${roomId}/report`);
+      $("report-error").hidden = true;
+      showReport(report);
+      const funnel = await api("GET", `/api/analytics/funnel?steps=${FUNNEL_STEPS.join(",")}&room_id=${roomId}`);
+      await drawFunnel(funnel.steps);
+      setText("report-updated", `更新于 ${new Date().toLocaleTimeString()}`);
+    } catch (error) {
+      $("report-error").hidden = false;
+      $("report-error").textContent = `报告加载失败：${error.message}`;
+    }
+  }
+
+  loadReport();
+  setInterval(loadReport, REPORT_REFRESH_MS);
+}
+
+function showReport(report) {
+  setText("kpi-gmv", yuan(report.gmv));
+  setText("kpi-orders", formatCount(report.orders));
+  setText("kpi-buyers", formatCount(report.buyers));
+  setText("kpi-unique_viewers", formatCount(report.unique_viewers));
+  setText("kpi-conversion", percent(report.conversion));
+  setText("kpi-gpm", yuan(Math.round(report.gpm)));
+  setText("kpi-peak_concurrent_viewers", formatCount(report.peak_concurrent_viewers));
+  setText("kpi-average_watch_seconds", Math.round(report.average_watch_seconds));
+  setText("kpi-comments", formatCount(report.comments));
+  setText("kpi-likes", formatCount(report.likes));
+  setText("kpi-gifts", formatCount(report.gifts));
+
+  const minutes = report.timeline.map((point) => point.minute);
+  showEmpty("timeline-empty", minutes.length === 0);
+  draw(
+    "chart-timeline",
+    [
+      { type: "scatter", mode: "lines+markers", name: "观众", x: minutes, y: report.timeline.map((p) => p.viewers) },
+      { type: "scatter", mode: "lines+markers", name: "评论", x: minutes, y: report.timeline.map((p) => p.comments) },
+      {
+        type: "bar",
+        name: "成交额（元）",
+        x: minutes,
+        y: report.timeline.map((p) => p.gmv / 100),
+        yaxis: "y2",
+        opacity: 0.5,
+        marker: { color: "#fe2c55" },
+      },
+    ],
+    {
+      yaxis: { title: { text: "人数" }, rangemode: "tozero" },
+      yaxis2: { title: { text: "元" }, overlaying: "y", side: "right", rangemode: "tozero" },
+      legend: { orientation: "h", y: -0.2 },
+      margin: { l: 50, r: 50, t: 10, b: 60 },
+    },
+  );
+
+  const products = report.products;
+  showEmpty("products-empty", products.length === 0);
+  const labels = products.map((line) => `#${line.product_id}`);
+  draw(
+    "chart-products",
+    [
+      // offsetgroups keep the bars side by side although GMV has its own axis
+      { type: "bar", name: "卡片点击", x: labels, y: products.map((line) => line.card_clicks), offsetgroup: "1" },
+      { type: "bar", name: "订单", x: labels, y: products.map((line) => line.orders), offsetgroup: "2" },
+      {
+        type: "bar",
+        name: "成交额（元）",
+        x: labels,
+        y: products.map((line) => line.gmv / 100),
+        yaxis: "y2",
+        offsetgroup: "3",
+      },
+    ],
+    {
+      barmode: "group",
+      xaxis: { type: "category" },
+      yaxis: { rangemode: "tozero" },
+      yaxis2: { overlaying: "y", side: "right", rangemode: "tozero" },
+      legend: { orientation: "h", y: -0.2 },
+      margin: { l: 40, r: 50, t: 10, b: 60 },
+    },
+  );
+  fillRows(
+    $("product-table").tBodies[0],
+    products.map((line) => [
+      { text: line.product_id },
+      { text: formatCount(line.card_clicks), className: "num" },
+      { text: percent(line.click_through), className: "num" },
+      { text: formatCount(line.orders), className: "num" },
+      { text: yuan(line.gmv), className: "num" },
+    ]),
+  );
+}
+
+// --- the overview: top products, funnel, segments ---
+
+function overview() {
+  async function loadTopProducts() {
+    const query = windowQuery();
+    query.set("event_type", $("top-event-type").value);
+    query.set("top", "10");
+    const rows = await api("GET", `/api/analytics/top-products?${query}`);
+    showEmpty("top-empty", rows.length === 0);
+    await draw(
+      "chart-top-products",
+      [{ type: "bar", x: rows.map((row) => `#${row.product_id}`), y: rows.map((row) => row.count), marker: { color: "#ff7a1a" } }],
+      { xaxis: { type: "category" }, yaxis: { rangemode: "tozero" } },
+    );
+  }
+
+  async function loadFunnel() {
+    const query = windowQuery();
+    query.set("steps", FUNNEL_STEPS.join(","));
+    const funnel = await api("GET", `/api/analytics/funnel?${query}`);
+    await drawFunnel(funnel.steps);
+  }
+
+  async function loadSegments() {
+    const data = await api("GET", "/api/analytics/segments");
+    setText("segments-summary", `${data.customers} 位顾客${data.k ? ` · ${data.k} 个分群` : ""}`);
+    showEmpty("segments-empty", data.segments.length === 0);
+    fillRows(
+      $("segment-table").tBodies[0],
+      data.segments.map((segment) => [
+        { text: `#${segment.segment + 1}` },
+        { text: formatCount(segment.size) },
+        { text: segment.description },
+        { text: yuan(Math.round(segment.means.monetary || 0)), className: "num" },
+        { text: Number(segment.means.frequency || 0).toFixed(1), className: "num" },
+        { text: Number(segment.means.recency_days || 0).toFixed(0), className: "num" },
+      ]),
+    );
+    fillRows(
+      $("profile-table").tBodies[0],
+      data.profiles.map((profile) => [
+        { text: profile.user_id },
+        { text: profile.recency_days ?? "–", className: "num" },
+        { text: profile.frequency, className: "num" },
+        { text: yuan(profile.monetary), className: "num" },
+        { text: profile.rfm_segment || "–" },
+        { text: profile.segment === null || profile.segment === undefined ? "–" : `#${profile.segment + 1}` },
+      ]),
+    );
+  }
+
+  function loadAll() {
+    for (const load of [loadTopProducts, loadFunnel, loadSegments]) {
+      load().catch((error) => {
+        const note = el("p", { className: "dash-error", text: `加载失败：${error.message}` });
+        root.prepend(note);
+      });
+    }
+  }
+
+  $("window-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    loadTopProducts().catch(() => {});
+    loadFunnel().catch(() => {});
+  });
+  $("top-event-type").addEventListener("change", () => loadTopProducts().catch(() => {}));
+  $("room-open").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = Number($("room-open-id").value);
+    if (Number.isInteger(id) && id > 0) location.assign(`/dashboard/rooms/${id}`);
+  });
+  loadAll();
+}
+
+if (root && root.dataset.view === "room") roomView();
+else if (root) overview();
