@@ -55,6 +55,8 @@ app.add_typer(profiles_app, name="profiles")
 console = Console()
 
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
+WORKER_STARTUP_SECONDS = 120
+LISTEN_BACKLOG = 8192  # a flash sale's crowd connects at once; 2048 reset connections
 
 
 @db_app.command("upgrade")
@@ -197,6 +199,10 @@ def serve(
         workers=workers,
         ws=WEBSOCKET_IMPLEMENTATION,
         ws_per_message_deflate=False,  # frames are shared bytes: see live/subscribers.py
+        # uvicorn restarts a worker that has not answered its supervisor within this
+        # long; importing the app on a busy machine was seen to take over the default 5 s.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+        backlog=LISTEN_BACKLOG,
         log_level="warning",
     )
 
