@@ -150,6 +150,9 @@ def variant_engine(name: str) -> Any:
         def known_sold_out(self, sale_id: int) -> bool:
             return sale_id in self._sold_out
 
+        def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
+            return False  # like LiveShop's SQL engine: a claim commits with its order
+
         def set_up(self, sale: FlashSale) -> None:
             return None
 
@@ -219,6 +222,9 @@ def variant_engine(name: str) -> Any:
         name = "naive-read-then-write"
 
         def known_sold_out(self, sale_id: int) -> bool:
+            return False
+
+        def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
             return False
 
         def set_up(self, sale: FlashSale) -> None:
@@ -459,6 +465,7 @@ async def run_load(config: LoadConfig) -> tuple[dict[str, Any], list[TapRecord]]
         "retried_attempts": sum(1 for record in records if record.tries > 1),
         "users_cut_off": len(unfinished),
         "loadgen_cpu_percent": round(100 * cpu / wall, 1),
+        "loadgen_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 3),
     }, records
 
 
@@ -906,6 +913,13 @@ class Bench:
             **summary,
             "server_cpu_percent": (
                 round(100 * server_cpu / summary["wall_s"], 1) if server_cpu is not None else None
+            ),
+            # Load-independent: what one attempt costs the server, whatever share of
+            # its core the machine's other work left it (load_average_before).
+            "server_cpu_ms_per_attempt": (
+                round(1000 * server_cpu / summary["requests"], 3)
+                if server_cpu is not None and summary["requests"]
+                else None
             ),
             "load_average_before": round(load_before, 2),
             **check,

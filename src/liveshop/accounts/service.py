@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -120,6 +121,22 @@ def user_for_token(session: Session, *, token: str) -> User | None:
         return None
     user: User = row.User
     return user
+
+
+def users_for_tokens(session: Session, *, tokens: Collection[str]) -> dict[str, User]:
+    """The users of the live, unexpired, unrevoked tokens among ``tokens``, in one query.
+
+    For a crowd that arrives at once (a flash sale): one round trip for many
+    cold tokens instead of one each. A token missing from the answer is not valid.
+    """
+    by_hash = {hash_token(token): token for token in tokens}
+    rows = session.execute(
+        select(User, ApiToken.token_hash, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash.in_(list(by_hash)), ApiToken.revoked_at.is_(None))
+    ).all()
+    now = utcnow()
+    return {by_hash[row.token_hash]: row.User for row in rows if as_utc(row.expires_at) > now}
 
 
 def get_user(session: Session, *, user_id: int) -> User:

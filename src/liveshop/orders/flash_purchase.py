@@ -1,22 +1,34 @@
 """Buying in a flash sale: claim a unit from promotions, then place the order.
 
 A sold-out or not-yet-open sale is answered from memory, without the database.
+With the Redis engine the whole decision (sold out, over the limit, a retry,
+claimed) is taken in the event loop with one Redis call; only the few buyers
+who got a unit (or retry one) reach a worker thread and the database.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.core.bus import call_after_commit, publish_after_commit
+from liveshop.core.db import unit_of_work
 from liveshop.core.errors import Conflict
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order
-from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
-from liveshop.promotions.stock_engines import ClaimOutcome, RedisStockEngine, StockEngine
+from liveshop.promotions.stock_engines import (
+    Claim,
+    ClaimOutcome,
+    RedisStockEngine,
+    StockEngine,
+    mirror_sold,
+)
 
 
 class AttemptInProgress(Conflict):
@@ -80,6 +92,110 @@ def buy_flash_sale(
         attempt_key=attempt_key,
         payment_minutes=payment_minutes,
     ), True
+
+
+async def buy_flash_sale_in_loop(
+    *,
+    database_url: str,
+    buyer: User,
+    sale_id: int,
+    quantity: int,
+    attempt_key: str,
+    engine: RedisStockEngine,
+    payment_minutes: int,
+    may_be_retry: bool = True,
+) -> tuple[OrderOut, bool]:
+    """``buy_flash_sale`` for the Redis engine, from the event loop; (order, created).
+
+    The same answers and guarantees: losers are answered here without the
+    database; a claimed unit's order is written in a worker thread, in one
+    transaction with the mirrored ``sold`` count, and its stream entry is
+    acknowledged after the commit (else claims recovery writes it).
+    """
+    terms = flash_sales.cached_sale_terms(database_url, sale_id)
+    if terms is None:
+        terms = await asyncio.to_thread(_load_terms, database_url, sale_id)
+    flash_sales.check_open(terms)
+    if engine.sold_out_in_memory(sale_id):
+        if not may_be_retry or not await engine.was_claimed_async(sale_id, buyer.id, attempt_key):
+            raise SoldOut("sold out")
+        return await asyncio.to_thread(
+            _claimed_attempt_order, database_url, buyer, terms, attempt_key
+        )
+    claim = await engine.claim_units(
+        sale_id=sale_id,
+        per_user_limit=terms.per_user_limit,
+        user_id=buyer.id,
+        quantity=quantity,
+        attempt_key=attempt_key,
+    )
+    if claim.outcome is ClaimOutcome.SOLD_OUT:
+        raise SoldOut("sold out")
+    if claim.outcome is ClaimOutcome.OVER_LIMIT:
+        raise PurchaseLimitReached(f"at most {terms.per_user_limit} per buyer in this sale")
+    if claim.outcome is ClaimOutcome.DUPLICATE:
+        return await asyncio.to_thread(
+            _claimed_attempt_order, database_url, buyer, terms, attempt_key
+        )
+    return await asyncio.to_thread(
+        _write_claimed_order,
+        database_url,
+        engine,
+        claim,
+        buyer,
+        terms,
+        quantity,
+        attempt_key,
+        payment_minutes,
+    ), True
+
+
+def _load_terms(database_url: str, sale_id: int) -> SaleTerms:
+    with unit_of_work(database_url) as session:
+        return flash_sales.sale_terms(session, sale_id=sale_id)
+
+
+def _claimed_attempt_order(
+    database_url: str, buyer: User, terms: SaleTerms, attempt_key: str
+) -> tuple[OrderOut, bool]:
+    """A retry of an attempt that holds a unit: its order, once written."""
+    with unit_of_work(database_url) as session:
+        order = find_attempt_order(session, buyer_id=buyer.id, sale_id=terms.id, key=attempt_key)
+        if order is None:
+            # The first request is still writing it, or died and the claims stream will.
+            raise AttemptInProgress("this attempt is being processed; retry in a moment")
+        return orders.order_out(session, order), False
+
+
+def _write_claimed_order(
+    database_url: str,
+    engine: RedisStockEngine,
+    claim: Claim,
+    buyer: User,
+    terms: SaleTerms,
+    quantity: int,
+    attempt_key: str,
+    payment_minutes: int,
+) -> OrderOut:
+    with unit_of_work(database_url) as session:
+        order = place_claimed_order(
+            session,
+            buyer=buyer,
+            terms=terms,
+            quantity=quantity,
+            attempt_key=attempt_key,
+            payment_minutes=payment_minutes,
+        )
+        out = orders.order_out(session, order)
+        # Last, so the sale's row (every winner's hot row) stays locked only from
+        # here to the commit, not while the order is written: measured, winners'
+        # transactions otherwise queued on it one after another.
+        mirror_sold(session, sale_id=terms.id, change=quantity)
+        publish_after_commit(session, terms.notice(claim.remaining))
+        if claim.stream_entry is not None:
+            entry = claim.stream_entry
+            call_after_commit(session, lambda: engine.acknowledge(entry))
+        return out
 
 
 def place_claimed_order(

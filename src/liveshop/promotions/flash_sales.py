@@ -18,7 +18,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
 from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
-from liveshop.core.db import rows_changed
+from liveshop.core.db import get_engine, rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
@@ -80,6 +80,7 @@ _terms_cache: dict[tuple[str, int], SaleTerms] = {}
 def forget_cached_sales() -> None:
     """Drop what this process remembers of sales: after a database was emptied or restored."""
     _terms_cache.clear()
+    _cache_url.cache_clear()
     stock_engine_for.cache_clear()
 
 
@@ -101,6 +102,20 @@ def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
         )
         _terms_cache[key] = terms
     return terms
+
+
+def cached_sale_terms(database_url: str, sale_id: int) -> SaleTerms | None:
+    """The sale's terms if this process has read them, else None: never the database.
+
+    For the event loop, which must not block on a query.
+    """
+    return _terms_cache.get((_cache_url(database_url), sale_id))
+
+
+@lru_cache(maxsize=16)
+def _cache_url(database_url: str) -> str:
+    # The key sale_terms() uses: the engine's own rendering of its URL.
+    return str(get_engine(database_url).url)
 
 
 def check_open(terms: SaleTerms, now: datetime | None = None) -> None:

@@ -6,12 +6,16 @@ never more per buyer than the limit, and a retried attempt claims nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import hashlib
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis
+import redis.asyncio
 from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -21,6 +25,10 @@ from liveshop.core.db import rows_changed
 from liveshop.promotions.models import FlashSale, FlashSaleBuyer
 
 CLAIMS_GROUP = "order-writers"
+# How long a worker answers "sold out" from memory before asking Redis again: a
+# unit returned to the sale (a cancelled or expired order) through another worker
+# is offered here at most this much later; through this worker, at once.
+SOLD_OUT_MEMO_SECONDS = 1.0
 
 
 class ClaimOutcome(enum.Enum):
@@ -177,11 +185,62 @@ class RedisStockEngine:
     name = "redis"
 
     def __init__(self, url: str, namespace: str = "liveshop") -> None:
+        self.url = url
         self.namespace = namespace
         self.stream = f"{namespace}:flash-claims"
         self.client = redis.Redis.from_url(url)
         self._claim = self.client.register_script(CLAIM_SCRIPT)
         self._release = self.client.register_script(RELEASE_SCRIPT)
+        # Event-loop clients, one per loop (an asyncio connection belongs to its loop).
+        self._loop_clients: dict[asyncio.AbstractEventLoop, _LoopClient] = {}
+        self._sold_out_until: dict[int, float] = {}
+
+    # --- in memory
+
+    def sold_out_in_memory(self, sale_id: int) -> bool:
+        """Redis said sold out less than SOLD_OUT_MEMO_SECONDS ago (no I/O at all)."""
+        until = self._sold_out_until.get(sale_id)
+        return until is not None and time.monotonic() < until
+
+    def remember_sold_out(self, sale_id: int) -> None:
+        self._sold_out_until[sale_id] = time.monotonic() + SOLD_OUT_MEMO_SECONDS
+
+    def _forget_sold_out(self, sale_id: int) -> None:
+        self._sold_out_until.pop(sale_id, None)
+
+    # --- from the event loop
+
+    def _loop_client(self) -> _LoopClient:
+        loop = asyncio.get_running_loop()
+        client = self._loop_clients.get(loop)
+        if client is None:
+            for stale in [known for known in self._loop_clients if known.is_closed()]:
+                del self._loop_clients[stale]
+            client = self._loop_clients[loop] = _LoopClient(self.url)
+        return client
+
+    async def claim_units(
+        self, *, sale_id: int, per_user_limit: int, user_id: int, quantity: int, attempt_key: str
+    ) -> Claim:
+        """The Lua claim, awaited in the event loop; the caller mirrors ``sold`` in the
+        database together with the order (see ``mirror_sold``)."""
+        code, remaining, entry = await self._loop_client().claim(
+            [*self.keys(sale_id), self.stream],
+            [user_id, quantity, per_user_limit, attempt_key, sale_id],
+        )
+        return self._claim_from(sale_id, int(code), int(remaining), entry)
+
+    async def was_claimed_async(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
+        attempts_key = self.keys(sale_id)[2]
+        member = f"{user_id}:{attempt_key}"
+        return await self._loop_client().is_member(attempts_key, member)
+
+    def _claim_from(self, sale_id: int, code: int, remaining: int, entry: Any) -> Claim:
+        outcome = OUTCOMES[code]
+        if outcome is ClaimOutcome.SOLD_OUT or (outcome is ClaimOutcome.CLAIMED and remaining <= 0):
+            self.remember_sold_out(sale_id)
+        stream_entry = entry.decode() if isinstance(entry, bytes) and entry else None
+        return Claim(outcome, remaining=remaining, stream_entry=stream_entry)
 
     def keys(self, sale_id: int) -> list[str]:
         """remaining, bought (hash user -> units), attempts (set); one hash slot per sale."""
@@ -193,8 +252,13 @@ class RedisStockEngine:
         self.client.xack(self.stream, CLAIMS_GROUP, entry)
 
     def known_sold_out(self, sale_id: int) -> bool:
+        if self.sold_out_in_memory(sale_id):
+            return True
         value = self.client.get(self.keys(sale_id)[0])
-        return value is not None and int(value) <= 0
+        if value is not None and int(value) <= 0:
+            self.remember_sold_out(sale_id)
+            return True
+        return False
 
     def was_claimed(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
         attempts_key = self.keys(sale_id)[2]
@@ -211,24 +275,118 @@ class RedisStockEngine:
             keys=[*self.keys(sale.id), self.stream],
             args=[user_id, quantity, sale.per_user_limit, attempt_key, sale.id],
         )
-        outcome = OUTCOMES[int(code)]
-        if outcome is ClaimOutcome.CLAIMED:
+        claim = self._claim_from(sale.id, int(code), int(remaining), entry)
+        if claim.outcome is ClaimOutcome.CLAIMED:
             mirror_sold(session, sale_id=sale.id, change=quantity)
-        stream_entry = entry.decode() if isinstance(entry, bytes) and entry else None
-        return Claim(outcome, remaining=int(remaining), stream_entry=stream_entry)
+        return claim
 
     def release(self, session: Session, *, sale_id: int, user_id: int, quantity: int) -> None:
         """The database first; Redis only once that commits, so a rollback leaks nothing."""
         mirror_sold(session, sale_id=sale_id, change=-quantity)
         remaining_key, bought_key, _attempts = self.keys(sale_id)
-        call_after_commit(
-            session,
-            lambda: self._release(keys=[remaining_key, bought_key], args=[user_id, quantity]),
-        )
+
+        def give_back() -> None:
+            self._release(keys=[remaining_key, bought_key], args=[user_id, quantity])
+            self._forget_sold_out(sale_id)
+
+        call_after_commit(session, give_back)
 
     def remaining(self, session: Session, *, sale: FlashSale) -> int:
         value = self.client.get(self.keys(sale.id)[0])
         return int(value) if value is not None else sale.quantity - sale.sold
+
+
+class _LoopClient:
+    """Redis from one event loop, with a crowd's commands pipelined.
+
+    Commands that arrive while a round trip is in flight are sent together in
+    the next one (one pipeline, one write, one read): a thousand claims cost a
+    few round trips and no connection-pool contention. Membership checks of
+    one set go as one SMISMEMBER.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(url)
+        self.claim_sha = hashlib.sha1(CLAIM_SCRIPT.encode()).hexdigest()
+        self._claims: list[tuple[list[Any], asyncio.Future[Any]]] = []
+        self._checks: list[tuple[str, str, asyncio.Future[Any]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def claim(self, keys: list[str], args: list[Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._claims.append(([*keys, *args], future))
+        self._wake()
+        return await future
+
+    async def is_member(self, key: str, member: str) -> bool:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._checks.append((key, member, future))
+        self._wake()
+        return bool(await future)
+
+    def _wake(self) -> None:
+        if self._draining is None:
+            self._draining = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._claims or self._checks:
+                claims, self._claims = self._claims, []
+                checks, self._checks = self._checks, []
+                futures = [future for _args, future in claims] + [c[2] for c in checks]
+                try:
+                    await self._round_trip(claims, checks)
+                except Exception as error:  # every waiter gets the failure, none hangs
+                    for future in futures:
+                        if not future.done():
+                            future.set_exception(error)
+        finally:
+            self._draining = None
+
+    async def _round_trip(
+        self,
+        claims: list[tuple[list[Any], asyncio.Future[Any]]],
+        checks: list[tuple[str, str, asyncio.Future[Any]]],
+    ) -> None:
+        by_key: dict[str, list[tuple[str, asyncio.Future[Any]]]] = {}
+        for key, member, future in checks:
+            by_key.setdefault(key, []).append((member, future))
+        pipeline = self.client.pipeline(transaction=False)
+        for arguments, _future in claims:
+            pipeline.evalsha(self.claim_sha, 4, *arguments)
+        for key, members in by_key.items():
+            pipeline.smismember(key, [member for member, _future in members])
+        replies = await pipeline.execute(raise_on_error=False)
+        claim_replies, check_replies = replies[: len(claims)], replies[len(claims) :]
+        if any(_no_script(reply) for reply in claim_replies):
+            # Redis restarted (scripts are not persisted): load it and send those
+            # claims again in the next round trip; NOSCRIPT means it did not run.
+            await self.client.script_load(CLAIM_SCRIPT)
+        for claim, reply in zip(claims, claim_replies, strict=True):
+            if _no_script(reply):
+                self._claims.append(claim)
+            else:
+                _settle(claim[1], reply)
+        for (_key, members), reply in zip(by_key.items(), check_replies, strict=True):
+            if isinstance(reply, Exception):
+                for _member, future in members:
+                    _settle(future, reply)
+                continue
+            for (_member, future), found in zip(members, reply, strict=True):
+                _settle(future, found)
+
+
+def _no_script(reply: Any) -> bool:
+    return isinstance(reply, redis.exceptions.NoScriptError)
+
+
+def _settle(future: asyncio.Future[Any], reply: Any) -> None:
+    if future.done():  # its request went away
+        return
+    if isinstance(reply, Exception):
+        future.set_exception(reply)
+    else:
+        future.set_result(reply)
 
 
 def mirror_sold(session: Session, *, sale_id: int, change: int) -> None:
