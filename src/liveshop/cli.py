@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from liveshop.analytics.cli import profiles_app
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
+from liveshop.core.output import OutputFormat
 from liveshop.core.settings import get_settings
 from liveshop.events.cli import app as events_app
 from liveshop.moderation.audit_cli import app as audit_app
@@ -82,11 +82,6 @@ def users_create(
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
     console.print(f"created {role.value} {user.username!r} (id {user.id})")
-
-
-class OutputFormat(enum.StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 @draws_app.command("verify")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
 from liveshop.analytics.segments import segment_profiles
 from liveshop.core.errors import LiveShopError
+from liveshop.core.output import OutputFormat
 from liveshop.core.settings import get_settings
 from liveshop.events.cli import print_load_report
 from liveshop.events.importer import parse_mapping, read_log
@@ -37,11 +37,6 @@ from liveshop.events.store import ANALYTICS_QUERY, connect_store
 
 app = typer.Typer(help="Behaviour reports on DuckDB or Spark.", no_args_is_help=True)
 console = Console(stderr=True)  # progress and bad rows; stdout carries only the report
-
-
-class OutputFormat(enum.StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 LogArgument = Annotated[

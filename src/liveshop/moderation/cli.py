@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from liveshop.core.output import OutputFormat
 from liveshop.moderation.compliance import check_copy
 from liveshop.moderation.engine import Moderator, default_moderator
 from liveshop.moderation.evaluate import evaluate, read_labelled
@@ -20,11 +20,6 @@ from liveshop.moderation.host_script import check_script
 from liveshop.moderation.lists import PACKAGED_LISTS, Surface
 
 CHECK_COMMAND = "check"
-
-
-class OutputFormat(enum.StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class FileOrCommandGroup(TyperGroup):
