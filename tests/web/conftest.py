@@ -54,6 +54,7 @@ def _free_port() -> int:
 class LiveServer:
     base_url: str
     database_url: str
+    home: Path
     password: str = PASSWORD
     counter: int = 0
     tokens: dict[int, str] = field(default_factory=dict)
@@ -142,7 +143,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             raise RuntimeError("the server did not answer /healthz in time")
         time.sleep(0.1)
     try:
-        yield LiveServer(base_url=base_url, database_url=database_url)
+        yield LiveServer(base_url=base_url, database_url=database_url, home=home)
     finally:
         process.terminate()
         try:

@@ -7,82 +7,17 @@ app from ``create_app`` with the events, analytics and dashboard routers added.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
 from liveshop.accounts.models import Role
 from liveshop.core.clock import utcnow
-from liveshop.core.migrations import upgrade_database
-from liveshop.core.settings import Settings
 from liveshop.events.store import append_events
-from tests.web.conftest import SERVER_START_SECONDS, LiveServer, PageOpener, _free_port
-
-SERVE = """
-import uvicorn
-from liveshop.app import create_app
-from liveshop.analytics.api import router as analytics_router
-from liveshop.events.api import router as events_router
-from liveshop.web.analytics_pages import router as dashboard_router
-
-app = create_app()
-for router in (events_router, analytics_router, dashboard_router):
-    app.include_router(router)
-uvicorn.run(app, host="127.0.0.1", port={port}, ws="websockets-sansio", log_level="warning")
-"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    home = tmp_path_factory.mktemp("dashboard_home")
-    settings = Settings(home=home)
-    database_url = settings.resolved_database_url()
-    upgrade_database(database_url)
-    port = _free_port()
-    env = os.environ | {"LIVESHOP_HOME": str(home)}
-    env.pop("LIVESHOP_DATABASE_URL", None)
-    env.pop("LIVESHOP_REDIS_URL", None)
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE.replace("{port}", str(port))],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {(home / 'server.log').read_text()}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the server did not answer /healthz in time")
-        time.sleep(0.1)
-    try:
-        live_server = LiveServer(base_url=base_url, database_url=database_url)
-        live_server.home = home  # type: ignore[attr-defined]
-        yield live_server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+from tests.web.conftest import LiveServer, PageOpener
 
 
 def _events(room_id: int, product_id: int) -> list[dict[str, Any]]:
@@ -126,7 +61,7 @@ def test_room_dashboard_draws_charts_and_follows_the_live_counters(
     room_id = server.create_room(host, title="<script>alert(1)</script> 冬季", start=True)
     server.api(host, "PUT", f"/api/rooms/{room_id}/shelf", {"product_ids": [product["id"]]})
     append_events(
-        server.home / "events.duckdb",  # type: ignore[attr-defined]
+        server.home / "events.duckdb",
         _events(room_id, product["id"]),
     )
 

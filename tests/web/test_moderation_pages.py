@@ -12,23 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import FilePayload, Page, expect
 
 from liveshop.accounts.models import Role
-from liveshop.app import create_app
-from liveshop.core.migrations import upgrade_database
-from liveshop.core.settings import Settings
-from liveshop.web.moderation_pages import router as moderation_pages_router
-from tests.web.conftest import LiveServer, _free_port
+from tests.web.conftest import LiveServer
 
 if TYPE_CHECKING:
     from tests.web.conftest import PageOpener as NewPage
@@ -55,35 +47,6 @@ def _screenshot(page: Page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app with this module's router, served by uvicorn in a thread."""
-    home = tmp_path_factory.mktemp("liveshop_home")
-    settings = Settings(home=home)
-    database_url = settings.resolved_database_url()
-    upgrade_database(database_url)
-    app = create_app(settings)
-    if not any(getattr(route, "path", None) == "/account/privacy" for route in app.routes):
-        app.include_router(moderation_pages_router)
-    port = _free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    base_url = f"http://127.0.0.1:{port}"
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    assert httpx.get(f"{base_url}/healthz", timeout=5).status_code == 200
-    try:
-        yield LiveServer(base_url=base_url, database_url=database_url)
-    finally:
-        instance.should_exit = True
-        thread.join(10)
 
 
 def test_privacy_grant_then_withdraw_and_export(server: LiveServer, new_page: NewPage) -> None:
