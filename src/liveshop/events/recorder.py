@@ -19,7 +19,7 @@ from liveshop.events.store import append_events, watch_seconds
 
 logger = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 1.0
+FLUSH_SECONDS = 2.0
 MAX_BUFFERED = 200_000  # beyond this the store is down: keep the newest, count the rest
 
 

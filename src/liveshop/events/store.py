@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS behaviour_events (
@@ -85,9 +86,6 @@ ANALYTICS_QUERY = (
     f"{_PLATFORM_AS_ANALYTICS} UNION ALL SELECT {IMPORTED_AS_FLAT} FROM imported_events"
 )
 COLUMNS = ("event_id", "event_type", "user_id", "room_id", "product_id", "ts", "properties")
-# DuckDB runs executemany row by row; one multi-row INSERT per chunk measured
-# 15-24x cheaper here (600 rows: 1.11 s of CPU against 0.074 s).
-INSERT_CHUNK = 500
 LOCK_RETRIES = 50  # another worker holds the file: wait up to about 5 s in all
 
 
@@ -125,33 +123,36 @@ def connect_store(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def append_events(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert a batch; the primary key makes a retried batch harmless."""
+    """Insert a batch; the primary key makes a retried batch harmless.
+
+    The rows go in as one Arrow table: DuckDB binds it in C without the GIL,
+    where a parameterised INSERT converted every value in Python (a 600-row
+    flush measured 72 ms of CPU against 37 ms this way, on the core that also
+    sends the live room's frames).
+    """
     if not rows:
         return
+    batch = pa.table(
+        {
+            "event_id": pa.array([row["event_id"] for row in rows], pa.string()),
+            "event_type": pa.array([row["event_type"] for row in rows], pa.string()),
+            "user_id": pa.array([row["user_id"] for row in rows], pa.string()),
+            "room_id": pa.array([row["room_id"] for row in rows], pa.int64()),
+            "product_id": pa.array([row["product_id"] for row in rows], pa.int64()),
+            "ts": pa.array([row["ts"] for row in rows], pa.timestamp("us", tz="UTC")),
+            "properties": pa.array(
+                [orjson.dumps(row["properties"]).decode() for row in rows], pa.string()
+            ),
+        }
+    )
     connection = _connect(path)
     try:
         create_tables(connection)
-        values = [
-            (
-                row["event_id"],
-                row["event_type"],
-                row["user_id"],
-                row["room_id"],
-                row["product_id"],
-                row["ts"],
-                orjson.dumps(row["properties"]).decode(),
-            )
-            for row in rows
-        ]
-        connection.execute("BEGIN")
-        for start in range(0, len(values), INSERT_CHUNK):
-            chunk = values[start : start + INSERT_CHUNK]
-            placeholders = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-            connection.execute(
-                f"INSERT OR IGNORE INTO behaviour_events VALUES {placeholders}",
-                [value for row in chunk for value in row],
-            )
-        connection.execute("COMMIT")
+        connection.register("incoming_batch", batch)
+        connection.execute(
+            "INSERT OR IGNORE INTO behaviour_events SELECT "
+            f"{', '.join(COLUMNS)} FROM incoming_batch"
+        )
     finally:
         connection.close()
 

@@ -30,7 +30,7 @@ from liveshop.live import events, metrics, service
 from liveshop.live.models import QuestionStatus
 from liveshop.live.relay import Relay
 from liveshop.live.room_channel import RoomChannel
-from liveshop.live.subscribers import Subscriber
+from liveshop.live.subscribers import Subscriber, count_shared, deliver_one
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ class LiveHub:
         if room_input["restriction"] == "mute":
             channel.muted_until[user_id] = until
         for subscriber in [s for s in channel.subscribers if s.user_id == user_id]:
-            subscriber.deliver(notice)
+            deliver_one(subscriber, notice)
             if room_input["restriction"] == "kick":
                 subscriber.close(4403, "kicked from the room")
                 self.leave(channel, subscriber)
@@ -331,10 +331,12 @@ class LiveHub:
     def broadcast(self, channel: RoomChannel, frame: str) -> None:
         """The same string to every subscriber; the gone ones are removed."""
         gone = []
+        shared = 0
         for subscriber in channel.subscribers:
-            subscriber.deliver(frame)
+            shared += subscriber.deliver(frame)
             if subscriber.closed:
                 gone.append(subscriber)
+        count_shared(shared)
         for subscriber in gone:
             self.leave(channel, subscriber)
 

@@ -29,7 +29,12 @@ from liveshop.live.dependencies import HubDep, RecorderDep
 from liveshop.live.hub import LiveHub, error_frame
 from liveshop.live.room_channel import RoomChannel
 from liveshop.live.schemas import CommentOut, LikesIn, TextIn
-from liveshop.live.subscribers import StreamSubscriber, Subscriber, WebSocketSubscriber
+from liveshop.live.subscribers import (
+    StreamSubscriber,
+    Subscriber,
+    WebSocketSubscriber,
+    deliver_one,
+)
 
 router = APIRouter(tags=["live"])
 
@@ -81,10 +86,10 @@ def _catch_up(
     """Missed frames for a client that resumes, else a fresh snapshot of the room."""
     missed = channel.frames_since(stream, last_seq)
     if missed is None:
-        subscriber.deliver(channel.snapshot(you=viewer.you()))
+        deliver_one(subscriber, channel.snapshot(you=viewer.you()))
     else:
         for frame in missed:
-            subscriber.deliver(frame)
+            deliver_one(subscriber, frame)
 
 
 @router.websocket("/ws/rooms/{room_id}")
@@ -120,7 +125,7 @@ async def room_socket(
     try:
         await _serve_messages(websocket, viewer, subscriber)
     except PolicyViolation as violation:
-        subscriber.deliver(error_frame("policy_violation", f"closed: {violation}"))
+        deliver_one(subscriber, error_frame("policy_violation", f"closed: {violation}"))
         subscriber.close(CLOSE_POLICY, "too many refused messages")
     finally:
         hub.leave(channel, subscriber)
@@ -144,7 +149,7 @@ async def _serve_messages(
         raw = message.get("text") or message.get("bytes") or ""
         reply = await _handle_raw(viewer, raw)
         if reply is not None:
-            subscriber.deliver(reply)
+            deliver_one(subscriber, reply)
 
 
 async def _handle_raw(viewer: ViewerSession, raw: str | bytes) -> str | None:

@@ -37,7 +37,10 @@ class Subscriber(Protocol):
     closed: bool
     connected_at: float
 
-    def deliver(self, frame: str) -> None: ...
+    def deliver(self, frame: str) -> bool:
+        """Hand over one frame; True when it went out as the tick's shared bytes, which
+        the caller counts (one metric update per tick, not one per client)."""
+        ...
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -58,6 +61,17 @@ async def _finish_suspended(coroutine: Coroutine[Any, Any, Any], waiting_on: Any
             waiting_on = coroutine.send(None)
         except StopIteration:
             return
+
+
+def count_shared(frames: int) -> None:
+    metrics.frames_sent.inc(frames)
+    metrics.frames_shared.inc(frames)
+
+
+def deliver_one(subscriber: Subscriber, frame: str) -> None:
+    """A frame for one client (a reply, a resume, a notice), counted here."""
+    if subscriber.deliver(frame):
+        count_shared(1)
 
 
 class _Encoded:
@@ -116,26 +130,27 @@ class WebSocketSubscriber:
         self.closing: asyncio.Task[None] | None = None
         self.connected_at = time.monotonic()
 
-    def deliver(self, frame: str) -> None:
+    def deliver(self, frame: str) -> bool:
         if self.closed:
-            return
+            return False
         if self.draining is None and self._write_shared(frame):
-            return
+            return True
         message = {"type": "websocket.send", "text": frame}
         if self.draining is not None:
             self._queue(message)
-            return
+            return False
         coroutine = self.websocket.send(message)
         try:
             waiting_on = coroutine.send(None)
         except StopIteration:
             self.skipped_in_a_row = 0
             metrics.frames_sent.inc()
-            return
+            return False
         except Exception:
             self.closed = True
-            return
+            return False
         self.draining = asyncio.get_running_loop().create_task(self._drain(coroutine, waiting_on))
+        return False
 
     def _write_shared(self, frame: str) -> bool:
         """Write the tick's shared bytes if the socket has room; False: take the ASGI path."""
@@ -150,8 +165,6 @@ class WebSocketSubscriber:
             return False
         protocol.transport.write(encoded_frame(frame))
         self.skipped_in_a_row = 0
-        metrics.frames_sent.inc()
-        metrics.frames_shared.inc()
         return True
 
     def _queue(self, message: dict[str, Any]) -> None:
@@ -218,9 +231,9 @@ class StreamSubscriber:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=max_backlog)
         self.skipped_in_a_row = 0
 
-    def deliver(self, frame: str) -> None:
+    def deliver(self, frame: str) -> bool:
         if self.closed:
-            return
+            return False
         if self.queue.full():
             self.queue.get_nowait()
             self.skipped_in_a_row += 1
@@ -228,11 +241,12 @@ class StreamSubscriber:
             if self.skipped_in_a_row > MAX_SKIPPED:
                 metrics.clients_dropped.inc()
                 self.close(1008, "too far behind")
-                return
+                return False
         else:
             self.skipped_in_a_row = 0
         self.queue.put_nowait(frame)
         metrics.frames_sent.inc()
+        return False
 
     def close(self, code: int, reason: str) -> None:
         if not self.closed:
