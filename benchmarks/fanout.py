@@ -976,7 +976,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--ramp",
-        default="2000,5000,8000,10000,12000,15000",
+        default="2000,5000,6000,7000,8000,10000,12000,15000",
         help="viewer counts tried in order until p99 passes the budget",
     )
     parser.add_argument("--ramp-duration", type=float, default=20)

@@ -16,6 +16,8 @@ skipping is dropped, so a stalled viewer never delays the others.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import time
 from collections import deque
 from collections.abc import Coroutine
@@ -29,6 +31,11 @@ from liveshop.live import metrics
 
 MAX_BACKLOG = 30  # frames: 3 s of ticks
 MAX_SKIPPED = 100  # about 10 s of frames skipped in a row: the client is gone or hopeless
+# The kernel's send buffer per viewer. Linux autotunes it up to tcp_wmem's maximum
+# (4 MiB here): a viewer who stops reading would absorb minutes of frames, in
+# kernel memory, before the server saw any push-back. 128 KiB (the kernel doubles
+# it) is still seconds of frames at 10 a second, plenty for a slow mobile link.
+SEND_BUFFER_BYTES = 128 * 1024
 CLOSE_GRACE_SECONDS = 1.0  # time for frames queued before a close (its reason) to leave
 
 
@@ -108,6 +115,13 @@ class KeepServerSend:
         await self.app(scope, receive, send)
 
 
+def _limit_send_buffer(protocol: Any) -> None:
+    sock = protocol.transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+
+
 def _shared_bytes_protocol(websocket: WebSocket) -> Any | None:
     """uvicorn's sans-I/O protocol object behind this connection's ASGI ``send``, when
     frames may be written to it as shared bytes (no per-message deflate negotiated)."""
@@ -122,6 +136,8 @@ class WebSocketSubscriber:
     def __init__(self, websocket: WebSocket, user_id: int | None) -> None:
         self.websocket = websocket
         self.protocol = _shared_bytes_protocol(websocket)
+        if self.protocol is not None:
+            _limit_send_buffer(self.protocol)
         self.user_id = user_id
         self.closed = False
         self.skipped_in_a_row = 0
