@@ -230,6 +230,8 @@ class Payment(Base):
     # The client's device (the X-Device-Id header): a device the buyer never paid
     # from before asks for the second factor.
     device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Why a second factor was asked for (amount, new device, a risk signal); None: not asked.
+    step_up_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     challenge_method: Mapped[ChallengeMethod | None] = mapped_column(
         Enum(ChallengeMethod, native_enum=False, length=20), nullable=True
     )
