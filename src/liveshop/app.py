@@ -35,6 +35,7 @@ from liveshop.moderation.enforcement_api import routers as enforcement_routers
 from liveshop.moderation.regulator_api import router as regulator_router
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
+from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.payments.api import router as payments_router
 from liveshop.payments.jobs import (
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(KeepServerSend)
+    app.add_middleware(FlashSaleBuyFastPath)
 
     @app.exception_handler(LiveShopError)
     async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:

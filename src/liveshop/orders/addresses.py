@@ -53,6 +53,23 @@ def address_snapshot(
         ).first()
         if address is None:
             return None
+    return _snapshot(address)
+
+
+def default_address_snapshots(
+    session: Session, *, user_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """``address_snapshot`` with no address named, for many buyers in one query."""
+    addresses = session.scalars(
+        select(Address)
+        .where(Address.user_id.in_(user_ids))
+        .order_by(Address.is_default.asc(), Address.id.asc())
+    ).all()
+    # Ascending, so each user's best address (default, then newest) is written last.
+    return {address.user_id: _snapshot(address) for address in addresses}
+
+
+def _snapshot(address: Address) -> dict[str, Any]:
     return {
         "recipient": address.recipient,
         "phone": address.phone,

@@ -16,27 +16,23 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.db import unit_of_work
-from liveshop.core.errors import Conflict
 from liveshop.orders import service as orders
+from liveshop.orders.flash_order_batches import (
+    AttemptInProgress,
+    Win,
+    order_body,
+    order_key,
+    writer_for,
+)
 from liveshop.orders.models import Order
-from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
+from liveshop.orders.schemas import OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
 from liveshop.promotions.stock_engines import (
-    Claim,
     ClaimOutcome,
     RedisStockEngine,
     StockEngine,
-    mirror_sold,
 )
-
-
-class AttemptInProgress(Conflict):
-    code = "attempt_in_progress"
-
-
-def order_key(sale_id: int, attempt_key: str) -> str:
-    return f"flash-{sale_id}-{attempt_key}"
 
 
 def buy_flash_sale(
@@ -108,7 +104,8 @@ async def buy_flash_sale_in_loop(
     """``buy_flash_sale`` for the Redis engine, from the event loop; (order, created).
 
     The same answers and guarantees: losers are answered here without the
-    database; a claimed unit's order is written in a worker thread, in one
+    database; a claimed unit's order is written in a worker thread together
+    with the other winners' of the moment (``flash_order_batches``), in one
     transaction with the mirrored ``sold`` count, and its stream entry is
     acknowledged after the commit (else claims recovery writes it).
     """
@@ -137,17 +134,8 @@ async def buy_flash_sale_in_loop(
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
-    return await asyncio.to_thread(
-        _write_claimed_order,
-        database_url,
-        engine,
-        claim,
-        buyer,
-        terms,
-        quantity,
-        attempt_key,
-        payment_minutes,
-    ), True
+    win = Win(buyer, terms, quantity, attempt_key, claim, payment_minutes)
+    return await writer_for(database_url, engine).order_for(win), True
 
 
 def _load_terms(database_url: str, sale_id: int) -> SaleTerms:
@@ -167,37 +155,6 @@ def _claimed_attempt_order(
         return orders.order_out(session, order), False
 
 
-def _write_claimed_order(
-    database_url: str,
-    engine: RedisStockEngine,
-    claim: Claim,
-    buyer: User,
-    terms: SaleTerms,
-    quantity: int,
-    attempt_key: str,
-    payment_minutes: int,
-) -> OrderOut:
-    with unit_of_work(database_url) as session:
-        order = place_claimed_order(
-            session,
-            buyer=buyer,
-            terms=terms,
-            quantity=quantity,
-            attempt_key=attempt_key,
-            payment_minutes=payment_minutes,
-        )
-        out = orders.order_out(session, order)
-        # Last, so the sale's row (every winner's hot row) stays locked only from
-        # here to the commit, not while the order is written: measured, winners'
-        # transactions otherwise queued on it one after another.
-        mirror_sold(session, sale_id=terms.id, change=quantity)
-        publish_after_commit(session, terms.notice(claim.remaining))
-        if claim.stream_entry is not None:
-            entry = claim.stream_entry
-            call_after_commit(session, lambda: engine.acknowledge(entry))
-        return out
-
-
 def place_claimed_order(
     session: Session,
     *,
@@ -210,9 +167,7 @@ def place_claimed_order(
     order, created = orders.place_order(
         session,
         buyer=buyer,
-        body=OrderIn(
-            items=[OrderItemIn(sku_id=terms.sku_id, quantity=quantity)], room_id=terms.room_id
-        ),
+        body=order_body(terms, quantity),
         idempotency_key=order_key(terms.id, attempt_key),
         payment_minutes=payment_minutes,
         flash_sale_id=terms.id,

@@ -72,7 +72,7 @@ def _existing_for_key(session: Session, *, buyer: User, key: str, fingerprint: s
     return order
 
 
-def _priced_lines(
+def priced_lines(
     session: Session, items: Sequence[OrderItemIn], unit_price_override: int | None = None
 ) -> tuple[list[PriceLine], int, str]:
     """Price lines for the items; all must come from one shop (one order per shop)."""
@@ -124,8 +124,8 @@ def place_order(
     existing = _existing_for_key(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
     if existing is not None:
         return existing, False
-    lines, shop_id, currency = _priced_lines(session, body.items, unit_price_override)
-    room_id, host_id = _room_and_host(session, room_id=body.room_id)
+    lines, shop_id, currency = priced_lines(session, body.items, unit_price_override)
+    room_id, host_id = room_and_host(session, room_id=body.room_id)
     address = address_snapshot(session, user=buyer, address_id=body.address_id)
     try:
         with session.begin_nested():
@@ -163,7 +163,7 @@ def place_order(
     return order, True
 
 
-def _room_and_host(session: Session, *, room_id: int | None) -> tuple[int | None, int | None]:
+def room_and_host(session: Session, *, room_id: int | None) -> tuple[int | None, int | None]:
     if room_id is None:
         return None, None
     room = live.get_room(session, room_id=room_id)
@@ -274,6 +274,13 @@ def order_out(session: Session, order: Order) -> OrderOut:
         .where(OrderTransition.order_id == order.id)
         .order_by(OrderTransition.id)
     ).all()
+    return order_out_of(order, items, transitions)
+
+
+def order_out_of(
+    order: Order, items: Sequence[OrderItem], transitions: Sequence[OrderTransition]
+) -> OrderOut:
+    """An order as the API shows it, from rows already at hand."""
     return OrderOut(
         id=order.id,
         buyer_id=order.buyer_id,

@@ -247,9 +247,9 @@ class RedisStockEngine:
         base = f"{self.namespace}:flash:{{{sale_id}}}"
         return [f"{base}:remaining", f"{base}:bought", f"{base}:attempts"]
 
-    def acknowledge(self, entry: str) -> None:
-        """The claim's order is committed: the recovery job need not look at it."""
-        self.client.xack(self.stream, CLAIMS_GROUP, entry)
+    def acknowledge(self, *entries: str) -> None:
+        """The claims' orders are committed: the recovery job need not look at them."""
+        self.client.xack(self.stream, CLAIMS_GROUP, *entries)
 
     def known_sold_out(self, sale_id: int) -> bool:
         if self.sold_out_in_memory(sale_id):
