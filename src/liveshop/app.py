@@ -14,11 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+import liveshop.catalog_wiring  # the compliance check of product copy
+import liveshop.moderation_wiring  # live's evidence source for reported comments
 import liveshop.privacy_wiring  # noqa: F401  (each domain's export, erasure and retention hooks)
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
+from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
@@ -45,6 +48,7 @@ from liveshop.payments.jobs import (
 )
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
+from liveshop.privacy.jobs import run_retention_forever
 from liveshop.promotions.api import router as promotions_router
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
@@ -98,20 +102,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop.create_task(run_order_jobs_forever(settings)),
             loop.create_task(deliver_sandbox_notifications_forever(settings)),
             loop.create_task(run_payment_jobs_forever(settings)),
+            loop.create_task(run_retention_forever(settings)),
         ]
         refunds = RefundOnAfterSale(settings)
         refunds.subscribe(bus)
         moderation_actions = ApplyModerationActions(settings.resolved_database_url())
         moderation_actions.subscribe(bus)
+        sales = RecordPlatformSales(
+            app.state.recorder, database_url=settings.resolved_database_url(), loop=loop
+        )
+        sales.subscribe(bus)
+        app.state.platform_sales = sales
         settle_garbage_collector()
         try:
             yield
         finally:
             refunds.unsubscribe(bus)
             moderation_actions.unsubscribe(bus)
+            sales.unsubscribe(bus)
             for task in background:
                 task.cancel()
             await app.state.hub.stop()
+            await asyncio.to_thread(sales.close)  # its last sales reach the recorder's flush
             await app.state.recorder.stop()
 
     app = FastAPI(

@@ -11,6 +11,8 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+import liveshop.catalog_wiring  # the compliance check of product copy
+import liveshop.moderation_wiring  # live's evidence source for reported comments
 import liveshop.privacy_wiring  # noqa: F401  (export, erasure and retention hooks)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role

@@ -123,7 +123,8 @@ def test_a_viewer_buys_the_pinned_product_in_one_click_and_sees_it_in_orders(
         room_id,
     )
     assert [(item["sku_id"], item["quantity"]) for item in order["items"]] == [(size_l, 1)]
-    assert order["address"] == ADDRESS | {"postal_code": ""}
+    # The order's copy of the address shows the phone masked, to the buyer too.
+    assert order["address"] == ADDRESS | {"postal_code": "", "phone": "138****0000"}
     stock = server.api(buyer, "GET", f"/api/products/{coat['id']}")["skus"][1]["stock"]
     assert stock == 1
 
@@ -340,7 +341,7 @@ def test_the_merchant_ships_an_order_from_the_merchant_console(
     expect(cards).to_have_count(1)  # only the paid order waits for shipping
     expect(cards.first).to_have_attribute("data-order-id", str(paid["id"]))
     expect(cards.first.locator(".order-address")).to_have_text(
-        "张三 13800000000 浙江省 杭州市 文三路 1 号"
+        "张三 138****0000 浙江省 杭州市 文三路 1 号"
     )
     expect(cards.first.locator(".order-total")).to_have_text("¥119.80")
     cards.first.locator(".tracking-input").fill("SF1234567890")
@@ -402,7 +403,11 @@ def test_a_lucky_draw_shows_missing_tasks_then_the_winner_and_its_proof(
     expect(card.locator(".draw-enter")).to_have_text("已参与")
     expect(card.locator(".draw-missing")).to_have_count(0)
 
-    expect(card.locator(".draw-countdown")).to_have_text("等待开奖", timeout=10000)
+    # Past the deadline the card waits for the draw: the host's, or the server's draw
+    # job's if that comes first (the host's call then returns the drawn draw).
+    expect(card.locator(".draw-countdown")).to_have_text(
+        re.compile("等待开奖|已开奖"), timeout=10000
+    )
     server.api(host, "POST", f"/api/draws/{draw['id']}/draw")
     expect(card.locator(".draw-result")).to_have_text(
         "恭喜你中奖了！请在「我的订单」领取奖品", timeout=1500

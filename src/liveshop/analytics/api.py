@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.accounts.models import Role, User
 from liveshop.analytics.engines import DuckDBEngine
 from liveshop.analytics.profiles import build_profiles
+from liveshop.analytics.report_cache import ReportCache
 from liveshop.analytics.reports.common import PURCHASE_TYPES, TimeWindow, is_type, parse_duration
 from liveshop.analytics.reports.funnel import FunnelMode, FunnelSpec, funnel
 from liveshop.analytics.reports.session_report import session_report
@@ -52,6 +53,8 @@ MAX_PROFILES_RETURNED = 500
 EVENT_TYPE_PATTERN = r"^[a-z_]{1,32}$"
 MIN_DATE, MAX_DATE = date(1970, 1, 1), date(2999, 12, 31)  # epoch microseconds stay in range
 MAX_FUNNEL_WINDOW_SECONDS = 366 * 86_400
+SEGMENTS_TTL_SECONDS = 60.0  # k-means with silhouette takes seconds: not on every refresh
+MAX_CACHED_SEGMENTS = 256  # (scope, k, day) combinations kept per worker
 
 
 @dataclass(frozen=True)
@@ -260,20 +263,13 @@ def _scoped_id(scope: Scope, user_id: str, secret_key: str) -> str:
     return "c_" + digest.hexdigest()[:20]
 
 
-@router.get("/segments")
-def segments_report(
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    k: Annotated[int | None, Query(ge=2, le=8)] = None,
-    as_of: date | None = None,
+def customer_segments(
+    settings: Settings, scope: Scope, *, k: int | None, as_of: date
 ) -> dict[str, Any]:
-    """Profiles, RFM and k-means segments of the caller's own customers (buyers in scope)."""
-    _check_date(as_of, "as_of")
-    scope = _caller_scope(session, user)
+    """Profiles, RFM and k-means segments of the scope's customers (buyers in scope)."""
     engine = scoped_engine(settings, scope, customers_only=True)
     try:
-        profiles = build_profiles(engine, as_of=as_of or utcnow().date())
+        profiles = build_profiles(engine, as_of=as_of)
     finally:
         engine.close()
     rows = profiles.rows
@@ -299,3 +295,37 @@ def segments_report(
         ],
         "profiles_truncated": len(rows) > MAX_PROFILES_RETURNED,
     }
+
+
+def segments_cache(request: Request) -> ReportCache[dict[str, Any]]:
+    """The app's cache of segment reports, made on first use (one per app, so tests
+    stay apart); its data version is the count of purchases the recorder stored."""
+    state = request.app.state
+    cache: ReportCache[dict[str, Any]] | None = getattr(state, "segments_cache", None)
+    if cache is None:
+        recorder = state.recorder
+        cache = state.segments_cache = ReportCache(
+            ttl_seconds=SEGMENTS_TTL_SECONDS,
+            max_entries=MAX_CACHED_SEGMENTS,
+            data_version=lambda: recorder.purchases_written,
+        )
+    return cache
+
+
+@router.get("/segments")
+def segments_report(
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    k: Annotated[int | None, Query(ge=2, le=8)] = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Profiles, RFM and k-means segments of the caller's own customers (buyers in scope),
+    computed at most once per ``SEGMENTS_TTL_SECONDS`` unless new purchases land."""
+    _check_date(as_of, "as_of")
+    scope = _caller_scope(session, user)
+    day = as_of or utcnow().date()
+    return segments_cache(request).get_or_compute(
+        (scope, k, day), lambda: customer_segments(settings, scope, k=k, as_of=day)
+    )

@@ -1,42 +1,123 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
-from liveshop.accounts.dependencies import CurrentUser
-from liveshop.catalog import service
-from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch, ShopOut, StaffIn
+from liveshop.accounts.dependencies import CurrentUser, OptionalUser
+from liveshop.catalog import listing, service
+from liveshop.catalog.copy_review import CopyRejected
+from liveshop.catalog.schemas import (
+    ListingRejectIn,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    ShopOut,
+    StaffIn,
+)
 from liveshop.core.dependencies import DbSession, RowId
 from liveshop.core.errors import NotFound
 
 router = APIRouter(tags=["catalog"])
 
+COPY_BLOCKED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_422_UNPROCESSABLE_CONTENT: {
+        "description": "the copy breaks the advertising law: ``findings`` (term, rule, "
+        "suggestion) say what to rewrite"
+    }
+}
 
-@router.post("/api/products", status_code=status.HTTP_201_CREATED)
-def create_product(body: ProductIn, user: CurrentUser, session: DbSession) -> ProductOut:
-    product = service.create_product(session, merchant=user, body=body)
+
+def _copy_blocked(session: Session, error: CopyRejected) -> JSONResponse:
+    """The refusal with its findings, which the app's error handler would not carry;
+    the request's writes are rolled back first, as a raised error would have them."""
+    session.rollback()
+    findings = [finding.as_json() for finding in error.findings]
+    return JSONResponse(
+        {"detail": error.message, "code": error.code, "findings": findings},
+        status_code=error.status_code,
+    )
+
+
+@router.post(
+    "/api/products",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProductOut,
+    responses=COPY_BLOCKED,
+)
+def create_product(
+    body: ProductIn, user: CurrentUser, session: DbSession
+) -> ProductOut | JSONResponse:
+    """Copy that needs a moderator is saved held (``listing_status``, ``listing_findings``)."""
+    try:
+        product = service.create_product(session, merchant=user, body=body)
+    except CopyRejected as error:
+        return _copy_blocked(session, error)
     return service.product_out(session, product)
 
 
-@router.patch("/api/products/{product_id}")
+@router.patch("/api/products/{product_id}", response_model=ProductOut, responses=COPY_BLOCKED)
 def update_product(
     product_id: RowId, body: ProductPatch, user: CurrentUser, session: DbSession
+) -> ProductOut | JSONResponse:
+    """A changed title, description or brand is checked again (and may be held again)."""
+    try:
+        product = service.update_product(session, merchant=user, product_id=product_id, patch=body)
+    except CopyRejected as error:
+        return _copy_blocked(session, error)
+    return service.product_out(session, product)
+
+
+@router.get("/api/products/held")
+def held_products(
+    user: CurrentUser, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[ProductOut]:
+    """Moderators' queue of products whose copy waits for a decision."""
+    return listing.held_products(session, reviewer=user, limit=limit)
+
+
+@router.post("/api/products/{product_id}/approve")
+def approve_product(product_id: RowId, user: CurrentUser, session: DbSession) -> ProductOut:
+    product = listing.approve_listing(session, reviewer=user, product_id=product_id)
+    return service.product_out(session, product)
+
+
+@router.post("/api/products/{product_id}/reject")
+def reject_product(
+    product_id: RowId, body: ListingRejectIn, user: CurrentUser, session: DbSession
 ) -> ProductOut:
-    product = service.update_product(session, merchant=user, product_id=product_id, patch=body)
+    product = listing.reject_listing(
+        session, reviewer=user, product_id=product_id, reason=body.reason
+    )
     return service.product_out(session, product)
 
 
 @router.get("/api/products/{product_id}")
-def get_product(product_id: RowId, session: DbSession) -> ProductOut:
-    return service.product_out(session, service.get_product(session, product_id=product_id))
+def get_product(product_id: RowId, user: OptionalUser, session: DbSession) -> ProductOut:
+    """A held product is shown only to its shop and to moderators."""
+    product = service.get_visible_product(session, user=user, product_id=product_id)
+    return service.product_out(session, product)
+
+
+@router.get("/api/shops/mine/products")
+def my_shop_products(
+    user: CurrentUser, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[ProductOut]:
+    """Every product of the caller's shop, held ones too, with their listing status."""
+    shop = service.shop_of(session, user=user)
+    if shop is None:
+        raise NotFound("you have no shop yet: create a product first", code="no_shop")
+    return service.list_shop_products(session, shop_id=shop.id, limit=limit)
 
 
 @router.get("/api/shops/{shop_id}/products")
 def list_shop_products(
     shop_id: RowId, session: DbSession, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[ProductOut]:
-    return service.list_shop_products(session, shop_id=shop_id, limit=limit)
+    """The shop's published products."""
+    return service.list_shop_products(session, shop_id=shop_id, limit=limit, published_only=True)
 
 
 @router.post("/api/shops/{shop_id}/follow", status_code=status.HTTP_204_NO_CONTENT)

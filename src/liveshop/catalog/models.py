@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +19,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.core.clock import utcnow
 from liveshop.core.db import Base, UtcDateTime
+
+
+class ListingStatus(enum.StrEnum):
+    """Whether buyers see a product: its copy passed the advertising-law check (or a
+    moderator approved it), or it waits for a moderator."""
+
+    PUBLISHED = "published"
+    HELD_FOR_REVIEW = "held_for_review"
 
 
 class Shop(Base):
@@ -49,6 +59,15 @@ class Product(Base):
     attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    # No default: whoever saves a product has checked its copy (catalog.copy_review).
+    listing_status: Mapped[ListingStatus] = mapped_column(
+        Enum(ListingStatus, native_enum=False, length=20), index=True
+    )
+    listing_findings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    listing_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # A user id without a foreign key: adding one rebuilds the table on SQLite (migration 0014).
+    listing_reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    listing_reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

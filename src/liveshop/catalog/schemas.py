@@ -4,6 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from liveshop.catalog.copy_review import CopyVerdict
+from liveshop.catalog.models import ListingStatus
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import ImageUrl, PlainText
 
@@ -74,6 +76,17 @@ class SkuOut(BaseModel):
     stock: int
 
 
+class CopyFindingOut(BaseModel):
+    """A term of the title or description, the advertising-law rule it breaks, and
+    how to rewrite it."""
+
+    field: str
+    term: str
+    rule: str
+    suggestion: str
+    verdict: CopyVerdict
+
+
 class ProductOut(BaseModel):
     id: int
     shop_id: int
@@ -87,6 +100,13 @@ class ProductOut(BaseModel):
     skus: list[SkuOut]
     min_price: int
     total_stock: int
+    listing_status: ListingStatus
+    listing_findings: list[CopyFindingOut]
+    listing_note: str | None = Field(description="why a moderator kept the product held")
+
+
+class ListingRejectIn(BaseModel):
+    reason: PlainText = Field(min_length=1, max_length=500)
 
 
 class ShopOut(BaseModel):

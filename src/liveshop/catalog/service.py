@@ -10,17 +10,39 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
-from liveshop.catalog.models import PriceChange, Product, Shop, ShopFollower, ShopStaff, Sku
-from liveshop.catalog.schemas import ProductIn, ProductOut, ProductPatch, SkuIn, SkuOut, SkuPatch
+from liveshop.catalog.copy_review import ProductCopy, review_copy
+from liveshop.catalog.models import (
+    ListingStatus,
+    PriceChange,
+    Product,
+    Shop,
+    ShopFollower,
+    ShopStaff,
+    Sku,
+)
+from liveshop.catalog.schemas import (
+    CopyFindingOut,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    SkuIn,
+    SkuOut,
+    SkuPatch,
+)
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 MERCHANT_ROLES = (Role.MERCHANT, Role.ADMIN)
+LISTING_REVIEWER_ROLES = (Role.MODERATOR, Role.ADMIN)
 
 
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
+
+
+class ProductNotPublished(Conflict):
+    code = "product_not_published"
 
 
 def shop_of(session: Session, *, user: User) -> Shop | None:
@@ -97,6 +119,7 @@ def create_product(session: Session, *, merchant: User, body: ProductIn) -> Prod
         images=[str(url) for url in body.images],
         currency=body.currency,
     )
+    review_copy(product)
     session.add(product)
     session.flush()
     for position, sku_in in enumerate(body.sku_list()):
@@ -123,10 +146,13 @@ def update_product(
     session: Session, *, merchant: User, product_id: int, patch: ProductPatch
 ) -> Product:
     product = _managed_product(session, user=merchant, product_id=product_id)
+    copy_before = ProductCopy.of(product)
     for field in ("title", "description", "category", "brand", "attributes"):
         value = getattr(patch, field)
         if value is not None:
             setattr(product, field, value)
+    if ProductCopy.of(product) != copy_before:
+        review_copy(product)
     if patch.images is not None:
         product.images = [str(url) for url in patch.images]
     existing = {sku.id: sku for sku in skus_of(session, product_id=product.id)}
@@ -163,11 +189,49 @@ def skus_of(session: Session, *, product_id: int) -> Sequence[Sku]:
     ).all()
 
 
-def get_sku(session: Session, *, sku_id: int) -> Sku:
+def get_published_product(session: Session, *, product_id: int) -> Product:
+    """A product buyers may see, pin and buy; a held one is a Conflict that says why."""
+    product = get_product(session, product_id=product_id)
+    if product.listing_status is not ListingStatus.PUBLISHED:
+        raise ProductNotPublished(
+            f"product {product.id} is held for a moderator's review of its copy: "
+            "it cannot be shown or sold until it is approved"
+        )
+    return product
+
+
+def _find_sku(session: Session, *, sku_id: int) -> Sku:
     sku = session.get(Sku, sku_id)
     if sku is None:
         raise NotFound(f"SKU {sku_id} not found", code="sku_not_found")
     return sku
+
+
+def get_sku(session: Session, *, sku_id: int) -> Sku:
+    """A SKU that may be sold: its product is published. Orders, flash sales and
+    draws load their SKUs here, so a held product is never sold."""
+    sku = _find_sku(session, sku_id=sku_id)
+    get_published_product(session, product_id=sku.product_id)
+    return sku
+
+
+def _may_see_held_product(session: Session, *, user: User | None, product: Product) -> bool:
+    """The shop's own people and listing reviewers see a product that is not published."""
+    if user is None:
+        return False
+    return user.role in LISTING_REVIEWER_ROLES or can_manage_shop(
+        session, user=user, shop_id=product.shop_id
+    )
+
+
+def get_visible_product(session: Session, *, user: User | None, product_id: int) -> Product:
+    """The product as ``user`` may see it: a held product looks absent to others."""
+    product = get_product(session, product_id=product_id)
+    if product.listing_status is not ListingStatus.PUBLISHED and not _may_see_held_product(
+        session, user=user, product=product
+    ):
+        raise NotFound(f"product {product_id} not found", code="product_not_found")
+    return product
 
 
 def product_out(session: Session, product: Product) -> ProductOut:
@@ -188,15 +252,22 @@ def product_out(session: Session, product: Product) -> ProductOut:
         ],
         min_price=min((s.price for s in skus), default=0),
         total_stock=sum(s.stock for s in skus),
+        listing_status=product.listing_status,
+        listing_findings=[CopyFindingOut(**finding) for finding in product.listing_findings],
+        listing_note=product.listing_note,
     )
 
 
-def list_shop_products(session: Session, *, shop_id: int, limit: int = 100) -> list[ProductOut]:
+def list_shop_products(
+    session: Session, *, shop_id: int, limit: int = 100, published_only: bool = False
+) -> list[ProductOut]:
+    """The shop's products; buyers' lists pass ``published_only``."""
     if session.get(Shop, shop_id) is None:
         raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
-    products = session.scalars(
-        select(Product).where(Product.shop_id == shop_id).order_by(Product.id).limit(limit)
-    ).all()
+    query = select(Product).where(Product.shop_id == shop_id)
+    if published_only:
+        query = query.where(Product.listing_status == ListingStatus.PUBLISHED)
+    products = session.scalars(query.order_by(Product.id).limit(limit)).all()
     return [product_out(session, product) for product in products]
 
 
@@ -248,7 +319,7 @@ def lowest_price_since(session: Session, *, sku_id: int, since: datetime) -> int
     )
     candidates = [price for price in (in_window, before) if price is not None]
     if not candidates:
-        return get_sku(session, sku_id=sku_id).price
+        return _find_sku(session, sku_id=sku_id).price
     return min(candidates)
 
 

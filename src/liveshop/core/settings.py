@@ -40,9 +40,15 @@ class Settings(BaseSettings):
     flash_sale_reference_days: int = Field(default=30, ge=1)
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)
     step_up_amount: int = Field(default=200_000, ge=0, description="分: from here up, a 2nd factor")
+    # Risk step-up (payments/step_up.py): a buyer's recent payments that ask for a 2nd factor.
+    step_up_failed_card_payments: int = Field(default=3, ge=1)  # card testing: failed ...
+    step_up_failed_minutes: int = Field(default=15, ge=1)  # ... in these minutes
+    step_up_distinct_cards: int = Field(default=3, ge=1)  # cards charged in 24 h, this one too
+    step_up_payments_started: int = Field(default=5, ge=1)  # in 10 minutes, this one too
     sandbox_webhook_url: str | None = None  # deliver sandbox notifications over HTTP here
     after_sale_request_days: int = Field(default=7, ge=1)
     after_sale_merchant_hours: int = Field(default=48, ge=1)
+    retention_interval_hours: float = Field(default=24.0, gt=0)  # privacy/jobs.py: purge passes
 
     # Basis points (1/100 of a percent), so fees are integer arithmetic on minor units.
     platform_fee_bps: int = Field(default=500, ge=0, le=10_000)

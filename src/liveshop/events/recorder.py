@@ -24,6 +24,8 @@ MAX_BUFFERED = 200_000  # beyond this the store is down: keep the newest, count 
 
 
 class EventType(enum.StrEnum):
+    """What the platform records; reports read these names (``analytics.reports.common``)."""
+
     VIEW = "view"
     CART = "cart"
     JOIN = "join"
@@ -33,6 +35,8 @@ class EventType(enum.StrEnum):
     QUESTION = "question"
     PRODUCT_CLICK = "product_click"
     SHARE = "share"
+    PURCHASE = "purchase"  # one per line of a paid order: ``amount`` is the line's paid total
+    GIFT = "gift"  # one per gift send in a room: ``coins`` is what it cost
 
 
 def pseudonymous_id(user_id: int | str, secret_key: str) -> str:
@@ -56,6 +60,9 @@ class EventRecorder:
         self._likes: dict[tuple[str | None, int | None], LikeTotal] = {}
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
+        # Purchases stored so far by this recorder: cached reports compare it to know
+        # that new sales landed (the data version of ``analytics.report_cache``).
+        self.purchases_written = 0
 
     def record(
         self,
@@ -131,6 +138,9 @@ class EventRecorder:
         except Exception:
             self._buffer[:0] = batch
             raise
+        self.purchases_written += sum(
+            1 for row in batch if row["event_type"] == EventType.PURCHASE.value
+        )
 
 
 def watched_seconds(recorder: EventRecorder, *, room_id: int, user_id: int) -> float:

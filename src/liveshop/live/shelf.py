@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
+from liveshop.catalog.models import ListingStatus
 from liveshop.catalog.schemas import ProductOut
 from liveshop.core.errors import InvalidInput
 from liveshop.live.models import Room, ShelfItem
@@ -24,7 +25,7 @@ def set_shelf(session: Session, *, actor: User, room_id: int, product_ids: Seque
     if len(set(product_ids)) != len(product_ids):
         raise InvalidInput("a product is on the shelf once", code="duplicate_product")
     for product_id in product_ids:
-        catalog.get_product(session, product_id=product_id)
+        catalog.get_published_product(session, product_id=product_id)
     session.execute(delete(ShelfItem).where(ShelfItem.room_id == room.id))
     session.add_all(
         ShelfItem(room_id=room.id, product_id=product_id, position=position)
@@ -39,9 +40,12 @@ def shelf(session: Session, *, room_id: int) -> list[ProductOut]:
         .where(ShelfItem.room_id == room_id)
         .order_by(ShelfItem.position)
     ).all()
+    products = [catalog.get_product(session, product_id=product_id) for product_id in product_ids]
+    # The shelf is public: a product held for review since it was shelved stays off it.
     return [
-        catalog.product_out(session, catalog.get_product(session, product_id=product_id))
-        for product_id in product_ids
+        catalog.product_out(session, product)
+        for product in products
+        if product.listing_status is ListingStatus.PUBLISHED
     ]
 
 
@@ -64,7 +68,9 @@ def product_card(product: ProductOut) -> dict[str, Any]:
 def pin_from_shelf(session: Session, *, actor: User, room_id: int, product_id: int) -> Room:
     """Pin a shelf product (a product not on the shelf yet is put at its end)."""
     room = controlled_room(session, actor=actor, room_id=room_id)
-    product = catalog.product_out(session, catalog.get_product(session, product_id=product_id))
+    product = catalog.product_out(
+        session, catalog.get_published_product(session, product_id=product_id)
+    )
     on_shelf = session.scalar(
         select(ShelfItem.id).where(ShelfItem.room_id == room.id, ShelfItem.product_id == product_id)
     )

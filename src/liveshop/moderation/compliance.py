@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from liveshop.catalog.copy_review import CopyFinding, CopyReview, CopyVerdict, ProductCopy
 from liveshop.moderation.lists import PACKAGED_LISTS, Action, Severity, strictest
 from liveshop.moderation.matcher import Hit, LiteralIndex, PhraseIndex, needs_literal_match
 from liveshop.moderation.normalise import NormalisedText, normalise_term, width_folded
@@ -277,3 +278,34 @@ def check_copy(
     return default_checker().check(
         text, price_history=price_history, today=today, registered_names=registered_names
     )
+
+
+PRODUCT_VERDICTS = {
+    Action.ALLOW: CopyVerdict.CLEAN,
+    Action.MASK: CopyVerdict.REVIEW,  # compliance never masks; a moderator would decide
+    Action.REVIEW: CopyVerdict.REVIEW,
+    Action.BLOCK: CopyVerdict.BLOCK,
+}
+
+
+def review_product_copy(copy: ProductCopy) -> CopyReview:
+    """Catalog's copy checker (``liveshop.catalog_wiring`` registers it): the title
+    and the description, with the brand as a registered name. No price history
+    is passed, so a "was" price in the copy goes to a moderator."""
+    names = (copy.brand,) if copy.brand.strip() else ()
+    findings: list[CopyFinding] = []
+    actions: list[Action] = []
+    for field, text in (("title", copy.title), ("description", copy.description)):
+        report = check_copy(text, registered_names=names)
+        actions.append(report.action)
+        findings += [
+            CopyFinding(
+                field=field,
+                term=finding.term,
+                rule=finding.rule,
+                suggestion=finding.suggestion,
+                verdict=PRODUCT_VERDICTS[finding.action],
+            )
+            for finding in report.findings
+        ]
+    return CopyReview(PRODUCT_VERDICTS[strictest(actions)], tuple(findings))

@@ -11,7 +11,11 @@ from liveshop.moderation.verdict import Match, MatchSource
 OFF_PLATFORM = "off_platform"
 # A run of 8+ digits is a phone (11 in China) or an account; shorter runs are prices.
 MIN_ACCOUNT_DIGITS = 8
-DIGIT_RUN = re.compile(rf"[0-9o{CHINESE_NUMERALS}]{{{MIN_ACCOUNT_DIGITS},}}")
+DIGIT = f"[0-9o{CHINESE_NUMERALS}]"
+# Spelled "one digit, then 7 or more" rather than "8 or more": a pattern that opens
+# with a character class lets the regex engine skip to the next digit in C, which
+# halves the cost of the search on a comment without one.
+DIGIT_RUN = re.compile(f"{DIGIT}{DIGIT}{{{MIN_ACCOUNT_DIGITS - 1},}}")
 DIGIT_RUN_CHARACTERS = re.compile(rf"[^0-9o{CHINESE_NUMERALS}]")  # to delete
 SENTENCE_BREAK = re.compile(r"[?？!！。；;\n]")
 DIGIT_VALUES = str.maketrans(

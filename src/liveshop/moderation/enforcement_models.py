@@ -13,7 +13,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.core.clock import utcnow
@@ -97,7 +97,7 @@ class Report(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     target_type: Mapped[ReportTarget] = mapped_column(_enum(ReportTarget, 10))
-    target_id: Mapped[int] = mapped_column(Integer)
+    target_id: Mapped[int] = mapped_column(BigInteger)  # a comment's id is 63-bit
     reason: Mapped[str] = mapped_column(String(40))
     details: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -130,7 +130,7 @@ class Penalty(Base):
     subject_type: Mapped[SubjectType] = mapped_column(_enum(SubjectType, 10))
     subject_id: Mapped[int] = mapped_column(Integer)
     target_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    target_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     room_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     rule: Mapped[str] = mapped_column(String(200))
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

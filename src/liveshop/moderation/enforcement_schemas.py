@@ -32,6 +32,10 @@ from liveshop.moderation.scores import Score
 
 MAX_ID = 2**31 - 1
 RowRef = Field(ge=1, le=MAX_ID)
+# What a report or an action names: a row, or a chat comment, whose ids the hub
+# mints as 63-bit numbers (see core.ids).
+MAX_TARGET_ID = 2**63 - 1
+TargetRef = Field(ge=1, le=MAX_TARGET_ID)
 
 
 class ContextLine(BaseModel):
@@ -52,7 +56,7 @@ class EvidenceIn(BaseModel):
 
 class ReportIn(BaseModel):
     target_type: ReportTarget
-    target_id: int = RowRef
+    target_id: int = TargetRef
     reason: ReportReason
     details: PlainText = Field(default="", max_length=2_000)
     evidence: EvidenceIn | None = None
@@ -105,7 +109,7 @@ class ActionIn(BaseModel):
     kind: PenaltyKind
     rule: PlainText = Field(min_length=1, max_length=200)
     target_type: str | None = Field(default=None, pattern="^(comment|room|user|shop|product)$")
-    target_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    target_id: int | None = Field(default=None, ge=1, le=MAX_TARGET_ID)
     subject_type: SubjectType | None = None
     subject_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     room_id: int | None = Field(default=None, ge=1, le=MAX_ID)

@@ -108,7 +108,7 @@ class ModerationEngine:
     ) -> Verdict:
         """Judge one text: a chat comment, a username, a title, a coupon name..."""
         normalised = NormalisedText(text)
-        hits = list(self._index.search(normalised))
+        hits = self._index.search(normalised)
         if room_blocklist is not None:
             hits += room_blocklist.index.search(normalised)
         candidates = self._candidates(normalised, surface, hits) if hits else []

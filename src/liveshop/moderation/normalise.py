@@ -20,7 +20,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 import opencc
 
@@ -29,6 +28,9 @@ INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 # Categories that render as nothing or only decorate a neighbour: format (zero-width
 # joiners, soft hyphen, BOM), combining marks (strike-through evasion), controls.
 DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc", "Cs"})
+# Unassigned and private-use code points have no compatibility form and are no
+# letters: they contribute nothing, which saves a third of the tables' build.
+NEVER_FOLDED_CATEGORIES = frozenset({"Cn", "Co"})
 # Lowercase Cyrillic and Greek letters and small capitals drawn like Latin ones
 # (after casefolding).
 HOMOGLYPHS = {
@@ -52,7 +54,6 @@ FULL_WIDTH_TO_ASCII = {code: code - FULL_WIDTH_OFFSET for code in range(0xFF01, 
 }
 
 _TRADITIONAL_TO_SIMPLIFIED = opencc.OpenCC("t2s")
-BMP_SIZE = 0x10000
 CJK_BMP_RANGES = (range(0x3400, 0xA000), range(0xF900, 0xFB00))
 
 
@@ -83,10 +84,12 @@ def fold_character(character: str) -> str:
     """What one character folds to before separators are dropped (possibly several)."""
     if character in INVISIBLE_LETTERS or unicodedata.category(character) in DROPPED_CATEGORIES:
         return ""
-    compatible = unicodedata.normalize("NFKC", character)
-    decomposed = unicodedata.normalize("NFD", compatible)
-    without_marks = "".join(part for part in decomposed if not unicodedata.combining(part))
-    return "".join(_fold_letter(part) for part in without_marks.casefold())
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", character))
+    if len(decomposed) == 1:  # most characters: no generator (the tables fold 128k at import)
+        without_marks = "" if unicodedata.combining(decomposed) else decomposed
+    else:
+        without_marks = "".join(part for part in decomposed if not unicodedata.combining(part))
+    return "".join(map(_fold_letter, without_marks.casefold()))
 
 
 def _fold_letter(character: str) -> str:
@@ -104,63 +107,83 @@ def _fold_letter(character: str) -> str:
 
 def compact_piece(character: str) -> str:
     """The letters and digits one character contributes to the compact view."""
-    return "".join(part for part in fold_character(character) if part.isalnum())
+    if unicodedata.category(character) in NEVER_FOLDED_CATEGORIES:
+        return ""
+    folded = fold_character(character)
+    return folded if folded.isalnum() else "".join(filter(str.isalnum, folded))
 
 
 class LazyTable(dict[int, str]):
-    """A ``str.translate`` table for characters beyond the BMP, filled on first sight."""
+    """A ``str.translate`` table for characters beyond the listed ones, filled on first sight."""
 
-    def __init__(self, bmp: list[str], fold: Callable[[str], str]) -> None:
+    def __init__(self, listed: list[str], fold: Callable[[str], str]) -> None:
         super().__init__()
-        self._bmp = bmp
+        self._listed = listed
         self._fold = fold
 
     def __missing__(self, code: int) -> str:
-        folded = self._bmp[code] if code < BMP_SIZE else self._fold(chr(code))
+        folded = self._listed[code] if code < len(self._listed) else self._fold(chr(code))
         self[code] = folded
         return folded
 
 
-# Indexed by code point (a list is the fastest mapping ``str.translate``
-# accepts); built once at import, about a fifth of a second.
-COMPACT_BMP = [compact_piece(chr(code)) for code in range(BMP_SIZE)]
-COMPACT_TABLE = LazyTable(COMPACT_BMP, compact_piece)
-BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+# Tables are lists indexed by code point (the fastest mapping ``str.translate``
+# accepts, but one that leaves characters past its end untouched), built once at
+# import. They cover the BMP and the SMP, where emoji and mathematical letters
+# live: half of all comments hold an emoji. A text with a character beyond (a
+# rare ideograph, a tag character) is translated through a ``LazyTable``.
+LISTED_CODE_POINTS = 0x20000
+BEYOND_LISTS = re.compile("[\U00020000-\U0010ffff]")
+COMPACT_PIECES = [compact_piece(chr(code)) for code in range(LISTED_CODE_POINTS)]
+COMPACT_TABLE = LazyTable(COMPACT_PIECES, compact_piece)
 
 # The compact view "spread" for the Aho-Corasick automaton (see matcher.PhraseIndex):
 # every character preceded by a bucket symbol, code point modulo ROOT_BUCKETS.
-ROOT_BUCKETS = 48  # about the square root of the distinct first characters of 10,000 terms
+# Numbers take their buckets from a second range: they never collapse (a phone
+# number keeps its 00), so the repeat pattern below needs only the first range.
+ROOT_BUCKETS = 32  # see matcher.PhraseIndex for the choice
 BUCKET_SYMBOLS = 0xE000  # private use: never in a compact text, which keeps letters and digits
+NUMBER_BUCKET_SYMBOLS = BUCKET_SYMBOLS + ROOT_BUCKETS
+NUMBERS = frozenset("0123456789" + CHINESE_NUMERALS)
 
 
 def spread_character(character: str) -> str:
-    return chr(BUCKET_SYMBOLS + ord(character) % ROOT_BUCKETS) + character
+    first = NUMBER_BUCKET_SYMBOLS if character in NUMBERS else BUCKET_SYMBOLS
+    return chr(first + ord(character) % ROOT_BUCKETS) + character
 
 
-SPREAD_BMP = [spread_character(chr(code)) for code in range(BMP_SIZE)]
-SPREAD_TABLE = LazyTable(SPREAD_BMP, spread_character)
-
-
-def spread_compact_piece(character: str) -> str:
-    return "".join(map(spread_character, compact_piece(character)))
-
-
-# Straight from an original character to its spread compact piece, in one translation.
-SPREAD_COMPACT_BMP = ["".join(map(spread_character, piece)) for piece in COMPACT_BMP]
-SPREAD_COMPACT_TABLE = LazyTable(SPREAD_COMPACT_BMP, spread_compact_piece)
-
-
-# Repeats collapse on the spread view: a bucket and its character followed by both
-# are deleted (all but the last of a run remain). Digits and numerals never
-# collapse (a phone number keeps its 00). Replacing with "" keeps re.sub in C; a
-# "\1" template would cost a Python call a match.
-BUCKET = f"[{chr(BUCKET_SYMBOLS)}-{chr(BUCKET_SYMBOLS + ROOT_BUCKETS - 1)}]"
-REPEATED_SPREAD_CHARACTER = re.compile(rf"({BUCKET}[^0-9{CHINESE_NUMERALS}])(?=\1)")
+SPREAD_PIECES = [spread_character(chr(code)) for code in range(LISTED_CODE_POINTS)]
+SPREAD_TABLE = LazyTable(SPREAD_PIECES, spread_character)
 
 
 def spread(compact: str) -> str:
     """A compact text spelled for the automaton: each character after its bucket."""
-    return compact.translate(SPREAD_TABLE if BEYOND_BMP.search(compact) else SPREAD_BMP)
+    return compact.translate(SPREAD_TABLE if BEYOND_LISTS.search(compact) else SPREAD_PIECES)
+
+
+def spread_compact_piece(character: str) -> str:
+    return spread(compact_piece(character))
+
+
+def _shared_spread(piece: str) -> str:
+    """``spread(piece)``, the very string ``SPREAD_PIECES`` holds when the piece is one
+    character (most are): the tables then cost a few megabytes less."""
+    if len(piece) == 1 and ord(piece) < LISTED_CODE_POINTS:
+        return SPREAD_PIECES[ord(piece)]
+    return spread(piece)
+
+
+# Straight from an original character to its spread compact piece, in one translation.
+SPREAD_COMPACT_PIECES = list(map(_shared_spread, COMPACT_PIECES))
+SPREAD_COMPACT_TABLE = LazyTable(SPREAD_COMPACT_PIECES, spread_compact_piece)
+
+# Repeats collapse on the spread view: a bucket and its character followed by both
+# are deleted (all but the last of a run remain); numbers' buckets are outside the
+# range, so they never collapse. Replacing with "" keeps re.sub in C; a "\1"
+# template would cost a Python call a match.
+REPEATED_SPREAD_CHARACTER = re.compile(
+    f"([{chr(BUCKET_SYMBOLS)}-{chr(NUMBER_BUCKET_SYMBOLS - 1)}](?s:.))(?=\\1)"
+)
 
 
 def _unleet(match: re.Match[str]) -> str:
@@ -188,11 +211,14 @@ class NormalisedText:
     for the compact one (a second translation only to un-leet "p0rn").
     """
 
+    __slots__ = ("_layout", "_spread", "collapsed", "compact", "original")
+
     def __init__(self, original: str) -> None:
         self.original = original
-        # The list is faster, but leaves characters beyond it (emoji) untouched.
-        beyond_bmp = BEYOND_BMP.search(original) is not None
-        spread_view = original.translate(SPREAD_COMPACT_TABLE if beyond_bmp else SPREAD_COMPACT_BMP)
+        self._layout: Layout | None = None
+        beyond_lists = BEYOND_LISTS.search(original) is not None
+        table = SPREAD_COMPACT_TABLE if beyond_lists else SPREAD_COMPACT_PIECES
+        spread_view = original.translate(table)
         spread_view = REPEATED_SPREAD_CHARACTER.sub("", spread_view)
         self.collapsed = spread_view[1::2]
         self.compact = self.collapsed
@@ -208,9 +234,11 @@ class NormalisedText:
             self._spread = spread(self.compact)
         return self._spread
 
-    @cached_property
+    @property
     def layout(self) -> Layout:
-        return build_layout(self.original)
+        if self._layout is None:
+            self._layout = build_layout(self.original)
+        return self._layout
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original characters behind compact characters ``start`` to ``end``."""

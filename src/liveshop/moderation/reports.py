@@ -2,11 +2,12 @@
 
 A viewer reports a comment, room, product or user. The report keeps the
 evidence a moderator needs: what the platform itself knows of the target
-(captured now, through an evidence source: ``live`` registers one for comments
-and rooms, since moderation may not import it; products and users are read
-here) beside what the reporter sent (kept apart: it is their word, not a fact).
-Moderators claim a report (one at a time; a claim lapses after
-``claim_minutes``), then dismiss it or act on it through enforcement.
+(captured now, through an evidence source: ``live`` gives one for comments,
+registered by ``liveshop.moderation_wiring``, since moderation may not import
+it; products, users and rooms are read here) beside what the reporter sent
+(kept apart: it is their word, not a fact). Moderators claim a report (one at a
+time; a claim lapses after ``claim_minutes``), then dismiss it or act on it
+through enforcement.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ class CapturedEvidence:
     """What the platform knows of a reported target when it is reported.
 
     ``facts`` is JSON: for a comment, ``{"message": ..., "author_id": ...,
-    "at": ISO time, "context": [{"author_id", "text", "at"}, ...]}`` (the
-    surrounding chat lines); for a room, its host and status.
+    "room_id": ..., "at": ISO time, "context": [{"author_id", "text", "at",
+    "reported"}, ...]}`` (the chat around it in order, the reported line among
+    them marked ``reported``); for a room, its host and status.
     """
 
     accused_user_id: int | None = None
@@ -75,12 +77,14 @@ class CapturedEvidence:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-EvidenceSource = Callable[[Session, int], CapturedEvidence]
+# None: the platform cannot tell yet (a comment the hub has not written yet); the
+# report then keeps the reporter's copy alone.
+EvidenceSource = Callable[[Session, int], CapturedEvidence | None]
 _sources: dict[ReportTarget, EvidenceSource] = {}
 
 
 def register_evidence_source(target_type: ReportTarget, source: EvidenceSource) -> None:
-    """``live`` registers the sources for comments (and, richer, rooms) at import."""
+    """``liveshop.moderation_wiring`` registers live's source for comments at import."""
     _sources[target_type] = source
 
 
@@ -121,8 +125,8 @@ _BUILT_IN: dict[ReportTarget, EvidenceSource] = {
 def capture_evidence(
     session: Session, *, target_type: ReportTarget, target_id: int
 ) -> CapturedEvidence | None:
-    """The registered (or built-in) source's evidence; None if nobody can tell
-    (a comment before ``live`` registers its source: the reporter's copy is kept)."""
+    """The registered (or built-in) source's evidence; None if nobody can tell (no
+    source registered, or a comment not stored yet): the reporter's copy is kept."""
     source = _sources.get(target_type) or _BUILT_IN.get(target_type)
     if source is None:
         return None

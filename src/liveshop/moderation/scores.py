@@ -148,21 +148,31 @@ def _after_sales_reasons(
     ]
 
 
-def may_run_flash_sale(
+@dataclass(frozen=True)
+class FlashSaleRefusal:
+    """Why a host may not run a flash sale, for the host to read."""
+
+    code: str
+    message: str
+
+
+def flash_sale_refusal(
     session: Session,
     host_id: int,
     *,
     settings: ModerationSettings | None = None,
     after_sales: AfterSalesFigures | None = None,
     now: datetime | None = None,
-) -> bool:
-    """Whether the host may run a flash sale: not suspended or banned, and a host
-    credit score of at least ``flash_sale_min_score``."""
+) -> FlashSaleRefusal | None:
+    """None when the host may run a flash sale: not banned or suspended, and a host
+    credit score of at least ``flash_sale_min_score``; else the reason."""
     settings = settings or get_moderation_settings()
-    if is_suspended(session, user_id=host_id, now=now) or is_banned(
-        session, user_id=host_id, now=now
-    ):
-        return False
+    if is_banned(session, user_id=host_id, now=now):
+        return FlashSaleRefusal("host_banned", "the room's host is banned: no flash sales")
+    if is_suspended(session, user_id=host_id, now=now):
+        return FlashSaleRefusal(
+            "host_suspended", "the room's host is suspended: no flash sales until it ends"
+        )
     score = compute_score(
         session,
         subject_type=SubjectType.USER,
@@ -171,4 +181,27 @@ def may_run_flash_sale(
         after_sales=after_sales,
         now=now,
     )
-    return score.value >= settings.flash_sale_min_score
+    if score.value >= settings.flash_sale_min_score:
+        return None
+    deductions = "; ".join(f"-{reason.deduction}: {reason.detail}" for reason in score.reasons)
+    return FlashSaleRefusal(
+        "host_score_too_low",
+        f"the room's host has a credit score of {score.value}, below the "
+        f"{settings.flash_sale_min_score} a flash sale needs"
+        + (f" ({deductions})" if deductions else ""),
+    )
+
+
+def may_run_flash_sale(
+    session: Session,
+    host_id: int,
+    *,
+    settings: ModerationSettings | None = None,
+    after_sales: AfterSalesFigures | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Whether the host may run a flash sale (see :func:`flash_sale_refusal`)."""
+    refusal = flash_sale_refusal(
+        session, host_id, settings=settings, after_sales=after_sales, now=now
+    )
+    return refusal is None

@@ -76,7 +76,13 @@ def verdict_of(text: str, matches: list[Match]) -> Verdict:
 
 
 def _masked(text: str, matches: Iterable[Match]) -> str:
-    characters = list(text)
+    """``text`` with every match starred; ``matches`` ordered by start (they may overlap)."""
+    pieces: list[str] = []
+    unmasked_from = 0
     for match in matches:
-        characters[match.start : match.end] = MASK_CHARACTER * (match.end - match.start)
-    return "".join(characters)
+        start = max(match.start, unmasked_from)
+        if match.end > start:
+            pieces += (text[unmasked_from:start], MASK_CHARACTER * (match.end - start))
+            unmasked_from = match.end
+    pieces.append(text[unmasked_from:])
+    return "".join(pieces)

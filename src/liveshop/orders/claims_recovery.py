@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.service import get_user
 from liveshop.core.db import unit_of_work
+from liveshop.core.errors import LiveShopError
 from liveshop.orders import flash_purchase
 from liveshop.promotions import flash_sales
 from liveshop.promotions.stock_engines import CLAIMS_GROUP, RedisStockEngine, mirror_sold
@@ -51,11 +52,26 @@ def recover_claims(
             engine.stream, CLAIMS_GROUP, CONSUMER, grace_milliseconds, start, count=500
         )
         for entry_id, fields in entries:
-            with unit_of_work(database_url) as session:
-                written += _ensure_order(session, fields, payment_minutes)
+            try:
+                with unit_of_work(database_url) as session:
+                    written += _ensure_order(session, fields, payment_minutes)
+            except LiveShopError as error:
+                _give_up(engine, entry_id, fields, reason=error.code)
+                continue
             client.xack(engine.stream, CLAIMS_GROUP, entry_id)
         if start in (b"0-0", "0-0"):
             return written
+
+
+def _give_up(
+    engine: RedisStockEngine, entry_id: bytes, fields: dict[bytes, bytes], *, reason: str
+) -> None:
+    """A claim whose order can never be written (its product was withdrawn since, say):
+    its unit returns to the sale. Acknowledged first: a crash in between leaves the
+    unit unsold, never sold twice."""
+    engine.client.xack(engine.stream, CLAIMS_GROUP, entry_id)
+    engine.give_back(int(fields[b"sale"]), int(fields[b"user"]), int(fields[b"quantity"]))
+    logger.warning("a flash-sale claim cannot become an order (%s); its unit is back", reason)
 
 
 def _ensure_order(session: Session, fields: dict[bytes, bytes], payment_minutes: int) -> int:

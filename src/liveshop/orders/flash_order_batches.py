@@ -103,9 +103,13 @@ def write_orders(session: Session, wins: Sequence[Win]) -> list[OrderOut]:
                 "updated_at": now,
             }
         )
-    order_ids = session.scalars(
-        insert(Order).returning(Order.id, sort_by_parameter_order=True), order_rows
-    ).all()
+    # Matched back by key: SQLite returns multi-row RETURNING in no promised order, and
+    # asking SQLAlchemy to sort it makes it send one INSERT per row.
+    inserted = session.execute(
+        insert(Order).returning(Order.idempotency_key, Order.id), order_rows
+    ).tuples()
+    id_by_key = dict(inserted.all())
+    order_ids = [id_by_key[order_key(terms.id, win.attempt_key)] for win in wins]
     item_rows, transition_rows, admission_rows = [], [], []
     for win, order_id, row in zip(wins, order_ids, order_rows, strict=True):
         items = [_item_row(order_id, line) for line in breakdowns[win.quantity].lines]

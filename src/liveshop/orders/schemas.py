@@ -48,8 +48,22 @@ class AddressIn(BaseModel):
 
 
 class AddressOut(AddressIn):
+    """An entry of the caller's own address book: the one view with the full phone
+    (the owner checks and corrects it here); every other view masks it."""
+
     id: int
-    phone: MaskedPhone  # masked on output (PIPL minimisation)
+
+
+class OrderAddressOut(BaseModel):
+    """An order's copy of the address, as everyone sees it (its buyer, the shop, the
+    room's host, admins, regulators): the phone masked, as a privacy waybill
+    (隐私面单) prints it."""
+
+    recipient: str
+    phone: MaskedPhone
+    region: str
+    line: str
+    postal_code: str = ""
 
 
 class ShipIn(BaseModel):
@@ -93,7 +107,7 @@ class OrderOut(BaseModel):
     total: int
     pricing: dict[str, Any]
     items: list[OrderItemOut]
-    address: dict[str, Any] | None
+    address: OrderAddressOut | None
     tracking_number: str | None
     payment_ref: str | None
     expires_at: datetime | None

@@ -88,6 +88,7 @@ def _payment_out(payment: Payment) -> PaymentOut:
         decline_code=payment.decline_code,
         challenge=challenge,
         redirect_url=redirect_url,
+        step_up_reason=payment.step_up_reason,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 from sqlalchemy import select, update
@@ -36,9 +36,11 @@ from liveshop.payments.models import (
     TopUpKind,
 )
 from liveshop.payments.order_ledger import FeeRates, PaymentSource, record_order_paid
+from liveshop.payments.step_up import RiskThresholds, step_up_reason
 from liveshop.payments.vault import MasterKey, reveal_number
 
 CHALLENGE_ATTEMPTS = 5  # then the challenge is void and the payment fails
+ISSUER_STEP_UP = "card issuer asked"  # the gateway answered requires_action (3-D Secure)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class PaymentContext:
     rates: FeeRates
     step_up_amount: int  # 分: payments from this amount up need a second factor
     secret_key: str  # checks the buyers' TOTP codes and recovery codes
+    risk_thresholds: RiskThresholds = field(default_factory=RiskThresholds)
 
 
 @dataclass(frozen=True)
@@ -179,31 +182,23 @@ def _checked_method(session: Session, *, buyer: User, method: MethodChoice) -> i
 
 
 def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
-    if payment.amount >= context.step_up_amount or _new_device(session, payment):
-        return _require_challenge(session, payment=payment, context=context)
+    reason = step_up_reason(
+        session,
+        payment=payment,
+        amount_threshold=context.step_up_amount,
+        thresholds=context.risk_thresholds,
+    )
+    if reason is not None:
+        return _require_challenge(session, payment=payment, context=context, reason=reason)
     return _charge(session, payment=payment, context=context, challenge_passed=False)
 
 
-def _new_device(session: Session, payment: Payment) -> bool:
-    """A device (named by the client) the buyer has never paid from asks for the second
-    factor; a client that names no device is judged by the amount alone."""
-    if payment.device_id is None:
-        return False
-    paid_from = session.scalar(
-        select(Payment.id)
-        .where(
-            Payment.buyer_id == payment.buyer_id,
-            Payment.device_id == payment.device_id,
-            Payment.status == PaymentStatus.SUCCEEDED,
-        )
-        .limit(1)
-    )
-    return paid_from is None
-
-
-def _require_challenge(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+def _require_challenge(
+    session: Session, *, payment: Payment, context: PaymentContext, reason: str
+) -> Payment:
     """The buyer's authenticator app if they enrolled one, else the sandbox's code."""
     payment.status = PaymentStatus.REQUIRES_ACTION
+    payment.step_up_reason = reason
     if totp.confirmed_factor(session, user_id=payment.buyer_id) is not None:
         payment.challenge_method = ChallengeMethod.TOTP
         payment.challenge_code_hash = None
@@ -421,7 +416,7 @@ def _apply_result(
         payment.status = PaymentStatus.FAILED
         payment.decline_code = result.decline_code
     elif result.status is GatewayStatus.REQUIRES_ACTION:
-        _require_challenge(session, payment=payment, context=context)
+        _require_challenge(session, payment=payment, context=context, reason=ISSUER_STEP_UP)
     else:
         payment.status = PaymentStatus.PENDING
     session.flush()

@@ -203,6 +203,7 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("buyer_id", "idempotency_key"),
         Index("ix_payments_buyer_device", "buyer_id", "device_id"),
+        Index("ix_payments_buyer_created", "buyer_id", "created_at"),
         CheckConstraint(
             "(order_id IS NULL) <> (top_up_id IS NULL)", name="pays_an_order_or_a_top_up"
         ),

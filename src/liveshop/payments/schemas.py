@@ -72,6 +72,9 @@ class PaymentOut(BaseModel):
     status: str
     decline_code: str | None
     challenge: ChallengeOut | None
+    step_up_reason: str | None = Field(
+        description="why a second factor was asked: the amount, a new device, a risk signal",
+    )
     redirect_url: str | None = Field(
         default=None, description="third-party wallet: send the buyer here to approve"
     )

@@ -78,6 +78,9 @@ async def erase_my_account(
     """Erase the caller's account, confirmed with the password: what is under legal
     hold stays, unlinked from the name; everything else goes. The caller's tokens
     are revoked, so this is the last request they make."""
+    sales = getattr(request.app.state, "platform_sales", None)
+    if sales is not None:
+        await asyncio.to_thread(sales.drain)  # the caller's last sales reach the recorder
     recorder: EventRecorder | None = getattr(request.app.state, "recorder", None)
     if recorder is not None:
         await recorder.flush()  # buffered behaviour events land first, then are erased

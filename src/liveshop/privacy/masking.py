@@ -1,10 +1,13 @@
 """Masking at the serialiser: what an API response or a log line may show of a
 phone, an ID number or a card, and a scanner that finds the full forms.
 
-Policy (PIPL minimisation): phones are masked in every response, the owner's
-own address book included; only the merchant's shipping view of an order (the
-shipping label) carries the full number the courier needs. ID numbers keep
-their first and last character; cards are shown as brand and last four.
+Policy (PIPL minimisation): a buyer's phone is shown in full only to its owner,
+in their own address book (``AddressOut``), where they check and correct it.
+Every other view masks it: an order's copy of the address, whoever reads it
+(the buyer, the shop that ships it, the room's host, admins, moderators,
+regulators), as Chinese platforms print privacy waybills (隐私面单), and the
+data export. ID numbers keep their first and last character; cards are shown
+as brand and last four.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import PlainSerializer
 PHONE_KEEP_START = 3  # 138****1234: the carrier prefix and the last four, as SMS receipts show
 PHONE_KEEP_END = 4
 PHONE_STARS = "****"  # a fixed width, so the mask does not tell the length either
+MASKED_PHONE_PATTERN = re.compile(r"\d{0,3}\*{4}\d{0,4}")  # what mask_phone returns
 
 # A mainland mobile number standing alone (not inside a longer run of letters or
 # digits, such as a hash).
@@ -29,7 +33,13 @@ CARD_CANDIDATE_PATTERN = re.compile(r"(?<![0-9A-Za-z])(?:\d[ \-]?){12,18}\d(?![0
 
 
 def mask_phone(phone: str) -> str:
-    """``13812341234`` -> ``138****1234``; a short number keeps only its last two."""
+    """``13812341234`` -> ``138****1234``; a short number keeps only its last two.
+
+    A phone masked already is returned as it is, so masking twice (a serialiser,
+    then an export) does not eat the digits the first mask kept.
+    """
+    if MASKED_PHONE_PATTERN.fullmatch(phone):
+        return phone
     digits = re.sub(r"\D", "", phone)
     if len(digits) >= PHONE_KEEP_START + PHONE_KEEP_END + 4:
         return digits[:PHONE_KEEP_START] + PHONE_STARS + digits[-PHONE_KEEP_END:]
@@ -52,7 +62,7 @@ def mask_card(brand: str, last4: str) -> str:
 
 
 def mask_address_snapshot(address: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An order's address copy with its phone masked (for everyone but the shipping label)."""
+    """An order's address copy with its phone masked (every view of it masks it)."""
     if address is None:
         return None
     masked = dict(address)

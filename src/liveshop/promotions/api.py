@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.promotions.schemas import (
@@ -20,6 +22,7 @@ from liveshop.promotions.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["promotions"])
+ModerationSettingsDep = Annotated[ModerationSettings, Depends(get_moderation_settings)]
 
 
 @router.post("/flash-sales", status_code=status.HTTP_201_CREATED)
@@ -29,13 +32,17 @@ def create_flash_sale(
     session: DbSession,
     settings: SettingsDep,
     engine: StockEngineDep,
+    moderation_settings: ModerationSettingsDep,
 ) -> FlashSaleOut:
+    """Refused (403) when the room's host is banned, suspended or below the minimum
+    credit score; the message says which, with the score and the minimum."""
     sale = flash_sales.create_flash_sale(
         session,
         actor=user,
         body=body,
         engine=engine,
         reference_days=settings.flash_sale_reference_days,
+        moderation_settings=moderation_settings,
     )
     return flash_sales.sale_out(session, sale, engine)
 

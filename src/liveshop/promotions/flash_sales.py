@@ -21,6 +21,8 @@ from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import get_engine, rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
 from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.moderation.enforcement_config import ModerationSettings
+from liveshop.moderation.scores import flash_sale_refusal
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
 from liveshop.promotions.stock_engines import StockEngine, make_stock_engine
@@ -135,12 +137,20 @@ def get_sale(session: Session, *, sale_id: int) -> FlashSale:
 
 
 def create_flash_sale(
-    session: Session, *, actor: User, body: FlashSaleIn, engine: StockEngine, reference_days: int
+    session: Session,
+    *,
+    actor: User,
+    body: FlashSaleIn,
+    engine: StockEngine,
+    reference_days: int,
+    moderation_settings: ModerationSettings | None = None,
 ) -> FlashSale:
     """Set units of a SKU aside for a sale in a room.
 
-    The price must be below the SKU's lowest price of the previous
-    ``reference_days`` days, so a "was 299, now 99" claim is true.
+    The room's host must be allowed flash sales (moderation: not banned or
+    suspended, a high enough credit score), and the price must be below the
+    SKU's lowest price of the previous ``reference_days`` days, so a "was 299,
+    now 99" claim is true.
     """
     room = room_facts(session, body.room_id)
     sku = catalog.get_sku(session, sku_id=body.sku_id)
@@ -152,6 +162,9 @@ def create_flash_sale(
             "only the room's host or the product's merchant starts a flash sale",
             code="not_allowed",
         )
+    refusal = flash_sale_refusal(session, room.host_id, settings=moderation_settings)
+    if refusal is not None:
+        raise PermissionDenied(refusal.message, code=refusal.code)
     reference = catalog.lowest_price_in_days(session, sku_id=sku.id, days=reference_days)
     if body.price >= reference:
         raise InvalidInput(

@@ -283,13 +283,13 @@ class RedisStockEngine:
     def release(self, session: Session, *, sale_id: int, user_id: int, quantity: int) -> None:
         """The database first; Redis only once that commits, so a rollback leaks nothing."""
         mirror_sold(session, sale_id=sale_id, change=-quantity)
+        call_after_commit(session, lambda: self.give_back(sale_id, user_id, quantity))
+
+    def give_back(self, sale_id: int, user_id: int, quantity: int) -> None:
+        """Units return to the sale in Redis (and to the buyer's limit)."""
         remaining_key, bought_key, _attempts = self.keys(sale_id)
-
-        def give_back() -> None:
-            self._release(keys=[remaining_key, bought_key], args=[user_id, quantity])
-            self._forget_sold_out(sale_id)
-
-        call_after_commit(session, give_back)
+        self._release(keys=[remaining_key, bought_key], args=[user_id, quantity])
+        self._forget_sold_out(sale_id)
 
     def remaining(self, session: Session, *, sale: FlashSale) -> int:
         value = self.client.get(self.keys(sale.id)[0])

@@ -1,0 +1,109 @@
+"""Winners' orders on the Redis engine: written many to a transaction, each as if alone,
+and a claim whose order can never be written gives its unit back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import event, select, update
+
+from liveshop.catalog.models import ListingStatus, Product
+from liveshop.core.db import get_engine, unit_of_work
+from liveshop.orders import service as orders
+from liveshop.orders.claims_recovery import recover_claims
+from liveshop.orders.flash_purchase import buy_flash_sale_in_loop
+from liveshop.orders.models import Order
+from liveshop.promotions.models import FlashSale, FlashSaleAdmission
+from liveshop.promotions.stock_engines import RedisStockEngine
+from tests.promotions.conftest import Shelf, create_buyers, start_sale
+from tests.promotions.test_flash_sale_fast_path import buyer, redis_engine
+
+__all__ = ["redis_engine"]  # the fixture, shared with the fast-path tests
+
+
+class OrderInserts:
+    """Counts INSERT statements into ``orders`` (any thread)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = get_engine(database_url)
+        self.count = 0
+
+    def __enter__(self) -> OrderInserts:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO ORDERS"):
+            self.count += 1
+
+
+def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=40, per_user_limit=1)
+    buyers = [buyer(database_url, user_id) for user_id in create_buyers(database_url, 40)]
+
+    async def crowd() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                buy_flash_sale_in_loop(
+                    database_url=database_url,
+                    buyer=user,
+                    sale_id=sale_id,
+                    quantity=1,
+                    attempt_key=f"tap-{user.id}",
+                    engine=redis_engine,
+                    payment_minutes=5,
+                )
+                for user in buyers
+            )
+        )
+
+    with OrderInserts(database_url) as inserts:
+        answers = asyncio.run(crowd())
+
+    assert all(created for _out, created in answers)
+    assert inserts.count < len(buyers) / 4, inserts.count  # batches, not one insert each
+    with unit_of_work(database_url) as session:
+        assert session.get_one(FlashSale, sale_id).sold == 40
+        assert len(session.scalars(select(FlashSaleAdmission)).all()) == 40
+        for out, _created in answers:
+            stored = orders.order_out(session, session.get_one(Order, out.id))
+            assert out.model_dump() == stored.model_dump()
+            assert out.total == 9_900
+            assert [t.to_status for t in out.transitions] == ["pending_payment"]
+    assert Counter(out.buyer_id for out, _created in answers) == Counter(u.id for u in buyers)
+
+
+def test_a_claim_whose_product_was_withdrawn_returns_its_unit(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=1, per_user_limit=1)
+    (user_id,) = create_buyers(database_url, 1)
+    asyncio.run(
+        redis_engine.claim_units(
+            sale_id=sale_id, per_user_limit=1, user_id=user_id, quantity=1, attempt_key="orphan"
+        )
+    )
+    with unit_of_work(database_url) as session:
+        session.execute(
+            update(Product)
+            .where(Product.id == shelf.product_id)
+            .values(listing_status=ListingStatus.HELD_FOR_REVIEW)
+        )
+
+    written = recover_claims(
+        redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
+    )
+
+    assert written == 0
+    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"1"
+    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    with unit_of_work(database_url) as session:
+        assert session.get_one(FlashSale, sale_id).sold == 0
+        assert session.scalars(select(Order)).all() == []
