@@ -57,25 +57,32 @@ def test_funnel_modes_match_the_reference(
     assert result.steps[3].conversion_overall == expected[3][0] / expected[0][0]
 
 
+@pytest.mark.parametrize("mode", list(FunnelMode))
 def test_funnel_with_exclusion_and_rooms_matches_the_reference(
-    engine: Engine, events: list[Event]
+    engine: Engine, events: list[Event], mode: FunnelMode
 ) -> None:
     steps = ["view", "click", "purchase"]
     unique_events = reference.in_window(events, None, None)
 
     result = funnel(
-        engine, steps=steps, window=ALL, window_seconds=86_400, by=FunnelBy.ROOM, exclude="comment"
+        engine,
+        steps=steps,
+        window=ALL,
+        window_seconds=86_400,
+        mode=mode,
+        by=FunnelBy.ROOM,
+        exclude="comment",
     )
 
     assert [(s.users, s.median_seconds_from_previous) for s in result.steps] == reference.funnel(
-        unique_events, steps=steps, window=timedelta(days=1), mode="ordered", exclude="comment"
+        unique_events, steps=steps, window=timedelta(days=1), mode=mode, exclude="comment"
     )
     assert result.groups is not None
     assert [group.group for group in result.groups] == ["42", "r1", "r2"]
     for group in result.groups:
         in_room = [e for e in unique_events if e.room_id == group.group]
         expected = reference.funnel(
-            in_room, steps=steps, window=timedelta(days=1), mode="ordered", exclude="comment"
+            in_room, steps=steps, window=timedelta(days=1), mode=mode, exclude="comment"
         )
         assert [(s.users, s.median_seconds_from_previous) for s in group.steps] == expected
 

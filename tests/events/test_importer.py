@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -182,3 +183,124 @@ def test_importing_twice_stores_each_event_once_beside_platform_events(tmp_path:
         connection.close()
     assert stored == [("u1", "P1")]
     assert [event["event_id"] for event in read_events(store, room_id=5)] == ["e1"]
+
+
+def stored_rows(store: Path) -> list[tuple[object, ...]]:
+    connection = connect_store(store)
+    try:
+        return connection.execute(
+            "SELECT user_id, event_type, epoch_us(ts), amount FROM imported_events "
+            "ORDER BY user_id, event_type, ts, amount"
+        ).fetchall()
+    finally:
+        connection.close()
+
+
+def test_rows_equal_once_cleaned_are_duplicates_and_rows_differing_anywhere_are_not(
+    tmp_path: Path,
+) -> None:
+    log = write(
+        tmp_path / "log.csv",
+        "user_id,product_id,event_type,timestamp,amount\n"
+        "u1,P1,view,2023-01-01T00:00:00Z,\n"
+        " u1 ,P1,VIEW,1672531200,\n"  # the same event: spaces, case and the time's form differ
+        "u1,P1,purchase,1672531200,1.00\n"
+        "u1,P1,purchase,1672531200,1.01\n"  # differs only in the amount
+        "u1,P1,purchase,1672531200000,1.00\n",  # line 4 again, in milliseconds
+    )
+
+    report = import_log(tmp_path / "events.duckdb", log)
+
+    assert (report.rows_read, report.rows_loaded, report.duplicates, report.bad_rows) == (
+        5,
+        3,
+        2,
+        0,
+    )
+    assert stored_rows(tmp_path / "events.duckdb") == [
+        ("u1", "purchase", NEW_YEAR_US, 100),
+        ("u1", "purchase", NEW_YEAR_US, 101),
+        ("u1", "view", NEW_YEAR_US, None),
+    ]
+
+
+def test_a_log_overlapping_the_store_adds_only_its_new_events(tmp_path: Path) -> None:
+    store = tmp_path / "events.duckdb"
+    header = "user_id,product_id,event_type,timestamp\n"
+    old = "u1,P1,view,1672531200\nu2,P1,view,1672531260\n"
+    import_log(store, write(tmp_path / "monday.csv", header + old))
+    new = "u3,P2,view,1672617600\nu3,P2,view,1672617600\nu4,P2,cart,1672617660\n"
+
+    report = import_log(store, write(tmp_path / "both.csv", header + old + new))
+
+    assert (report.rows_read, report.rows_loaded, report.duplicates) == (5, 2, 3)
+    assert [row[0] for row in stored_rows(store)] == ["u1", "u2", "u3", "u4"]
+
+
+def test_parquet_bad_rows_are_told_by_row_number_and_strict_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "log.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "uid": ["u1", None, "u3", "u1"],
+                "event_type": ["view", "view", "purchase", "view"],
+                "timestamp": [1672531200, 1672531200, 1672531200, 1672531200],
+                "amount": ["", "", "lots", ""],
+            }
+        ),
+        log,
+    )
+    store = tmp_path / "events.duckdb"
+
+    with pytest.raises(InvalidInput, match="line 2: missing user_id"):
+        import_log(store, log, mapping={"uid": "user_id"}, strict=True)
+    report = import_log(store, log, mapping={"uid": "user_id"})
+
+    assert (report.rows_read, report.rows_loaded, report.bad_rows, report.duplicates) == (
+        4,
+        1,
+        2,
+        1,
+    )
+    assert report.first_bad == [BadRow(2, "missing user_id"), BadRow(3, "unreadable amount")]
+    assert stored_rows(store) == [("u1", "view", NEW_YEAR_US, None)]
+
+
+def test_a_store_made_before_ids_were_stored_uncompressed_keeps_importing(
+    tmp_path: Path,
+) -> None:
+    """``imported_events`` as the first stores created it: same columns, default compression."""
+    store = tmp_path / "events.duckdb"
+    connection = duckdb.connect(str(store))
+    connection.execute(
+        "CREATE TABLE imported_events (event_id VARCHAR, event_type VARCHAR NOT NULL, "
+        "user_id VARCHAR NOT NULL, ts TIMESTAMPTZ NOT NULL, product_id VARCHAR, room_id VARCHAR, "
+        "session_id VARCHAR, channel VARCHAR, amount BIGINT, like_count BIGINT, "
+        "watch_seconds DOUBLE, category VARCHAR, brand VARCHAR, coupon BOOLEAN, flash_sale BOOLEAN)"
+    )
+    connection.close()
+    log = write(tmp_path / "log.csv", "user_id,event_type,timestamp\nu1,view,1672531200\n")
+
+    first, again = import_log(store, log), import_log(store, log)
+
+    assert (first.rows_loaded, again.rows_loaded, again.duplicates) == (1, 0, 1)
+    assert stored_rows(store) == [("u1", "view", NEW_YEAR_US, None)]
+
+
+def test_progress_counts_every_row_read_from_csv_and_parquet(tmp_path: Path) -> None:
+    csv_log = write(
+        tmp_path / "log.csv", "user_id,event_type,timestamp\nu1,view,1672531200\nu2,view,never\n"
+    )
+    parquet_log = tmp_path / "log.parquet"
+    pq.write_table(
+        pa.table({"user_id": ["u1"] * 3, "event_type": ["view"] * 3, "timestamp": [1, 2, 3]}),
+        parquet_log,
+    )
+    told: list[int] = []
+
+    import_log(tmp_path / "events.duckdb", csv_log, progress=told.append)
+    import_log(tmp_path / "events.duckdb", parquet_log, progress=told.append)
+
+    assert told == [2, 3]
