@@ -751,6 +751,7 @@ class Bench:
         """A merchant's product, a host's live room, and the crowd with a token each."""
         from sqlalchemy import insert, select
 
+        import liveshop.catalog_wiring  # noqa: F401  (product copy is checked when saved)
         from liveshop.accounts import service as accounts
         from liveshop.accounts.models import Role, User
         from liveshop.catalog import service as catalog
