@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
 from liveshop.accounts.models import Role
@@ -18,6 +18,7 @@ from liveshop.catalog import service as catalog
 from liveshop.core.db import get_engine, unit_of_work
 from liveshop.core.migrations import alembic_config, upgrade_database
 from liveshop.core.settings import Settings
+from liveshop.moderation.models import AuditEntry
 from tests.conftest import Account, MakeAccount, forget_engine
 from tests.moderation.test_enforcement_helpers import api_client, make_room
 
@@ -42,6 +43,15 @@ def _create(client: TestClient, merchant: Account, title: str, **extra: Any) -> 
 def _order(client: TestClient, buyer: Account, sku_id: int, key: str) -> Response:
     body = {"items": [{"sku_id": sku_id, "quantity": 1}]}
     return client.post("/api/orders", json=body, headers=buyer.headers | {"Idempotency-Key": key})
+
+
+def _audited(settings: Settings) -> list[tuple[str, str, str]]:
+    """The listing decisions in moderation's audit log, in order."""
+    with unit_of_work(settings.resolved_database_url()) as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("listing.%")).order_by(AuditEntry.seq)
+        ).all()
+        return [(entry.actor, entry.action, entry.subject) for entry in entries]
 
 
 def _listed(client: TestClient, shop_id: int) -> list[int]:
@@ -142,6 +152,9 @@ def test_held_copy_is_hidden_and_unsellable_until_a_moderator_approves_it(
         approved = client.post(f"/api/products/{product_id}/approve", headers=moderator.headers)
         assert approved.status_code == 200
         assert approved.json()["listing_status"] == "published"
+        assert _audited(settings) == [
+            (f"user:{moderator.id}", "listing.approve", f"product:{product_id}")
+        ]
 
         assert _listed(client, shop_id) == [product_id]
         assert client.get("/api/products/held", headers=moderator.headers).json() == []
@@ -167,6 +180,9 @@ def test_a_rejection_keeps_the_product_held_until_its_copy_is_fixed(
         reason = "“特级”须附等级检验报告"
         rejected = client.post(f"{url}/reject", json={"reason": reason}, headers=moderator.headers)
         assert rejected.status_code == 200
+        assert _audited(settings) == [
+            (f"user:{moderator.id}", "listing.reject", f"product:{product['id']}")
+        ]
         assert (rejected.json()["listing_status"], rejected.json()["listing_note"]) == (
             "held_for_review",
             reason,

@@ -7,6 +7,8 @@ the reason, for the merchant to rewrite (a rewrite is checked again, see
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +26,16 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, PermissionDenied
 
 MAX_REASON = 500  # the products.listing_note column
+
+# Called with (session, reviewer, product, note) in the decision's transaction:
+# moderation's audit log records every decision (registered by catalog_wiring,
+# as catalog may not import moderation).
+ListingAuditor = Callable[[Session, User, Product, str | None], None]
+_auditors: list[ListingAuditor] = []
+
+
+def register_listing_auditor(auditor: ListingAuditor) -> None:
+    _auditors[:] = [auditor]
 
 
 def _require_reviewer(session: Session, *, reviewer: User, product: Product | None = None) -> None:
@@ -78,6 +90,8 @@ def _decide(
     if rows_changed(decided) != 1:
         raise Conflict(f"product {product.id} is not held for review", code="not_held")
     session.refresh(product)
+    for auditor in _auditors:
+        auditor(session, reviewer, product, note)
     return product
 
 
