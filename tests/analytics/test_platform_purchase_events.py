@@ -160,7 +160,11 @@ def test_each_line_is_a_purchase_of_its_paid_amount_under_a_pseudonym(
         "flash_sale": False,
     }
     report = _report(client, host, room_id)
-    assert (report["gmv"], report["buyers"]) == (23_500, 1)
+    # Two lines, one order: the room sold one order, each product one order.
+    assert (report["gmv"], report["orders"], report["buyers"]) == (23_500, 1, 1)
+    assert sorted((p["product_id"], p["orders"], p["gmv"]) for p in report["products"]) == sorted(
+        [(str(first["id"]), 1, 18_800), (str(second["id"]), 1, 4_700)]
+    )
 
 
 def test_an_order_never_paid_records_no_purchase(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -16,6 +17,7 @@ from liveshop.analytics.reports.funnel import FunnelBy, FunnelMode, funnel
 from liveshop.analytics.reports.retention import Period, retention
 from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
+from liveshop.events.importer import read_log
 from tests.analytics import reference
 from tests.analytics.fixtures import Event
 
@@ -179,3 +181,37 @@ def test_both_engines_give_identical_results(spark: SparkSession, loaded: pa.Tab
     spark_engine = SparkEngine.for_table(spark, loaded)
 
     assert run(duckdb_engine) == run(spark_engine)
+
+
+ORDER_LINES_LOG = """user_id,product_id,event_type,timestamp,room_id,amount,order_id
+u1,p1,view,2023-01-01T10:00:00Z,r9,,
+u1,p1,purchase,2023-01-01T10:01:00Z,r9,100,o1
+u1,p2,purchase,2023-01-01T10:01:00Z,r9,50,o1
+u2,p1,purchase,2023-01-01T10:02:00Z,r9,100,o2
+u3,p2,purchase,2023-01-01T10:03:00Z,r9,50,
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "spark"])
+def test_the_lines_of_one_order_are_one_order(
+    engine_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A log that names its orders: o1's two lines are one order; a purchase that
+    names none is an order of its own."""
+    path = tmp_path / "orders.csv"
+    path.write_text(ORDER_LINES_LOG)
+    table, loaded = read_log(path)
+    assert loaded.bad_rows == 0
+    engine: Engine = (
+        DuckDBEngine.for_table(table)
+        if engine_name == "duckdb"
+        else SparkEngine.for_table(request.getfixturevalue("spark"), table)
+    )
+    try:
+        report = session_report(engine, room_id="r9", window=ALL)
+    finally:
+        engine.close()
+
+    assert (report.orders, report.gmv, report.buyers) == (3, 30_000, 3)  # amounts in yuan
+    by_product = {line.product_id: (line.orders, line.gmv) for line in report.products}
+    assert by_product == {"p1": (2, 20_000), "p2": (2, 10_000)}

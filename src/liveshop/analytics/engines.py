@@ -18,10 +18,13 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
 
 from liveshop.events.importer import LoadReport, Progress, load_log
-from liveshop.events.store import ANALYTICS_QUERY, connect_store
+from liveshop.events.store import ANALYTICS_COLUMNS, ANALYTICS_QUERY, connect_store
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+
+SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double", "BOOLEAN": "boolean"}
 
 
 class EngineName(enum.StrEnum):
@@ -101,8 +104,15 @@ class SparkEngine:
 
     @classmethod
     def for_parquet(cls, spark: SparkSession, directory: Path) -> SparkEngine:
-        """Date-partitioned Parquet as written by ``liveshop events export``."""
-        spark.read.parquet(str(directory)).createOrReplaceTempView("events")
+        """Date-partitioned Parquet as written by ``liveshop events export``; a column
+        added to the flat shape since the export was written reads as NULL."""
+        from pyspark.sql.functions import lit
+
+        frame = spark.read.parquet(str(directory))
+        for name, kind in ANALYTICS_COLUMNS.items():
+            if name not in frame.columns:
+                frame = frame.withColumn(name, lit(None).cast(SPARK_TYPES[kind]))
+        frame.createOrReplaceTempView("events")
         return cls(spark)
 
     def rows(self, sql: str) -> list[dict[str, Any]]:

@@ -26,7 +26,16 @@ from liveshop.events.log_files import LoadReport as LoadReport
 from liveshop.events.store import ANALYTICS_COLUMNS, connect_store
 
 REQUIRED = ("user_id", "event_type", "timestamp")
-OPTIONAL_TEXT = ("event_id", "product_id", "room_id", "session_id", "channel", "category", "brand")
+OPTIONAL_TEXT = (
+    "event_id",
+    "product_id",
+    "room_id",
+    "session_id",
+    "channel",
+    "category",
+    "brand",
+    "order_id",
+)
 OPTIONAL_FLAGS = ("coupon", "flash_sale")
 # Epoch numbers: 1e11 seconds is the year 5138, so anything larger is in
 # milliseconds, and from 1e14 on in microseconds.

@@ -49,9 +49,12 @@ CREATE TABLE IF NOT EXISTS imported_events (
     category VARCHAR,
     brand VARCHAR,
     coupon BOOLEAN,
-    flash_sale BOOLEAN
+    flash_sale BOOLEAN,
+    order_id VARCHAR
 )
 """
+# Stores made before order_id was kept get the column (appended, like the schema's).
+IMPORTED_COLUMNS_ADDED = ("ALTER TABLE imported_events ADD COLUMN IF NOT EXISTS order_id VARCHAR",)
 # The flat shape every report reads, on either engine: times as UTC epoch
 # microseconds, ids as text, money in minor units.
 ANALYTICS_COLUMNS = {
@@ -70,6 +73,7 @@ ANALYTICS_COLUMNS = {
     "brand": "VARCHAR",
     "coupon": "BOOLEAN",
     "flash_sale": "BOOLEAN",
+    "order_id": "VARCHAR",  # the lines of one order are one order in the reports
 }
 _PLATFORM_AS_ANALYTICS = """
 SELECT event_id, event_type, user_id, epoch_us(ts) AS ts_us,
@@ -80,7 +84,8 @@ SELECT event_id, event_type, user_id, epoch_us(ts) AS ts_us,
        TRY_CAST(properties->>'$.watch_seconds' AS DOUBLE) AS watch_seconds,
        properties->>'$.category' AS category, properties->>'$.brand' AS brand,
        TRY_CAST(properties->>'$.coupon' AS BOOLEAN) AS coupon,
-       TRY_CAST(properties->>'$.flash_sale' AS BOOLEAN) AS flash_sale
+       TRY_CAST(properties->>'$.flash_sale' AS BOOLEAN) AS flash_sale,
+       properties->>'$.order_id' AS order_id
 FROM behaviour_events
 """
 IMPORTED_AS_FLAT = ", ".join(
@@ -122,7 +127,7 @@ def connect_store(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection with both tables created, in UTC, for importers and analytics."""
     connection = _connect(path)
     connection.execute("SET TimeZone = 'UTC'")
-    create_tables(connection, SCHEMA, IMPORTED_SCHEMA)
+    create_tables(connection, SCHEMA, IMPORTED_SCHEMA, *IMPORTED_COLUMNS_ADDED)
     return connection
 
 

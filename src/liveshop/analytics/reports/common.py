@@ -100,6 +100,15 @@ def count_of(types: tuple[str, ...]) -> str:
     return f"sum(CASE WHEN {is_type(types)} THEN 1 ELSE 0 END)"
 
 
+def orders_count() -> str:
+    """Purchases that name their order count once per order (its lines are one
+    order); a purchase without an order id is an order of its own."""
+    return (
+        f"count(DISTINCT CASE WHEN {is_type(PURCHASE_TYPES)} THEN order_id END)"
+        f" + sum(CASE WHEN {is_type(PURCHASE_TYPES)} AND order_id IS NULL THEN 1 ELSE 0 END)"
+    )
+
+
 def likes_sum() -> str:
     """A like event may stand for a burst of likes (``like_count``)."""
     return f"sum(CASE WHEN {is_type(LIKE_TYPES)} THEN coalesce(like_count, 1) ELSE 0 END)"

@@ -28,6 +28,7 @@ from liveshop.analytics.reports.common import (
     likes_sum,
     literal,
     minute_start,
+    orders_count,
 )
 
 MICROS_PER_MINUTE = 60 * MICROS_PER_SECOND
@@ -83,7 +84,7 @@ FROM room_events GROUP BY user_id, coalesce(session_id, ''))"""
 def totals_sql(room_id: str, window: TimeWindow) -> str:
     return f"""
 SELECT count(DISTINCT user_id) AS unique_viewers, {count_of(VIEW_TYPES)} AS views,
-       {count_of(PURCHASE_TYPES)} AS orders, {gmv_sum()} AS gmv,
+       {orders_count()} AS orders, {gmv_sum()} AS gmv,
        count(DISTINCT CASE WHEN {is_type(PURCHASE_TYPES)} THEN user_id END) AS buyers,
        {count_of(COMMENT_TYPES)} AS comments, {likes_sum()} AS likes,
        {count_of(GIFT_TYPES)} AS gifts
@@ -108,7 +109,7 @@ def products_sql(room_id: str, window: TimeWindow) -> str:
     return f"""
 SELECT product_id, {count_of(CLICK_TYPES)} AS clicks,
        count(DISTINCT CASE WHEN {is_type(CLICK_TYPES)} THEN user_id END) AS clickers,
-       {count_of(PURCHASE_TYPES)} AS orders, {gmv_sum()} AS gmv
+       {orders_count()} AS orders, {gmv_sum()} AS gmv
 FROM ({_room_events(room_id, window)}) room_events
 WHERE product_id IS NOT NULL
 GROUP BY product_id
