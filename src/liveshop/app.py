@@ -64,14 +64,22 @@ def settle_garbage_collector() -> None:
     A live room keeps thousands of long-lived connection objects; with the
     default thresholds a full collection walks all of them every few seconds
     and stalls the tick that sends every viewer's frame (tens of milliseconds
-    of p99 in ``benchmarks/fanout.py``).
+    of p99 in ``benchmarks/fanout.py``). Only for a process that serves one app
+    for its life (``create_server_app``): frozen objects are never freed, so a
+    process that makes many apps (the tests) would keep every one of them, and
+    their pooled database connections.
     """
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_server_app() -> FastAPI:
+    """The app as ``liveshop serve`` and the demo run it: the one app of its process."""
+    return create_app(owns_process=True)
+
+
+def create_app(settings: Settings | None = None, *, owns_process: bool = False) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -113,7 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         sales.subscribe(bus)
         app.state.platform_sales = sales
-        settle_garbage_collector()
+        if owns_process:
+            settle_garbage_collector()
         try:
             yield
         finally:

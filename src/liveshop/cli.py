@@ -189,7 +189,7 @@ def serve(
         raise typer.Exit(2)
     upgrade_database(settings.resolved_database_url())
     uvicorn.run(
-        "liveshop.app:create_app",
+        "liveshop.app:create_server_app",
         factory=True,
         host=host,
         port=port,

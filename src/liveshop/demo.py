@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
-from liveshop.app import create_app
+from liveshop.app import create_server_app
 from liveshop.catalog import service as catalog
 from liveshop.catalog.schemas import ProductIn, SkuIn
 from liveshop.core.clock import utcnow
@@ -388,7 +388,7 @@ async def _serve_with_audience(
     seconds: float,
 ) -> None:
     config = uvicorn.Config(
-        create_app(),
+        create_server_app(),
         host=host,
         port=port,
         ws="websockets-sansio",
