@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
@@ -58,6 +60,25 @@ def _sale(room_id: int, sku_id: int) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A host's live room and a merchant's product to sell in it, and a moderator."""
+
+    moderator: Account
+    host: Account
+    merchant: Account
+    product_id: int
+    room_id: int
+
+
+@pytest.fixture
+def scene(database_url: str, make_account: MakeAccount) -> Scene:
+    moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST)
+    merchant = make_account(Role.MERCHANT)
+    _, product_id = make_shop_product(database_url, merchant)
+    return Scene(moderator, host, merchant, product_id, make_room(database_url, host))
+
+
 def _sku_of(client: TestClient, product_id: int, merchant: Account) -> tuple[int, int]:
     """(SKU id, stock) of the product's only SKU."""
     sku = client.get(f"/api/products/{product_id}", headers=merchant.headers).json()["skus"][0]
@@ -65,12 +86,10 @@ def _sku_of(client: TestClient, product_id: int, merchant: Account) -> tuple[int
 
 
 def test_a_host_below_the_minimum_score_cannot_create_a_flash_sale(
-    settings: Settings, database_url: str, make_account: MakeAccount
+    settings: Settings, database_url: str, scene: Scene
 ) -> None:
-    moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST)
-    merchant = make_account(Role.MERCHANT)
-    _, product_id = make_shop_product(database_url, merchant)
-    room_id = make_room(database_url, host)
+    moderator, host, merchant = scene.moderator, scene.host, scene.merchant
+    product_id, room_id = scene.product_id, scene.room_id
     _warn(database_url, moderator, host, 4)  # -8: 92
     with api_client(settings, moderation_settings(flash_sale_min_score=95)) as client:
         sku_id, stock = _sku_of(client, product_id, merchant)
@@ -89,12 +108,10 @@ def test_a_host_below_the_minimum_score_cannot_create_a_flash_sale(
 
 
 def test_a_host_at_the_minimum_score_creates_a_flash_sale(
-    settings: Settings, database_url: str, make_account: MakeAccount
+    settings: Settings, database_url: str, scene: Scene
 ) -> None:
-    moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST)
-    merchant = make_account(Role.MERCHANT)
-    _, product_id = make_shop_product(database_url, merchant)
-    room_id = make_room(database_url, host)
+    moderator, host, merchant = scene.moderator, scene.host, scene.merchant
+    product_id, room_id = scene.product_id, scene.room_id
     _warn(database_url, moderator, host, 4)  # -8: 92
     with api_client(settings, moderation_settings(flash_sale_min_score=92)) as client:
         sku_id, stock = _sku_of(client, product_id, merchant)
@@ -105,12 +122,10 @@ def test_a_host_at_the_minimum_score_creates_a_flash_sale(
 
 
 def test_a_suspended_host_cannot_create_a_flash_sale(
-    settings: Settings, database_url: str, make_account: MakeAccount
+    settings: Settings, database_url: str, scene: Scene
 ) -> None:
-    moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST)
-    merchant = make_account(Role.MERCHANT)
-    _, product_id = make_shop_product(database_url, merchant)
-    room_id = make_room(database_url, host)
+    moderator, host, merchant = scene.moderator, scene.host, scene.merchant
+    product_id, room_id = scene.product_id, scene.room_id
     suspension = ActionRequest(
         PenaltyKind.SUSPENSION,
         "repeated fraud",
