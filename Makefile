@@ -4,22 +4,34 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-dev services browser lint typecheck pytest clean
+.PHONY: demo test install install-dev lock upgrade-lock services browser lint typecheck pytest clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e .
+# Installs come from the lock (requirements/*.txt, every file hash-pinned); LiveShop
+# itself is then installed editable without resolving anything. A changed lock reinstalls.
+$(VENV)/.runtime: requirements/runtime.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --require-hashes -r requirements/runtime.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install -e '.[dev]'
-	$(PIP) install --no-deps 'lifetimes==0.11.3'
+$(VENV)/.dev: requirements/dev.txt requirements/dev-no-deps.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --require-hashes -r requirements/dev.txt
+	$(PIP) install --require-hashes --no-deps -r requirements/dev-no-deps.txt
+	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.runtime
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
+
+# Rewrites the lock from pyproject.toml (uv in a throwaway venv): `lock` keeps the
+# pins that still fit, `upgrade-lock` takes the newest releases that fit.
+lock:
+	bash scripts/lock.sh
+
+upgrade-lock:
+	bash scripts/lock.sh --upgrade
 
 demo: install
 	$(VENV)/bin/liveshop demo

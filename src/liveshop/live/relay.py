@@ -89,7 +89,7 @@ class RedisRelay:
     async def stop(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
-        await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+        await self._pubsub.aclose()
         await self._client.aclose()
 
     async def watch_room(self, room_id: int, stored_likes: int) -> None:
