@@ -19,6 +19,7 @@ import liveshop.moderation_wiring  # live's evidence source for reported comment
 import liveshop.privacy_wiring  # noqa: F401  (each domain's export, erasure and retention hooks)
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
+from liveshop.accounts.sign_in_guard import make_sign_in_guard
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
 from liveshop.analytics.platform_events import RecordPlatformSales
@@ -142,13 +143,16 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         lifespan=lifespan,
     )
     app.dependency_overrides[get_settings] = lambda: settings
+    app.state.sign_in_guard = make_sign_in_guard(settings)
     app.add_middleware(KeepServerSend)
     app.add_middleware(FlashSaleBuyFastPath)
 
     @app.exception_handler(LiveShopError)
     async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:
         return JSONResponse(
-            {"detail": error.message, "code": error.code}, status_code=error.status_code
+            {"detail": error.message, "code": error.code},
+            status_code=error.status_code,
+            headers=error.headers(),
         )
 
     @app.exception_handler(RequestValidationError)

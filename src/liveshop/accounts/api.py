@@ -5,23 +5,47 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from liveshop.accounts import service
-from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser, bearer_scheme
+from liveshop.accounts import service, sign_in
+from liveshop.accounts.dependencies import (
+    SESSION_COOKIE,
+    ClientAddress,
+    CurrentUser,
+    SignInGuardDep,
+    bearer_scheme,
+)
 from liveshop.accounts.schemas import Credentials, LoginOut, UserOut
-from liveshop.core.dependencies import DbSession
+from liveshop.core.dependencies import DbSession, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
 
+# No request transaction (DbSession) here: the use cases run argon2 between short
+# transactions of their own (accounts/sign_in.py).
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-def register(body: Credentials, session: DbSession) -> UserOut:
-    user = service.register_viewer(session, username=body.username, password=body.password)
+def register(
+    body: Credentials, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
+) -> UserOut:
+    user = sign_in.register_viewer(
+        settings.resolved_database_url(),
+        guard=guard,
+        username=body.username,
+        password=body.password,
+        address=address,
+    )
     return UserOut.model_validate(user)
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: Credentials, session: DbSession) -> LoginOut:
-    user, token = service.log_in(session, username=body.username, password=body.password)
+def login(
+    body: Credentials, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
+) -> LoginOut:
+    user, token = sign_in.log_in(
+        settings.resolved_database_url(),
+        guard=guard,
+        username=body.username,
+        password=body.password,
+        address=address,
+    )
     return LoginOut(token=token, user=UserOut.model_validate(user))
 
 

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from liveshop.accounts.models import User
 from liveshop.accounts.service import token_cache, users_for_tokens
+from liveshop.accounts.sign_in_guard import SignInGuard
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import NotAuthenticated, PermissionDenied
@@ -159,3 +160,18 @@ async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or what a trusted proxy said in X-Forwarded-For
+    (uvicorn's proxy headers, trusted from LIVESHOP_FORWARDED_ALLOW_IPS, set it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in_guard(request: Request) -> SignInGuard:
+    guard: SignInGuard = request.app.state.sign_in_guard
+    return guard
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]

@@ -3,10 +3,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveshop.accounts.models import Role
+from liveshop.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_\-\u4e00-\u9fff]{3,40}$"
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 256
 
 
 class Credentials(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -12,16 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import ApiToken, Role, User
-from liveshop.accounts.schemas import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+from liveshop.accounts.passwords import check_new_password
+from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import (
     Conflict,
     InvalidInput,
-    NotAuthenticated,
     NotFound,
     PermissionDenied,
 )
-from liveshop.core.security import hash_password, hash_token, new_token, verify_password
+from liveshop.core.security import hash_password, hash_token, new_token
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
 
@@ -55,19 +56,35 @@ class TokenCache:
 token_cache = TokenCache()
 
 
-def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
-    """A new user; a taken username raises Conflict and leaves the session usable.
+@dataclass(frozen=True)
+class NewCredentials:
+    """A username and a password that passed the rules, the password already hashed."""
 
-    The same rules as registration apply to every caller (the CLI included).
-    """
+    username: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class StoredPassword:
+    user_id: int
+    password_hash: str
+
+
+def prepare_credentials(*, username: str, password: str) -> NewCredentials:
+    """Check the rules and hash the password with argon2 (tens of ms of CPU): call it
+    before the transaction that stores the user, never inside one."""
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise InvalidInput("a username is 3-40 letters, digits, _ or -", code="bad_username")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
-            code="bad_password",
-        )
-    user = User(username=username, password_hash=hash_password(password), role=role)
+    check_new_password(password)
+    return NewCredentials(username=username, password_hash=hash_password(password))
+
+
+def add_user(session: Session, *, credentials: NewCredentials, role: Role) -> User:
+    """A new user; a taken username raises Conflict and leaves the session usable.
+
+    The unique index on the username decides between concurrent sign-ups.
+    """
+    user = User(username=credentials.username, password_hash=credentials.password_hash, role=role)
     try:
         # Added inside the savepoint, so a refused user is expunged with it and
         # the caller's transaction can still commit.
@@ -75,12 +92,28 @@ def create_user(session: Session, *, username: str, password: str, role: Role) -
             session.add(user)
             session.flush()
     except IntegrityError as error:
-        raise Conflict(f"username {username!r} is taken", code="username_taken") from error
+        taken = f"username {credentials.username!r} is taken"
+        raise Conflict(taken, code="username_taken") from error
     return user
 
 
-def register_viewer(session: Session, *, username: str, password: str) -> User:
-    return create_user(session, username=username, password=password, role=Role.VIEWER)
+def create_user(session: Session, *, username: str, password: str, role: Role) -> User:
+    """A new user, under the same rules as registration (the CLI, the demo, fixtures).
+
+    The password is hashed before the session's first statement here; a caller
+    whose transaction has already begun holds it while argon2 runs, which is why
+    the sign-up routes use ``sign_in.register_viewer`` instead.
+    """
+    return add_user(
+        session, credentials=prepare_credentials(username=username, password=password), role=role
+    )
+
+
+def find_stored_password(session: Session, *, username: str) -> StoredPassword | None:
+    row = session.execute(
+        select(User.id, User.password_hash).where(User.username == username)
+    ).one_or_none()
+    return StoredPassword(user_id=row.id, password_hash=row.password_hash) if row else None
 
 
 def issue_token(
@@ -92,13 +125,6 @@ def issue_token(
     )
     session.flush()
     return token
-
-
-def log_in(session: Session, *, username: str, password: str) -> tuple[User, str]:
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise NotAuthenticated("wrong username or password", code="bad_credentials")
-    return user, issue_token(session, user=user)
 
 
 def revoke_token(session: Session, *, token: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class LiveShopError(Exception):
     """Base of all errors that reach a client; mapped to JSON by one handler."""
@@ -14,6 +16,10 @@ class LiveShopError(Exception):
         self.message = message
         if code is not None:
             self.code = code
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the response carries besides the JSON body."""
+        return {}
 
 
 class InvalidInput(LiveShopError):
@@ -44,6 +50,17 @@ class Conflict(LiveShopError):
 class RateLimited(LiveShopError):
     status_code = 429
     code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_seconds: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_seconds = retry_after_seconds
+
+    def headers(self) -> dict[str, str]:
+        if self.retry_after_seconds is None:
+            return {}
+        return {"Retry-After": str(max(1, math.ceil(self.retry_after_seconds)))}
 
 
 class TooEarly(LiveShopError):

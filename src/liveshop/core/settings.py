@@ -56,6 +56,26 @@ class Settings(BaseSettings):
     gift_host_share_bps: int = Field(default=5_000, ge=0, le=10_000)  # the rest: the platform
     red_packet_minutes: int = Field(default=10, ge=1, le=24 * 60)  # then what is left goes back
 
+    # Deployment behind a proxy (cli.py serve, the demo): X-Forwarded-For and
+    # X-Forwarded-Proto are believed only from these addresses (comma-separated, or "*").
+    forwarded_allow_ips: str = "127.0.0.1"
+    secure_cookies: bool = False  # behind a TLS proxy that does not say X-Forwarded-Proto
+    # Pages of these origins may open the room's WebSocket, besides the site's own
+    # (comma-separated, e.g. "https://shop.example,https://m.shop.example").
+    allowed_origins: str = ""
+
+    # Sign-in and sign-up limits (accounts/sign_in_guard.py). Counted per client
+    # address: a crowd arriving from many addresses at once is never refused.
+    sign_in_window_seconds: float = Field(default=60.0, gt=0)
+    login_failures_per_address: int = Field(default=30, ge=1)  # per window, any accounts
+    registrations_per_address: int = Field(default=20, ge=1)  # per window
+    login_failures_before_lockout: int = Field(default=10, ge=1)  # of one account ...
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)  # ... within this long
+    login_lockout_seconds: float = Field(default=300.0, gt=0)  # short: never a lasting denial
+    # An address the account signed in from within this long is not locked out by
+    # someone else's failures (it still is by its own).
+    login_known_address_days: float = Field(default=30.0, ge=0)
+
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""
         if self.database_url:
@@ -67,6 +87,13 @@ class Settings(BaseSettings):
 
     def event_store_path(self) -> Path:
         return self.ensure_home() / "events.duckdb"
+
+    def websocket_allowed_origins(self) -> frozenset[str]:
+        return frozenset(
+            origin.strip().rstrip("/").lower()
+            for origin in self.allowed_origins.split(",")
+            if origin.strip()
+        )
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)

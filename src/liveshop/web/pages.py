@@ -13,12 +13,24 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from liveshop.accounts import service as accounts
-from liveshop.accounts.dependencies import SESSION_COOKIE, OptionalUser
+from liveshop.accounts import sign_in
+from liveshop.accounts.dependencies import (
+    SESSION_COOKIE,
+    ClientAddress,
+    OptionalUser,
+    SignInGuardDep,
+)
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
-from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
+from liveshop.core.errors import (
+    InvalidInput,
+    LiveShopError,
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+)
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
 from liveshop.live import service as live
 from liveshop.live.models import RoomStatus
@@ -210,8 +222,9 @@ def _safe_next(target: str) -> str:
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
-    session: DbSession,
     settings: SettingsDep,
+    guard: SignInGuardDep,
+    address: ClientAddress,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
@@ -219,10 +232,17 @@ def login_submit(
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
     try:
-        _user, token = accounts.log_in(session, username=username, password=password)
-    except NotAuthenticated as error:
+        _user, token = sign_in.log_in(
+            settings.resolved_database_url(),
+            guard=guard,
+            username=username,
+            password=password,
+            address=address,
+        )
+    except (NotAuthenticated, RateLimited) as error:
         response = _render(request, "login.html", settings, None, mode="login", error=error.message)
-        response.status_code = 401
+        response.status_code = error.status_code
+        response.headers.update(error.headers())
         return response
     return _signed_in(token, _safe_next(next))
 
@@ -232,6 +252,8 @@ def register_submit(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
+    guard: SignInGuardDep,
+    address: ClientAddress,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
@@ -244,13 +266,20 @@ def register_submit(
             raise InvalidInput(
                 f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
             )
-        user = accounts.register_viewer(session, username=username, password=password)
+        user = sign_in.register_viewer(
+            settings.resolved_database_url(),
+            guard=guard,
+            username=username,
+            password=password,
+            address=address,
+        )
     except LiveShopError as error:
         session.rollback()
         response = _render(
             request, "login.html", settings, None, mode="register", error=error.message
         )
         response.status_code = error.status_code
+        response.headers.update(error.headers())
         return response
     return _signed_in(accounts.issue_token(session, user=user), "/")
 
