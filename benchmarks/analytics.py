@@ -3,7 +3,8 @@
 Generates a seeded live-commerce log (sessions of view -> click -> cart ->
 purchase with comments and likes; users and products drawn from skewed
 popularity), writes it as Parquet and CSV, then measures in one run:
-- ingest: Parquet -> the DuckDB event store (events per second);
+- ingest: Parquet -> the DuckDB event store (events per second), then the
+  same file again (found by its SHA-256, nothing read or added);
 - top-products, funnel, session report and profiles (with RFM) on the store
   with DuckDB;
 - the same top-products through the CLI path (CSV read and checked by DuckDB);
@@ -98,7 +99,7 @@ def _table(
     amount = np.where(kind == 3, rng.integers(990, 99_900, kind.size) / 100, np.nan)
     return pa.table(
         {
-            # Event ids keep same-second repeats apart: the store drops exact duplicates.
+            # Every event has its id: the import checks them against the store's.
             "event_id": _ids("e", np.arange(session.size)),
             "user_id": _ids("u", session_user[session]),
             "product_id": pc.if_else(pa.array(product >= 0), _ids("p", product), None),
@@ -210,7 +211,8 @@ def run(events: int, seed: int, directory: Path) -> dict[str, Any]:
     parquet, csv = directory / "log.parquet", directory / "log.csv"
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     store = directory / "events.duckdb"
-    ingest_seconds, ingest_cpu, _ = timed_with_cpu(lambda: import_log(store, parquet))
+    ingest_seconds, ingest_cpu, ingested = timed_with_cpu(lambda: import_log(store, parquet))
+    reimport_seconds, reimported = timed(lambda: import_log(store, parquet))
     engine = DuckDBEngine.for_store(store)
     window = TimeWindow.from_dates(*WINDOW)
     figures: dict[str, float] = {}
@@ -241,6 +243,10 @@ def run(events: int, seed: int, directory: Path) -> dict[str, Any]:
         "ingest_seconds": round(ingest_seconds, 3),
         "ingest_cpu_seconds": round(ingest_cpu, 3),
         "ingest_events_per_second": round(events / ingest_seconds),
+        "ingest_rows_loaded": ingested.rows_loaded,
+        "reimport_seconds": round(reimport_seconds, 3),
+        "reimport_rows_loaded": reimported.rows_loaded,
+        "reimport_skipped": reimported.skipped,
         "store_bytes": store.stat().st_size,
         "duckdb_seconds": {name: round(value, 3) for name, value in figures.items()},
         "duckdb_cpu_seconds": {name: round(value, 3) for name, value in cpu.items()},

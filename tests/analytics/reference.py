@@ -8,17 +8,13 @@ import statistics
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from tests.analytics.fixtures import Event, unique
+from tests.analytics.fixtures import Event
 
 PURCHASE = {"purchase", "order"}
 
 
 def in_window(events: list[Event], start: datetime | None, end: datetime | None) -> list[Event]:
-    return [
-        e
-        for e in unique(events)
-        if (start is None or e.ts >= start) and (end is None or e.ts < end)
-    ]
+    return [e for e in events if (start is None or e.ts >= start) and (end is None or e.ts < end)]
 
 
 def top_products(events: list[Event], *, event_type: str, top: int) -> list[tuple[str, int]]:

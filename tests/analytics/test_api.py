@@ -144,13 +144,15 @@ def report_of(client: TestClient, world: World, who: Account, expect: int = 200)
 def test_the_host_reads_the_room_report(client: TestClient, world: World) -> None:
     report = report_of(client, world, world.host)
     assert report["title"] == "Winter <b>sale</b>"
-    assert report["gmv"] == 5990 + 3000
+    assert report["gmv_minor_units"] == 5990 + 3000
     assert report["orders"] == 2
     assert report["buyers"] == 2
     assert report["unique_viewers"] == 3
     assert report["comments"] == 2
     assert report["likes"] == 5
     assert report["views"] == 6  # joins and views
+    assert report["gpm_minor_units"] == 8990 * 1000 / 6
+    assert not {"gmv", "gpm"} & report.keys()  # money always says its unit
     assert {line["product_id"] for line in report["products"]} == {
         str(world.product),
         str(world.rival_product),
@@ -158,11 +160,11 @@ def test_the_host_reads_the_room_report(client: TestClient, world: World) -> Non
     scarf = next(p for p in report["products"] if p["product_id"] == str(world.product))
     assert scarf["card_clicks"] == 2
     assert scarf["orders"] == 1
-    assert scarf["gmv"] == 5990
+    assert scarf["gmv_minor_units"] == 5990
     minutes = [point["minute"] for point in report["timeline"]]
     assert minutes == sorted(minutes)
     assert len(minutes) == 3
-    assert sum(point["gmv"] for point in report["timeline"]) == 8990
+    assert sum(point["gmv_minor_units"] for point in report["timeline"]) == 8990
 
 
 def test_a_merchant_on_the_shelf_sees_only_their_product_lines(
@@ -172,7 +174,7 @@ def test_a_merchant_on_the_shelf_sees_only_their_product_lines(
     assert [line["product_id"] for line in report["products"]] == [str(world.product)]
     rival = report_of(client, world, world.rival)
     assert [line["product_id"] for line in rival["products"]] == [str(world.rival_product)]
-    assert report_of(client, world, world.admin)["gmv"] == 8990
+    assert report_of(client, world, world.admin)["gmv_minor_units"] == 8990
 
 
 def test_others_may_not_read_the_room_report(
@@ -267,6 +269,7 @@ def test_segments_list_only_the_callers_customers(client: TestClient, world: Wor
     assert {p["user_id"] for p in everyone["profiles"]} == {"u_a", "u_c", "u_d", "u_e", "u_f"}
     assert everyone["k"] is not None
     assert sum(s["size"] for s in everyone["segments"]) == 5
+    assert all("monetary_minor_units" in s["means"] for s in everyone["segments"])
 
     mine = segments(world.merchant)
     assert mine["customers"] == 3  # u_a (scarf), u_d and u_e (hat)
@@ -274,7 +277,7 @@ def test_segments_list_only_the_callers_customers(client: TestClient, world: Wor
     assert len(ids) == 3
     assert all(i.startswith("c_") for i in ids)
     assert not ids & {"u_a", "u_d", "u_e"}  # pseudonymised once more per shop
-    assert sorted(p["monetary"] for p in mine["profiles"]) == [2000, 2000, 5990]
+    assert sorted(p["monetary_minor_units"] for p in mine["profiles"]) == [2000, 2000, 5990]
 
     rival = segments(world.rival)
     assert rival["customers"] == 2  # u_c, u_f: fewer than three, so no segments
@@ -284,7 +287,7 @@ def test_segments_list_only_the_callers_customers(client: TestClient, world: Wor
 
     host = segments(world.host)
     assert host["customers"] == 2  # buyers in the host's room: u_a, u_c
-    assert sorted(p["monetary"] for p in host["profiles"]) == [3000, 5990]
+    assert sorted(p["monetary_minor_units"] for p in host["profiles"]) == [3000, 5990]
 
     assert client.get("/api/analytics/segments", headers=world.viewer.headers).status_code == 403
 

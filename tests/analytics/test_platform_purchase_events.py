@@ -95,7 +95,7 @@ def test_a_paid_room_order_shows_in_the_rooms_session_report(
 
     report = _report(client, host, room_id)
     assert payment["amount"] == order["total"] == 12_900
-    assert (report["gmv"], report["orders"], report["buyers"]) == (12_900, 1, 1)
+    assert (report["gmv_minor_units"], report["orders"], report["buyers"]) == (12_900, 1, 1)
     assert (report["unique_viewers"], report["conversion"]) == (1, 1.0)
     assert report["products"] == [
         {
@@ -103,10 +103,10 @@ def test_a_paid_room_order_shows_in_the_rooms_session_report(
             "card_clicks": 1,
             "click_through": 1.0,
             "orders": 1,
-            "gmv": 12_900,
+            "gmv_minor_units": 12_900,
         }
     ]
-    assert sum(minute["gmv"] for minute in report["timeline"]) == 12_900
+    assert sum(minute["gmv_minor_units"] for minute in report["timeline"]) == 12_900
     assert _report(client, merchant, room_id)["products"] == report["products"]
 
 
@@ -161,10 +161,10 @@ def test_each_line_is_a_purchase_of_its_paid_amount_under_a_pseudonym(
     }
     report = _report(client, host, room_id)
     # Two lines, one order: the room sold one order, each product one order.
-    assert (report["gmv"], report["orders"], report["buyers"]) == (23_500, 1, 1)
-    assert sorted((p["product_id"], p["orders"], p["gmv"]) for p in report["products"]) == sorted(
-        [(str(first["id"]), 1, 18_800), (str(second["id"]), 1, 4_700)]
-    )
+    assert (report["gmv_minor_units"], report["orders"], report["buyers"]) == (23_500, 1, 1)
+    assert sorted(
+        (p["product_id"], p["orders"], p["gmv_minor_units"]) for p in report["products"]
+    ) == sorted([(str(first["id"]), 1, 18_800), (str(second["id"]), 1, 4_700)])
 
 
 def test_an_order_never_paid_records_no_purchase(
@@ -189,7 +189,12 @@ def test_an_order_never_paid_records_no_purchase(
 
     assert read_events(settings.event_store_path(), event_type="purchase") == []
     report = _report(client, host, room_id)
-    assert (report["gmv"], report["orders"], report["buyers"], report["products"]) == (0, 0, 0, [])
+    assert (report["gmv_minor_units"], report["orders"], report["buyers"], report["products"]) == (
+        0,
+        0,
+        0,
+        [],
+    )
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -212,4 +217,4 @@ def test_a_gift_is_recorded_with_its_coins(
     ]
     assert gifts[0]["properties"] == {"gift": "rose", "quantity": 2, "coins": 20}
     report = _report(client, host, room_id)
-    assert (report["gifts"], report["gmv"]) == (1, 0)
+    assert (report["gifts"], report["gmv_minor_units"]) == (1, 0)

@@ -7,16 +7,19 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pyarrow as pa
 import pytest
 from pyspark.sql import SparkSession
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
+from typer.testing import CliRunner
 
 from liveshop.analytics.engines import DuckDBEngine, Engine, SparkEngine
 from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.segments import segment_profiles
+from liveshop.cli import app
 from liveshop.events.importer import read_log
 
 CDNOW_END = date(1998, 6, 30)
@@ -36,23 +39,27 @@ def cdnow() -> pd.DataFrame:
     return frame
 
 
+def write_cdnow_log(cdnow: pd.DataFrame, path: Path) -> Path:
+    """CDNOW as a purchase log in its own column names, without event ids: 255 of its
+    rows repeat another (a customer buying the same amount again on the same day)."""
+    log = cdnow.assign(
+        date=pd.to_datetime(cdnow["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d"),
+        dollar_value=cdnow["dollar_value"].map(lambda value: f"{value:.2f}"),
+        event_type="purchase",
+    )
+    assert int(log.duplicated(["customer_id", "date", "dollar_value"]).sum()) == 255
+    log.to_csv(path, index=False)
+    return path
+
+
+CDNOW_MAPPING = {"customer_id": "user_id", "date": "timestamp", "dollar_value": "amount"}
+
+
 @pytest.fixture(scope="module")
 def cdnow_events(cdnow: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> pa.Table:
-    """CDNOW as a purchase log; each row its own event id, since one customer may
-    buy the same amount twice on a day."""
-    log = pd.DataFrame(
-        {
-            "event_id": [f"cdnow-{i}" for i in range(len(cdnow))],
-            "user_id": cdnow["customer_id"],
-            "event_type": "purchase",
-            "timestamp": pd.to_datetime(cdnow["date"], format="%Y%m%d").dt.strftime("%Y-%m-%d"),
-            "amount": cdnow["dollar_value"].map(lambda value: f"{value:.2f}"),
-        }
-    )
-    path = tmp_path_factory.mktemp("cdnow") / "cdnow.csv"
-    log.to_csv(path, index=False)
-    table, report = read_log(path)
-    assert (report.rows_loaded, report.bad_rows) == (69_659, 0)
+    path = write_cdnow_log(cdnow, tmp_path_factory.mktemp("cdnow") / "cdnow.csv")
+    table, report = read_log(path, mapping=CDNOW_MAPPING)
+    assert (report.rows_loaded, report.skipped, report.rejected) == (69_659, {}, {})
     return table
 
 
@@ -91,7 +98,7 @@ def test_cdnow_rfm_matches_pandas(cdnow_events: pa.Table, cdnow: pd.DataFrame) -
             r["user_id"],
             r["recency_days"],
             r["frequency"],
-            r["monetary"],
+            r["monetary_minor_units"],
             r["r_score"],
             r["f_score"],
             r["m_score"],
@@ -172,7 +179,7 @@ def test_profiles_of_a_small_log_on_both_engines(spark: SparkSession, tmp_path: 
 
     assert duck == spark_result
     a, b = duck.rows
-    assert (a["recency_days"], a["frequency"], a["monetary"]) == (5, 2, 15_050)
+    assert (a["recency_days"], a["frequency"], a["monetary_minor_units"]) == (5, 2, 15_050)
     assert a["purchase_interval_days"] == pytest.approx(4 - 2 / 24)  # 20:05Z to 18:05Z
     # hours 20, 20, 18, 19, 19: a tie between 19 and 20 goes to the earlier hour
     assert (a["preferred_category"], a["preferred_brand"], a["peak_hour"]) == ("shoes", "Nike", 19)
@@ -186,3 +193,37 @@ def test_profiles_of_a_small_log_on_both_engines(spark: SparkSession, tmp_path: 
         None,
     )
     assert duck.missing["recency_days"] == 1
+
+
+def test_cdnow_imported_and_profiled_keeps_every_purchase(
+    cdnow: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customer 00499 bought 110 times (4,378.55 in all), 25 of them repeating an
+    earlier row's day and amount: an import that dropped alike rows showed 85."""
+    monkeypatch.setenv("LIVESHOP_HOME", str(tmp_path / "home"))
+    log = write_cdnow_log(cdnow, tmp_path / "cdnow.csv")
+    mapped = [option for pair in CDNOW_MAPPING.items() for option in ("--map", "=".join(pair))]
+    runner = CliRunner()
+
+    imported = runner.invoke(app, ["events", "import", str(log), *mapped, "--format", "json"])
+    again = runner.invoke(app, ["events", "import", str(log), *mapped, "--format", "json"])
+    built = runner.invoke(app, ["profiles", "build", "--as-of", "1998-06-30", "--format", "json"])
+
+    assert imported.exit_code == 0, imported.output
+    summary = orjson.loads(imported.stdout)
+    assert (summary["rows_read"], summary["rows_loaded"]) == (69_659, 69_659)
+    assert (summary["skipped"], summary["rejected"]) == ({}, {})
+    assert (summary["amount_unit_read"], summary["amount_unit_stored"]) == ("major", "minor")
+    repeated = orjson.loads(again.stdout)
+    assert (repeated["rows_read"], repeated["rows_loaded"]) == (69_659, 0)
+    assert list(repeated["skipped"].values()) == [69_659]
+    assert next(iter(repeated["skipped"])).startswith(
+        f"file already imported (sha256 {summary['sha256'][:12]}"
+    )
+    assert built.exit_code == 0, built.output
+    profiles = {row["user_id"]: row for row in orjson.loads(built.stdout)["profiles"]}
+    assert (profiles["00499"]["frequency"], profiles["00499"]["monetary_minor_units"]) == (
+        110,
+        437_855,
+    )
+    assert sum(row["frequency"] for row in profiles.values()) == 69_659

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.accounts.models import Role, User
 from liveshop.analytics.engines import DuckDBEngine
+from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.report_cache import ReportCache
 from liveshop.analytics.reports.common import PURCHASE_TYPES, TimeWindow, is_type, parse_duration
@@ -178,7 +179,8 @@ def room_report(
     end: date | None = None,
 ) -> dict[str, Any]:
     """The session report of a room: for its host, a merchant with products on its
-    shelf (product lines limited to that merchant's products), or an admin."""
+    shelf (product lines limited to that merchant's products), or an admin. Money is
+    in minor units and its keys say so (``gmv_minor_units``, ``gpm_minor_units``)."""
     room, own_products = room_access(session, user, room_id)
     engine = scoped_engine(settings, Scope(name="all"))
     try:
@@ -190,7 +192,8 @@ def room_report(
             line for line in report["products"] if int(line["product_id"]) in own_products
         ]
     report["title"] = room.title
-    return report
+    shown: dict[str, Any] = with_money_units(report)
+    return shown
 
 
 @router.get("/top-products")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +20,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from liveshop.analytics.engines import DuckDBEngine, Engine, EngineName, SparkEngine, start_spark
+from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.reports.common import TimeWindow, parse_duration
 from liveshop.analytics.reports.engagement import engagement
@@ -81,7 +82,7 @@ def _open(log: Path | None, *, engine: EngineName, mapping: dict[str, str], stri
             )
         else:
             events, report = read_log(log, mapping=mapping, strict=strict, progress=advance)
-    if report.bad_rows or report.duplicates:
+    if report.bad_rows or report.skipped_rows:
         print_load_report(report)
     return (
         opened
@@ -119,8 +120,9 @@ def _window(start: datetime | None, end: datetime | None) -> TimeWindow:
 
 
 def _print(result: Any, output: OutputFormat, table: Table) -> None:
+    """JSON or the table; money keys say their unit in both (``gmv_minor_units``)."""
     if output is OutputFormat.JSON:
-        typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+        typer.echo(orjson.dumps(with_money_units(result), option=orjson.OPT_INDENT_2).decode())
     else:
         Console().print(table)
 
@@ -128,9 +130,7 @@ def _print(result: Any, output: OutputFormat, table: Table) -> None:
 def _table(title: str, rows: list[Any]) -> Table:
     """A rich table of a list of flat dataclasses (nested lists are left out)."""
     table = Table(title=title)
-    dicts = [
-        asdict(row) if is_dataclass(row) and not isinstance(row, type) else row for row in rows
-    ]
+    dicts = [with_money_units(row) for row in rows]
     columns = [
         key for key, value in (dicts[0].items() if dicts else []) if not isinstance(value, list)
     ]

@@ -7,6 +7,8 @@ says either way. As of a date, only events
 before the end of that day count. Users who never bought have no recency,
 interval or price sensitivity; users without recorded watch time have no
 engagement rate: those stay missing (null) and are counted in the report.
+Money (``monetary_minor_units``) is the sum of purchase amounts in integer minor
+units, as the store keeps them (1,556.34 is 155634), and its name says so.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ PROFILE_COLUMNS = (
     "user_id",
     "recency_days",
     "frequency",
-    "monetary",
+    "monetary_minor_units",
     "purchase_interval_days",
     "preferred_category",
     "preferred_brand",
@@ -76,7 +78,7 @@ WITH e AS (SELECT * FROM events WHERE ts_us < {end}),
 base AS (
 SELECT user_id,
        sum(CASE WHEN {bought} THEN 1 ELSE 0 END) AS frequency,
-       coalesce(sum(CASE WHEN {bought} THEN amount END), 0) AS monetary,
+       coalesce(sum(CASE WHEN {bought} THEN amount END), 0) AS monetary_minor_units,
        min(CASE WHEN {bought} THEN ts_us END) AS first_purchase_us,
        max(CASE WHEN {bought} THEN ts_us END) AS last_purchase_us,
        sum(CASE WHEN {bought} AND (coupon OR flash_sale) THEN 1 ELSE 0 END) AS promoted,
@@ -99,7 +101,7 @@ SELECT b.user_id,
        CASE WHEN b.last_purchase_us IS NULL THEN NULL
             ELSE CAST(floor(({end} - b.last_purchase_us) / {MICROS_PER_DAY}) AS BIGINT)
        END AS recency_days,
-       b.frequency, b.monetary,
+       b.frequency, b.monetary_minor_units,
        CASE WHEN b.frequency > 1 THEN
             CAST(b.last_purchase_us - b.first_purchase_us AS DOUBLE)
             / {MICROS_PER_DAY} / (b.frequency - 1) END AS purchase_interval_days,
@@ -133,7 +135,7 @@ def rfm_sql(*, as_of: date) -> str:
     return f"""
 WITH buyers AS (
 SELECT user_id, CAST(floor(({end} - max(ts_us)) / {MICROS_PER_DAY}) AS BIGINT) AS recency_days,
-       count(*) AS frequency, coalesce(sum(amount), 0) AS monetary
+       count(*) AS frequency, coalesce(sum(amount), 0) AS monetary_minor_units
 FROM events WHERE ts_us < {end} AND {is_type(PURCHASE_TYPES)} GROUP BY user_id),
 n AS (SELECT count(*) AS buyers FROM buyers)
 SELECT b.user_id,
@@ -141,8 +143,8 @@ SELECT b.user_id,
             AS BIGINT) AS r_score,
        CAST(1 + floor(5 * (rank() OVER (ORDER BY b.frequency) - 1) / n.buyers) AS BIGINT)
            AS f_score,
-       CAST(1 + floor(5 * (rank() OVER (ORDER BY b.monetary) - 1) / n.buyers) AS BIGINT)
-           AS m_score
+       CAST(1 + floor(5 * (rank() OVER (ORDER BY b.monetary_minor_units) - 1) / n.buyers)
+            AS BIGINT) AS m_score
 FROM buyers b CROSS JOIN n
 """
 
@@ -163,7 +165,8 @@ ORDER BY p.user_id
     rows = engine.rows(query)
     missing = dict.fromkeys(PROFILE_COLUMNS, 0)
     for row in rows:
-        row["frequency"], row["monetary"] = int(row["frequency"]), int(row["monetary"])
+        row["frequency"] = int(row["frequency"])
+        row["monetary_minor_units"] = int(row["monetary_minor_units"])
         has_scores = row["r_score"] is not None
         row["rfm_segment"] = rfm_segment(row["r_score"], row["f_score"]) if has_scores else None
         for column, value in row.items():

@@ -22,7 +22,7 @@ from liveshop.core.errors import InvalidInput
 FEATURES = (
     "recency_days",
     "frequency",
-    "monetary",
+    "monetary_minor_units",
     "price_sensitivity",
     "evening_share",
     "engagement_per_minute",
@@ -33,7 +33,7 @@ NOTABLE = 0.5  # a segment mean this many standard deviations off is worth a wor
 WORDS = {
     "recency_days": ("lapsing", "recently active"),
     "frequency": ("frequent buyers", "rare buyers"),
-    "monetary": ("high value", "low value"),
+    "monetary_minor_units": ("high value", "low value"),
     "price_sensitivity": ("coupon-driven", "pays full price"),
     "evening_share": ("evening viewers", "daytime viewers"),
     "engagement_per_minute": ("highly engaged", "quiet watchers"),
@@ -45,7 +45,7 @@ class Segment:
     segment: int
     size: int
     description: str
-    means: dict[str, float]  # feature means in the original units
+    means: dict[str, float]  # feature means in the units their names say (monetary_minor_units)
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,11 @@ def segment_profiles(
     ordered = sorted(profiles, key=lambda row: str(row["user_id"]))
     if len(ordered) < 3:
         raise InvalidInput("segmenting needs at least three profiles")
+    if missing := [name for name in FEATURES if name not in ordered[0]]:
+        raise InvalidInput(
+            f"the profiles have no {', '.join(missing)} column: build them again "
+            "(files written before money columns said their unit name it monetary)"
+        )
     raw = feature_matrix(ordered)
     scaled = StandardScaler().fit_transform(raw)
     choices = [k] if k is not None else [c for c in K_CHOICES if c < len(ordered)]

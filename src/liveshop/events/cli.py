@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from liveshop.core.errors import LiveShopError
+from liveshop.core.output import OutputFormat
 from liveshop.core.settings import get_settings
 from liveshop.events.export import export_parquet
 from liveshop.events.importer import AmountUnit, LoadReport, import_log, parse_mapping
@@ -23,14 +27,50 @@ class ExportFormat(enum.StrEnum):
     PARQUET = "parquet"
 
 
-def print_load_report(report: LoadReport) -> None:
-    """Bad rows are always told, with the lines of the first few."""
-    console.print(
-        f"{report.rows_read:,} rows read, {report.rows_loaded:,} loaded, "
-        f"{report.duplicates:,} duplicates, {report.bad_rows:,} bad"
-    )
+AMOUNTS_STORED = {
+    AmountUnit.MAJOR: "amounts read in major units (19.99), stored in minor units (1999)",
+    AmountUnit.MINOR: "amounts read and stored in minor units (1999 is 19.99)",
+}
+
+
+def load_summary(report: LoadReport) -> dict[str, Any]:
+    """The report as ``--format json`` prints it: every row read is loaded, skipped
+    (rows per reason) or rejected (rows per reason, and the first few lines)."""
+    return {
+        "file": report.file_name,
+        "sha256": report.sha256,
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_loaded,
+        "rows_skipped": report.skipped_rows,
+        "rows_rejected": report.bad_rows,
+        "skipped": report.skipped,
+        "rejected": report.rejected,
+        "first_rejected_lines": [asdict(bad) for bad in report.first_bad],
+        "amount_unit_read": report.amount_unit.value,
+        "amount_unit_stored": AmountUnit.MINOR.value,
+    }
+
+
+def load_report_table(report: LoadReport) -> Table:
+    table = Table(title=report.file_name)
+    table.add_column("rows")
+    table.add_column("count", justify="right")
+    table.add_row("read", f"{report.rows_read:,}")
+    table.add_row("loaded", f"{report.rows_loaded:,}")
+    for reason, rows in report.skipped.items():
+        table.add_row(f"skipped: {reason}", f"{rows:,}")
+    for reason, rows in report.rejected.items():
+        table.add_row(f"rejected: {reason}", f"{rows:,}")
+    return table
+
+
+def print_load_report(report: LoadReport, *, to: Console = console) -> None:
+    """The summary table and the amounts' unit; rejected rows are always told, with the
+    lines of the first few."""
+    to.print(load_report_table(report))
+    to.print(AMOUNTS_STORED[report.amount_unit])
     for bad in report.first_bad:
-        console.print(f"[yellow]  line {bad.line}: {bad.reason}[/yellow]")
+        to.print(f"[yellow]  line {bad.line}: {bad.reason}[/yellow]")
 
 
 @app.command("import")
@@ -42,9 +82,14 @@ def import_command(
         list[str] | None, typer.Option("--map", help="rename a column: log_name=our_name")
     ] = None,
     strict: Annotated[bool, typer.Option(help="stop at the first bad row")] = False,
-    amount_unit: Annotated[AmountUnit, typer.Option()] = AmountUnit.MAJOR,
+    amount_unit: Annotated[
+        AmountUnit, typer.Option(help="how the log writes money; stored in minor units")
+    ] = AmountUnit.MAJOR,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
-    """Load a behaviour log into the event store."""
+    """Load a behaviour log into the event store. Rows are skipped only when their
+    event_id is stored already (or repeats an earlier line's), or when the same file
+    (by SHA-256) was imported before; identical rows without ids are all kept."""
     store = get_settings().event_store_path()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
@@ -69,7 +114,10 @@ def import_command(
         except LiveShopError as error:
             console.print(f"[red]{error.message}[/red]")
             raise typer.Exit(1) from error
-    print_load_report(report)
+    if output is OutputFormat.JSON:
+        typer.echo(orjson.dumps(load_summary(report), option=orjson.OPT_INDENT_2).decode())
+    else:
+        print_load_report(report, to=Console())
 
 
 @app.command("export")

@@ -3,13 +3,19 @@
 A log needs ``user_id``, ``event_type`` and ``timestamp`` (``--map`` renames
 other headers to these), usually ``product_id``, and may carry the optional
 columns in ``OPTIONAL_TEXT`` and friends; other columns are not kept. Rows that
-cannot be read are counted and the first few reported with their line numbers;
-they abort the load only when ``strict``.
+cannot be read are counted per reason and the first few reported with their line
+numbers; they abort the load only when ``strict``.
+
+Nothing else is dropped, however alike two rows are: a row is skipped only when
+its ``event_id`` names an event already stored or seen on an earlier line
+(``event_ids``), or when the whole file was imported before (``imported_files``,
+by the SHA-256 of its bytes). Money is stored in integer minor units: a log in
+major units (19.99, ``AmountUnit.MAJOR``) is scaled by 100, one in minor units is
+stored as written.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -18,9 +24,17 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from liveshop.core.errors import InvalidInput
-from liveshop.events.duplicates import FINGERPRINT, mark_duplicates
+from liveshop.core.clock import utcnow
+from liveshop.core.errors import Conflict, InvalidInput
+from liveshop.events.event_ids import mark_known_event_ids
+from liveshop.events.imported_files import (
+    already_imported_report,
+    file_sha256,
+    find_imported_file,
+    record_imported_file,
+)
 from liveshop.events.log_files import BAD_ROWS_SHOWN, read_log_batches
+from liveshop.events.log_files import AmountUnit as AmountUnit
 from liveshop.events.log_files import BadRow as BadRow  # re-exported: callers import them here
 from liveshop.events.log_files import LoadReport as LoadReport
 from liveshop.events.store import ANALYTICS_COLUMNS, connect_store
@@ -48,11 +62,6 @@ _STORED_COLUMNS = ", ".join(ANALYTICS_COLUMNS).replace("ts_us", "ts")
 _AS_STORED = ", ".join(
     "make_timestamptz(ts_us) AS ts" if name == "ts_us" else name for name in ANALYTICS_COLUMNS
 )
-
-
-class AmountUnit(enum.StrEnum):
-    MAJOR = "major"  # 19.99: the log's currency unit, stored as 1999 minor units
-    MINOR = "minor"  # 1999: already in minor units (fen, cents)
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
@@ -178,8 +187,8 @@ def stage_log(
 ) -> LoadReport:
     """Every row of the log, checked, as the temporary view ``staged_events`` (column
     ``problem`` says why a row is bad, ``__line`` where it was), and each row's line,
-    problem, time and fingerprint in the temporary table ``staged_lines``."""
-    report = LoadReport()
+    problem and event id in the temporary table ``staged_lines``."""
+    report = LoadReport(file_name=path.name, amount_unit=amount_unit)
     is_parquet = path.suffix.lower() == ".parquet"
     if is_parquet:
         _stage_parquet(connection, path, mapping=mapping or {}, amount_unit=amount_unit)
@@ -194,17 +203,21 @@ def stage_log(
             progress=progress,
         )
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE staged_lines AS SELECT __line, problem, ts_us, "
-        f"CASE WHEN problem IS NULL THEN {FINGERPRINT} END AS row_hash FROM staged_events"
+        "CREATE OR REPLACE TEMP TABLE staged_lines AS SELECT __line, problem, "
+        "CASE WHEN problem IS NULL THEN event_id END AS event_id FROM staged_events"
     )
-    counted = connection.execute("SELECT count(*), count(problem) FROM staged_lines").fetchall()
-    rows, bad = (int(value) for value in counted[0])
-    report.rows_read += rows
-    report.add_bad(_first_bad(connection, "staged_lines") if bad else [], bad)
-    if strict and bad:
+    rows = connection.execute("SELECT count(*) FROM staged_lines").fetchall()[0][0]
+    report.rows_read += int(rows)
+    problems = connection.execute(
+        "SELECT problem, count(*) FROM staged_lines WHERE problem IS NOT NULL GROUP BY problem"
+    ).fetchall()
+    if problems:
+        counts = {str(problem): int(count) for problem, count in problems}
+        report.add_bad(_first_bad(connection, "staged_lines"), counts)
+    if strict and report.first_bad:
         raise InvalidInput(f"line {report.first_bad[0].line}: {report.first_bad[0].reason}")
     if is_parquet and progress is not None:
-        progress(rows)
+        progress(int(rows))
     return report
 
 
@@ -280,12 +293,11 @@ def _first_bad(connection: duckdb.DuckDBPyConnection, table: str) -> list[BadRow
     return [BadRow(line=int(line), reason=str(reason)) for line, reason in rows]
 
 
-def _kept_rows_sql(connection: duckdb.DuckDBPyConnection, *, duplicates: int) -> str:
-    """The staged rows to keep: good ones, each distinct row once. Rows are left out
-    by line, so that the checks are not evaluated on every row again."""
-    left_out = ["SELECT __line FROM duplicate_lines"] if duplicates else []
-    bad = connection.execute("SELECT count(problem) FROM staged_lines").fetchall()
-    if bad[0][0]:
+def _kept_rows_sql(connection: duckdb.DuckDBPyConnection, *, report: LoadReport) -> str:
+    """The staged rows to keep: the good ones not skipped. Rows are left out by line,
+    so that the checks are not evaluated on every row again."""
+    left_out = ["SELECT __line FROM skipped_lines"] if report.skipped_rows else []
+    if report.bad_rows:
         left_out.append("SELECT __line FROM staged_lines WHERE problem IS NOT NULL")
     where = f" WHERE __line NOT IN ({' UNION ALL '.join(left_out)})" if left_out else ""
     return f"SELECT {', '.join(ANALYTICS_COLUMNS)} FROM staged_events{where}"
@@ -293,22 +305,22 @@ def _kept_rows_sql(connection: duckdb.DuckDBPyConnection, *, duplicates: int) ->
 
 def _drop_staging(
     connection: duckdb.DuckDBPyConnection,
-    tables: tuple[str, ...] = ("staged_batches", "staged_lines", "duplicate_lines"),
+    tables: tuple[str, ...] = ("staged_batches", "staged_lines", "skipped_lines"),
 ) -> None:
-    connection.execute("DROP VIEW staged_events")
+    connection.execute("DROP VIEW IF EXISTS staged_events")
     for table in tables:
         connection.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _keep_staged_batches(connection: duckdb.DuckDBPyConnection, *, table: str) -> None:
     """CSV and JSONL rows are held in ``staged_batches`` already: the bad rows and the
-    copies are deleted there and the table becomes ``table``, where a second copy of
-    a big log was most of its peak memory (10 M events: 3.1 GB, now 2.4 GB)."""
+    skipped ones are deleted there and the table becomes ``table``, where a second
+    copy of a big log was most of its peak memory (10 M events: 3.1 GB, now 2.4 GB)."""
     connection.execute(
         "DELETE FROM staged_batches WHERE problem IS NOT NULL "
-        "OR __line IN (SELECT __line FROM duplicate_lines)"
+        "OR __line IN (SELECT __line FROM skipped_lines)"
     )
-    _drop_staging(connection, tables=("staged_lines", "duplicate_lines"))
+    _drop_staging(connection, tables=("staged_lines", "skipped_lines"))
     connection.execute("ALTER TABLE staged_batches DROP COLUMN __line")
     connection.execute("ALTER TABLE staged_batches DROP COLUMN problem")
     connection.execute(f"DROP TABLE IF EXISTS {table}")
@@ -325,20 +337,20 @@ def load_log(
     amount_unit: AmountUnit = AmountUnit.MAJOR,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """The log's good rows, exact duplicates once, as temporary table ``table``."""
+    """The log's good rows as temporary table ``table``, a row repeating an earlier
+    line's event id left out (rows without ids are all kept)."""
     report = stage_log(
         connection, path, mapping=mapping, strict=strict, amount_unit=amount_unit, progress=progress
     )
-    duplicates = mark_duplicates(connection, against_store=False)
+    report.skipped = mark_known_event_ids(connection, against_store=False)
     if path.suffix.lower() == ".parquet":
-        kept = _kept_rows_sql(connection, duplicates=duplicates)
+        kept = _kept_rows_sql(connection, report=report)
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {kept}")
         _drop_staging(connection)
     else:
         _keep_staged_batches(connection, table=table)
     loaded = connection.execute(f"SELECT count(*) FROM {table}").fetchall()
     report.rows_loaded = int(loaded[0][0])
-    report.duplicates = report.rows_read - report.bad_rows - report.rows_loaded
     return report
 
 
@@ -377,11 +389,18 @@ def import_log(
     amount_unit: AmountUnit = AmountUnit.MAJOR,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Load a log into the event store; an event already stored is not stored twice,
-    nor is a row repeated within the log. One transaction: the duplicates are
-    found in the same snapshot of the store that the new rows are added to."""
+    """Load a log into the event store and record the file by its SHA-256.
+
+    A file imported before (same bytes, any name) is not read again: every row is
+    reported skipped for that reason. Otherwise every good row is stored except
+    those whose event id is stored already or repeats an earlier line's."""
+    sha256 = file_sha256(log_path)
     connection = connect_store(store_path)
     try:
+        if earlier := find_imported_file(connection, sha256=sha256):
+            return already_imported_report(
+                earlier, file_name=log_path.name, amount_unit=amount_unit
+            )
         report = stage_log(
             connection,
             log_path,
@@ -390,17 +409,52 @@ def import_log(
             amount_unit=amount_unit,
             progress=progress,
         )
-        connection.begin()
-        duplicates = mark_duplicates(connection, against_store=True)
-        if duplicates < report.rows_read - report.bad_rows:  # a log imported again adds nothing
-            inserted = connection.execute(
-                f"INSERT INTO imported_events ({_STORED_COLUMNS}) SELECT {_AS_STORED} "
-                f"FROM ({_kept_rows_sql(connection, duplicates=duplicates)}) kept"
-            ).fetchall()
-            report.rows_loaded = int(inserted[0][0])
-        connection.commit()
-        _drop_staging(connection)
+        report.sha256 = sha256
+        return _store_staged(connection, report=report)
     finally:
         connection.close()
-    report.duplicates = report.rows_read - report.bad_rows - report.rows_loaded
+
+
+def _store_staged(connection: duckdb.DuckDBPyConnection, *, report: LoadReport) -> LoadReport:
+    """One transaction: the ids are checked in the snapshot the rows are added to, and
+    the file's record (keyed by its hash) commits with them or not at all. When
+    another import of the same file commits first, this one stores nothing."""
+    connection.begin()
+    try:
+        report.skipped = mark_known_event_ids(connection, against_store=True)
+        if report.skipped_rows + report.bad_rows < report.rows_read:
+            inserted = connection.execute(
+                f"INSERT INTO imported_events ({_STORED_COLUMNS}) SELECT {_AS_STORED} "
+                f"FROM ({_kept_rows_sql(connection, report=report)}) kept"
+            ).fetchall()
+            report.rows_loaded = int(inserted[0][0])
+        if not record_imported_file(connection, report=report, imported_at=utcnow()):
+            connection.rollback()
+            return _imported_before(connection, report=report)
+        connection.commit()
+    except duckdb.Error:
+        _roll_back(connection)
+        if find_imported_file(connection, sha256=str(report.sha256)) is None:
+            raise
+        return _imported_before(connection, report=report)
     return report
+
+
+def _imported_before(connection: duckdb.DuckDBPyConnection, *, report: LoadReport) -> LoadReport:
+    earlier = find_imported_file(connection, sha256=str(report.sha256))
+    if earlier is None:
+        raise Conflict(
+            f"{report.file_name} is being imported by another process: try again when it ends",
+            code="import_in_progress",
+        )
+    return already_imported_report(
+        earlier, file_name=str(report.file_name), amount_unit=report.amount_unit
+    )
+
+
+def _roll_back(connection: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if a failed statement or commit left one."""
+    try:
+        connection.rollback()
+    except duckdb.TransactionException:  # none open: the failed commit ended it
+        return

@@ -6,7 +6,10 @@ take turns writing to the one file (DuckDB allows one writing process at a time)
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +58,18 @@ CREATE TABLE IF NOT EXISTS imported_events (
 """
 # Stores made before order_id was kept get the column (appended, like the schema's).
 IMPORTED_COLUMNS_ADDED = ("ALTER TABLE imported_events ADD COLUMN IF NOT EXISTS order_id VARCHAR",)
+# Each log file imported, by the SHA-256 of its bytes: a file imported again adds nothing.
+IMPORTED_FILES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS imported_files (
+    sha256 VARCHAR PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    rows_loaded BIGINT NOT NULL,
+    rows_skipped BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL
+)
+"""
 # The flat shape every report reads, on either engine: times as UTC epoch
 # microseconds, ids as text, money in minor units.
 ANALYTICS_COLUMNS = {
@@ -98,7 +113,28 @@ COLUMNS = ("event_id", "event_type", "user_id", "room_id", "product_id", "ts", "
 LOCK_RETRIES = 50  # another worker holds the file: wait up to about 5 s in all
 
 
+OWNER_ONLY = 0o600  # the store says who watched and bought what
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create a missing store readable by its owner only. DuckDB creates files with the
+    process umask (often 0644) and refuses an empty file, so a new store is made under
+    a temporary name, made private while it is still empty, then linked into place (a
+    store another process created meanwhile is kept)."""
+    if path.exists():
+        return
+    staged = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+    try:
+        duckdb.connect(str(staged)).close()
+        os.chmod(staged, OWNER_ONLY)
+        with contextlib.suppress(FileExistsError):
+            os.link(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    _create_owner_only(path)
     for _attempt in range(LOCK_RETRIES):
         try:
             return duckdb.connect(str(path))
@@ -127,7 +163,9 @@ def connect_store(path: Path) -> duckdb.DuckDBPyConnection:
     """A connection with both tables created, in UTC, for importers and analytics."""
     connection = _connect(path)
     connection.execute("SET TimeZone = 'UTC'")
-    create_tables(connection, SCHEMA, IMPORTED_SCHEMA, *IMPORTED_COLUMNS_ADDED)
+    create_tables(
+        connection, SCHEMA, IMPORTED_SCHEMA, *IMPORTED_COLUMNS_ADDED, IMPORTED_FILES_SCHEMA
+    )
     return connection
 
 

@@ -137,12 +137,12 @@ function roomView() {
 }
 
 function showReport(report) {
-  setText("kpi-gmv", yuan(report.gmv));
+  setText("kpi-gmv", yuan(report.gmv_minor_units));
   setText("kpi-orders", formatCount(report.orders));
   setText("kpi-buyers", formatCount(report.buyers));
   setText("kpi-unique_viewers", formatCount(report.unique_viewers));
   setText("kpi-conversion", percent(report.conversion));
-  setText("kpi-gpm", yuan(Math.round(report.gpm)));
+  setText("kpi-gpm", yuan(Math.round(report.gpm_minor_units)));
   setText("kpi-peak_concurrent_viewers", formatCount(report.peak_concurrent_viewers));
   setText("kpi-average_watch_seconds", Math.round(report.average_watch_seconds));
   setText("kpi-comments", formatCount(report.comments));
@@ -160,7 +160,7 @@ function showReport(report) {
         type: "bar",
         name: "成交额（元）",
         x: minutes,
-        y: report.timeline.map((p) => p.gmv / 100),
+        y: report.timeline.map((p) => p.gmv_minor_units / 100),
         yaxis: "y2",
         opacity: 0.5,
         marker: { color: "#fe2c55" },
@@ -187,7 +187,7 @@ function showReport(report) {
         type: "bar",
         name: "成交额（元）",
         x: labels,
-        y: products.map((line) => line.gmv / 100),
+        y: products.map((line) => line.gmv_minor_units / 100),
         yaxis: "y2",
         offsetgroup: "3",
       },
@@ -208,7 +208,7 @@ function showReport(report) {
       { text: formatCount(line.card_clicks), className: "num" },
       { text: percent(line.click_through), className: "num" },
       { text: formatCount(line.orders), className: "num" },
-      { text: yuan(line.gmv), className: "num" },
+      { text: yuan(line.gmv_minor_units), className: "num" },
     ]),
   );
 }
@@ -246,7 +246,7 @@ function overview() {
         { text: `#${segment.segment + 1}` },
         { text: formatCount(segment.size) },
         { text: segment.description },
-        { text: yuan(Math.round(segment.means.monetary || 0)), className: "num" },
+        { text: yuan(Math.round(segment.means.monetary_minor_units || 0)), className: "num" },
         { text: Number(segment.means.frequency || 0).toFixed(1), className: "num" },
         { text: Number(segment.means.recency_days || 0).toFixed(0), className: "num" },
       ]),
@@ -257,7 +257,7 @@ function overview() {
         { text: profile.user_id },
         { text: profile.recency_days ?? "–", className: "num" },
         { text: profile.frequency, className: "num" },
-        { text: yuan(profile.monetary), className: "num" },
+        { text: yuan(profile.monetary_minor_units), className: "num" },
         { text: profile.rfm_segment || "–" },
         { text: profile.segment === null || profile.segment === undefined ? "–" : `#${profile.segment + 1}` },
       ]),
