@@ -26,6 +26,7 @@ from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
+from liveshop.core.security import SecurityHeaders
 from liveshop.core.settings import Settings, get_settings
 from liveshop.events.api import router as events_router
 from liveshop.events.recorder import EventRecorder
@@ -144,6 +145,9 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.state.sign_in_guard = make_sign_in_guard(settings)
+    # Added first, so innermost: the flash-sale fast path answers before it (JSON,
+    # no page to protect) and WebSockets pass it untouched.
+    app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(KeepServerSend)
     app.add_middleware(FlashSaleBuyFastPath)
 

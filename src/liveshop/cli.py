@@ -200,6 +200,10 @@ def serve(
         # long; importing the app on a busy machine was seen to take over the default 5 s.
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
         backlog=LISTEN_BACKLOG,
+        # The client address (sign-in limits) and scheme (Secure cookies) come from
+        # X-Forwarded-For/-Proto only when the peer is one of these proxies.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="warning",
     )
 

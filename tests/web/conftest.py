@@ -112,7 +112,10 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The module's server; a module's ``SERVER_ENVIRONMENT`` dict adds LIVESHOP_* settings."""
     home = tmp_path_factory.mktemp("liveshop_home")
     settings = Settings(home=home)
     database_url = settings.resolved_database_url()
@@ -121,6 +124,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     env = os.environ | {"LIVESHOP_HOME": str(home)}
     env.pop("LIVESHOP_DATABASE_URL", None)
     env.pop("LIVESHOP_REDIS_URL", None)
+    env |= getattr(request.module, "SERVER_ENVIRONMENT", {})
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "liveshop.cli", "serve", "--port", str(port)],

@@ -20,6 +20,7 @@ from liveshop.accounts.service import user_for_token
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
+from liveshop.core.security import is_allowed_origin
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import EventType
 from liveshop.live import service
@@ -103,6 +104,12 @@ async def room_socket(
     last_seq: int | None = None,
     stream: str | None = None,
 ) -> None:
+    # Before the token or cookie is looked at: a page of another site would come
+    # with the viewer's session cookie (cross-site WebSocket hijacking).
+    origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
+    if not is_allowed_origin(origin, host=host, allowed=settings.websocket_allowed_origins()):
+        await websocket.close(code=CLOSE_POLICY, reason="this page's origin may not open the room")
+        return
     try:
         user, kicked = await asyncio.to_thread(
             _authenticate, hub.database_url, _connection_token(websocket, token), room_id
