@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     CursorResult,
     DateTime,
     Dialect,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Result,
     create_engine,
     event,
+    make_url,
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -40,7 +43,7 @@ class Base(DeclarativeBase):
 
 
 def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, begin transactions (see _begin_immediately).
+    # Let SQLAlchemy, not the driver, begin transactions (see _begin_sqlite_transaction).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -50,32 +53,68 @@ def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediately(connection: Any) -> None:
-    """Take SQLite's write lock at BEGIN, so concurrent writers wait (busy_timeout)
-    instead of failing when a read-then-write transaction cannot upgrade its lock."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+# The execution option that says whether a unit of work writes (default: it does).
+WRITES_OPTION = "liveshop_writes"
+_QUERY_ONLY = "liveshop_query_only"  # the PRAGMA's current value on a DBAPI connection
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """BEGIN IMMEDIATE for a unit of work that writes; a plain (deferred) BEGIN for one
+    that only reads.
+
+    A writer takes SQLite's write lock at BEGIN, so a read-then-write transaction
+    waits for it (busy_timeout) instead of failing when it cannot upgrade a read
+    lock. A reader takes no lock: in WAL mode it reads its snapshot while a writer
+    writes. A reader's connection is also query-only, so a write in a unit of work
+    declared read-only fails at once, every time, rather than now and then under load.
+    """
+    writes = bool(connection.get_execution_options().get(WRITES_OPTION, True))
+    query_only = not writes
+    if connection.info.get(_QUERY_ONLY, False) != query_only:
+        connection.exec_driver_sql(f"PRAGMA query_only = {'ON' if query_only else 'OFF'}")
+        connection.info[_QUERY_ONLY] = query_only
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of ``url`` readable by its owner only (0600) if it is
+    missing. SQLite would create it with the process umask (often 0644: anyone on the
+    machine could read the accounts); its -wal and -shm files take the file's mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine per URL per process; SQLite in WAL mode with a busy timeout."""
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _enable_sqlite_wal)
-        event.listen(engine, "begin", _begin_immediately)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-@lru_cache(maxsize=8)
-def get_session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+@lru_cache(maxsize=16)
+def get_session_factory(url: str, *, writes: bool = True) -> sessionmaker[Session]:
+    """Sessions on ``url``; ``writes=False`` for units of work that only read (on SQLite
+    they take no lock, see _begin_sqlite_transaction; PostgreSQL is unaffected)."""
+    engine = get_engine(url)
+    bind = engine if writes else engine.execution_options(**{WRITES_OPTION: False})
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager
-def unit_of_work(url: str) -> Iterator[Session]:
-    """One transaction: commit when the block succeeds, roll back when it raises."""
-    with get_session_factory(url)() as session:
+def unit_of_work(url: str, *, writes: bool = True) -> Iterator[Session]:
+    """One transaction: commit when the block succeeds, roll back when it raises.
+
+    ``writes=False`` declares a reader: on SQLite it neither waits for nor blocks
+    writers, and any write in it fails.
+    """
+    with get_session_factory(url, writes=writes)() as session:
         try:
             yield session
             session.commit()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from liveshop.core.db import get_session_factory
 from liveshop.core.settings import Settings, get_settings
@@ -14,9 +15,15 @@ from liveshop.core.settings import Settings, get_settings
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_db_session(settings: SettingsDep) -> Iterator[Session]:
+# Requests that only read: on SQLite their transaction takes no lock (see
+# core.db._begin_sqlite_transaction), so a crowd of readers never waits for, nor
+# holds up, the writers. A GET that writes asks for WritingDbSession instead.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _request_unit_of_work(settings: Settings, *, writes: bool) -> Iterator[Session]:
     """The request's one transaction: committed when the route returns, else rolled back."""
-    with get_session_factory(settings.resolved_database_url())() as session:
+    with get_session_factory(settings.resolved_database_url(), writes=writes)() as session:
         try:
             yield session
             session.commit()
@@ -25,9 +32,22 @@ def get_db_session(settings: SettingsDep) -> Iterator[Session]:
             raise
 
 
+def get_db_session(connection: HTTPConnection, settings: SettingsDep) -> Iterator[Session]:
+    """The request's transaction: read-only for GET and HEAD, writing for other methods."""
+    writes = connection.scope.get("method") not in READ_ONLY_METHODS
+    yield from _request_unit_of_work(settings, writes=writes)
+
+
+def get_writing_db_session(settings: SettingsDep) -> Iterator[Session]:
+    """The request's writing transaction, whatever the method (a GET that records
+    something, e.g. an audit entry for a read)."""
+    yield from _request_unit_of_work(settings, writes=True)
+
+
 # scope="function": commit before the response is sent, so a client never
 # sees a success for a write that then fails to commit.
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
+WritingDbSession = Annotated[Session, Depends(get_writing_db_session, scope="function")]
 
 
 # Row ids are INTEGER (32-bit on PostgreSQL, 64-bit on SQLite): a larger id in a

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.accounts.models import Role, User
-from liveshop.core.dependencies import DbSession
+from liveshop.core.dependencies import WritingDbSession
 from liveshop.core.errors import InvalidInput, PermissionDenied
 from liveshop.moderation.audit import (
     append_audit,
@@ -36,6 +36,7 @@ from liveshop.moderation.audit import (
 )
 from liveshop.moderation.enforcement_models import Inspection, Penalty
 
+# Every read here is itself audited (an audit log entry), so every route writes.
 router = APIRouter(prefix="/api/regulator", tags=["regulator"])
 
 MAX_ROWS = 10_000
@@ -143,7 +144,7 @@ def _range_details(
 @router.get("/audit", response_model=None)
 def audit_log(
     regulator: Regulator,
-    session: DbSession,
+    session: WritingDbSession,
     start: Start = None,
     end: End = None,
     output: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.JSON,
@@ -170,7 +171,7 @@ def audit_log(
 
 
 @router.get("/audit/verify")
-def audit_integrity(regulator: Regulator, session: DbSession) -> dict[str, Any]:
+def audit_integrity(regulator: Regulator, session: WritingDbSession) -> dict[str, Any]:
     """Whether the audit log's hash chain is intact (the first bad entry if not)."""
     report = verify_audit_chain(session)
     _audit_read(session, regulator=regulator, subject="audit_log", details={"verify": True})
@@ -238,7 +239,7 @@ Format = Annotated[ExportFormat, Query(alias="format")]
 @router.get("/penalties", response_model=None)
 def penalties(
     regulator: Regulator,
-    session: DbSession,
+    session: WritingDbSession,
     start: Start = None,
     end: End = None,
     output: Format = ExportFormat.JSON,
@@ -264,7 +265,7 @@ def penalties(
 @router.get("/inspections", response_model=None)
 def inspections(
     regulator: Regulator,
-    session: DbSession,
+    session: WritingDbSession,
     start: Start = None,
     end: End = None,
     output: Format = ExportFormat.JSON,
@@ -298,7 +299,7 @@ def _counts(session: Session, column: Any, moment: Any, start: Any, end: Any) ->
 @router.get("/statistics")
 def statistics(
     regulator: Regulator,
-    session: DbSession,
+    session: WritingDbSession,
     start: Start = None,
     end: End = None,
     output: Format = ExportFormat.JSON,

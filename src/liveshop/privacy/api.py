@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser, bearer_scheme
 from liveshop.accounts.service import token_cache
 from liveshop.core.db import unit_of_work
-from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.dependencies import DbSession, SettingsDep, WritingDbSession
 from liveshop.events.recorder import EventRecorder
 from liveshop.privacy import consents, erasure, export
 from liveshop.privacy.consents import Purpose
@@ -62,7 +62,9 @@ def withdraw_consent(
 
 
 @router.get("/export")
-def export_my_data(user: CurrentUser, session: DbSession, settings: SettingsDep) -> dict[str, Any]:
+def export_my_data(
+    user: CurrentUser, session: WritingDbSession, settings: SettingsDep
+) -> dict[str, Any]:
     """All of the caller's data as JSON (phones masked, cards as brand and last four)."""
     return export.export_user_data(session, user_id=user.id, settings=settings)
 
