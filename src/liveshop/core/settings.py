@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,7 +98,7 @@ class Settings(BaseSettings):
         )
 
     def ensure_home(self) -> Path:
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)  # keys live here
         return self.home
 
     def resolved_secret_key(self) -> str:
@@ -110,11 +112,7 @@ class Settings(BaseSettings):
         if self.environment != "development":
             raise RuntimeError("LIVESHOP_SECRET_KEY must be set outside development")
         path = self.ensure_home() / SECRET_KEY_FILE
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return read_or_create_key_file(path, new_secret_key).strip()
 
     def vault_master_key_path(self) -> Path:
         return self.ensure_home() / VAULT_MASTER_KEY_FILE
@@ -127,15 +125,39 @@ class Settings(BaseSettings):
         if self.environment != "development":
             raise RuntimeError("LIVESHOP_VAULT_MASTER_KEY must be set outside development")
         path = self.vault_master_key_path()
-        if not path.exists():
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process created it first: use theirs
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(encode_vault_key(secrets.token_bytes(VAULT_MASTER_KEY_BYTES)))
-        return decode_vault_key(path.read_text())
+        return decode_vault_key(read_or_create_key_file(path, new_vault_key))
+
+
+def read_or_create_key_file(path: Path, new_key: Callable[[], str]) -> str:
+    """The text of the key file ``path``, which is first created with ``new_key()`` if absent.
+
+    The key is written whole to a temporary file that is mode 0600 from the moment it
+    exists (never readable by others, whatever the umask), then hard-linked into
+    place: a worker starting at the same moment never reads a half-written (empty)
+    key, and when two create one, the first link wins and both use that key.
+    """
+    if path.exists():
+        return path.read_text()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(new_key())
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker's key came first
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path.read_text()
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def new_vault_key() -> str:
+    return encode_vault_key(secrets.token_bytes(VAULT_MASTER_KEY_BYTES))
 
 
 def encode_vault_key(raw: bytes) -> str:

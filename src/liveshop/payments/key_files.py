@@ -21,7 +21,9 @@ def write_key_file(path: Path, key: MasterKey) -> None:
     """Write ``key`` to ``path`` atomically (a temporary file, fsync, rename), mode 0600:
     a crash leaves the old file or the new one, never half of one."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A temporary file left by a crash keeps its mode through O_TRUNC: start afresh.
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(encode_vault_key(key.raw))
