@@ -100,7 +100,7 @@ def draws_verify(
         response.raise_for_status()
         published = DrawOut.model_validate(response.json())
     else:
-        with unit_of_work(get_settings().resolved_database_url()) as session:
+        with unit_of_work(get_settings().resolved_database_url(), writes=False) as session:
             published = draws.draw_out(session, draws.get_draw(session, draw_id=draw_id))
     try:
         result = draws.verify(published)
@@ -155,7 +155,7 @@ def ledger_verify(
 ) -> None:
     """Check the ledger's invariants; exits 1 listing every breach."""
     settings = get_settings()
-    with unit_of_work(settings.resolved_database_url()) as session:
+    with unit_of_work(settings.resolved_database_url(), writes=False) as session:
         report = verify_ledger(session)
     if output is OutputFormat.JSON:
         console.print_json(report.model_dump_json())

@@ -144,13 +144,13 @@ class RecordPlatformSales:
             self._worker.submit(self._logged, self._record_gift, notice, notice.payload)
 
     def _record_order(self, event: OrderStatusChanged) -> None:
-        with unit_of_work(self.database_url) as session:
+        with unit_of_work(self.database_url, writes=False) as session:
             lines = paid_lines(session, order_id=event.order_id)
         for line in lines:
             self._record_soon(EventType.PURCHASE, purchase_fields(event, line))
 
     def _record_gift(self, notice: RoomNotice, payload: dict[str, Any]) -> None:
-        with unit_of_work(self.database_url) as session:
+        with unit_of_work(self.database_url, writes=False) as session:
             user = sender_id(session, username=str(payload["user"]))
         if user is None:
             logger.warning("gift %s: no user named as its sender", payload.get("id"))

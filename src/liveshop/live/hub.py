@@ -120,7 +120,7 @@ class LiveHub:
             return channel
 
     def _load_channel(self, room_id: int) -> RoomChannel:
-        with unit_of_work(self.database_url) as session:
+        with unit_of_work(self.database_url, writes=False) as session:
             room = service.room_out(session, service.get_room(session, room_id=room_id))
             questions = service.list_questions(session, room_id=room_id, limit=100)
             recent = service.list_recent_comments(session, room_id=room_id, limit=50)

@@ -47,7 +47,7 @@ CLOSE_FORBIDDEN = 4403
 
 def _authenticate(database_url: str, token: str | None, room_id: int) -> tuple[User | None, bool]:
     """The caller (None if anonymous) and whether a kick keeps them out of the room."""
-    with unit_of_work(database_url) as session:
+    with unit_of_work(database_url, writes=False) as session:
         service.get_room(session, room_id=room_id)
         user = user_for_token(session, token=token) if token else None
         if token and user is None:

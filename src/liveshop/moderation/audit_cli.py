@@ -24,7 +24,7 @@ def verify(output: Annotated[OutputFormat, typer.Option("--format")] = OutputFor
     """Walk the chain; exit 1 if an entry was changed, removed or reordered."""
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
-    with unit_of_work(settings.resolved_database_url()) as session:
+    with unit_of_work(settings.resolved_database_url(), writes=False) as session:
         report = verify_audit_chain(session)
     if output is OutputFormat.JSON:
         typer.echo(orjson.dumps(dataclasses.asdict(report)).decode())

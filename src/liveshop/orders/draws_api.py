@@ -48,7 +48,7 @@ async def enter_draw(
 
 
 def _room_of(database_url: str, draw_id: RowId) -> int:
-    with unit_of_work(database_url) as session:
+    with unit_of_work(database_url, writes=False) as session:
         return draws.get_draw(session, draw_id=draw_id).room_id
 
 
