@@ -23,6 +23,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.app import create_server_app
 from liveshop.catalog import service as catalog
+from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn, SkuIn
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
@@ -147,7 +148,9 @@ def _open_room(session: Session, *, host: User, merchant: User) -> Room:
     product_ids = [
         catalog.create_product(session, merchant=merchant, body=product).id for product in PRODUCTS
     ]
-    catalog.add_staff(session, owner=merchant, user_id=host.id)  # the host sells for the shop
+    # The host sells for the shop: the merchant invites, the host accepts.
+    invitation = staff.invite_staff(session, owner=merchant, user_id=host.id)
+    staff.accept_invitation(session, invitee=host, invitation_id=invitation.id)
     room = live.create_room(
         session,
         host=host,
@@ -393,6 +396,8 @@ async def _serve_with_audience(
         port=port,
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # frames are shared bytes: see live/subscribers.py
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
         log_level="warning",
     )
     server = uvicorn.Server(config)

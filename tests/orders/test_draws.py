@@ -19,6 +19,7 @@ from liveshop.core.ids import new_id
 from liveshop.core.settings import get_settings
 from liveshop.live import service as live
 from liveshop.orders import draws
+from tests.catalog.staffing import hire
 from tests.conftest import Account, MakeAccount
 
 
@@ -47,6 +48,7 @@ def draw_room(client: TestClient, make_account: MakeAccount, host: Account) -> t
         json={"title": "福袋", "price": 9_900, "stock": 5},
         headers=merchant.headers,
     ).json()
+    hire(client, merchant, host)  # the host gives away the shop's goods
     room = client.post("/api/rooms", json={"title": "福袋专场"}, headers=host.headers).json()
     client.post(f"/api/rooms/{room['id']}/start", headers=host.headers)
     return room["id"], product["skus"][0]["id"]

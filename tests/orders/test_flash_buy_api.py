@@ -23,6 +23,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.models import Order
 from liveshop.promotions import flash_sales
+from tests.catalog.staffing import hire
 from tests.conftest import REDIS_URL, SECRET_KEY, Account, MakeAccount, require_service
 
 TEST_REDIS_DB = 13
@@ -71,6 +72,7 @@ def open_sale(client: TestClient, make_account: MakeAccount, host: Account, unit
         json={"title": "羽绒服", "price": 29_900, "stock": 20},
         headers=merchant.headers,
     ).json()
+    hire(client, merchant, host)  # the host sells for the shop
     room = client.post("/api/rooms", json={"title": "秒杀"}, headers=host.headers).json()
     client.post(f"/api/rooms/{room['id']}/start", headers=host.headers)
     now = utcnow()

@@ -10,6 +10,7 @@ from liveshop.accounts.models import Role
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.orders.service import mark_paid
+from tests.catalog.staffing import hire
 from tests.conftest import Account, MakeAccount
 from tests.live.helpers import live_room, receive, receive_until, ws_path
 
@@ -23,6 +24,7 @@ def test_a_flash_sale_counts_down_in_the_room_and_purchases_show(
         json={"title": "羽绒服", "price": 29_900, "stock": 20},
         headers=merchant.headers,
     ).json()
+    hire(client, merchant, host)  # the host sells for the shop
     room_id = live_room(client, host)
     with client.websocket_connect(ws_path(room_id)) as ws:
         assert receive(ws)["type"] == "snapshot"
@@ -121,10 +123,7 @@ def test_a_viewer_joining_later_sees_the_running_sale_and_drop_in_the_snapshot(
         json={"title": "围巾", "price": 12_800, "stock": 9},
         headers=merchant.headers,
     ).json()
-    staffed = client.post(
-        "/api/shops/mine/staff", json={"user_id": host.id}, headers=merchant.headers
-    )
-    assert staffed.status_code == 204
+    hire(client, merchant, host)
     room_id = live_room(client, host)
     now = utcnow()
     window = {

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
+from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
@@ -37,7 +38,8 @@ class Shelf:
 
 @pytest.fixture
 def shelf(database_url: str, make_account: MakeAccount) -> Shelf:
-    """A merchant's product (¥299, 1,000 in stock) and a live room of a host."""
+    """A merchant's product (¥299, 1,000 in stock) and a live room of a host who
+    acts for the merchant's shop (invited and accepted)."""
     merchant = make_account(Role.MERCHANT, "merchant_mia")
     host = make_account(Role.HOST, "host_hu")
     with unit_of_work(database_url) as session:
@@ -47,6 +49,12 @@ def shelf(database_url: str, make_account: MakeAccount) -> Shelf:
             body=ProductIn(title="羽绒服", price=29_900, stock=1_000),
         )
         sku_id = catalog.skus_of(session, product_id=product.id)[0].id
+        invitation = staff.invite_staff(
+            session, owner=session.get_one(User, merchant.id), user_id=host.id
+        )
+        staff.accept_invitation(
+            session, invitee=session.get_one(User, host.id), invitation_id=invitation.id
+        )
         room = live.create_room(session, host=session.get_one(User, host.id), title="秒杀专场")
         live.start_room(session, actor=session.get_one(User, host.id), room_id=room.id)
         return Shelf(merchant, host, room.id, product.id, sku_id)

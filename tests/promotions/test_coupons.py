@@ -16,6 +16,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.promotions import coupons
 from liveshop.promotions.pricing import AppliedDiscount, PriceLine, price_lines, spread_exactly
+from tests.catalog.staffing import hire
 from tests.conftest import Account, MakeAccount
 from tests.promotions.conftest import create_buyers
 
@@ -126,10 +127,7 @@ def test_a_room_drop_never_hands_out_more_than_issued(
     merchant_host = make_account(Role.HOST, "host_and_staff")
     owner = make_account(Role.MERCHANT)
     _shop_with_two_products(client, owner)
-    with unit_of_work(database_url) as session:
-        from liveshop.catalog.service import add_staff
-
-        add_staff(session, owner=session.get_one(User, owner.id), user_id=merchant_host.id)
+    hire(client, owner, merchant_host)
     room = client.post("/api/rooms", json={"title": "抢券"}, headers=merchant_host.headers).json()
     drop = _coupon(
         client,

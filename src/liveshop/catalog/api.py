@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.catalog import listing, service
+from liveshop.catalog import listing, service, staff
 from liveshop.catalog.copy_review import CopyRejected
 from liveshop.catalog.schemas import (
     ListingRejectIn,
@@ -15,7 +15,9 @@ from liveshop.catalog.schemas import (
     ProductOut,
     ProductPatch,
     ShopOut,
-    StaffIn,
+    StaffInvitationIn,
+    StaffInvitationOut,
+    StaffMemberOut,
 )
 from liveshop.core.dependencies import DbSession, RowId
 from liveshop.core.errors import NotFound
@@ -125,10 +127,64 @@ def follow_shop(shop_id: RowId, user: CurrentUser, session: DbSession) -> None:
     service.follow_shop(session, user=user, shop_id=shop_id)
 
 
-@router.post("/api/shops/mine/staff", status_code=status.HTTP_204_NO_CONTENT)
-def add_staff(body: StaffIn, user: CurrentUser, session: DbSession) -> None:
-    """The shop owner lets another user (a host, say) act for the shop."""
-    service.add_staff(session, owner=user, user_id=body.user_id)
+@router.post("/api/shops/mine/staff-invitations", status_code=status.HTTP_201_CREATED)
+def invite_staff(
+    body: StaffInvitationIn, user: CurrentUser, session: DbSession
+) -> StaffInvitationOut:
+    """The shop's owner asks a user (a host, say) to act for the shop; nothing changes
+    until they accept. Owners of a shop and overseers cannot be invited."""
+    invitation = staff.invite_staff(session, owner=user, user_id=body.user_id)
+    return staff.invitation_out(session, invitation)
+
+
+@router.get("/api/shops/mine/staff-invitations")
+def shop_invitations(user: CurrentUser, session: DbSession) -> list[StaffInvitationOut]:
+    """The owner's invitations, newest first, with their answers."""
+    return staff.shop_invitations(session, owner=user)
+
+
+@router.delete(
+    "/api/shops/mine/staff-invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def revoke_invitation(invitation_id: RowId, user: CurrentUser, session: DbSession) -> None:
+    """The owner withdraws an invitation not answered yet."""
+    staff.revoke_invitation(session, owner=user, invitation_id=invitation_id)
+
+
+@router.get("/api/shops/mine/staff")
+def shop_staff(user: CurrentUser, session: DbSession) -> list[StaffMemberOut]:
+    """Who acts for the owner's shop."""
+    return staff.shop_staff(session, owner=user)
+
+
+@router.delete("/api/shops/mine/staff/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_staff(user_id: RowId, user: CurrentUser, session: DbSession) -> None:
+    """The owner removes a staff member; a staff member removes themselves (leaves)."""
+    staff.remove_staff(session, actor=user, user_id=user_id)
+
+
+@router.get("/api/staff-invitations/mine")
+def my_invitations(user: CurrentUser, session: DbSession) -> list[StaffInvitationOut]:
+    """The invitations waiting for the caller's answer."""
+    return staff.my_invitations(session, user=user)
+
+
+@router.post("/api/staff-invitations/{invitation_id}/accept")
+def accept_invitation(
+    invitation_id: RowId, user: CurrentUser, session: DbSession
+) -> StaffInvitationOut:
+    """Act for the inviting shop from now on (refused to an owner of a shop, and to
+    staff of another shop until they leave it)."""
+    invitation = staff.accept_invitation(session, invitee=user, invitation_id=invitation_id)
+    return staff.invitation_out(session, invitation)
+
+
+@router.post("/api/staff-invitations/{invitation_id}/decline")
+def decline_invitation(
+    invitation_id: RowId, user: CurrentUser, session: DbSession
+) -> StaffInvitationOut:
+    invitation = staff.decline_invitation(session, invitee=user, invitation_id=invitation_id)
+    return staff.invitation_out(session, invitation)
 
 
 @router.get("/api/shops/mine")

@@ -13,17 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.catalog.access import require_listing_reviewer
 from liveshop.catalog.models import ListingStatus, Product
 from liveshop.catalog.schemas import ProductOut
-from liveshop.catalog.service import (
-    LISTING_REVIEWER_ROLES,
-    get_product,
-    product_out,
-    shop_of,
-)
+from liveshop.catalog.service import get_product, product_out
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
-from liveshop.core.errors import Conflict, InvalidInput, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput
 
 MAX_REASON = 500  # the products.listing_note column
 
@@ -38,21 +34,10 @@ def register_listing_auditor(auditor: ListingAuditor) -> None:
     _auditors[:] = [auditor]
 
 
-def _require_reviewer(session: Session, *, reviewer: User, product: Product | None = None) -> None:
-    if reviewer.role not in LISTING_REVIEWER_ROLES:
-        raise PermissionDenied(
-            "only moderators and admins review held products", code="not_moderator"
-        )
-    if product is not None:
-        own_shop = shop_of(session, user=reviewer)
-        if own_shop is not None and own_shop.id == product.shop_id:
-            raise PermissionDenied("nobody reviews their own shop's product", code="own_product")
-
-
 def held_products(session: Session, *, reviewer: User, limit: int = 100) -> list[ProductOut]:
     """The review queue: held products no moderator has decided on since their copy
     last changed, oldest first, each with its findings."""
-    _require_reviewer(session, reviewer=reviewer)
+    require_listing_reviewer(session, actor=reviewer)
     products = session.scalars(
         select(Product)
         .where(
@@ -76,7 +61,7 @@ def _decide(
     """Record the decision on a product that is still held (one conditional UPDATE,
     so two moderators deciding at once cannot both succeed)."""
     product = get_product(session, product_id=product_id)
-    _require_reviewer(session, reviewer=reviewer, product=product)
+    require_listing_reviewer(session, actor=reviewer, product=product)
     decided = session.execute(
         update(Product)
         .where(Product.id == product.id, Product.listing_status == ListingStatus.HELD_FOR_REVIEW)

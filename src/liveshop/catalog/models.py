@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,12 +40,49 @@ class Shop(Base):
 
 
 class ShopStaff(Base):
+    """A user who acts for a shop (they accepted its owner's invitation). A user
+    staffs at most one shop, and never one besides a shop of their own."""
+
     __tablename__ = "shop_staff"
     __table_args__ = (UniqueConstraint("shop_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, unique=True)
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"  # by the owner, before an answer
+
+
+class ShopStaffInvitation(Base):
+    """A shop owner asks a user to act for the shop; nothing changes until they accept."""
+
+    __tablename__ = "shop_staff_invitations"
+    __table_args__ = (
+        # One open question per shop and user at a time.
+        Index(
+            "uq_shop_staff_invitations_pending",
+            "shop_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'PENDING'"),
+            postgresql_where=text("status = 'PENDING'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[InvitationStatus] = mapped_column(
+        Enum(InvitationStatus, native_enum=False, length=10)
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Product(Base):

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
 from liveshop.catalog.copy_review import CopyVerdict
-from liveshop.catalog.models import ListingStatus
+from liveshop.catalog.models import InvitationStatus, ListingStatus
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import ImageUrl, PlainText
 
@@ -115,5 +116,22 @@ class ShopOut(BaseModel):
     name: str
 
 
-class StaffIn(BaseModel):
-    user_id: int = Field(ge=1, le=MAX_ROW_ID)
+class StaffInvitationIn(BaseModel):
+    user_id: int = Field(ge=1, le=MAX_ROW_ID, description="who is asked to act for the shop")
+
+
+class StaffInvitationOut(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    user_id: int
+    username: str
+    invited_by: int
+    status: InvitationStatus
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class StaffMemberOut(BaseModel):
+    user_id: int
+    username: str

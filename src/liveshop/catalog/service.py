@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
+from liveshop.catalog import access
+from liveshop.catalog.access import LISTING_REVIEWER_ROLES as LISTING_REVIEWER_ROLES
+from liveshop.catalog.access import MERCHANT_ROLES as MERCHANT_ROLES
 from liveshop.catalog.copy_review import ProductCopy, review_copy
 from liveshop.catalog.models import (
     ListingStatus,
@@ -17,7 +20,6 @@ from liveshop.catalog.models import (
     Product,
     Shop,
     ShopFollower,
-    ShopStaff,
     Sku,
 )
 from liveshop.catalog.schemas import (
@@ -29,12 +31,11 @@ from liveshop.catalog.schemas import (
     SkuOut,
     SkuPatch,
 )
+from liveshop.catalog.shops import get_shop
+from liveshop.catalog.shops import shop_of as shop_of
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-
-MERCHANT_ROLES = (Role.MERCHANT, Role.ADMIN)
-LISTING_REVIEWER_ROLES = (Role.MODERATOR, Role.ADMIN)
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
 
 
 class InsufficientStock(Conflict):
@@ -45,20 +46,9 @@ class ProductNotPublished(Conflict):
     code = "product_not_published"
 
 
-def shop_of(session: Session, *, user: User) -> Shop | None:
-    """The shop the user owns or staffs."""
-    return session.scalars(
-        select(Shop)
-        .outerjoin(ShopStaff, ShopStaff.shop_id == Shop.id)
-        .where(or_(Shop.owner_id == user.id, ShopStaff.user_id == user.id))
-        .limit(1)
-    ).first()
-
-
 def ensure_shop(session: Session, *, merchant: User) -> Shop:
-    """The merchant's shop, created on their first product call."""
-    if merchant.role not in MERCHANT_ROLES:
-        raise PermissionDenied("only merchants manage products", code="wrong_role")
+    """The merchant's shop (or the one they staff), created on their first product call."""
+    access.require_merchant(merchant)
     shop = shop_of(session, user=merchant)
     if shop is None:
         shop = Shop(owner_id=merchant.id, name=f"{merchant.username}'s shop")
@@ -68,24 +58,8 @@ def ensure_shop(session: Session, *, merchant: User) -> Shop:
 
 
 def can_manage_shop(session: Session, *, user: User, shop_id: int) -> bool:
-    if user.role is Role.ADMIN:
-        return True
-    shop = shop_of(session, user=user)
-    return shop is not None and shop.id == shop_id
-
-
-def add_staff(session: Session, *, owner: User, user_id: int) -> None:
-    shop = ensure_shop(session, merchant=owner)
-    if shop.owner_id != owner.id:
-        raise PermissionDenied("only the shop owner adds staff", code="not_shop_owner")
-    if session.get(User, user_id) is None:
-        raise NotFound(f"user {user_id} not found", code="user_not_found")
-    exists = session.scalar(
-        select(ShopStaff.id).where(ShopStaff.shop_id == shop.id, ShopStaff.user_id == user_id)
-    )
-    if exists is None:
-        session.add(ShopStaff(shop_id=shop.id, user_id=user_id))
-        session.flush()
+    """``access.can_manage_shop`` under the name other domains call."""
+    return access.can_manage_shop(session, actor=user, shop_id=shop_id)
 
 
 def _add_sku(session: Session, *, product: Product, sku_in: SkuIn | SkuPatch, position: int) -> Sku:
@@ -137,8 +111,7 @@ def get_product(session: Session, *, product_id: int) -> Product:
 
 def _managed_product(session: Session, *, user: User, product_id: int) -> Product:
     product = get_product(session, product_id=product_id)
-    if not can_manage_shop(session, user=user, shop_id=product.shop_id):
-        raise PermissionDenied("this product belongs to another shop", code="not_your_shop")
+    access.require_shop_manager(session, actor=user, shop_id=product.shop_id)
     return product
 
 
@@ -215,20 +188,11 @@ def get_sku(session: Session, *, sku_id: int) -> Sku:
     return sku
 
 
-def _may_see_held_product(session: Session, *, user: User | None, product: Product) -> bool:
-    """The shop's own people and listing reviewers see a product that is not published."""
-    if user is None:
-        return False
-    return user.role in LISTING_REVIEWER_ROLES or can_manage_shop(
-        session, user=user, shop_id=product.shop_id
-    )
-
-
 def get_visible_product(session: Session, *, user: User | None, product_id: int) -> Product:
     """The product as ``user`` may see it: a held product looks absent to others."""
     product = get_product(session, product_id=product_id)
-    if product.listing_status is not ListingStatus.PUBLISHED and not _may_see_held_product(
-        session, user=user, product=product
+    if product.listing_status is not ListingStatus.PUBLISHED and not access.can_see_held_product(
+        session, actor=user, product=product
     ):
         raise NotFound(f"product {product_id} not found", code="product_not_found")
     return product
@@ -262,8 +226,7 @@ def list_shop_products(
     session: Session, *, shop_id: int, limit: int = 100, published_only: bool = False
 ) -> list[ProductOut]:
     """The shop's products; buyers' lists pass ``published_only``."""
-    if session.get(Shop, shop_id) is None:
-        raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+    get_shop(session, shop_id=shop_id)
     query = select(Product).where(Product.shop_id == shop_id)
     if published_only:
         query = query.where(Product.listing_status == ListingStatus.PUBLISHED)
@@ -329,8 +292,8 @@ def lowest_price_in_days(session: Session, *, sku_id: int, days: int) -> int:
 
 def follow_shop(session: Session, *, user: User, shop_id: int) -> None:
     """Following twice is harmless."""
-    if session.get(Shop, shop_id) is None:
-        raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+    access.require_shopper(user)
+    get_shop(session, shop_id=shop_id)
     exists = session.scalar(
         select(ShopFollower.id).where(
             ShopFollower.shop_id == shop_id, ShopFollower.user_id == user.id

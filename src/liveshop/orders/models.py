@@ -30,6 +30,15 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
 
 
+class OrderOrigin(enum.StrEnum):
+    """What made the order. Only a lucky draw makes ``lucky_draw`` orders, and only
+    those are claimed as prizes (never decided by how an idempotency key is spelled)."""
+
+    CHECKOUT = "checkout"  # the buyer: the cart, buy now in a room
+    FLASH_SALE = "flash_sale"  # a unit the buyer won in a flash sale
+    LUCKY_DRAW = "lucky_draw"  # a prize the draw gave its winner, at price 0
+
+
 class Address(Base):
     __tablename__ = "addresses"
 
@@ -57,6 +66,11 @@ class Order(Base):
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True, index=True)
     host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     flash_sale_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    origin: Mapped[OrderOrigin] = mapped_column(
+        Enum(OrderOrigin, native_enum=False, length=20),
+        default=OrderOrigin.CHECKOUT,
+        server_default=OrderOrigin.CHECKOUT.name,
+    )
     status: Mapped[OrderStatus] = mapped_column(
         Enum(OrderStatus, native_enum=False, length=30), default=OrderStatus.PENDING_PAYMENT
     )

@@ -1,0 +1,41 @@
+"""Which shop is whose: a user owns at most one shop, or staffs at most one.
+
+``shop_of`` answers "my shop" everywhere (products, orders, payouts, pages). A
+user's own shop always wins over a staffed one, so nothing another user does can
+change which shop is an owner's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.catalog.models import Shop, ShopStaff
+from liveshop.core.errors import NotFound
+
+
+def owned_shop(session: Session, *, user: User) -> Shop | None:
+    return session.scalars(select(Shop).where(Shop.owner_id == user.id)).first()
+
+
+def staffed_shop(session: Session, *, user: User) -> Shop | None:
+    return session.scalars(
+        select(Shop)
+        .join(ShopStaff, ShopStaff.shop_id == Shop.id)
+        .where(ShopStaff.user_id == user.id)
+        .order_by(ShopStaff.id)
+        .limit(1)
+    ).first()
+
+
+def shop_of(session: Session, *, user: User) -> Shop | None:
+    """The shop the user owns, else the one they staff, else None."""
+    return owned_shop(session, user=user) or staffed_shop(session, user=user)
+
+
+def get_shop(session: Session, *, shop_id: int) -> Shop:
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+    return shop
