@@ -4,6 +4,9 @@ through a third-party wallet; the step-up challenge; booking the success.
 A payment is idempotent on the buyer's key; an order is paid once whatever
 arrives (a synchronous success, a notification delivered a hundred times, a
 late success for an order that expired meanwhile, which is refunded).
+
+An order that costs nothing (coupons covered it) is paid at 0 by the ledger
+alone, whatever method was chosen: no gateway, no card, no second factor.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from liveshop.payments.vault import MasterKey, reveal_number
 
 CHALLENGE_ATTEMPTS = 5  # then the challenge is void and the payment fails
 ISSUER_STEP_UP = "card issuer asked"  # the gateway answered requires_action (3-D Secure)
+NO_GATEWAY = "none"  # a payment of 0: nothing to charge
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def pay_order(
 ) -> Payment:
     """Pay an order with a saved card, the wallet or a third-party wallet. Returns the
     payment: succeeded, failed (with its decline code), requires_action (a challenge,
-    or a redirect to the wallet provider) or pending (await the notification)."""
+    or a redirect to the wallet provider) or pending (await the notification). An
+    order of total 0 succeeds at once, whatever the method (see the module)."""
     fingerprint = _fingerprint("order", order_id, method.kind, method.method_id)
     existing = _existing(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
     if existing is not None:
@@ -117,22 +122,33 @@ def pay_order(
         raise PermissionDenied("only the buyer pays for an order", code="not_buyer")
     if order.status is not OrderStatus.PENDING_PAYMENT:
         raise Conflict(f"the order is {order.status.value}", code="order_not_payable")
-    method_id = _checked_method(session, buyer=buyer, method=method)
+    free = order.total == 0  # coupons covered it: nothing to charge, no method needed
     payment = Payment(
         order_id=order.id,
         buyer_id=buyer.id,
-        method_kind=method.kind,
-        method_id=method_id,
+        method_kind=MethodKind.WALLET if free else method.kind,
+        method_id=None if free else _checked_method(session, buyer=buyer, method=method),
         amount=order.total,
         currency=order.currency,
         payee_shop_id=order.shop_id,
         status=PaymentStatus.PENDING,
-        gateway=_gateway_name(method, context),
+        gateway=NO_GATEWAY if free else _gateway_name(method, context),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
         device_id=device_id,
     )
+    if free:
+        return _pay_nothing(session, payment=_insert(session, payment), context=context)
     return _proceed(session, payment=_insert(session, payment), context=context)
+
+
+def _pay_nothing(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+    """Settle an order that costs nothing: booked as a wallet payment of 0 (nothing
+    leaves the wallet; a refund of it goes back the same way), with no gateway
+    call and no challenge."""
+    succeed(session, payment=payment, context=context)
+    session.flush()
+    return payment
 
 
 def top_up(

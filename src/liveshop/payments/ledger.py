@@ -135,14 +135,16 @@ def _digest(postings: Sequence[Posting]) -> str:
 
 
 def _check_postings(postings: Sequence[Posting]) -> None:
-    if len(postings) == 1:  # none at all is allowed: the capture of a free order
+    """Balanced, in one currency. None at all is balanced too: the record that an
+    order which cost nothing (a prize, a coupon that covered it) was captured."""
+    if len(postings) == 1:
         raise UnbalancedTransaction("a single posting cannot balance")
     for _account, amount in postings:
         if type(amount) is not int or amount == 0 or abs(amount) > MAX_AMOUNT:
             raise InvalidInput("a posting is a non-zero integer of minor units", code="bad_amount")
     if sum(amount for _account, amount in postings) != 0:
         raise UnbalancedTransaction("the postings of a transaction must sum to zero")
-    if len({account.currency for account, _amount in postings}) != 1:
+    if len({account.currency for account, _amount in postings}) > 1:
         raise UnbalancedTransaction("a transaction moves one currency")
 
 

@@ -105,6 +105,15 @@ def platform_subsidies(session: Session, *, order: Order) -> list[LineSubsidy]:
     ]
 
 
+def moves_no_money(session: Session, *, order: Order) -> bool:
+    """The order cost its buyer nothing and the platform nothing (a lucky-draw prize,
+    a shop's own coupon that covered it): its capture has nothing to book, and an
+    order paid without one (a claimed prize) is complete in the ledger."""
+    if order.total != 0:
+        return False
+    return all(line.subsidy == 0 for line in platform_subsidies(session, order=order))
+
+
 def _accounts(
     session: Session, order: Order, source: PaymentSource, *, settled: bool = False
 ) -> dict[str, AccountKey]:
