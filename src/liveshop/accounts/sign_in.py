@@ -1,13 +1,13 @@
 """Signing up and signing in: the use cases that run argon2, each outside any transaction.
 
 Argon2 costs tens of milliseconds of CPU on purpose. Inside a transaction it would
-hold the transaction that long, and on SQLite every transaction holds the one write
-lock from BEGIN, so every other writer (orders, chat, a flash sale) would wait
-behind each password. These use cases therefore open their own short units of
-work around it instead of running in the request's: sign-up hashes first and then
-writes; sign-in reads the stored hash, verifies it with no transaction open, then
-writes the token. The unique index on usernames still decides between concurrent
-sign-ups.
+hold the transaction that long, and on SQLite a writing transaction holds the one
+write lock from BEGIN, so every other writer (orders, chat, a flash sale) would
+wait behind each password. These use cases therefore open their own short units
+of work around it instead of running in the request's: sign-up hashes first and
+then writes; sign-in reads the stored hash (a reader: no lock), verifies it with
+no transaction open, then writes the token. The unique index on usernames still
+decides between concurrent sign-ups.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def log_in(
     """The user and a new token (committed); NotAuthenticated for a wrong username or
     password, RateLimited while the account or the address is held back."""
     attempt = guard.start_login(username=username, address=address)
-    with unit_of_work(database_url) as session:
+    with unit_of_work(database_url, writes=False) as session:
         stored = find_stored_password(session, username=username)
     # An unknown user is checked against a dummy hash: as slow as a wrong password.
     is_right = verify_password(stored.password_hash if stored else None, password)
