@@ -9,12 +9,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.catalog.access import require_shopper
 from liveshop.core.errors import NotFound
 from liveshop.orders.models import Address
 from liveshop.orders.schemas import AddressIn
 
 
 def add_address(session: Session, *, user: User, body: AddressIn) -> Address:
+    """An address to ship to (a regulator, who buys nothing, keeps none)."""
+    require_shopper(user)
     has_any = session.scalar(select(Address.id).where(Address.user_id == user.id).limit(1))
     address = Address(user_id=user.id, **body.model_dump())
     if body.is_default or has_any is None:

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.orders import access
 from liveshop.orders import service as orders
 from liveshop.orders.events import AfterSaleRefunded
 from liveshop.orders.models import (
@@ -110,8 +111,7 @@ def request_after_sale(
     merchant_hours: int,
 ) -> AfterSale:
     order = orders.order_for(session, user=buyer, order_id=order_id)
-    if order.buyer_id != buyer.id:
-        raise PermissionDenied("only the buyer asks for a refund", code="not_buyer")
+    access.require_order_buyer(buyer, order=order, doing="asks for a refund")
     _check_window(session, order=order, request_days=request_days)
     items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
     lines = _refund_lines(items, body.items)
@@ -218,15 +218,10 @@ def get_after_sale(session: Session, *, after_sale_id: int) -> AfterSale:
 
 
 def after_sale_for(session: Session, *, user: User, after_sale_id: int) -> AfterSale:
-    """Visible to its buyer, the shop, moderators and admins; to others it does not exist."""
+    """Visible to its buyer, the shop, moderators, regulators and admins; to others it
+    does not exist."""
     after_sale = get_after_sale(session, after_sale_id=after_sale_id)
-    allowed = (
-        user.id == after_sale.buyer_id
-        or user.role in (Role.ADMIN, Role.MODERATOR, Role.REGULATOR)
-        or catalog.can_manage_shop(session, user=user, shop_id=after_sale.shop_id)
-    )
-    if not allowed:
-        raise NotFound(f"after-sale {after_sale_id} not found", code="after_sale_not_found")
+    access.require_after_sale_reader(session, actor=user, after_sale=after_sale)
     return after_sale
 
 
@@ -244,10 +239,8 @@ def decide(
 ) -> AfterSale:
     """The merchant's answer; ``actor=None`` is the system approving an overdue request."""
     after_sale = get_after_sale(session, after_sale_id=after_sale_id)
-    if actor is not None and not catalog.can_manage_shop(
-        session, user=actor, shop_id=after_sale.shop_id
-    ):
-        raise PermissionDenied("only the shop answers this request", code="not_your_shop")
+    if actor is not None:
+        access.require_after_sale_handler(session, actor=actor, after_sale=after_sale)
     if not approve:
         if not reason:
             raise InvalidInput("say why the request is rejected", code="reason_required")
@@ -273,8 +266,7 @@ def ship_return(
     session: Session, *, buyer: User, after_sale_id: int, tracking_number: str
 ) -> AfterSale:
     after_sale = after_sale_for(session, user=buyer, after_sale_id=after_sale_id)
-    if after_sale.buyer_id != buyer.id:
-        raise PermissionDenied("only the buyer ships the return", code="not_buyer")
+    access.require_after_sale_buyer(buyer, after_sale=after_sale, doing="ships the return")
     _move(after_sale, AfterSaleStatus.AWAITING_RETURN, AfterSaleStatus.RETURN_SHIPPED)
     after_sale.return_tracking = tracking_number
     session.flush()
@@ -284,8 +276,7 @@ def ship_return(
 def confirm_return(session: Session, *, actor: User, after_sale_id: int) -> AfterSale:
     """The merchant received the goods back: refund, and the units are back in stock."""
     after_sale = get_after_sale(session, after_sale_id=after_sale_id)
-    if not catalog.can_manage_shop(session, user=actor, shop_id=after_sale.shop_id):
-        raise PermissionDenied("only the shop confirms a return", code="not_your_shop")
+    access.require_after_sale_handler(session, actor=actor, after_sale=after_sale)
     _move(after_sale, AfterSaleStatus.RETURN_SHIPPED, AfterSaleStatus.RETURN_SHIPPED)
     order = orders.get_order(session, order_id=after_sale.order_id)
     _refund(session, after_sale=after_sale, order=order, actor_id=actor.id, restock=True)
@@ -294,8 +285,7 @@ def confirm_return(session: Session, *, actor: User, after_sale_id: int) -> Afte
 
 def escalate(session: Session, *, buyer: User, after_sale_id: int) -> AfterSale:
     after_sale = after_sale_for(session, user=buyer, after_sale_id=after_sale_id)
-    if after_sale.buyer_id != buyer.id:
-        raise PermissionDenied("only the buyer escalates", code="not_buyer")
+    access.require_after_sale_buyer(buyer, after_sale=after_sale, doing="escalates")
     _move(after_sale, AfterSaleStatus.REJECTED, AfterSaleStatus.DISPUTED)
     session.flush()
     return after_sale
@@ -305,8 +295,7 @@ def resolve_dispute(
     session: Session, *, actor: User, after_sale_id: int, refund: bool, reason: str
 ) -> AfterSale:
     """The platform decides: refund the buyer, or close the request for the merchant."""
-    if actor.role not in (Role.ADMIN, Role.MODERATOR):
-        raise PermissionDenied("disputes are decided by moderators and admins", code="wrong_role")
+    access.require_dispute_resolver(actor)
     after_sale = get_after_sale(session, after_sale_id=after_sale_id)
     _move(after_sale, AfterSaleStatus.DISPUTED, AfterSaleStatus.DISPUTED)
     after_sale.resolution = reason
@@ -342,8 +331,7 @@ def list_after_sales(session: Session, *, user: User, scope: str = "mine") -> li
             raise PermissionDenied("you have no shop", code="no_shop")
         query = query.where(AfterSale.shop_id == shop.id)
     elif scope == "disputes":
-        if user.role not in (Role.ADMIN, Role.MODERATOR):
-            raise PermissionDenied("disputes are for moderators and admins", code="wrong_role")
+        access.require_dispute_resolver(user)
         query = query.where(AfterSale.status == AfterSaleStatus.DISPUTED)
     else:
         raise InvalidInput("scope is mine, shop or disputes")

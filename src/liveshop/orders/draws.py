@@ -17,19 +17,30 @@ import secrets
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
+from liveshop.catalog.access import require_shopper
+from liveshop.catalog.models import Product
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from liveshop.core.rooms import RoomNotice
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.core.rooms import RoomFacts, RoomNotice, room_facts
 from liveshop.live import service as live
+from liveshop.orders import access
 from liveshop.orders import service as orders
-from liveshop.orders.models import DrawEntry, DrawStatus, LuckyDraw, Order, OrderStatus
+from liveshop.orders.models import (
+    DrawEntry,
+    DrawStatus,
+    LuckyDraw,
+    Order,
+    OrderOrigin,
+    OrderStatus,
+)
 from liveshop.orders.schemas import (
     DrawIn,
     DrawOut,
@@ -38,12 +49,12 @@ from liveshop.orders.schemas import (
     OrderIn,
     OrderItemIn,
 )
+from liveshop.promotions import access as promotions_access
 from liveshop.promotions import coupons
 
 ALGORITHM = (
     'winners = the winners_count entrants with the smallest SHA-256("{seed}:{draw_id}:{user_id}")'
 )
-PRIZE_KEY_PREFIX = "draw-"
 
 
 def ticket(seed: str, draw_id: int, user_id: int) -> str:
@@ -55,15 +66,13 @@ def pick_winners(seed: str, draw_id: int, entrants: Sequence[int], count: int) -
 
 
 def create_draw(session: Session, *, actor: User, body: DrawIn) -> LuckyDraw:
-    room = live.get_room(session, room_id=body.room_id)
-    if room.host_id != actor.id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("only the room's host runs lucky draws", code="not_room_host")
+    """The room's host (or an admin) opens a draw whose prize the room may give away
+    (``promotions.access``: the host's own shop's, or a shop's they staff)."""
+    room = room_facts(session, body.room_id)
+    promotions_access.require_room_promotions_manager(actor, room=room)
     if body.deadline <= utcnow():
         raise InvalidInput("the deadline must be in the future")
-    if body.prize_sku_id is not None:
-        catalog.get_sku(session, sku_id=body.prize_sku_id)
-    if body.prize_coupon_id is not None:
-        coupons.get_coupon(session, coupon_id=body.prize_coupon_id)
+    _check_prize(session, actor=actor, room=room, body=body)
     seed = secrets.token_hex(32)
     draw = LuckyDraw(
         room_id=room.id,
@@ -83,6 +92,18 @@ def create_draw(session: Session, *, actor: User, body: DrawIn) -> LuckyDraw:
     session.flush()
     publish_after_commit(session, _notice(session, draw, line=f"福袋开启: {draw.title}"))
     return draw
+
+
+def _check_prize(session: Session, *, actor: User, room: RoomFacts, body: DrawIn) -> None:
+    if body.prize_sku_id is not None:
+        sku = catalog.get_sku(session, sku_id=body.prize_sku_id)
+        product = session.get_one(Product, sku.product_id)
+        promotions_access.require_goods_offerer(
+            session, actor=actor, room=room, shop_id=product.shop_id, product_id=product.id
+        )
+    if body.prize_coupon_id is not None:
+        coupon = coupons.get_coupon(session, coupon_id=body.prize_coupon_id)
+        promotions_access.require_prize_coupon(session, actor=actor, room=room, coupon=coupon)
 
 
 def _notice(session: Session, draw: LuckyDraw, line: str) -> RoomNotice:
@@ -170,6 +191,7 @@ def _bought_in_room(session: Session, *, user_id: int, room_id: int) -> bool:
 
 
 def enter_draw(session: Session, *, user: User, draw_id: int, watched_seconds: float) -> None:
+    require_shopper(user)
     draw = get_draw(session, draw_id=draw_id)
     if draw.status is not DrawStatus.OPEN or utcnow() >= draw.deadline:
         raise Conflict("this lucky draw is closed", code="draw_closed")
@@ -185,22 +207,30 @@ def enter_draw(session: Session, *, user: User, draw_id: int, watched_seconds: f
 
 
 def run_draw(session: Session, *, draw_id: int, actor: User | None = None) -> LuckyDraw:
-    """Reveal the seed, pick the winners and give them their prizes (once, after the deadline)."""
+    """Reveal the seed, pick the winners and give them their prizes (once, after the
+    deadline: the draw is marked drawn by one conditional UPDATE, and only the
+    transaction that did it gives the prizes)."""
     draw = get_draw(session, draw_id=draw_id)
     if actor is not None:
-        room = live.get_room(session, room_id=draw.room_id)
-        if room.host_id != actor.id and actor.role is not Role.ADMIN:
-            raise PermissionDenied("only the room's host runs lucky draws", code="not_room_host")
+        room = room_facts(session, draw.room_id)
+        promotions_access.require_room_promotions_manager(actor, room=room)
     if draw.status is DrawStatus.DRAWN:
         return draw
     if utcnow() < draw.deadline:
         raise Conflict("the draw happens at its deadline", code="draw_not_due")
-    draw.winners = pick_winners(
+    winners = pick_winners(
         draw.seed, draw.id, entrants(session, draw_id=draw.id), draw.winners_count
     )
-    draw.status = DrawStatus.DRAWN
-    draw.drawn_at = utcnow()
-    session.flush()
+    drawn = session.execute(
+        update(LuckyDraw)
+        .where(LuckyDraw.id == draw.id, LuckyDraw.status == DrawStatus.OPEN)
+        .values(status=DrawStatus.DRAWN, winners=winners, drawn_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(draw)
+    if rows_changed(drawn) != 1:
+        return draw  # drawn meanwhile, by the job or the host
+    assert draw.winners is not None  # just set
     for winner in draw.winners:
         _give_prize(session, draw=draw, user=session.get_one(User, winner))
     line = f"福袋开奖: {draw.title}, {len(draw.winners)} 位中奖"
@@ -219,18 +249,22 @@ def _give_prize(session: Session, *, draw: LuckyDraw, user: User) -> None:
         body=OrderIn(
             items=[OrderItemIn(sku_id=draw.prize_sku_id, quantity=1)], room_id=draw.room_id
         ),
-        idempotency_key=f"{PRIZE_KEY_PREFIX}{draw.id}",
+        # Placed once (run_draw); the key only has to be one the buyer holds no
+        # order under, whatever keys they chose for their own orders.
+        idempotency_key=f"lucky-draw:{draw.id}:{secrets.token_hex(16)}",
         payment_minutes=draw.claim_hours * 60,
+        origin=OrderOrigin.LUCKY_DRAW,
         unit_price_override=0,
     )
 
 
 def claim_prize(session: Session, *, user: User, order_id: int) -> Order:
-    """A winner confirms their prize order (price 0) before its claim deadline."""
+    """A winner confirms the prize order the draw made (price 0) before its claim
+    deadline; it is paid with nothing to pay, and no money moves (the ledger has
+    nothing to book). Any other order is refused, whatever its key."""
     order = orders.order_for(session, user=user, order_id=order_id)
-    if order.buyer_id != user.id or not order.idempotency_key.startswith(PRIZE_KEY_PREFIX):
-        raise InvalidInput("this is not your prize order", code="not_a_prize")
-    return orders.mark_paid(session, order_id=order.id, payment_ref=order.idempotency_key)
+    access.require_prize_claimant(user, order=order)
+    return orders.mark_paid(session, order_id=order.id, payment_ref=f"prize:{order.id}")
 
 
 def due_draws(session: Session) -> list[int]:

@@ -30,7 +30,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.errors import Conflict
 from liveshop.orders import service as orders
 from liveshop.orders.addresses import default_address_snapshots
-from liveshop.orders.models import Order, OrderItem, OrderStatus, OrderTransition
+from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
 from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
 from liveshop.promotions.flash_sales import SaleTerms
 from liveshop.promotions.models import FlashSaleAdmission
@@ -86,6 +86,7 @@ def write_orders(session: Session, wins: Sequence[Win]) -> list[OrderOut]:
                 "room_id": room_id,
                 "host_id": host_id,
                 "flash_sale_id": terms.id,
+                "origin": OrderOrigin.FLASH_SALE,
                 "status": OrderStatus.PENDING_PAYMENT,
                 "currency": breakdown.currency,
                 "items_total": breakdown.items_total,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.catalog.access import require_shopper
 from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.db import unit_of_work
 from liveshop.orders import service as orders
@@ -24,7 +25,7 @@ from liveshop.orders.flash_order_batches import (
     order_key,
     writer_for,
 )
-from liveshop.orders.models import Order
+from liveshop.orders.models import Order, OrderOrigin
 from liveshop.orders.schemas import OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
@@ -52,6 +53,7 @@ def buy_flash_sale(
     also after the sale sold out. An attempt that cannot be a retry (the client
     sent no key of its own) is refused from memory once the sale is sold out.
     """
+    require_shopper(buyer)
     terms = flash_sales.sale_terms(session, sale_id=sale_id)
     flash_sales.check_open(terms)
     sold_out = engine.known_sold_out(sale_id)
@@ -109,6 +111,7 @@ async def buy_flash_sale_in_loop(
     transaction with the mirrored ``sold`` count, and its stream entry is
     acknowledged after the commit (else claims recovery writes it).
     """
+    require_shopper(buyer)
     terms = flash_sales.cached_sale_terms(database_url, sale_id)
     if terms is None:
         terms = await asyncio.to_thread(_load_terms, database_url, sale_id)
@@ -170,6 +173,7 @@ def place_claimed_order(
         body=order_body(terms, quantity),
         idempotency_key=order_key(terms.id, attempt_key),
         payment_minutes=payment_minutes,
+        origin=OrderOrigin.FLASH_SALE,
         flash_sale_id=terms.id,
         unit_price_override=terms.price,
     )
@@ -190,7 +194,10 @@ def place_claimed_order(
 def find_attempt_order(session: Session, *, buyer_id: int, sale_id: int, key: str) -> Order | None:
     return session.scalars(
         select(Order).where(
-            Order.buyer_id == buyer_id, Order.idempotency_key == order_key(sale_id, key)
+            Order.buyer_id == buyer_id,
+            Order.origin == OrderOrigin.FLASH_SALE,
+            Order.flash_sale_id == sale_id,
+            Order.idempotency_key == order_key(sale_id, key),
         )
     ).first()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
-from liveshop.core.errors import Conflict, InvalidInput, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput
+from liveshop.core.rooms import room_facts
 from liveshop.live import service as live
+from liveshop.orders import access
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import BuyNowIn, OrderIn, OrderItemIn, OrderOut
 from liveshop.orders.service import order_out, place_order
@@ -50,10 +52,8 @@ def buy_now(
 
 
 def room_orders(session: Session, *, actor: User, room_id: int, limit: int = 100) -> list[OrderOut]:
-    """Orders placed in a room, newest first, for its host (and admins)."""
-    room = live.get_room(session, room_id=room_id)
-    if room.host_id != actor.id and actor.role not in (Role.ADMIN, Role.REGULATOR):
-        raise PermissionDenied("only the room's host sees its orders", code="not_room_host")
+    """Orders placed in a room, newest first, for its host (and admins, regulators)."""
+    access.require_room_orders_reader(actor, room=room_facts(session, room_id))
     orders = session.scalars(
         select(Order).where(Order.room_id == room_id).order_by(Order.id.desc()).limit(limit)
     ).all()

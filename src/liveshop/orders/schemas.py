@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from liveshop.core.dependencies import MAX_ROW_ID
-from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderStatus
+from liveshop.orders.models import AfterSaleKind, AfterSaleStatus, OrderOrigin, OrderStatus
 from liveshop.privacy.masking import MaskedPhone
 
 MAX_QUANTITY = 999
@@ -99,6 +99,9 @@ class OrderOut(BaseModel):
     room_id: int | None
     host_id: int | None
     flash_sale_id: int | None
+    origin: OrderOrigin = Field(
+        description="what made the order: checkout, flash_sale, or lucky_draw (a prize)"
+    )
     status: OrderStatus
     currency: str
     items_total: int

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
+from liveshop.catalog.access import require_shopper
 from liveshop.catalog.models import Product, Sku
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
@@ -24,16 +25,14 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import RoomNotice
 from liveshop.live import service as live
+from liveshop.orders import access
 from liveshop.orders.addresses import address_snapshot
 from liveshop.orders.events import OrderStatusChanged
-from liveshop.orders.models import Order, OrderItem, OrderStatus, OrderTransition
-from liveshop.orders.schemas import (
-    OrderIn,
-    OrderItemIn,
-    OrderItemOut,
-    OrderOut,
-    TransitionOut,
-)
+from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
+from liveshop.orders.presentation import order_out as order_out
+from liveshop.orders.presentation import order_out_of as order_out_of
+from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
+from liveshop.privacy.masking import mask_username
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.pricing import PriceBreakdown, PriceLine, price_lines
 from liveshop.promotions.stock_engines import StockEngine
@@ -61,9 +60,14 @@ def request_fingerprint(body: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _existing_for_key(session: Session, *, buyer: User, key: str, fingerprint: str) -> Order | None:
+def _existing_for_key(
+    session: Session, *, buyer: User, origin: OrderOrigin, key: str, fingerprint: str
+) -> Order | None:
+    """The buyer's order of this origin under ``key`` (a retry), or None."""
     order = session.scalars(
-        select(Order).where(Order.buyer_id == buyer.id, Order.idempotency_key == key)
+        select(Order).where(
+            Order.buyer_id == buyer.id, Order.origin == origin, Order.idempotency_key == key
+        )
     ).first()
     if order is not None and order.request_fingerprint != fingerprint:
         raise Conflict(
@@ -111,22 +115,27 @@ def place_order(
     body: OrderIn,
     idempotency_key: str,
     payment_minutes: int,
+    origin: OrderOrigin = OrderOrigin.CHECKOUT,
     flash_sale_id: int | None = None,
     unit_price_override: int | None = None,
 ) -> tuple[Order, bool]:
     """Create an order in ``pending_payment`` with its stock reserved.
 
-    Returns (order, created). The same key and body return the first order;
-    the same key with another body is a Conflict. Flash-sale orders pass the
-    sale's price and take no SKU stock (the sale set its units aside).
+    Returns (order, created). The same key and body return the first order of
+    the same origin; the same key with another body, or a key another of the
+    buyer's orders holds, is a Conflict. Flash-sale orders pass the sale's price
+    and take no SKU stock (the sale set its units aside).
     """
     fingerprint = request_fingerprint(body.model_dump(mode="json"))
-    existing = _existing_for_key(session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint)
+    existing = _existing_for_key(
+        session, buyer=buyer, origin=origin, key=idempotency_key, fingerprint=fingerprint
+    )
     if existing is not None:
         return existing, False
     lines, shop_id, currency = priced_lines(session, body.items, unit_price_override)
     room_id, host_id = room_and_host(session, room_id=body.room_id)
     address = address_snapshot(session, user=buyer, address_id=body.address_id)
+    require_shopper(buyer)
     try:
         with session.begin_nested():
             uses = coupons.discounts_for(
@@ -145,19 +154,22 @@ def place_order(
                 fingerprint=fingerprint,
                 address=address,
                 expires_at=utcnow() + timedelta(minutes=payment_minutes),
+                origin=origin,
                 flash_sale_id=flash_sale_id,
             )
             coupons.attach_to_order(session, uses=uses, order_id=order.id)
             if flash_sale_id is None:
                 for item in body.items:
                     catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)
-    except IntegrityError:
+    except IntegrityError as error:
         # A concurrent request with the same key won the race: answer with its order.
         existing = _existing_for_key(
-            session, buyer=buyer, key=idempotency_key, fingerprint=fingerprint
+            session, buyer=buyer, origin=origin, key=idempotency_key, fingerprint=fingerprint
         )
         if existing is None:
-            raise
+            raise Conflict(
+                "another of your orders holds this Idempotency-Key", code="idempotency_conflict"
+            ) from error
         return existing, False
     _record_transition(session, order=order, from_status=None, actor_id=buyer.id, note="placed")
     return order, True
@@ -182,6 +194,7 @@ def _insert_order(
     fingerprint: str,
     address: dict[str, Any] | None,
     expires_at: datetime,
+    origin: OrderOrigin,
     flash_sale_id: int | None,
 ) -> Order:
     order = Order(
@@ -189,6 +202,7 @@ def _insert_order(
         shop_id=shop_id,
         room_id=room_id,
         host_id=host_id,
+        origin=origin,
         flash_sale_id=flash_sale_id,
         status=OrderStatus.PENDING_PAYMENT,
         currency=breakdown.currency,
@@ -232,17 +246,10 @@ def get_order(session: Session, *, order_id: int) -> Order:
     return order
 
 
-def _can_see(session: Session, *, user: User, order: Order) -> bool:
-    if user.id == order.buyer_id or user.role in (Role.ADMIN, Role.REGULATOR):
-        return True
-    return catalog.can_manage_shop(session, user=user, shop_id=order.shop_id)
-
-
 def order_for(session: Session, *, user: User, order_id: int) -> Order:
     """The order if the user may see it; otherwise it does not exist for them (404)."""
     order = get_order(session, order_id=order_id)
-    if not _can_see(session, user=user, order=order):
-        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    access.require_order_reader(session, actor=user, order=order)
     return order
 
 
@@ -259,50 +266,11 @@ def list_orders(
             raise PermissionDenied("you have no shop", code="no_shop")
         query = query.where(Order.shop_id == shop.id)
     elif scope == "all":
-        if user.role not in (Role.ADMIN, Role.REGULATOR):
-            raise PermissionDenied("only admins see all orders", code="wrong_role")
+        access.require_all_orders_reader(user)
     else:
         raise InvalidInput("scope is mine, shop or all")
     orders = session.scalars(query.order_by(Order.id.desc()).limit(limit)).all()
     return [order_out(session, order) for order in orders]
-
-
-def order_out(session: Session, order: Order) -> OrderOut:
-    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
-    transitions = session.scalars(
-        select(OrderTransition)
-        .where(OrderTransition.order_id == order.id)
-        .order_by(OrderTransition.id)
-    ).all()
-    return order_out_of(order, items, transitions)
-
-
-def order_out_of(
-    order: Order, items: Sequence[OrderItem], transitions: Sequence[OrderTransition]
-) -> OrderOut:
-    """An order as the API shows it, from rows already at hand."""
-    return OrderOut(
-        id=order.id,
-        buyer_id=order.buyer_id,
-        shop_id=order.shop_id,
-        room_id=order.room_id,
-        host_id=order.host_id,
-        flash_sale_id=order.flash_sale_id,
-        status=order.status,
-        currency=order.currency,
-        items_total=order.items_total,
-        discount_total=order.discount_total,
-        shipping_fee=order.shipping_fee,
-        total=order.total,
-        pricing=order.pricing,
-        items=[OrderItemOut.model_validate(item, from_attributes=True) for item in items],
-        address=order.address,
-        tracking_number=order.tracking_number,
-        payment_ref=order.payment_ref,
-        expires_at=order.expires_at,
-        created_at=order.created_at,
-        transitions=[TransitionOut.model_validate(t, from_attributes=True) for t in transitions],
-    )
 
 
 # --- the state machine ---
@@ -425,7 +393,7 @@ def _purchase_notice(session: Session, order: Order) -> RoomNotice:
     assert order.room_id is not None  # only orders bought in a room
     buyer = session.get_one(User, order.buyer_id)
     first = session.scalars(select(OrderItem.title).where(OrderItem.order_id == order.id)).first()
-    masked = buyer.username[:1] + "**"  # viewers see that someone bought, not who
+    masked = mask_username(buyer.username)
     return RoomNotice(
         room_id=order.room_id,
         topic="purchase",
@@ -437,8 +405,7 @@ def _purchase_notice(session: Session, order: Order) -> RoomNotice:
 
 def _managed_order(session: Session, *, actor: User, order_id: int) -> Order:
     order = order_for(session, user=actor, order_id=order_id)
-    if not catalog.can_manage_shop(session, user=actor, shop_id=order.shop_id):
-        raise PermissionDenied("only the shop handles this order", code="not_your_shop")
+    access.require_order_handler(session, actor=actor, order=order)
     return order
 
 
@@ -456,15 +423,13 @@ def ship_order(session: Session, *, actor: User, order_id: int, tracking_number:
 
 def confirm_delivery(session: Session, *, actor: User, order_id: int) -> Order:
     order = order_for(session, user=actor, order_id=order_id)
-    if actor.id != order.buyer_id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("only the buyer confirms delivery", code="not_buyer")
+    access.require_buyer_or_admin(actor, order=order, doing="confirms delivery")
     return transition(session, order=order, to=OrderStatus.DELIVERED, actor_id=actor.id)
 
 
 def complete_order(session: Session, *, actor: User, order_id: int) -> Order:
     order = order_for(session, user=actor, order_id=order_id)
-    if actor.id != order.buyer_id and actor.role is not Role.ADMIN:
-        raise PermissionDenied("only the buyer completes the order", code="not_buyer")
+    access.require_buyer_or_admin(actor, order=order, doing="completes the order")
     return transition(session, order=order, to=OrderStatus.COMPLETED, actor_id=actor.id)
 
 
@@ -473,6 +438,7 @@ def cancel_order(
 ) -> Order:
     """The buyer or the shop cancels an unpaid order; its stock returns."""
     order = order_for(session, user=actor, order_id=order_id)
+    access.require_order_canceller(session, actor=actor, order=order)
     return transition(
         session,
         order=order,

@@ -61,6 +61,13 @@ def mask_card(brand: str, last4: str) -> str:
     return f"{brand} ****{last4[-4:]}"
 
 
+def mask_username(username: str) -> str:
+    """A buyer as other viewers see them (the room's purchase lines, a flash sale's
+    admission log): the first character and a fixed ``**``, so that someone bought
+    shows, not who."""
+    return username[:1] + "**"
+
+
 def mask_address_snapshot(address: dict[str, Any] | None) -> dict[str, Any] | None:
     """An order's address copy with its phone masked (every view of it masks it)."""
     if address is None:

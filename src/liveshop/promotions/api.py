@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from liveshop.accounts.dependencies import CurrentUser
+from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
@@ -53,9 +53,12 @@ def get_flash_sale(sale_id: RowId, session: DbSession, engine: StockEngineDep) -
 
 
 @router.get("/flash-sales/{sale_id}/admissions")
-def flash_sale_admissions(sale_id: RowId, session: DbSession) -> list[AdmissionOut]:
-    """The public admission log: who got which units, in order."""
-    return flash_sales.admission_log(session, sale_id=sale_id)
+def flash_sale_admissions(
+    sale_id: RowId, session: DbSession, user: OptionalUser
+) -> list[AdmissionOut]:
+    """The public admission log: who got units, in order, names masked (``b**``).
+    The sale's host, its shop, admins and regulators also get user and order ids."""
+    return flash_sales.admission_log(session, sale_id=sale_id, viewer=user)
 
 
 @router.get("/rooms/{room_id}/flash-sales")

@@ -13,13 +13,15 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
+from liveshop.catalog.access import require_shopper
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.promotions import access
 from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
 from liveshop.promotions.pricing import AppliedDiscount, PriceLine
 from liveshop.promotions.schemas import CouponIn, CouponOut, WalletCouponOut
@@ -35,20 +37,27 @@ class CouponLimitReached(Conflict):
 
 
 def create_coupon(session: Session, *, actor: User, body: CouponIn) -> Coupon:
-    """Shop coupons by the shop's merchants, platform coupons by admins.
+    """Shop coupons by the shop's people, platform coupons by admins.
 
-    A room drop (``room_id``) is made by the room's host for a shop they staff,
-    or by an admin.
+    A room drop (``room_id``) of a shop's coupon follows the goods rule
+    (``promotions.access``): the room's host for the shop they own or staff, or
+    the shop's merchant in a room whose shelf carries its product.
     """
     shop_id = _issuing_shop(session, actor=actor, body=body)
     if body.product_id is not None:
         product = catalog.get_product(session, product_id=body.product_id)
         if shop_id is not None and product.shop_id != shop_id:
             raise InvalidInput("the product belongs to another shop")
-    if body.room_id is not None:
-        room = room_facts(session, body.room_id)
-        if room.host_id != actor.id and actor.role is not Role.ADMIN:
-            raise PermissionDenied("only the room's host drops coupons in it", code="not_room_host")
+    if body.room_id is not None and shop_id is not None:
+        access.require_goods_offerer(
+            session,
+            actor=actor,
+            room=room_facts(session, body.room_id),
+            shop_id=shop_id,
+            product_id=body.product_id,
+        )
+    elif body.room_id is not None:
+        room_facts(session, body.room_id)  # a platform drop: any room that exists
     if session.scalar(select(Coupon.id).where(Coupon.code == body.code)) is not None:
         raise Conflict(f"coupon code {body.code!r} exists", code="coupon_code_taken")
     coupon = Coupon(
@@ -78,8 +87,7 @@ def _drop_notice(coupon: Coupon, line: str | None = None) -> RoomNotice:
 
 def _issuing_shop(session: Session, *, actor: User, body: CouponIn) -> int | None:
     if body.platform:
-        if actor.role is not Role.ADMIN:
-            raise PermissionDenied("only admins issue platform coupons", code="wrong_role")
+        access.require_platform_coupon_issuer(actor)
         return None
     shop = catalog.shop_of(session, user=actor)
     if shop is None:
@@ -119,6 +127,7 @@ def coupon_out(coupon: Coupon) -> CouponOut:
 
 def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
     """Claim one coupon into the user's wallet (a live drop, or a public coupon)."""
+    require_shopper(user)
     coupon = get_coupon(session, coupon_id=coupon_id)
     now = utcnow()
     if not coupon.starts_at <= now < coupon.ends_at:

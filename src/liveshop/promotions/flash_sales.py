@@ -13,7 +13,7 @@ from functools import lru_cache
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
 from liveshop.core.bus import call_after_commit, publish_after_commit
@@ -23,6 +23,8 @@ from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.moderation.enforcement_config import ModerationSettings
 from liveshop.moderation.scores import flash_sale_refusal
+from liveshop.privacy.masking import mask_username
+from liveshop.promotions import access
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.schemas import AdmissionOut, FlashSaleIn, FlashSaleOut
 from liveshop.promotions.stock_engines import StockEngine, make_stock_engine
@@ -147,7 +149,8 @@ def create_flash_sale(
 ) -> FlashSale:
     """Set units of a SKU aside for a sale in a room.
 
-    The room's host must be allowed flash sales (moderation: not banned or
+    The SKU must be goods the actor may sell in the room (``promotions.access``),
+    the room's host must be allowed flash sales (moderation: not banned or
     suspended, a high enough credit score), and the price must be below the
     SKU's lowest price of the previous ``reference_days`` days, so a "was 299,
     now 99" claim is true.
@@ -156,12 +159,9 @@ def create_flash_sale(
     sku = catalog.get_sku(session, sku_id=body.sku_id)
     product = session.get(Product, sku.product_id)
     assert product is not None  # foreign key
-    is_host = room.host_id == actor.id
-    if not (is_host or catalog.can_manage_shop(session, user=actor, shop_id=product.shop_id)):
-        raise PermissionDenied(
-            "only the room's host or the product's merchant starts a flash sale",
-            code="not_allowed",
-        )
+    access.require_goods_offerer(
+        session, actor=actor, room=room, shop_id=product.shop_id, product_id=product.id
+    )
     refusal = flash_sale_refusal(session, room.host_id, settings=moderation_settings)
     if refusal is not None:
         raise PermissionDenied(refusal.message, code=refusal.code)
@@ -278,33 +278,32 @@ def release_units(
         engine.release(session, sale_id=sale_id, user_id=user_id, quantity=quantity)
 
 
-def admission_log(session: Session, *, sale_id: int) -> list[AdmissionOut]:
-    """Who got units, in the order they got them (public, so a host can show fairness)."""
-    get_sale(session, sale_id=sale_id)
-    rows = session.scalars(
-        select(FlashSaleAdmission)
+def admission_log(session: Session, *, sale_id: int, viewer: User | None) -> list[AdmissionOut]:
+    """Who got units, in the order they got them: public, so a host can show fairness,
+    with buyers' names masked as the room's purchase lines mask them. The sale's own
+    people (its host, the shop, admins, regulators) also see user and order ids."""
+    sale = get_sale(session, sale_id=sale_id)
+    insider = access.can_see_admitted_buyers(
+        session, actor=viewer, sale=sale, room=room_facts(session, sale.room_id)
+    )
+    rows = session.execute(
+        select(FlashSaleAdmission, User.username)
+        .join(User, User.id == FlashSaleAdmission.user_id)
         .where(FlashSaleAdmission.sale_id == sale_id)
         .order_by(FlashSaleAdmission.id)
-    ).all()
+    ).tuples()
     return [
         AdmissionOut(
             position=position,
-            user_id=row.user_id,
+            buyer=mask_username(username),
+            user_id=row.user_id if insider else None,
             quantity=row.quantity,
-            order_id=row.order_id,
+            order_id=row.order_id if insider else None,
             admitted_at=row.admitted_at,
             released=row.released,
         )
-        for position, row in enumerate(rows, start=1)
+        for position, (row, username) in enumerate(rows, start=1)
     ]
-
-
-def require_sale_manager(session: Session, *, actor: User, sale: FlashSale) -> None:
-    room = room_facts(session, sale.room_id)
-    if actor.role is Role.ADMIN or room.host_id == actor.id:
-        return
-    if not catalog.can_manage_shop(session, user=actor, shop_id=sale.shop_id):
-        raise PermissionDenied("not your flash sale", code="not_allowed")
 
 
 def current_sale_notices(session: Session, room_id: int) -> list[RoomNotice]:

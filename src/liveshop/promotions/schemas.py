@@ -46,9 +46,10 @@ class FlashSaleOut(BaseModel):
 
 class AdmissionOut(BaseModel):
     position: int
-    user_id: int
+    buyer: str = Field(description="the buyer's name, masked (``b**``)")
+    user_id: int | None = Field(description="for the sale's host, shop, admins, regulators")
     quantity: int
-    order_id: int | None
+    order_id: int | None = Field(description="for the sale's host, shop, admins, regulators")
     admitted_at: datetime
     released: bool
 
