@@ -755,6 +755,7 @@ class Bench:
         from liveshop.accounts import service as accounts
         from liveshop.accounts.models import Role, User
         from liveshop.catalog import service as catalog
+        from liveshop.catalog import staff
         from liveshop.catalog.schemas import ProductIn
         from liveshop.core.db import unit_of_work
         from liveshop.core.migrations import upgrade_database
@@ -775,6 +776,8 @@ class Bench:
                 body=ProductIn(title="羽绒服", price=29_900, stock=self.scenario.units * 10),
             )
             sku_id = catalog.skus_of(session, product_id=product.id)[0].id
+            invitation = staff.invite_staff(session, owner=merchant, user_id=host.id)
+            staff.accept_invitation(session, invitee=host, invitation_id=invitation.id)
             room = live.create_room(session, host=host, title="秒杀专场")
             live.start_room(session, actor=host, room_id=room.id)
             host_token = accounts.issue_token(session, user=host)

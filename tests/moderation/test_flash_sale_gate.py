@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 
 import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
 from liveshop.accounts.models import Role, User
+from liveshop.catalog import staff
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
+from liveshop.live import shelf
 from liveshop.moderation.enforcement import ActionRequest, impose_penalty
 from liveshop.moderation.enforcement_models import PenaltyKind, SubjectType
 from tests.conftest import Account, MakeAccount
@@ -73,10 +75,20 @@ class Scene:
 
 @pytest.fixture
 def scene(database_url: str, make_account: MakeAccount) -> Scene:
+    """The host acts for the merchant's shop and shelves its product: both may start
+    a sale of it in the room (promotions.access), so the gate decides."""
     moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST)
     merchant = make_account(Role.MERCHANT)
     _, product_id = make_shop_product(database_url, merchant)
-    return Scene(moderator, host, merchant, product_id, make_room(database_url, host))
+    room_id = make_room(database_url, host)
+    with unit_of_work(database_url) as session:
+        hosting = session.get_one(User, host.id)
+        invited = staff.invite_staff(
+            session, owner=session.get_one(User, merchant.id), user_id=host.id
+        )
+        staff.accept_invitation(session, invitee=hosting, invitation_id=invited.id)
+        shelf.set_shelf(session, actor=hosting, room_id=room_id, product_ids=[product_id])
+    return Scene(moderator, host, merchant, product_id, room_id)
 
 
 def _sku_of(client: TestClient, product_id: int, merchant: Account) -> tuple[int, int]:

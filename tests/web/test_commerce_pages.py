@@ -17,7 +17,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from liveshop.accounts.models import Role, User
-from liveshop.catalog import service as catalog
 from liveshop.core.db import unit_of_work
 from liveshop.orders import service as orders
 
@@ -63,10 +62,16 @@ def _my_orders(server: LiveServer, user: User) -> list[dict[str, Any]]:
 def _selling_room(
     server: LiveServer, *, title: str, product: dict[str, Any]
 ) -> tuple[User, User, dict[str, Any], int]:
-    """A merchant's product pinned in a live room: (host, merchant, product, room id)."""
+    """A merchant's product pinned in a live room of a host who acts for the merchant's
+    shop (invited and accepted): (host, merchant, product, room id)."""
     host = server.create_user(server.unique("host"), Role.HOST)
     merchant = server.create_user(server.unique("merchant"), Role.MERCHANT)
     created = server.create_product(merchant, **product)
+    invited = {"user_id": host.id}
+    invitation = server.api(
+        merchant, "POST", "/api/shops/mine/staff-invitations", invited, expect=201
+    )
+    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
     room_id = server.create_room(host, title=title, start=True)
     server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": created["id"]})
     return host, merchant, created, room_id
@@ -239,11 +244,9 @@ def test_two_browsers_race_for_the_last_flash_sale_unit(
 def test_a_coupon_drop_grabbed_in_the_room_lowers_the_buy_now_total(
     server: LiveServer, new_page: NewPage
 ) -> None:
-    host, merchant, _coat, room_id = _selling_room(
+    host, _merchant, _coat, room_id = _selling_room(
         server, title="领券专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
     )
-    with unit_of_work(server.database_url) as session:  # no staff API yet: the owner adds the host
-        catalog.add_staff(session, owner=merchant, user_id=host.id)
     viewer = server.create_user(server.unique("viewer"))
     _add_address(server, viewer)
     console = new_page(host, f"/host/rooms/{room_id}")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog.models import Product, Shop, ShopStaffInvitation
-from liveshop.catalog.shops import owned_shop, shop_of
+from liveshop.catalog.shops import owned_shop, shop_of, staffed_shop
 from liveshop.core.errors import NotFound, PermissionDenied
 
 MERCHANT_ROLES = (Role.MERCHANT, Role.ADMIN)
@@ -73,6 +73,20 @@ def require_shop_owner(session: Session, *, actor: User) -> Shop:
     if shop is None:
         raise PermissionDenied("only a shop's owner manages its staff", code="not_shop_owner")
     return shop
+
+
+def require_staff_remover(session: Session, *, actor: User, user_id: int) -> Shop:
+    """The shop ``user_id`` is removed from: the actor's own (an owner removes staff),
+    or the one the actor staffs when they remove themselves (leaving)."""
+    shop = owned_shop(session, user=actor)
+    if shop is not None:
+        return shop
+    if actor.id != user_id:
+        raise PermissionDenied("only a shop's owner manages its staff", code="not_shop_owner")
+    staffed = staffed_shop(session, user=actor)
+    if staffed is None:
+        raise NotFound("you act for no shop", code="no_shop")
+    return staffed
 
 
 def can_join_shop_staff(user: User) -> bool:

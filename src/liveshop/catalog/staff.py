@@ -123,13 +123,7 @@ def revoke_invitation(session: Session, *, owner: User, invitation_id: int) -> N
 
 def remove_staff(session: Session, *, actor: User, user_id: int) -> None:
     """The owner removes a staff member, or a staff member leaves the shop."""
-    shop = owned_shop(session, user=actor)
-    if shop is None and actor.id != user_id:
-        shop = access.require_shop_owner(session, actor=actor)  # refuses: not an owner
-    if shop is None:
-        shop = staffed_shop(session, user=actor)  # leaving
-    if shop is None:
-        raise NotFound("you act for no shop", code="no_shop")
+    shop = access.require_staff_remover(session, actor=actor, user_id=user_id)
     removed = session.execute(
         delete(ShopStaff).where(ShopStaff.shop_id == shop.id, ShopStaff.user_id == user_id)
     )
