@@ -19,7 +19,14 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    sync_playwright,
+)
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
@@ -169,7 +176,8 @@ class PageOpener:
     """Opens pages in fresh browser contexts, signed in as ``user`` if given.
 
     It records every page's script dialogs and page errors, so a test can
-    assert that nothing ran and nothing broke.
+    assert that nothing ran and nothing broke, and every Content-Security-Policy
+    violation the browser reports, which fail the test (see ``new_page``).
     """
 
     def __init__(self, server: LiveServer, browser: Browser) -> None:
@@ -178,6 +186,7 @@ class PageOpener:
         self.contexts: list[BrowserContext] = []
         self.dialogs: dict[Page, list[str]] = {}
         self.errors: dict[Page, list[str]] = {}
+        self.csp_violations: dict[Page, list[str]] = {}
 
     def __call__(self, user: User | None = None, path: str = "/") -> Page:
         context = self.browser.new_context(base_url=self.server.base_url, locale="zh-CN")
@@ -205,6 +214,13 @@ class PageOpener:
 
         page.on("dialog", on_dialog)
         page.on("pageerror", lambda error: errors.append(str(error)))
+        violations = self.csp_violations[page] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", on_console)
         page.goto(path)
         return page
 
@@ -218,3 +234,5 @@ def new_page(server: LiveServer, browser: Browser) -> Iterator[PageOpener]:
     opener = PageOpener(server, browser)
     yield opener
     opener.close()
+    violations = [text for texts in opener.csp_violations.values() for text in texts]
+    assert violations == [], "the pages broke their Content-Security-Policy"
