@@ -62,6 +62,10 @@ AFTER_SALES_OPEN = (
 )
 HISTORY_LIMIT = 100_000
 EVENT_STORE_RETRIES = 50  # about 5 s, as the recorder waits
+# An erased account's password: the argon2 hash of a random password known to no one,
+# made once per process (as core.security's timing equaliser is), because hashing costs
+# tens of milliseconds of CPU, too long to spend inside each erasure's write transaction.
+UNUSABLE_PASSWORD_HASH = hash_password(secrets.token_urlsafe(32))
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -103,7 +107,7 @@ def erase_account(subject: DataSubject) -> dict[str, int]:
     if session.scalar(select(User.id).where(User.username == name, User.id != user_id)):
         name = f"{name}-{secrets.token_hex(4)}"  # someone registered that name first
     user.username = name
-    user.password_hash = hash_password(secrets.token_urlsafe(32))  # known to no one
+    user.password_hash = UNUSABLE_PASSWORD_HASH
     revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from liveshop.accounts.models import Role, User
-from liveshop.core.db import get_engine, unit_of_work
+from liveshop.core.db import get_engine, separate_writing_unit, unit_of_work
 from liveshop.moderation.models import AuditEntry
 from tests.conftest import Account, MakeAccount
 
@@ -171,7 +171,7 @@ def test_a_post_waits_for_the_write_lock_and_then_writes(
     assert answers == [201]
 
 
-def test_a_get_that_records_an_audit_entry_takes_the_write_lock(
+def test_gets_that_record_an_audit_entry_write_it(
     client: TestClient, make_account: MakeAccount, database_url: str
 ) -> None:
     regulator, viewer = make_account(Role.REGULATOR), make_account(Role.VIEWER)
@@ -185,3 +185,26 @@ def test_a_get_that_records_an_audit_entry_takes_the_write_lock(
             select(AuditEntry.action).where(AuditEntry.seq > before).order_by(AuditEntry.seq)
         ).all()
     assert actions == ["regulator.read", "regulator.read", "privacy.export"]
+
+
+def test_a_separate_writing_unit_commits_on_its_own(database_url: str) -> None:
+    with unit_of_work(database_url, writes=False) as reading:
+        assert reading.scalar(select(func.count(User.id))) == 0
+        with separate_writing_unit(reading) as writing:
+            assert writing is not reading
+            writing.add(User(username="recorded", password_hash="!", role=Role.VIEWER))
+        reading.rollback()
+    assert user_count(database_url) == 1
+
+
+def test_a_writing_session_is_its_own_separate_writing_unit(database_url: str) -> None:
+    """It holds the write lock already: a second writer would wait for it forever."""
+    with unit_of_work(database_url) as session:
+        session.add(User(username="first", password_hash="!", role=Role.VIEWER))
+        session.flush()
+        started = time.monotonic()
+        with separate_writing_unit(session) as writing:
+            assert writing is session
+            writing.add(User(username="second", password_hash="!", role=Role.VIEWER))
+        assert time.monotonic() - started < 1.0
+    assert user_count(database_url) == 2

@@ -56,6 +56,7 @@ def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
 # The execution option that says whether a unit of work writes (default: it does).
 WRITES_OPTION = "liveshop_writes"
 _QUERY_ONLY = "liveshop_query_only"  # the PRAGMA's current value on a DBAPI connection
+_WRITING_BIND = "liveshop_writing_bind"  # Session.info: the engine a session writes through
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
@@ -104,7 +105,7 @@ def get_session_factory(url: str, *, writes: bool = True) -> sessionmaker[Sessio
     they take no lock, see _begin_sqlite_transaction; PostgreSQL is unaffected)."""
     engine = get_engine(url)
     bind = engine if writes else engine.execution_options(**{WRITES_OPTION: False})
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    return sessionmaker(bind=bind, expire_on_commit=False, info={_WRITING_BIND: engine})
 
 
 @contextmanager
@@ -120,6 +121,30 @@ def unit_of_work(url: str, *, writes: bool = True) -> Iterator[Session]:
             session.commit()
         except BaseException:
             session.rollback()
+            raise
+
+
+@contextmanager
+def separate_writing_unit(session: Session) -> Iterator[Session]:
+    """A short writing unit of work of its own, on the database ``session`` uses,
+    committed when the block ends (rolled back if it raises).
+
+    For a read-only use case that records a little, e.g. an audit entry for a read:
+    the reading, and whatever follows it (serialising 10,000 rows), holds no write
+    lock; the record holds it for its own few statements only. It does not see what
+    ``session`` has not committed, and stays committed whatever ``session`` does next.
+    A session that writes already (it may hold the lock) is its own writing unit.
+    """
+    engine = session.info.get(_WRITING_BIND)
+    if engine is None or session.get_bind() is engine:
+        yield session
+        return
+    with Session(bind=engine, expire_on_commit=False) as writing:
+        try:
+            yield writing
+            writing.commit()
+        except BaseException:
+            writing.rollback()
             raise
 
 

@@ -17,12 +17,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 # Requests that only read: on SQLite their transaction takes no lock (see
 # core.db._begin_sqlite_transaction), so a crowd of readers never waits for, nor
-# holds up, the writers. A GET that writes asks for WritingDbSession instead.
+# holds up, the writers. A GET that records something (an audit entry for a read)
+# writes it in core.db.separate_writing_unit(session).
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
-def _request_unit_of_work(settings: Settings, *, writes: bool) -> Iterator[Session]:
-    """The request's one transaction: committed when the route returns, else rolled back."""
+def get_db_session(connection: HTTPConnection, settings: SettingsDep) -> Iterator[Session]:
+    """The request's one transaction: committed when the route returns, else rolled back.
+    Read-only for GET and HEAD, writing for the other methods."""
+    writes = connection.scope.get("method") not in READ_ONLY_METHODS
     with get_session_factory(settings.resolved_database_url(), writes=writes)() as session:
         try:
             yield session
@@ -32,22 +35,9 @@ def _request_unit_of_work(settings: Settings, *, writes: bool) -> Iterator[Sessi
             raise
 
 
-def get_db_session(connection: HTTPConnection, settings: SettingsDep) -> Iterator[Session]:
-    """The request's transaction: read-only for GET and HEAD, writing for other methods."""
-    writes = connection.scope.get("method") not in READ_ONLY_METHODS
-    yield from _request_unit_of_work(settings, writes=writes)
-
-
-def get_writing_db_session(settings: SettingsDep) -> Iterator[Session]:
-    """The request's writing transaction, whatever the method (a GET that records
-    something, e.g. an audit entry for a read)."""
-    yield from _request_unit_of_work(settings, writes=True)
-
-
 # scope="function": commit before the response is sent, so a client never
 # sees a success for a write that then fails to commit.
 DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
-WritingDbSession = Annotated[Session, Depends(get_writing_db_session, scope="function")]
 
 
 # Row ids are INTEGER (32-bit on PostgreSQL, 64-bit on SQLite): a larger id in a

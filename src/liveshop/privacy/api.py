@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser, bearer_scheme
 from liveshop.accounts.service import token_cache
 from liveshop.core.db import unit_of_work
-from liveshop.core.dependencies import DbSession, SettingsDep, WritingDbSession
+from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.events.recorder import EventRecorder
 from liveshop.privacy import consents, erasure, export
 from liveshop.privacy.consents import Purpose
@@ -62,9 +62,7 @@ def withdraw_consent(
 
 
 @router.get("/export")
-def export_my_data(
-    user: CurrentUser, session: WritingDbSession, settings: SettingsDep
-) -> dict[str, Any]:
+def export_my_data(user: CurrentUser, session: DbSession, settings: SettingsDep) -> dict[str, Any]:
     """All of the caller's data as JSON (phones masked, cards as brand and last four)."""
     return export.export_user_data(session, user_id=user.id, settings=settings)
 
@@ -88,10 +86,11 @@ async def erase_my_account(
         await recorder.flush()  # buffered behaviour events land first, then are erased
 
     def erase() -> erasure.Erasure:
-        with unit_of_work(settings.resolved_database_url()) as session:
-            return erasure.erase_my_account(
-                session, user_id=user.id, password=body.password, settings=settings
-            )
+        database_url = settings.resolved_database_url()
+        with unit_of_work(database_url, writes=False) as session:
+            erasure.confirm_password(session, user_id=user.id, password=body.password)
+        with unit_of_work(database_url) as session:
+            return erasure.erase_my_account(session, user_id=user.id, settings=settings)
 
     erased = await asyncio.to_thread(erase)
     token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE, "")

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from liveshop.core.clock import utcnow
+from liveshop.core.db import separate_writing_unit
 from liveshop.core.settings import Settings
 from liveshop.moderation.audit import append_audit, entries_about, entry_out, user_ref
 from liveshop.privacy.consents import consent_history
@@ -41,13 +42,14 @@ def export_user_data(session: Session, *, user_id: int, settings: Settings) -> d
     sections["audit"] = [
         entry_out(entry) for entry in entries_about(session, ref=user_ref(user_id))
     ]
-    append_audit(
-        session,
-        actor=user_ref(user_id),
-        action="privacy.export",
-        subject=user_ref(user_id),
-        details={"sections": sorted(sections)},
-    )
+    with separate_writing_unit(session) as writing:  # the reading above took no write lock
+        append_audit(
+            writing,
+            actor=user_ref(user_id),
+            action="privacy.export",
+            subject=user_ref(user_id),
+            details={"sections": sorted(sections)},
+        )
     return {
         "format_version": EXPORT_FORMAT_VERSION,
         "exported_at": utcnow().isoformat(),
