@@ -394,6 +394,38 @@ def test_only_the_host_answers_and_pins(
     assert question.status.value == "open"
 
 
+def test_a_regulator_asks_and_up_votes_nothing(
+    client: TestClient, host: Account, viewer: Account, make_account: MakeAccount, session: Session
+) -> None:
+    """Regulators read and write nothing in a room (one once asked and up-voted);
+    moderators and risk analysts take part like anyone."""
+    room_id = _live_room(client, host)
+    asked = client.post(
+        f"/api/rooms/{room_id}/questions", json={"text": "Silk?"}, headers=viewer.headers
+    )
+    question_id = asked.json()["id"]
+    regulator = make_account(Role.REGULATOR)
+
+    question = client.post(
+        f"/api/rooms/{room_id}/questions", json={"text": "Why?"}, headers=regulator.headers
+    )
+    vote = client.post(
+        f"/api/rooms/{room_id}/questions/{question_id}/upvote", headers=regulator.headers
+    )
+
+    refusal = {"detail": "a regulator only reads: it takes no part in rooms", "code": "wrong_role"}
+    assert (question.status_code, question.json()) == (403, refusal)
+    assert (vote.status_code, vote.json()) == (403, refusal)
+    for role in (Role.MODERATOR, Role.RISK_ANALYST):
+        voted = client.post(
+            f"/api/rooms/{room_id}/questions/{question_id}/upvote",
+            headers=make_account(role).headers,
+        )
+        assert voted.status_code == 200, voted.text
+    questions = session.scalars(select(Question)).all()
+    assert [(q.id, q.text, q.upvotes) for q in questions] == [(question_id, "Silk?", 2)]
+
+
 def test_questions_need_a_live_room(client: TestClient, host: Account, viewer: Account) -> None:
     room_id = _create_room(client, host)["id"]
 

@@ -208,3 +208,21 @@ def test_a_dismissed_report_penalises_nobody(
     assert self_report.status_code == 422
     with unit_of_work(database_url) as session:
         assert session.scalar(select(func.count()).select_from(Penalty)) == 0
+
+
+def test_a_regulator_files_no_report_and_the_queue_stays_empty(
+    client: TestClient, make_account: MakeAccount, database_url: str
+) -> None:
+    """Regulators read the platform and write nothing in it (one once filed a report)."""
+    regulator = make_account(Role.REGULATOR)
+    accused = make_account(Role.VIEWER)
+    body = {"target_type": "user", "target_id": accused.id, "reason": "spam"}
+
+    filed = client.post("/api/reports", json=body, headers=regulator.headers)
+
+    assert (filed.status_code, filed.json()) == (
+        403,
+        {"detail": "a regulator reads the platform and files nothing in it", "code": "wrong_role"},
+    )
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(func.count(Report.id))) == 0

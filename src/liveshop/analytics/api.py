@@ -26,7 +26,8 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
+from liveshop.analytics import access
 from liveshop.analytics.engines import DuckDBEngine
 from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
@@ -38,17 +39,13 @@ from liveshop.analytics.reports.top_products import top_products
 from liveshop.catalog import service as catalog
 from liveshop.core.clock import utcnow
 from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep
-from liveshop.core.errors import InvalidInput, PermissionDenied
+from liveshop.core.errors import InvalidInput
 from liveshop.core.settings import Settings
 from liveshop.events.store import ANALYTICS_QUERY, connect_store
 from liveshop.live import service as live
-from liveshop.live.models import Room
-from liveshop.live.shelf import shelf
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
-ANALYTICS_ROLES = (Role.HOST, Role.MERCHANT, Role.ADMIN)
-MAX_SHOP_PRODUCTS = 100_000
 MAX_HOST_ROOMS = 10_000
 MAX_PROFILES_RETURNED = 500
 EVENT_TYPE_PATTERN = r"^[a-z_]{1,32}$"
@@ -91,26 +88,19 @@ class Scope:
         return " OR ".join(parts)
 
 
-def _shop_product_ids(session: Session, shop_id: int) -> tuple[int, ...]:
-    return tuple(
-        p.id for p in catalog.list_shop_products(session, shop_id=shop_id, limit=MAX_SHOP_PRODUCTS)
-    )
-
-
 def scope_for(session: Session, user: User) -> Scope:
-    if user.role is Role.ADMIN:
+    access.require_analyst(user)
+    if access.reads_every_event(user):
         return Scope(name="all")
-    if user.role is Role.MERCHANT:
+    if access.reads_a_shops_events(user):
         shop = catalog.shop_of(session, user=user)
         if shop is None:
             return Scope(name=f"merchant:{user.id}", product_ids=())
-        return Scope(name=f"shop:{shop.id}", product_ids=_shop_product_ids(session, shop.id))
-    if user.role is Role.HOST:
-        rooms = live.list_rooms(session, limit=MAX_HOST_ROOMS)
-        return Scope(
-            name=f"host:{user.id}", room_ids=tuple(r.id for r in rooms if r.host.id == user.id)
-        )
-    raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
+        return Scope(name=f"shop:{shop.id}", product_ids=access.shop_product_ids(session, shop.id))
+    rooms = live.list_rooms(session, limit=MAX_HOST_ROOMS)
+    return Scope(
+        name=f"host:{user.id}", room_ids=tuple(r.id for r in rooms if r.host.id == user.id)
+    )
 
 
 def scoped_engine(
@@ -133,12 +123,6 @@ def scoped_engine(
     return DuckDBEngine(connection)
 
 
-def _caller_scope(session: Session, user: User) -> Scope:
-    if user.role not in ANALYTICS_ROLES:
-        raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
-    return scope_for(session, user)
-
-
 def _check_date(day: date | None, name: str) -> None:
     if day is not None and not MIN_DATE <= day <= MAX_DATE:
         raise InvalidInput(f"{name} must be between {MIN_DATE} and {MAX_DATE}")
@@ -150,23 +134,6 @@ def _window(start: date | None, end: date | None) -> TimeWindow:
     if start is not None and end is not None and end < start:
         raise InvalidInput("end is before start")
     return TimeWindow.from_dates(start, end)
-
-
-def room_access(session: Session, user: User, room_id: int) -> tuple[Room, set[int] | None]:
-    """The room if ``user`` may read its figures (404 no room, 403 not theirs), with the
-    product ids they may see lines of (None: every product)."""
-    if user.role not in ANALYTICS_ROLES:
-        raise PermissionDenied("analytics are for hosts, merchants and admins", code="wrong_role")
-    room = live.get_room(session, room_id=room_id)
-    if user.role is Role.ADMIN or room.host_id == user.id:
-        return room, None
-    shop = catalog.shop_of(session, user=user) if user.role is Role.MERCHANT else None
-    if shop is None or not any(p.shop_id == shop.id for p in shelf(session, room_id=room_id)):
-        raise PermissionDenied(
-            "only the room's host, its merchants and admins see its report",
-            code="not_room_analyst",
-        )
-    return room, set(_shop_product_ids(session, shop.id))
 
 
 @router.get("/rooms/{room_id}/report")
@@ -181,7 +148,7 @@ def room_report(
     """The session report of a room: for its host, a merchant with products on its
     shelf (product lines limited to that merchant's products), or an admin. Money is
     in minor units and its keys say so (``gmv_minor_units``, ``gpm_minor_units``)."""
-    room, own_products = room_access(session, user, room_id)
+    room, own_products = access.require_room_report_reader(session, user=user, room_id=room_id)
     engine = scoped_engine(settings, Scope(name="all"))
     try:
         report = asdict(session_report(engine, room_id=str(room_id), window=_window(start, end)))
@@ -207,7 +174,7 @@ def top_products_report(
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[dict[str, Any]]:
     """``[{"product_id", "count"}]``, highest count first, within the caller's scope."""
-    scope = _caller_scope(session, user)
+    scope = scope_for(session, user)
     engine = scoped_engine(settings, scope)
     try:
         rows = top_products(engine, window=_window(start, end), event_type=event_type, top=top)
@@ -239,14 +206,14 @@ def funnel_report(
         raise InvalidInput("the conversion window is at most 366 days")
     FunnelSpec(steps=names, window_seconds=seconds, mode=mode, exclude=None)  # checks the steps
     if room_id is not None:
-        _room, own = room_access(session, user, room_id)
+        _room, own = access.require_room_report_reader(session, user=user, room_id=room_id)
         scope = Scope(
             name=f"room:{room_id}",
             product_ids=tuple(sorted(own)) if own is not None else None,
             within_room=room_id,
         )
     else:
-        scope = _caller_scope(session, user)
+        scope = scope_for(session, user)
     engine = scoped_engine(settings, scope)
     try:
         result = funnel(
@@ -327,7 +294,7 @@ def segments_report(
     """Profiles, RFM and k-means segments of the caller's own customers (buyers in scope),
     computed at most once per ``SEGMENTS_TTL_SECONDS`` unless new purchases land."""
     _check_date(as_of, "as_of")
-    scope = _caller_scope(session, user)
+    scope = scope_for(session, user)
     day = as_of or utcnow().date()
     return segments_cache(request).get_or_compute(
         (scope, k, day), lambda: customer_segments(settings, scope, k=k, as_of=day)

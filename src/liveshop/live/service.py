@@ -14,12 +14,12 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.ids import new_id
-from liveshop.live import events
+from liveshop.live import access, events
 from liveshop.live.models import (
     Comment,
     CommentKind,
@@ -41,9 +41,6 @@ from liveshop.live.schemas import (
 )
 from liveshop.moderation.enforcement_queries import limited_room_ids, may_go_live
 
-HOST_ROLES = (Role.HOST,)
-RESTRICTING_ROLES = (Role.HOST, Role.MODERATOR)
-
 
 def create_room(
     session: Session,
@@ -54,8 +51,7 @@ def create_room(
     scheduled_at: datetime | None = None,
     playback_url: str | None = None,
 ) -> Room:
-    if host.role not in (Role.HOST, Role.ADMIN):
-        raise PermissionDenied("only hosts can create rooms", code="wrong_role")
+    access.require_room_opener(host)
     room = Room(
         host_id=host.id,
         title=title.strip(),
@@ -105,13 +101,10 @@ def list_rooms(
     return [room_out(session, room) for room in rooms]
 
 
-def controlled_room(
-    session: Session, *, actor: User, room_id: int, also: Sequence[Role] = ()
-) -> Room:
-    """The room, if the actor hosts it, is an admin, or holds one of ``also``."""
+def controlled_room(session: Session, *, actor: User, room_id: int) -> Room:
+    """The room, if the actor runs it (its host, or an admin)."""
     room = get_room(session, room_id=room_id)
-    if room.host_id != actor.id and actor.role is not Role.ADMIN and actor.role not in also:
-        raise PermissionDenied("only the room's host can do this", code="not_room_host")
+    access.require_room_runner(actor, room=room)
     return room
 
 
@@ -210,7 +203,8 @@ def restrict_viewer(
     minutes: int,
 ) -> RestrictionOut:
     """Mute or kick a viewer for ``minutes``; a kicked viewer is disconnected at once."""
-    room = controlled_room(session, actor=actor, room_id=room_id, also=(Role.MODERATOR,))
+    room = get_room(session, room_id=room_id)
+    access.require_viewer_restricter(actor, room=room)
     if session.get(User, user_id) is None:
         raise NotFound(f"user {user_id} not found", code="user_not_found")
     if user_id == room.host_id:
@@ -283,6 +277,7 @@ def _publish_question(session: Session, question: Question) -> QuestionOut:
 
 
 def ask_question(session: Session, *, user: User, room_id: int, text: str) -> QuestionOut:
+    access.require_participant(user)
     room = get_room(session, room_id=room_id)
     if room.status is not RoomStatus.LIVE:
         raise Conflict("questions are taken while the room is live", code="room_not_live")
@@ -303,6 +298,7 @@ def _get_question(session: Session, *, room_id: int, question_id: int) -> Questi
 
 def upvote_question(session: Session, *, user: User, room_id: int, question_id: int) -> QuestionOut:
     """One vote per viewer per question, guarded by a unique constraint."""
+    access.require_participant(user)
     question = _get_question(session, room_id=room_id, question_id=question_id)
     try:
         with session.begin_nested():

@@ -19,13 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import room_facts
+from liveshop.moderation.access import is_host, require_moderator
 from liveshop.moderation.audit import append_audit, user_ref
 from liveshop.moderation.enforcement_config import LadderStep, ModerationSettings
 from liveshop.moderation.enforcement_events import FineImposed, ModerationActionTaken
@@ -35,7 +36,6 @@ from liveshop.moderation.enforcement_models import (
     SubjectType,
     ViolationSubject,
 )
-from liveshop.moderation.enforcement_queries import MODERATOR_ROLES
 
 LADDER_ACTOR = "system:ladder"
 MAX_RULE = 200
@@ -51,11 +51,6 @@ TARGET_OF_KIND: dict[PenaltyKind, str | None] = {
     PenaltyKind.SUSPENSION: None,
     PenaltyKind.BAN: None,
 }
-
-
-def require_moderator(user: User) -> None:
-    if user.role not in MODERATOR_ROLES:
-        raise PermissionDenied("only moderators and admins do this", code="not_moderator")
 
 
 def record_audit(
@@ -388,7 +383,7 @@ def _has_deposit(session: Session, subject_type: SubjectType, subject_id: int) -
     if subject_type is SubjectType.SHOP:
         return True
     user = session.get(User, subject_id)
-    return user is not None and user.role is Role.HOST
+    return user is not None and is_host(user)
 
 
 def _apply_step(

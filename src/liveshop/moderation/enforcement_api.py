@@ -13,11 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.accounts.models import Role
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
-from liveshop.core.errors import NotFound, PermissionDenied
-from liveshop.moderation import enforcement, enforcement_appeals, inspections, qualifications
+from liveshop.core.errors import NotFound
+from liveshop.moderation import (
+    access,
+    enforcement,
+    enforcement_appeals,
+    inspections,
+    qualifications,
+)
 from liveshop.moderation import enforcement_queries as queries
 from liveshop.moderation import qualification_identity as identity
 from liveshop.moderation import reports as report_service
@@ -129,7 +134,7 @@ def act(
 
 @moderation_router.get("/appeals")
 def appeals(user: CurrentUser, session: DbSession, limit: Limit = 100) -> list[AppealOut]:
-    enforcement.require_moderator(user)
+    access.require_moderator(user)
     return [
         AppealOut.of(item) for item in enforcement_appeals.pending_appeals(session, limit=limit)
     ]
@@ -164,8 +169,7 @@ def my_warnings(user: CurrentUser, session: DbSession) -> list[PenaltyOut]:
 @penalties_router.get("/{penalty_id}")
 def penalty(penalty_id: RowId, user: CurrentUser, session: DbSession) -> PenaltyOut:
     found = queries.get_penalty(session, penalty_id=penalty_id)
-    if not queries.may_see_penalty(session, user=user, penalty=found):
-        raise NotFound(f"penalty {penalty_id} not found", code="penalty_not_found")
+    access.require_penalty_reader(session, user=user, penalty=found)
     return PenaltyOut.of(found)
 
 
@@ -183,7 +187,7 @@ def my_scores(
 ) -> MyScoresOut:
     """My host credit score (hosts) and my shop's score (a shop's people), with reasons."""
     host = None
-    if user.role is Role.HOST:
+    if access.is_host(user):
         host = compute_score(
             session, subject_type=SubjectType.USER, subject_id=user.id, settings=settings
         )
@@ -275,14 +279,9 @@ def my_verification(user: CurrentUser, session: DbSession) -> VerificationOut:
     return VerificationOut.of(verification)
 
 
-def _require_admin(role: Role) -> None:
-    if role is not Role.ADMIN:
-        raise PermissionDenied("only admins run inspections", code="not_admin")
-
-
 @inspections_router.post("/sample", status_code=201)
 def sample(body: SampleIn, user: CurrentUser, session: DbSession) -> list[InspectionOut]:
-    _require_admin(user.role)
+    access.require_admin(user, doing="run inspections")
     picked = inspections.sample_inspections(
         session, of=body.of, rate=inspections.parse_rate(body.rate), seed=body.seed, actor=user
     )
@@ -296,7 +295,7 @@ def list_inspections(
     result: InspectionResult | None = None,
     limit: Limit = 100,
 ) -> list[InspectionOut]:
-    _require_admin(user.role)
+    access.require_admin(user, doing="run inspections")
     items = inspections.list_inspections(session, result=result, limit=limit)
     return [InspectionOut.of(item) for item in items]
 
@@ -305,7 +304,7 @@ def list_inspections(
 def record(
     inspection_id: RowId, body: InspectionResultIn, user: CurrentUser, session: DbSession
 ) -> InspectionOut:
-    _require_admin(user.role)
+    access.require_admin(user, doing="run inspections")
     item = inspections.record_inspection(
         session,
         inspection_id=inspection_id,

@@ -13,15 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.catalog import service as catalog
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.moderation import access
 from liveshop.moderation.enforcement import (
     fined_shop_id,
     record_audit,
-    require_moderator,
     subject_ref,
 )
 from liveshop.moderation.enforcement_events import FineRevoked, ModerationActionRevoked
@@ -30,7 +29,6 @@ from liveshop.moderation.enforcement_models import (
     AppealStatus,
     Penalty,
     PenaltyKind,
-    SubjectType,
 )
 from liveshop.moderation.enforcement_queries import get_penalty
 
@@ -47,8 +45,7 @@ def file_appeal(
 ) -> Appeal:
     """The penalised user (or the penalised shop's owner or staff) appeals once."""
     penalty = get_penalty(session, penalty_id=penalty_id)
-    if not _is_penalised_party(session, user=appellant, penalty=penalty):
-        raise PermissionDenied("only the penalised party appeals", code="not_your_penalty")
+    access.require_appellant(session, user=appellant, penalty=penalty)
     moment = now or utcnow()
     if moment > penalty.appeal_deadline:
         raise Conflict("the appeal deadline has passed", code="appeal_too_late")
@@ -78,22 +75,6 @@ def file_appeal(
     return appeal
 
 
-def _is_penalised_party(session: Session, *, user: User, penalty: Penalty) -> bool:
-    if penalty.subject_type is SubjectType.USER:
-        return penalty.subject_id == user.id
-    shop = catalog.shop_of(session, user=user)
-    return shop is not None and shop.id == penalty.subject_id
-
-
-def excluded_deciders(penalty: Penalty) -> set[int]:
-    """Who may not decide an appeal against ``penalty``."""
-    excluded = {penalty.imposed_by} if penalty.imposed_by is not None else set()
-    trigger = penalty.evidence.get("triggered_by_moderator") if penalty.evidence else None
-    if isinstance(trigger, int):
-        excluded.add(trigger)
-    return excluded
-
-
 def decide_appeal(
     session: Session,
     *,
@@ -104,16 +85,12 @@ def decide_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """Uphold or overturn; a pending appeal is decided once (conditional update)."""
-    require_moderator(moderator)
+    access.require_moderator(moderator)
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"appeal {appeal_id} not found", code="appeal_not_found")
     penalty = get_penalty(session, penalty_id=appeal.penalty_id)
-    if moderator.id in excluded_deciders(penalty) or moderator.id == appeal.appellant_id:
-        raise PermissionDenied(
-            "another moderator than the one who imposed the penalty decides its appeal",
-            code="same_moderator",
-        )
+    access.require_appeal_decider(moderator, appeal=appeal, penalty=penalty)
     moment = now or utcnow()
     status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     decided = session.execute(

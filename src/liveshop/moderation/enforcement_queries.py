@@ -10,13 +10,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
-from liveshop.catalog import service as catalog
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import NotFound
 from liveshop.moderation.enforcement_models import Penalty, PenaltyKind, SubjectType
-
-MODERATOR_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
 
 
 def _in_force(now: datetime) -> ColumnElement[bool]:
@@ -173,12 +169,3 @@ def get_penalty(session: Session, *, penalty_id: int) -> Penalty:
     if penalty is None:
         raise NotFound(f"penalty {penalty_id} not found", code="penalty_not_found")
     return penalty
-
-
-def may_see_penalty(session: Session, *, user: User, penalty: Penalty) -> bool:
-    """Moderators and admins, the penalised user, and the penalised shop's people."""
-    if user.role in MODERATOR_ROLES:
-        return True
-    if penalty.subject_type is SubjectType.USER:
-        return penalty.subject_id == user.id
-    return catalog.can_manage_shop(session, user=user, shop_id=penalty.subject_id)

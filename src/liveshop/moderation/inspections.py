@@ -28,7 +28,8 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.moderation.enforcement import record_audit, require_moderator
+from liveshop.moderation.access import require_moderator
+from liveshop.moderation.enforcement import record_audit
 from liveshop.moderation.enforcement_events import ProductDelisted
 from liveshop.moderation.enforcement_models import (
     Inspection,

@@ -17,9 +17,10 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, PermissionDenied
+from liveshop.moderation.access import is_host
 from liveshop.moderation.enforcement import record_audit
 from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
 from liveshop.moderation.qualification_models import IdentityVerification
@@ -84,7 +85,7 @@ def verify_identity(
     age = age_on(birth_date, moment.date())
     if age < 0 or birth_date.year < 1900:
         raise InvalidInput("this birth date is impossible", code="bad_birth_date")
-    if user.role is Role.HOST:
+    if is_host(user):
         if age < settings.minimum_host_age:
             raise PermissionDenied(
                 f"hosts are at least {settings.minimum_host_age}", code="too_young_to_host"

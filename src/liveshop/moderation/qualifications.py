@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.moderation import access
+from liveshop.moderation.access import require_admin
 from liveshop.moderation.enforcement import record_audit
 from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
 from liveshop.moderation.qualification_models import (
@@ -79,9 +81,7 @@ def submit_qualification(
     now: datetime | None = None,
 ) -> Qualification:
     """A shop's owner or staff submits papers for review (pending until decided)."""
-    shop = catalog.shop_of(session, user=merchant)
-    if shop is None:
-        raise PermissionDenied("only a shop's people submit its papers", code="no_shop")
+    shop = access.require_shop_member(session, user=merchant, doing="submit its papers")
     if not documents or len(documents) > MAX_DOCUMENTS:
         raise InvalidInput(f"attach 1 to {MAX_DOCUMENTS} documents", code="bad_documents")
     moment = now or utcnow()
@@ -98,8 +98,8 @@ def submit_qualification(
     if kind is QualificationKind.PRODUCT_CERTIFICATE:
         if product_id is None:
             raise InvalidInput("a product certificate names its product", code="product_required")
-        if catalog.get_product(session, product_id=product_id).shop_id != shop.id:
-            raise PermissionDenied("this product belongs to another shop", code="not_your_shop")
+        product = catalog.get_product(session, product_id=product_id)
+        access.require_shops_own(shop, shop_id=product.shop_id, what="product")
     elif product_id is not None:
         raise InvalidInput("only a product certificate names a product", code="bad_product")
     qualification = Qualification(
@@ -126,11 +126,6 @@ def submit_qualification(
     return qualification
 
 
-def require_admin(user: User) -> None:
-    if user.role is not Role.ADMIN:
-        raise PermissionDenied("only admins review qualifications", code="not_admin")
-
-
 def list_qualifications(
     session: Session,
     *,
@@ -138,7 +133,7 @@ def list_qualifications(
     status: QualificationStatus | None = QualificationStatus.PENDING,
     limit: int = 100,
 ) -> Sequence[Qualification]:
-    require_admin(admin)
+    require_admin(admin, doing="review qualifications")
     query = select(Qualification)
     if status is not None:
         query = query.where(Qualification.status == status)
@@ -168,7 +163,7 @@ def decide_qualification(
     now: datetime | None = None,
 ) -> Qualification:
     """Approve or reject a pending submission, once."""
-    require_admin(admin)
+    require_admin(admin, doing="review qualifications")
     qualification = session.get(Qualification, qualification_id)
     if qualification is None:
         raise NotFound(f"qualification {qualification_id} not found", code="not_found")

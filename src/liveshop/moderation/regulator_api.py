@@ -23,10 +23,11 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.core.db import separate_writing_unit
 from liveshop.core.dependencies import DbSession
-from liveshop.core.errors import InvalidInput, PermissionDenied
+from liveshop.core.errors import InvalidInput
+from liveshop.moderation import access
 from liveshop.moderation.audit import (
     append_audit,
     audit_entries,
@@ -48,13 +49,13 @@ class ExportFormat(enum.StrEnum):
     CSV = "csv"
 
 
-def require_regulator(user: CurrentUser) -> User:
-    if user.role is not Role.REGULATOR:
-        raise PermissionDenied("this is the regulator's view", code="not_regulator")
+def current_regulator(user: CurrentUser) -> User:
+    """The caller, if they are the regulator (everyone else: 403, and nothing read)."""
+    access.require_regulator(user)
     return user
 
 
-Regulator = Annotated[User, Depends(require_regulator)]
+Regulator = Annotated[User, Depends(current_regulator)]
 Start = Annotated[datetime | None, Query(description="from this moment (inclusive); UTC if naive")]
 End = Annotated[datetime | None, Query(description="to this moment (exclusive); UTC if naive")]
 

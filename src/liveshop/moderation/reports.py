@@ -28,12 +28,8 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import room_facts
-from liveshop.moderation.enforcement import (
-    ActionRequest,
-    impose_penalty,
-    record_audit,
-    require_moderator,
-)
+from liveshop.moderation.access import require_moderator, require_reporter
+from liveshop.moderation.enforcement import ActionRequest, impose_penalty, record_audit
 from liveshop.moderation.enforcement_config import ModerationSettings
 from liveshop.moderation.enforcement_models import (
     Penalty,
@@ -153,6 +149,7 @@ def file_report(
 ) -> Report:
     """Queue a report. ``evidence`` is the reporter's copy (the message, the lines
     around it, the room and time), stored beside what the platform captured."""
+    require_reporter(reporter)
     if len(details) > MAX_DETAILS:
         raise InvalidInput(f"details are at most {MAX_DETAILS} characters", code="bad_details")
     if target_type is ReportTarget.USER and target_id == reporter.id:

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.accounts.models import Role
 from liveshop.catalog.service import shop_of
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
-from liveshop.core.errors import PermissionDenied
 from liveshop.core.settings import Settings
 from liveshop.orders.schemas import BuyNowIn
 from liveshop.orders.service import order_out
-from liveshop.payments import charges, methods, one_click, settlement, wallets
+from liveshop.payments import access, charges, methods, one_click, settlement, wallets
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import ChallengeMethod, OwnerType, Payment, PaymentStatus
 from liveshop.payments.notifications import handle_notification
@@ -274,7 +272,6 @@ def my_payouts(user: CurrentUser, session: DbSession) -> list[PayoutLineOut]:
 @router.get("/payouts")
 def all_payouts(user: CurrentUser, session: DbSession) -> list[PayoutLineOut]:
     """Every shop and host (admins)."""
-    if user.role is not Role.ADMIN:
-        raise PermissionDenied("the payouts report is for admins", code="admin_only")
+    access.require_payouts_reader(user)
     lines = settlement.payouts_report(session)
     return [PayoutLineOut.model_validate(line, from_attributes=True) for line in lines]

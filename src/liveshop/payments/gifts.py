@@ -27,6 +27,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.moderation.qualification_identity import check_gift_allowed
+from liveshop.payments import access
 from liveshop.payments.ledger import (
     AccountKind,
     get_account,
@@ -89,6 +90,7 @@ def send_gift(
 ) -> GiftSend:
     """Spend the sender's coins on ``count`` gifts for the room's host; raises
     InsufficientFunds (409) when the coins do not cover it, and nothing is written."""
+    access.require_money_mover(sender)
     gift = GIFTS.get(gift_code)
     if gift is None:
         raise NotFound(f"no gift {gift_code!r}", code="gift_not_found")

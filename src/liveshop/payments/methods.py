@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.core.clock import utcnow
-from liveshop.core.errors import NotFound
-from liveshop.payments import vault
+from liveshop.payments import access, vault
 from liveshop.payments.cards import check_card
 from liveshop.payments.models import PaymentMethod
 from liveshop.payments.schemas import CardIn, PaymentMethodOut
@@ -96,10 +95,9 @@ def list_payment_methods(session: Session, *, user: User) -> Sequence[PaymentMet
 
 def own_method(session: Session, *, user: User, method_id: int) -> PaymentMethod:
     """The user's own active method; anyone else's does not exist for them (404)."""
-    method = session.get(PaymentMethod, method_id)
-    if method is None or method.user_id != user.id or method.removed_at is not None:
-        raise NotFound(f"payment method {method_id} not found", code="payment_method_not_found")
-    return method
+    return access.require_card_owner(
+        user, session.get(PaymentMethod, method_id), method_id=method_id
+    )
 
 
 def remove_payment_method(session: Session, *, user: User, method_id: int) -> None:

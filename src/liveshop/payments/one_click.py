@@ -10,7 +10,7 @@ from liveshop.core.errors import Conflict
 from liveshop.orders.models import Order
 from liveshop.orders.room_buying import buy_now
 from liveshop.orders.schemas import BuyNowIn
-from liveshop.payments import charges, methods
+from liveshop.payments import access, charges, methods
 from liveshop.payments.charges import MethodChoice, PaymentContext
 from liveshop.payments.models import MethodKind, Payment
 
@@ -26,6 +26,7 @@ def buy_and_pay(
     context: PaymentContext,
 ) -> tuple[Order, Payment]:
     """The same key again returns the same order and payment (a retried click)."""
+    access.require_money_mover(buyer)
     saved = methods.list_payment_methods(session, user=buyer)
     if not saved:
         raise Conflict("add a card first: one click pays with the default card", code="no_card")

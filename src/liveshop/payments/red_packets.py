@@ -26,13 +26,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import Role, User
-from liveshop.catalog.service import can_manage_shop
+from liveshop.accounts.models import User
+from liveshop.catalog.service import shop_of
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import RoomNotice, register_notice_source, room_facts
 from liveshop.live.shelf import shelf
+from liveshop.payments import access
 from liveshop.payments.ledger import (
     AccountKind,
     get_account,
@@ -74,16 +75,12 @@ def _may_drop(session: Session, *, sender: User, room_id: int) -> None:
     facts = room_facts(session, room_id)
     if facts.status != "live":
         raise Conflict("red packets are dropped while the room is live", code="room_not_live")
-    if sender.id == facts.host_id:
-        return
-    if sender.role is Role.MERCHANT and any(
-        can_manage_shop(session, user=sender, shop_id=product.shop_id)
-        for product in shelf(session, room_id=room_id)
-    ):
-        return
-    raise PermissionDenied(
-        "only the room's host or a merchant on its shelf drops red packets",
-        code="not_your_room",
+    own_shop = shop_of(session, user=sender)
+    access.require_red_packet_dropper(
+        sender,
+        host_id=facts.host_id,
+        own_shop_id=own_shop.id if own_shop is not None else None,
+        shelf_shop_ids={product.shop_id for product in shelf(session, room_id=room_id)},
     )
 
 
@@ -112,6 +109,7 @@ def drop_red_packet(
     now: datetime | None = None,
 ) -> RedPacket:
     """Take ``total`` from the sender's wallet into escrow, split into ``shares``."""
+    access.require_money_mover(sender)
     fingerprint = _fingerprint(room_id, total, shares, greeting)
     existing = _replayed(session, sender=sender, key=idempotency_key, fingerprint=fingerprint)
     if existing is not None:
@@ -173,6 +171,7 @@ def grab_red_packet(
     session: Session, *, user: User, packet_id: int, now: datetime | None = None
 ) -> RedPacketShare:
     """Give the viewer the next share: once per viewer, never more shares than exist."""
+    access.require_money_mover(user)
     now = now or utcnow()
     packet = session.get(RedPacket, packet_id)
     if packet is None:

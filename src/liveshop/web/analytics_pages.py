@@ -13,10 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
-from liveshop.accounts.models import Role
-from liveshop.analytics.api import ANALYTICS_ROLES, room_access
+from liveshop.analytics import access
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
-from liveshop.core.errors import NotFound, PermissionDenied
+from liveshop.core.errors import NotFound
 from liveshop.live import service as live
 from liveshop.web.pages import _render
 
@@ -48,14 +47,11 @@ def dashboard(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/dashboard", status_code=303)
-    if user.role not in ANALYTICS_ROLES:
-        raise PermissionDenied(
-            "the dashboard is for hosts, merchants and admins", code="wrong_role"
-        )
+    access.require_analyst(user)
     rooms = [
         room
         for room in live.list_rooms(session, limit=MAX_LISTED_ROOMS)
-        if user.role is Role.ADMIN or room.host.id == user.id
+        if access.can_list_room(user, host_id=room.host.id)
     ]
     return _render(request, "dashboard.html", settings, user, rooms=rooms, plotly_path=PLOTLY_PATH)
 
@@ -70,7 +66,7 @@ def room_dashboard(
 ) -> Response:
     if user is None:
         return RedirectResponse(f"/login?next=/dashboard/rooms/{room_id}", status_code=303)
-    room, _own_products = room_access(session, user, room_id)
+    room, _own_products = access.require_room_report_reader(session, user=user, room_id=room_id)
     return _render(
         request,
         "dashboard_room.html",

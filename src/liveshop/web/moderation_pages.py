@@ -20,12 +20,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.schemas import ProductOut
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import PermissionDenied
-from liveshop.moderation import enforcement, enforcement_appeals
+from liveshop.live import access as live_access
+from liveshop.moderation import access, enforcement_appeals
 from liveshop.moderation import enforcement_queries as queries
 from liveshop.moderation.compliance import check_copy
 from liveshop.moderation.enforcement_schemas import AppealOut, PenaltyOut
@@ -35,7 +36,6 @@ from liveshop.web.pages import _render
 
 router = APIRouter()
 
-HOST_ROLES = (Role.HOST, Role.ADMIN)
 MAX_SCRIPT = 200_000  # characters: a two-hour subtitle file
 MAX_NAMES = 50
 
@@ -44,8 +44,14 @@ def _login(path: str) -> Response:
     return RedirectResponse(f"/login?next={path}", status_code=303)
 
 
-def _require(user: User, roles: tuple[Role, ...], message: str) -> None:
-    if user.role not in roles:
+def _require_host(user: User) -> None:
+    """The pre-live check: whoever may open rooms (hosts, and admins)."""
+    if not live_access.can_open_rooms(user):
+        raise PermissionDenied("the pre-live check is for hosts", code="wrong_role")
+
+
+def _require_merchant(user: User, message: str) -> None:
+    if user.role not in catalog.MERCHANT_ROLES:
         raise PermissionDenied(message, code="wrong_role")
 
 
@@ -60,7 +66,7 @@ def privacy_page(request: Request, settings: SettingsDep, user: OptionalUser) ->
 def moderation_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
         return _login("/moderation")
-    enforcement.require_moderator(user)
+    access.require_moderator(user)
     return _render(request, "mod_queue.html", settings, user)
 
 
@@ -68,7 +74,7 @@ def moderation_page(request: Request, settings: SettingsDep, user: OptionalUser)
 def regulator_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
         return _login("/regulator")
-    _require(user, (Role.REGULATOR,), "this is the regulator's view")
+    access.require_regulator(user)
     return _render(request, "mod_regulator.html", settings, user)
 
 
@@ -76,7 +82,7 @@ def regulator_page(request: Request, settings: SettingsDep, user: OptionalUser) 
 def prelive_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
         return _login("/host/prelive")
-    _require(user, HOST_ROLES, "the pre-live check is for hosts")
+    _require_host(user)
     return _render(request, "mod_prelive.html", settings, user)
 
 
@@ -110,7 +116,7 @@ def compliance_page(
 ) -> Response:
     if user is None:
         return _login("/merchant/compliance")
-    _require(user, catalog.MERCHANT_ROLES, "compliance findings are for merchants")
+    _require_merchant(user, "compliance findings are for merchants")
     shop = catalog.shop_of(session, user=user)
     products = catalog.list_shop_products(session, shop_id=shop.id, limit=200) if shop else []
     checked = [_product_findings(product) for product in products]
@@ -145,7 +151,7 @@ def _names(names: list[str]) -> tuple[str, ...]:
 def script_check(body: ScriptIn, user: CurrentUser) -> dict[str, Any]:
     """The pre-live check: the cues of a script or SubRip file that need a change,
     each with its timestamps and findings (term, rule, suggestion)."""
-    _require(user, HOST_ROLES, "the pre-live check is for hosts")
+    _require_host(user)
     cues = check_script(body.script, registered_names=_names(body.registered_names))
     return {"cues": [cue.as_json() for cue in cues]}
 
@@ -153,7 +159,7 @@ def script_check(body: ScriptIn, user: CurrentUser) -> dict[str, Any]:
 @router.post("/api/merchant/copy-check", tags=["moderation"])
 def copy_check(body: CopyIn, user: CurrentUser) -> dict[str, Any]:
     """Advertising-law findings of a product's title and description."""
-    _require(user, catalog.MERCHANT_ROLES, "the copy check is for merchants")
+    _require_merchant(user, "the copy check is for merchants")
     names = _names(body.registered_names)
     return {
         field: check_copy(text, registered_names=names).as_json()
@@ -171,16 +177,15 @@ class AppealCaseOut(BaseModel):
 def appeal_cases(user: CurrentUser, session: DbSession) -> list[AppealCaseOut]:
     """Pending appeals with their penalties; ``may_decide`` is false for the
     caller's own (imposed, triggered or appealed): another moderator decides."""
-    enforcement.require_moderator(user)
+    access.require_moderator(user)
     cases = []
     for appeal in enforcement_appeals.pending_appeals(session, limit=200):
         penalty = queries.get_penalty(session, penalty_id=appeal.penalty_id)
-        excluded = enforcement_appeals.excluded_deciders(penalty) | {appeal.appellant_id}
         cases.append(
             AppealCaseOut(
                 appeal=AppealOut.of(appeal),
                 penalty=PenaltyOut.of(penalty),
-                may_decide=user.id not in excluded,
+                may_decide=access.can_decide_appeal(user, appeal=appeal, penalty=penalty),
             )
         )
     return cases

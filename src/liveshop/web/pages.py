@@ -20,7 +20,7 @@ from liveshop.accounts.dependencies import (
     OptionalUser,
     SignInGuardDep,
 )
-from liveshop.accounts.models import Role, User
+from liveshop.accounts.models import User
 from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
@@ -32,8 +32,11 @@ from liveshop.core.errors import (
     RateLimited,
 )
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
+from liveshop.live import access as live_access
 from liveshop.live import service as live
 from liveshop.live.models import RoomStatus
+from liveshop.payments import access as payments_access
+from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
@@ -103,8 +106,7 @@ def host_console(
     if user is None:
         return RedirectResponse(f"/login?next=/host/rooms/{room_id}", status_code=303)
     room = live.get_room(session, room_id=room_id)
-    if room.host_id != user.id and user.role.value != "admin":
-        raise PermissionDenied("only the room's host can open its console", code="not_room_host")
+    live_access.require_room_runner(user, room=room)
     questions = live.list_questions(session, room_id=room_id)
     shop = catalog.shop_of(session, user=user)
     return _render(
@@ -144,17 +146,13 @@ def wallet_page(request: Request, settings: SettingsDep, user: OptionalUser) -> 
     return _render(request, "wallet.html", settings, user)
 
 
-EARNING_ROLES = (Role.HOST, Role.MERCHANT, Role.ADMIN)
-
-
 @router.get("/earnings", response_class=HTMLResponse)
 def earnings_page(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/earnings", status_code=303)
-    if user.role not in EARNING_ROLES:
-        raise PermissionDenied("earnings are for hosts and merchants", code="wrong_role")
+    payments_access.require_earner(user)
     shop = catalog.shop_of(session, user=user) if user.role in catalog.MERCHANT_ROLES else None
     payouts = payouts_report(session, owner_type=OwnerType.SHOP, owner_id=shop.id) if shop else []
     return _render(request, "earnings.html", settings, user, shop=shop, payouts=payouts)
@@ -171,17 +169,20 @@ def security_page(request: Request, settings: SettingsDep, user: OptionalUser) -
 def sandbox_wallet_page(
     reference: Annotated[str, Path(max_length=120)],
     request: Request,
+    session: DbSession,
     settings: SettingsDep,
     user: OptionalUser,
     back: Annotated[str, Query(alias="return", max_length=500)] = "/orders",
 ) -> Response:
-    """The sandbox's stand-in for a third-party wallet's checkout page."""
+    """The sandbox's stand-in for a third-party wallet's checkout page: the payer's
+    alone (to anyone else the payment does not exist, as on the approval itself)."""
     if user is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
     gateway = payment_context(settings).gateway
     try:
         approval = gateway.read_wallet_reference(reference)
+        own_payment(session, buyer=user, payment_id=approval.payment_id)
     except LiveShopError as error:
         response = _render(
             request, "sandbox_wallet.html", settings, user, approval=None, error=error.message
