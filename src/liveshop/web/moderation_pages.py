@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.accounts.models import User
+from liveshop.catalog import access as catalog_access
 from liveshop.catalog import service as catalog
 from liveshop.catalog.schemas import ProductOut
 from liveshop.core.dependencies import DbSession, SettingsDep
@@ -51,7 +52,7 @@ def _require_host(user: User) -> None:
 
 
 def _require_merchant(user: User, message: str) -> None:
-    if user.role not in catalog.MERCHANT_ROLES:
+    if not catalog_access.can_open_shop(user):
         raise PermissionDenied(message, code="wrong_role")
 
 

@@ -22,6 +22,7 @@ from liveshop.accounts.dependencies import (
 )
 from liveshop.accounts.models import User
 from liveshop.accounts.schemas import USERNAME_PATTERN
+from liveshop.catalog import access as catalog_access
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import (
@@ -133,7 +134,7 @@ def merchant_console(
 ) -> Response:
     if user is None:
         return RedirectResponse("/login?next=/merchant", status_code=303)
-    if user.role not in catalog.MERCHANT_ROLES:
+    if not catalog_access.can_open_shop(user):
         raise PermissionDenied("only merchants open the merchant console", code="wrong_role")
     shop = catalog.shop_of(session, user=user)
     return _render(request, "merchant.html", settings, user, shop=shop)
@@ -153,7 +154,7 @@ def earnings_page(
     if user is None:
         return RedirectResponse("/login?next=/earnings", status_code=303)
     payments_access.require_earner(user)
-    shop = catalog.shop_of(session, user=user) if user.role in catalog.MERCHANT_ROLES else None
+    shop = catalog.shop_of(session, user=user) if catalog_access.can_open_shop(user) else None
     payouts = payouts_report(session, owner_type=OwnerType.SHOP, owner_id=shop.id) if shop else []
     return _render(request, "earnings.html", settings, user, shop=shop, payouts=payouts)
 
