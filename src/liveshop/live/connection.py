@@ -21,7 +21,7 @@ from liveshop.core.errors import (
 )
 from liveshop.core.ids import new_id
 from liveshop.events.recorder import EventRecorder, EventType
-from liveshop.live import metrics, service
+from liveshop.live import access, metrics, service
 from liveshop.live.chat import TokenBucket
 from liveshop.live.hub import LiveHub
 from liveshop.live.room_channel import RoomChannel
@@ -103,8 +103,10 @@ class ViewerSession:
             raise PolicyViolation(reason)
 
     def _require_user(self) -> User:
+        """The signed-in user who may take part (chat, like, ask); regulators only read."""
         if self.user is None:
             raise NotAuthenticated("log in to take part; anonymous viewers may only watch")
+        access.require_participant(self.user)
         return self.user
 
     def comment(self, text: Any) -> dict[str, Any]:
