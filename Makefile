@@ -49,8 +49,12 @@ lint: install-dev
 typecheck: install-dev
 	$(VENV)/bin/mypy src
 
+# Two workers (the machine's two cores); a file's tests stay on one worker, since
+# some files share a Redis database or a server between their tests.
+PYTEST_WORKERS ?= 2
+
 pytest: install-dev services browser
-	CI=$${CI:-true} $(VENV)/bin/pytest -q -p no:cacheprovider
+	CI=$${CI:-true} $(VENV)/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 
