@@ -25,6 +25,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Dialog,
     Page,
+    expect,
     sync_playwright,
 )
 
@@ -36,6 +37,11 @@ from liveshop.core.settings import Settings
 from liveshop.live import service as live
 
 CHROMIUM = Path("/usr/bin/chromium")
+# A page waits this long for an element or an assertion. The suite runs on two
+# workers on a two-core machine: a room page's first purchase makes several
+# requests in a row, which took over 5 s there while both workers were busy.
+PAGE_TIMEOUT_MS = 15_000
+expect.set_options(timeout=PAGE_TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -204,7 +210,7 @@ class PageOpener:
                 ]
             )
         page = context.new_page()
-        page.set_default_timeout(5000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         dialogs = self.dialogs[page] = []
         errors = self.errors[page] = []
 
