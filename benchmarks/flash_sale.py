@@ -751,7 +751,6 @@ class Bench:
         """A merchant's product, a host's live room, and the crowd with a token each."""
         from sqlalchemy import insert, select
 
-        import liveshop.catalog_wiring  # noqa: F401  (product copy is checked when saved)
         from liveshop.accounts import service as accounts
         from liveshop.accounts.models import Role, User
         from liveshop.catalog import service as catalog
@@ -761,7 +760,9 @@ class Bench:
         from liveshop.core.migrations import upgrade_database
         from liveshop.core.security import hash_password
         from liveshop.live import service as live
+        from liveshop.wiring import connect_domains
 
+        connect_domains()  # product copy is checked when saved, as in the app
         upgrade_database(database_url)
         with unit_of_work(database_url) as session:
             merchant = accounts.create_user(

@@ -28,6 +28,7 @@ from liveshop.core.db import get_engine, get_session_factory, unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import Settings
 from liveshop.promotions.flash_sales import forget_cached_sales
+from liveshop.wiring import connect_domains
 
 POSTGRES_URL = os.environ.get(
     "LIVESHOP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -66,6 +67,14 @@ def forget_engine(url: str) -> None:
     get_engine(url).dispose()
     get_engine.cache_clear()
     get_session_factory.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def connected_domains() -> None:
+    """The domains connected as the app, the CLI and the demo connect them
+    (``liveshop.wiring``), for tests that call services without making an app.
+    tests/test_wiring.py checks, in a process of its own, that the app does it."""
+    connect_domains()
 
 
 # --- databases ---

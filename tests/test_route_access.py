@@ -28,12 +28,13 @@ from fastapi.testclient import TestClient
 
 from liveshop.app import create_app
 from liveshop.core.settings import Settings
+from liveshop.moderation.enforcement_config import get_moderation_settings
 from tests.access.known_holes import KNOWN_HOLES
 from tests.access.routes import NOT_ACCESS_CONTROLLED, ROUTES
 from tests.access.rules import FORBIDDEN
 from tests.access.schema import routes_with_ids
 from tests.access.walk import Walker
-from tests.access.world import World
+from tests.access.world import WALK_MODERATION, World
 from tests.conftest import SECRET_KEY, forget_engine
 
 QUIET_SECONDS = 3600.0  # background jobs and counter flushes stay out of the walk's way
@@ -66,7 +67,9 @@ def walker(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         order_expiry_check_seconds=QUIET_SECONDS,
         step_up_payments_started=1_000_000,  # the walk pays many orders in a minute
     )
-    with TestClient(create_app(settings)) as client:
+    app = create_app(settings)
+    app.dependency_overrides[get_moderation_settings] = lambda: WALK_MODERATION
+    with TestClient(app) as client:
         walk = Walker(client, World(settings), database)
         yield walk
         walk.close()

@@ -1,4 +1,8 @@
-"""The ASGI application: routers, the error handler, and the hub's lifecycle."""
+"""The ASGI application: routers, the error handler, and the hub's lifecycle.
+
+The domains are connected in ``liveshop.wiring`` (the composition root):
+``create_app`` fills the registries, the lifespan subscribes the listeners.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-import liveshop.catalog_wiring  # the compliance check of product copy
-import liveshop.moderation_wiring  # live's evidence source for reported comments
-import liveshop.privacy_wiring  # noqa: F401  (each domain's export, erasure and retention hooks)
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
 from liveshop.accounts.sign_in_guard import make_sign_in_guard
@@ -32,7 +33,6 @@ from liveshop.events.api import router as events_router
 from liveshop.events.recorder import EventRecorder
 from liveshop.live.api import router as live_router
 from liveshop.live.hub import LiveHub
-from liveshop.live.moderation_actions import ApplyModerationActions
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
@@ -43,11 +43,7 @@ from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.payments.api import router as payments_router
-from liveshop.payments.jobs import (
-    RefundOnAfterSale,
-    deliver_sandbox_notifications_forever,
-    run_payment_jobs_forever,
-)
+from liveshop.payments.jobs import deliver_sandbox_notifications_forever, run_payment_jobs_forever
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
@@ -56,6 +52,7 @@ from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
+from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +80,7 @@ def create_server_app() -> FastAPI:
 
 def create_app(settings: Settings | None = None, *, owns_process: bool = False) -> FastAPI:
     settings = settings or get_settings()
+    connect_domains()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,7 +98,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         app.state.hub = LiveHub(
             database_url=settings.resolved_database_url(),
             relay=make_relay(settings.redis_url),
-            bus=bus,
             tick_seconds=settings.tick_seconds,
             comments_per_frame=settings.comments_per_frame,
             counters_flush_seconds=settings.counters_flush_seconds,
@@ -114,23 +111,19 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_payment_jobs_forever(settings)),
             loop.create_task(run_retention_forever(settings)),
         ]
-        refunds = RefundOnAfterSale(settings)
-        refunds.subscribe(bus)
-        moderation_actions = ApplyModerationActions(settings.resolved_database_url())
-        moderation_actions.subscribe(bus)
         sales = RecordPlatformSales(
             app.state.recorder, database_url=settings.resolved_database_url(), loop=loop
         )
-        sales.subscribe(bus)
         app.state.platform_sales = sales
+        subscriptions = Subscriptions(
+            bus, [*domain_listeners(settings), *app_listeners(hub=app.state.hub, sales=sales)]
+        )
         if owns_process:
             settle_garbage_collector()
         try:
             yield
         finally:
-            refunds.unsubscribe(bus)
-            moderation_actions.unsubscribe(bus)
-            sales.unsubscribe(bus)
+            subscriptions.cancel()
             for task in background:
                 task.cancel()
             await app.state.hub.stop()

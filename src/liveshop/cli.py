@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +12,6 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-import liveshop.catalog_wiring  # the compliance check of product copy
-import liveshop.moderation_wiring  # live's evidence source for reported comments
-import liveshop.privacy_wiring  # noqa: F401  (export, erasure and retention hooks)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role
 from liveshop.analytics.cli import app as analyze_app
@@ -56,9 +54,28 @@ app.add_typer(analyze_app, name="analyze")
 app.add_typer(profiles_app, name="profiles")
 console = Console()
 
+APP_COMMANDS = frozenset({"serve", "demo"})  # they run the app, whose lifespan subscribes
+HELP_OPTIONS = frozenset({"--help", "-h"})
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
 WORKER_STARTUP_SECONDS = 120
 LISTEN_BACKLOG = 8192  # a flash sale's crowd connects at once; 2048 reset connections
+
+
+@app.callback()
+def connect_domains(ctx: typer.Context) -> None:
+    """Connect the domains (``liveshop.wiring``) before a command runs: fill every
+    registry and, for the command's life, subscribe the listeners that act on
+    other domains' events (a failed inspection takes the product off shelves)."""
+    if HELP_OPTIONS & set(sys.argv[1:]) or ctx.resilient_parsing:
+        return  # help needs no domain (click hides the subcommand's arguments from here)
+    from liveshop.core.bus import bus
+    from liveshop.wiring import Subscriptions, domain_listeners
+    from liveshop.wiring import connect_domains as connect
+
+    connect()
+    if ctx.invoked_subcommand not in APP_COMMANDS:
+        subscriptions = Subscriptions(bus, domain_listeners(get_settings()))
+        ctx.call_on_close(subscriptions.cancel)
 
 
 @db_app.command("upgrade")

@@ -37,6 +37,7 @@ from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.models import CouponKind
 from liveshop.promotions.schemas import CouponIn, FlashSaleIn
 from liveshop.promotions.stock_engines import StockEngine
+from liveshop.wiring import connect_domains
 
 console = Console()
 
@@ -120,6 +121,7 @@ def seed_demo(
 ) -> DemoRoom:
     """Demo users, a shop, a live room with a shelf, a flash sale starting in a minute
     and a coupon drop, and chatters' tokens. Safe to run again."""
+    connect_domains()  # product copy is checked, the shelf is read, as in the app
     upgrade_database(database_url)
     with unit_of_work(database_url) as session:
         users = {

@@ -34,7 +34,7 @@ from liveshop.live import service as live
 from liveshop.live import shelf
 from liveshop.moderation import enforcement, enforcement_appeals, qualifications
 from liveshop.moderation import reports as moderation_reports
-from liveshop.moderation.enforcement_config import get_moderation_settings
+from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
 from liveshop.moderation.enforcement_models import (
     Inspection,
     InspectionResult,
@@ -80,6 +80,12 @@ class Made:
 
     ids: dict[str, Any]
     parties: dict[str, Account] = field(default_factory=dict)
+
+
+# The walk asks who may act, not whether host A's credit score allows a flash sale:
+# the disputed after-sales the walk makes in room A count against host A's score
+# (tests/moderation/test_flash_sale_gate.py and test_scores.py cover the gate).
+WALK_MODERATION = ModerationSettings(flash_sale_min_score=0)
 
 
 class World:
@@ -372,7 +378,7 @@ class World:
                 body=body,
                 engine=flash_sales.stock_engine_for(None, self.database_url),
                 reference_days=30,
-                moderation_settings=get_moderation_settings(),
+                moderation_settings=WALK_MODERATION,
             ).id
 
     def fresh_draw(self, *, due: bool = False, drawn: bool = False) -> int:

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, text
 
-import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
 from liveshop.accounts.models import Role
 from liveshop.catalog import service as catalog
 from liveshop.core.db import get_engine, unit_of_work

@@ -3,7 +3,6 @@ author, room and time, and the chat around it, captured from the stored chat."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import liveshop.moderation_wiring
 from liveshop.accounts.models import Role
 from liveshop.core.db import unit_of_work
 from liveshop.core.ids import new_id
@@ -19,6 +17,7 @@ from liveshop.core.settings import Settings
 from liveshop.live import service as live
 from liveshop.live.models import CommentKind
 from liveshop.live.moderation_evidence import CONTEXT_LINES, comment_evidence
+from liveshop.wiring import connect_domains
 from tests.conftest import Account, MakeAccount
 from tests.moderation.test_enforcement_helpers import api_client, make_room
 
@@ -32,7 +31,7 @@ def wired() -> None:
     """Register the source as the app does at start-up. Re-run for each test, since
     tests/moderation/test_reports.py's stand-in source unregisters the comment
     source when its test ends."""
-    importlib.reload(liveshop.moderation_wiring)
+    connect_domains()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import staff
 from liveshop.core.clock import utcnow

@@ -11,12 +11,13 @@ from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from liveshop.accounts.models import Role
 from liveshop.catalog.models import Sku
+from liveshop.cli import app as liveshop_cli
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings, get_settings
 from liveshop.moderation.enforcement_events import ProductDelisted
@@ -25,13 +26,14 @@ from liveshop.moderation.inspections import (
     Candidate,
     is_product_delisted,
     pick,
-    register_order_sampling_source,
     sample_size,
     unregister_order_sampling_source,
 )
 from liveshop.moderation.inspections_cli import app as inspections_cli
 from liveshop.moderation.scores import compute_score
+from liveshop.orders.service import mark_paid
 from tests.conftest import MakeAccount
+from tests.live.helpers import shop_product
 from tests.moderation.test_enforcement_helpers import (
     api_client,
     make_shop_product,
@@ -111,28 +113,32 @@ def test_cli_samples_reproducibly_and_a_failed_product_is_delisted(
         assert [(r.code, r.deduction) for r in score.reasons] == [("failed_inspections", 10)]
 
 
-def test_orders_are_sampled_through_the_source_orders_registers(
-    cli_env: None, database_url: str
+def test_the_liveshop_command_samples_paid_orders_from_orders_own_source(
+    cli_env: None, client: TestClient, make_account: MakeAccount, database_url: str
 ) -> None:
-    runner = CliRunner()
-    refused = runner.invoke(inspections_cli, ["sample", "--rate", "0.5", "--of", "orders"])
-    assert refused.exit_code == 1
-    assert "no_order_source" in refused.output
-
-    def orders(session: Session) -> list[Candidate]:
-        return [Candidate(id=number, shop_id=7) for number in (30, 10, 20, 40)]
-
-    register_order_sampling_source(orders)
-    try:
-        result = runner.invoke(
-            inspections_cli,
-            ["sample", "--rate", "0.5", "--seed", "7", "--of", "orders", "--format", "json"],
+    merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
+    product = shop_product(client, merchant)
+    orders = []
+    for number in range(4):
+        placed = client.post(
+            "/api/orders",
+            json={"items": [{"sku_id": product["skus"][0]["id"], "quantity": 1}]},
+            headers=buyer.headers | {"Idempotency-Key": f"sampled-{number}"},
         )
-    finally:
-        unregister_order_sampling_source()
+        assert placed.status_code == 201, placed.text
+        orders.append(placed.json()["id"])
+    with unit_of_work(database_url) as session:
+        for order_id in orders[:3]:  # the fourth is never paid: nothing to inspect
+            mark_paid(session, order_id=order_id, payment_ref=f"pay-{order_id}")
+    unregister_order_sampling_source()  # the command must connect orders itself
+
+    command = ["inspections", "sample", "--of", "orders", "--rate", "0.5", "--seed", "7"]
+    result = CliRunner().invoke(liveshop_cli, [*command, "--format", "json"])
+
+    assert result.exit_code == 0, result.output
     rows = _lines(result.output)
-    assert [row["target_id"] for row in rows] == random.Random("7").sample([10, 20, 30, 40], 2)
-    assert {(row["target_type"], row["shop_id"]) for row in rows} == {("order", 7)}
+    assert [row["target_id"] for row in rows] == random.Random("7").sample(orders[:3], 2)
+    assert {(row["target_type"], row["shop_id"]) for row in rows} == {("order", product["shop_id"])}
 
 
 def test_admin_api_samples_and_records(

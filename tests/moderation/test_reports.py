@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import Role
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
-from liveshop.live.moderation_evidence import register_comment_evidence
 from liveshop.moderation.enforcement_events import ModerationActionTaken
 from liveshop.moderation.enforcement_models import Penalty, Report, ReportTarget
 from liveshop.moderation.models import AuditEntry
@@ -20,6 +19,7 @@ from liveshop.moderation.reports import (
     CapturedEvidence,
     register_evidence_source,
 )
+from liveshop.wiring import connect_domains
 from tests.conftest import MakeAccount
 from tests.moderation.test_enforcement_helpers import api_client, make_room, recorded
 
@@ -40,7 +40,7 @@ def comment_source() -> Iterator[dict[int, CapturedEvidence]]:
 
     register_evidence_source(ReportTarget.COMMENT, source)
     yield comments
-    register_comment_evidence()  # live's own source, as the app registers it
+    connect_domains()  # live's own source, as the app registers it
 
 
 def test_a_viewer_reports_a_comment_and_the_queue_shows_the_evidence(

@@ -3,13 +3,16 @@ flash-sale gate."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.moderation.enforcement import ActionRequest, impose_penalty
@@ -27,7 +30,11 @@ from liveshop.moderation.scores import (
     register_after_sales_source,
     unregister_after_sales_source,
 )
-from tests.conftest import MakeAccount
+from liveshop.orders.service import mark_paid
+from liveshop.wiring import connect_domains
+from tests.catalog.staffing import hire
+from tests.conftest import Account, MakeAccount
+from tests.live.helpers import live_room, shop_product
 from tests.moderation.test_enforcement_helpers import (
     api_client,
     make_shop_product,
@@ -50,6 +57,7 @@ def after_sales() -> Iterator[dict[tuple[SubjectType, int], AfterSalesFigures]]:
     register_after_sales_source(source)
     yield figures
     unregister_after_sales_source()
+    connect_domains()  # orders' own source, as the app registers it
 
 
 def _warn(
@@ -172,3 +180,64 @@ def test_owners_see_their_scores_with_reasons(
         assert shop_view["host"] is None
         assert (shop_view["shop"]["subject_id"], shop_view["shop"]["value"]) == (shop_id, 100)
         assert client.get("/api/scores/mine", headers=viewer.headers).json()["shop"] is None
+
+
+def _paid_room_order(
+    client: TestClient, buyer: Account, *, sku_id: int, room_id: int, database_url: str
+) -> int:
+    placed = client.post(
+        "/api/orders",
+        json={"items": [{"sku_id": sku_id, "quantity": 1}], "room_id": room_id},
+        headers=buyer.headers | {"Idempotency-Key": f"score-{uuid.uuid4()}"},
+    )
+    assert placed.status_code == 201, placed.text
+    order_id: int = placed.json()["id"]
+    with unit_of_work(database_url) as session:
+        mark_paid(session, order_id=order_id, payment_ref=f"pay-{order_id}")
+    return order_id
+
+
+def test_a_hosts_credit_score_counts_the_after_sales_of_orders_in_their_rooms(
+    client: TestClient, make_account: MakeAccount, host: Account, database_url: str
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
+    product = shop_product(client, merchant, price=5_000)
+    hire(client, merchant, host)
+    room_id = live_room(client, host)
+    sku_id = product["skus"][0]["id"]
+    orders = [
+        _paid_room_order(client, buyer, sku_id=sku_id, room_id=room_id, database_url=database_url)
+        for _ in range(5)
+    ]
+    refund = client.post(
+        f"/api/orders/{orders[0]}/after-sales",
+        json={"reason": "开线了", "quality_complaint": True},
+        headers=buyer.headers,
+    )
+    assert (refund.status_code, refund.json()["status"]) == (201, "refunded")
+
+    scores = client.get("/api/scores/mine", headers=host.headers).json()
+
+    # One of five orders (20 %) drew a complaint (3 points a percent) and a refund (1).
+    after_sales = [
+        {"code": "complaint_rate", "deduction": 60, "detail": "complaints on 20% of 5 orders"},
+        {"code": "refund_rate", "deduction": 20, "detail": "refunds on 20% of 5 orders"},
+    ]
+    assert (scores["host"]["value"], scores["host"]["reasons"]) == (20, after_sales)
+    assert (scores["shop"]["value"], scores["shop"]["reasons"]) == (20, after_sales)
+    now = utcnow()
+    sale = client.post(
+        "/api/flash-sales",
+        json={
+            "room_id": room_id,
+            "sku_id": sku_id,
+            "price": 1_000,
+            "quantity": 1,
+            "per_user_limit": 1,
+            "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+        },
+        headers=host.headers,
+    )
+    assert sale.status_code == 403, sale.text
+    assert sale.json()["code"] == "host_score_too_low"

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-import liveshop.catalog_wiring  # noqa: F401  (product copy is checked)
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.schemas import ProductIn

@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-import liveshop.privacy_wiring  # noqa: F401  (registers every domain's hooks)
 from liveshop.accounts.models import Role
 from liveshop.app import create_app
 from liveshop.core.clock import utcnow

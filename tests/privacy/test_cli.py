@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-import liveshop.privacy_wiring  # noqa: F401
 from liveshop.accounts.models import Role, User
 from liveshop.core.settings import get_settings
 from liveshop.moderation.models import AuditEntry

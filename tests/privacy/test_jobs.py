@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-import liveshop.privacy_wiring  # noqa: F401  (registers the domains' purgers)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import ApiToken, Role
 from liveshop.core.clock import utcnow

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import liveshop.privacy_wiring  # noqa: F401  (registers the domains' purgers)
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import ApiToken, Role, User
 from liveshop.catalog.models import Shop

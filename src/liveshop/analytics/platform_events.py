@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog.models import Product
-from liveshop.core.bus import EventBus
 from liveshop.core.db import unit_of_work
 from liveshop.core.rooms import RoomNotice
 from liveshop.events.recorder import EventRecorder, EventType
@@ -102,7 +101,9 @@ def sender_id(session: Session, *, username: str) -> int | None:
 
 
 class RecordPlatformSales:
-    """Subscribed to paid orders and gift notices; feeds ``recorder`` on ``loop``.
+    """Subscribed (by ``liveshop.wiring``) to OrderStatusChanged (``on_order_status``:
+    paid orders) and RoomNotice (``on_room_notice``: gifts); feeds ``recorder`` on
+    ``loop``.
 
     The database reads run on one worker thread of this subscriber's own, in order:
     never on the event loop, and never on the committing thread, which still holds
@@ -117,14 +118,6 @@ class RecordPlatformSales:
         self.database_url = database_url
         self.loop = loop
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sales-events")
-
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(OrderStatusChanged, self.on_order_status)
-        bus.subscribe(RoomNotice, self.on_room_notice)
-
-    def unsubscribe(self, bus: EventBus) -> None:
-        bus.unsubscribe(OrderStatusChanged, self.on_order_status)
-        bus.unsubscribe(RoomNotice, self.on_room_notice)
 
     def close(self) -> None:
         """Finish what was handed over (blocks: call off the loop, before the recorder

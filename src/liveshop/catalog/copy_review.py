@@ -1,10 +1,9 @@
 """The advertising-law check of a product's copy, and the listing status it sets.
 
 The check is moderation's (``moderation.compliance``), and catalog may not
-import moderation (the same layer): ``liveshop.catalog_wiring``, imported once
-by the app, the CLI and the tests, registers it with
-:func:`register_copy_checker`. Without a checker no copy is saved, so nothing
-is ever published unchecked.
+import moderation (the same layer): ``liveshop.wiring`` registers it with
+:func:`register_copy_checker` when the app, the CLI or the demo starts.
+Without a checker no copy is saved, so nothing is ever published unchecked.
 
 Copy whose verdict is ``block`` is refused (:class:`CopyRejected`); ``review``
 is saved but held until a moderator approves it (``catalog.listing``); clean
@@ -89,13 +88,17 @@ def register_copy_checker(checker: CopyChecker) -> None:
     _checkers[:] = [checker]
 
 
+def registered_copy_checker() -> CopyChecker | None:
+    return _checkers[0] if _checkers else None
+
+
 def review_copy(product: Product) -> None:
     """Check the product's copy and set its listing: raises :class:`CopyRejected`
     for blocked copy (the caller's transaction must then be rolled back), holds
     copy that needs a moderator, publishes clean copy. A new check replaces any
     earlier moderator decision."""
     if not _checkers:
-        raise RuntimeError("liveshop.catalog_wiring is not imported: no copy checker")
+        raise RuntimeError("liveshop.wiring.connect_domains() was not called: no copy checker")
     review = _checkers[0](ProductCopy.of(product))
     if review.verdict is CopyVerdict.BLOCK:
         raise CopyRejected(review.findings)

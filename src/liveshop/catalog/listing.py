@@ -24,7 +24,7 @@ from liveshop.core.errors import Conflict, InvalidInput
 MAX_REASON = 500  # the products.listing_note column
 
 # Called with (session, reviewer, product, note) in the decision's transaction:
-# moderation's audit log records every decision (registered by catalog_wiring,
+# moderation's audit log records every decision (registered by liveshop.wiring,
 # as catalog may not import moderation).
 ListingAuditor = Callable[[Session, User, Product, str | None], None]
 _auditors: list[ListingAuditor] = []
@@ -32,6 +32,10 @@ _auditors: list[ListingAuditor] = []
 
 def register_listing_auditor(auditor: ListingAuditor) -> None:
     _auditors[:] = [auditor]
+
+
+def registered_listing_auditor() -> ListingAuditor | None:
+    return _auditors[0] if _auditors else None
 
 
 def held_products(session: Session, *, reviewer: User, limit: int = 100) -> list[ProductOut]:

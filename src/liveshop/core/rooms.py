@@ -1,8 +1,9 @@
 """What packages beside ``live`` may know of a room, without importing ``live``.
 
-``promotions`` sits on the same layer as ``live`` (ARCHITECTURE.md), so it may
-not import it; ``live`` registers this lookup when it is imported (by the app,
-the CLI or the tests), and others ask here.
+``promotions`` sits on the same layer as ``live`` (docs/architecture.md), so it
+may not import it; ``liveshop.wiring`` registers live's lookup and each
+package's notice source when the app, the CLI or the demo starts, and others
+ask here.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def register_room_lookup(lookup: RoomLookup) -> None:
 def room_facts(session: Session, room_id: int) -> RoomFacts:
     """The room's host and status; raises NotFound for an unknown room."""
     if not _lookup:
-        raise RuntimeError("liveshop.live is not loaded: no room lookup registered")
+        raise RuntimeError("liveshop.wiring.connect_domains() was not called: no room lookup")
     return _lookup[0](session, room_id)
 
 
@@ -63,6 +64,14 @@ def register_notice_source(source: NoticeSource) -> None:
     snapshot of a room whose channel opens after the notices went out."""
     if source not in _notice_sources:
         _notice_sources.append(source)
+
+
+def registered_room_lookup() -> RoomLookup | None:
+    return _lookup[0] if _lookup else None
+
+
+def notice_sources() -> list[NoticeSource]:
+    return list(_notice_sources)
 
 
 def current_notices(session: Session, room_id: int) -> list[RoomNotice]:

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 
-from liveshop.core.bus import EventBus
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
@@ -46,14 +45,12 @@ class LiveHub:
         *,
         database_url: str,
         relay: Relay,
-        bus: EventBus,
         tick_seconds: float = 0.1,
         comments_per_frame: int = 30,
         counters_flush_seconds: float = 2.0,
     ) -> None:
         self.database_url = database_url
         self.relay = relay
-        self.bus = bus
         self.tick_seconds = tick_seconds
         self.comments_per_frame = comments_per_frame
         self.counters_flush_seconds = counters_flush_seconds
@@ -69,30 +66,18 @@ class LiveHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_viewer_report = 0.0
-        self._bus_handlers: list[tuple[type[Any], Callable[[Any], None]]] = [
-            (events.RoomStatusChanged, self._on_status),
-            (events.PinnedChanged, self._on_pinned),
-            (events.AnnouncementPosted, self._on_announcement),
-            (events.QuestionChanged, self._on_question),
-            (events.ViewerRestricted, self._on_restricted),
-            (RoomNotice, self._on_notice),
-        ]
 
     # --- lifecycle ---
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self.relay.start(self._apply_inputs)
-        for event_type, handler in self._bus_handlers:
-            self.bus.subscribe(event_type, handler)
         self._tasks = [
             self._loop.create_task(self._tick_forever()),
             self._loop.create_task(self._persist_forever()),
         ]
 
     async def stop(self) -> None:
-        for event_type, handler in self._bus_handlers:
-            self.bus.unsubscribe(event_type, handler)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -243,6 +228,18 @@ class LiveHub:
                 self.leave(channel, subscriber)
 
     # --- domain events from services (any thread) ---
+
+    def bus_listeners(self) -> list[tuple[type[Any], Callable[[Any], None]]]:
+        """What the hub turns into room inputs; ``liveshop.wiring`` subscribes them
+        while the app runs (events before ``start`` or after ``stop`` are dropped)."""
+        return [
+            (events.RoomStatusChanged, self._on_status),
+            (events.PinnedChanged, self._on_pinned),
+            (events.AnnouncementPosted, self._on_announcement),
+            (events.QuestionChanged, self._on_question),
+            (events.ViewerRestricted, self._on_restricted),
+            (RoomNotice, self._on_notice),
+        ]
 
     def _from_any_thread(self, room_id: int, room_input: dict[str, Any]) -> None:
         if self._loop is not None and not self._loop.is_closed():

@@ -1,7 +1,7 @@
 """What moderation captures of a reported comment, read from the stored chat.
 
 ``moderation`` sits below ``live`` and may not read its tables, so this module
-gives it an evidence source (registered by ``liveshop.moderation_wiring``): the
+gives it an evidence source (registered by ``liveshop.wiring``): the
 reported line, its author, room and time, and the chat around it as it was when
 the report came in.
 """
@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.core.clock import as_utc
 from liveshop.live.models import Comment
-from liveshop.moderation.enforcement_models import ReportTarget
-from liveshop.moderation.reports import CapturedEvidence, register_evidence_source
+from liveshop.moderation.reports import CapturedEvidence
 
 # Lines kept on each side of the reported one: enough to see what it answered
 # and what it set off, few enough to read at a glance in the queue.
@@ -84,8 +83,3 @@ def comment_evidence(session: Session, comment_id: int) -> CapturedEvidence | No
             "context": context,
         },
     )
-
-
-def register_comment_evidence() -> None:
-    """Make reports of comments capture their evidence from the stored chat."""
-    register_evidence_source(ReportTarget.COMMENT, comment_evidence)

@@ -19,6 +19,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.ids import new_id
+from liveshop.core.rooms import RoomFacts
 from liveshop.live import access, events
 from liveshop.live.models import (
     Comment,
@@ -70,6 +71,12 @@ def get_room(session: Session, *, room_id: int) -> Room:
     if room is None:
         raise NotFound(f"room {room_id} not found", code="room_not_found")
     return room
+
+
+def room_facts(session: Session, room_id: int) -> RoomFacts:
+    """What packages beside ``live`` may know of a room (``core.rooms``' lookup)."""
+    room = get_room(session, room_id=room_id)
+    return RoomFacts(id=room.id, host_id=room.host_id, status=room.status.value)
 
 
 def room_out(session: Session, room: Room) -> RoomOut:

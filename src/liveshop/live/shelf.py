@@ -12,8 +12,10 @@ from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import ListingStatus
 from liveshop.catalog.schemas import ProductOut
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.errors import InvalidInput
-from liveshop.live.models import Room, ShelfItem
+from liveshop.live import events
+from liveshop.live.models import Room, RoomStatus, ShelfItem
 from liveshop.live.service import controlled_room, publish_pinned
 
 MAX_SHELF = 100
@@ -47,6 +49,32 @@ def shelf(session: Session, *, room_id: int) -> list[ProductOut]:
         for product in products
         if product.listing_status is ListingStatus.PUBLISHED
     ]
+
+
+def shelved_product_ids(session: Session, room_id: int) -> frozenset[int]:
+    """The products on a room's shelf (for ``promotions.access``'s goods rule)."""
+    return frozenset(
+        session.scalars(select(ShelfItem.product_id).where(ShelfItem.room_id == room_id)).all()
+    )
+
+
+def take_product_off_shelves(session: Session, *, product_id: int) -> list[int]:
+    """Moderation took the product off sale: it leaves every room's shelf, and a room
+    that has it pinned unpins it (viewers see the card go). Returns those rooms' ids."""
+    shelved = set(
+        session.scalars(select(ShelfItem.room_id).where(ShelfItem.product_id == product_id))
+    )
+    session.execute(delete(ShelfItem).where(ShelfItem.product_id == product_id))
+    pinning = session.scalars(
+        select(Room).where(Room.pinned.is_not(None), Room.status != RoomStatus.ENDED)
+    ).all()
+    for room in pinning:
+        if room.pinned is not None and room.pinned.get("product_id") == product_id:
+            room.pinned = None
+            publish_after_commit(session, events.PinnedChanged(room_id=room.id, pinned=None))
+            shelved.add(room.id)
+    session.flush()
+    return sorted(shelved)
 
 
 def product_card(product: ProductOut) -> dict[str, Any]:

@@ -289,7 +289,7 @@ PRODUCT_VERDICTS = {
 
 
 def review_product_copy(copy: ProductCopy) -> CopyReview:
-    """Catalog's copy checker (``liveshop.catalog_wiring`` registers it): the title
+    """Catalog's copy checker (``liveshop.wiring`` registers it): the title
     and the description, with the brand as a registered name. No price history
     is passed, so a "was" price in the copy goes to a moderator."""
     names = (copy.brand,) if copy.brand.strip() else ()

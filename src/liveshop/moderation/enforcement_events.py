@@ -1,16 +1,17 @@
 """Domain events of enforcement, for the packages above moderation to act on.
 
-Moderation may not import ``live``, ``payments`` or ``catalog``'s listings
-logic, so what changes a room, a comment or money leaves as one of these,
-published after commit (core.bus):
+Moderation may not import ``live`` or ``payments``, so what changes a room, a
+comment or money leaves as one of these, published after commit (core.bus);
+``liveshop.wiring`` subscribes the listeners:
 
-- ``live`` subscribes to :class:`ModerationActionTaken` (delete the comment,
-  mute the user until ``until``, stop the room, hide it from listings, show a
-  warning in the host console, end a suspended or banned host's live rooms) and
-  to :class:`ModerationActionRevoked` (undo what can be undone);
-- ``payments`` subscribes to :class:`FineImposed` (take the fine from the shop's
-  deposit) and :class:`FineRevoked` (give it back);
-- anything that lists products may subscribe to :class:`ProductDelisted`.
+- ``live`` acts on :class:`ModerationActionTaken` (a stopped room ends, a muted
+  or banned user goes quiet in the room; exposure limits, suspensions and bans
+  are asked of moderation each time) and on :class:`ModerationActionRevoked`
+  (a revoked mute or ban lets the user talk again);
+- ``payments`` books :class:`FineImposed` in the ledger (from what the platform
+  owes the shop, or a host without a shop) and reverses it on :class:`FineRevoked`;
+- ``live`` takes a :class:`ProductDelisted` product off every shelf and pinned
+  card (catalog already withdrew its stock).
 """
 
 from __future__ import annotations

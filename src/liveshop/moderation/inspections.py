@@ -5,7 +5,8 @@ and the failure counts against its shop's score.
 The pick: candidates ordered by id, ``k`` = rate x count rounded half up (at
 least one when there are candidates), then ``random.Random(seed).sample``. The
 seed is stored with each inspection, so anyone can redo the draw. Orders
-belong to ``orders`` (a higher layer): it registers where to find them with
+belong to ``orders`` (a higher layer): ``liveshop.wiring`` registers where to
+find them (``orders.moderation_figures``) with
 :func:`register_order_sampling_source`.
 """
 
@@ -60,6 +61,10 @@ def register_order_sampling_source(source: OrderSource) -> None:
 
 def unregister_order_sampling_source() -> None:
     _order_sources.clear()
+
+
+def registered_order_sampling_source() -> OrderSource | None:
+    return _order_sources[0] if _order_sources else None
 
 
 def parse_rate(text: str) -> Decimal:

@@ -9,7 +9,8 @@ export and erasure (``GET /api/me/export``, erasure of an account).
   reporter's own words (the evidence the platform captured stays); appeals lose
   their statement; penalties stay, as enforcement records naming the user by id.
 
-``liveshop.privacy_wiring`` calls :func:`register_privacy_hooks` once.
+``liveshop.wiring`` registers :func:`export_moderation_data` and
+:func:`erase_moderation_data` with privacy.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from liveshop.core.db import rows_changed
 from liveshop.moderation.enforcement_models import Appeal, Penalty, Report, SubjectType
 from liveshop.moderation.qualification_models import IdentityVerification
-from liveshop.privacy.registry import DataSubject, register_eraser, register_exporter
+from liveshop.privacy.registry import DataSubject
 
 ERASED_TEXT = "[erased]"
 
@@ -98,8 +99,3 @@ def erase_moderation_data(subject: DataSubject) -> dict[str, int]:
         "reports_anonymised": len(reports),
         "appeals_anonymised": rows_changed(appeals),
     }
-
-
-def register_privacy_hooks() -> None:
-    register_exporter("moderation", export_moderation_data)
-    register_eraser("moderation", erase_moderation_data)

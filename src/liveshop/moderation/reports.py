@@ -3,8 +3,8 @@
 A viewer reports a comment, room, product or user. The report keeps the
 evidence a moderator needs: what the platform itself knows of the target
 (captured now, through an evidence source: ``live`` gives one for comments,
-registered by ``liveshop.moderation_wiring``, since moderation may not import
-it; products, users and rooms are read here) beside what the reporter sent
+registered by ``liveshop.wiring``, since moderation may not import it;
+products, users and rooms are read here) beside what the reporter sent
 (kept apart: it is their word, not a fact). Moderators claim a report (one at a
 time; a claim lapses after ``claim_minutes``), then dismiss it or act on it
 through enforcement.
@@ -80,8 +80,12 @@ _sources: dict[ReportTarget, EvidenceSource] = {}
 
 
 def register_evidence_source(target_type: ReportTarget, source: EvidenceSource) -> None:
-    """``liveshop.moderation_wiring`` registers live's source for comments at import."""
+    """``liveshop.wiring`` registers live's source for comments."""
     _sources[target_type] = source
+
+
+def registered_evidence_source(target_type: ReportTarget) -> EvidenceSource | None:
+    return _sources.get(target_type)
 
 
 def unregister_evidence_source(target_type: ReportTarget) -> None:

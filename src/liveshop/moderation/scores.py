@@ -3,8 +3,9 @@
 A score starts at ``score_base`` and loses points for violations in the window,
 for after-sales complaint and refund rates, and (shops) for failed sampling
 inspections; it never goes below zero. After-sales figures belong to
-``orders`` (a higher layer): the caller passes them, or ``orders`` registers a
-source with :func:`register_after_sales_source` and they are fetched.
+``orders`` (a higher layer): the caller passes them, or they are fetched from
+the source ``liveshop.wiring`` registers with :func:`register_after_sales_source`
+(``orders.moderation_figures``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def register_after_sales_source(source: AfterSalesSource) -> None:
 
 def unregister_after_sales_source() -> None:
     _after_sales.clear()
+
+
+def registered_after_sales_source() -> AfterSalesSource | None:
+    return _after_sales[0] if _after_sales else None
 
 
 @dataclass(frozen=True)

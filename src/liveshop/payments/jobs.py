@@ -8,7 +8,6 @@ import logging
 
 import httpx
 
-from liveshop.core.bus import EventBus
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.events import AfterSaleRefunded
@@ -88,7 +87,8 @@ def _settle_due_orders(settings: Settings) -> None:
 
 
 class RefundOnAfterSale:
-    """Subscribed to AfterSaleRefunded: money back to the original card, once."""
+    """Subscribed (by ``liveshop.wiring``) to AfterSaleRefunded: money back to the
+    original card, once."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -102,9 +102,3 @@ class RefundOnAfterSale:
                 amount=event.amount,
                 gateway=payment_context(self.settings).gateway,
             )
-
-    def subscribe(self, bus: EventBus) -> None:
-        bus.subscribe(AfterSaleRefunded, self)
-
-    def unsubscribe(self, bus: EventBus) -> None:
-        bus.unsubscribe(AfterSaleRefunded, self)

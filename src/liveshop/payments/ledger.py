@@ -49,6 +49,7 @@ class AccountKind(enum.StrEnum):
     REFUNDS_CLEARING = "refunds_clearing"  # refunds owed to buyers' cards, not yet sent
     RED_PACKET_ESCROW = "red_packet_escrow"  # red packets sent, not yet grabbed
     COINS_ISSUED = "coins_issued"  # the platform's side of coins sold
+    PLATFORM_PENALTIES = "platform_penalties"  # the platform's income from moderation's fines
 
 
 # Owners' stored value and money held for others never go below zero; the

@@ -31,7 +31,7 @@ from liveshop.catalog.service import shop_of
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.rooms import RoomNotice, register_notice_source, room_facts
+from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.live.shelf import shelf
 from liveshop.payments import access
 from liveshop.payments.ledger import (
@@ -309,13 +309,11 @@ def packet_notice(packet: RedPacket, *, line: str | None = None) -> RoomNotice:
     )
 
 
-def _open_packet_notices(session: Session, room_id: int) -> list[RoomNotice]:
+def open_packet_notices(session: Session, room_id: int) -> list[RoomNotice]:
+    """The room's open red packets, for the snapshot of a room whose channel opens late."""
     packets = session.scalars(
         select(RedPacket).where(
             RedPacket.room_id == room_id, RedPacket.status == RedPacketStatus.OPEN
         )
     ).all()
     return [packet_notice(packet) for packet in packets]
-
-
-register_notice_source(_open_packet_notices)

@@ -1,17 +1,19 @@
 """What other domains hold about a person, registered with privacy.
 
-``privacy`` is on layer 2 and may not import the domains above it (orders,
-payments); each domain's data reaches export and erasure through functions
-registered here, at import time of ``liveshop.privacy_wiring`` (the app, the
-CLI and the tests import it), as ``core/rooms.py`` does for room lookups.
-Registering a name again replaces the function, so re-imports are harmless.
+``privacy`` may not import the domains above it (orders, payments, live); each
+domain keeps its own hooks (``orders/privacy_hooks.py``,
+``payments/privacy_hooks.py``, ...), each reading only its own tables, and
+``liveshop.wiring`` registers them here when the app, the CLI or the demo
+starts. Registering a name again replaces the function, so wiring twice is
+harmless.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,18 @@ ErasureCheck = Callable[[DataSubject], list[str]]  # returns why erasure must wa
 WithdrawalHook = Callable[[Session, int], None]  # (session, user_id)
 
 DEFAULT_ORDER = 100
+Result = TypeVar("Result")
+
+
+def per_user(hook: Callable[[Session, int], Result]) -> Callable[[DataSubject], Result]:
+    """A hook of a domain below privacy (accounts), which takes the session and the
+    user's id rather than a DataSubject."""
+
+    @functools.wraps(hook)
+    def on_subject(subject: DataSubject) -> Result:
+        return hook(subject.session, subject.user_id)
+
+    return on_subject
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ def register_withdrawal_hook(name: str, purpose: str, hook: WithdrawalHook) -> N
 def _require_wiring(registered: dict[str, Any]) -> None:
     # An export or erasure without the domains' hooks would silently miss most data.
     if not registered:
-        raise RuntimeError("liveshop.privacy_wiring is not imported: no domain is registered")
+        raise RuntimeError("liveshop.wiring.connect_domains() was not called: no domain hooks")
 
 
 def exporters() -> dict[str, Exporter]:

@@ -2,9 +2,10 @@
 anonymise what is past its period.
 
 Privacy owns the consent ledger and runs the audit log's pruning; the data of
-other domains is purged by functions they register (``register_purger``, from
-``liveshop.privacy_wiring``). ``run_retention`` runs every class (the CLI
-``liveshop privacy retention`` and a daily job call it).
+other domains is purged by functions of theirs, registered with
+``register_purger`` by ``liveshop.wiring`` (as are privacy's own two).
+``run_retention`` runs every class (the CLI ``liveshop privacy retention`` and
+a daily job call it).
 """
 
 from __future__ import annotations
@@ -92,8 +93,9 @@ def prune_audit(session: Session, cutoff: datetime, _settings: Settings) -> int:
     return prune_audit_log(session, before=cutoff, actor=RETENTION_ACTOR)
 
 
-register_purger(DataClass.CONSENT_RECORDS, "consents", purge_withdrawn_consents)
-register_purger(DataClass.AUDIT_LOG, "audit_log", prune_audit)
+def purgers() -> dict[tuple[DataClass, str], Purger]:
+    """The registered purgers, by data class and name."""
+    return dict(sorted(_purgers.items()))
 
 
 def run_retention(

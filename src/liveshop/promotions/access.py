@@ -12,7 +12,7 @@ own shop's goods (or those of a shop they staff); a shop's merchant runs a
 promotion in another host's room only for products that host shelved.
 
 Rooms belong to ``live``, which promotions may not import: ``live`` answers
-``core.rooms.room_facts``, and ``liveshop.catalog_wiring`` registers the shelf
+``core.rooms.room_facts``, and ``liveshop.wiring`` registers live's shelf
 lookup (:func:`register_shelf_lookup`). Without it no shelf carries anything.
 """
 
@@ -42,6 +42,10 @@ class NotYourGoods(PermissionDenied):
 
 def register_shelf_lookup(lookup: ShelfLookup) -> None:
     _shelf_lookups[:] = [lookup]
+
+
+def registered_shelf_lookup() -> ShelfLookup | None:
+    return _shelf_lookups[0] if _shelf_lookups else None
 
 
 def _shelved_products(session: Session, *, room_id: int) -> Collection[int]:

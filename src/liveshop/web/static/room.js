@@ -115,8 +115,13 @@ function showStatus(status) {
 }
 
 function showMuted(until) {
-  const minutes = Math.max(1, Math.ceil((until * 1000 - Date.now()) / 60000));
   const input = $("chat-input");
+  if (until * 1000 <= Date.now()) {  // a mute lifted early (a moderator's, overturned on appeal)
+    input.disabled = false;
+    input.placeholder = "说点什么…";
+    return;
+  }
+  const minutes = Math.max(1, Math.ceil((until * 1000 - Date.now()) / 60000));
   input.disabled = true;
   input.placeholder = `你已被禁言，约 ${minutes} 分钟后恢复`;
   setTimeout(() => {

@@ -1,0 +1,204 @@
+"""The composition root: how the domains are connected to each other, in one place.
+
+A domain owns its tables and never imports the domains above it (see
+docs/architecture.md, "Layers"). When a lower domain needs something only a
+higher one knows, it keeps a registry (a hook) and the higher domain's function
+is registered here; when a higher domain must act on a lower one's change, it
+subscribes to the lower one's domain event here. Nothing else registers or
+subscribes across domains, and nothing does it at import time.
+
+Three entry points, each safe to call again (the tests make many apps):
+
+- :func:`connect_domains` fills every registry. ``create_app`` (so ``liveshop
+  serve`` and the demo), the ``liveshop`` command and the tests call it.
+- :func:`domain_listeners` lists the bus subscribers that need only the
+  settings; the app's lifespan subscribes them for its life, and the CLI for the
+  command's.
+- :func:`app_listeners` lists those that need the running app (the hub, the
+  platform-sales recorder); the lifespan subscribes them.
+
+Every domain event has a subscriber below, or is named in
+:data:`EMITTED_FOR_OUTSIDE_LISTENERS` (``tests/test_wiring.py`` checks both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from liveshop.accounts import privacy_hooks as accounts_privacy
+from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.catalog import privacy_hooks as catalog_privacy
+from liveshop.catalog.copy_review import register_copy_checker
+from liveshop.catalog.listing import register_listing_auditor
+from liveshop.core.bus import DomainEvent, EventBus
+from liveshop.core.rooms import RoomNotice, register_notice_source, register_room_lookup
+from liveshop.core.settings import Settings
+from liveshop.events import privacy_hooks as events_privacy
+from liveshop.live import privacy_hooks as live_privacy
+from liveshop.live import service as live_service
+from liveshop.live import shelf
+from liveshop.live.hub import LiveHub
+from liveshop.live.moderation_actions import (
+    ApplyModerationActions,
+    TakeDelistedProductsOffShelves,
+)
+from liveshop.live.moderation_evidence import comment_evidence
+from liveshop.moderation import qualification_privacy as moderation_privacy
+from liveshop.moderation.compliance import review_product_copy
+from liveshop.moderation.enforcement_events import (
+    FineImposed,
+    FineRevoked,
+    ModerationActionRevoked,
+    ModerationActionTaken,
+    ProductDelisted,
+)
+from liveshop.moderation.enforcement_models import ReportTarget
+from liveshop.moderation.inspections import register_order_sampling_source
+from liveshop.moderation.listing_audit import audit_listing_decision
+from liveshop.moderation.reports import register_evidence_source
+from liveshop.moderation.scores import register_after_sales_source
+from liveshop.orders import moderation_figures
+from liveshop.orders import privacy_hooks as orders_privacy
+from liveshop.orders.draws import current_draw_notices
+from liveshop.orders.events import AfterSaleRefunded, OrderStatusChanged
+from liveshop.payments import privacy_hooks as payments_privacy
+from liveshop.payments.fines import BookFines
+from liveshop.payments.jobs import RefundOnAfterSale
+from liveshop.payments.red_packets import open_packet_notices
+from liveshop.privacy.consents import Purpose
+from liveshop.privacy.registry import (
+    per_user,
+    register_eraser,
+    register_erasure_check,
+    register_exporter,
+    register_withdrawal_hook,
+)
+from liveshop.privacy.retention import (
+    DataClass,
+    prune_audit,
+    purge_withdrawn_consents,
+    register_purger,
+)
+from liveshop.promotions.access import register_shelf_lookup
+from liveshop.promotions.coupons import current_drop_notices
+from liveshop.promotions.flash_sales import current_sale_notices
+
+Listener = tuple[type[DomainEvent], Callable[[Any], None]]
+
+ACCOUNTS_ERASED_LAST = 900  # the account is anonymised after every other domain used it
+
+# accounts sits below privacy: its hooks take (session, user id); adapted once, here.
+EXPORT_ACCOUNT = per_user(accounts_privacy.export_account)
+ERASE_ACCOUNT = per_user(accounts_privacy.erase_account)
+
+# Domain events no subscriber in this process needs, and why they are published.
+EMITTED_FOR_OUTSIDE_LISTENERS: dict[type[DomainEvent], str] = {}
+
+
+def connect_domains() -> None:
+    """Fill every registry with its production source. Registering again replaces
+    the same function, so calling this twice changes nothing."""
+    _connect_rooms()
+    _connect_catalog()
+    _connect_moderation()
+    _connect_privacy()
+    _connect_retention()
+
+
+def _connect_rooms() -> None:
+    # What packages beside live may know of a room, and what is on screen in it now.
+    register_room_lookup(live_service.room_facts)
+    register_notice_source(current_draw_notices)  # orders: lucky draws
+    register_notice_source(current_sale_notices)  # promotions: flash sales
+    register_notice_source(current_drop_notices)  # promotions: coupon drops
+    register_notice_source(open_packet_notices)  # payments: red packets
+    register_shelf_lookup(shelf.shelved_product_ids)  # promotions' goods rule reads live's shelf
+
+
+def _connect_catalog() -> None:
+    register_copy_checker(review_product_copy)  # moderation's advertising-law check
+    register_listing_auditor(audit_listing_decision)  # moderation's audit log
+
+
+def _connect_moderation() -> None:
+    register_evidence_source(ReportTarget.COMMENT, comment_evidence)  # live's stored chat
+    register_after_sales_source(moderation_figures.after_sales_figures)  # orders
+    register_order_sampling_source(moderation_figures.orders_to_sample)  # orders
+
+
+def _connect_privacy() -> None:
+    """Each domain's part of ``GET /api/me/export`` and of erasing an account."""
+    register_exporter("account", EXPORT_ACCOUNT)
+    register_exporter("orders", orders_privacy.export_orders)
+    register_exporter("payments", payments_privacy.export_payments)
+    register_exporter("live", live_privacy.export_live)
+    register_exporter("behaviour_events", events_privacy.export_events)
+    register_exporter("moderation", moderation_privacy.export_moderation_data)
+
+    register_erasure_check("orders", orders_privacy.orders_in_flight)
+    register_erasure_check("payments", payments_privacy.money_left)
+    register_erasure_check("shops", catalog_privacy.shop_owned)
+
+    register_eraser("behaviour_events", events_privacy.erase_events)
+    register_eraser("addresses", orders_privacy.erase_addresses)
+    register_eraser("payment_methods", payments_privacy.erase_cards)
+    register_eraser("moderation", moderation_privacy.erase_moderation_data)
+    register_eraser("account", ERASE_ACCOUNT, order=ACCOUNTS_ERASED_LAST)
+
+    register_withdrawal_hook(
+        "payment_methods",
+        Purpose.STORED_CARDS.value,
+        payments_privacy.remove_cards_on_withdrawal,
+    )
+
+
+def _connect_retention() -> None:
+    register_purger(DataClass.BEHAVIOUR_EVENTS, "behaviour_events", events_privacy.purge_events)
+    register_purger(DataClass.CHAT_MESSAGES, "live_chat", live_privacy.purge_chat)
+    register_purger(DataClass.API_TOKENS, "api_tokens", accounts_privacy.purge_tokens)
+    register_purger(
+        DataClass.ORDER_ADDRESSES, "orders", orders_privacy.anonymise_old_order_addresses
+    )
+    register_purger(DataClass.CONSENT_RECORDS, "consents", purge_withdrawn_consents)
+    register_purger(DataClass.AUDIT_LOG, "audit_log", prune_audit)
+
+
+def domain_listeners(settings: Settings) -> list[Listener]:
+    """The subscribers that need only the settings: a domain acting on another's change."""
+    database_url = settings.resolved_database_url()
+    in_the_room = ApplyModerationActions(database_url)
+    fines = BookFines(database_url)
+    return [
+        (AfterSaleRefunded, RefundOnAfterSale(settings)),  # payments: money back to the card
+        (ModerationActionTaken, in_the_room.taken),  # live: stop the room, silence the user
+        (ModerationActionRevoked, in_the_room.revoked),  # live: let the user talk again
+        (FineImposed, fines.imposed),  # payments: the fine in the ledger
+        (FineRevoked, fines.revoked),  # payments: the fine reversed
+        (ProductDelisted, TakeDelistedProductsOffShelves(database_url)),  # live: off shelves
+    ]
+
+
+def app_listeners(*, hub: LiveHub, sales: RecordPlatformSales) -> list[Listener]:
+    """The subscribers that need the running app: the hub turns room events into
+    frames; paid orders and gifts become platform behaviour events."""
+    return [
+        *hub.bus_listeners(),
+        (OrderStatusChanged, sales.on_order_status),
+        (RoomNotice, sales.on_room_notice),
+    ]
+
+
+class Subscriptions:
+    """Listeners subscribed to a bus until :meth:`cancel`."""
+
+    def __init__(self, bus: EventBus, listeners: Sequence[Listener]) -> None:
+        self.bus = bus
+        self.listeners = list(listeners)
+        for event_type, handler in self.listeners:
+            bus.subscribe(event_type, handler)
+
+    def cancel(self) -> None:
+        for event_type, handler in self.listeners:
+            self.bus.unsubscribe(event_type, handler)
+        self.listeners = []
