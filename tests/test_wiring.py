@@ -85,6 +85,7 @@ SUBSCRIBERS = {
         f"{HUB}._on_notice",
     ],
     "liveshop.live.events.AnnouncementPosted": [f"{HUB}._on_announcement"],
+    "liveshop.live.events.HeldCommentApproved": [f"{HUB}._on_held_approved"],
     "liveshop.live.events.PinnedChanged": [f"{HUB}._on_pinned"],
     "liveshop.live.events.QuestionChanged": [f"{HUB}._on_question"],
     "liveshop.live.events.RoomStatusChanged": [f"{HUB}._on_status"],

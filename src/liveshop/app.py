@@ -32,6 +32,7 @@ from liveshop.core.settings import Settings, get_settings
 from liveshop.events.api import router as events_router
 from liveshop.events.recorder import EventRecorder
 from liveshop.live.api import router as live_router
+from liveshop.live.held_comments_api import router as held_comments_router
 from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     for router in enforcement_routers:
         app.include_router(router)
     app.include_router(live_router)
+    app.include_router(held_comments_router)
     app.include_router(realtime_router)
     app.include_router(events_router)
     app.include_router(analytics_router)

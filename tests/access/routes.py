@@ -348,6 +348,14 @@ ROUTES: dict[RouteKey, Access] = {
         roles=MODERATION,
         body=body(overturn=False, note="upheld"),
     ),
+    ("POST", "/api/moderation/held-comments/{comment_id}/approve"): Access(
+        s.HELD_COMMENT,
+        parties={BUYER: FORBIDDEN},
+        roles=MODERATION,  # not the author
+    ),
+    ("POST", "/api/moderation/held-comments/{comment_id}/reject"): Access(
+        s.HELD_COMMENT, parties={BUYER: FORBIDDEN}, roles=MODERATION
+    ),
     ("GET", "/api/penalties/{penalty_id}"): Access(
         s.PENALTY, parties={PENALISED: ALLOWED, IMPOSER: ALLOWED}, roles=MODERATION, others=HIDDEN
     ),

@@ -92,6 +92,10 @@ def _report(world: World, *, claimed: bool) -> Made:
     return Made(ids={"report_id": world.fresh_report(claimed=claimed)}, parties=parties)
 
 
+def _held_comment(world: World) -> Made:
+    return Made(ids={"comment_id": world.fresh_held_comment()}, parties={BUYER: world.buyer})
+
+
 def _penalty(world: World) -> Made:
     return Made(
         ids={"penalty_id": world.fresh_penalty()},
@@ -193,6 +197,7 @@ OPEN_REPORT = Subject("report (open)", lambda world: _report(world, claimed=Fals
 CLAIMED_REPORT = Subject("report (claimed)", lambda world: _report(world, claimed=True))
 PENALTY = Subject("penalty", _penalty)
 APPEAL = Subject("appeal", _appeal)
+HELD_COMMENT = Subject("chat line (held for review)", _held_comment)
 QUALIFICATION = Subject(
     "qualification",
     lambda world: Made(

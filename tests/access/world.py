@@ -29,9 +29,12 @@ from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
+from liveshop.core.ids import new_id
 from liveshop.core.settings import Settings
 from liveshop.live import service as live
 from liveshop.live import shelf
+from liveshop.live.held_comments import store_held_comments
+from liveshop.live.models import CommentKind, HeldCommentStatus
 from liveshop.moderation import enforcement, enforcement_appeals, qualifications
 from liveshop.moderation import reports as moderation_reports
 from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
@@ -421,6 +424,27 @@ class World:
             ).id
 
     # --- moderation and governance ---
+
+    def fresh_held_comment(self) -> int:
+        """Buyer A's line in room A that the filter held for a moderator."""
+        comment_id = new_id()
+        with self.session() as session:
+            store_held_comments(
+                session,
+                held=[
+                    {
+                        "id": comment_id,
+                        "room_id": self.room,
+                        "user_id": self.buyer.id,
+                        "kind": CommentKind.COMMENT,
+                        "text": "这是跳楼价吗",
+                        "categories": ["violence"],
+                        "status": HeldCommentStatus.HELD,
+                        "created_at": utcnow(),
+                    }
+                ],
+            )
+        return comment_id
 
     def fresh_report(self, *, claimed: bool = False) -> int:
         """Buyer A's report of a fresh user (claimed by moderator A, if asked)."""

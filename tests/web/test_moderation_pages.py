@@ -20,6 +20,11 @@ import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from liveshop.accounts.models import Role
+from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
+from liveshop.core.ids import new_id
+from liveshop.live.held_comments import store_held_comments
+from liveshop.live.models import CommentKind, HeldCommentStatus
 from tests.web.conftest import LiveServer
 
 if TYPE_CHECKING:
@@ -183,6 +188,52 @@ def test_moderator_claims_and_decides_a_report(server: LiveServer, new_page: New
     case.locator(".appeal-overturn").click()
     expect(case).to_have_count(0)
     assert server.api(host, "GET", "/api/penalties/warnings") == []
+
+
+def _held_line(server: LiveServer, author_id: int, room_id: int, text: str) -> int:
+    """A line the chat filter held for review, as the hub writes it behind."""
+    comment_id = new_id()
+    with unit_of_work(server.database_url) as session:
+        store_held_comments(
+            session,
+            held=[
+                {
+                    "id": comment_id,
+                    "room_id": room_id,
+                    "user_id": author_id,
+                    "kind": CommentKind.COMMENT,
+                    "text": text,
+                    "categories": ["violence"],
+                    "status": HeldCommentStatus.HELD,
+                    "created_at": utcnow(),
+                }
+            ],
+        )
+    return comment_id
+
+
+def test_moderator_publishes_a_held_chat_line(server: LiveServer, new_page: NewPage) -> None:
+    viewer = server.create_user(server.unique("bargainer"))
+    host = server.create_user(server.unique("anchor"), Role.HOST)
+    moderator = server.create_user(server.unique("mod"), Role.MODERATOR)
+    room_id = server.create_room(host, title="清仓专场", start=True)
+    text = f"这是跳楼价吗 {HOSTILE}"
+    comment_id = _held_line(server, viewer.id, room_id, text)
+
+    page = new_page(moderator, "/moderation")
+    card = page.locator(f'.held-card[data-comment-id="{comment_id}"]')
+    expect(card.locator(".evidence-message")).to_have_text(text)  # as text, not markup
+    expect(card).to_contain_text(f"清仓专场（房间 {room_id}）")
+    expect(card).to_contain_text("暴力")
+    _screenshot(page, "moderation_held_comments")
+    card.locator(".held-approve").click()
+    expect(card).to_have_count(0)
+    expect(page.locator("#toast")).to_contain_text("已发布到直播间")
+
+    chat = server.api(viewer, "GET", f"/api/rooms/{room_id}/comments")
+    assert [(line["id"], line["text"]) for line in chat] == [(str(comment_id), text)]
+    assert new_page.dialogs[page] == []
+    assert new_page.errors[page] == []
 
 
 def test_moderation_page_is_for_moderators(server: LiveServer, new_page: NewPage) -> None:

@@ -132,7 +132,8 @@ class ViewerSession:
         }
         if verdict.action is Action.REVIEW:
             metrics.comments_held.inc()
-            return comment | {"held_for_review": True}  # only its author sees it
+            self.hub.hold_comment(self.room_id, comment, text=text, categories=verdict.categories)
+            return comment | {"held_for_review": True}  # its author sees it; moderators decide
         self.hub.submit_comment(self.room_id, comment)
         self.recorder.record(
             EventType.COMMENT, user=user.id, room_id=self.room_id, length=len(text)

@@ -38,3 +38,11 @@ class ViewerRestricted(DomainEvent):
     user_id: int
     kind: str
     until: float
+
+
+@dataclass(frozen=True)
+class HeldCommentApproved(DomainEvent):
+    """A moderator approved a held chat line: it appears in the room now."""
+
+    room_id: int
+    comment: dict[str, Any]

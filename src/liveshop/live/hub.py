@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,8 @@ from liveshop.core.errors import LiveShopError
 from liveshop.core.ids import new_id
 from liveshop.core.rooms import RoomNotice, current_notices
 from liveshop.live import events, metrics, service
-from liveshop.live.models import QuestionStatus
+from liveshop.live.held_comments import store_held_comments
+from liveshop.live.models import HeldCommentStatus, QuestionStatus
 from liveshop.live.relay import Relay
 from liveshop.live.room_channel import RoomChannel
 from liveshop.live.subscribers import Subscriber, count_shared, deliver_one
@@ -60,6 +61,7 @@ class LiveHub:
         self.http_viewers: dict[tuple[int, int], Any] = {}
         self._opening: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._unsaved_comments: list[dict[str, Any]] = []
+        self._unsaved_held: list[dict[str, Any]] = []
         self._unsaved_comment_counts: dict[int, int] = defaultdict(int)
         self._new_likes: dict[int, int] = defaultdict(int)
         self._unsaved_likes: dict[int, int] = defaultdict(int)
@@ -159,6 +161,24 @@ class LiveHub:
         self._unsaved_comment_counts[room_id] += 1
         self.relay.submit(room_id, {"kind": "comment", "comment": comment})
 
+    def hold_comment(
+        self, room_id: int, comment: dict[str, Any], *, text: str, categories: Sequence[str]
+    ) -> None:
+        """A line the filter holds for a moderator: stored behind with the chat, shown
+        to no one (the author has their acknowledgement)."""
+        self._unsaved_held.append(
+            {
+                "id": int(comment["id"]),
+                "room_id": room_id,
+                "user_id": comment["user_id"],
+                "kind": comment["kind"],
+                "text": text,
+                "categories": list(categories),
+                "status": HeldCommentStatus.HELD,
+                "created_at": utcnow(),
+            }
+        )
+
     def add_likes(self, room_id: int, count: int) -> None:
         """Likes are coalesced: one total per room per tick, whatever the rate."""
         metrics.likes_in.inc(count)
@@ -238,6 +258,7 @@ class LiveHub:
             (events.AnnouncementPosted, self._on_announcement),
             (events.QuestionChanged, self._on_question),
             (events.ViewerRestricted, self._on_restricted),
+            (events.HeldCommentApproved, self._on_held_approved),
             (RoomNotice, self._on_notice),
         ]
 
@@ -252,6 +273,9 @@ class LiveHub:
         self._from_any_thread(event.room_id, {"kind": "pinned", "pinned": event.pinned})
 
     def _on_announcement(self, event: events.AnnouncementPosted) -> None:
+        self._from_any_thread(event.room_id, {"kind": "comment", "comment": event.comment})
+
+    def _on_held_approved(self, event: events.HeldCommentApproved) -> None:
         self._from_any_thread(event.room_id, {"kind": "comment", "comment": event.comment})
 
     def _on_question(self, event: events.QuestionChanged) -> None:
@@ -365,17 +389,20 @@ class LiveHub:
         """
         batch = UnsavedBatch(
             comments=self._unsaved_comments,
+            held=self._unsaved_held,
             comment_counts=self._unsaved_comment_counts,
             likes=self._unsaved_likes,
             viewers={room_id: channel.viewers for room_id, channel in self.channels.items()},
         )
         self._unsaved_comments = []
+        self._unsaved_held = []
         self._unsaved_comment_counts = defaultdict(int)
         self._unsaved_likes = defaultdict(int)
         try:
             await asyncio.to_thread(self._write, batch)
         except Exception:
             self._unsaved_comments[:0] = batch.comments
+            self._unsaved_held[:0] = batch.held
             for room_id, count in batch.comment_counts.items():
                 self._unsaved_comment_counts[room_id] += count
             for room_id, count in batch.likes.items():
@@ -385,6 +412,7 @@ class LiveHub:
     def _write(self, batch: UnsavedBatch) -> None:
         with unit_of_work(self.database_url) as session:
             service.store_comments(session, comments=batch.comments)
+            store_held_comments(session, held=batch.held)
             for room_id in set(batch.viewers) | set(batch.comment_counts) | set(batch.likes):
                 service.add_room_counters(
                     session,
@@ -398,6 +426,7 @@ class LiveHub:
 @dataclass
 class UnsavedBatch:
     comments: list[dict[str, Any]]
+    held: list[dict[str, Any]]
     comment_counts: dict[int, int]
     likes: dict[int, int]
     viewers: dict[int, int]

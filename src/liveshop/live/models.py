@@ -145,3 +145,31 @@ class ShelfItem(Base):
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     position: Mapped[int] = mapped_column(Integer)
+
+
+class HeldCommentStatus(enum.StrEnum):
+    HELD = "held"  # waiting for a moderator
+    APPROVED = "approved"  # published to the room (and stored with its chat)
+    REJECTED = "rejected"  # never shown to anyone but its author
+
+
+class HeldComment(Base):
+    """A chat line the filter held for a moderator (verdict ``review``): only its
+    author saw it. Its id is the one the hub minted, kept if it is approved."""
+
+    __tablename__ = "held_comments"
+    __table_args__ = (Index("ix_held_comments_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[CommentKind] = mapped_column(Enum(CommentKind, native_enum=False, length=20))
+    text: Mapped[str] = mapped_column(String(500))  # as written
+    categories: Mapped[list[str]] = mapped_column(JSON)  # why the filter held it
+    status: Mapped[HeldCommentStatus] = mapped_column(
+        Enum(HeldCommentStatus, native_enum=False, length=10)
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(String(500), nullable=True)

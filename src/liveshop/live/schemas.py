@@ -6,7 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from liveshop.core.dependencies import MAX_ROW_ID
 from liveshop.core.validation import PlainText, PlaybackUrl
-from liveshop.live.models import QuestionStatus, RestrictionKind, RoomStatus
+from liveshop.live.models import HeldCommentStatus, QuestionStatus, RestrictionKind, RoomStatus
 
 MAX_RESTRICTION_MINUTES = 60 * 24 * 30
 
@@ -112,6 +112,28 @@ class CommentOut(BaseModel):
     kind: str
     text: str
     ts: float
+
+
+class HeldCommentOut(BaseModel):
+    """A chat line the filter held for a moderator, with whom, where and why."""
+
+    id: str = Field(description="a 63-bit id as a string: JavaScript numbers keep only 53 bits")
+    room_id: int
+    room_title: str
+    user_id: int
+    user: str
+    kind: str
+    text: str
+    categories: list[str]
+    status: HeldCommentStatus
+    at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class HeldCommentDecisionIn(BaseModel):
+    note: PlainText = Field(default="", max_length=500)
 
 
 RoomOut.model_rebuild()

@@ -1,6 +1,7 @@
 // The moderation queue: reports with their evidence (the message, the chat around it, the
-// room and time), claim, then decide (dismiss, or act with a penalty); and pending appeals,
-// decided by a moderator other than the one who imposed the penalty.
+// room and time), claim, then decide (dismiss, or act with a penalty); chat lines the filter
+// held (publish to the room, or reject); and pending appeals, decided by a moderator other
+// than the one who imposed the penalty.
 import { api, el, shortDateTime, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,7 +36,10 @@ const ERRORS = {
   minutes_required: "禁言需填写分钟数",
   days_required: "暂停需填写天数",
   amount_required: "罚款需填写金额",
+  comment_decided: "该评论已被处理",
+  own_comment: "您自己的发言须由其他审核员处理",
 };
+const CATEGORIES = { violence: "暴力", abuse: "辱骂", off_platform: "站外交易", porn: "色情", gambling: "赌博", drugs: "毒品" };
 
 function message(error) {
   return ERRORS[error.code] || error.message || "操作失败";
@@ -214,10 +218,47 @@ async function loadAppeals() {
   $("appeals-empty").hidden = cases.length > 0;
 }
 
+function heldCard(line) {
+  const head = el("div", { className: "report-head" }, [
+    el("strong", { text: `${line.user} #${line.user_id}` }),
+    ...line.categories.map((category) => el("span", { className: "tag tag-notice", text: CATEGORIES[category] || category })),
+    el("span", { className: "muted", text: `${line.room_title}（房间 ${line.room_id}）· ${shortDateTime(line.at)}` }),
+  ]);
+  const note = el("input", { className: "held-note", attrs: { maxlength: 500, placeholder: "说明（可空）", "aria-label": "说明" } });
+  const decide = (verdict) => async () => {
+    try {
+      await api("POST", `/api/moderation/held-comments/${line.id}/${verdict}`, { note: note.value.trim() });
+      toast(verdict === "approve" ? "已发布到直播间" : "已拒绝");
+      await loadHeld();
+    } catch (error) {
+      showError("held-error", error);
+    }
+  };
+  const reject = el("button", { className: "btn held-reject", text: "拒绝", attrs: { type: "button" } });
+  const approve = el("button", { className: "btn btn-primary held-approve", text: "发布", attrs: { type: "button" } });
+  reject.addEventListener("click", decide("reject"));
+  approve.addEventListener("click", decide("approve"));
+  return el("article", { className: "report-card held-card", dataset: { commentId: line.id } }, [
+    head,
+    el("div", { className: "evidence-message", text: line.text }),
+    el("div", { className: "inline-row" }, [note, reject, approve]),
+  ]);
+}
+
+async function loadHeld() {
+  $("held-error").hidden = true;
+  const lines = await api("GET", "/api/moderation/held-comments?limit=100");
+  $("held").replaceChildren(...lines.map(heldCard));
+  $("held-empty").hidden = lines.length > 0;
+  $("held-count").textContent = `${lines.length} 条待审`;
+}
+
 $("queue-refresh").addEventListener("click", () => loadQueue().catch((error) => showError("queue-error", error)));
+$("held-refresh").addEventListener("click", () => loadHeld().catch((error) => showError("held-error", error)));
 
 Promise.all([
   loadQueue().catch((error) => showError("queue-error", error)),
+  loadHeld().catch((error) => showError("held-error", error)),
   loadAppeals().catch((error) => showError("appeals-error", error)),
 ]).then(() => {
   root.dataset.state = "ready";
