@@ -1,5 +1,6 @@
-"""A crowd on the embedded default: sign-ups, logins and browsing at once, through a
-real server on SQLite, answer no 5xx and drop no connection."""
+"""A crowd through a real server: sign-ups, logins and browsing at once on the embedded
+default (SQLite), and more orders at once than the server has worker threads (on both
+databases), answer no 5xx and drop no connection."""
 
 from __future__ import annotations
 
@@ -14,20 +15,23 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from liveshop.accounts.models import ApiToken, User
+from liveshop.accounts.models import ApiToken, Role, User
 from liveshop.app import create_app
+from liveshop.catalog.models import Sku
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
+from liveshop.orders.models import Order
+from tests.conftest import Account
 from tests.live.test_real_server import free_port
+from tests.payments.money import new_account
 
 USERS = 40
 IN_FLIGHT = 20
 BROWSING = ("/api/auth/me", "/api/rooms", "/api/orders", "/api/payment-methods", "/api/wallet")
-
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url
+# More than the server's 40 worker threads: requests waiting for a lock the whole pool
+# long must not starve the lock's holder of the thread it needs to finish.
+BUYERS = 60
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -69,6 +73,7 @@ def _journey(base_url: str, index: int) -> list[str]:
     return answers
 
 
+@sqlite_only
 def test_a_crowd_signs_up_logs_in_and_browses_with_no_server_error(
     base_url: str, database_url: str
 ) -> None:
@@ -82,3 +87,44 @@ def test_a_crowd_signs_up_logs_in_and_browses_with_no_server_error(
         users = session.scalar(select(func.count(User.id)).where(User.username.like("crowd_%")))
         tokens = session.scalar(select(func.count(ApiToken.id)))
     assert (users, tokens) == (USERS, USERS)
+
+
+def _product_in_stock(base_url: str, merchant: Account, stock: int) -> int:
+    product = httpx.post(
+        f"{base_url}/api/products",
+        json={"title": "羽绒服", "price": 29_900, "stock": stock},
+        headers=merchant.headers,
+        timeout=30,
+    )
+    assert product.status_code == 201, product.text
+    sku_id: int = product.json()["skus"][0]["id"]
+    return sku_id
+
+
+def _order(base_url: str, buyer: Account, sku_id: int, start: threading.Barrier) -> int | str:
+    """The answer's status, or the name of the error if the connection dropped."""
+    start.wait()
+    try:
+        return httpx.post(
+            f"{base_url}/api/orders",
+            json={"items": [{"sku_id": sku_id, "quantity": 1}]},
+            headers=buyer.headers | {"Idempotency-Key": f"crowd-order-{buyer.id:06d}"},
+            timeout=60,
+        ).status_code
+    except httpx.TransportError as error:
+        return type(error).__name__
+
+
+def test_more_orders_at_once_than_worker_threads_all_succeed(
+    base_url: str, database_url: str
+) -> None:
+    sku_id = _product_in_stock(base_url, new_account(database_url, Role.MERCHANT), BUYERS)
+    buyers = [new_account(database_url) for _ in range(BUYERS)]
+    start = threading.Barrier(BUYERS)
+    with ThreadPoolExecutor(max_workers=BUYERS) as pool:
+        answers = Counter(pool.map(lambda buyer: _order(base_url, buyer, sku_id, start), buyers))
+    assert answers == Counter({201: BUYERS})
+    with unit_of_work(database_url, writes=False) as session:
+        orders = session.scalar(select(func.count(Order.id)))
+        stock = session.get_one(Sku, sku_id).stock
+    assert (orders, stock) == (BUYERS, 0)

@@ -92,7 +92,14 @@ def get_engine(url: str) -> Engine:
     """One engine per URL per process; SQLite in WAL mode with a busy timeout."""
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            # Every worker thread (40) and the background jobs may hold a connection at
+            # once: SQLite's are cheap, and a reader must not queue for one behind writers.
+            pool_size=10,
+            max_overflow=40,
+        )
         event.listen(engine, "connect", _enable_sqlite_wal)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import functools
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
@@ -20,19 +24,67 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # holds up, the writers. A GET that records something (an audit entry for a read)
 # writes it in core.db.separate_writing_unit(session).
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+# A writing request may wait for a lock (SQLite's write lock, a row lock) in a worker
+# thread, and the lock's holder needs a worker thread again before it commits (FastAPI
+# validates a sync route's response in one). With every worker waiting, the holder
+# never got one: 60 orders at once failed after the 10 s busy timeout. So writing
+# requests may take at most half the worker threads; the rest wait in the event loop.
+WRITERS_SHARE_OF_WORKER_THREADS = 0.5
+_writer_gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
 
 
-def get_db_session(connection: HTTPConnection, settings: SettingsDep) -> Iterator[Session]:
+def _writer_gate(database_url: str) -> asyncio.Semaphore:
+    """The writing requests' gate of this event loop and database."""
+    loop = asyncio.get_running_loop()
+    gate = _writer_gates.get((loop, database_url))
+    if gate is None:
+        for stale in [key for key in _writer_gates if key[0].is_closed()]:
+            del _writer_gates[stale]
+        threads = anyio.to_thread.current_default_thread_limiter().total_tokens
+        gate = asyncio.Semaphore(max(1, int(threads * WRITERS_SHARE_OF_WORKER_THREADS)))
+        _writer_gates[(loop, database_url)] = gate
+    return gate
+
+
+def _end_unit_of_work(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def _end_in_own_thread(session: Session, *, commit: bool) -> None:
+    """Commit (or roll back) in a thread outside the shared workers, which may all be
+    waiting for this transaction's locks, and finish even if the request is cancelled."""
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(
+            functools.partial(_end_unit_of_work, session, commit=commit),
+            limiter=anyio.CapacityLimiter(1),
+        )
+
+
+async def get_db_session(
+    connection: HTTPConnection, settings: SettingsDep
+) -> AsyncIterator[Session]:
     """The request's one transaction: committed when the route returns, else rolled back.
-    Read-only for GET and HEAD, writing for the other methods."""
+    Read-only for GET and HEAD; writing, through the writers' gate, for other methods."""
     writes = connection.scope.get("method") not in READ_ONLY_METHODS
-    with get_session_factory(settings.resolved_database_url(), writes=writes)() as session:
+    database_url = settings.resolved_database_url()
+    async with _writer_gate(database_url) if writes else contextlib.nullcontext():
+        # Creating a session does no I/O: its transaction begins at its first statement.
+        session = get_session_factory(database_url, writes=writes)()
         try:
             yield session
-            session.commit()
         except BaseException:
-            session.rollback()
+            await _end_in_own_thread(session, commit=False)
             raise
+        await _end_in_own_thread(session, commit=True)
 
 
 # scope="function": commit before the response is sent, so a client never
