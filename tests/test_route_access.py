@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 
 from liveshop.app import create_app
 from liveshop.core.settings import Settings
-from liveshop.moderation.enforcement_config import get_moderation_settings
+from liveshop.governance.config import get_moderation_settings
 from tests.access.known_holes import KNOWN_HOLES
 from tests.access.routes import NOT_ACCESS_CONTROLLED, ROUTES
 from tests.access.rules import FORBIDDEN

@@ -18,7 +18,7 @@ import pytest
 import liveshop
 from liveshop.core.bus import EventBus
 from liveshop.core.rooms import notice_sources, registered_room_lookup
-from liveshop.moderation.enforcement_events import FineImposed
+from liveshop.governance.events import FineImposed
 from liveshop.privacy import registry
 from liveshop.wiring import Subscriptions, connect_domains
 from tests.conftest import SECRET_KEY
@@ -37,7 +37,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         "liveshop.promotions.flash_sales.current_sale_notices",
     ],
     "catalog copy checker": "liveshop.moderation.compliance.review_product_copy",
-    "catalog listing auditor": "liveshop.moderation.listing_audit.audit_listing_decision",
+    "catalog listing auditor": "liveshop.governance.listing_audit.audit_listing_decision",
     "promotions shelf lookup": "liveshop.live.shelf.shelved_product_ids",
     "moderation comment evidence": "liveshop.live.moderation_evidence.comment_evidence",
     "moderation after-sales source": "liveshop.orders.moderation_figures.after_sales_figures",
@@ -46,14 +46,14 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         "account": "liveshop.accounts.privacy_hooks.export_account",
         "behaviour_events": "liveshop.events.privacy_hooks.export_events",
         "live": "liveshop.live.privacy_hooks.export_live",
-        "moderation": "liveshop.moderation.qualification_privacy.export_moderation_data",
+        "moderation": "liveshop.governance.privacy_hooks.export_moderation_data",
         "orders": "liveshop.orders.privacy_hooks.export_orders",
         "payments": "liveshop.payments.privacy_hooks.export_payments",
     },
     "privacy erasers": [
         ["addresses", "liveshop.orders.privacy_hooks.erase_addresses", 100],
         ["behaviour_events", "liveshop.events.privacy_hooks.erase_events", 100],
-        ["moderation", "liveshop.moderation.qualification_privacy.erase_moderation_data", 100],
+        ["moderation", "liveshop.governance.privacy_hooks.erase_moderation_data", 100],
         ["payment_methods", "liveshop.payments.privacy_hooks.erase_cards", 100],
         ["account", "liveshop.accounts.privacy_hooks.erase_account", 900],
     ],
@@ -90,19 +90,15 @@ SUBSCRIBERS = {
     "liveshop.live.events.QuestionChanged": [f"{HUB}._on_question"],
     "liveshop.live.events.RoomStatusChanged": [f"{HUB}._on_status"],
     "liveshop.live.events.ViewerRestricted": [f"{HUB}._on_restricted"],
-    "liveshop.moderation.enforcement_events.FineImposed": [
-        "liveshop.payments.fines.BookFines.imposed"
-    ],
-    "liveshop.moderation.enforcement_events.FineRevoked": [
-        "liveshop.payments.fines.BookFines.revoked"
-    ],
-    "liveshop.moderation.enforcement_events.ModerationActionRevoked": [
+    "liveshop.governance.events.FineImposed": ["liveshop.payments.fines.BookFines.imposed"],
+    "liveshop.governance.events.FineRevoked": ["liveshop.payments.fines.BookFines.revoked"],
+    "liveshop.governance.events.ModerationActionRevoked": [
         "liveshop.live.moderation_actions.ApplyModerationActions.revoked"
     ],
-    "liveshop.moderation.enforcement_events.ModerationActionTaken": [
+    "liveshop.governance.events.ModerationActionTaken": [
         "liveshop.live.moderation_actions.ApplyModerationActions.taken"
     ],
-    "liveshop.moderation.enforcement_events.ProductDelisted": [
+    "liveshop.governance.events.ProductDelisted": [
         "liveshop.live.moderation_actions.TakeDelistedProductsOffShelves"
     ],
     "liveshop.orders.events.AfterSaleRefunded": ["liveshop.payments.jobs.RefundOnAfterSale"],

@@ -38,10 +38,10 @@ def registries() -> dict[str, Any]:
     from liveshop.catalog.copy_review import registered_copy_checker
     from liveshop.catalog.listing import registered_listing_auditor
     from liveshop.core.rooms import notice_sources, registered_room_lookup
-    from liveshop.moderation.enforcement_models import ReportTarget
-    from liveshop.moderation.inspections import registered_order_sampling_source
-    from liveshop.moderation.reports import registered_evidence_source
-    from liveshop.moderation.scores import registered_after_sales_source
+    from liveshop.governance.inspections import registered_order_sampling_source
+    from liveshop.governance.models import ReportTarget
+    from liveshop.governance.reports import registered_evidence_source
+    from liveshop.governance.scores import registered_after_sales_source
     from liveshop.privacy import registry
     from liveshop.privacy.consents import Purpose
     from liveshop.privacy.retention import purgers

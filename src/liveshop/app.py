@@ -31,14 +31,14 @@ from liveshop.core.security import SecurityHeaders
 from liveshop.core.settings import Settings, get_settings
 from liveshop.events.api import router as events_router
 from liveshop.events.recorder import EventRecorder
+from liveshop.governance.api import routers as enforcement_routers
+from liveshop.governance.regulator_api import router as regulator_router
 from liveshop.live.api import router as live_router
 from liveshop.live.held_comments_api import router as held_comments_router
 from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
-from liveshop.moderation.enforcement_api import routers as enforcement_routers
-from liveshop.moderation.regulator_api import router as regulator_router
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath

@@ -16,15 +16,15 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role
 from liveshop.analytics.cli import app as analyze_app
 from liveshop.analytics.cli import profiles_app
+from liveshop.core.audit.cli import app as audit_app
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
 from liveshop.core.settings import get_settings
 from liveshop.events.cli import app as events_app
-from liveshop.moderation.audit_cli import app as audit_app
+from liveshop.governance.inspections_cli import app as inspections_app
 from liveshop.moderation.cli import compliance_app, moderate_app
-from liveshop.moderation.inspections_cli import app as inspections_app
 from liveshop.orders import draws
 from liveshop.orders.schemas import DrawOut
 from liveshop.payments.cli import app as payouts_app

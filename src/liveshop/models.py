@@ -2,9 +2,10 @@
 
 from liveshop.accounts import models as accounts_models
 from liveshop.catalog import models as catalog_models
+from liveshop.core.audit import models as audit_models
+from liveshop.governance import models as governance_models
+from liveshop.governance.qualifications import models as qualification_models
 from liveshop.live import models as live_models
-from liveshop.moderation import enforcement_models, qualification_models  # noqa: F401
-from liveshop.moderation import models as moderation_models
 from liveshop.orders import models as orders_models
 from liveshop.payments import models as payments_models
 from liveshop.privacy import models as privacy_models
@@ -12,11 +13,13 @@ from liveshop.promotions import models as promotions_models
 
 __all__ = [
     "accounts_models",
+    "audit_models",
     "catalog_models",
+    "governance_models",
     "live_models",
-    "moderation_models",
     "orders_models",
     "payments_models",
     "privacy_models",
     "promotions_models",
+    "qualification_models",
 ]

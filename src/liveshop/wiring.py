@@ -35,6 +35,19 @@ from liveshop.core.bus import DomainEvent, EventBus
 from liveshop.core.rooms import RoomNotice, register_notice_source, register_room_lookup
 from liveshop.core.settings import Settings
 from liveshop.events import privacy_hooks as events_privacy
+from liveshop.governance import privacy_hooks as moderation_privacy
+from liveshop.governance.events import (
+    FineImposed,
+    FineRevoked,
+    ModerationActionRevoked,
+    ModerationActionTaken,
+    ProductDelisted,
+)
+from liveshop.governance.inspections import register_order_sampling_source
+from liveshop.governance.listing_audit import audit_listing_decision
+from liveshop.governance.models import ReportTarget
+from liveshop.governance.reports import register_evidence_source
+from liveshop.governance.scores import register_after_sales_source
 from liveshop.live import privacy_hooks as live_privacy
 from liveshop.live import service as live_service
 from liveshop.live import shelf
@@ -44,20 +57,7 @@ from liveshop.live.moderation_actions import (
     TakeDelistedProductsOffShelves,
 )
 from liveshop.live.moderation_evidence import comment_evidence
-from liveshop.moderation import qualification_privacy as moderation_privacy
 from liveshop.moderation.compliance import review_product_copy
-from liveshop.moderation.enforcement_events import (
-    FineImposed,
-    FineRevoked,
-    ModerationActionRevoked,
-    ModerationActionTaken,
-    ProductDelisted,
-)
-from liveshop.moderation.enforcement_models import ReportTarget
-from liveshop.moderation.inspections import register_order_sampling_source
-from liveshop.moderation.listing_audit import audit_listing_decision
-from liveshop.moderation.reports import register_evidence_source
-from liveshop.moderation.scores import register_after_sales_source
 from liveshop.orders import moderation_figures
 from liveshop.orders import privacy_hooks as orders_privacy
 from liveshop.orders.draws import current_draw_notices

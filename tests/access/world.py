@@ -31,14 +31,11 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.ids import new_id
 from liveshop.core.settings import Settings
-from liveshop.live import service as live
-from liveshop.live import shelf
-from liveshop.live.held_comments import store_held_comments
-from liveshop.live.models import CommentKind, HeldCommentStatus
-from liveshop.moderation import enforcement, enforcement_appeals, qualifications
-from liveshop.moderation import reports as moderation_reports
-from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
-from liveshop.moderation.enforcement_models import (
+from liveshop.governance import appeals as enforcement_appeals
+from liveshop.governance import penalties as enforcement
+from liveshop.governance import reports as moderation_reports
+from liveshop.governance.config import ModerationSettings, get_moderation_settings
+from liveshop.governance.models import (
     Inspection,
     InspectionResult,
     InspectionTarget,
@@ -46,7 +43,12 @@ from liveshop.moderation.enforcement_models import (
     ReportTarget,
     SubjectType,
 )
-from liveshop.moderation.qualification_models import QualificationKind
+from liveshop.governance.qualifications import grants as qualifications
+from liveshop.governance.qualifications.models import QualificationKind
+from liveshop.live import service as live
+from liveshop.live import shelf
+from liveshop.live.held_comments import store_held_comments
+from liveshop.live.models import CommentKind, HeldCommentStatus
 from liveshop.orders import addresses, after_sales, draws
 from liveshop.orders import service as orders
 from liveshop.orders.models import LuckyDraw, Order

@@ -14,12 +14,12 @@ from sqlalchemy import select, text
 
 from liveshop.accounts.models import Role
 from liveshop.catalog import service as catalog
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.db import get_engine, unit_of_work
 from liveshop.core.migrations import alembic_config, upgrade_database
 from liveshop.core.settings import Settings
-from liveshop.moderation.models import AuditEntry
 from tests.conftest import Account, MakeAccount, forget_engine
-from tests.moderation.test_enforcement_helpers import api_client, make_room
+from tests.governance.helpers import api_client, make_room
 
 ABSOLUTE_TERMS_RULE = "《广告法》第九条第三项：不得使用“国家级”“最高级”“最佳”等用语"
 SUPERLATIVE_SUGGESTION = "删除最高级用语，改为可证实的具体描述（如参数、材质、检测数据）"

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from liveshop.accounts.models import Role, User
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.db import get_engine, separate_writing_unit, unit_of_work
-from liveshop.moderation.models import AuditEntry
 from tests.conftest import Account, MakeAccount
 
 READERS = 50

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveshop.accounts.models import Role
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.db import unit_of_work
 from liveshop.live.models import HeldComment
-from liveshop.moderation.models import AuditEntry
 from tests.conftest import Account, MakeAccount
 from tests.live.helpers import (
     comment_texts,

@@ -19,7 +19,7 @@ from liveshop.live.models import CommentKind
 from liveshop.live.moderation_evidence import CONTEXT_LINES, comment_evidence
 from liveshop.wiring import connect_domains
 from tests.conftest import Account, MakeAccount
-from tests.moderation.test_enforcement_helpers import api_client, make_room
+from tests.governance.helpers import api_client, make_room
 
 START = datetime(2026, 3, 1, 20, 0, tzinfo=UTC)
 LINES = 25

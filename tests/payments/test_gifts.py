@@ -16,7 +16,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
-from liveshop.moderation.qualification_models import IdentityVerification
+from liveshop.governance.qualifications.models import IdentityVerification
 from liveshop.payments import gifts, ledger
 from liveshop.payments.ledger import AccountKind, InsufficientFunds, platform_account
 from liveshop.payments.models import GiftSend, TopUpKind

@@ -14,7 +14,7 @@ from liveshop.accounts.models import Role
 from liveshop.app import create_app
 from liveshop.core.clock import utcnow
 from liveshop.core.settings import Settings
-from liveshop.moderation.regulator_api import router as regulator_router
+from liveshop.governance.regulator_api import router as regulator_router
 from liveshop.privacy.api import router as privacy_router
 from tests.conftest import PASSWORD, Account, MakeAccount
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from liveshop.accounts.models import Role, User
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.settings import get_settings
-from liveshop.moderation.models import AuditEntry
 from liveshop.privacy.cli import app as privacy_cli
 from tests.conftest import MakeAccount
 

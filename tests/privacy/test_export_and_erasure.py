@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from liveshop.accounts.models import ApiToken, User
+from liveshop.core.audit.log import verify_audit_chain
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.events.store import append_events, read_events
-from liveshop.moderation.audit import verify_audit_chain
-from liveshop.moderation.models import AuditEntry
 from liveshop.orders.models import Address, Order
 from liveshop.payments.models import PaymentMethod, VaultCard
 from liveshop.payments.verify import verify_ledger

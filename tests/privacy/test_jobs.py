@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import ApiToken, Role
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.live.models import Comment, CommentKind, Room
-from liveshop.moderation.models import AuditEntry
 from liveshop.privacy.jobs import run_retention_once
 from liveshop.privacy.retention import LEGAL_HOLD, DataClass
 

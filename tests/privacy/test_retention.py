@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import ApiToken, Role, User
 from liveshop.catalog.models import Shop
+from liveshop.core.audit.log import append_audit, verify_audit_chain
+from liveshop.core.audit.models import AuditEntry
 from liveshop.core.settings import Settings
 from liveshop.events.store import append_events, read_events
 from liveshop.live.models import Comment, CommentKind, Question, Room
-from liveshop.moderation.audit import append_audit, verify_audit_chain
-from liveshop.moderation.models import AuditEntry
 from liveshop.orders.models import Order, OrderStatus
 from liveshop.privacy.models import Consent
 from liveshop.privacy.retention import LEGAL_HOLD, RETENTION, DataClass, run_retention

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from liveshop.accounts.models import Role, User
 from liveshop.core.errors import PermissionDenied
+from liveshop.governance.access import can_moderate, is_admin, is_read_only
 from liveshop.live.models import Room
-from liveshop.moderation.access import can_moderate, is_admin, is_read_only
 
 ROOM_OPENER_ROLES = frozenset({Role.HOST, Role.ADMIN})
 

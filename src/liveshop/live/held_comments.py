@@ -16,15 +16,15 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.core.audit.log import append_audit, user_ref
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, NotFound, PermissionDenied
+from liveshop.governance.access import require_moderator
 from liveshop.live import events
 from liveshop.live.models import Comment, HeldComment, HeldCommentStatus, Room, RoomStatus
 from liveshop.live.schemas import CommentOut, HeldCommentOut
-from liveshop.moderation.access import require_moderator
-from liveshop.moderation.audit import append_audit, user_ref
 
 MAX_QUEUE = 200
 

@@ -11,12 +11,12 @@ import time
 
 from liveshop.core.bus import bus
 from liveshop.core.db import unit_of_work
-from liveshop.live import events, service, shelf
-from liveshop.moderation.enforcement_events import (
+from liveshop.governance.events import (
     ModerationActionRevoked,
     ModerationActionTaken,
     ProductDelisted,
 )
+from liveshop.live import events, service, shelf
 
 FOREVER_SECONDS = 10 * 365 * 24 * 3600.0
 SILENCING_KINDS = ("mute", "ban")

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.core.clock import as_utc
+from liveshop.governance.reports import CapturedEvidence
 from liveshop.live.models import Comment
-from liveshop.moderation.reports import CapturedEvidence
 
 # Lines kept on each side of the reported one: enough to see what it answered
 # and what it set off, few enough to read at a glance in the queue.

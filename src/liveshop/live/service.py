@@ -20,6 +20,7 @@ from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.ids import new_id
 from liveshop.core.rooms import RoomFacts
+from liveshop.governance.queries import limited_room_ids, may_go_live
 from liveshop.live import access, events
 from liveshop.live.models import (
     Comment,
@@ -40,7 +41,6 @@ from liveshop.live.schemas import (
     RestrictionOut,
     RoomOut,
 )
-from liveshop.moderation.enforcement_queries import limited_room_ids, may_go_live
 
 
 def create_room(

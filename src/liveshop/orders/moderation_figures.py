@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from liveshop.moderation.enforcement_models import SubjectType
-from liveshop.moderation.inspections import Candidate
-from liveshop.moderation.scores import AfterSalesFigures
+from liveshop.governance.inspections import Candidate
+from liveshop.governance.models import SubjectType
+from liveshop.governance.scores import AfterSalesFigures
 from liveshop.orders.models import AfterSale, AfterSaleStatus, Order, OrderStatus, ProductComplaint
 
 # Orders that were paid: the ones a buyer could complain about or get money back on.

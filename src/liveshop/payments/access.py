@@ -19,7 +19,7 @@ from collections.abc import Collection
 
 from liveshop.accounts.models import Role, User
 from liveshop.core.errors import NotFound, PermissionDenied
-from liveshop.moderation.access import is_admin, is_read_only
+from liveshop.governance.access import is_admin, is_read_only
 from liveshop.payments.models import PaymentMethod
 
 EARNING_ROLES = frozenset({Role.HOST, Role.MERCHANT, Role.ADMIN})

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import InvalidInput
-from liveshop.moderation.enforcement_events import FineImposed, FineRevoked
+from liveshop.governance.events import FineImposed, FineRevoked
 from liveshop.payments.ledger import (
     AccountKind,
     find_transaction,

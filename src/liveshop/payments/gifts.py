@@ -26,7 +26,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import RoomNotice, room_facts
-from liveshop.moderation.qualification_identity import check_gift_allowed
+from liveshop.governance.qualifications.identity import check_gift_allowed
 from liveshop.payments import access
 from liveshop.payments.ledger import (
     AccountKind,

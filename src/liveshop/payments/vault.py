@@ -25,11 +25,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from liveshop.core.audit.log import append_audit
 from liveshop.core.bus import call_before_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import InvalidInput, LiveShopError, NotFound
-from liveshop.moderation.audit import append_audit
 from liveshop.payments.models import VaultAudit, VaultCard, VaultMasterKey
 
 NONCE_BYTES = 12  # the GCM standard nonce; random nonces are safe far beyond our volume

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.core.audit.log import append_audit, user_ref
 from liveshop.core.errors import Conflict, NotFound, PermissionDenied
 from liveshop.core.security import verify_password
 from liveshop.core.settings import Settings
-from liveshop.moderation.audit import append_audit, user_ref
 from liveshop.privacy.consents import withdraw_all_consents
 from liveshop.privacy.registry import DataSubject, erasers, erasure_checks
 

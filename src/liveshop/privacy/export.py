@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from liveshop.core.audit.log import append_audit, entries_about, entry_out, user_ref
 from liveshop.core.clock import utcnow
 from liveshop.core.db import separate_writing_unit
 from liveshop.core.settings import Settings
-from liveshop.moderation.audit import append_audit, entries_about, entry_out, user_ref
 from liveshop.privacy.consents import consent_history
 from liveshop.privacy.registry import DataSubject, exporters
 

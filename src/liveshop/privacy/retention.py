@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from liveshop.core.audit.log import append_audit, prune_audit_log
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.settings import Settings
-from liveshop.moderation.audit import append_audit, prune_audit_log
 from liveshop.privacy.models import Consent
 
 RETENTION_ACTOR = "system:retention"

@@ -9,7 +9,7 @@ from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
-from liveshop.moderation.enforcement_config import ModerationSettings, get_moderation_settings
+from liveshop.governance.config import ModerationSettings, get_moderation_settings
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.promotions.schemas import (

@@ -21,8 +21,8 @@ from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import get_engine, rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
 from liveshop.core.rooms import RoomNotice, room_facts
-from liveshop.moderation.enforcement_config import ModerationSettings
-from liveshop.moderation.scores import flash_sale_refusal
+from liveshop.governance.config import ModerationSettings
+from liveshop.governance.scores import flash_sale_refusal
 from liveshop.privacy.masking import mask_username
 from liveshop.promotions import access
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission

@@ -26,11 +26,11 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.schemas import ProductOut
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import PermissionDenied
+from liveshop.governance import access, queries
+from liveshop.governance import appeals as enforcement_appeals
+from liveshop.governance.schemas import AppealOut, PenaltyOut
 from liveshop.live import access as live_access
-from liveshop.moderation import access, enforcement_appeals
-from liveshop.moderation import enforcement_queries as queries
 from liveshop.moderation.compliance import check_copy
-from liveshop.moderation.enforcement_schemas import AppealOut, PenaltyOut
 from liveshop.moderation.host_script import check_script
 from liveshop.moderation.lists import Action, strictest
 from liveshop.web.pages import _render
