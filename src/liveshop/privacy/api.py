@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
@@ -13,7 +13,6 @@ from liveshop.accounts.dependencies import SESSION_COOKIE, CurrentUser, bearer_s
 from liveshop.accounts.service import token_cache
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, SettingsDep
-from liveshop.events.recorder import EventRecorder
 from liveshop.privacy import consents, erasure, export
 from liveshop.privacy.consents import Purpose
 from liveshop.privacy.schemas import (
@@ -23,6 +22,15 @@ from liveshop.privacy.schemas import (
     ErasureIn,
     ErasureOut,
 )
+
+
+class BufferedRecorder(Protocol):
+    """The behaviour-event recorder the app keeps (``events.recorder.EventRecorder``),
+    as far as erasure needs it: ``events`` imports ``privacy`` for its hooks, so
+    ``privacy`` does not import ``events``."""
+
+    async def flush(self) -> None: ...
+
 
 router = APIRouter(prefix="/api/me", tags=["privacy"])
 
@@ -81,7 +89,7 @@ async def erase_my_account(
     sales = getattr(request.app.state, "platform_sales", None)
     if sales is not None:
         await asyncio.to_thread(sales.drain)  # the caller's last sales reach the recorder
-    recorder: EventRecorder | None = getattr(request.app.state, "recorder", None)
+    recorder: BufferedRecorder | None = getattr(request.app.state, "recorder", None)
     if recorder is not None:
         await recorder.flush()  # buffered behaviour events land first, then are erased
 
