@@ -80,10 +80,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
 
 HUB = "liveshop.live.hub.LiveHub"
 SUBSCRIBERS = {
-    "liveshop.core.rooms.RoomNotice": [
-        "liveshop.analytics.platform_events.RecordPlatformSales.on_room_notice",
-        f"{HUB}._on_notice",
-    ],
+    "liveshop.core.rooms.RoomNotice": [f"{HUB}._on_notice"],
     "liveshop.live.events.AnnouncementPosted": [f"{HUB}._on_announcement"],
     "liveshop.live.events.HeldCommentApproved": [f"{HUB}._on_held_approved"],
     "liveshop.live.events.PinnedChanged": [f"{HUB}._on_pinned"],
@@ -102,8 +99,11 @@ SUBSCRIBERS = {
         "liveshop.live.moderation_actions.TakeDelistedProductsOffShelves"
     ],
     "liveshop.orders.events.AfterSaleRefunded": ["liveshop.payments.jobs.RefundOnAfterSale"],
-    "liveshop.orders.events.OrderStatusChanged": [
-        "liveshop.analytics.platform_events.RecordPlatformSales.on_order_status"
+    "liveshop.orders.events.OrderPaid": [
+        "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid"
+    ],
+    "liveshop.payments.gifts.GiftSent": [
+        "liveshop.analytics.platform_events.RecordPlatformSales.on_gift_sent"
     ],
 }
 

@@ -112,9 +112,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_payment_jobs_forever(settings)),
             loop.create_task(run_retention_forever(settings)),
         ]
-        sales = RecordPlatformSales(
-            app.state.recorder, database_url=settings.resolved_database_url(), loop=loop
-        )
+        sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
         subscriptions = Subscriptions(
             bus, [*domain_listeners(settings), *app_listeners(hub=app.state.hub, sales=sales)]

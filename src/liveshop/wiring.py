@@ -32,7 +32,7 @@ from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
 from liveshop.catalog.listing import register_listing_auditor
 from liveshop.core.bus import DomainEvent, EventBus
-from liveshop.core.rooms import RoomNotice, register_notice_source, register_room_lookup
+from liveshop.core.rooms import register_notice_source, register_room_lookup
 from liveshop.core.settings import Settings
 from liveshop.events import privacy_hooks as events_privacy
 from liveshop.governance import privacy_hooks as moderation_privacy
@@ -61,9 +61,10 @@ from liveshop.moderation.compliance import review_product_copy
 from liveshop.orders import moderation_figures
 from liveshop.orders import privacy_hooks as orders_privacy
 from liveshop.orders.draws import current_draw_notices
-from liveshop.orders.events import AfterSaleRefunded, OrderStatusChanged
+from liveshop.orders.events import AfterSaleRefunded, OrderPaid
 from liveshop.payments import privacy_hooks as payments_privacy
 from liveshop.payments.fines import BookFines
+from liveshop.payments.gifts import GiftSent
 from liveshop.payments.jobs import RefundOnAfterSale
 from liveshop.payments.red_packets import open_packet_notices
 from liveshop.privacy.consents import Purpose
@@ -184,8 +185,8 @@ def app_listeners(*, hub: LiveHub, sales: RecordPlatformSales) -> list[Listener]
     frames; paid orders and gifts become platform behaviour events."""
     return [
         *hub.bus_listeners(),
-        (OrderStatusChanged, sales.on_order_status),
-        (RoomNotice, sales.on_room_notice),
+        (OrderPaid, sales.on_order_paid),
+        (GiftSent, sales.on_gift_sent),
     ]
 
 

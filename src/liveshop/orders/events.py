@@ -1,21 +1,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from liveshop.core.bus import DomainEvent
 
 
-@dataclass(frozen=True)
-class OrderStatusChanged(DomainEvent):
+@dataclass(frozen=True, slots=True)
+class PaidLine:
+    """One line of a paid order, as its subscribers need it (no query behind it)."""
+
+    product_id: int
+    sku_id: int
+    quantity: int
+    amount: int  # minor units: the line's subtotal less its share of the discounts
+    discounted: bool  # a coupon took part of this line
+    category: str  # the product's, when the order was paid ("" if none)
+    brand: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid(DomainEvent):
+    """Money was captured for an order: its buyer, room, shop and every line."""
+
     order_id: int
-    room_id: int | None
-    flash_sale_id: int | None
     buyer_id: int
-    status: str
-    total: int
+    room_id: int | None
+    shop_id: int
+    flash_sale_id: int | None
+    paid_at: datetime
+    total: int  # minor units
+    lines: tuple[PaidLine, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AfterSaleRefunded(DomainEvent):
     """Money must go back to the buyer (payments moves it)."""
 

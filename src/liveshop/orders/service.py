@@ -27,8 +27,8 @@ from liveshop.core.rooms import RoomNotice
 from liveshop.live import service as live
 from liveshop.orders import access
 from liveshop.orders.addresses import address_snapshot
-from liveshop.orders.events import OrderStatusChanged
 from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
+from liveshop.orders.paid_facts import order_paid
 from liveshop.orders.presentation import order_out as order_out
 from liveshop.orders.presentation import order_out_of as order_out_of
 from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
@@ -333,17 +333,6 @@ def transition(
     _record_transition(session, order=order, from_status=current, actor_id=actor_id, note=note)
     if current in STOCK_HOLDING_STATES and to is OrderStatus.CANCELLED:
         _release_units(session, order=order, engine=engine)
-    publish_after_commit(
-        session,
-        OrderStatusChanged(
-            order_id=order.id,
-            room_id=order.room_id,
-            flash_sale_id=order.flash_sale_id,
-            buyer_id=order.buyer_id,
-            status=to.value,
-            total=order.total,
-        ),
-    )
     return order
 
 
@@ -371,14 +360,15 @@ def _release_units(session: Session, *, order: Order, engine: StockEngine | None
 def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:
     """Called by payments when money was captured; paying twice is harmless.
 
-    An order bought in a room shows there as a purchase line.
+    An order bought in a room shows there as a purchase line; every paid order is
+    published as OrderPaid, with the facts its subscribers need.
     """
     order = get_order(session, order_id=order_id)
     if order.status is OrderStatus.PAID and order.payment_ref == payment_ref:
         return order
     if order.room_id is not None:
         publish_after_commit(session, _purchase_notice(session, order))
-    return transition(
+    transition(
         session,
         order=order,
         to=OrderStatus.PAID,
@@ -387,6 +377,8 @@ def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:
         payment_ref=payment_ref,
         expires_at=None,
     )
+    publish_after_commit(session, order_paid(session, order=order))
+    return order
 
 
 def _purchase_notice(session: Session, order: Order) -> RoomNotice:

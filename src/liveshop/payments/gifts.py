@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.core.bus import publish_after_commit
+from liveshop.core.bus import DomainEvent, publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import RoomNotice, room_facts
@@ -61,6 +61,21 @@ CATALOGUE: tuple[Gift, ...] = (
     Gift("carnival", "嘉年华", 30_000, "shower"),
 )
 GIFTS = {gift.code: gift for gift in CATALOGUE}
+
+
+@dataclass(frozen=True, slots=True)
+class GiftSent(DomainEvent):
+    """A gift send was booked, with what its subscribers need (the platform-sales
+    recorder): the room's RoomNotice names the sender for viewers, this carries the id.
+    """
+
+    send_id: int
+    sender_id: int
+    room_id: int
+    host_id: int
+    gift: str  # the gift's code
+    count: int
+    coins: int  # what the send cost: the gift's coins x count
 
 
 def _fingerprint(room_id: int, gift_code: str, count: int) -> str:
@@ -124,6 +139,7 @@ def send_gift(
         raise Conflict("a gift with this key is under way", code="gift_in_progress") from error
     _book(session, send=send, host_share_bps=host_share_bps)
     publish_after_commit(session, _gift_notice(send, gift, sender.username))
+    publish_after_commit(session, _gift_sent(send))
     return send
 
 
@@ -180,4 +196,16 @@ def _gift_notice(send: GiftSend, gift: Gift, sender_name: str) -> RoomNotice:
     line = f"{sender_name} 送出 {gift.name} x{send.count}"
     return RoomNotice(
         room_id=send.room_id, topic="gift", payload=payload, line=line, line_kind="gift"
+    )
+
+
+def _gift_sent(send: GiftSend) -> GiftSent:
+    return GiftSent(
+        send_id=send.id,
+        sender_id=send.sender_id,
+        room_id=send.room_id,
+        host_id=send.host_id,
+        gift=send.gift_code,
+        count=send.count,
+        coins=send.coins,
     )
