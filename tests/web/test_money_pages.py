@@ -109,6 +109,18 @@ def _orders(server: LiveServer, user: User) -> list[dict[str, Any]]:
     return found
 
 
+def _order_statuses_within(
+    server: LiveServer, user: User, wanted: list[str], seconds: float = 15.0
+) -> list[str]:
+    """The user's order statuses once they are ``wanted``, or as they are after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        statuses = [order["status"] for order in _orders(server, user)]
+        if statuses == wanted or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.2)
+
+
 def test_a_viewer_tops_up_coins_with_a_test_card_and_sends_a_gift_that_plays_in_the_room(
     server: LiveServer, new_page: NewPage
 ) -> None:
@@ -251,7 +263,9 @@ def test_a_buyer_pays_the_pinned_product_with_the_default_card_then_with_a_chall
     _screenshot(page, "room-payment-challenge")
     sheet.locator("#pay-code-submit").click()
     expect(sheet.locator("#pay-result-text")).to_have_text("支付成功")
-    assert [o["status"] for o in _orders(server, buyer)] == ["paid", "paid"]
+    # The result line still reads 支付成功 from the first order until the code's
+    # answer arrives, so wait for the second order's answer through the API.
+    assert _order_statuses_within(server, buyer, ["paid", "paid"]) == ["paid", "paid"]
     assert not new_page.errors[page]
 
 
