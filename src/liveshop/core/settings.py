@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SECRET_KEY_FILE = "secret_key"
 VAULT_MASTER_KEY_FILE = "vault_master_key"
 VAULT_MASTER_KEY_BYTES = 32  # AES-256
+
+# Governance's defaults, by penalty kind (governance/models.py's PenaltyKind values):
+# violation points per penalty, and the ladder that points climb.
+DEFAULT_MODERATION_POINTS = {
+    "delete_comment": 1,
+    "mute": 1,
+    "warning": 2,
+    "limit_exposure": 3,
+    "stop_room": 6,
+    "fine": 0,
+    "suspension": 0,  # the heavy penalties are outcomes, not further counts
+    "ban": 0,
+}
+DEFAULT_MODERATION_LADDER: list[dict[str, Any]] = [
+    {"points": 6, "kind": "warning"},
+    {"points": 12, "kind": "fine", "amount": 50_000},  # 500 yuan from the deposit
+    {"points": 24, "kind": "suspension", "days": 7},
+    {"points": 48, "kind": "ban"},
+]
 
 
 class Settings(BaseSettings):
@@ -77,6 +97,33 @@ class Settings(BaseSettings):
     # An address the account signed in from within this long is not locked out by
     # someone else's failures (it still is by its own).
     login_known_address_days: float = Field(default=30.0, ge=0)
+
+    # Governance (LIVESHOP_MODERATION_*): violation points and the ladder, appeals,
+    # reports, scores, age and gift limits, regulated categories. governance/config.py
+    # reads them as a typed ModerationSettings (penalty kinds checked there).
+    moderation_points_window_days: int = Field(default=90, ge=1)
+    moderation_points: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_MODERATION_POINTS)
+    )
+    moderation_ladder: list[dict[str, Any]] = Field(
+        default_factory=lambda: [dict(step) for step in DEFAULT_MODERATION_LADDER]
+    )
+    moderation_appeal_days: int = Field(default=7, ge=1)
+    moderation_claim_minutes: int = Field(default=30, ge=1)  # then another moderator may
+    moderation_currency: str = "CNY"
+    moderation_score_base: int = Field(default=100, ge=1)
+    moderation_score_per_point: int = Field(default=2, ge=0)
+    moderation_score_per_complaint_percent: int = Field(default=3, ge=0)
+    moderation_score_per_refund_percent: int = Field(default=1, ge=0)
+    moderation_score_per_failed_inspection: int = Field(default=10, ge=0)
+    moderation_score_window_days: int = Field(default=90, ge=1)
+    moderation_flash_sale_min_score: int = Field(default=80, ge=0)
+    moderation_minimum_host_age: int = Field(default=16, ge=0)
+    moderation_adult_age: int = Field(default=18, ge=0)
+    moderation_gift_daily_cap: int = Field(default=50_000, ge=0)  # coins
+    moderation_gift_monthly_cap: int = Field(default=500_000, ge=0)
+    moderation_gifts_require_verification: bool = False
+    moderation_regulated_categories: frozenset[str] = frozenset({"food", "cosmetics", "health"})
 
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""

@@ -1,21 +1,29 @@
-"""Enforcement's settings (``LIVESHOP_MODERATION_*``): points, the ladder, appeal
-time, scores, gift caps, regulated categories.
+"""Governance's settings, typed: points, the ladder, appeal time, scores, gift
+caps, regulated categories.
 
-A settings object of its own, so that moderation's knobs live beside the code
-that reads them; services take it as a keyword argument (tests pass their own),
-routes read it through :func:`get_moderation_settings`.
+The values come from the one settings object (``core.settings.Settings``, its
+``moderation_*`` fields, read from ``LIVESHOP_MODERATION_*``); this module gives
+them governance's types (penalty kinds, a checked ladder). Services take a
+``ModerationSettings`` as a keyword argument (tests build their own, with the
+same defaults), routes read it through :func:`get_moderation_settings`.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from liveshop.core.settings import Settings, get_settings
 from liveshop.governance.models import PenaltyKind
 
 LADDER_KINDS = (PenaltyKind.WARNING, PenaltyKind.FINE, PenaltyKind.SUSPENSION, PenaltyKind.BAN)
+PREFIX = "moderation_"
+
+
+def _default(name: str) -> Any:
+    """The default of ``Settings.moderation_<name>``: defaults live in one place."""
+    return Settings.model_fields[PREFIX + name].get_default(call_default_factory=True)
 
 
 class LadderStep(BaseModel):
@@ -37,50 +45,48 @@ class LadderStep(BaseModel):
         return self
 
 
-DEFAULT_LADDER = [
-    LadderStep(points=6, kind=PenaltyKind.WARNING),
-    LadderStep(points=12, kind=PenaltyKind.FINE, amount=50_000),  # 500 yuan from the deposit
-    LadderStep(points=24, kind=PenaltyKind.SUSPENSION, days=7),
-    LadderStep(points=48, kind=PenaltyKind.BAN),
-]
-
-DEFAULT_POINTS = {
-    PenaltyKind.DELETE_COMMENT: 1,
-    PenaltyKind.MUTE: 1,
-    PenaltyKind.WARNING: 2,
-    PenaltyKind.LIMIT_EXPOSURE: 3,
-    PenaltyKind.STOP_ROOM: 6,
-    PenaltyKind.FINE: 0,
-    PenaltyKind.SUSPENSION: 0,  # the heavy penalties are outcomes, not further counts
-    PenaltyKind.BAN: 0,
+DEFAULT_POINTS: dict[PenaltyKind, int] = {
+    PenaltyKind(kind): points for kind, points in _default("points").items()
 }
 
 
-class ModerationSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LIVESHOP_MODERATION_", extra="ignore")
+class ModerationSettings(BaseModel):
+    model_config = ConfigDict(validate_default=True)  # the ladder's dicts become steps
 
-    points_window_days: int = Field(default=90, ge=1)
+    points_window_days: int = Field(default_factory=lambda: _default("points_window_days"), ge=1)
     points: dict[PenaltyKind, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS))
-    ladder: list[LadderStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
-    appeal_days: int = Field(default=7, ge=1)
-    claim_minutes: int = Field(default=30, ge=1)  # then another moderator may take the report
-    currency: str = "CNY"
+    ladder: list[LadderStep] = Field(default_factory=lambda: _default("ladder"))
+    appeal_days: int = Field(default_factory=lambda: _default("appeal_days"), ge=1)
+    claim_minutes: int = Field(default_factory=lambda: _default("claim_minutes"), ge=1)
+    currency: str = Field(default_factory=lambda: _default("currency"))
 
-    score_base: int = Field(default=100, ge=1)
-    score_per_point: int = Field(default=2, ge=0)
-    score_per_complaint_percent: int = Field(default=3, ge=0)
-    score_per_refund_percent: int = Field(default=1, ge=0)
-    score_per_failed_inspection: int = Field(default=10, ge=0)
-    score_window_days: int = Field(default=90, ge=1)
-    flash_sale_min_score: int = Field(default=80, ge=0)
+    score_base: int = Field(default_factory=lambda: _default("score_base"), ge=1)
+    score_per_point: int = Field(default_factory=lambda: _default("score_per_point"), ge=0)
+    score_per_complaint_percent: int = Field(
+        default_factory=lambda: _default("score_per_complaint_percent"), ge=0
+    )
+    score_per_refund_percent: int = Field(
+        default_factory=lambda: _default("score_per_refund_percent"), ge=0
+    )
+    score_per_failed_inspection: int = Field(
+        default_factory=lambda: _default("score_per_failed_inspection"), ge=0
+    )
+    score_window_days: int = Field(default_factory=lambda: _default("score_window_days"), ge=1)
+    flash_sale_min_score: int = Field(
+        default_factory=lambda: _default("flash_sale_min_score"), ge=0
+    )
 
-    minimum_host_age: int = Field(default=16, ge=0)
-    adult_age: int = Field(default=18, ge=0)
-    gift_daily_cap: int = Field(default=50_000, ge=0)  # coins
-    gift_monthly_cap: int = Field(default=500_000, ge=0)
-    gifts_require_verification: bool = False
+    minimum_host_age: int = Field(default_factory=lambda: _default("minimum_host_age"), ge=0)
+    adult_age: int = Field(default_factory=lambda: _default("adult_age"), ge=0)
+    gift_daily_cap: int = Field(default_factory=lambda: _default("gift_daily_cap"), ge=0)  # coins
+    gift_monthly_cap: int = Field(default_factory=lambda: _default("gift_monthly_cap"), ge=0)
+    gifts_require_verification: bool = Field(
+        default_factory=lambda: _default("gifts_require_verification")
+    )
 
-    regulated_categories: frozenset[str] = frozenset({"food", "cosmetics", "health"})
+    regulated_categories: frozenset[str] = Field(
+        default_factory=lambda: _default("regulated_categories")
+    )
 
     @model_validator(mode="after")
     def _ladder_ascends(self) -> ModerationSettings:
@@ -92,7 +98,17 @@ class ModerationSettings(BaseSettings):
     def points_for(self, kind: PenaltyKind) -> int:
         return self.points.get(kind, DEFAULT_POINTS[kind])
 
+    @classmethod
+    def of(cls, settings: Settings) -> ModerationSettings:
+        """The ``moderation_*`` fields of the one settings object, typed."""
+        values = {
+            name: getattr(settings, PREFIX + name)
+            for name in cls.model_fields
+            if PREFIX + name in Settings.model_fields
+        }
+        return cls.model_validate(values)
 
-@lru_cache(maxsize=1)
+
 def get_moderation_settings() -> ModerationSettings:
-    return ModerationSettings()
+    """The running process's governance settings (a FastAPI dependency too)."""
+    return ModerationSettings.of(get_settings())
