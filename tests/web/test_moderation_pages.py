@@ -279,7 +279,7 @@ def test_regulator_sees_audit_entries_and_chain(server: LiveServer, new_page: Ne
 def test_regulator_page_refuses_others(server: LiveServer, new_page: NewPage) -> None:
     admin = server.create_user(server.unique("admin"), Role.ADMIN)
     page = new_page(admin, "/regulator")
-    # The page refuses as the regulator's API does: one decision (moderation.access).
+    # The page refuses as the regulator's API does: one decision (governance.access).
     expect(page.locator("body")).to_contain_text("not_regulator")
 
 

@@ -40,7 +40,7 @@ def undo_moderation_action(event: ModerationActionRevoked) -> None:
     """A revoked mute or ban lets the user talk in the room again at once.
 
     Nothing else needs undoing here: a limited exposure, a suspension and a ban
-    end by themselves (live asks ``moderation.enforcement_queries`` each time,
+    end by themselves (live asks ``governance.queries`` each time,
     and they leave out revoked penalties); a stopped room stays ended (its host
     opens a new one); a deleted comment stays deleted.
     """
