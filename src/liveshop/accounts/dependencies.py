@@ -73,7 +73,7 @@ class TokenLookups:
             self._draining = None
 
     def _look_up(self, tokens: list[str]) -> dict[str, User]:
-        with unit_of_work(self.database_url) as session:
+        with unit_of_work(self.database_url, writes=False) as session:
             users = users_for_tokens(session, tokens=tokens)
         for token, user in users.items():
             token_cache.put(self.database_url, token, user)
