@@ -4,65 +4,28 @@ on SQLite an open transaction holds the database's one write lock."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import ApiToken, User
 from liveshop.app import create_app
-from liveshop.core.db import get_engine
 from liveshop.core.settings import Settings
+from tests.argon2_watch import TransactionsAtArgon2, watch_argon2
 
 CREDENTIALS = {"username": "mei_li", "password": "s3cret-password"}
-
-
-class OpenTransactions:
-    """The connections of one engine that are inside a transaction right now."""
-
-    def __init__(self) -> None:
-        self.connections: set[int] = set()
-        self.seen_while_hashing: list[int] = []
-
-    def begun(self, connection: Connection) -> None:
-        self.connections.add(id(connection))
-
-    def ended(self, connection: Connection) -> None:
-        self.connections.discard(id(connection))
 
 
 @pytest.fixture
 def open_transactions(
     database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[OpenTransactions]:
+) -> Iterator[TransactionsAtArgon2]:
     """Counts open transactions on the app's engine each time argon2 hashes or verifies."""
-    tracker = OpenTransactions()
-    engine = get_engine(database_url)
-    listeners: list[tuple[str, Callable[..., None]]] = [
-        ("begin", tracker.begun),
-        ("commit", tracker.ended),
-        ("rollback", tracker.ended),
-    ]
-    for name, listener in listeners:
-        event.listen(engine, name, listener)
-
-    def watched(method: Callable[..., Any]) -> Callable[..., Any]:
-        def run(hasher: PasswordHasher, *args: Any) -> Any:
-            tracker.seen_while_hashing.append(len(tracker.connections))
-            return method(hasher, *args)
-
-        return run
-
-    monkeypatch.setattr(PasswordHasher, "hash", watched(PasswordHasher.hash))
-    monkeypatch.setattr(PasswordHasher, "verify", watched(PasswordHasher.verify))
-    yield tracker
-    for name, listener in listeners:
-        event.remove(engine, name, listener)
+    with watch_argon2(database_url, monkeypatch) as tracker:
+        yield tracker
 
 
 @pytest.fixture
@@ -74,17 +37,17 @@ def plain_client(settings: Settings) -> Iterator[TestClient]:
 
 
 def test_registration_hashes_the_password_outside_any_transaction(
-    plain_client: TestClient, open_transactions: OpenTransactions, session: Session
+    plain_client: TestClient, open_transactions: TransactionsAtArgon2, session: Session
 ) -> None:
     response = plain_client.post("/api/auth/register", json=CREDENTIALS)
 
     assert response.status_code == 201
-    assert open_transactions.seen_while_hashing == [0]
+    assert open_transactions.open_while_hashing == [0]
     assert session.scalar(select(func.count()).select_from(User)) == 1
 
 
 def test_login_verifies_the_password_outside_any_transaction(
-    plain_client: TestClient, open_transactions: OpenTransactions, session: Session
+    plain_client: TestClient, open_transactions: TransactionsAtArgon2, session: Session
 ) -> None:
     assert plain_client.post("/api/auth/register", json=CREDENTIALS).status_code == 201
 
@@ -93,12 +56,12 @@ def test_login_verifies_the_password_outside_any_transaction(
     unknown = plain_client.post("/api/auth/login", json=CREDENTIALS | {"username": "nobody"})
 
     assert [right.status_code, wrong.status_code, unknown.status_code] == [200, 401, 401]
-    assert open_transactions.seen_while_hashing == [0, 0, 0, 0]
+    assert open_transactions.open_while_hashing == [0, 0, 0, 0]
     assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
 def test_the_form_login_verifies_the_password_outside_any_transaction(
-    plain_client: TestClient, open_transactions: OpenTransactions, session: Session
+    plain_client: TestClient, open_transactions: TransactionsAtArgon2, session: Session
 ) -> None:
     assert plain_client.post("/api/auth/register", json=CREDENTIALS).status_code == 201
     page = plain_client.get("/login")
@@ -109,7 +72,7 @@ def test_the_form_login_verifies_the_password_outside_any_transaction(
     )
 
     assert response.status_code == 303
-    assert open_transactions.seen_while_hashing == [0, 0]
+    assert open_transactions.open_while_hashing == [0, 0]
     assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
