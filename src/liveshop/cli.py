@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +60,9 @@ HELP_OPTIONS = frozenset({"--help", "-h"})
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
 WORKER_STARTUP_SECONDS = 120
 LISTEN_BACKLOG = 8192  # a flash sale's crowd connects at once; 2048 reset connections
+# The server's files (databases and their journals, DuckDB's WAL, which DuckDB
+# re-creates under the process umask after each checkpoint) are its owner's alone.
+SERVER_FILE_UMASK = 0o077
 
 
 @app.callback()
@@ -197,6 +201,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
     """Serve the API, the pages and the WebSockets (migrations are applied first)."""
+    os.umask(SERVER_FILE_UMASK)
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
         console.print(
@@ -239,6 +244,8 @@ def demo(
 ) -> None:
     """Seed a demo shop and live room, serve it, and fill it with a simulated audience."""
     from liveshop.demo import run_demo
+
+    os.umask(SERVER_FILE_UMASK)
 
     run_demo(
         host=host,
