@@ -86,18 +86,20 @@ def _locked_factor(session: Session, *, user_id: int) -> TotpFactor | None:
 def start_enrolment(session: Session, *, user: User, secret_key: str) -> Enrolment:
     """A new secret to scan; it counts only once confirmed with a code from the app.
 
-    A user who already has a confirmed factor must remove it first (409).
+    A user who already has a confirmed factor must remove it first (409). The QR
+    code (about 13 ms of CPU) is drawn before the session's first statement, so
+    that on SQLite the write lock is not held while it is drawn.
     """
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff")
     if confirmed_factor(session, user_id=user.id) is not None:
         raise Conflict("a second factor is already enrolled", code="totp_already_enrolled")
-    secret = pyotp.random_base32()
     session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
     session.add(
         TotpFactor(user_id=user.id, secret_ciphertext=_encrypt(secret_key, user.id, secret))
     )
     session.flush()
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff")
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=svg)
 
 
