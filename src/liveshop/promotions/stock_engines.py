@@ -184,9 +184,16 @@ class RedisStockEngine:
 
     name = "redis"
 
-    def __init__(self, url: str, namespace: str = "liveshop") -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str = "liveshop",
+        *,
+        sold_out_memo_seconds: float = SOLD_OUT_MEMO_SECONDS,
+    ) -> None:
         self.url = url
         self.namespace = namespace
+        self.sold_out_memo_seconds = sold_out_memo_seconds
         self.stream = f"{namespace}:flash-claims"
         self.client = redis.Redis.from_url(url)
         self._claim = self.client.register_script(CLAIM_SCRIPT)
@@ -198,12 +205,12 @@ class RedisStockEngine:
     # --- in memory
 
     def sold_out_in_memory(self, sale_id: int) -> bool:
-        """Redis said sold out less than SOLD_OUT_MEMO_SECONDS ago (no I/O at all)."""
+        """Redis said sold out less than ``sold_out_memo_seconds`` ago (no I/O at all)."""
         until = self._sold_out_until.get(sale_id)
         return until is not None and time.monotonic() < until
 
     def remember_sold_out(self, sale_id: int) -> None:
-        self._sold_out_until[sale_id] = time.monotonic() + SOLD_OUT_MEMO_SECONDS
+        self._sold_out_until[sale_id] = time.monotonic() + self.sold_out_memo_seconds
 
     def _forget_sold_out(self, sale_id: int) -> None:
         self._sold_out_until.pop(sale_id, None)
