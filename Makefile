@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-dev lock upgrade-lock services browser lint typecheck pytest clean
+.PHONY: demo test install install-dev lock upgrade-lock services browser media lint typecheck pytest clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ lock:
 upgrade-lock:
 	bash scripts/lock.sh --upgrade
 
-demo: install
+demo: install media
 	$(VENV)/bin/liveshop demo
 
 services:
@@ -41,6 +41,10 @@ services:
 
 browser:
 	bash scripts/ensure-chromium.sh
+
+# Live video: nginx with its RTMP module and ffmpeg (apt, where missing), hls.js (npm, pinned).
+media:
+	bash scripts/ensure-media.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks
@@ -53,7 +57,7 @@ typecheck: install-dev
 # some files share a Redis database or a server between their tests.
 PYTEST_WORKERS ?= 2
 
-pytest: install-dev services browser
+pytest: install-dev services browser media
 	CI=$${CI:-true} $(VENV)/bin/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
