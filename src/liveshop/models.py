@@ -6,10 +6,13 @@ from liveshop.core.audit import models as audit_models
 from liveshop.governance import models as governance_models
 from liveshop.governance.qualifications import models as qualification_models
 from liveshop.live import models as live_models
+from liveshop.notifications import models as notifications_models
 from liveshop.orders import models as orders_models
 from liveshop.payments import models as payments_models
 from liveshop.privacy import models as privacy_models
 from liveshop.promotions import models as promotions_models
+from liveshop.reviews import models as reviews_models
+from liveshop.tracking import models as tracking_models
 
 __all__ = [
     "accounts_models",
@@ -17,9 +20,12 @@ __all__ = [
     "catalog_models",
     "governance_models",
     "live_models",
+    "notifications_models",
     "orders_models",
     "payments_models",
     "privacy_models",
     "promotions_models",
     "qualification_models",
+    "reviews_models",
+    "tracking_models",
 ]

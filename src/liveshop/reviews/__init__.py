@@ -1,0 +1,1 @@
+"""Reviews and ratings of delivered order lines, the shop's reply, helpful votes."""

@@ -1,0 +1,1 @@
+"""Parcel tracking: shipments, carriers and the timeline of carrier events."""
