@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from liveshop import cli
@@ -37,7 +38,7 @@ def test_serve_runs_the_server_under_an_owner_only_umask(
     def run(*_args: Any, **_kwargs: Any) -> None:
         seen.append(current_umask())
 
-    monkeypatch.setattr(cli.uvicorn, "run", run)
+    monkeypatch.setattr(uvicorn, "run", run)  # serve imports uvicorn when it runs
     monkeypatch.setenv("LIVESHOP_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("LIVESHOP_DATABASE_URL", raising=False)
     monkeypatch.delenv("LIVESHOP_REDIS_URL", raising=False)

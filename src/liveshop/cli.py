@@ -1,61 +1,64 @@
-"""The ``liveshop`` command."""
+"""The ``liveshop`` command.
+
+It starts at once: this module imports only Typer. Every sub-command group is
+named in :data:`COMMANDS` with the module that defines it and its one-line help,
+and that module is imported only when the group runs or shows its own help
+(``liveshop --help`` lists the groups from the table alone). Heavy libraries
+(scikit-learn, DuckDB, PySpark, Plotly, uvicorn, the app) are therefore imported
+by the commands that use them. ``tests/test_cli_startup.py`` checks it.
+
+To add a group, define ``app = typer.Typer(...)`` in your domain's ``cli.py``
+and add one line to :data:`COMMANDS` (it is a shared file: take the lock)::
+
+    "risk": ("liveshop.risk.cli:app", "Risk control ..."),
+
+Keep this module free of top-level imports of liveshop domains or of anything
+heavier than Typer; ``serve`` and ``demo`` import what they need when they run.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import httpx
 import typer
-import uvicorn
-from rich.console import Console
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from liveshop.accounts import service as accounts
-from liveshop.accounts.models import Role
-from liveshop.analytics.cli import app as analyze_app
-from liveshop.analytics.cli import profiles_app
-from liveshop.core.audit.cli import app as audit_app
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
-from liveshop.core.migrations import upgrade_database
-from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.events.cli import app as events_app
-from liveshop.governance.inspections_cli import app as inspections_app
-from liveshop.moderation.cli import compliance_app, moderate_app
-from liveshop.orders import draws
-from liveshop.orders.schemas import DrawOut
-from liveshop.payments.cli import app as payouts_app
-from liveshop.payments.key_files import rotate_master_key_file
-from liveshop.payments.verify import verify_ledger
-from liveshop.privacy.cli import app as privacy_app
-
-app = typer.Typer(help="LiveShop: live-commerce platform.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-users_app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
-draws_app = typer.Typer(help="Lucky draws.", no_args_is_help=True)
-vault_app = typer.Typer(help="The card vault.", no_args_is_help=True)
-ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-app.add_typer(draws_app, name="draws")
-app.add_typer(vault_app, name="vault")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(moderate_app, name="moderate")
-app.add_typer(compliance_app, name="compliance")
-app.add_typer(payouts_app, name="payouts")
-app.add_typer(audit_app, name="audit")
-app.add_typer(inspections_app, name="inspections")
-app.add_typer(privacy_app, name="privacy")
-app.add_typer(events_app, name="events")
-app.add_typer(analyze_app, name="analyze")
-app.add_typer(profiles_app, name="profiles")
-console = Console()
+# name -> ("module:attribute" of a typer.Typer, the one-line help shown by
+# ``liveshop --help``). Listing the groups imports nothing; the module is
+# imported when its group runs or its own help is asked for.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("liveshop.core.db_cli:app", "Database schema."),
+    "users": ("liveshop.accounts.cli:app", "Operator accounts."),
+    "draws": ("liveshop.orders.draws_cli:app", "Lucky draws."),
+    "vault": ("liveshop.payments.operations_cli:vault_app", "The card vault."),
+    "ledger": ("liveshop.payments.operations_cli:ledger_app", "The double-entry ledger."),
+    "moderate": (
+        "liveshop.moderation.cli:moderate_app",
+        "Moderate texts: `liveshop moderate FILE` (one text a line), or `evaluate`.",
+    ),
+    "compliance": (
+        "liveshop.moderation.cli:compliance_app",
+        "Advertising-law checks of seller copy.",
+    ),
+    "payouts": ("liveshop.payments.cli:app", "Settlement and payouts to shops and hosts."),
+    "audit": ("liveshop.core.audit.cli:app", "The hash-chained audit log."),
+    "inspections": ("liveshop.governance.inspections_cli:app", "Sampling inspections (定期抽检)."),
+    "privacy": ("liveshop.privacy.cli:app", "Privacy: retention jobs and erasure."),
+    "events": ("liveshop.events.cli:app", "Behaviour events: import logs, export Parquet."),
+    "analyze": ("liveshop.analytics.cli:app", "Behaviour reports on DuckDB or Spark."),
+    "profiles": (
+        "liveshop.analytics.cli:profiles_app",
+        "User profiles (用户画像), RFM and segments.",
+    ),
+}
 
 APP_COMMANDS = frozenset({"serve", "demo"})  # they run the app, whose lifespan subscribes
+# Reports over a log file or the event store: they use no registry and publish no
+# domain event, so they skip connecting the domains (about 2 s of imports).
+SELF_CONTAINED_COMMANDS = frozenset({"analyze", "profiles"})
 HELP_OPTIONS = frozenset({"--help", "-h"})
 WEBSOCKET_IMPLEMENTATION = "websockets-sansio"  # measured fastest (see FINDINGS.md)
 WORKER_STARTUP_SECONDS = 120
@@ -65,6 +68,50 @@ LISTEN_BACKLOG = 8192  # a flash sale's crowd connects at once; 2048 reset conne
 SERVER_FILE_UMASK = 0o077
 
 
+class LazyGroup(TyperGroup):
+    """The root group: the commands defined here plus the groups in :data:`COMMANDS`,
+    each imported on first use. While help is being written, a group not yet
+    imported is listed from its table entry instead of being imported."""
+
+    lazy_commands: dict[str, tuple[str, str]] = COMMANDS
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._writing_help = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *self.lazy_commands]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in self.lazy_commands:
+            return command
+        target, short_help = self.lazy_commands[cmd_name]
+        if self._writing_help:
+            return TyperCommand(name=cmd_name, help=short_help)
+        command = load_group(target)
+        command.name = cmd_name
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._writing_help = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._writing_help = False
+
+
+def load_group(target: str) -> Any:
+    """The click group of the ``typer.Typer`` at ``"module:attribute"``."""
+    module_name, _, attribute = target.partition(":")
+    sub_app = getattr(importlib.import_module(module_name), attribute)
+    return typer.main.get_group(sub_app)
+
+
+app = typer.Typer(cls=LazyGroup, help="LiveShop: live-commerce platform.", no_args_is_help=True)
+
+
 @app.callback()
 def connect_domains(ctx: typer.Context) -> None:
     """Connect the domains (``liveshop.wiring``) before a command runs: fill every
@@ -72,7 +119,10 @@ def connect_domains(ctx: typer.Context) -> None:
     other domains' events (a failed inspection takes the product off shelves)."""
     if HELP_OPTIONS & set(sys.argv[1:]) or ctx.resilient_parsing:
         return  # help needs no domain (click hides the subcommand's arguments from here)
+    if ctx.invoked_subcommand in SELF_CONTAINED_COMMANDS:
+        return
     from liveshop.core.bus import bus
+    from liveshop.core.settings import get_settings
     from liveshop.wiring import Subscriptions, domain_listeners
     from liveshop.wiring import connect_domains as connect
 
@@ -82,118 +132,6 @@ def connect_domains(ctx: typer.Context) -> None:
         ctx.call_on_close(subscriptions.cancel)
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply Alembic migrations to the configured database."""
-    upgrade_database(get_settings().resolved_database_url(), revision)
-    console.print(f"[green]database at {revision}[/green]")
-
-
-@users_app.command("create")
-def users_create(
-    name: str,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    role: Annotated[Role, typer.Option()] = Role.VIEWER,
-) -> None:
-    """Create a user with any role (operators only: this bypasses registration)."""
-    settings = get_settings()
-    upgrade_database(settings.resolved_database_url())
-    try:
-        with unit_of_work(settings.resolved_database_url()) as session:
-            user = accounts.create_user(session, username=name, password=password, role=role)
-    except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from error
-    console.print(f"created {role.value} {user.username!r} (id {user.id})")
-
-
-@draws_app.command("verify")
-def draws_verify(
-    draw_id: int,
-    url: Annotated[
-        str | None, typer.Option(help="a LiveShop server to read the published draw from")
-    ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
-) -> None:
-    """Recompute a lucky draw's winners from its published seed and entrants."""
-    if url:
-        response = httpx.get(f"{url.rstrip('/')}/api/draws/{draw_id}", timeout=10)
-        response.raise_for_status()
-        published = DrawOut.model_validate(response.json())
-    else:
-        with unit_of_work(get_settings().resolved_database_url(), writes=False) as session:
-            published = draws.draw_out(session, draws.get_draw(session, draw_id=draw_id))
-    try:
-        result = draws.verify(published)
-    except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from error
-    if output is OutputFormat.JSON:
-        console.print_json(result.model_dump_json())
-    else:
-        table = Table(title=f"lucky draw {draw_id}")
-        table.add_column("check")
-        table.add_column("result")
-        table.add_row("SHA-256(seed) == commitment", str(result.commitment_matches))
-        table.add_row("winners recomputed", ", ".join(map(str, result.recomputed_winners)))
-        table.add_row("winners published", ", ".join(map(str, result.published_winners)))
-        table.add_row("match", str(result.winners_match))
-        console.print(table)
-    if not (result.commitment_matches and result.winners_match):
-        raise typer.Exit(1)
-
-
-@vault_app.command("rotate-key")
-def vault_rotate_key(
-    new_key_file: Annotated[
-        Path | None,
-        typer.Option(help="the new master key (base64 of 32 bytes); generated there if absent"),
-    ] = None,
-) -> None:
-    """Re-wrap every card's data key under a new master key, in one transaction."""
-    settings = get_settings()
-    upgrade_database(settings.resolved_database_url())
-    try:
-        outcome = rotate_master_key_file(settings, new_key_file=new_key_file, actor="cli")
-    except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
-        raise typer.Exit(1) from error
-    rotation = outcome.rotation
-    console.print(
-        f"vault master key v{rotation.old_version} -> v{rotation.new_version}: "
-        f"{rotation.cards} cards re-wrapped; the new key is in {outcome.key_file}"
-    )
-    if outcome.environment_must_change:
-        console.print(
-            "[yellow]set LIVESHOP_VAULT_MASTER_KEY to the contents of "
-            f"{outcome.key_file} and restart every worker[/yellow]"
-        )
-
-
-@ledger_app.command("verify")
-def ledger_verify(
-    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
-) -> None:
-    """Check the ledger's invariants; exits 1 listing every breach."""
-    settings = get_settings()
-    with unit_of_work(settings.resolved_database_url(), writes=False) as session:
-        report = verify_ledger(session)
-    if output is OutputFormat.JSON:
-        console.print_json(report.model_dump_json())
-    else:
-        table = Table(
-            title=f"ledger: {report.transactions} transactions, {report.accounts} accounts, "
-            f"{report.paid_orders} paid orders"
-        )
-        for column in ("check", "subject", "detail"):
-            table.add_column(column)
-        for breach in report.breaches:
-            table.add_row(breach.check, breach.subject, breach.detail)
-        console.print(table if report.breaches else "[green]ledger verified: no breaches[/green]")
-    if not report.ok:
-        raise typer.Exit(1)
-
-
 @app.command()
 def serve(
     host: str = "127.0.0.1",
@@ -201,10 +139,16 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
 ) -> None:
     """Serve the API, the pages and the WebSockets (migrations are applied first)."""
+    import uvicorn
+    from rich.console import Console
+
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+
     os.umask(SERVER_FILE_UMASK)
     settings = get_settings()
     if workers > 1 and not settings.redis_url:
-        console.print(
+        Console().print(
             "[red]--workers above 1 needs LIVESHOP_REDIS_URL: without Redis each worker "
             "would hold its own copy of a room and viewers would see different rooms.[/red]"
         )

@@ -28,7 +28,6 @@ from liveshop.analytics.reports.funnel import FunnelBy, FunnelMode, funnel
 from liveshop.analytics.reports.retention import Period, retention
 from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
-from liveshop.analytics.segments import segment_profiles
 from liveshop.core.errors import LiveShopError
 from liveshop.core.output import OutputFormat
 from liveshop.core.settings import get_settings
@@ -324,6 +323,8 @@ def profiles_segment_command(
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """k-means segments of the profiles, each described by what sets it apart."""
+    from liveshop.analytics.segments import segment_profiles  # scikit-learn: only here
+
     if k != "auto" and not k.isdigit():
         console.print("[red]--k is a number or auto[/red]")
         raise typer.Exit(2)
