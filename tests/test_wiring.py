@@ -42,6 +42,8 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "moderation comment evidence": "liveshop.live.moderation_evidence.comment_evidence",
     "moderation after-sales source": "liveshop.orders.moderation_figures.after_sales_figures",
     "moderation order sampling source": "liveshop.orders.moderation_figures.orders_to_sample",
+    "moderation review evidence": "liveshop.reviews.governance_hooks.review_evidence",
+    "moderation rating source": "liveshop.reviews.governance_hooks.shop_rating_figures",
     "privacy exporters": {
         "account": "liveshop.accounts.privacy_hooks.export_account",
         "behaviour_events": "liveshop.events.privacy_hooks.export_events",
@@ -94,6 +96,9 @@ SUBSCRIBERS = {
     ],
     "liveshop.governance.events.ModerationActionTaken": [
         "liveshop.live.moderation_actions.ApplyModerationActions.taken"
+    ],
+    "liveshop.governance.events.ReportActioned": [
+        "liveshop.reviews.governance_hooks.RemoveReviewsOnReportActioned"
     ],
     "liveshop.governance.events.ProductDelisted": [
         "liveshop.live.moderation_actions.TakeDelistedProductsOffShelves"

@@ -41,7 +41,7 @@ def registries() -> dict[str, Any]:
     from liveshop.governance.inspections import registered_order_sampling_source
     from liveshop.governance.models import ReportTarget
     from liveshop.governance.reports import registered_evidence_source
-    from liveshop.governance.scores import registered_after_sales_source
+    from liveshop.governance.scores import registered_after_sales_source, registered_rating_source
     from liveshop.privacy import registry
     from liveshop.privacy.consents import Purpose
     from liveshop.privacy.retention import purgers
@@ -56,6 +56,8 @@ def registries() -> dict[str, Any]:
         "moderation comment evidence": name_of(registered_evidence_source(ReportTarget.COMMENT)),
         "moderation after-sales source": name_of(registered_after_sales_source()),
         "moderation order sampling source": name_of(registered_order_sampling_source()),
+        "moderation review evidence": name_of(registered_evidence_source(ReportTarget.REVIEW)),
+        "moderation rating source": name_of(registered_rating_source()),
         "privacy exporters": {name: name_of(hook) for name, hook in registry.exporters().items()},
         "privacy erasers": [
             (entry.name, name_of(entry.eraser), entry.order) for entry in registry.erasers()

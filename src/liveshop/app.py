@@ -49,10 +49,12 @@ from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
 from liveshop.promotions.api import router as promotions_router
+from liveshop.reviews.api import router as reviews_router
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
+from liveshop.web.product_pages import router as product_pages_router
 from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
 logger = logging.getLogger(__name__)
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(orders_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
+    app.include_router(reviews_router)
     app.include_router(payments_router)
     app.include_router(payments_room_router)
     app.include_router(privacy_router)
@@ -188,5 +191,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(dashboard_router)
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
+    app.include_router(product_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

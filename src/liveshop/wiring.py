@@ -42,12 +42,13 @@ from liveshop.governance.events import (
     ModerationActionRevoked,
     ModerationActionTaken,
     ProductDelisted,
+    ReportActioned,
 )
 from liveshop.governance.inspections import register_order_sampling_source
 from liveshop.governance.listing_audit import audit_listing_decision
 from liveshop.governance.models import ReportTarget
 from liveshop.governance.reports import register_evidence_source
-from liveshop.governance.scores import register_after_sales_source
+from liveshop.governance.scores import register_after_sales_source, register_rating_source
 from liveshop.live import privacy_hooks as live_privacy
 from liveshop.live import service as live_service
 from liveshop.live import shelf
@@ -84,6 +85,7 @@ from liveshop.privacy.retention import (
 from liveshop.promotions.access import register_shelf_lookup
 from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
+from liveshop.reviews import governance_hooks as reviews_governance
 
 Listener = tuple[type[DomainEvent], Callable[[Any], None]]
 
@@ -126,6 +128,8 @@ def _connect_moderation() -> None:
     register_evidence_source(ReportTarget.COMMENT, comment_evidence)  # live's stored chat
     register_after_sales_source(moderation_figures.after_sales_figures)  # orders
     register_order_sampling_source(moderation_figures.orders_to_sample)  # orders
+    register_evidence_source(ReportTarget.REVIEW, reviews_governance.review_evidence)  # reviews
+    register_rating_source(reviews_governance.shop_rating_figures)  # reviews: the shop score
 
 
 def _connect_privacy() -> None:
@@ -177,6 +181,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (FineImposed, fines.imposed),  # payments: the fine in the ledger
         (FineRevoked, fines.revoked),  # payments: the fine reversed
         (ProductDelisted, TakeDelistedProductsOffShelves(database_url)),  # live: off shelves
+        (ReportActioned, reviews_governance.RemoveReviewsOnReportActioned(database_url)),
     ]
 
 

@@ -443,6 +443,33 @@ ROUTES: dict[RouteKey, Access] = {
         s.ROOM, parties=(ROOM_HOST, SELLER), body=body(count=3)
     ),
     ("WEBSOCKET", "/ws/rooms/{room_id}"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    # --- reviews ---
+    ("GET", "/api/products/{product_id}/reviews"): public(s.PRODUCT, parties=(SELLER,)),
+    ("POST", "/api/order-items/{item_id}/review"): Access(  # its buyer; to others it is absent
+        s.DELIVERED_LINE,
+        parties={BUYER: ALLOWED, SELLER: HIDDEN},
+        others=HIDDEN,
+        body=body(rating=5, text="好"),
+    ),
+    ("PATCH", "/api/reviews/{review_id}"): Access(
+        s.REVIEW, parties={BUYER: ALLOWED, SELLER: FORBIDDEN}, body=body(rating=4)
+    ),
+    ("PUT", "/api/reviews/{review_id}/reply"): Access(
+        s.REVIEW, parties={SELLER: ALLOWED, BUYER: FORBIDDEN}, roles=ADMIN, body=body(text="谢谢")
+    ),
+    ("POST", "/api/reviews/{review_id}/helpful"): Access(  # not one's own, regulators read
+        s.REVIEW,
+        parties={BUYER: FORBIDDEN, SELLER: ALLOWED},
+        roles={Role.REGULATOR: FORBIDDEN},
+        others=ALLOWED,
+    ),
+    ("POST", "/api/reviews/{review_id}/approve"): Access(
+        s.HELD_REVIEW, parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN}, roles=MODERATION
+    ),
+    ("POST", "/api/reviews/{review_id}/reject"): Access(
+        s.HELD_REVIEW, parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN}, roles=MODERATION
+    ),
+    ("GET", "/products/{product_id}"): public(s.PRODUCT, parties=(SELLER,)),
     # --- analytics and pages ---
     ("GET", "/api/analytics/rooms/{room_id}/report"): Access(  # host, a merchant on its shelf
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, roles=ADMIN

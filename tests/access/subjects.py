@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from liveshop.accounts.models import Role
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from liveshop.accounts.models import Role, User
+from liveshop.orders.models import OrderItem
 from liveshop.payments.models import MethodKind
 from liveshop.privacy.consents import Purpose
+from liveshop.reviews import service as reviews
+from liveshop.reviews.schemas import ReviewIn
 from tests.access.rules import Subject
 from tests.access.world import (
     BUYER,
@@ -118,6 +125,28 @@ def _sku(world: World) -> Made:
     )
 
 
+def _delivered_line(world: World) -> Made:
+    """The line of buyer A's delivered order (of shop A's product)."""
+    order_id = world.fresh_order("delivered")
+    with world.session() as session:
+        item_id = session.scalars(select(OrderItem.id).where(OrderItem.order_id == order_id)).one()
+    return Made(ids={"item_id": item_id}, parties={BUYER: world.buyer, SELLER: world.seller})
+
+
+def _review(world: World, *, text: str = "很好") -> Made:
+    """Buyer A's review of a delivered line of shop A's product (held if ``text`` asks)."""
+    made = _delivered_line(world)
+    with world.session() as session:
+        review = reviews.write_review(
+            session,
+            buyer=session.get_one(User, world.buyer.id),
+            order_item_id=made.ids["item_id"],
+            body=ReviewIn(rating=5, text=text),
+            edit_window=timedelta(hours=1),
+        )
+        return Made(ids={"review_id": review.id}, parties=made.parties)
+
+
 ROOM = Subject("room (live)", _room)
 SCHEDULED_ROOM = Subject("room (scheduled)", _scheduled_room)
 QUESTION = Subject("question", _question)
@@ -212,3 +241,8 @@ CONSENT = Subject(
     lambda world: Made(ids={"purpose": Purpose.MARKETING_MESSAGES.value}),
 )
 USER = Subject("user", lambda world: Made(ids={"user_id": world.new_user().id}))
+DELIVERED_LINE = Subject("order line (delivered)", _delivered_line)
+REVIEW = Subject("review (published)", _review)
+HELD_REVIEW = Subject(
+    "review (held for a moderator)", lambda w: _review(w, text="快递员说要弄死你")
+)

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     token_ttl_days: int = 30
 
     order_payment_minutes: int = Field(default=15, ge=1)
+
+    # Reviews, notifications and parcel tracking (issue 17).
+    review_edit_hours: int = Field(default=72, ge=0)  # a review may be edited this long
+    site_url: str = "http://127.0.0.1:8000"  # links in emails (one-click unsubscribe)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65_535)
+    mail_from: str = "LiveShop <no-reply@liveshop.local>"
+    notification_batch_size: int = Field(default=5_000, ge=1, le=100_000)  # per fan-out step
+    notification_jobs_seconds: float = Field(default=2.0, gt=0)
+    room_reminder_minutes: int = Field(default=10, ge=1, le=24 * 60)  # before a scheduled start
+    tracking_webhook_secret: SecretStr | None = None  # else derived from the secret key
+    sandbox_carrier_step_seconds: float = Field(default=60.0, gt=0)  # between sandbox scans
     flash_sale_payment_minutes: int = Field(default=5, ge=1)
     flash_sale_reference_days: int = Field(default=30, ge=1)
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)

@@ -11,7 +11,8 @@ comment or money leaves as one of these, published after commit (core.bus);
 - ``payments`` books :class:`FineImposed` in the ledger (from what the platform
   owes the shop, or a host without a shop) and reverses it on :class:`FineRevoked`;
 - ``live`` takes a :class:`ProductDelisted` product off every shelf and pinned
-  card (catalog already withdrew its stock).
+  card (catalog already withdrew its stock);
+- ``reviews`` hides a review whose report was actioned (:class:`ReportActioned`).
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ class FineRevoked(DomainEvent):
     amount: int
     penalty_id: int
     currency: str
+
+
+@dataclass(frozen=True)
+class ReportActioned(DomainEvent):
+    """A moderator acted on a report: the reported content goes (``reviews`` hides a
+    reported review). ``target_type`` is a ReportTarget value."""
+
+    report_id: int
+    target_type: str
+    target_id: int
+    penalty_id: int | None
 
 
 @dataclass(frozen=True)

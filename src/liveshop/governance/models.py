@@ -25,6 +25,7 @@ class ReportTarget(enum.StrEnum):
     ROOM = "room"
     PRODUCT = "product"
     USER = "user"
+    REVIEW = "review"  # a buyer's product review (reviews registers its evidence)
 
 
 class ReportStatus(enum.StrEnum):

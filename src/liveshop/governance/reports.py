@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.rooms import room_facts
 from liveshop.governance.access import require_moderator, require_reporter
 from liveshop.governance.config import ModerationSettings
+from liveshop.governance.events import ReportActioned
 from liveshop.governance.models import (
     Penalty,
     Report,
@@ -318,6 +320,16 @@ def decide_report(
     report.penalty_id = penalty.id if penalty else None
     session.flush()
     session.refresh(report)
+    if status is ReportStatus.ACTIONED:
+        publish_after_commit(
+            session,
+            ReportActioned(
+                report_id=report.id,
+                target_type=report.target_type.value,
+                target_id=report.target_id,
+                penalty_id=report.penalty_id,
+            ),
+        )
     record_audit(
         session,
         actor_id=moderator.id,

@@ -5,7 +5,8 @@ for after-sales complaint and refund rates, and (shops) for failed sampling
 inspections; it never goes below zero. After-sales figures belong to
 ``orders`` (a higher layer): the caller passes them, or they are fetched from
 the source ``liveshop.wiring`` registers with :func:`register_after_sales_source`
-(``orders.moderation_figures``).
+(``orders.moderation_figures``). A shop's buyers' rating comes from ``reviews``
+the same way (:func:`register_rating_source`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,48 @@ def unregister_after_sales_source() -> None:
 
 def registered_after_sales_source() -> AfterSalesSource | None:
     return _after_sales[0] if _after_sales else None
+
+
+@dataclass(frozen=True)
+class RatingFigures:
+    """A shop's published review ratings in the window: how many, and their average
+    in tenths of a star (4.3 stars is 43)."""
+
+    count: int
+    average_tenths: int
+
+
+RATINGS_NEEDED = 5  # fewer reviews say too little about a shop to cost it points
+RATING_EXPECTED_TENTHS = 45  # a shop rated 4.5 stars or better loses nothing
+RATING_POINTS_PER_TENTH = 1  # each tenth of a star below that costs a point
+
+RatingSource = Callable[[Session, int, datetime], RatingFigures]
+_ratings: list[RatingSource] = []
+
+
+def register_rating_source(source: RatingSource) -> None:
+    """``reviews`` registers how to read a shop's ratings since a moment."""
+    _ratings[:] = [source]
+
+
+def registered_rating_source() -> RatingSource | None:
+    return _ratings[0] if _ratings else None
+
+
+def _rating_reasons(session: Session, *, shop_id: int, since: datetime) -> list[ScoreReason]:
+    if not _ratings:
+        return []
+    figures = _ratings[0](session, shop_id, since)
+    if figures.count < RATINGS_NEEDED or figures.average_tenths >= RATING_EXPECTED_TENTHS:
+        return []
+    return [
+        ScoreReason(
+            "low_rating",
+            (RATING_EXPECTED_TENTHS - figures.average_tenths) * RATING_POINTS_PER_TENTH,
+            f"buyers rated the shop {figures.average_tenths / 10:.1f} stars "
+            f"in {figures.count} reviews",
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -129,6 +172,7 @@ def compute_score(
                     f"{failed} failed sampling inspections in {settings.score_window_days} days",
                 )
             )
+        reasons.extend(_rating_reasons(session, shop_id=subject_id, since=since))
     reasons = [reason for reason in reasons if reason.deduction > 0]
     value = max(0, settings.score_base - sum(reason.deduction for reason in reasons))
     return Score(subject_type, subject_id, value, settings.score_base, reasons)

@@ -56,7 +56,7 @@ class Review(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
     editable_until: Mapped[datetime] = mapped_column(UtcDateTime)
-    removed_by_penalty: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    removed_by_report: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -299,7 +299,7 @@ def upgrade() -> None:
         sa.Column("replied_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("helpful_count", sa.Integer(), nullable=False),
         sa.Column("editable_until", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("removed_by_penalty", sa.Integer(), nullable=True),
+        sa.Column("removed_by_report", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("helpful_count >= 0", name=op.f("ck_reviews_helpful_not_negative")),

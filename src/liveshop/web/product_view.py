@@ -1,0 +1,164 @@
+"""What the product page shows, gathered from the domains that own each part.
+
+:func:`more_like_this` is the one place the page asks for similar products: the
+same category for now; switch it to ``liveshop.recommend`` when that exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import ListingStatus, Product, Sku
+from liveshop.catalog.schemas import ProductOut
+from liveshop.catalog.shops import get_shop
+from liveshop.live.models import Room, RoomStatus, ShelfItem
+from liveshop.reviews import queries as reviews
+from liveshop.reviews.schemas import ProductReviewsOut
+
+PRICE_LOW_DAYS = 30  # "lowest price in 30 days", as the pricing rules read it
+ROOMS_SHOWN = 6
+SIMILAR_SHOWN = 6
+REVIEWS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class SkuView:
+    id: int
+    label: str
+    price: int
+    stock: int
+    lowest_30_days: int
+
+
+@dataclass(frozen=True)
+class RoomView:
+    id: int
+    title: str
+    host: str
+    live: bool
+    scheduled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SimilarView:
+    id: int
+    title: str
+    image: str | None
+    min_price: int
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    product: ProductOut
+    shop_id: int
+    shop_name: str
+    follows_shop: bool
+    skus: list[SkuView]
+    lowest_30_days: int
+    rooms: list[RoomView]
+    reviews: ProductReviewsOut
+    similar: list[SimilarView]
+
+
+def _sku_label(sku: Sku) -> str:
+    options = " / ".join(f"{value}" for value in sku.options.values())
+    return options or sku.code
+
+
+def rooms_selling(session: Session, *, product_id: int, limit: int = ROOMS_SHOWN) -> list[RoomView]:
+    """Rooms with the product on their shelf: live ones first, then scheduled ones by
+    start time (those without a time last)."""
+    rows = session.execute(
+        select(Room, User.username)
+        .join(ShelfItem, ShelfItem.room_id == Room.id)
+        .join(User, User.id == Room.host_id)
+        .where(
+            ShelfItem.product_id == product_id,
+            Room.status.in_([RoomStatus.LIVE, RoomStatus.SCHEDULED]),
+        )
+        .order_by(Room.id.desc())
+        .limit(limit * 4)
+    ).all()
+    views = [
+        RoomView(room.id, room.title, host, room.status is RoomStatus.LIVE, room.scheduled_at)
+        for room, host in rows
+    ]
+    views.sort(
+        key=lambda view: (
+            not view.live,
+            view.scheduled_at is None,
+            view.scheduled_at.timestamp() if view.scheduled_at else 0.0,
+        )
+    )
+    return views[:limit]
+
+
+def more_like_this(
+    session: Session, *, product: Product, limit: int = SIMILAR_SHOWN
+) -> list[SimilarView]:
+    """Products to show beside ``product``: published ones of the same category, in
+    stock first. The recommender replaces this body when it lands."""
+    if not product.category:
+        return []
+    candidates = session.scalars(
+        select(Product)
+        .where(
+            Product.category == product.category,
+            Product.id != product.id,
+            Product.listing_status == ListingStatus.PUBLISHED,
+        )
+        .order_by(Product.id.desc())
+        .limit(limit * 4)
+    ).all()
+    views: list[tuple[bool, SimilarView]] = []
+    for candidate in candidates:
+        skus = catalog.skus_of(session, product_id=candidate.id)
+        in_stock = any(sku.stock > 0 for sku in skus)
+        view = SimilarView(
+            candidate.id,
+            candidate.title,
+            candidate.images[0] if candidate.images else None,
+            min((sku.price for sku in skus), default=0),
+        )
+        views.append((in_stock, view))
+    views.sort(key=lambda pair: not pair[0])  # stable: newest first within each group
+    return [view for _, view in views[:limit]]
+
+
+def product_page(session: Session, *, viewer: User | None, product_id: int) -> ProductPage:
+    product = catalog.get_visible_product(session, user=viewer, product_id=product_id)
+    shop = get_shop(session, shop_id=product.shop_id)
+    skus = [
+        SkuView(
+            sku.id,
+            _sku_label(sku),
+            sku.price,
+            sku.stock,
+            catalog.lowest_price_in_days(session, sku_id=sku.id, days=PRICE_LOW_DAYS),
+        )
+        for sku in catalog.skus_of(session, product_id=product.id)
+    ]
+    return ProductPage(
+        product=catalog.product_out(session, product),
+        shop_id=shop.id,
+        shop_name=shop.name,
+        follows_shop=viewer is not None
+        and catalog.follows_shop(session, user_id=viewer.id, shop_id=shop.id),
+        skus=skus,
+        lowest_30_days=min((sku.lowest_30_days for sku in skus), default=0),
+        rooms=rooms_selling(session, product_id=product.id),
+        reviews=reviews.product_reviews(
+            session,
+            product_id=product.id,
+            shop_id=shop.id,
+            viewer=viewer,
+            limit=REVIEWS_SHOWN,
+        ),
+        similar=more_like_this(session, product=product),
+    )
