@@ -14,11 +14,13 @@ import redis
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.service import get_user
+from liveshop.catalog.access import require_shopper
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
-from liveshop.orders import flash_purchase
+from liveshop.orders.flash_purchase import find_attempt_order
+from liveshop.orders.placement import AttemptInProgress, Win, place_won_orders
 from liveshop.promotions import flash_sales
-from liveshop.promotions.stock_engines import CLAIMS_GROUP, RedisStockEngine, mirror_sold
+from liveshop.promotions.stock_engines import CLAIMS_GROUP, RedisStockEngine
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ def recover_claims(
             try:
                 with unit_of_work(database_url) as session:
                     written += _ensure_order(session, fields, payment_minutes)
+            except AttemptInProgress:
+                pass  # its request wrote the order meanwhile: nothing to write or give back
             except LiveShopError as error:
                 _give_up(engine, entry_id, fields, reason=error.code)
                 continue
@@ -80,19 +84,11 @@ def _ensure_order(session: Session, fields: dict[bytes, bytes], payment_minutes:
     quantity = int(fields[b"quantity"])
     attempt_key = fields[b"attempt"].decode()
     buyer = get_user(session, user_id=user_id)
-    if flash_purchase.find_attempt_order(
-        session, buyer_id=user_id, sale_id=sale_id, key=attempt_key
-    ):
+    if find_attempt_order(session, buyer_id=user_id, sale_id=sale_id, key=attempt_key):
         return 0
+    require_shopper(buyer)
     terms = flash_sales.sale_terms(session, sale_id=sale_id)
-    mirror_sold(session, sale_id=sale_id, change=quantity)
-    flash_purchase.place_claimed_order(
-        session,
-        buyer=buyer,
-        terms=terms,
-        quantity=quantity,
-        attempt_key=attempt_key,
-        payment_minutes=payment_minutes,
-    )
+    win = Win(buyer, terms, quantity, attempt_key, payment_minutes)
+    place_won_orders(session, [win], count_sold=True)
     logger.warning("wrote the order of an orphaned flash-sale claim (sale %s)", sale_id)
     return 1

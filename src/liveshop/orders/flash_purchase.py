@@ -18,14 +18,9 @@ from liveshop.catalog.access import require_shopper
 from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.db import unit_of_work
 from liveshop.orders import service as orders
-from liveshop.orders.flash_order_batches import (
-    AttemptInProgress,
-    Win,
-    order_body,
-    order_key,
-    writer_for,
-)
+from liveshop.orders.flash_order_batches import writer_for
 from liveshop.orders.models import Order, OrderOrigin
+from liveshop.orders.placement import AttemptInProgress, Win, order_key, place_won_orders
 from liveshop.orders.schemas import OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
@@ -82,14 +77,11 @@ def buy_flash_sale(
     if claim.stream_entry is not None:
         entry = claim.stream_entry
         call_after_commit(session, lambda: _acknowledge(engine, entry))
-    return place_claimed_order(
-        session,
-        buyer=buyer,
-        terms=terms,
-        quantity=quantity,
-        attempt_key=attempt_key,
-        payment_minutes=payment_minutes,
-    ), True
+    win = Win(buyer, terms, quantity, attempt_key, payment_minutes)
+    # The claim counted the units in this transaction (the SQL engine's conditional
+    # UPDATE, or the Redis engine's mirror of its count).
+    (placed,) = place_won_orders(session, [win], count_sold=False)
+    return session.get_one(Order, placed.id), True
 
 
 async def buy_flash_sale_in_loop(
@@ -137,8 +129,8 @@ async def buy_flash_sale_in_loop(
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
-    win = Win(buyer, terms, quantity, attempt_key, claim, payment_minutes)
-    return await writer_for(database_url, engine).order_for(win), True
+    win = Win(buyer, terms, quantity, attempt_key, payment_minutes)
+    return await writer_for(database_url, engine).order_for(win, claim), True
 
 
 def _load_terms(database_url: str, sale_id: int) -> SaleTerms:
@@ -156,39 +148,6 @@ def _claimed_attempt_order(
             # The first request is still writing it, or died and the claims stream will.
             raise AttemptInProgress("this attempt is being processed; retry in a moment")
         return orders.order_out(session, order), False
-
-
-def place_claimed_order(
-    session: Session,
-    *,
-    buyer: User,
-    terms: SaleTerms,
-    quantity: int,
-    attempt_key: str,
-    payment_minutes: int,
-) -> Order:
-    order, created = orders.place_order(
-        session,
-        buyer=buyer,
-        body=order_body(terms, quantity),
-        idempotency_key=order_key(terms.id, attempt_key),
-        payment_minutes=payment_minutes,
-        origin=OrderOrigin.FLASH_SALE,
-        flash_sale_id=terms.id,
-        unit_price_override=terms.price,
-    )
-    if not created:
-        # Another writer placed it first; undo this transaction's claim bookkeeping.
-        raise AttemptInProgress("this attempt was already processed; retry to get its order")
-    flash_sales.record_admission(
-        session,
-        sale_id=terms.id,
-        user_id=buyer.id,
-        attempt_key=attempt_key,
-        quantity=quantity,
-        order_id=order.id,
-    )
-    return order
 
 
 def find_attempt_order(session: Session, *, buyer_id: int, sale_id: int, key: str) -> Order | None:

@@ -12,8 +12,9 @@ from liveshop.core.rooms import room_facts
 from liveshop.live import service as live
 from liveshop.orders import access
 from liveshop.orders.models import Order
+from liveshop.orders.placement import place_order
 from liveshop.orders.schemas import BuyNowIn, OrderIn, OrderItemIn, OrderOut
-from liveshop.orders.service import order_out, place_order
+from liveshop.orders.service import order_out
 
 
 def buy_now(

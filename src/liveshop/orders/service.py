@@ -1,40 +1,31 @@
-"""Orders: placement with reserved stock, idempotency, the state machine, addresses.
+"""Orders: reading them and the state machine (placing them is ``orders.placement``).
 
 Functions take the session first and flush; the request (or job) commits.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
-from liveshop.catalog.access import require_shopper
-from liveshop.catalog.models import Product, Sku
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import RoomNotice
-from liveshop.live import service as live
 from liveshop.orders import access
-from liveshop.orders.addresses import address_snapshot
-from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
+from liveshop.orders.models import Order, OrderItem, OrderStatus, OrderTransition
 from liveshop.orders.paid_facts import order_paid
+from liveshop.orders.placement import place_order as place_order
 from liveshop.orders.presentation import order_out as order_out
-from liveshop.orders.presentation import order_out_of as order_out_of
-from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
+from liveshop.orders.schemas import OrderOut
 from liveshop.privacy.masking import mask_username
 from liveshop.promotions import coupons, flash_sales
-from liveshop.promotions.pricing import PriceBreakdown, PriceLine, price_lines
 from liveshop.promotions.stock_engines import StockEngine
 
 NEXT_STATES: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -51,189 +42,6 @@ STOCK_HOLDING_STATES = frozenset({OrderStatus.PENDING_PAYMENT})
 
 class IllegalTransition(Conflict):
     code = "illegal_transition"
-
-
-# --- placing orders ---
-
-
-def request_fingerprint(body: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def _existing_for_key(
-    session: Session, *, buyer: User, origin: OrderOrigin, key: str, fingerprint: str
-) -> Order | None:
-    """The buyer's order of this origin under ``key`` (a retry), or None."""
-    order = session.scalars(
-        select(Order).where(
-            Order.buyer_id == buyer.id, Order.origin == origin, Order.idempotency_key == key
-        )
-    ).first()
-    if order is not None and order.request_fingerprint != fingerprint:
-        raise Conflict(
-            "this Idempotency-Key was used with another request body", code="idempotency_conflict"
-        )
-    return order
-
-
-def priced_lines(
-    session: Session, items: Sequence[OrderItemIn], unit_price_override: int | None = None
-) -> tuple[list[PriceLine], int, str]:
-    """Price lines for the items; all must come from one shop (one order per shop)."""
-    lines, shops, currencies = [], set(), set()
-    for item in items:
-        sku = catalog.get_sku(session, sku_id=item.sku_id)
-        product = session.get(Product, sku.product_id)
-        assert product is not None  # foreign key
-        shops.add(product.shop_id)
-        currencies.add(product.currency)
-        unit_price = sku.price if unit_price_override is None else unit_price_override
-        lines.append(
-            PriceLine(
-                sku_id=sku.id,
-                product_id=product.id,
-                title=_line_title(product, sku),
-                unit_price=unit_price,
-                quantity=item.quantity,
-                subtotal=unit_price * item.quantity,
-            )
-        )
-    if len(shops) != 1:
-        raise InvalidInput("an order holds one shop's products; place one order per shop")
-    return lines, shops.pop(), currencies.pop()
-
-
-def _line_title(product: Product, sku: Sku) -> str:
-    options = " ".join(str(value) for value in sku.options.values())
-    return f"{product.title} {options}".strip()
-
-
-def place_order(
-    session: Session,
-    *,
-    buyer: User,
-    body: OrderIn,
-    idempotency_key: str,
-    payment_minutes: int,
-    origin: OrderOrigin = OrderOrigin.CHECKOUT,
-    flash_sale_id: int | None = None,
-    unit_price_override: int | None = None,
-) -> tuple[Order, bool]:
-    """Create an order in ``pending_payment`` with its stock reserved.
-
-    Returns (order, created). The same key and body return the first order of
-    the same origin; the same key with another body, or a key another of the
-    buyer's orders holds, is a Conflict. Flash-sale orders pass the sale's price
-    and take no SKU stock (the sale set its units aside).
-    """
-    fingerprint = request_fingerprint(body.model_dump(mode="json"))
-    existing = _existing_for_key(
-        session, buyer=buyer, origin=origin, key=idempotency_key, fingerprint=fingerprint
-    )
-    if existing is not None:
-        return existing, False
-    lines, shop_id, currency = priced_lines(session, body.items, unit_price_override)
-    room_id, host_id = room_and_host(session, room_id=body.room_id)
-    address = address_snapshot(session, user=buyer, address_id=body.address_id)
-    require_shopper(buyer)
-    try:
-        with session.begin_nested():
-            uses = coupons.discounts_for(
-                session, buyer=buyer, codes=body.coupon_codes, lines=lines, shop_id=shop_id
-            )
-            order = _insert_order(
-                session,
-                buyer=buyer,
-                shop_id=shop_id,
-                breakdown=price_lines(
-                    lines, currency=currency, discounts=[use.discount for use in uses]
-                ),
-                room_id=room_id,
-                host_id=host_id,
-                key=idempotency_key,
-                fingerprint=fingerprint,
-                address=address,
-                expires_at=utcnow() + timedelta(minutes=payment_minutes),
-                origin=origin,
-                flash_sale_id=flash_sale_id,
-            )
-            coupons.attach_to_order(session, uses=uses, order_id=order.id)
-            if flash_sale_id is None:
-                for item in body.items:
-                    catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)
-    except IntegrityError as error:
-        # A concurrent request with the same key won the race: answer with its order.
-        existing = _existing_for_key(
-            session, buyer=buyer, origin=origin, key=idempotency_key, fingerprint=fingerprint
-        )
-        if existing is None:
-            raise Conflict(
-                "another of your orders holds this Idempotency-Key", code="idempotency_conflict"
-            ) from error
-        return existing, False
-    _record_transition(session, order=order, from_status=None, actor_id=buyer.id, note="placed")
-    return order, True
-
-
-def room_and_host(session: Session, *, room_id: int | None) -> tuple[int | None, int | None]:
-    if room_id is None:
-        return None, None
-    room = live.get_room(session, room_id=room_id)
-    return room.id, room.host_id
-
-
-def _insert_order(
-    session: Session,
-    *,
-    buyer: User,
-    shop_id: int,
-    breakdown: PriceBreakdown,
-    room_id: int | None,
-    host_id: int | None,
-    key: str,
-    fingerprint: str,
-    address: dict[str, Any] | None,
-    expires_at: datetime,
-    origin: OrderOrigin,
-    flash_sale_id: int | None,
-) -> Order:
-    order = Order(
-        buyer_id=buyer.id,
-        shop_id=shop_id,
-        room_id=room_id,
-        host_id=host_id,
-        origin=origin,
-        flash_sale_id=flash_sale_id,
-        status=OrderStatus.PENDING_PAYMENT,
-        currency=breakdown.currency,
-        items_total=breakdown.items_total,
-        discount_total=breakdown.discount_total,
-        shipping_fee=breakdown.shipping_fee,
-        total=breakdown.total,
-        pricing=breakdown.model_dump(mode="json"),
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        address=address,
-        expires_at=expires_at,
-    )
-    session.add(order)
-    session.flush()
-    for line in breakdown.lines:
-        sku = catalog.get_sku(session, sku_id=line.sku_id)
-        session.add(
-            OrderItem(
-                order_id=order.id,
-                sku_id=line.sku_id,
-                product_id=sku.product_id,
-                title=line.title,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                discount=line.discount,
-                total=line.total,
-            )
-        )
-    session.flush()
-    return order
 
 
 # --- reading ---

@@ -1,16 +1,19 @@
 """Flash sales (秒杀): creating them, their windows, counts and admission log.
 
 Units are claimed through a StockEngine (promotions.stock_engines); the
-order for a claimed unit is written by orders.flash_purchase.
+order for a claimed unit is written by orders.placement, which logs its
+admission here (``record_admissions``) and, on the Redis engine, mirrors the
+sale's ``sold`` count (``stock_engines.mirror_sold``) in the same transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -238,19 +241,40 @@ def list_room_sales(session: Session, *, room_id: int) -> list[FlashSale]:
     )
 
 
-def record_admission(
-    session: Session, *, sale_id: int, user_id: int, attempt_key: str, quantity: int, order_id: int
-) -> None:
-    session.add(
-        FlashSaleAdmission(
-            sale_id=sale_id,
-            user_id=user_id,
-            attempt_key=attempt_key,
-            quantity=quantity,
-            order_id=order_id,
-        )
+@dataclass(frozen=True)
+class Admission:
+    """A buyer's claimed units and the order written for them (the public log's row)."""
+
+    sale_id: int
+    user_id: int
+    attempt_key: str
+    quantity: int
+    order_id: int
+
+
+def record_admissions(session: Session, admissions: Sequence[Admission]) -> None:
+    """Add winners to their sales' admission logs, in one statement however many.
+
+    Call in the transaction that writes their orders; a (sale, user, attempt)
+    already logged is an IntegrityError, and that transaction must not commit.
+    """
+    if not admissions:
+        return
+    now = utcnow()
+    session.execute(
+        insert(FlashSaleAdmission),
+        [
+            {
+                "sale_id": admission.sale_id,
+                "user_id": admission.user_id,
+                "attempt_key": admission.attempt_key,
+                "quantity": admission.quantity,
+                "order_id": admission.order_id,
+                "admitted_at": now,
+            }
+            for admission in admissions
+        ],
     )
-    session.flush()
 
 
 def release_units(

@@ -179,7 +179,7 @@ class RedisStockEngine:
     """An atomic Lua script per attempt; each claim is also put on a Redis Stream.
 
     The order is written right after the claim; if the process dies in between,
-    the stream consumer (see promotions.claims_consumer) writes it, idempotently.
+    claims recovery (``orders.claims_recovery``) writes it, idempotently.
     """
 
     name = "redis"
