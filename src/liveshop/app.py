@@ -24,6 +24,10 @@ from liveshop.accounts.sign_in_guard import make_sign_in_guard
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
 from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.campaigns.api import router as campaigns_router
+from liveshop.campaigns.commissions import run_commission_jobs_forever
+from liveshop.campaigns.experiments_api import router as experiments_router
+from liveshop.campaigns.tracking import AttributionTouches, TouchRecorder
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
@@ -84,6 +88,7 @@ def create_server_app() -> FastAPI:
 def create_app(settings: Settings | None = None, *, owns_process: bool = False) -> FastAPI:
     settings = settings or get_settings()
     connect_domains()
+    touches = TouchRecorder(settings)  # campaigns' attribution touches, written behind
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,6 +111,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             counters_flush_seconds=settings.counters_flush_seconds,
         )
         await app.state.recorder.start()
+        app.state.touches = touches
+        await touches.start()
         await app.state.hub.start()
         loop = asyncio.get_running_loop()
         background = [
@@ -113,6 +120,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(deliver_sandbox_notifications_forever(settings)),
             loop.create_task(run_payment_jobs_forever(settings)),
             loop.create_task(run_retention_forever(settings)),
+            loop.create_task(run_commission_jobs_forever(settings)),
         ]
         sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
@@ -130,6 +138,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             await app.state.hub.stop()
             await asyncio.to_thread(sales.close)  # its last sales reach the recorder's flush
             await app.state.recorder.stop()
+            await touches.stop()
 
     app = FastAPI(
         title="LiveShop",
@@ -143,6 +152,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     # no page to protect) and WebSockets pass it untouched.
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(KeepServerSend)
+    # Outside the pages' headers, inside the fast path: a flash-sale buy never pays for it.
+    app.add_middleware(AttributionTouches, recorder=touches)
     app.add_middleware(FlashSaleBuyFastPath)
 
     @app.exception_handler(LiveShopError)
@@ -188,6 +199,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(realtime_router)
     app.include_router(events_router)
     app.include_router(analytics_router)
+    app.include_router(campaigns_router)
+    app.include_router(experiments_router)
     app.include_router(dashboard_router)
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)

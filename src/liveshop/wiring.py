@@ -28,6 +28,7 @@ from typing import Any
 
 from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.campaigns.listeners import RecordConversions
 from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
 from liveshop.catalog.listing import register_listing_auditor
@@ -174,8 +175,11 @@ def domain_listeners(settings: Settings) -> list[Listener]:
     database_url = settings.resolved_database_url()
     in_the_room = ApplyModerationActions(database_url)
     fines = BookFines(database_url)
+    conversions = RecordConversions(database_url)
     return [
         (AfterSaleRefunded, RefundOnAfterSale(settings)),  # payments: money back to the card
+        (AfterSaleRefunded, conversions.refunded),  # campaigns: net GMV, commission cancelled
+        (OrderPaid, conversions.paid),  # campaigns: attribution and KOL commissions
         (ModerationActionTaken, in_the_room.taken),  # live: stop the room, silence the user
         (ModerationActionRevoked, in_the_room.revoked),  # live: let the user talk again
         (FineImposed, fines.imposed),  # payments: the fine in the ledger

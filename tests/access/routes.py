@@ -36,6 +36,7 @@ from tests.access.world import (
     Made,
     World,
 )
+from tests.campaigns import access_subjects as cs
 from tests.conftest import Account
 
 RouteKey = tuple[str, str]
@@ -272,6 +273,41 @@ ROUTES: dict[RouteKey, Access] = {
     ("GET", "/api/rooms/{room_id}/flash-sales"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     ("POST", "/api/coupons"): Access(  # a coupon on shop A's product
         s.PRODUCT, parties={SELLER: ALLOWED}, roles={Role.MERCHANT: INVALID}, body=_coupon
+    ),
+    # campaigns: shop A's people and admins; anyone else is told it does not exist
+    ("GET", "/api/campaigns/{campaign_id}"): Access(
+        cs.CAMPAIGN, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
+    ("POST", "/api/campaigns/{campaign_id}/links"): Access(
+        cs.CAMPAIGN,
+        parties={SELLER: ALLOWED},
+        roles=ADMIN,
+        others=HIDDEN,
+        body=cs.link_body,
+    ),
+    ("GET", "/api/campaigns/{campaign_id}/links"): Access(
+        cs.CAMPAIGN, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
+    ("POST", "/api/campaigns/{campaign_id}/spend"): Access(
+        cs.CAMPAIGN,
+        parties={SELLER: ALLOWED},
+        roles=ADMIN,
+        others=HIDDEN,
+        body=body(rows=[{"date": "2026-12-01", "channel": "douyin", "impressions": 1, "spend": 1}]),
+    ),
+    ("GET", "/api/campaigns/{campaign_id}/metrics"): Access(
+        cs.CAMPAIGN, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
+    ("GET", "/api/links/{code}/qr.svg"): public(cs.CAMPAIGN, parties=(SELLER,)),
+    ("GET", "/api/links/{code}/qr.png"): public(cs.CAMPAIGN, parties=(SELLER,)),
+    ("GET", "/l/{code}"): Access(
+        cs.CAMPAIGN, parties={SELLER: cs.FOLLOWED}, others=cs.FOLLOWED, anonymous=cs.FOLLOWED
+    ),
+    ("GET", "/api/experiments/{experiment_id}/assignment"): everyone_but_regulators(
+        cs.EXPERIMENT, parties=(SELLER,)
+    ),
+    ("GET", "/api/experiments/{experiment_id}/results"): Access(
+        cs.EXPERIMENT, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
     ),
     ("GET", "/api/coupons/{coupon_id}"): public(s.COUPON, parties=(SELLER,)),
     ("POST", "/api/coupons/{coupon_id}/grab"): everyone_but_regulators(s.COUPON, parties=(SELLER,)),

@@ -159,6 +159,7 @@ class Experiment(Base):
     name: Mapped[str] = mapped_column(String(120))
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     metric: Mapped[str] = mapped_column(String(40))
+    planned_users: Mapped[int | None] = mapped_column(Integer, nullable=True)  # per variant
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

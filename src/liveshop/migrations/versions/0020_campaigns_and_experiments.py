@@ -175,6 +175,7 @@ def _experiments() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("variants", sa.JSON(), nullable=False),
         sa.Column("metric", sa.String(length=40), nullable=False),
+        sa.Column("planned_users", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=False),
         _at("created_at"),
         _fk("experiments", "shop_id", "shops.id"),

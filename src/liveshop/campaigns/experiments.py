@@ -1,0 +1,219 @@
+"""Experiments (A/B tests): sticky assignment, the exposure log, and results.
+
+A user's variant is a deterministic hash of the experiment and the user, bucketed
+by the variants' weights, so every worker gives the same answer with no lookup;
+the first time it is asked, the exposure is logged (once: a unique row). A
+conversion is a paid order placed after the exposure (of the experiment's shop,
+when a shop owns it), learnt from OrderPaid. The first variant is the control.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.campaigns import access, stats
+from liveshop.campaigns.experiment_schemas import (
+    AssignmentOut,
+    ComparisonOut,
+    ExperimentIn,
+    ExperimentOut,
+    ResultsOut,
+    VariantResultOut,
+)
+from liveshop.campaigns.models import Conversion, Experiment, Exposure
+from liveshop.core.clock import utcnow
+from liveshop.core.errors import NotFound
+
+HASH_SPACE = 2**64
+
+
+def create_experiment(session: Session, *, actor: User, body: ExperimentIn) -> Experiment:
+    shop_id = access.shop_to_run_experiments(session, actor=actor)
+    experiment = Experiment(
+        shop_id=shop_id,
+        name=body.name,
+        variants=[variant.model_dump() for variant in body.variants],
+        metric=body.metric,
+        planned_users=body.planned_users_per_variant,
+        created_by=actor.id,
+    )
+    session.add(experiment)
+    session.flush()
+    return experiment
+
+
+def get_experiment(session: Session, *, experiment_id: int) -> Experiment:
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        raise NotFound(f"experiment {experiment_id} not found", code="experiment_not_found")
+    return experiment
+
+
+def experiment_out(experiment: Experiment) -> ExperimentOut:
+    return ExperimentOut(
+        id=experiment.id,
+        shop_id=experiment.shop_id,
+        name=experiment.name,
+        variants=experiment.variants,
+        metric=experiment.metric,
+        planned_users_per_variant=experiment.planned_users,
+        created_at=experiment.created_at,
+    )
+
+
+def bucket_of(experiment_id: int, user_id: int) -> float:
+    """A number in [0, 1) fixed by experiment and user (SHA-256: evenly spread)."""
+    digest = hashlib.sha256(f"experiment:{experiment_id}:user:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / HASH_SPACE
+
+
+def variant_for(experiment: Experiment, user_id: int) -> str:
+    point = bucket_of(experiment.id, user_id)
+    total = sum(int(variant["weight"]) for variant in experiment.variants)
+    running = 0
+    for variant in experiment.variants:
+        running += int(variant["weight"])
+        if point < running / total:
+            return str(variant["name"])
+    return str(experiment.variants[-1]["name"])
+
+
+def assign(session: Session, *, experiment: Experiment, user: User) -> AssignmentOut:
+    """The user's variant; the first call logs the exposure (in ``session``, which the
+    caller commits)."""
+    access.require_participant(user)
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(Exposure)
+        .values(
+            experiment_id=experiment.id,
+            user_id=user.id,
+            variant=variant_for(experiment, user.id),
+            at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    exposure = session.scalars(
+        select(Exposure).where(Exposure.experiment_id == experiment.id, Exposure.user_id == user.id)
+    ).one()
+    return AssignmentOut(
+        experiment_id=experiment.id, variant=exposure.variant, exposed_at=exposure.at
+    )
+
+
+@dataclass
+class Arm:
+    name: str
+    users: int = 0
+    converted: int = 0
+    gmv: list[int] | None = None
+
+
+def _arms(session: Session, experiment: Experiment) -> list[Arm]:
+    arms = {str(v["name"]): Arm(str(v["name"]), gmv=[]) for v in experiment.variants}
+    exposures = list(
+        session.execute(
+            select(Exposure.user_id, Exposure.variant, Exposure.at).where(
+                Exposure.experiment_id == experiment.id
+            )
+        ).tuples()
+    )
+    spent: dict[int, int] = defaultdict(int)
+    query = select(Conversion.buyer_id, Conversion.total).join(
+        Exposure,
+        (Exposure.user_id == Conversion.buyer_id)
+        & (Exposure.experiment_id == experiment.id)
+        & (Conversion.paid_at > Exposure.at),
+    )
+    if experiment.shop_id is not None:
+        query = query.where(Conversion.shop_id == experiment.shop_id)
+    for buyer_id, total in session.execute(query).tuples():
+        spent[buyer_id] += total
+    for user_id, variant, _at in exposures:
+        arm = arms.get(variant)
+        if arm is None or arm.gmv is None:
+            continue  # a variant renamed away: its users are not counted
+        arm.users += 1
+        arm.converted += 1 if user_id in spent else 0
+        arm.gmv.append(spent.get(user_id, 0))
+    return list(arms.values())
+
+
+def results(session: Session, *, actor: User, experiment_id: int) -> ResultsOut:
+    experiment = get_experiment(session, experiment_id=experiment_id)
+    access.require_experiment_reader(session, actor=actor, experiment=experiment)
+    arms = _arms(session, experiment)
+    control = arms[0]
+    variants = [_variant_result(arm, control) for arm in arms]
+    headline = variants[1].comparison if len(variants) > 1 else None  # the first treatment
+    planned = experiment.planned_users
+    reached = planned is not None and all(arm.users >= planned for arm in arms)
+    return ResultsOut(
+        experiment_id=experiment.id,
+        name=experiment.name,
+        metric=experiment.metric,
+        control=control.name,
+        variants=variants,
+        p_value=headline.p_value if headline else None,
+        always_valid_p_value=headline.always_valid_p_value if headline else None,
+        planned_users_per_variant=planned,
+        horizon_reached=reached,
+        guidance=_guidance(planned, reached),
+    )
+
+
+def _guidance(planned: int | None, reached: bool) -> str:
+    if planned is None:
+        return (
+            "No sample size was planned: stop only on the always-valid p-value; the plain "
+            "p-value holds at a fixed sample size chosen in advance."
+        )
+    if reached:
+        return "The planned sample is reached: the plain p-value is the test's answer."
+    return (
+        f"Planned {planned} users per variant and not reached yet: do not stop on the plain "
+        "p-value (peeking inflates false positives); the always-valid p-value may be read now."
+    )
+
+
+def _variant_result(arm: Arm, control: Arm) -> VariantResultOut:
+    interval = stats.wilson(arm.converted, arm.users)
+    gmv = arm.gmv or []
+    comparison = None
+    if arm is not control:
+        difference = stats.bootstrap_difference_of_means(control.gmv or [], gmv)
+        comparison = ComparisonOut(
+            versus=control.name,
+            rate_difference=(
+                round(arm.converted / arm.users - control.converted / control.users, 6)
+                if arm.users and control.users
+                else None
+            ),
+            p_value=stats.two_proportion_p_value(
+                control.converted, control.users, arm.converted, arm.users
+            ),
+            always_valid_p_value=stats.msprt_p_value(
+                control.converted, control.users, arm.converted, arm.users
+            ),
+            gmv_per_viewer_difference=round(difference.estimate, 2) if difference else None,
+            gmv_per_viewer_ci_low=round(difference.low, 2) if difference else None,
+            gmv_per_viewer_ci_high=round(difference.high, 2) if difference else None,
+        )
+    return VariantResultOut(
+        name=arm.name,
+        users=arm.users,
+        conversions=arm.converted,
+        rate=round(arm.converted / arm.users, 6) if arm.users else None,
+        ci_low=round(interval[0], 6) if interval else None,
+        ci_high=round(interval[1], 6) if interval else None,
+        gmv=sum(gmv),
+        gmv_per_viewer=round(sum(gmv) / arm.users, 2) if arm.users else None,
+        comparison=comparison,
+    )

@@ -1,0 +1,26 @@
+"""What campaigns do when orders change (subscribed in ``liveshop.wiring``)."""
+
+from __future__ import annotations
+
+from liveshop.campaigns.attribution import record_conversion, record_refund
+from liveshop.campaigns.commissions import open_commission
+from liveshop.core.db import unit_of_work
+from liveshop.orders.events import AfterSaleRefunded, OrderPaid
+
+
+class RecordConversions:
+    """OrderPaid: keep the paid order and open a KOL's commission if a link earned it.
+    AfterSaleRefunded: lower the order's net and cancel a pending commission. Each in a
+    short transaction of its own, after the order's commit."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def paid(self, event: OrderPaid) -> None:
+        with unit_of_work(self.database_url) as session:
+            record_conversion(session, event=event)
+            open_commission(session, order_id=event.order_id)
+
+    def refunded(self, event: AfterSaleRefunded) -> None:
+        with unit_of_work(self.database_url) as session:
+            record_refund(session, event=event)

@@ -1,0 +1,81 @@
+"""Campaigns' objects for the route-access walk (tests/access/routes.py): shop A's
+campaign with a link, shop A's experiment, and the redirect's expectation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from liveshop.accounts.models import User
+from liveshop.campaigns import experiments, links, service
+from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
+from liveshop.campaigns.schemas import CampaignIn, LinkIn
+from liveshop.core.clock import utcnow
+from tests.access.rules import Expect, Subject
+from tests.access.world import SELLER, Made, World
+from tests.conftest import Account
+
+
+@dataclass(frozen=True)
+class Followed(Expect):
+    """A tracking link answers anyone with a redirect (and records the click)."""
+
+    @property
+    def allows(self) -> bool:
+        return True
+
+    def matches(self, status: int) -> bool:
+        return status == 302
+
+
+FOLLOWED = Followed("302 to the link's target", frozenset({302}))
+
+
+def _campaign(world: World) -> Made:
+    now = utcnow()
+    with world.session() as session:
+        seller = session.get_one(User, world.seller.id)
+        campaign = service.create_campaign(
+            session,
+            actor=seller,
+            body=CampaignIn(
+                name=f"walk {world.number()}",
+                channels=["douyin"],
+                budget=10_000,
+                starts_at=now,
+                ends_at=now + timedelta(days=7),
+            ),
+        )
+        link = links.create_link(
+            session,
+            actor=seller,
+            campaign_id=campaign.id,
+            body=LinkIn(target=f"product:{world.product}", channel="douyin"),
+        )
+        return Made(
+            ids={"campaign_id": campaign.id, "code": link.code, "product_id": world.product},
+            parties={SELLER: world.seller},
+        )
+
+
+def _experiment(world: World) -> Made:
+    with world.session() as session:
+        experiment = experiments.create_experiment(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            body=ExperimentIn(
+                name=f"walk {world.number()}",
+                variants=[VariantIn(name="a", weight=1), VariantIn(name="b", weight=1)],
+            ),
+        )
+        return Made(ids={"experiment_id": experiment.id}, parties={SELLER: world.seller})
+
+
+CAMPAIGN = Subject("campaign (shop A's, with a link)", _campaign)
+EXPERIMENT = Subject("experiment (shop A's)", _experiment)
+
+
+def link_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:
+    """A link to shop A's product, on the campaign's channel."""
+    return {"target": f"product:{made.ids['product_id']}", "channel": "douyin"}
