@@ -7,12 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from liveshop.accounts import service as accounts
-from liveshop.accounts.models import Role
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
-from liveshop.core.migrations import upgrade_database
-from liveshop.core.settings import get_settings
+from liveshop.accounts.roles import Role
 
 app = typer.Typer(help="Operator accounts.", no_args_is_help=True)
 console = Console()
@@ -25,6 +20,12 @@ def users_create(
     role: Annotated[Role, typer.Option()] = Role.VIEWER,
 ) -> None:
     """Create a user with any role (operators only: this bypasses registration)."""
+    from liveshop.accounts import service as accounts
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     try:

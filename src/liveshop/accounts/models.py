@@ -1,23 +1,13 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from liveshop.accounts.roles import Role as Role  # re-exported: callers import it here
 from liveshop.core.clock import utcnow
 from liveshop.core.db import Base, UtcDateTime
-
-
-class Role(enum.StrEnum):
-    VIEWER = "viewer"
-    HOST = "host"
-    MERCHANT = "merchant"
-    MODERATOR = "moderator"
-    RISK_ANALYST = "risk_analyst"
-    ADMIN = "admin"
-    REGULATOR = "regulator"
 
 
 class User(Base):

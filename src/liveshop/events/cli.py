@@ -13,11 +13,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from liveshop.core.errors import LiveShopError
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.events.export import export_parquet
-from liveshop.events.importer import AmountUnit, LoadReport, import_log, parse_mapping
+from liveshop.events.load_report import AmountUnit, LoadReport
 
 app = typer.Typer(help="Behaviour events: import logs, export Parquet.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -90,6 +87,10 @@ def import_command(
     """Load a behaviour log into the event store. Rows are skipped only when their
     event_id is stored already (or repeats an earlier line's), or when the same file
     (by SHA-256) was imported before; identical rows without ids are all kept."""
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.settings import get_settings
+    from liveshop.events.importer import import_log, parse_mapping
+
     store = get_settings().event_store_path()
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
@@ -128,6 +129,9 @@ def export_command(
     output_format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.PARQUET,
 ) -> None:
     """Write the event store as date-partitioned Parquet."""
+    from liveshop.core.settings import get_settings
+    from liveshop.events.export import export_parquet
+
     with console.status(f"exporting to {out} ({output_format.value})"):
         result = export_parquet(get_settings().event_store_path(), directory=out)
     console.print(f"{result.rows:,} events in {result.partitions} daily partitions under {out}")

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.governance import inspections
-from liveshop.governance.models import Inspection, InspectionResult, InspectionTarget
+
+if TYPE_CHECKING:  # the command's help needs neither SQLAlchemy nor the models
+    from liveshop.core.errors import LiveShopError
+    from liveshop.governance.models import Inspection
 
 app = typer.Typer(help="Sampling inspections (定期抽检).", no_args_is_help=True)
 console = Console()
@@ -30,10 +28,6 @@ class SampleOf(enum.StrEnum):
 class Result(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
-
-
-TARGETS = {SampleOf.PRODUCTS: InspectionTarget.PRODUCT, SampleOf.ORDERS: InspectionTarget.ORDER}
-RESULTS = {Result.PASS: InspectionResult.PASS, Result.FAIL: InspectionResult.FAIL}
 
 
 def _row(inspection: Inspection) -> dict[str, object]:
@@ -76,12 +70,20 @@ def sample(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Pick products or orders at random, reproducibly, as pending inspections."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.governance import inspections
+    from liveshop.governance.models import InspectionTarget
+
+    targets = {SampleOf.PRODUCTS: InspectionTarget.PRODUCT, SampleOf.ORDERS: InspectionTarget.ORDER}
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     try:
         with unit_of_work(settings.resolved_database_url()) as session:
             picked = inspections.sample_inspections(
-                session, of=TARGETS[of], rate=inspections.parse_rate(rate), seed=seed
+                session, of=targets[of], rate=inspections.parse_rate(rate), seed=seed
             )
             rows = [_row(item) for item in picked]
     except LiveShopError as error:
@@ -99,12 +101,20 @@ def record(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Record an inspection's result; a failed product is delisted."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.governance import inspections
+    from liveshop.governance.models import InspectionResult
+
+    results = {Result.PASS: InspectionResult.PASS, Result.FAIL: InspectionResult.FAIL}
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     try:
         with unit_of_work(settings.resolved_database_url()) as session:
             inspection = inspections.record_inspection(
-                session, inspection_id=inspection_id, result=RESULTS[result], findings=findings
+                session, inspection_id=inspection_id, result=results[result], findings=findings
             )
             row = _row(inspection)
     except LiveShopError as error:

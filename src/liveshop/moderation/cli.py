@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,11 +13,10 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from liveshop.core.output import OutputFormat
-from liveshop.moderation.compliance import check_copy
-from liveshop.moderation.engine import Moderator, default_moderator
-from liveshop.moderation.evaluate import evaluate, read_labelled
-from liveshop.moderation.host_script import check_script
 from liveshop.moderation.lists import PACKAGED_LISTS, Surface
+
+if TYPE_CHECKING:  # the commands import the engine when they run; their help does not
+    from liveshop.moderation.engine import Moderator
 
 CHECK_COMMAND = "check"
 
@@ -62,6 +61,8 @@ def _lines(path: Path) -> Iterator[str]:
 
 
 def _moderator(lists: Path | None) -> Moderator:
+    from liveshop.moderation.engine import Moderator, default_moderator
+
     return default_moderator() if lists is None else Moderator((PACKAGED_LISTS, lists))
 
 
@@ -92,6 +93,8 @@ def moderate_evaluate(
     lists: ListsOption = None,
 ) -> None:
     """Print precision and recall per category on a labelled CSV."""
+    from liveshop.moderation.evaluate import evaluate, read_labelled
+
     evaluation = evaluate(_moderator(lists), read_labelled(labelled, default_surface=surface))
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(evaluation.as_json(), ensure_ascii=False))
@@ -118,6 +121,8 @@ def _percent(value: float | None) -> str:
 @compliance_app.command(CHECK_COMMAND)
 def compliance_check(file: FileArgument, output: FormatOption = OutputFormat.TABLE) -> None:
     """Check every line of FILE for advertising-law findings (was prices: review)."""
+    from liveshop.moderation.compliance import check_copy
+
     for text in _lines(file):
         report = check_copy(text)
         if output is OutputFormat.JSON:
@@ -139,6 +144,8 @@ def compliance_script(
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Pre-live check of a host's script or subtitles: the cues to fix, with their times."""
+    from liveshop.moderation.host_script import check_script
+
     for cue_report in check_script(file.read_text(encoding="utf-8")):
         if output is OutputFormat.JSON:
             typer.echo(json.dumps(cue_report.as_json(), ensure_ascii=False))

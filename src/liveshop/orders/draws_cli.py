@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.orders import draws
-from liveshop.orders.schemas import DrawOut
 
 app = typer.Typer(help="Lucky draws.", no_args_is_help=True)
 console = Console()
@@ -29,6 +23,14 @@ def draws_verify(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Recompute a lucky draw's winners from its published seed and entrants."""
+    import httpx
+
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.settings import get_settings
+    from liveshop.orders import draws
+    from liveshop.orders.schemas import DrawOut
+
     if url:
         response = httpx.get(f"{url.rstrip('/')}/api/draws/{draw_id}", timeout=10)
         response.raise_for_status()

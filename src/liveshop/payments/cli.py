@@ -10,11 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveshop.core.db import unit_of_work
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.payments.settlement import payouts_report, settle_due_orders
 
 app = typer.Typer(help="Settlement and payouts to shops and hosts.", no_args_is_help=True)
 console = Console()
@@ -28,6 +24,11 @@ def _yuan(fen: int) -> str:
 def settle() -> None:
     """Settle every order whose after-sales window has closed (the server does this
     every few minutes; this runs it now)."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.payments.settlement import settle_due_orders
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     with unit_of_work(settings.resolved_database_url()) as session:
@@ -38,6 +39,11 @@ def settle() -> None:
 @app.command("report")
 def report(output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE) -> None:
     """What the platform owes each shop (pending and settled) and each host."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.payments.settlement import payouts_report
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     with unit_of_work(settings.resolved_database_url()) as session:

@@ -9,13 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.payments.key_files import rotate_master_key_file
-from liveshop.payments.verify import verify_ledger
 
 vault_app = typer.Typer(help="The card vault.", no_args_is_help=True)
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
@@ -30,6 +24,11 @@ def vault_rotate_key(
     ] = None,
 ) -> None:
     """Re-wrap every card's data key under a new master key, in one transaction."""
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.payments.key_files import rotate_master_key_file
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     try:
@@ -54,6 +53,10 @@ def ledger_verify(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Check the ledger's invariants; exits 1 listing every breach."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.payments.verify import verify_ledger
+
     settings = get_settings()
     with unit_of_work(settings.resolved_database_url(), writes=False) as session:
         report = verify_ledger(session)

@@ -9,13 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveshop.core.db import unit_of_work
-from liveshop.core.errors import LiveShopError
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.privacy.erasure import erase_subject
-from liveshop.privacy.retention import RETENTION, DataClass, run_retention
+from liveshop.privacy.data_classes import DataClass
 
 app = typer.Typer(help="Privacy: retention jobs and erasure.", no_args_is_help=True)
 console = Console()
@@ -28,6 +23,11 @@ def retention(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Remove or anonymise what is past its retention period (every class, or --only)."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.privacy.retention import RETENTION, run_retention
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     with unit_of_work(settings.resolved_database_url()) as session:
@@ -67,6 +67,12 @@ def erase(
     yes: Annotated[bool, typer.Option("--yes", help="confirm: this cannot be undone")] = False,
 ) -> None:
     """Erase a user on their verified request made outside the app (audited as the operator)."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.errors import LiveShopError
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+    from liveshop.privacy.erasure import erase_subject
+
     if not yes:
         console.print("[red]erasure cannot be undone: add --yes to confirm[/red]")
         raise typer.Exit(2)

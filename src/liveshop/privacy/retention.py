@@ -10,7 +10,6 @@ a daily job call it).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from liveshop.core.audit.log import append_audit, prune_audit_log
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.settings import Settings
+from liveshop.privacy.data_classes import DataClass as DataClass  # re-exported
 from liveshop.privacy.models import Consent
 
 RETENTION_ACTOR = "system:retention"
@@ -29,15 +29,6 @@ RETENTION_ACTOR = "system:retention"
 # "At least three years" (电子商务法 art. 31 for transaction records, the live-
 # marketing rules for live content); 3 x 366 days so leap years never cut it short.
 LEGAL_HOLD = timedelta(days=3 * 366)
-
-
-class DataClass(enum.StrEnum):
-    BEHAVIOUR_EVENTS = "behaviour_events"
-    CHAT_MESSAGES = "chat_messages"
-    API_TOKENS = "api_tokens"
-    CONSENT_RECORDS = "consent_records"
-    AUDIT_LOG = "audit_log"
-    ORDER_ADDRESSES = "order_addresses"
 
 
 RETENTION: dict[DataClass, timedelta] = {

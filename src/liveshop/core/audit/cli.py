@@ -9,11 +9,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from liveshop.core.audit.log import verify_audit_chain
-from liveshop.core.db import unit_of_work
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 console = Console()
@@ -22,6 +18,11 @@ console = Console()
 @app.command("verify")
 def verify(output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE) -> None:
     """Walk the chain; exit 1 if an entry was changed, removed or reordered."""
+    from liveshop.core.audit.log import verify_audit_chain
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.migrations import upgrade_database
+    from liveshop.core.settings import get_settings
+
     settings = get_settings()
     upgrade_database(settings.resolved_database_url())
     with unit_of_work(settings.resolved_database_url(), writes=False) as session:
