@@ -1,5 +1,6 @@
-"""Winners' orders on the Redis engine: written many to a transaction, each as if alone,
-and a claim whose order can never be written gives its unit back."""
+"""Winners' orders on the Redis engine: written many to a transaction, each as if alone
+(also when buyers chose the same attempt key), and claims recovery: a claim whose
+order can never be written gives its unit back, one whose request wrote it late keeps it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, update
 
+from liveshop.accounts.models import User
 from liveshop.catalog.models import ListingStatus, Product
 from liveshop.core.db import get_engine, unit_of_work
 from liveshop.orders import service as orders
 from liveshop.orders.claims_recovery import recover_claims
 from liveshop.orders.flash_purchase import buy_flash_sale_in_loop
 from liveshop.orders.models import Order
+from liveshop.orders.placement import Win, order_key, place_order, place_won_orders
+from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.promotions import flash_sales
+from liveshop.promotions.flash_sales import SaleTerms
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
-from liveshop.promotions.stock_engines import RedisStockEngine
+from liveshop.promotions.stock_engines import ClaimOutcome, RedisStockEngine
 from tests.promotions.conftest import Shelf, create_buyers, start_sale
 from tests.promotions.test_flash_sale_fast_path import buyer, redis_engine
 
@@ -107,3 +114,136 @@ def test_a_claim_whose_product_was_withdrawn_returns_its_unit(
     with unit_of_work(database_url) as session:
         assert session.get_one(FlashSale, sale_id).sold == 0
         assert session.scalars(select(Order)).all() == []
+
+
+def test_buyers_who_chose_the_same_attempt_key_each_get_their_own_order(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=6, per_user_limit=1)
+    buyers = [buyer(database_url, user_id) for user_id in create_buyers(database_url, 6)]
+
+    async def crowd() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                buy_flash_sale_in_loop(
+                    database_url=database_url,
+                    buyer=user,
+                    sale_id=sale_id,
+                    quantity=1,
+                    attempt_key="tap",  # a client's fixed key, the same for everyone
+                    engine=redis_engine,
+                    payment_minutes=5,
+                )
+                for user in buyers
+            )
+        )
+
+    answers = asyncio.run(crowd())
+
+    assert len({out.id for out, _created in answers}) == 6
+    with unit_of_work(database_url) as session:
+        for out, created in answers:
+            assert created
+            assert session.get_one(Order, out.id).buyer_id == out.buyer_id
+        admitted = session.scalars(select(FlashSaleAdmission)).all()
+        assert sorted((row.user_id, row.order_id) for row in admitted) == sorted(
+            (out.buyer_id, out.id) for out, _created in answers
+        )
+
+
+def orphan_claim(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine, attempt_key: str
+) -> tuple[int, User]:
+    """A sale of one unit, claimed in Redis by a buyer whose request then died."""
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=1, per_user_limit=1)
+    (user_id,) = create_buyers(database_url, 1)
+    claim = asyncio.run(
+        redis_engine.claim_units(
+            sale_id=sale_id, per_user_limit=1, user_id=user_id, quantity=1, attempt_key=attempt_key
+        )
+    )
+    assert claim.outcome is ClaimOutcome.CLAIMED
+    return sale_id, buyer(database_url, user_id)
+
+
+def test_a_claim_whose_order_key_the_buyer_used_for_a_checkout_returns_its_unit(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    sale_id, user = orphan_claim(database_url, shelf, redis_engine, "tap")
+    with unit_of_work(database_url) as session:
+        checkout, _created = place_order(
+            session,
+            buyer=user,
+            body=OrderIn(items=[OrderItemIn(sku_id=shelf.sku_id, quantity=1)]),
+            idempotency_key=order_key(sale_id, "tap"),
+            payment_minutes=5,
+        )
+        checkout_id = checkout.id
+
+    written = recover_claims(
+        redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
+    )
+
+    assert written == 0
+    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"1"
+    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    with unit_of_work(database_url) as session:
+        assert session.get_one(FlashSale, sale_id).sold == 0
+        assert session.scalars(select(Order.id)).all() == [checkout_id]
+        assert session.scalars(select(FlashSaleAdmission)).all() == []
+
+
+def test_claims_recovery_keeps_the_unit_sold_when_the_request_wrote_the_order_meanwhile(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("two writers at once: SQLite's write lock makes them take turns")
+    sale_id, user = orphan_claim(database_url, shelf, redis_engine, "tap")
+    late_request = LateRequest(
+        database_url, Win(user, sale_terms_of(database_url, sale_id), 1, "tap", 5)
+    )
+
+    with late_request:
+        written = recover_claims(
+            redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
+        )
+
+    assert late_request.order_id is not None  # it did commit in between
+    assert written == 0
+    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"0"  # not given back
+    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    with unit_of_work(database_url) as session:
+        assert session.get_one(FlashSale, sale_id).sold == 1
+        assert session.scalars(select(Order.id)).all() == [late_request.order_id]
+
+
+def sale_terms_of(database_url: str, sale_id: int) -> SaleTerms:
+    with unit_of_work(database_url) as session:
+        return flash_sales.sale_terms(session, sale_id=sale_id)
+
+
+class LateRequest:
+    """Commits a win's order, as its request would, from another connection just
+    before the next INSERT into ``orders`` on the database (claims recovery's)."""
+
+    def __init__(self, database_url: str, win: Win) -> None:
+        self.database_url = database_url
+        self.engine = get_engine(database_url)
+        self.win = win
+        self.order_id: int | None = None
+        self.done = False
+
+    def __enter__(self) -> LateRequest:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.done or not statement.lstrip().upper().startswith("INSERT INTO ORDERS"):
+            return
+        self.done = True  # its own INSERT comes through here too
+        with unit_of_work(self.database_url) as session:
+            (placed,) = place_won_orders(session, [self.win], count_sold=True)
+        self.order_id = placed.id

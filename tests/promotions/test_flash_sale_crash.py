@@ -42,8 +42,9 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
-from liveshop.orders.flash_purchase import AttemptInProgress, buy_flash_sale
+from liveshop.orders.flash_purchase import buy_flash_sale
 from liveshop.orders.models import Order, OrderItem
+from liveshop.orders.placement import AttemptInProgress
 from liveshop.promotions import flash_sales
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
 from liveshop.promotions.stock_engines import (

@@ -22,8 +22,9 @@ from liveshop.accounts.models import User
 from liveshop.core.db import get_engine, unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.core.settings import Settings
-from liveshop.orders.flash_purchase import AttemptInProgress, buy_flash_sale_in_loop
+from liveshop.orders.flash_purchase import buy_flash_sale_in_loop
 from liveshop.orders.models import Order
+from liveshop.orders.placement import AttemptInProgress
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SoldOut
 from liveshop.promotions.models import FlashSale

@@ -18,6 +18,7 @@ from liveshop.catalog.access import require_shopper
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.orders.flash_purchase import find_attempt_order
+from liveshop.orders.models import Order
 from liveshop.orders.placement import AttemptInProgress, Win, place_won_orders
 from liveshop.promotions import flash_sales
 from liveshop.promotions.stock_engines import CLAIMS_GROUP, RedisStockEngine
@@ -55,10 +56,7 @@ def recover_claims(
         )
         for entry_id, fields in entries:
             try:
-                with unit_of_work(database_url) as session:
-                    written += _ensure_order(session, fields, payment_minutes)
-            except AttemptInProgress:
-                pass  # its request wrote the order meanwhile: nothing to write or give back
+                written += _write_order(database_url, fields, payment_minutes)
             except LiveShopError as error:
                 _give_up(engine, entry_id, fields, reason=error.code)
                 continue
@@ -78,13 +76,36 @@ def _give_up(
     logger.warning("a flash-sale claim cannot become an order (%s); its unit is back", reason)
 
 
+def _write_order(database_url: str, fields: dict[bytes, bytes], payment_minutes: int) -> int:
+    try:
+        with unit_of_work(database_url) as session:
+            return _ensure_order(session, fields, payment_minutes)
+    except AttemptInProgress:
+        # An order took the attempt's key meanwhile. Its request's, committed late:
+        # nothing to write, and the unit is sold. Another order under that key (the
+        # buyer's own checkout key): the claim can never have its order.
+        with unit_of_work(database_url, writes=False) as session:
+            if _attempt_order(session, fields) is not None:
+                return 0
+        raise
+
+
+def _attempt_order(session: Session, fields: dict[bytes, bytes]) -> Order | None:
+    return find_attempt_order(
+        session,
+        buyer_id=int(fields[b"user"]),
+        sale_id=int(fields[b"sale"]),
+        key=fields[b"attempt"].decode(),
+    )
+
+
 def _ensure_order(session: Session, fields: dict[bytes, bytes], payment_minutes: int) -> int:
     sale_id = int(fields[b"sale"])
     user_id = int(fields[b"user"])
     quantity = int(fields[b"quantity"])
     attempt_key = fields[b"attempt"].decode()
     buyer = get_user(session, user_id=user_id)
-    if find_attempt_order(session, buyer_id=user_id, sale_id=sale_id, key=attempt_key):
+    if _attempt_order(session, fields) is not None:
         return 0
     require_shopper(buyer)
     terms = flash_sales.sale_terms(session, sale_id=sale_id)
