@@ -53,6 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "liveshop.analytics.cli:profiles_app",
         "User profiles (用户画像), RFM and segments.",
     ),
+    "risk": (
+        "liveshop.risk.cli:app",
+        "Risk control: simulate a labelled stream, train, score, evaluate, rules.",
+    ),
 }
 
 APP_COMMANDS = frozenset({"serve", "demo"})  # they run the app, whose lifespan subscribes
