@@ -87,7 +87,13 @@ SUBSCRIBERS = {
     "liveshop.live.events.HeldCommentApproved": [f"{HUB}._on_held_approved"],
     "liveshop.live.events.PinnedChanged": [f"{HUB}._on_pinned"],
     "liveshop.live.events.QuestionChanged": [f"{HUB}._on_question"],
-    "liveshop.live.events.RoomStatusChanged": [f"{HUB}._on_status"],
+    "liveshop.live.events.RoomStatusChanged": [
+        f"{HUB}._on_status",
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.room_status_changed",
+    ],
+    "liveshop.notifications.events.NotificationsPosted": [
+        "liveshop.notifications.streams.NotificationStreams.on_posted"
+    ],
     "liveshop.live.events.ViewerRestricted": [f"{HUB}._on_restricted"],
     "liveshop.governance.events.FineImposed": ["liveshop.payments.fines.BookFines.imposed"],
     "liveshop.governance.events.FineRevoked": ["liveshop.payments.fines.BookFines.revoked"],
@@ -103,7 +109,10 @@ SUBSCRIBERS = {
     "liveshop.governance.events.ProductDelisted": [
         "liveshop.live.moderation_actions.TakeDelistedProductsOffShelves"
     ],
-    "liveshop.orders.events.AfterSaleRefunded": ["liveshop.payments.jobs.RefundOnAfterSale"],
+    "liveshop.orders.events.AfterSaleRefunded": [
+        "liveshop.payments.jobs.RefundOnAfterSale",
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_approved",
+    ],
     "liveshop.orders.events.OrderPaid": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid"
     ],

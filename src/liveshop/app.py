@@ -43,6 +43,9 @@ from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
+from liveshop.notifications.api import router as notifications_router
+from liveshop.notifications.jobs import run_notification_jobs_forever
+from liveshop.notifications.streams import NotificationStreams
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
@@ -56,6 +59,7 @@ from liveshop.promotions.api import router as promotions_router
 from liveshop.reviews.api import router as reviews_router
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
+from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.web.product_pages import router as product_pages_router
@@ -120,12 +124,20 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(deliver_sandbox_notifications_forever(settings)),
             loop.create_task(run_payment_jobs_forever(settings)),
             loop.create_task(run_retention_forever(settings)),
+            loop.create_task(run_notification_jobs_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
         ]
         sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
+        app.state.notification_streams = NotificationStreams(loop)
         subscriptions = Subscriptions(
-            bus, [*domain_listeners(settings), *app_listeners(hub=app.state.hub, sales=sales)]
+            bus,
+            [
+                *domain_listeners(settings),
+                *app_listeners(
+                    hub=app.state.hub, sales=sales, streams=app.state.notification_streams
+                ),
+            ],
         )
         if owns_process:
             settle_garbage_collector()
@@ -133,6 +145,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             yield
         finally:
             subscriptions.cancel()
+            app.state.notification_streams.shut()
             for task in background:
                 task.cancel()
             await app.state.hub.stop()
@@ -188,6 +201,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(draws_router)
     app.include_router(promotions_router)
     app.include_router(reviews_router)
+    app.include_router(notifications_router)
     app.include_router(payments_router)
     app.include_router(payments_room_router)
     app.include_router(privacy_router)
@@ -205,5 +219,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)
+    app.include_router(notification_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

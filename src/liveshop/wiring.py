@@ -53,6 +53,7 @@ from liveshop.governance.scores import register_after_sales_source, register_rat
 from liveshop.live import privacy_hooks as live_privacy
 from liveshop.live import service as live_service
 from liveshop.live import shelf
+from liveshop.live.events import RoomStatusChanged
 from liveshop.live.hub import LiveHub
 from liveshop.live.moderation_actions import (
     ApplyModerationActions,
@@ -60,6 +61,9 @@ from liveshop.live.moderation_actions import (
 )
 from liveshop.live.moderation_evidence import comment_evidence
 from liveshop.moderation.compliance import review_product_copy
+from liveshop.notifications.events import NotificationsPosted
+from liveshop.notifications.listeners import NotifyOnDomainEvents
+from liveshop.notifications.streams import NotificationStreams
 from liveshop.orders import moderation_figures
 from liveshop.orders import privacy_hooks as orders_privacy
 from liveshop.orders.draws import current_draw_notices
@@ -176,6 +180,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
     in_the_room = ApplyModerationActions(database_url)
     fines = BookFines(database_url)
     conversions = RecordConversions(database_url)
+    notify = NotifyOnDomainEvents(settings)
     return [
         (AfterSaleRefunded, RefundOnAfterSale(settings)),  # payments: money back to the card
         (AfterSaleRefunded, conversions.refunded),  # campaigns: net GMV, commission cancelled
@@ -186,14 +191,20 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (FineRevoked, fines.revoked),  # payments: the fine reversed
         (ProductDelisted, TakeDelistedProductsOffShelves(database_url)),  # live: off shelves
         (ReportActioned, reviews_governance.RemoveReviewsOnReportActioned(database_url)),
+        (RoomStatusChanged, notify.room_status_changed),  # notifications: followers' fan-out
+        (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
     ]
 
 
-def app_listeners(*, hub: LiveHub, sales: RecordPlatformSales) -> list[Listener]:
+def app_listeners(
+    *, hub: LiveHub, sales: RecordPlatformSales, streams: NotificationStreams
+) -> list[Listener]:
     """The subscribers that need the running app: the hub turns room events into
-    frames; paid orders and gifts become platform behaviour events."""
+    frames; paid orders and gifts become platform behaviour events; new notices reach
+    their users' open pages."""
     return [
         *hub.bus_listeners(),
+        (NotificationsPosted, streams.on_posted),
         (OrderPaid, sales.on_order_paid),
         (GiftSent, sales.on_gift_sent),
     ]

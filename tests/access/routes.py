@@ -506,6 +506,20 @@ ROUTES: dict[RouteKey, Access] = {
         s.HELD_REVIEW, parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN}, roles=MODERATION
     ),
     ("GET", "/products/{product_id}"): public(s.PRODUCT, parties=(SELLER,)),
+    # --- follows and notifications ---
+    ("POST", "/api/hosts/{host_id}/follow"): everyone_but_regulators(s.HOST, parties=(ROOM_HOST,)),
+    ("DELETE", "/api/hosts/{host_id}/follow"): everyone_but_regulators(
+        s.HOST, parties=(ROOM_HOST,)
+    ),
+    ("POST", "/api/rooms/{room_id}/reminder"): everyone_but_regulators(
+        s.SCHEDULED_ROOM, parties=(ROOM_HOST, SELLER)
+    ),
+    ("DELETE", "/api/rooms/{room_id}/reminder"): everyone_but_regulators(
+        s.SCHEDULED_ROOM, parties=(ROOM_HOST, SELLER)
+    ),
+    ("POST", "/api/notifications/{notification_id}/read"): Access(
+        s.NOTIFICATION, parties={BUYER: ALLOWED}, others=HIDDEN
+    ),
     # --- analytics and pages ---
     ("GET", "/api/analytics/rooms/{room_id}/report"): Access(  # host, a merchant on its shelf
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, roles=ADMIN

@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from liveshop.accounts.models import Role, User
+from liveshop.notifications.centre import Notice, notify_users
+from liveshop.notifications.models import Notification, NotificationKind
 from liveshop.orders.models import OrderItem
 from liveshop.payments.models import MethodKind
 from liveshop.privacy.consents import Purpose
@@ -147,6 +149,21 @@ def _review(world: World, *, text: str = "很好") -> Made:
         return Made(ids={"review_id": review.id}, parties=made.parties)
 
 
+def _notification(world: World) -> Made:
+    """A notice in buyer A's centre."""
+    number = world.number()
+    with world.session() as session:
+        notify_users(
+            session,
+            user_ids=[world.buyer.id],
+            notice=Notice(NotificationKind.ROOM_LIVE, f"walk:{number}", "开播了"),
+        )
+        notification_id = session.scalars(
+            select(Notification.id).where(Notification.dedupe_key == f"walk:{number}")
+        ).one()
+    return Made(ids={"notification_id": notification_id}, parties={BUYER: world.buyer})
+
+
 ROOM = Subject("room (live)", _room)
 SCHEDULED_ROOM = Subject("room (scheduled)", _scheduled_room)
 QUESTION = Subject("question", _question)
@@ -242,6 +259,8 @@ CONSENT = Subject(
 )
 USER = Subject("user", lambda world: Made(ids={"user_id": world.new_user().id}))
 DELIVERED_LINE = Subject("order line (delivered)", _delivered_line)
+HOST = Subject("host", lambda w: Made(ids={"host_id": w.host.id}, parties={ROOM_HOST: w.host}))
+NOTIFICATION = Subject("notification", _notification)
 REVIEW = Subject("review (published)", _review)
 HELD_REVIEW = Subject(
     "review (held for a moderator)", lambda w: _review(w, text="快递员说要弄死你")

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Enum,
     ForeignKey,
     Index,
@@ -77,7 +76,6 @@ class Notification(Base):
     dedupe_key: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    emailed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class NotificationSettings(Base):
@@ -105,11 +103,17 @@ class OutboundEmail(Base):
     """An email waiting for (or past) the SMTP relay: sent by a background job."""
 
     __tablename__ = "outbound_emails"
-    __table_args__ = (Index("ix_outbound_emails_status", "status", "id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "dedupe_key"),
+        Index("ix_outbound_emails_status", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notifications.id", ondelete="CASCADE"), unique=True
+    # The user and the fact it tells (the notice itself may be off in the centre).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[NotificationKind] = mapped_column(
+        Enum(NotificationKind, native_enum=False, length=20)
     )
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))

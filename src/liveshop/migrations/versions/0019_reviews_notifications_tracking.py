@@ -128,7 +128,6 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(length=120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("emailed", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -144,7 +143,25 @@ def upgrade() -> None:
     op.create_table(
         "outbound_emails",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("notification_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "ROOM_LIVE",
+                "ROOM_STARTING",
+                "ORDER_SHIPPED",
+                "ORDER_DELIVERED",
+                "PARCEL_EXCEPTION",
+                "REFUND_DECIDED",
+                "COUPON_EXPIRING",
+                "AUCTION_OUTBID",
+                name="notificationkind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
         sa.Column("recipient", sa.String(length=254), nullable=False),
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("body", sa.String(length=4000), nullable=False),
@@ -166,13 +183,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["notification_id"],
-            ["notifications.id"],
-            name=op.f("fk_outbound_emails_notification_id_notifications"),
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_outbound_emails_user_id_users"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_emails")),
-        sa.UniqueConstraint("notification_id", name=op.f("uq_outbound_emails_notification_id")),
+        sa.UniqueConstraint("user_id", "dedupe_key", name=op.f("uq_outbound_emails_user_id")),
     )
     with op.batch_alter_table("outbound_emails", schema=None) as batch_op:
         batch_op.create_index("ix_outbound_emails_status", ["status", "id"], unique=False)

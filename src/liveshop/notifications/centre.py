@@ -1,0 +1,322 @@
+"""The notification centre: writing notices (once per fact and user), reading them,
+marking them read, per-kind preferences and the signed one-click unsubscribe.
+
+Writes are batched inserts that skip a (user, fact) already written, so an event
+delivered twice or a fan-out batch run again notifies nobody twice. What was
+written leaves after commit as :class:`NotificationsPosted` (open pages), and as
+queued emails for those who opted in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.core.bus import publish_after_commit
+from liveshop.core.clock import utcnow
+from liveshop.core.db import rows_changed
+from liveshop.core.errors import InvalidInput
+from liveshop.notifications import access
+from liveshop.notifications.events import NotificationsPosted
+from liveshop.notifications.models import (
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    OutboundEmail,
+)
+from liveshop.notifications.schemas import (
+    KindPreference,
+    MarkedRead,
+    NotificationOut,
+    NotificationPage,
+    PreferencesIn,
+    PreferencesOut,
+)
+
+DEFAULT_PREFERENCE = KindPreference()  # in the centre, no email
+UNSUBSCRIBE_PURPOSE = b"liveshop-unsubscribe-v1"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One fact to tell: the same words for every addressee."""
+
+    kind: NotificationKind
+    dedupe_key: str  # the fact: "room_live:12", "order_shipped:40"
+    title: str
+    body: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """Where emails' one-click unsubscribe links point, and the key that signs them."""
+
+    site_url: str
+    secret_key: str
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def preferences_of(
+    session: Session, user_ids: Sequence[int]
+) -> dict[int, tuple[str | None, dict[str, Any]]]:
+    """(email, kinds) of the users who set any preference; others take the defaults."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(
+            NotificationSettings.user_id, NotificationSettings.email, NotificationSettings.kinds
+        ).where(NotificationSettings.user_id.in_(list(user_ids)))
+    ).all()
+    return {user_id: (email, kinds or {}) for user_id, email, kinds in rows}
+
+
+def _preference(kinds: dict[str, Any], kind: NotificationKind) -> KindPreference:
+    raw = kinds.get(kind.value)
+    return KindPreference.model_validate(raw) if isinstance(raw, dict) else DEFAULT_PREFERENCE
+
+
+def notify_users(
+    session: Session,
+    *,
+    user_ids: Sequence[int],
+    notice: Notice,
+    mailing: Mailing | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Tell ``notice`` to each user (as their preferences allow), once; the number of
+    notices written now. Emails are queued when ``mailing`` is given."""
+    moment = now or utcnow()
+    preferences = preferences_of(session, user_ids)
+    in_app: list[dict[str, Any]] = []
+    emails: list[dict[str, Any]] = []
+    for user_id in dict.fromkeys(user_ids):
+        email, kinds = preferences.get(user_id, (None, {}))
+        wanted = _preference(kinds, notice.kind)
+        if wanted.in_app:
+            in_app.append(
+                {
+                    "user_id": user_id,
+                    "kind": notice.kind,
+                    "title": notice.title,
+                    "body": notice.body,
+                    "link": notice.link,
+                    "dedupe_key": notice.dedupe_key,
+                    "created_at": moment,
+                }
+            )
+        if wanted.email and email and mailing is not None:
+            emails.append(_email_row(user_id, email, notice, mailing, moment))
+    written = _write_notices(session, in_app, notice)
+    if emails:
+        session.execute(
+            _insert(session, OutboundEmail)
+            .values(emails)
+            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        )
+    return written
+
+
+def _write_notices(session: Session, rows: list[dict[str, Any]], notice: Notice) -> int:
+    if not rows:
+        return 0
+    inserted = session.execute(
+        _insert(session, Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(Notification.id, Notification.user_id, Notification.created_at)
+    ).all()
+    if inserted:
+        publish_after_commit(
+            session,
+            NotificationsPosted(
+                items=tuple(
+                    (
+                        user_id,
+                        {
+                            "id": notification_id,
+                            "kind": notice.kind.value,
+                            "title": notice.title,
+                            "body": notice.body,
+                            "link": notice.link,
+                            "created_at": created_at.isoformat(),
+                        },
+                    )
+                    for notification_id, user_id, created_at in inserted
+                )
+            ),
+        )
+    return len(inserted)
+
+
+def _email_row(
+    user_id: int, email: str, notice: Notice, mailing: Mailing, moment: datetime
+) -> dict[str, Any]:
+    link = f"{mailing.site_url.rstrip('/')}{notice.link}" if notice.link else mailing.site_url
+    return {
+        "user_id": user_id,
+        "dedupe_key": notice.dedupe_key,
+        "kind": notice.kind,
+        "recipient": email,
+        "subject": notice.title,
+        "body": f"{notice.body}\n\n{link}".strip(),
+        "unsubscribe_url": unsubscribe_url(mailing, user_id=user_id, kind=notice.kind),
+        "created_at": moment,
+        "attempts": 0,
+        "status": "PENDING",
+    }
+
+
+# --- reading ---
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _out(notification: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=notification.id,
+        kind=notification.kind,
+        title=notification.title,
+        body=notification.body,
+        link=notification.link,
+        created_at=notification.created_at,
+        read=notification.read_at is not None,
+    )
+
+
+def list_notifications(
+    session: Session,
+    *,
+    user: User,
+    unread_only: bool = False,
+    before_id: int | None = None,
+    limit: int = 30,
+) -> NotificationPage:
+    """Newest first; page with ``before_id`` (the last id seen)."""
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before_id is not None:
+        query = query.where(Notification.id < before_id)
+    rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
+    return NotificationPage(unread=unread_count(session, user=user), items=[_out(n) for n in rows])
+
+
+def mark_read(session: Session, *, user: User, notification_id: int) -> MarkedRead:
+    notification = access.require_own_notification(
+        user, notification=session.get(Notification, notification_id)
+    )
+    changed = session.execute(
+        update(Notification)
+        .where(Notification.id == notification.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return MarkedRead(marked=rows_changed(changed), unread=unread_count(session, user=user))
+
+
+def mark_all_read(session: Session, *, user: User) -> MarkedRead:
+    changed = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return MarkedRead(marked=rows_changed(changed), unread=0)
+
+
+# --- preferences and unsubscribing ---
+
+
+def _settings_row(session: Session, user_id: int) -> NotificationSettings:
+    row = session.get(NotificationSettings, user_id)
+    if row is None:
+        row = NotificationSettings(user_id=user_id, email=None, kinds={})
+        session.add(row)
+        session.flush()
+    return row
+
+
+def preferences(session: Session, *, user: User) -> PreferencesOut:
+    row = session.get(NotificationSettings, user.id)
+    kinds = (row.kinds if row else {}) or {}
+    return PreferencesOut(
+        email=row.email if row else None,
+        kinds={kind: _preference(kinds, kind) for kind in NotificationKind},
+    )
+
+
+def set_preferences(session: Session, *, user: User, body: PreferencesIn) -> PreferencesOut:
+    """Set the address and the kinds given; kinds left out keep what they had."""
+    row = _settings_row(session, user.id)
+    row.email = body.email
+    kinds = dict(row.kinds or {})
+    for kind, preference in body.kinds.items():
+        kinds[kind.value] = preference.model_dump()
+    row.kinds = kinds
+    session.flush()
+    return preferences(session, user=user)
+
+
+def _signature(secret_key: str, message: str) -> str:
+    key = hashlib.sha256(UNSUBSCRIBE_PURPOSE + secret_key.encode()).digest()
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
+
+
+def unsubscribe_token(secret_key: str, *, user_id: int, kind: NotificationKind) -> str:
+    message = f"{user_id}.{kind.value}"
+    return f"{message}.{_signature(secret_key, message)}"
+
+
+def unsubscribe_url(mailing: Mailing, *, user_id: int, kind: NotificationKind) -> str:
+    token = unsubscribe_token(mailing.secret_key, user_id=user_id, kind=kind)
+    return f"{mailing.site_url.rstrip('/')}/notifications/unsubscribe?token={token}"
+
+
+def unsubscribe(session: Session, *, secret_key: str, token: str) -> NotificationKind:
+    """Turn off the emails of one kind for the token's user; no sign-in needed (the
+    link in the email is the proof). A forged or altered token is refused."""
+    user_id_text, _, rest = token.partition(".")
+    kind_text, _, signature = rest.partition(".")
+    message = f"{user_id_text}.{kind_text}"
+    if not (
+        user_id_text.isdigit()
+        and kind_text in {kind.value for kind in NotificationKind}
+        and hmac.compare_digest(signature, _signature(secret_key, message))
+    ):
+        raise InvalidInput("this unsubscribe link is not valid", code="bad_unsubscribe_token")
+    kind = NotificationKind(kind_text)
+    user_id = int(user_id_text)
+    if session.get(User, user_id) is None:
+        raise InvalidInput("this unsubscribe link is not valid", code="bad_unsubscribe_token")
+    row = _settings_row(session, user_id)
+    kinds = dict(row.kinds or {})
+    current = _preference(kinds, kind)
+    kinds[kind.value] = {"in_app": current.in_app, "email": False}
+    row.kinds = kinds
+    session.flush()
+    return kind

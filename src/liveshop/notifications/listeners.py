@@ -1,0 +1,80 @@
+"""Domain events that become notices. ``liveshop.wiring`` subscribes these.
+
+A room going live only queues a fan-out to its followers (written in batches by
+the notification jobs); the other facts each notify one or two people directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.catalog.shops import shop_of
+from liveshop.core.db import unit_of_work
+from liveshop.core.settings import Settings
+from liveshop.live.events import RoomStatusChanged
+from liveshop.live.models import Room
+from liveshop.notifications.centre import Mailing, Notice, notify_users
+from liveshop.notifications.fan_out import start_fan_out
+from liveshop.notifications.models import NotificationKind
+from liveshop.orders.events import AfterSaleRefunded
+
+LIVE = "live"
+
+
+def yuan(amount: int) -> str:
+    return f"¥{amount // 100}.{amount % 100:02d}"
+
+
+def mailing_for(settings: Settings) -> Mailing:
+    return Mailing(site_url=settings.site_url, secret_key=settings.resolved_secret_key())
+
+
+def queue_go_live_fan_out(session: Session, *, room_id: int) -> None:
+    """Followers of the room's host, and of the shop the host owns or acts for."""
+    room = session.get(Room, room_id)
+    if room is None:
+        return
+    host = session.get_one(User, room.host_id)
+    shop = shop_of(session, user=host)
+    start_fan_out(
+        session,
+        notice=Notice(
+            NotificationKind.ROOM_LIVE,
+            f"room_live:{room.id}",
+            f"{host.username} 开播了",
+            room.title,
+            f"/rooms/{room.id}",
+        ),
+        host_id=host.id,
+        shop_id=shop.id if shop else None,
+    )
+
+
+class NotifyOnDomainEvents:
+    """The listeners, bound to the database and the mail settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.database_url = settings.resolved_database_url()
+        self.settings = settings
+
+    def room_status_changed(self, event: RoomStatusChanged) -> None:
+        if event.status != LIVE:
+            return
+        with unit_of_work(self.database_url) as session:
+            queue_go_live_fan_out(session, room_id=event.room_id)
+
+    def refund_approved(self, event: AfterSaleRefunded) -> None:
+        with unit_of_work(self.database_url) as session:
+            notify_users(
+                session,
+                user_ids=[event.buyer_id],
+                notice=Notice(
+                    NotificationKind.REFUND_DECIDED,
+                    f"refund:{event.after_sale_id}",
+                    "退款申请已同意",
+                    f"订单 {event.order_id} 退款 {yuan(event.amount)}，将原路退回。",
+                    "/orders",
+                ),
+                mailing=mailing_for(self.settings),
+            )

@@ -1,0 +1,80 @@
+"""The notification centre page and the one-click unsubscribe page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from liveshop.accounts.dependencies import OptionalUser
+from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.errors import InvalidInput
+from liveshop.notifications import centre
+from liveshop.notifications.models import NotificationKind
+from liveshop.web.pages import _render
+
+router = APIRouter(include_in_schema=False)
+
+KIND_NAMES = {
+    NotificationKind.ROOM_LIVE: "关注的主播开播",
+    NotificationKind.ROOM_STARTING: "预约的直播即将开始",
+    NotificationKind.ORDER_SHIPPED: "订单发货",
+    NotificationKind.ORDER_DELIVERED: "订单签收",
+    NotificationKind.PARCEL_EXCEPTION: "包裹异常",
+    NotificationKind.REFUND_DECIDED: "退款结果",
+    NotificationKind.COUPON_EXPIRING: "优惠券即将过期",
+    NotificationKind.AUCTION_OUTBID: "竞拍被超越",
+}
+Token = Annotated[str, Query(max_length=200)]
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notification_centre(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login?next=/notifications", status_code=303)
+    return _render(
+        request,
+        "notifications.html",
+        settings,
+        user,
+        page=centre.list_notifications(session, user=user, limit=50),
+        preferences=centre.preferences(session, user=user),
+        kind_names=KIND_NAMES,
+    )
+
+
+@router.get("/notifications/unsubscribe", response_class=HTMLResponse)
+def unsubscribe_page(
+    request: Request, settings: SettingsDep, user: OptionalUser, token: Token = ""
+) -> Response:
+    """Asks before acting: mail scanners open links, and must not unsubscribe anyone."""
+    return _render(request, "unsubscribe.html", settings, user, token=token, done=None, error=None)
+
+
+@router.post("/notifications/unsubscribe", response_class=HTMLResponse)
+def unsubscribe_now(
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    user: OptionalUser,
+    token: Token = "",
+    form_token: Annotated[str, Form(alias="token", max_length=200)] = "",
+) -> Response:
+    """The one click (RFC 8058: a mail client posts here with the link's token); the
+    signed token is the proof, so no sign-in and no form token are needed."""
+    try:
+        kind = centre.unsubscribe(
+            session, secret_key=settings.resolved_secret_key(), token=token or form_token
+        )
+    except InvalidInput as error:
+        response = _render(
+            request, "unsubscribe.html", settings, user, token="", done=None, error=error.message
+        )
+        response.status_code = error.status_code
+        return response
+    return _render(
+        request, "unsubscribe.html", settings, user, token="", done=KIND_NAMES[kind], error=None
+    )

@@ -1,0 +1,79 @@
+"""Followers in bulk (one statement) and a local SMTP sink (aiosmtpd)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import insert, select
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog.models import ShopFollower
+from liveshop.core.db import unit_of_work
+from liveshop.notifications.models import HostFollower
+
+UNUSABLE_PASSWORD_HASH = "!"  # these users never sign in
+
+
+def bulk_followers(
+    database_url: str,
+    *,
+    count: int,
+    host_id: int | None = None,
+    shop_id: int | None = None,
+    prefix: str = "fan",
+) -> list[int]:
+    """``count`` new viewers following the host and/or the shop; their ids."""
+    with unit_of_work(database_url) as session:
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"{prefix}{index}",
+                    "password_hash": UNUSABLE_PASSWORD_HASH,
+                    "role": Role.VIEWER,
+                }
+                for index in range(count)
+            ],
+        )
+        ids = list(session.scalars(select(User.id).where(User.username.like(f"{prefix}%"))))
+        if host_id is not None:
+            session.execute(insert(HostFollower), [{"host_id": host_id, "user_id": i} for i in ids])
+        if shop_id is not None:
+            session.execute(insert(ShopFollower), [{"shop_id": shop_id, "user_id": i} for i in ids])
+        return ids
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Inbox:
+    """Collects every message the sink accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_sink() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
