@@ -90,7 +90,13 @@ SUBSCRIBERS = {
     "liveshop.live.events.RoomStatusChanged": [
         f"{HUB}._on_status",
         "liveshop.notifications.listeners.NotifyOnDomainEvents.room_status_changed",
+        "liveshop.search.indexer.SearchIndexer.on_room_changed",
     ],
+    "liveshop.live.events.RoomChanged": ["liveshop.search.indexer.SearchIndexer.on_room_changed"],
+    "liveshop.catalog.events.ProductChanged": [
+        "liveshop.search.indexer.SearchIndexer.on_product_changed"
+    ],
+    "liveshop.catalog.events.ShopChanged": ["liveshop.search.indexer.SearchIndexer.on_shop_changed"],
     "liveshop.notifications.events.NotificationsPosted": [
         "liveshop.notifications.streams.NotificationStreams.on_posted"
     ],
@@ -114,7 +120,8 @@ SUBSCRIBERS = {
         "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_approved",
     ],
     "liveshop.orders.events.OrderPaid": [
-        "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid"
+        "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid",
+        "liveshop.search.indexer.SearchIndexer.on_order_paid",
     ],
     "liveshop.payments.gifts.GiftSent": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_gift_sent"

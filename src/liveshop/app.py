@@ -57,12 +57,15 @@ from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
 from liveshop.promotions.api import router as promotions_router
 from liveshop.reviews.api import router as reviews_router
+from liveshop.search.api import router as search_router
+from liveshop.search.text import warm_up as warm_up_search
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.web.product_pages import router as product_pages_router
+from liveshop.web.search_pages import router as search_pages_router
 from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
 logger = logging.getLogger(__name__)
@@ -126,6 +129,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_retention_forever(settings)),
             loop.create_task(run_notification_jobs_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
+            # jieba's dictionary (about a second) loads now, not in the first search
+            loop.create_task(asyncio.to_thread(warm_up_search)),
         ]
         sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
@@ -213,12 +218,14 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(realtime_router)
     app.include_router(events_router)
     app.include_router(analytics_router)
+    app.include_router(search_router)
     app.include_router(campaigns_router)
     app.include_router(experiments_router)
     app.include_router(dashboard_router)
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)
+    app.include_router(search_pages_router)
     app.include_router(notification_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

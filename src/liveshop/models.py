@@ -13,6 +13,7 @@ from liveshop.payments import models as payments_models
 from liveshop.privacy import models as privacy_models
 from liveshop.promotions import models as promotions_models
 from liveshop.reviews import models as reviews_models
+from liveshop.search import models as search_models
 from liveshop.tracking import models as tracking_models
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "promotions_models",
     "qualification_models",
     "reviews_models",
+    "search_models",
     "tracking_models",
 ]

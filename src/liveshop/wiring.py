@@ -91,6 +91,7 @@ from liveshop.promotions.access import register_shelf_lookup
 from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
 from liveshop.reviews import governance_hooks as reviews_governance
+from liveshop.search.indexer import SearchIndexer
 
 Listener = tuple[type[DomainEvent], Callable[[Any], None]]
 
@@ -193,6 +194,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (ReportActioned, reviews_governance.RemoveReviewsOnReportActioned(database_url)),
         (RoomStatusChanged, notify.room_status_changed),  # notifications: followers' fan-out
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
+        *SearchIndexer(database_url).listeners(),  # search: products, rooms, shops, sales
     ]
 
 

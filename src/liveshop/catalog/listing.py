@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog.access import require_listing_reviewer
+from liveshop.catalog.events import ProductChanged
 from liveshop.catalog.models import ListingStatus, Product
 from liveshop.catalog.schemas import ProductOut
 from liveshop.catalog.service import get_product, product_out
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput
@@ -79,6 +81,7 @@ def _decide(
     if rows_changed(decided) != 1:
         raise Conflict(f"product {product.id} is not held for review", code="not_held")
     session.refresh(product)
+    publish_after_commit(session, ProductChanged(product_id=product.id, shop_id=product.shop_id))
     for auditor in _auditors:
         auditor(session, reviewer, product, note)
     return product

@@ -14,6 +14,7 @@ from liveshop.catalog import access
 from liveshop.catalog.access import LISTING_REVIEWER_ROLES as LISTING_REVIEWER_ROLES
 from liveshop.catalog.access import MERCHANT_ROLES as MERCHANT_ROLES
 from liveshop.catalog.copy_review import ProductCopy, review_copy
+from liveshop.catalog.events import ProductChanged, ShopChanged
 from liveshop.catalog.models import (
     ListingStatus,
     PriceChange,
@@ -33,6 +34,7 @@ from liveshop.catalog.schemas import (
 )
 from liveshop.catalog.shops import get_shop
 from liveshop.catalog.shops import shop_of as shop_of
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
@@ -54,6 +56,7 @@ def ensure_shop(session: Session, *, merchant: User) -> Shop:
         shop = Shop(owner_id=merchant.id, name=f"{merchant.username}'s shop")
         session.add(shop)
         session.flush()
+        publish_after_commit(session, ShopChanged(shop_id=shop.id))
     return shop
 
 
@@ -99,6 +102,7 @@ def create_product(session: Session, *, merchant: User, body: ProductIn) -> Prod
     for position, sku_in in enumerate(body.sku_list()):
         _add_sku(session, product=product, sku_in=sku_in, position=position)
     session.flush()
+    publish_after_commit(session, ProductChanged(product_id=product.id, shop_id=shop.id))
     return product
 
 
@@ -141,6 +145,7 @@ def update_product(
         _patch_sku(session, sku=sku, patch=sku_patch)
     product.updated_at = utcnow()
     session.flush()
+    publish_after_commit(session, ProductChanged(product_id=product.id, shop_id=product.shop_id))
     return product
 
 
@@ -261,6 +266,8 @@ def delist_product(session: Session, *, product_id: int) -> dict[int, int]:
     for sku in skus:
         sku.stock = 0
     session.flush()
+    product = get_product(session, product_id=product_id)
+    publish_after_commit(session, ProductChanged(product_id=product_id, shop_id=product.shop_id))
     return withdrawn
 
 

@@ -46,3 +46,10 @@ class HeldCommentApproved(DomainEvent):
 
     room_id: int
     comment: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoomChanged(DomainEvent):
+    """A room was opened or its title or description changed (search follows it)."""
+
+    room_id: int

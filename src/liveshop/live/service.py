@@ -63,6 +63,7 @@ def create_room(
     )
     session.add(room)
     session.flush()
+    publish_after_commit(session, events.RoomChanged(room_id=room.id))
     return room
 
 

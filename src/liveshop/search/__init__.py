@@ -1,0 +1,1 @@
+"""Search over products, rooms and shops on the database's own full-text index."""
