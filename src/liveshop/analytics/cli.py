@@ -8,18 +8,14 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from liveshop.analytics.engines import DuckDBEngine, Engine, EngineName, SparkEngine, start_spark
+from liveshop.analytics.engines import EngineName
 from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.reports.common import TimeWindow, parse_duration
@@ -30,18 +26,20 @@ from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
 from liveshop.core.errors import LiveShopError
 from liveshop.core.output import OutputFormat
-from liveshop.core.settings import get_settings
-from liveshop.events.cli import print_load_report
-from liveshop.events.importer import parse_mapping, read_log
-from liveshop.events.store import ANALYTICS_QUERY, connect_store
+
+if TYPE_CHECKING:  # the engines, DuckDB and Arrow are imported when a report runs
+    from liveshop.analytics.engines import Engine
 
 app = typer.Typer(help="Behaviour reports on DuckDB or Spark.", no_args_is_help=True)
 console = Console(stderr=True)  # progress and bad rows; stdout carries only the report
 
 
 LogArgument = Annotated[
-    Path | None,
-    typer.Argument(exists=True, dir_okay=False, help="CSV/JSONL/Parquet log; the store if absent"),
+    str | None,
+    typer.Argument(
+        help="CSV/JSONL/Parquet log, a folder or a glob of them; the store if absent",
+        show_default=False,
+    ),
 ]
 DateOption = Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])]
 EngineOption = Annotated[EngineName, typer.Option("--engine")]
@@ -52,9 +50,11 @@ StrictOption = Annotated[bool, typer.Option(help="stop at the first bad row")]
 
 @contextmanager
 def open_engine(
-    log: Path | None, *, engine: EngineName, mapping: list[str] | None, strict: bool
+    log: str | None, *, engine: EngineName, mapping: list[str] | None, strict: bool
 ) -> Iterator[Engine]:
     """The events of ``log`` (read with a progress display) or of the store, on an engine."""
+    from liveshop.events.row_checks import parse_mapping
+
     try:
         opened = _open(log, engine=engine, mapping=parse_mapping(mapping or []), strict=strict)
     except LiveShopError as error:
@@ -62,6 +62,7 @@ def open_engine(
         raise typer.Exit(1) from error
     try:
         yield opened
+        _print_log_report(opened)
     except LiveShopError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
@@ -69,44 +70,77 @@ def open_engine(
         opened.close()
 
 
-def _open(log: Path | None, *, engine: EngineName, mapping: dict[str, str], strict: bool) -> Engine:
+# A log this big shows its progress even when standard error is not a terminal.
+LARGE_LOG_BYTES = 256 * 1024 * 1024
+
+
+def _open(log: str | None, *, engine: EngineName, mapping: dict[str, str], strict: bool) -> Engine:
+    from liveshop.analytics.engines import DuckDBEngine, SparkEngine, start_spark
+    from liveshop.analytics.log_view import LogEngine
+    from liveshop.events.log_scan import resolve_log_files
+
     if log is None:
+        from liveshop.core.settings import get_settings
+
         if engine is EngineName.DUCKDB:
             return DuckDBEngine.for_store(get_settings().event_store_path())
         return SparkEngine.for_table(start_spark(cores=2), _store_table())
-    with _progress(log) as advance:
-        if engine is EngineName.DUCKDB:
-            opened, report = DuckDBEngine.for_log(
-                log, mapping=mapping, strict=strict, progress=advance
-            )
-        else:
-            events, report = read_log(log, mapping=mapping, strict=strict, progress=advance)
-    if report.bad_rows or report.skipped_rows:
-        print_load_report(report)
-    return (
-        opened
-        if engine is EngineName.DUCKDB
-        else SparkEngine.for_table(start_spark(cores=2), events)
+    files = resolve_log_files(log)
+    shown = console.is_terminal or files.size >= LARGE_LOG_BYTES
+    opened = LogEngine.open(log, mapping=mapping, strict=strict)
+    opened.progress = _progress_bar(files.name) if shown else None
+    if engine is EngineName.DUCKDB:
+        return opened
+    try:  # Spark is given the same checked rows DuckDB reports on
+        events = opened.events_table()
+        _print_log_report(opened)
+    finally:
+        opened.close()
+    return SparkEngine.for_table(start_spark(cores=2), events)
+
+
+def _print_log_report(opened: Engine) -> None:
+    """Bad and skipped rows of a log, told on standard error once it was read."""
+    from liveshop.events.cli import print_load_report
+
+    report = getattr(opened, "report", None)
+    if report is not None and (report.bad_rows or report.skipped_rows):
+        print_load_report(report, to=console)
+
+
+def _progress_bar(name: str) -> Callable[[float], None]:
+    """A rich progress bar on standard error, shown from the first tick to the last."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
     )
 
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = progress.add_task(f"reading {name}", total=1.0)
 
-@contextmanager
-def _progress(log: Path) -> Iterator[Callable[[int], None]]:
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task(f"reading {log.name}", total=None)
-        read = 0
+    def advance(share: float) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        progress.update(task, completed=share)
+        if share >= 1.0:
+            progress.stop()
 
-        def advance(rows: int) -> None:
-            nonlocal read
-            read += rows
-            progress.update(task, description=f"reading {log.name}: {read:,} rows")
-
-        yield advance
+    return advance
 
 
 def _store_table() -> Any:
+    from liveshop.core.settings import get_settings
+    from liveshop.events.store import ANALYTICS_QUERY, connect_store
+
     connection = connect_store(get_settings().event_store_path())
     try:
         return connection.sql(ANALYTICS_QUERY).to_arrow_table()
@@ -301,6 +335,10 @@ def profiles_build_command(
 
 
 def write_profiles(rows: list[dict[str, Any]], out: Path) -> None:
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
     table = pa.Table.from_pylist(rows)
     if out.suffix.lower() == ".csv":
         pa_csv.write_csv(table, out)
@@ -309,6 +347,10 @@ def write_profiles(rows: list[dict[str, Any]], out: Path) -> None:
 
 
 def read_profiles(path: Path) -> list[dict[str, Any]]:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
     if path.suffix.lower() == ".csv":
         options = pa_csv.ConvertOptions(column_types={"user_id": pa.string()})
         return list(pa_csv.read_csv(path, convert_options=options).to_pylist())

@@ -10,17 +10,12 @@ both: there is nothing to transpile and nothing to drift.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-import duckdb
-import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
-
-from liveshop.events.importer import LoadReport, Progress, load_log
-from liveshop.events.store import ANALYTICS_COLUMNS, ANALYTICS_QUERY, connect_store
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the commands' help needs neither DuckDB nor Arrow
+    import duckdb
+    import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
     from pyspark.sql import SparkSession
 
 
@@ -42,6 +37,16 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class CountsInOneScan(Protocol):
+    """An engine over a log file that answers one grouped count in the same scan
+    that validates the rows (``log_view.LogEngine``)."""
+
+    def count_by(self, key: str, condition: str) -> list[tuple[str, int]]:
+        """(key, rows) of the good rows meeting ``condition`` whose key is set."""
+        ...
+
+
 class DuckDBEngine:
     name = EngineName.DUCKDB
 
@@ -51,33 +56,15 @@ class DuckDBEngine:
     @classmethod
     def for_table(cls, events: pa.Table) -> DuckDBEngine:
         """Events already in memory (a loaded log): scanned in place, not copied."""
-        connection = duckdb.connect()
-        connection.execute("SET TimeZone = 'UTC'")
+        connection = _connect()
         connection.register("events", events)
         return cls(connection)
 
     @classmethod
-    def for_log(
-        cls,
-        path: Path,
-        *,
-        mapping: Mapping[str, str] | None = None,
-        strict: bool = False,
-        progress: Progress | None = None,
-    ) -> tuple[DuckDBEngine, LoadReport]:
-        """A log file read, checked and held inside DuckDB (no copy through Python)."""
-        connection = duckdb.connect()
-        connection.execute("SET TimeZone = 'UTC'")
-        try:
-            report = load_log(connection, path, mapping=mapping, strict=strict, progress=progress)
-        except Exception:
-            connection.close()
-            raise
-        return cls(connection), report
-
-    @classmethod
     def for_store(cls, path: Path) -> DuckDBEngine:
         """The platform's event store: its own and imported events as one view."""
+        from liveshop.events.store import ANALYTICS_QUERY, connect_store
+
         connection = connect_store(path)
         connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS {ANALYTICS_QUERY}")
         return cls(connection)
@@ -108,6 +95,8 @@ class SparkEngine:
         added to the flat shape since the export was written reads as NULL."""
         from pyspark.sql.functions import lit
 
+        from liveshop.events.store import ANALYTICS_COLUMNS
+
         frame = spark.read.parquet(str(directory))
         for name, kind in ANALYTICS_COLUMNS.items():
             if name not in frame.columns:
@@ -120,6 +109,14 @@ class SparkEngine:
 
     def close(self) -> None:
         self.spark.catalog.dropTempView("events")
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
 
 
 def start_spark(*, cores: int = 1, shuffle_partitions: int = 2) -> SparkSession:

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput
+from liveshop.events import row_checks
 from liveshop.events.event_ids import mark_known_event_ids
 from liveshop.events.imported_files import (
     already_imported_report,
@@ -37,24 +38,10 @@ from liveshop.events.log_files import BAD_ROWS_SHOWN, read_log_batches
 from liveshop.events.log_files import AmountUnit as AmountUnit
 from liveshop.events.log_files import BadRow as BadRow  # re-exported: callers import them here
 from liveshop.events.log_files import LoadReport as LoadReport
+from liveshop.events.row_checks import REQUIRED as REQUIRED  # re-exported
+from liveshop.events.row_checks import ColumnKind, quote
+from liveshop.events.row_checks import parse_mapping as parse_mapping  # re-exported
 from liveshop.events.store import ANALYTICS_COLUMNS, connect_store
-
-REQUIRED = ("user_id", "event_type", "timestamp")
-OPTIONAL_TEXT = (
-    "event_id",
-    "product_id",
-    "room_id",
-    "session_id",
-    "channel",
-    "category",
-    "brand",
-    "order_id",
-)
-OPTIONAL_FLAGS = ("coupon", "flash_sale")
-# Epoch numbers: 1e11 seconds is the year 5138, so anything larger is in
-# milliseconds, and from 1e14 on in microseconds.
-EPOCH_SECONDS_BELOW = 1e11
-EPOCH_MILLIS_BELOW = 1e14
 
 Progress = Callable[[int], None]
 # The analytics shape as ``imported_events`` stores it (a timestamp, not epoch µs).
@@ -62,17 +49,6 @@ _STORED_COLUMNS = ", ".join(ANALYTICS_COLUMNS).replace("ts_us", "ts")
 _AS_STORED = ", ".join(
     "make_timestamptz(ts_us) AS ts" if name == "ts_us" else name for name in ANALYTICS_COLUMNS
 )
-
-
-def parse_mapping(pairs: list[str]) -> dict[str, str]:
-    """``["ts=timestamp", "uid=user_id"]``: the log's column name to ours."""
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        source, separator, target = pair.partition("=")
-        if not separator or not source or not target:
-            raise InvalidInput(f"--map expects column=name, got {pair!r}")
-        mapping[source.strip()] = target.strip()
-    return mapping
 
 
 def stage_batch(
@@ -95,7 +71,7 @@ def stage_batch(
         batch = pa.RecordBatch.from_arrays([*batch.columns, lines], [*batch.schema.names, "__line"])
     connection.register("raw_batch", batch)
     try:
-        checked = _checked_rows_sql(batch.schema, amount_unit)
+        checked = checked_rows_sql(batch.schema, amount_unit)
         if first:
             connection.execute(f"CREATE OR REPLACE TEMP TABLE staged_batches AS {checked}")
         else:
@@ -104,76 +80,34 @@ def stage_batch(
         connection.unregister("raw_batch")
 
 
-def _checked_rows_sql(schema: pa.Schema, amount_unit: AmountUnit, source: str = "raw_batch") -> str:
-    """Each value is computed once in the inner query; the outer one names the
-    first problem of a row (DuckDB would otherwise evaluate them twice)."""
-    names = set(schema.names)
-
-    def text(name: str) -> str:
-        if name not in names:
-            return "CAST(NULL AS VARCHAR)"
-        if pa.types.is_string(schema.field(name).type):
-            return f"NULLIF(trim({_quote(name)}), '')"
-        return f"CAST({_quote(name)} AS VARCHAR)"
-
-    scale = "100" if amount_unit is AmountUnit.MAJOR else "1"
-    is_number = "amount" in names and (
-        pa.types.is_integer(schema.field("amount").type)
-        or pa.types.is_floating(schema.field("amount").type)
-    )
-    amount_source = _quote("amount") if is_number else text("amount")
-    columns = {
-        "event_id": text("event_id"),
-        "event_type": f"lower({text('event_type')})",
-        "user_id": text("user_id"),
-        "ts_us": _timestamp_expression(schema.field("timestamp").type),
-        **{name: text(name) for name in OPTIONAL_TEXT if name != "event_id"},
-        "amount": f"CAST(round(TRY_CAST({amount_source} AS DECIMAL(18, 4)) * {scale}) AS BIGINT)",
-        "like_count": f"TRY_CAST({text('like_count')} AS BIGINT)",
-        "watch_seconds": f"TRY_CAST({text('watch_seconds')} AS DOUBLE)",
-        **{name: _flag_expression(text(name)) for name in OPTIONAL_FLAGS},
-    }
-    selected = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
-    return f"""
-SELECT __line, {", ".join(ANALYTICS_COLUMNS)}, CASE
-        WHEN user_id IS NULL THEN 'missing user_id'
-        WHEN event_type IS NULL THEN 'missing event_type'
-        WHEN ts_us IS NULL THEN 'unreadable timestamp'
-        WHEN amount_given IS NOT NULL AND amount IS NULL THEN 'unreadable amount'
-    END AS problem
-FROM (SELECT __line, {selected}, {amount_source} AS amount_given FROM {source}) checked"""
-
-
-def _timestamp_expression(source: pa.DataType) -> str:
-    """UTC epoch microseconds from a timestamp, an epoch number or ISO text
-    (text without an offset is read as UTC)."""
-    column = '"timestamp"'
-    if pa.types.is_timestamp(source) or pa.types.is_date(source):
-        return f"epoch_us(CAST({column} AS TIMESTAMPTZ))"
-    number = f"TRY_CAST({column} AS DOUBLE)"
-    epoch = (
-        f"CAST(round(CASE WHEN abs({number}) < {EPOCH_SECONDS_BELOW} THEN {number} * 1e6 "
-        f"WHEN abs({number}) < {EPOCH_MILLIS_BELOW} THEN {number} * 1e3 "
-        f"ELSE {number} END) AS BIGINT)"
-    )
-    if pa.types.is_integer(source) or pa.types.is_floating(source):
-        return epoch
-    text = f"trim(CAST({column} AS VARCHAR))"
-    return (
-        f"CASE WHEN regexp_full_match({text}, '-?[0-9]+(\\.[0-9]+)?') THEN {epoch} "
-        f"ELSE epoch_us(TRY_CAST({text} AS TIMESTAMPTZ)) END"
+def checked_rows_sql(
+    schema: pa.Schema,
+    amount_unit: AmountUnit,
+    source: str = "raw_batch",
+    *,
+    unreadable: tuple[str, str] | None = None,
+) -> str:
+    """``row_checks.checked_rows_sql`` for an Arrow schema."""
+    return row_checks.checked_rows_sql(
+        column_kinds(schema), amount_unit, source, unreadable=unreadable
     )
 
 
-def _flag_expression(text: str) -> str:
-    return (
-        f"CASE WHEN lower({text}) IN ('1', 'true', 't', 'yes', 'y') THEN true "
-        f"WHEN lower({text}) IN ('0', 'false', 'f', 'no', 'n') THEN false END"
-    )
+def column_kinds(schema: pa.Schema) -> dict[str, ColumnKind]:
+    """What the row checks need to know of each column's Arrow type."""
+    return {field.name: _kind(field.type) for field in schema}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _kind(kind: pa.DataType) -> ColumnKind:
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return ColumnKind.TEXT
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        return ColumnKind.NUMBER
+    if pa.types.is_timestamp(kind):
+        return ColumnKind.TIMESTAMP if kind.tz is None else ColumnKind.TIMESTAMP_TZ
+    if pa.types.is_date(kind):
+        return ColumnKind.DATE
+    return ColumnKind.OTHER
 
 
 def stage_log(
@@ -273,7 +207,7 @@ def _stage_parquet(
             f"{', '.join(renamed.names)} (rename with --map column=name)"
         )
     columns = ", ".join(
-        f"{_quote(old)} AS {_quote(new)}"
+        f"{quote(old)} AS {quote(new)}"
         for old, new in zip(schema.names, renamed.names, strict=True)
     )
     target = str(path).replace("'", "''")
@@ -281,7 +215,7 @@ def _stage_parquet(
         f"(SELECT {columns}, file_row_number + 1 AS __line "
         f"FROM read_parquet('{target}', file_row_number = true))"
     )
-    checked = _checked_rows_sql(renamed, amount_unit, source=source)
+    checked = checked_rows_sql(renamed, amount_unit, source=source)
     connection.execute(f"CREATE OR REPLACE TEMP VIEW staged_events AS {checked}")
 
 

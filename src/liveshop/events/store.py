@@ -19,6 +19,8 @@ import duckdb
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped]  # no stubs published
 
+from liveshop.events.row_checks import ANALYTICS_COLUMNS as ANALYTICS_COLUMNS  # re-exported
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS behaviour_events (
     event_id VARCHAR PRIMARY KEY,
@@ -72,24 +74,6 @@ CREATE TABLE IF NOT EXISTS imported_files (
 """
 # The flat shape every report reads, on either engine: times as UTC epoch
 # microseconds, ids as text, money in minor units.
-ANALYTICS_COLUMNS = {
-    "event_id": "VARCHAR",
-    "event_type": "VARCHAR",
-    "user_id": "VARCHAR",
-    "ts_us": "BIGINT",
-    "product_id": "VARCHAR",
-    "room_id": "VARCHAR",
-    "session_id": "VARCHAR",
-    "channel": "VARCHAR",
-    "amount": "BIGINT",
-    "like_count": "BIGINT",
-    "watch_seconds": "DOUBLE",
-    "category": "VARCHAR",
-    "brand": "VARCHAR",
-    "coupon": "BOOLEAN",
-    "flash_sale": "BOOLEAN",
-    "order_id": "VARCHAR",  # the lines of one order are one order in the reports
-}
 _PLATFORM_AS_ANALYTICS = """
 SELECT event_id, event_type, user_id, epoch_us(ts) AS ts_us,
        CAST(product_id AS VARCHAR) AS product_id, CAST(room_id AS VARCHAR) AS room_id,

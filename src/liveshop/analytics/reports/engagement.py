@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from liveshop.analytics.engines import Engine
 from liveshop.analytics.reports.common import (
     CART_TYPES,
     CLICK_TYPES,
@@ -30,6 +30,9 @@ from liveshop.analytics.reports.common import (
     gmv_sum,
     is_type,
 )
+
+if TYPE_CHECKING:
+    from liveshop.analytics.engines import Engine
 
 Z_95 = 1.959964
 LEVELS = (("none", 0, 0), ("low", 1, 2), ("high", 3, None))  # interactions per user

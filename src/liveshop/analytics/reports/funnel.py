@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from liveshop.analytics.engines import Engine
 from liveshop.analytics.reports.common import (
     MICROS_PER_DAY,
     MICROS_PER_SECOND,
@@ -33,6 +33,9 @@ from liveshop.analytics.reports.common import (
     literal_list,
 )
 from liveshop.core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from liveshop.analytics.engines import Engine
 
 
 class FunnelMode(enum.StrEnum):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from liveshop.analytics.engines import Engine
 from liveshop.analytics.reports.common import (
     MICROS_PER_DAY,
     TimeWindow,
@@ -16,6 +16,9 @@ from liveshop.analytics.reports.common import (
     day_of,
     fraction,
 )
+
+if TYPE_CHECKING:
+    from liveshop.analytics.engines import Engine
 
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday: day 0 is 3 days after a Monday
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from liveshop.analytics.engines import Engine
 from liveshop.analytics.reports.common import (
     CLICK_TYPES,
     COMMENT_TYPES,
@@ -30,6 +30,9 @@ from liveshop.analytics.reports.common import (
     minute_start,
     orders_count,
 )
+
+if TYPE_CHECKING:
+    from liveshop.analytics.engines import Engine
 
 MICROS_PER_MINUTE = 60 * MICROS_PER_SECOND
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from liveshop.analytics.engines import Engine
+from liveshop.analytics.engines import CountsInOneScan
 from liveshop.analytics.reports.common import TimeWindow, literal
+
+if TYPE_CHECKING:
+    from liveshop.analytics.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ def top_products(
     engine: Engine, *, window: TimeWindow, event_type: str = "view", top: int = 10
 ) -> list[ProductCount]:
     """Highest count first, ties by product id (as text, in code-point order)."""
+    if isinstance(engine, CountsInOneScan):  # a log file: one scan counts and validates
+        condition = f"event_type = {literal(event_type)} AND {window.condition()}"
+        counts = sorted(engine.count_by("product_id", condition), key=lambda c: (-c[1], c[0]))
+        return [ProductCount(product_id=key, count=rows) for key, rows in counts[: int(top)]]
     rows = engine.rows(top_products_sql(window=window, event_type=event_type, top=top))
     return [
         ProductCount(product_id=row["product_id"], count=int(row["event_count"])) for row in rows
