@@ -34,7 +34,6 @@ from liveshop.core.errors import LiveShopError
 from liveshop.core.security import SecurityHeaders
 from liveshop.core.settings import Settings, get_settings
 from liveshop.events.api import router as events_router
-from liveshop.events.recorder import EventRecorder
 from liveshop.governance.api import routers as enforcement_routers
 from liveshop.governance.regulator_api import router as regulator_router
 from liveshop.live.api import router as live_router
@@ -56,6 +55,10 @@ from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
 from liveshop.promotions.api import router as promotions_router
+from liveshop.recommend.api import router as recommend_router
+from liveshop.recommend.jobs import run_training_forever
+from liveshop.recommend.service import Recommendations
+from liveshop.recommend.sessions import RecorderWithSessions
 from liveshop.reviews.api import router as reviews_router
 from liveshop.search.api import router as search_router
 from liveshop.search.text import warm_up as warm_up_search
@@ -107,8 +110,17 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
                 "LIVESHOP_VAULT_MASTER_KEY",
                 settings.home,
             )
-        app.state.recorder = EventRecorder(
-            settings.event_store_path(), settings.resolved_secret_key()
+        # The recorder also notes each viewer's actions for this session's recommendations.
+        app.state.recommendations = Recommendations(
+            home=settings.home,
+            secret_key=settings.resolved_secret_key(),
+            max_per_shop=settings.recommend_max_per_shop,
+            max_per_category=settings.recommend_max_per_category,
+        )
+        app.state.recorder = RecorderWithSessions(
+            settings.event_store_path(),
+            settings.resolved_secret_key(),
+            app.state.recommendations.activity,
         )
         app.state.hub = LiveHub(
             database_url=settings.resolved_database_url(),
@@ -129,6 +141,11 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_retention_forever(settings)),
             loop.create_task(run_notification_jobs_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
+            loop.create_task(
+                run_training_forever(
+                    settings, interval_seconds=settings.recommend_train_minutes * 60
+                )
+            ),
             # jieba's dictionary (about a second) loads now, not in the first search
             loop.create_task(asyncio.to_thread(warm_up_search)),
         ]
@@ -219,6 +236,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(events_router)
     app.include_router(analytics_router)
     app.include_router(search_router)
+    app.include_router(recommend_router)
     app.include_router(campaigns_router)
     app.include_router(experiments_router)
     app.include_router(dashboard_router)

@@ -57,6 +57,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "liveshop.risk.cli:app",
         "Risk control: simulate a labelled stream, train, score, evaluate, rules.",
     ),
+    "recommend": (
+        "liveshop.recommend.cli:app",
+        "Recommendations: evaluate models on a log, train, model versions and rollback.",
+    ),
 }
 
 APP_COMMANDS = frozenset({"serve", "demo"})  # they run the app, whose lifespan subscribes

@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     flash_sale_payment_minutes: int = Field(default=5, ge=1)
     flash_sale_reference_days: int = Field(default=30, ge=1)
     order_expiry_check_seconds: float = Field(default=30.0, gt=0)
+
+    # Recommendations (issue 14): retraining period and the top-10 diversity caps.
+    recommend_train_minutes: float = Field(default=15.0, gt=0)
+    recommend_max_per_shop: int = Field(default=3, ge=1, le=10)
+    recommend_max_per_category: int = Field(default=4, ge=1, le=10)
     step_up_amount: int = Field(default=200_000, ge=0, description="分: from here up, a 2nd factor")
     # Risk step-up (payments/step_up.py): a buyer's recent payments that ask for a 2nd factor.
     step_up_failed_card_payments: int = Field(default=3, ge=1)  # card testing: failed ...

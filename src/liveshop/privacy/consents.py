@@ -188,3 +188,19 @@ def withdraw_all_consents(session: Session, *, user_id: int) -> int:
     for purpose in Purpose:
         withdrawn += withdraw_consent(session, user_id=user_id, purpose=purpose, run_hooks=False)
     return withdrawn
+
+
+def users_with_consent(session: Session, *, purpose: Purpose) -> list[int]:
+    """Every user whose open consent to ``purpose`` is under its current policy (for
+    jobs that build per-user models, e.g. recommendations, from those who allowed it)."""
+    return list(
+        session.scalars(
+            select(Consent.user_id)
+            .where(
+                Consent.purpose == purpose.value,
+                Consent.withdrawn_at.is_(None),
+                Consent.policy_version == POLICY_VERSIONS[purpose],
+            )
+            .order_by(Consent.user_id)
+        ).all()
+    )

@@ -1,0 +1,254 @@
+"""Recommendation benchmark: training time and serving latency on a generated
+catalogue, beside ``implicit`` on the same interactions.
+
+Generates a seeded log (users and products drawn with skewed popularity, a share
+of them purchases), then measures in one run:
+- ours: item-to-item neighbours (implicit's cosine, top 20) and the per-user
+  top-100 candidates of the serving hybrid (ALS + neighbours + buy again +
+  popularity), i.e. what ``liveshop recommend train`` does after reading the store;
+- implicit: ALS with the same factors, then its own ``recommend`` for every user
+  (top 100), and its cosine ItemItemRecommender;
+- serving: ``recommend_products`` (the API's service function) against a real
+  SQLite database holding the catalogue and viewers who allowed personalisation,
+  p50/p99 over many calls for the home feed and a product page's "more like this";
+and prints JSON. The machine may be shared: CPU seconds are reported beside wall time.
+
+    python benchmarks/recommend.py                       # 100k users, 20k products, 5M
+    python benchmarks/recommend.py --users 1000000 --items 100000 --interactions 50000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from implicit.cpu.als import AlternatingLeastSquares
+from implicit.nearest_neighbours import CosineRecommender
+from sqlalchemy import insert
+from threadpoolctl import threadpool_limits
+
+from liveshop.accounts.models import User
+from liveshop.catalog.models import ListingStatus, Product, Shop
+from liveshop.core.db import get_engine, unit_of_work
+from liveshop.core.migrations import upgrade_database
+from liveshop.events.recorder import pseudonymous_id
+from liveshop.privacy.consents import POLICY_VERSIONS, Purpose
+from liveshop.privacy.models import Consent
+from liveshop.recommend import model_store
+from liveshop.recommend.model_store import ModelArtifact
+from liveshop.recommend.service import Recommendations, recommend_products
+from liveshop.recommend.training import NEIGHBOURS, fit_candidates, fit_neighbours
+
+SECRET = "benchmark-secret-key-0123456789abcdef"
+SHOPS = 2_000
+CATEGORIES = 200
+VIEWERS = 1_000  # real accounts (with consent) whose requests are timed
+PURCHASE_SHARE = 0.1
+
+
+def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def generate(
+    users: int, items: int, interactions: int, seed: int
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(views and more, purchases): skewed users and products, duplicates summed."""
+    rng = np.random.default_rng(seed)
+    rows = np.minimum(users - 1, (users * rng.random(interactions) ** 1.5)).astype(np.int32)
+    columns = np.minimum(items - 1, (items * rng.random(interactions) ** 2.5)).astype(np.int32)
+    weights = np.where(rng.random(interactions) < PURCHASE_SHARE, 8.0, 1.0).astype(np.float32)
+    history = sp.csr_matrix((weights, (rows, columns)), shape=(users, items), dtype=np.float32)
+    history.sum_duplicates()
+    bought = sp.csr_matrix(
+        (np.where(weights > 1, weights, 0), (rows, columns)),
+        shape=(users, items),
+        dtype=np.float32,
+    )
+    bought.sum_duplicates()
+    bought.eliminate_zeros()
+    return history, bought
+
+
+def ours(history: sp.csr_matrix, bought: sp.csr_matrix) -> tuple[ModelArtifact, dict[str, float]]:
+    popularity = np.asarray(history.sum(axis=0), dtype=np.float64).ravel()
+    (neighbours, scores), neighbour_wall, neighbour_cpu = timed(
+        lambda: fit_neighbours(history, NEIGHBOURS)
+    )
+    (candidates, candidate_scores, anchors, parts), wall, cpu = timed(
+        lambda: fit_candidates(history, bought, popularity, neighbours, scores)
+    )
+    artifact = ModelArtifact(
+        product_ids=np.arange(1, history.shape[1] + 1, dtype=np.int64),
+        neighbours=neighbours,
+        neighbour_scores=scores,
+        popularity=popularity,
+        user_ids=[pseudonymous_id(u + 1, SECRET) for u in range(history.shape[0])],
+        candidates=candidates,
+        candidate_scores=candidate_scores,
+        candidate_anchors=anchors,
+    )
+    return artifact, {
+        "neighbours_seconds": round(neighbour_wall, 2),
+        "neighbours_cpu_seconds": round(neighbour_cpu, 2),
+        "als_seconds": round(parts["als_seconds"], 2),
+        "candidates_seconds": round(parts["candidates_seconds"], 2),
+        "total_seconds": round(neighbour_wall + wall, 2),
+        "total_cpu_seconds": round(neighbour_cpu + cpu, 2),
+    }
+
+
+def implicit_side(history: sp.csr_matrix) -> dict[str, float]:
+    def als() -> AlternatingLeastSquares:
+        with threadpool_limits(1, "blas"):
+            model = AlternatingLeastSquares(
+                factors=64, regularization=0.05, iterations=15, random_state=7
+            )
+            model.fit(history, show_progress=False)
+        return model
+
+    model, fit_wall, fit_cpu = timed(als)
+    users = np.arange(history.shape[0])
+
+    def recommend_all() -> None:
+        for start in range(0, len(users), 10_000):
+            batch = users[start : start + 10_000]
+            model.recommend(batch, history[batch], N=100, filter_already_liked_items=False)
+
+    _none, rec_wall, rec_cpu = timed(recommend_all)
+    knn = CosineRecommender(K=NEIGHBOURS)
+    _none, knn_wall, _knn_cpu = timed(lambda: knn.fit(history, show_progress=False))
+    return {
+        "als_fit_seconds": round(fit_wall, 2),
+        "als_fit_cpu_seconds": round(fit_cpu, 2),
+        "als_recommend_top100_all_users_seconds": round(rec_wall, 2),
+        "itemitem_cosine_fit_seconds": round(knn_wall, 2),
+        "total_seconds": round(fit_wall + rec_wall, 2),
+        "total_cpu_seconds": round(fit_cpu + rec_cpu, 2),
+    }
+
+
+def catalogue_database(directory: Path, items: int) -> str:
+    url = f"sqlite:///{directory / 'bench.db'}"
+    upgrade_database(url)
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(User),
+            [
+                {"id": i, "username": f"viewer{i}", "password_hash": "x", "role": "viewer"}
+                for i in range(1, VIEWERS + SHOPS + 1)
+            ],
+        )
+        connection.execute(
+            insert(Shop),
+            [{"id": s, "owner_id": VIEWERS + s, "name": f"shop {s}"} for s in range(1, SHOPS + 1)],
+        )
+        connection.execute(
+            insert(Product),
+            [
+                {
+                    "id": p,
+                    "shop_id": 1 + p % SHOPS,
+                    "title": f"product {p}",
+                    "category": f"category {p % CATEGORIES}",
+                    "brand": f"brand {p % 500}",
+                    "listing_status": ListingStatus.PUBLISHED.value,
+                }
+                for p in range(1, items + 1)
+            ],
+        )
+        purpose = Purpose.PERSONALISED_RECOMMENDATIONS
+        connection.execute(
+            insert(Consent),
+            [
+                {"user_id": i, "purpose": purpose.value, "policy_version": POLICY_VERSIONS[purpose]}
+                for i in range(1, VIEWERS + 1)
+            ],
+        )
+    return url
+
+
+def serving(url: str, home: Path, items: int, calls: int) -> dict[str, Any]:
+    engine = Recommendations(home=home, secret_key=SECRET)
+    rng = np.random.default_rng(5)
+    results: dict[str, Any] = {}
+    for label, context in (
+        ("home", lambda: "home"),
+        ("product", lambda: f"product:{int(rng.integers(1, items))}"),
+    ):
+        latencies = []
+        with unit_of_work(url, writes=False) as session:
+            viewers = [session.get_one(User, int(v)) for v in rng.integers(1, VIEWERS, 200)]
+            recommend_products(
+                session, engine=engine, viewer=viewers[0], context="home", limit=10
+            )  # loads the model
+            for call in range(calls):
+                started = time.perf_counter()
+                answer = recommend_products(
+                    session,
+                    engine=engine,
+                    viewer=viewers[call % len(viewers)],
+                    context=context(),
+                    limit=10,
+                )
+                latencies.append(time.perf_counter() - started)
+                assert answer.personalised
+                assert len(answer.items) == 10
+        milliseconds = np.asarray(latencies) * 1000
+        results[label] = {
+            "calls": calls,
+            "p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
+            "p99_ms": round(float(np.percentile(milliseconds, 99)), 3),
+            "max_ms": round(float(milliseconds.max()), 3),
+        }
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--interactions", type=int, default=5_000_000)
+    parser.add_argument("--calls", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-implicit", action="store_true")
+    options = parser.parse_args()
+    (history, bought), gen_wall, _cpu = timed(
+        lambda: generate(options.users, options.items, options.interactions, options.seed)
+    )
+    report: dict[str, Any] = {
+        "users": options.users,
+        "products": options.items,
+        "interactions": options.interactions,
+        "distinct_user_product_pairs": int(history.nnz),
+        "generate_seconds": round(gen_wall, 2),
+        "cpus": os.cpu_count(),
+    }
+    artifact, report["ours_training"] = ours(history, bought)
+    if not options.skip_implicit:
+        report["implicit"] = implicit_side(history)
+    with tempfile.TemporaryDirectory() as directory:
+        home = Path(directory)
+        _version, save_wall, _cpu = timed(lambda: model_store.save(home, artifact))
+        report["model_save_seconds"] = round(save_wall, 2)
+        url, db_wall, _cpu = timed(lambda: catalogue_database(home, options.items))
+        report["catalogue_database_seconds"] = round(db_wall, 2)
+        report["serving"] = serving(url, home, options.items, options.calls)
+    report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

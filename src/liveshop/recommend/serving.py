@@ -1,0 +1,271 @@
+"""Serving: precomputed candidates from the current model, then an online re-rank
+(session, context, availability, diversity caps), each item with its reason.
+
+Everything heavy is in the model (``training.py``); a request does three small
+indexed queries (consent, the candidates' catalogue rows, the room's shelf) and
+array look-ups.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.catalog.models import ListingStatus, Product
+from liveshop.core.errors import InvalidInput
+from liveshop.live.service import get_room
+from liveshop.live.shelf import shelved_product_ids
+from liveshop.recommend import model_store
+from liveshop.recommend.model_store import ModelArtifact
+from liveshop.recommend.sessions import Action
+
+RELOAD_CHECK_SECONDS = 2.0  # a new or rolled-back version is served within this
+SESSION_WEIGHT = 2.0  # this session's actions outrank the trained profile
+CONTEXT_WEIGHT = 3.0  # "more like this" on a product page is about that product
+POPULAR_SHARE = 0.3  # popularity's part of any score
+POPULAR_POOL = 60
+
+
+@dataclass(frozen=True)
+class Context:
+    kind: str  # home, room or product
+    target_id: int | None = None
+
+
+def parse_context(text: str) -> Context:
+    kind, _, target = text.partition(":")
+    if kind == "home" and not target:
+        return Context("home")
+    if kind in ("room", "product") and target.isdigit() and 0 < int(target) < 2**62:
+        return Context(kind, int(target))
+    raise InvalidInput("context is home, room:ID or product:ID")
+
+
+@dataclass
+class Scored:
+    product_id: int
+    score: float
+    reason: str
+    anchor: int | None = None  # a product id the reason names
+
+
+@dataclass(frozen=True)
+class ProductPick:
+    product_id: int
+    title: str
+    shop_id: int
+    category: str
+    score: float
+    reason: str
+
+
+class ModelCache:
+    """The current model of a ``LIVESHOP_HOME``, reloaded when ``CURRENT`` changes."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._version: str | None = None
+        self._model: ModelArtifact | None = None
+        self.index: dict[int, int] = {}
+        self.users: dict[str, int] = {}
+
+    def current(self) -> ModelArtifact | None:
+        now = time.monotonic()
+        if now - self._checked < RELOAD_CHECK_SECONDS:
+            return self._model
+        with self._lock:
+            self._checked = now
+            version = model_store.current_version(self.home)
+            if version != self._version:
+                model = model_store.load(self.home, version) if version else None
+                self.index = (
+                    {int(p): i for i, p in enumerate(model.product_ids.tolist())} if model else {}
+                )
+                self.users = {u: i for i, u in enumerate(model.user_ids)} if model else {}
+                self._model, self._version = model, version
+        return self._model
+
+    @property
+    def version(self) -> str | None:
+        return self._version
+
+
+def _add(
+    found: dict[int, Scored], product_id: int, score: float, reason: str, anchor: int | None = None
+) -> None:
+    known = found.get(product_id)
+    if known is None:
+        found[product_id] = Scored(product_id, score, reason, anchor)
+        return
+    if score > known.score:  # the strongest source gives the reason
+        known.reason, known.anchor = reason, anchor
+    known.score += score * 0.5 if score <= known.score else known.score * 0.5
+
+
+def _popular(cache: ModelCache, model: ModelArtifact, found: dict[int, Scored]) -> None:
+    top = np.argsort(-model.popularity)[:POPULAR_POOL]
+    peak = float(model.popularity[top[0]]) if len(top) and model.popularity[top[0]] > 0 else 1.0
+    for item in top.tolist():
+        _add(
+            found,
+            int(model.product_ids[item]),
+            POPULAR_SHARE * float(model.popularity[item]) / peak,
+            "popular",
+        )
+
+
+def _neighbours_of(
+    cache: ModelCache,
+    model: ModelArtifact,
+    product_id: int,
+    weight: float,
+    reason: str,
+    found: dict[int, Scored],
+) -> None:
+    item = cache.index.get(product_id)
+    if item is None:
+        return
+    for neighbour, score in zip(
+        model.neighbours[item].tolist(), model.neighbour_scores[item].tolist(), strict=True
+    ):
+        if neighbour >= 0:
+            _add(
+                found, int(model.product_ids[neighbour]), weight * (0.5 + score), reason, product_id
+            )
+
+
+def _personal(
+    cache: ModelCache, model: ModelArtifact, viewer: str, found: dict[int, Scored]
+) -> None:
+    row = cache.users.get(viewer)
+    if row is None:
+        return
+    for item, score, anchor in zip(
+        model.candidates[row].tolist(),
+        model.candidate_scores[row].tolist(),
+        model.candidate_anchors[row].tolist(),
+        strict=True,
+    ):
+        if item < 0:
+            continue
+        product_id = int(model.product_ids[item])
+        if anchor == item:
+            _add(found, product_id, float(score), "buy again")
+        elif anchor >= 0:
+            _add(
+                found,
+                product_id,
+                float(score),
+                "because you watched",
+                int(model.product_ids[anchor]),
+            )
+        else:
+            _add(found, product_id, float(score), "picked for you")
+
+
+def candidate_products(
+    session: Session,
+    *,
+    cache: ModelCache,
+    context: Context,
+    viewer: str | None,
+    actions: list[Action],
+) -> dict[int, Scored]:
+    """Every source's candidates with a score and a reason (``viewer`` is None when
+    the ranking must not be personal)."""
+    found: dict[int, Scored] = {}
+    model = cache.current()
+    if model is not None:
+        _popular(cache, model, found)
+        if viewer is not None:
+            _personal(cache, model, viewer, found)
+            for age, action in enumerate(a for a in actions if a.product_id):
+                assert action.product_id is not None
+                _neighbours_of(
+                    cache,
+                    model,
+                    action.product_id,
+                    SESSION_WEIGHT / (1 + age),
+                    "because you just looked at",
+                    found,
+                )
+        if context.kind == "product" and context.target_id is not None:
+            _neighbours_of(cache, model, context.target_id, CONTEXT_WEIGHT, "similar to", found)
+    if context.kind == "room" and context.target_id is not None:
+        get_room(session, room_id=context.target_id)  # 404 for a room that does not exist
+        for product_id in shelved_product_ids(session, context.target_id):
+            _add(found, product_id, CONTEXT_WEIGHT, "on the shelf in this room")
+    if context.kind == "product" and context.target_id is not None:
+        found.pop(context.target_id, None)
+    return found
+
+
+def rank_products(
+    session: Session,
+    found: dict[int, Scored],
+    *,
+    limit: int,
+    max_per_shop: int,
+    max_per_category: int,
+) -> list[ProductPick]:
+    """Published products only, best first, with no more than ``max_per_shop`` of one
+    shop or ``max_per_category`` of one category (later ones wait below)."""
+    ranked = sorted(found.values(), key=lambda s: (-s.score, s.product_id))[: limit * 6]
+    wanted = {s.product_id for s in ranked} | {s.anchor for s in ranked if s.anchor}
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(Product.id, Product.title, Product.shop_id, Product.category).where(
+                Product.id.in_(wanted), Product.listing_status == ListingStatus.PUBLISHED
+            )
+        )
+    }
+    picks: list[ProductPick] = []
+    held: list[ProductPick] = []
+    shops: dict[int, int] = {}
+    categories: dict[str, int] = {}
+    for scored in ranked:
+        row = rows.get(scored.product_id)
+        if row is None:
+            continue
+        pick = ProductPick(
+            row.id,
+            row.title,
+            row.shop_id,
+            row.category,
+            round(scored.score, 4),
+            _reason(scored, row.category, rows),
+        )
+        over = (
+            shops.get(row.shop_id, 0) >= max_per_shop
+            or categories.get(row.category, 0) >= max_per_category
+        )
+        if over:
+            held.append(pick)
+            continue
+        picks.append(pick)
+        shops[row.shop_id] = shops.get(row.shop_id, 0) + 1
+        categories[row.category] = categories.get(row.category, 0) + 1
+        if len(picks) == limit:
+            break
+    return (picks + held)[:limit]
+
+
+def _reason(scored: Scored, category: str, rows: Mapping[int, Any]) -> str:
+    anchor = rows.get(scored.anchor) if scored.anchor else None
+    title = getattr(anchor, "title", None)
+    if scored.reason in ("because you watched", "because you just looked at", "similar to"):
+        return f"{scored.reason} {title}" if title else "picked for you"
+    if scored.reason == "popular":
+        return f"popular in {category}" if category else "popular now"
+    return scored.reason
