@@ -47,6 +47,7 @@ def test_host_creates_a_scheduled_room(client: TestClient, host: Account) -> Non
         "likes": 0,
         "comment_count": 0,
         "pinned": None,
+        "stream_status": "offline",
     }
     assert client.get(f"/api/rooms/{room['id']}").json() == room
 

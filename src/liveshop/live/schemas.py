@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -40,6 +41,9 @@ class RoomOut(BaseModel):
     likes: int
     comment_count: int
     pinned: PinnedCard | None
+    stream_status: Literal["offline", "live"] = Field(
+        default="offline", description="whether the room's video reaches the media server"
+    )
 
 
 class PinIn(BaseModel):

@@ -41,6 +41,7 @@ from liveshop.live.schemas import (
     RestrictionOut,
     RoomOut,
 )
+from liveshop.live.streams import stream_view
 
 
 def create_room(
@@ -80,14 +81,25 @@ def room_facts(session: Session, room_id: int) -> RoomFacts:
     return RoomFacts(id=room.id, host_id=room.host_id, status=room.status.value)
 
 
+ROOM_OUT_DERIVED = frozenset({"host", "stream_status"})
+
+
 def room_out(session: Session, room: Room) -> RoomOut:
+    """The room as the API shows it; its video's state and, while live, the HLS
+    playlist come from the media package (``streams.stream_view``)."""
     host = session.get(User, room.host_id)
     assert host is not None  # foreign key
+    stream = stream_view(session, room.id)
+    columns = {
+        column: getattr(room, column)
+        for column in RoomOut.model_fields
+        if column not in ROOM_OUT_DERIVED
+    }
     return RoomOut.model_validate(
         {
-            **{
-                column: getattr(room, column) for column in RoomOut.model_fields if column != "host"
-            },
+            **columns,
+            "playback_url": stream.playback_url or room.playback_url,
+            "stream_status": stream.status,
             "host": HostOut(id=host.id, username=host.username),
         }
     )
