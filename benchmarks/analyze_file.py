@@ -57,6 +57,7 @@ print(json.dumps([[str(product), int(count)] for product, count in top.items()])
 DUCKDB = """
 import sys, json
 import duckdb
+duckdb.execute("SET enable_progress_bar = false")  # its bar is printed on standard output
 rows = duckdb.sql(
     "SELECT product_id, count(*) AS n FROM read_csv($path) "
     "WHERE event_type = 'view' AND timestamp >= TIMESTAMP '2023-01-01' "
@@ -126,11 +127,11 @@ def command(way: str, log: Path) -> list[str]:
     ]
 
 
-def run_once(way: str, log: Path) -> tuple[float, int, list[tuple[str, int]]]:
-    """(wall seconds, peak RSS bytes, answer) of one fresh process."""
+def run_once(way: str, log: Path) -> tuple[float, float, int, list[tuple[str, int]]]:
+    """(wall seconds, CPU seconds, peak RSS bytes, answer) of one fresh process."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
         env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
-        timer = ["nice", "-n", "5", "/usr/bin/time", "-o", timing.name, "-f", "%e %M"]
+        timer = ["nice", "-n", "5", "/usr/bin/time", "-o", timing.name, "-f", "%e %M %U %S"]
         done = subprocess.run(
             [*timer, *command(way, log)],
             capture_output=True,
@@ -140,26 +141,28 @@ def run_once(way: str, log: Path) -> tuple[float, int, list[tuple[str, int]]]:
         )
         if done.returncode != 0:
             raise SystemExit(f"{way} failed:\n{done.stderr[-3000:]}")
-        seconds, kilobytes = timing.read().split()[-2:]
+        seconds, kilobytes, user, system = timing.read().split()[-4:]
     parsed = orjson.loads(done.stdout)
     answer = [
         (row["product_id"], row["count"]) if isinstance(row, dict) else (row[0], row[1])
         for row in parsed
     ]
-    return float(seconds), int(kilobytes) * 1024, answer
+    return float(seconds), float(user) + float(system), int(kilobytes) * 1024, answer
 
 
 def measure(log: Path, repeat: int) -> dict[str, Any]:
     ways = ("pandas", "duckdb", "liveshop")
     seconds: dict[str, list[float]] = {way: [] for way in ways}
+    cpu: dict[str, list[float]] = {way: [] for way in ways}
     memory: dict[str, list[int]] = {way: [] for way in ways}
     answers: dict[str, list[tuple[str, int]]] = {}
     load = [os.getloadavg()[0]]
     for round_number in range(repeat):
         order = ways[round_number % 3 :] + ways[: round_number % 3]  # no way always first
         for way in order:
-            wall, peak, answer = run_once(way, log)
+            wall, cpu_seconds, peak, answer = run_once(way, log)
             seconds[way].append(wall)
+            cpu[way].append(cpu_seconds)
             memory[way].append(peak)
             answers[way] = sorted(answer, key=lambda item: (-item[1], item[0]))
         load.append(os.getloadavg()[0])
@@ -174,6 +177,8 @@ def measure(log: Path, repeat: int) -> dict[str, Any]:
         "repeat": repeat,
         "seconds_median": {way: round(value, 3) for way, value in median.items()},
         "seconds_all": seconds,
+        # CPU time varies less than wall time on a shared machine
+        "cpu_seconds_median": {way: round(statistics.median(v), 3) for way, v in cpu.items()},
         "peak_rss_bytes": peak,
         "speedup_liveshop_vs_pandas": round(speedup, 2),
         "liveshop_over_duckdb_alone": round(slowdown, 2),

@@ -296,3 +296,18 @@ def test_a_folder_without_logs_and_a_glob_matching_nothing_are_told(tmp_path: Pa
     code, _, stderr = analyze("top-products", str(tmp_path / "nothing-*.csv"))
     assert code == 1
     assert "no such log" in stderr or "no CSV, JSONL or Parquet log" in stderr
+
+
+def test_duckdb_never_prints_its_own_progress_bar_on_standard_output(tmp_path: Path) -> None:
+    """DuckDB draws a bar on stdout for a query over 2 s (a big log on a busy
+    machine): it would break ``--format json``; the rich bar on stderr replaces it."""
+    path = tmp_path / "log.csv"
+    path.write_text("user_id,product_id,event_type,timestamp\nu1,p1,view,2023-01-01 10:00:00\n")
+    engine = LogEngine.open(str(path))
+    try:
+        setting = engine.connection.execute(
+            "SELECT current_setting('enable_progress_bar_print')"
+        ).fetchall()
+    finally:
+        engine.close()
+    assert setting == [(False,)]

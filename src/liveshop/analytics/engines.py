@@ -66,6 +66,7 @@ class DuckDBEngine:
         from liveshop.events.store import ANALYTICS_QUERY, connect_store
 
         connection = connect_store(path)
+        connection.execute("SET enable_progress_bar_print = false")  # stdout is the report's
         connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS {ANALYTICS_QUERY}")
         return cls(connection)
 
@@ -116,6 +117,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET enable_progress_bar_print = false")  # stdout is the report's
     return connection
 
 

@@ -85,6 +85,9 @@ class LogEngine(DuckDBEngine):
         """Check the log's files and columns (a sample); read nothing else yet."""
         connection = duckdb.connect()
         connection.execute("SET TimeZone = 'UTC'")
+        # DuckDB's own bar is printed on standard output, where only the report may go;
+        # the rich bar on standard error reads query_progress() instead.
+        connection.execute("SET enable_progress_bar_print = false")
         try:
             return cls(
                 connection,
