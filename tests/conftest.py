@@ -77,6 +77,17 @@ def connected_domains() -> None:
     connect_domains()
 
 
+@pytest.fixture(autouse=True)
+def fresh_risk_engine(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test starts with an empty risk state: the engine counts per user id, and
+    ids repeat across the tests' databases. An app a test makes registers its own."""
+    from liveshop.core.risk import register_risk_assessor
+    from liveshop.risk.online import OnlineRisk
+
+    home = tmp_path_factory.mktemp("risk-home")
+    register_risk_assessor(OnlineRisk(Settings(home=home, redis_url=None)))
+
+
 # --- databases ---
 
 

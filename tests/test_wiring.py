@@ -30,6 +30,7 @@ NOT_REGISTRIES = frozenset({"register_viewer", "register_page", "register_submit
 
 PRODUCTION_SOURCES: dict[str, Any] = {
     "core.rooms room lookup": "liveshop.live.service.room_facts",
+    "core.risk assessor": "OnlineRisk",
     "core.rooms notice sources": [
         "liveshop.orders.draws.current_draw_notices",
         "liveshop.payments.red_packets.open_packet_notices",
@@ -96,7 +97,9 @@ SUBSCRIBERS = {
     "liveshop.catalog.events.ProductChanged": [
         "liveshop.search.indexer.SearchIndexer.on_product_changed"
     ],
-    "liveshop.catalog.events.ShopChanged": ["liveshop.search.indexer.SearchIndexer.on_shop_changed"],
+    "liveshop.catalog.events.ShopChanged": [
+        "liveshop.search.indexer.SearchIndexer.on_shop_changed"
+    ],
     "liveshop.notifications.events.NotificationsPosted": [
         "liveshop.notifications.streams.NotificationStreams.on_posted"
     ],

@@ -31,6 +31,7 @@ from liveshop.campaigns.tracking import AttributionTouches, TouchRecorder
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
+from liveshop.core.risk import ClientFactsMiddleware
 from liveshop.core.security import SecurityHeaders
 from liveshop.core.settings import Settings, get_settings
 from liveshop.events.api import router as events_router
@@ -60,6 +61,7 @@ from liveshop.recommend.jobs import run_training_forever
 from liveshop.recommend.service import Recommendations
 from liveshop.recommend.sessions import RecorderWithSessions
 from liveshop.reviews.api import router as reviews_router
+from liveshop.risk.api import router as risk_router
 from liveshop.search.api import router as search_router
 from liveshop.search.text import warm_up as warm_up_search
 from liveshop.web.analytics_pages import router as dashboard_router
@@ -68,6 +70,7 @@ from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.web.product_pages import router as product_pages_router
+from liveshop.web.risk_pages import router as risk_pages_router
 from liveshop.web.search_pages import router as search_pages_router
 from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
@@ -97,7 +100,7 @@ def create_server_app() -> FastAPI:
 
 def create_app(settings: Settings | None = None, *, owns_process: bool = False) -> FastAPI:
     settings = settings or get_settings()
-    connect_domains()
+    connect_domains(settings)
     touches = TouchRecorder(settings)  # campaigns' attribution touches, written behind
 
     @asynccontextmanager
@@ -190,6 +193,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     # Outside the pages' headers, inside the fast path: a flash-sale buy never pays for it.
     app.add_middleware(AttributionTouches, recorder=touches)
     app.add_middleware(FlashSaleBuyFastPath)
+    # Outermost: every path's risk request knows the client's device and address.
+    app.add_middleware(ClientFactsMiddleware)
 
     @app.exception_handler(LiveShopError)
     async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:
@@ -232,6 +237,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         app.include_router(router)
     app.include_router(live_router)
     app.include_router(held_comments_router)
+    app.include_router(risk_router)
+    app.include_router(risk_pages_router)
     app.include_router(realtime_router)
     app.include_router(events_router)
     app.include_router(analytics_router)

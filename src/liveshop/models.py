@@ -13,6 +13,7 @@ from liveshop.payments import models as payments_models
 from liveshop.privacy import models as privacy_models
 from liveshop.promotions import models as promotions_models
 from liveshop.reviews import models as reviews_models
+from liveshop.risk import models as risk_models
 from liveshop.search import models as search_models
 from liveshop.tracking import models as tracking_models
 
@@ -30,6 +31,7 @@ __all__ = [
     "promotions_models",
     "qualification_models",
     "reviews_models",
+    "risk_models",
     "search_models",
     "tracking_models",
 ]

@@ -33,8 +33,9 @@ from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
 from liveshop.catalog.listing import register_listing_auditor
 from liveshop.core.bus import DomainEvent, EventBus
+from liveshop.core.risk import register_risk_assessor
 from liveshop.core.rooms import register_notice_source, register_room_lookup
-from liveshop.core.settings import Settings
+from liveshop.core.settings import Settings, get_settings
 from liveshop.events import privacy_hooks as events_privacy
 from liveshop.governance import privacy_hooks as moderation_privacy
 from liveshop.governance.events import (
@@ -105,14 +106,23 @@ ERASE_ACCOUNT = per_user(accounts_privacy.erase_account)
 EMITTED_FOR_OUTSIDE_LISTENERS: dict[type[DomainEvent], str] = {}
 
 
-def connect_domains() -> None:
+def connect_domains(settings: Settings | None = None) -> None:
     """Fill every registry with its production source. Registering again replaces
     the same function, so calling this twice changes nothing."""
+    _connect_risk(settings or get_settings())
     _connect_rooms()
     _connect_catalog()
     _connect_moderation()
     _connect_privacy()
     _connect_retention()
+
+
+def _connect_risk(settings: Settings) -> None:
+    """The risk engine behind core.risk: login, payments, orders, grabs and flash-sale
+    buys ask it; one engine per home, database and Redis (connecting again keeps it)."""
+    from liveshop.risk.online import online_risk  # its engine loads NumPy when first used
+
+    register_risk_assessor(online_risk(settings), on_error=settings.risk_on_error)
 
 
 def _connect_rooms() -> None:

@@ -43,6 +43,7 @@ RouteKey = tuple[str, str]
 
 MODERATION = {Role.MODERATOR: ALLOWED, Role.ADMIN: ALLOWED}
 ADMIN = {Role.ADMIN: ALLOWED}
+RISK_ANALYSTS = {Role.RISK_ANALYST: ALLOWED, Role.ADMIN: ALLOWED}
 # Reads of orders and after-sales: the platform (admins) and the regulator's audit.
 AUDIT_READS = {Role.ADMIN: ALLOWED, Role.REGULATOR: ALLOWED}
 
@@ -388,6 +389,21 @@ ROUTES: dict[RouteKey, Access] = {
         s.HELD_COMMENT,
         parties={BUYER: FORBIDDEN},
         roles=MODERATION,  # not the author
+    ),
+    ("GET", "/api/risk/cases/{case_id}"): Access(
+        s.RISK_CASE, parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN}, roles=RISK_ANALYSTS
+    ),
+    ("POST", "/api/risk/cases/{case_id}/label"): Access(
+        s.RISK_CASE,
+        parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN},  # not their own case's label
+        roles=RISK_ANALYSTS,
+        body=body(label="legit"),
+    ),
+    ("POST", "/api/risk/cases/{case_id}/appeal"): Access(
+        s.RISK_CASE,
+        parties={BUYER: ALLOWED, SELLER: ALLOWED},
+        others=HIDDEN,
+        body=body(text="I bought it myself"),
     ),
     ("POST", "/api/moderation/held-comments/{comment_id}/reject"): Access(
         s.HELD_COMMENT, parties={BUYER: FORBIDDEN}, roles=MODERATION

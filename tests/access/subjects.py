@@ -244,6 +244,33 @@ CLAIMED_REPORT = Subject("report (claimed)", lambda world: _report(world, claime
 PENALTY = Subject("penalty", _penalty)
 APPEAL = Subject("appeal", _appeal)
 HELD_COMMENT = Subject("chat line (held for review)", _held_comment)
+
+
+def _risk_case(world: World) -> Made:
+    """Buyer A's order in shop A that the risk engine held for review."""
+    from liveshop.risk.models import CaseStatus, RiskCase
+
+    with world.session() as session:
+        case = RiskCase(
+            path="order",
+            subject="order:1",
+            user_id=world.buyer.id,
+            merchant_id=world.seller.id,
+            decision="review",
+            score=0.9,
+            reasons=["rule: review if amount > 1"],
+            features={},
+            event={},
+            reference="walk",
+            status=CaseStatus.OPEN,
+        )
+        session.add(case)
+        session.flush()
+        case_id = case.id
+    return Made(ids={"case_id": case_id}, parties={BUYER: world.buyer, SELLER: world.seller})
+
+
+RISK_CASE = Subject("risk review case", _risk_case)
 QUALIFICATION = Subject(
     "qualification",
     lambda world: Made(

@@ -1,6 +1,7 @@
-"""The risk step-up: the buyer's recent payments (declines, many cards, many payments)
-ask for a second factor, after the amount and the new device; the reason is kept
-on the payment and shown in the API."""
+"""The risk step-up: the risk engine's verdict (declines, many cards, many payments,
+counted by ``liveshop.risk`` as each payment is assessed) asks for a second factor,
+after the amount and the new device; the reason is kept on the payment and shown in
+the API, in words that do not tell the rules."""
 
 from __future__ import annotations
 
@@ -27,14 +28,13 @@ from liveshop.payments.context import payment_context, webhook_secret
 from liveshop.payments.gateway import SandboxGateway
 from liveshop.payments.models import ChallengeMethod, LedgerTransaction, Payment, TopUpKind
 from liveshop.payments.schemas import CardIn
-from liveshop.payments.step_up import RiskThresholds
 from tests.payments.money import GOOD_CARD, new_account
 
 DECLINED_CARD = "4000000000000002"
 OTHER_GOOD_CARDS = ("5555555555554444", "378282246310005", "6011111111111117")
 PHONE = "phone-aaaa1111"  # the buyer's known device
 SMALL = 1_000  # 分, far below settings.step_up_amount (200,000)
-CARD_TESTING = "risk: 3 declined payments in 15 minutes"
+CARD_TESTING = "risk: please confirm it is you"  # the engine's rules stay unsaid
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def ledger_transactions(database_url: str) -> int:
         return int(session.scalar(select(func.count(LedgerTransaction.id))) or 0)
 
 
-def test_three_declines_in_fifteen_minutes_step_up_the_next_small_payment_from_a_known_device(
+def test_three_declines_within_the_hour_step_up_the_next_small_payment_from_a_known_device(
     database_url: str, context: PaymentContext, buyer_id: int
 ) -> None:
     card = save_card(database_url, context, buyer_id, GOOD_CARD)
@@ -208,61 +208,40 @@ def test_three_declines_in_fifteen_minutes_step_up_the_next_small_payment_from_a
     assert ledger_transactions(database_url) == booked
 
 
-def test_declines_older_than_the_window_do_not_count(
-    database_url: str, context: PaymentContext, buyer_id: int
-) -> None:
-    card = save_card(database_url, context, buyer_id, GOOD_CARD)
-    known_phone(database_url, context, buyer_id, card)
-    declined = declines(database_url, context, buyer_id, 3, prefix="declined")
-    age(database_url, declined[:1], timedelta(minutes=16))
-
-    paid = top_up(database_url, context, buyer_id, card, key="after-old-decline")
-
-    assert (paid.status, paid.step_up_reason, paid.charged) == ("succeeded", None, True)
-
-
 def test_a_third_distinct_card_in_24_hours_steps_up(
     database_url: str, context: PaymentContext, buyer_id: int
 ) -> None:
     first = save_card(database_url, context, buyer_id, GOOD_CARD)
-    known_phone(database_url, context, buyer_id, first)  # 25 hours ago: not counted
-    second, third, fourth = (
-        save_card(database_url, context, buyer_id, number) for number in OTHER_GOOD_CARDS
+    known_phone(database_url, context, buyer_id, first)
+    second, third = (
+        save_card(database_url, context, buyer_id, number) for number in OTHER_GOOD_CARDS[:2]
     )
-    yesterday = top_up(database_url, context, buyer_id, second, key="second-card")
-    age(database_url, [yesterday.id], timedelta(hours=23))
-    two_cards = top_up(database_url, context, buyer_id, third, key="third-card")
-    same_card = top_up(database_url, context, buyer_id, third, key="third-card-again")
+    two_cards = top_up(database_url, context, buyer_id, second, key="second-card")
+    same_card = top_up(database_url, context, buyer_id, second, key="second-card-again")
 
-    three_cards = top_up(database_url, context, buyer_id, fourth, key="fourth-card")
+    three_cards = top_up(database_url, context, buyer_id, third, key="third-card")
 
-    assert [(o.status, o.step_up_reason) for o in (yesterday, two_cards, same_card)] == [
+    assert [(o.status, o.step_up_reason) for o in (two_cards, same_card)] == [
         ("succeeded", None)
-    ] * 3
+    ] * 2
     assert (three_cards.status, three_cards.step_up_reason, three_cards.charged) == (
         "requires_action",
-        "risk: 3 cards in 24 hours",
+        CARD_TESTING,
         False,
     )
 
 
-def test_a_fifth_payment_in_ten_minutes_steps_up(
+def test_a_burst_of_payments_steps_up(
     database_url: str, context: PaymentContext, buyer_id: int
 ) -> None:
     card = save_card(database_url, context, buyer_id, GOOD_CARD)
-    known_phone(database_url, context, buyer_id, card)
-    first_four = [top_up(database_url, context, buyer_id, card, key=f"quick-{n}") for n in range(4)]
-    fifth = top_up(database_url, context, buyer_id, card, key="quick-5")
-    age(database_url, [o.id for o in [*first_four, fifth]], timedelta(minutes=11))
-    later = top_up(database_url, context, buyer_id, card, key="later")
+    known_phone(database_url, context, buyer_id, card)  # the first payment of the hour
+    quick = [top_up(database_url, context, buyer_id, card, key=f"quick-{n}") for n in range(7)]
 
-    assert [o.status for o in first_four] == ["succeeded"] * 4
-    assert (fifth.status, fifth.step_up_reason, fifth.charged) == (
-        "requires_action",
-        "risk: 5 payments in 10 minutes",
-        False,
-    )
-    assert (later.status, later.step_up_reason) == ("succeeded", None)
+    assert [o.status for o in quick[:5]] == ["succeeded"] * 5
+    assert [(o.status, o.step_up_reason) for o in quick[5:]] == [
+        ("requires_action", CARD_TESTING)
+    ] * 2
 
 
 def test_a_normal_small_payment_from_a_known_device_is_not_stepped_up(
@@ -294,32 +273,6 @@ def test_the_amount_and_a_new_device_come_before_the_risk_signals(
     assert large.step_up_reason == "amount at or above 2000.00"
     assert laptop.step_up_reason == "new device"
     assert no_device.step_up_reason == CARD_TESTING
-
-
-def test_the_thresholds_are_read_from_the_settings() -> None:
-    assert RiskThresholds.from_settings(Settings()) == RiskThresholds()
-    tuned = Settings(
-        step_up_failed_card_payments=5,
-        step_up_failed_minutes=30,
-        step_up_distinct_cards=4,
-        step_up_payments_started=8,
-    )
-    assert RiskThresholds.from_settings(tuned) == RiskThresholds(
-        failed_card_payments=5, failed_minutes=30, distinct_cards=4, payments_started=8
-    )
-
-
-def test_tuned_thresholds_ask_for_more_declines(
-    database_url: str, context: PaymentContext, buyer_id: int
-) -> None:
-    card = save_card(database_url, context, buyer_id, GOOD_CARD)
-    known_phone(database_url, context, buyer_id, card)
-    declines(database_url, context, buyer_id, 3, prefix="declined")
-    tolerant = dataclasses.replace(context, risk_thresholds=RiskThresholds(failed_card_payments=4))
-
-    paid = top_up(database_url, tolerant, buyer_id, card, key="tolerant")
-
-    assert (paid.status, paid.step_up_reason) == ("succeeded", None)
 
 
 def test_the_step_up_reason_is_in_the_payment_response(

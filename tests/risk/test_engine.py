@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 from liveshop.risk.engine import RiskEngine
 from liveshop.risk.events import Decision, EventKind, Outcome, RiskEvent
+from tests.conftest import REDIS_URL, require_service
 
 T0 = 1_790_000_000.0
 DAY = 86400.0
@@ -108,3 +110,33 @@ def test_parallel_payments_each_count_the_others() -> None:
     for thread in threads:
         thread.join()
     assert sorted(seen) == [float(count) for count in range(1, 31)]
+
+
+def test_the_redis_state_answers_what_the_memory_state_answers() -> None:
+    """The same stream through both states gives the same features, event by event."""
+    from liveshop.risk.redis_state import RedisState
+    from liveshop.risk.state import MemoryState
+
+    require_service("Redis", REDIS_URL, 6379)
+    redis_url = REDIS_URL
+    prefix = f"liveshop:risk-test:{uuid.uuid4().hex}:"
+    redis_state = RedisState.from_url(redis_url, prefix=prefix)
+    memory, shared = RiskEngine(state=MemoryState()), RiskEngine(state=redis_state)
+    try:
+        for number in range(40):
+            event = _payment(
+                T0 + number * 37.5,
+                user=f"user-{number % 3}",
+                card=f"card-{number % 5}",
+                device=f"device-{number % 4}",
+                merchant="user-0",
+                address=f"address-{number % 2}",
+            )
+            assert shared.assess(event).features == memory.assess(event).features
+            outcome = Outcome.FAIL if number % 3 == 0 else Outcome.OK
+            memory.record_outcome(event, outcome)
+            shared.record_outcome(event, outcome)
+    finally:
+        keys = list(redis_state.client.scan_iter(f"{prefix}*"))
+        if keys:
+            redis_state.client.delete(*keys)

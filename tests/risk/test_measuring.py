@@ -27,7 +27,7 @@ def _run(*args: str) -> str:
 def streams(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     folder = tmp_path_factory.mktemp("risk")
     train, test = folder / "train.csv", folder / "test.csv"
-    _run("risk", "simulate", "--seed", "3", *SMALL, "--out", str(train))
+    _run("risk", "simulate", "--seed", "3", *SMALL, "--bot-sale-share", "0.6", "--out", str(train))
     _run(
         "risk", "simulate", "--seed", "8", *SMALL, "--out", str(test),
         "--farm-size", "9", "--bots-per-sale", "5", "--card-testing-cards", "15",

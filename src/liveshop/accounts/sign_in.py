@@ -12,6 +12,8 @@ decides between concurrent sign-ups.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.service import (
     add_user,
@@ -20,8 +22,17 @@ from liveshop.accounts.service import (
     prepare_credentials,
 )
 from liveshop.accounts.sign_in_guard import SignInGuard
+from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import NotAuthenticated
+from liveshop.core.risk import (
+    RiskDecision,
+    RiskPath,
+    RiskRefused,
+    RiskRequest,
+    assess_risk,
+    record_risk_outcome,
+)
 from liveshop.core.security import verify_password
 
 
@@ -51,9 +62,32 @@ def log_in(
             user = session.get(User, stored.user_id)
             # The password changed (or the account was erased) since it was read.
             if user is not None and user.password_hash == stored.password_hash:
+                _refuse_risky_login(session, user)
                 token = issue_token(session, user=user)
     if user is None or not token:
         guard.login_failed(attempt)
+        if stored is not None:  # the risk engine's failed-login bursts (stuffing, takeover)
+            record_risk_outcome(_login_request(stored.user_id), succeeded=False)
         raise NotAuthenticated("wrong username or password", code="bad_credentials")
     guard.login_succeeded(attempt)
     return user, token
+
+
+def _login_request(user_id: int, user: User | None = None) -> RiskRequest:
+    now = utcnow()
+    created = as_utc(user.created_at) if user is not None else now
+    return RiskRequest(
+        path=RiskPath.LOGIN,
+        user_id=user_id,
+        account_created_at=created,
+        at=now,
+        subject=f"user:{user_id}",
+    )
+
+
+def _refuse_risky_login(session: Session, user: User) -> None:
+    """A right password from a client the risk engine blocks does not sign in. (A
+    challenge is left to the payments' step-up: sign-in has no second factor yet.)"""
+    verdict = assess_risk(_login_request(user.id, user), session=session)
+    if verdict.decision is RiskDecision.BLOCK:
+        raise RiskRefused(verdict.public_reason or "sign-in refused by risk checks")

@@ -79,11 +79,11 @@ class Settings(BaseSettings):
     recommend_max_per_shop: int = Field(default=3, ge=1, le=10)
     recommend_max_per_category: int = Field(default=4, ge=1, le=10)
     step_up_amount: int = Field(default=200_000, ge=0, description="分: from here up, a 2nd factor")
-    # Risk step-up (payments/step_up.py): a buyer's recent payments that ask for a 2nd factor.
-    step_up_failed_card_payments: int = Field(default=3, ge=1)  # card testing: failed ...
-    step_up_failed_minutes: int = Field(default=15, ge=1)  # ... in these minutes
-    step_up_distinct_cards: int = Field(default=3, ge=1)  # cards charged in 24 h, this one too
-    step_up_payments_started: int = Field(default=5, ge=1)  # in 10 minutes, this one too
+    # Risk control (liveshop.risk, core/risk.py): what each guarded path does when the
+    # engine fails: "allow" (flagged) or "challenge". Unnamed paths keep core's defaults.
+    risk_on_error: dict[str, str] = Field(default_factory=dict)
+    # Rules text used instead of the stored versions (a fixed deployment, tests); "" is none.
+    risk_rules: str | None = None
     sandbox_webhook_url: str | None = None  # deliver sandbox notifications over HTTP here
     after_sale_request_days: int = Field(default=7, ge=1)
     after_sale_merchant_hours: int = Field(default=48, ge=1)

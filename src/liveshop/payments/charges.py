@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import select, update
@@ -24,6 +24,7 @@ from liveshop.accounts import totp
 from liveshop.accounts.models import User
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.risk import RiskDecision, assess_risk, record_risk_outcome
 from liveshop.orders import service as orders
 from liveshop.orders.models import OrderStatus
 from liveshop.payments import methods, refunds, wallets
@@ -39,12 +40,14 @@ from liveshop.payments.models import (
     TopUpKind,
 )
 from liveshop.payments.order_ledger import FeeRates, PaymentSource, record_order_paid
-from liveshop.payments.step_up import RiskThresholds, step_up_reason
+from liveshop.payments.risk_requests import counts_as_card_attempt, payment_risk_request
+from liveshop.payments.step_up import step_up_reason
 from liveshop.payments.vault import MasterKey, reveal_number
 
 CHALLENGE_ATTEMPTS = 5  # then the challenge is void and the payment fails
 ISSUER_STEP_UP = "card issuer asked"  # the gateway answered requires_action (3-D Secure)
 NO_GATEWAY = "none"  # a payment of 0: nothing to charge
+RISK_DECLINED = "risk_declined"  # the risk engine blocked it before the gateway
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,6 @@ class PaymentContext:
     rates: FeeRates
     step_up_amount: int  # 分: payments from this amount up need a second factor
     secret_key: str  # checks the buyers' TOTP codes and recovery codes
-    risk_thresholds: RiskThresholds = field(default_factory=RiskThresholds)
 
 
 @dataclass(frozen=True)
@@ -198,11 +200,14 @@ def _checked_method(session: Session, *, buyer: User, method: MethodChoice) -> i
 
 
 def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
+    verdict = assess_risk(payment_risk_request(session, payment), session=session)
+    if verdict.decision is RiskDecision.BLOCK:
+        payment.status = PaymentStatus.FAILED  # never sent to the gateway
+        payment.decline_code = RISK_DECLINED
+        session.flush()
+        return payment
     reason = step_up_reason(
-        session,
-        payment=payment,
-        amount_threshold=context.step_up_amount,
-        thresholds=context.risk_thresholds,
+        session, payment=payment, amount_threshold=context.step_up_amount, risk=verdict
     )
     if reason is not None:
         return _require_challenge(session, payment=payment, context=context, reason=reason)
@@ -426,6 +431,11 @@ def _charge_card(
 def _apply_result(
     session: Session, *, payment: Payment, result: GatewayResult, context: PaymentContext
 ) -> Payment:
+    if result.status in (GatewayStatus.SUCCEEDED, GatewayStatus.FAILED) and counts_as_card_attempt(
+        payment
+    ):  # the engine's failure bursts (card testing) grow from these
+        succeeded = result.status is GatewayStatus.SUCCEEDED
+        record_risk_outcome(payment_risk_request(session, payment), succeeded=succeeded)
     if result.status is GatewayStatus.SUCCEEDED:
         succeed(session, payment=payment, context=context)
     elif result.status is GatewayStatus.FAILED:

@@ -10,7 +10,6 @@ from liveshop.core.settings import Settings
 from liveshop.payments.charges import PaymentContext
 from liveshop.payments.gateway import SandboxGateway
 from liveshop.payments.order_ledger import FeeRates
-from liveshop.payments.step_up import RiskThresholds
 from liveshop.payments.vault import MasterKey
 
 
@@ -35,5 +34,4 @@ def payment_context(settings: Settings) -> PaymentContext:
         rates=FeeRates.from_settings(settings),
         step_up_amount=settings.step_up_amount,
         secret_key=settings.resolved_secret_key(),
-        risk_thresholds=RiskThresholds.from_settings(settings),
     )

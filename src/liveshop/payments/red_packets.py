@@ -31,6 +31,7 @@ from liveshop.catalog.service import shop_of
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.core.risk import RiskPath, RiskRequest, refuse_unless_allowed
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.live.shelf import shelf
 from liveshop.payments import access
@@ -185,6 +186,18 @@ def grab_red_packet(
     ).first()
     if mine is not None:
         raise Conflict("you grabbed this red packet already", code="already_grabbed")
+    refuse_unless_allowed(
+        RiskRequest(
+            path=RiskPath.RED_PACKET_GRAB,
+            user_id=user.id,
+            account_created_at=as_utc(user.created_at),
+            at=now,
+            merchant_id=packet.sender_id,
+            room_id=packet.room_id,
+            subject=f"red_packet:{packet.id}",
+        ),
+        session=session,
+    )  # farms of accounts on a few devices
     position = _claim_position(session, packet_id=packet_id, now=now)
     try:
         with session.begin_nested():

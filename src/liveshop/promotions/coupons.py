@@ -17,9 +17,10 @@ from liveshop.accounts.models import User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.access import require_shopper
 from liveshop.core.bus import publish_after_commit
-from liveshop.core.clock import utcnow
+from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from liveshop.core.risk import RiskPath, RiskRequest, refuse_unless_allowed
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.promotions import access
 from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
@@ -132,6 +133,19 @@ def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
     now = utcnow()
     if not coupon.starts_at <= now < coupon.ends_at:
         raise Conflict("this coupon is not valid now", code="coupon_not_valid_now")
+    host = room_facts(session, coupon.room_id).host_id if coupon.room_id is not None else None
+    refuse_unless_allowed(
+        RiskRequest(
+            path=RiskPath.COUPON_GRAB,
+            user_id=user.id,
+            account_created_at=as_utc(user.created_at),
+            at=now,
+            merchant_id=host,
+            room_id=coupon.room_id,
+            subject=f"coupon:{coupon.id}",
+        ),
+        session=session,
+    )  # farms of accounts on a few devices
     _ensure_holder(session, coupon_id=coupon.id, user_id=user.id)
     within_limit = rows_changed(
         session.execute(

@@ -262,3 +262,123 @@ def _print_report(report: dict[str, Any]) -> None:
 
 
 _ = asdict
+
+
+rules_app = typer.Typer(
+    help="The operators' rules: show, set (versioned), history, dry-run.", no_args_is_help=True
+)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("show")
+def rules_show() -> None:
+    """The live rule text and its version."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.risk.rule_store import current_rules
+
+    with unit_of_work(get_settings().resolved_database_url(), writes=False) as session:
+        live = current_rules(session)
+    console.print(f"version {live.version}")
+    typer.echo(live.source)
+
+
+@rules_app.command("set")
+def rules_set(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    author: Annotated[str, typer.Option(help="who is changing the rules")],
+    comment: str = "",
+) -> None:
+    """Store FILE as the next rule version (live within seconds); bad rules change nothing."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.risk.rule_store import save_rules
+
+    with _errors(), unit_of_work(get_settings().resolved_database_url()) as session:
+        saved = save_rules(
+            session, source=file.read_text(encoding="utf-8"), author=author, comment=comment
+        )
+        version = saved.version
+    console.print(f"rules version {version} is live")
+
+
+@rules_app.command("history")
+def rules_history(output: FormatOption = OutputFormat.TABLE) -> None:
+    """Every saved version: who, when, why."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.risk.rule_store import rule_history
+
+    with unit_of_work(get_settings().resolved_database_url(), writes=False) as session:
+        rows = [
+            {
+                "version": item.version,
+                "author": item.author,
+                "at": item.created_at.isoformat(),
+                "comment": item.comment,
+            }
+            for item in rule_history(session)
+        ]
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['version']:>4}  {row['at']}  {row['author']}  {row['comment']}")
+
+
+@rules_app.command("dry-run")
+def rules_dry_run(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the candidate rules")],
+    days: Annotated[int, typer.Option(min=1, max=90, help="the journal's last N days")] = 7,
+    stream: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="a CSV stream instead of the journal"),
+    ] = None,
+    model: ModelOption = None,
+) -> None:
+    """What the candidate rules would have done on the last N days of assessed events,
+    beside what the live rules did (JSON)."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.risk.dry_run import dry_run
+    from liveshop.risk.events import Outcome, RiskEvent
+    from liveshop.risk.journal import read_journal
+    from liveshop.risk.model import current_model, load_model
+    from liveshop.risk.rule_store import current_rules
+    from liveshop.risk.rules import parse_rules
+
+    settings = get_settings()
+    with _errors():
+        candidate = parse_rules(file.read_text(encoding="utf-8"))
+        with unit_of_work(settings.resolved_database_url(), writes=False) as session:
+            live = current_rules(session)
+        behaviour = load_model(model) if model else current_model(settings.home)
+        events: list[tuple[RiskEvent, Outcome | None]]
+        if stream is not None:
+            events = [
+                pair
+                for row in _read(stream)
+                for pair in ((row.event, None), (row.event, row.outcome))
+            ]
+        else:
+            events = list(read_journal(settings.home, days=days))
+        with console.status(f"replaying {len(events)} journal lines"):
+            report = dry_run(events, live=live, candidate=candidate, model=behaviour)
+    typer.echo(json.dumps(report, indent=2))
+
+
+@app.command("export-training")
+def export_training(
+    out: Annotated[Path, typer.Option("--out", dir_okay=False)],
+    days: Annotated[int, typer.Option(min=1, max=365)] = 30,
+) -> None:
+    """The journal's last N days as a labelled stream for ``risk train``: each
+    assessed event, labelled by the analyst who reviewed its case (legit otherwise)."""
+    from liveshop.core.db import unit_of_work
+    from liveshop.core.settings import get_settings
+    from liveshop.risk.training_export import export_labelled_journal
+
+    settings = get_settings()
+    with unit_of_work(settings.resolved_database_url(), writes=False) as session:
+        rows, labelled = export_labelled_journal(session, home=settings.home, days=days, out=out)
+    console.print(f"{rows} rows ({labelled} labelled by analysts) written to {out}")

@@ -10,7 +10,7 @@ import numpy as np
 from liveshop.risk.engine import RiskEngine
 from liveshop.risk.events import Assessment, Decision
 from liveshop.risk.model import BehaviourModel, train_model
-from liveshop.risk.replay import LEGIT, Progress, StreamRow, feature_matrix, replay
+from liveshop.risk.replay import LEGIT, Progress, StreamRow, Timing, feature_matrix, replay
 
 
 def train_from_rows(rows: list[StreamRow], progress: Progress | None = None) -> BehaviourModel:
@@ -23,17 +23,18 @@ def train_from_rows(rows: list[StreamRow], progress: Progress | None = None) -> 
 
 def score_rows(
     engine: RiskEngine, rows: list[StreamRow], progress: Progress | None = None
-) -> list[tuple[StreamRow, Assessment, float]]:
+) -> list[tuple[StreamRow, Assessment, Timing]]:
     return list(replay(engine, rows, progress))
 
 
-def evaluate_decisions(scored: list[tuple[StreamRow, Assessment, float]]) -> dict[str, Any]:
+def evaluate_decisions(scored: list[tuple[StreamRow, Assessment, Timing]]) -> dict[str, Any]:
     """Per pattern and overall: recall (abuse rows not allowed), precision, the legit
     false-positive rate, the share challenged, decision latency p50/p99 (ms)."""
     totals: Counter[str] = Counter()
     stopped: Counter[str] = Counter()
     decided: dict[str, Counter[str]] = defaultdict(Counter)
-    latencies = np.array([elapsed for _, _, elapsed in scored]) if scored else np.zeros(1)
+    latencies = np.array([timing.wall_ms for _, _, timing in scored]) if scored else np.zeros(1)
+    cpu = np.array([timing.cpu_ms for _, _, timing in scored]) if scored else np.zeros(1)
     for row, assessment, _ in scored:
         label = row.label or LEGIT
         totals[label] += 1
@@ -70,6 +71,8 @@ def evaluate_decisions(scored: list[tuple[StreamRow, Assessment, float]]) -> dic
             "p50": round(float(np.percentile(latencies, 50)), 4),
             "p99": round(float(np.percentile(latencies, 99)), 4),
             "max": round(float(latencies.max()), 4),
+            "cpu_p50": round(float(np.percentile(cpu, 50)), 4),
+            "cpu_p99": round(float(np.percentile(cpu, 99)), 4),
         },
     }
 

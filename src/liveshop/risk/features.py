@@ -74,6 +74,7 @@ def _names() -> tuple[str, ...]:
         "seconds_from_sale_start",
         "seconds_since_user_event",
         "seconds_since_device_event",
+        "seconds_since_user_order",
         "shares_device_with_merchant",
         "shares_ip_with_merchant",
         "shares_address_with_merchant",
@@ -286,6 +287,13 @@ def _regions_and_timing(state: RiskState, event: RiskEvent, features: dict[str, 
     )
     previous = state.swap_last("device_last", event.device_id, ts) if event.device_id else None
     features["seconds_since_device_event"] = (
+        NEVER_SECONDS if previous is None else min(ts - previous, NEVER_SECONDS)
+    )
+    if event.kind in (EventKind.ORDER, EventKind.FLASH_BUY):
+        previous = state.swap_last("user_order", event.user_id, ts)
+    else:  # a refund soon after the order is what refund abuse looks like
+        previous = state.last_time("user_order", event.user_id)
+    features["seconds_since_user_order"] = (
         NEVER_SECONDS if previous is None else min(ts - previous, NEVER_SECONDS)
     )
 

@@ -81,13 +81,14 @@ def _live_room(sim: Simulator, live: Live, shoppers: list[Person]) -> tuple[Live
     Answers the flash sale (its live and its start), if the live has one."""
     rng, params = sim.rng, sim.params
     merchant = live.merchant
-    sim.login(merchant, live.start - rng.uniform(60, 600), merchant.devices[0], merchant.ips[0])
-    if rng.random() < 0.3:  # merchants shop too, from home
+    device, ip = rng.choice(merchant.devices), rng.choice(merchant.ips)
+    sim.login(merchant, live.start - rng.uniform(60, 600), device, ip)
+    if rng.random() < 0.6:  # merchants shop too, from home
         sim.buy(
             merchant,
             live.start - rng.uniform(1, 5) * 3600,
-            merchant.devices[0],
-            merchant.ips[0],
+            rng.choice(merchant.devices),
+            rng.choice(merchant.ips),
             merchant=rng.choice(merchant.follows or [merchant]),
         )
     drop = live.start + rng.uniform(300, 1800)

@@ -59,6 +59,10 @@ class RiskState(Protocol):
         """Remember ``ts`` as the last time of ``key``; answer the previous one."""
         ...
 
+    def last_time(self, name: str, key: str) -> float | None:
+        """The last time remembered by ``swap_last``, unchanged."""
+        ...
+
     def first_time(self, name: str, key: str, ts: float, horizon: float) -> float:
         """When ``key`` was first seen (``ts`` if never, or if that was longer than
         ``horizon`` ago: then ``ts`` starts a new run)."""
@@ -164,6 +168,9 @@ class MemoryState:
         previous = self._last.get((name, key))
         self._last[(name, key)] = ts
         return previous
+
+    def last_time(self, name: str, key: str) -> float | None:
+        return self._last.get((name, key))
 
     def first_time(self, name: str, key: str, ts: float, horizon: float) -> float:
         first, last = self._first.get((name, key), (ts, ts))

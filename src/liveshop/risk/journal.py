@@ -1,0 +1,68 @@
+"""Every assessed event and every reported outcome, one JSON line each, in a file
+a day under ``LIVESHOP_HOME/risk/journal/``: what a dry run replays and what
+training exports with the analysts' labels. Lines are appended whole
+(``O_APPEND``), so several workers may write the same file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from liveshop.risk.events import EventKind, Outcome, RiskEvent
+
+JOURNAL_DIR = ("risk", "journal")
+
+
+def journal_dir(home: Path) -> Path:
+    path = home.joinpath(*JOURNAL_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _file(home: Path, ts: float) -> Path:
+    day = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    return journal_dir(home) / f"{day}.jsonl"
+
+
+def _append(home: Path, ts: float, record: dict[str, Any]) -> None:
+    line = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+    descriptor = os.open(_file(home, ts), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(descriptor, line)
+    finally:
+        os.close(descriptor)
+
+
+def write_assessment(home: Path, *, reference: str, event: RiskEvent, decision: str) -> None:
+    _append(home, event.ts, {"ref": reference, "event": asdict(event), "decision": decision})
+
+
+def write_outcome(home: Path, *, event: RiskEvent, outcome: Outcome) -> None:
+    _append(home, event.ts, {"outcome": outcome.value, "event": asdict(event)})
+
+
+def read_journal(
+    home: Path, *, days: int, now: datetime | None = None
+) -> Iterator[tuple[RiskEvent, Outcome | None]]:
+    """(event, None) for each assessment and (event, outcome) for each outcome of the
+    last ``days`` days, in the order they were written."""
+    now = now or datetime.now(UTC)
+    folder = journal_dir(home)
+    for offset in range(days, -1, -1):
+        day = (now - timedelta(days=offset)).strftime("%Y-%m-%d")
+        path = folder / f"{day}.jsonl"
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                fields = dict(record["event"])
+                fields["kind"] = EventKind(fields["kind"])
+                event = RiskEvent(**fields)
+                outcome = Outcome(record["outcome"]) if "outcome" in record else None
+                yield event, outcome
