@@ -92,7 +92,8 @@ def test_personal_candidates_have_reasons_and_privacy_holds(
     private = session.get_one(User, shopfront.private.id)
     theirs = recommend_products(session, engine=engine, viewer=private, context="home", limit=10)
     assert theirs.personalised is False
-    assert {item.reason.split(" in ")[0] for item in theirs.items} == {"popular"}
+    assert {item.reason_kind for item in theirs.items} == {"popular_in"}
+    assert {item.reason for item in theirs.items} >= {"popular in snacks", "popular in tea"}
     # The private crowd's co-views made no neighbours; the allowed crowd's did.
     model = model_store.load(settings.home, "v0001")
     index = {int(p): i for i, p in enumerate(model.product_ids.tolist())}
@@ -218,7 +219,8 @@ def test_rooms_live_or_soon_followed_first_new_hosts_explored(
     assert "ended" not in titles
     assert "later" not in titles
     assert titles[0] == "followed"
-    assert picks[0].reason.endswith("a shop you follow")
+    assert picks[0].reason == "from shop_owner's shop, a shop you follow"
+    assert (picks[0].reason_kind, picks[0].reason_subject) == ("followed_shop", "shop_owner's shop")
     assert set(titles) == {"followed", "popular", "new", "soon"}
     assert {pick.room_id for pick in picks} == {
         ids[t] for t in ("followed", "popular", "new", "soon")

@@ -21,6 +21,7 @@ from liveshop.core.clock import utcnow
 from liveshop.live.models import Room, RoomStatus
 from liveshop.live.service import list_rooms
 from liveshop.recommend.model_store import ModelArtifact
+from liveshop.recommend.reasons import sentence
 from liveshop.recommend.sessions import Action
 
 SOON = timedelta(hours=2)  # a scheduled room is offered this long before it starts
@@ -44,6 +45,8 @@ class RoomPick:
     viewers: int
     score: float
     reason: str
+    reason_kind: str
+    reason_subject: str
 
 
 def _followed_hosts(session: Session, viewer_id: int | None, hosts: set[int]) -> dict[int, str]:
@@ -113,32 +116,28 @@ def recommend_rooms(
         score = (1.0 if live else 0.5) + 0.1 * math.log1p(engagement)
         if not live and room.scheduled_at is not None:
             score -= 0.2 * max(0.0, (room.scheduled_at - now) / SOON)
-        reasons: list[tuple[float, str]] = [
+        reasons: list[tuple[float, str, str]] = [
             (
                 0.0,
-                "popular live now"
-                if live and engagement
-                else "live now"
-                if live
-                else "starting soon",
+                "popular_live" if live and engagement else "live_now" if live else "starting_soon",
+                "",
             )
         ]
         host, shop = room.host, followed.get(room.host.id)
         if shop is not None:
             score += FOLLOWED_BOOST
-            reasons.append(
-                (FOLLOWED_BOOST, f"{'live now' if live else 'soon'} from {shop}, a shop you follow")
-            )
+            reasons.append((FOLLOWED_BOOST, "followed_shop", shop))
         if host.id in affinity:
             boost = AFFINITY_BOOST * affinity[host.id] / peak_affinity
             score += boost
-            reasons.append((boost, f"because you watched {host.username}"))
+            reasons.append((boost, "watched_host", host.username))
         if host.id in joined_hosts:
             score += SESSION_BOOST
-            reasons.append((SESSION_BOOST, f"because you just watched {host.username}"))
+            reasons.append((SESSION_BOOST, "just_watched_host", host.username))
         if host.id in new:
             score += EXPLORATION_BOOST
-            reasons.append((EXPLORATION_BOOST * 0.99, f"new host: {host.username}"))
+            reasons.append((EXPLORATION_BOOST * 0.99, "new_host", host.username))
+        _weight, kind, subject = max(reasons, key=lambda r: r[0])
         picks.append(
             RoomPick(
                 room.id,
@@ -149,7 +148,9 @@ def recommend_rooms(
                 room.scheduled_at,
                 room.viewers,
                 round(score, 4),
-                max(reasons, key=lambda r: r[0])[1],
+                sentence(kind, subject),
+                kind,
+                subject,
             )
         )
     picks.sort(key=lambda p: (-p.score, p.room_id))

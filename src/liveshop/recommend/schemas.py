@@ -14,6 +14,8 @@ class RecommendedProduct(BaseModel):
     category: str
     score: float
     reason: str  # for people: "because you watched X", "popular in Y"
+    reason_kind: str  # stable key of the reason (pages word it in their language)
+    reason_subject: str  # the X or Y of the reason, or ""
 
 
 class ProductRecommendations(BaseModel):
@@ -33,6 +35,8 @@ class RecommendedRoom(BaseModel):
     viewers: int
     score: float
     reason: str
+    reason_kind: str
+    reason_subject: str
 
 
 class RoomRecommendations(BaseModel):

@@ -25,6 +25,7 @@ from liveshop.live.service import get_room
 from liveshop.live.shelf import shelved_product_ids
 from liveshop.recommend import model_store
 from liveshop.recommend.model_store import ModelArtifact
+from liveshop.recommend.reasons import sentence
 from liveshop.recommend.sessions import Action
 
 RELOAD_CHECK_SECONDS = 2.0  # a new or rolled-back version is served within this
@@ -64,7 +65,9 @@ class ProductPick:
     shop_id: int
     category: str
     score: float
-    reason: str
+    reason: str  # the English sentence
+    reason_kind: str  # reasons.ENGLISH's key, for pages in other languages
+    reason_subject: str
 
 
 class ModelCache:
@@ -160,17 +163,17 @@ def _personal(
             continue
         product_id = int(model.product_ids[item])
         if anchor == item:
-            _add(found, product_id, float(score), "buy again")
+            _add(found, product_id, float(score), "buy_again")
         elif anchor >= 0:
             _add(
                 found,
                 product_id,
                 float(score),
-                "because you watched",
+                "because_you_watched",
                 int(model.product_ids[anchor]),
             )
         else:
-            _add(found, product_id, float(score), "picked for you")
+            _add(found, product_id, float(score), "picked_for_you")
 
 
 def candidate_products(
@@ -196,15 +199,15 @@ def candidate_products(
                     model,
                     action.product_id,
                     SESSION_WEIGHT / (1 + age),
-                    "because you just looked at",
+                    "because_you_just_looked_at",
                     found,
                 )
         if context.kind == "product" and context.target_id is not None:
-            _neighbours_of(cache, model, context.target_id, CONTEXT_WEIGHT, "similar to", found)
+            _neighbours_of(cache, model, context.target_id, CONTEXT_WEIGHT, "similar_to", found)
     if context.kind == "room" and context.target_id is not None:
         get_room(session, room_id=context.target_id)  # 404 for a room that does not exist
         for product_id in shelved_product_ids(session, context.target_id):
-            _add(found, product_id, CONTEXT_WEIGHT, "on the shelf in this room")
+            _add(found, product_id, CONTEXT_WEIGHT, "on_the_shelf")
     if context.kind == "product" and context.target_id is not None:
         found.pop(context.target_id, None)
     return found
@@ -244,7 +247,7 @@ def rank_products(
             row.shop_id,
             row.category,
             round(scored.score, 4),
-            _reason(scored, row.category, rows),
+            *_reason(scored, row.category, rows),
         )
         over = (
             shops.get(row.shop_id, 0) >= max_per_shop
@@ -261,11 +264,13 @@ def rank_products(
     return (picks + held)[:limit]
 
 
-def _reason(scored: Scored, category: str, rows: Mapping[int, Any]) -> str:
+def _reason(scored: Scored, category: str, rows: Mapping[int, Any]) -> tuple[str, str, str]:
+    """(sentence, kind, subject)."""
     anchor = rows.get(scored.anchor) if scored.anchor else None
-    title = getattr(anchor, "title", None)
-    if scored.reason in ("because you watched", "because you just looked at", "similar to"):
-        return f"{scored.reason} {title}" if title else "picked for you"
-    if scored.reason == "popular":
-        return f"popular in {category}" if category else "popular now"
-    return scored.reason
+    kind, subject = scored.reason, ""
+    if kind in ("because_you_watched", "because_you_just_looked_at", "similar_to"):
+        subject = getattr(anchor, "title", "")
+        kind = kind if subject else "picked_for_you"
+    elif kind == "popular" and category:
+        kind, subject = "popular_in", category
+    return sentence(kind, subject), kind, subject

@@ -198,7 +198,7 @@ def fit_candidates(
                 shape=(len(batch), items),
             )
         _top_per_row(blended.tocsr(), candidates[start:end], scores[start:end])
-        anchors[start:end] = _anchors(own, similar, candidates[start:end])
+        anchors[start:end] = _anchors(own, neighbours, neighbour_scores, candidates[start:end])
     timings["candidates_seconds"] = time.perf_counter() - started
     return candidates, scores, anchors, timings
 
@@ -216,20 +216,40 @@ def _top_per_row(blended: sp.csr_matrix, candidates: np.ndarray, scores: np.ndar
         scores[row, : len(order)] = values[order]
 
 
-def _anchors(own: sp.csr_matrix, similar: sp.csr_matrix, candidates: np.ndarray) -> np.ndarray:
-    anchors = np.full(candidates.shape, -1, dtype=np.int32)
-    for row in range(own.shape[0]):
-        had = own.indices[own.indptr[row] : own.indptr[row + 1]]
-        if not len(had):
-            continue
-        wanted = candidates[row][candidates[row] >= 0]
-        block = similar[had][:, wanted].toarray()  # had x candidates
-        best = block.argmax(axis=0)
-        strength = block.max(axis=0)
-        found = np.where(strength > 0, had[best], -1)
-        found = np.where(np.isin(wanted, had), wanted, found)  # re-buys explain themselves
-        anchors[row, : len(wanted)] = found
-    return anchors
+def _anchors(
+    own: sp.csr_matrix, neighbours: np.ndarray, neighbour_scores: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """For each (user, candidate): the user's own product whose neighbour list holds
+    the candidate with the highest similarity; the candidate itself when the user
+    had it (a re-buy explains itself); -1 when nothing does. Vectorised over users."""
+    items = own.shape[1]
+    coo = own.tocoo()
+    had_keys = np.unique(coo.row.astype(np.int64) * items + coo.col)
+    width = neighbours.shape[1]
+    user_rows = np.repeat(coo.row.astype(np.int64), width)
+    sources = np.repeat(coo.col.astype(np.int64), width)
+    targets = neighbours[coo.col].ravel().astype(np.int64)
+    strengths = neighbour_scores[coo.col].ravel()
+    valid = targets >= 0
+    keys = user_rows[valid] * items + targets[valid]
+    strongest_first = np.argsort(-strengths[valid], kind="stable")
+    order = strongest_first[np.argsort(keys[strongest_first], kind="stable")]
+    keys, sources = keys[order], sources[valid][order]
+    first = np.concatenate(([True], keys[1:] != keys[:-1])) if len(keys) else keys.astype(bool)
+    keys, sources = keys[first], sources[first]
+    rows = np.repeat(np.arange(candidates.shape[0], dtype=np.int64), candidates.shape[1])
+    wanted = rows * items + candidates.ravel().astype(np.int64)
+    anchors = np.full(wanted.shape, -1, dtype=np.int64)
+    if len(keys):
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[at] == wanted
+        anchors[found] = sources[at[found]]
+    if len(had_keys):
+        at = np.minimum(np.searchsorted(had_keys, wanted), len(had_keys) - 1)
+        rebought = had_keys[at] == wanted
+        anchors[rebought] = candidates.ravel()[rebought]
+    anchors[candidates.ravel() < 0] = -1
+    return anchors.reshape(candidates.shape).astype(np.int32)
 
 
 def _matrix(
