@@ -10,8 +10,19 @@ import pytest
 from pyspark.sql import SparkSession
 
 from liveshop.analytics.engines import DuckDBEngine, Engine, SparkEngine, start_spark
+from liveshop.core.settings import get_settings
 from liveshop.events.importer import read_log
 from tests.analytics.fixtures import Event, random_events, write_csv
+
+
+@pytest.fixture(autouse=True)
+def settings_read_afresh() -> Iterator[None]:
+    """A test that sets LIVESHOP_HOME gets its own event store: the settings are read
+    again (something earlier in the session may have cached them with another home,
+    and the store would then keep a file "already imported" from a previous run)."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,8 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from liveshop.analytics.engines import EngineName
 from liveshop.analytics.money_units import with_money_units
@@ -21,17 +21,33 @@ from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.reports.common import TimeWindow, parse_duration
 from liveshop.analytics.reports.engagement import engagement
 from liveshop.analytics.reports.funnel import FunnelBy, FunnelMode, funnel
-from liveshop.analytics.reports.retention import Period, retention
+from liveshop.analytics.reports.retention import Cohort, Period, retention
 from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
 from liveshop.core.errors import LiveShopError
 from liveshop.core.output import OutputFormat
 
-if TYPE_CHECKING:  # the engines, DuckDB and Arrow are imported when a report runs
+if TYPE_CHECKING:  # the engines, DuckDB, Arrow and rich are imported when a report runs
+    from rich.console import Console
+    from rich.table import Table
+
     from liveshop.analytics.engines import Engine
 
 app = typer.Typer(help="Behaviour reports on DuckDB or Spark.", no_args_is_help=True)
-console = Console(stderr=True)  # progress and bad rows; stdout carries only the report
+
+
+@functools.cache
+def stderr_console() -> Console:
+    """Progress and bad rows go here; standard output carries only the report."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 LogArgument = Annotated[
@@ -58,13 +74,13 @@ def open_engine(
     try:
         opened = _open(log, engine=engine, mapping=parse_mapping(mapping or []), strict=strict)
     except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
+        stderr_console().print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
     try:
         yield opened
         _print_log_report(opened)
     except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
+        stderr_console().print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
     finally:
         opened.close()
@@ -86,7 +102,7 @@ def _open(log: str | None, *, engine: EngineName, mapping: dict[str, str], stric
             return DuckDBEngine.for_store(get_settings().event_store_path())
         return SparkEngine.for_table(start_spark(cores=2), _store_table())
     files = resolve_log_files(log)
-    shown = console.is_terminal or files.size >= LARGE_LOG_BYTES
+    shown = sys.stderr.isatty() or files.size >= LARGE_LOG_BYTES
     opened = LogEngine.open(log, mapping=mapping, strict=strict)
     opened.progress = _progress_bar(files.name) if shown else None
     if engine is EngineName.DUCKDB:
@@ -101,11 +117,11 @@ def _open(log: str | None, *, engine: EngineName, mapping: dict[str, str], stric
 
 def _print_log_report(opened: Engine) -> None:
     """Bad and skipped rows of a log, told on standard error once it was read."""
-    from liveshop.events.cli import print_load_report
-
     report = getattr(opened, "report", None)
     if report is not None and (report.bad_rows or report.skipped_rows):
-        print_load_report(report, to=console)
+        from liveshop.events.cli import print_load_report
+
+        print_load_report(report, to=stderr_console())
 
 
 def _progress_bar(name: str) -> Callable[[float], None]:
@@ -123,7 +139,7 @@ def _progress_bar(name: str) -> Callable[[float], None]:
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=stderr_console(),
     )
     task = progress.add_task(f"reading {name}", total=1.0)
 
@@ -152,16 +168,18 @@ def _window(start: datetime | None, end: datetime | None) -> TimeWindow:
     return TimeWindow.from_dates(start.date() if start else None, end.date() if end else None)
 
 
-def _print(result: Any, output: OutputFormat, table: Table) -> None:
+def _print(result: Any, output: OutputFormat, table: Callable[[], Table]) -> None:
     """JSON or the table; money keys say their unit in both (``gmv_minor_units``)."""
     if output is OutputFormat.JSON:
         typer.echo(orjson.dumps(with_money_units(result), option=orjson.OPT_INDENT_2).decode())
     else:
-        Console().print(table)
+        stdout_console().print(table())
 
 
 def _table(title: str, rows: list[Any]) -> Table:
     """A rich table of a list of flat dataclasses (nested lists are left out)."""
+    from rich.table import Table
+
     table = Table(title=title)
     dicts = [with_money_units(row) for row in rows]
     columns = [
@@ -193,7 +211,7 @@ def top_products_command(
     """The most visited products in [start, end + 1 day)."""
     with open_engine(log, engine=engine, mapping=mapping, strict=strict) as opened:
         result = top_products(opened, window=_window(start, end), event_type=event_type, top=top)
-    _print(result, output, _table(f"top products by {event_type}", result))
+    _print(result, output, lambda: _table(f"top products by {event_type}", result))
 
 
 @app.command("funnel")
@@ -224,11 +242,11 @@ def funnel_command(
             by=by,
             exclude=exclude,
         )
-    table = _table(f"funnel ({mode.value})", result.steps)
+    table = functools.partial(_table, f"funnel ({mode.value})", result.steps)
     _print(result if by else {"steps": result.steps}, output, table)
     if output is OutputFormat.TABLE:
         for group in result.groups or []:
-            Console().print(_table(f"{by}: {group.group}", group.steps))
+            stdout_console().print(_table(f"{by}: {group.group}", group.steps))
 
 
 @app.command("session-report")
@@ -244,15 +262,15 @@ def session_report_command(
 ) -> None:
     """GMV, audience, per-product sales and a minute timeline of one room."""
     if not room:
-        console.print("[red]--room is required[/red]")
+        stderr_console().print("[red]--room is required[/red]")
         raise typer.Exit(2)
     with open_engine(log, engine=engine, mapping=mapping, strict=strict) as opened:
         report = session_report(opened, room_id=room, window=_window(start, end))
     summary = {k: v for k, v in asdict(report).items() if not isinstance(v, list)}
-    _print(report, output, _table(f"room {room}", [summary]))
+    _print(report, output, lambda: _table(f"room {room}", [summary]))
     if output is OutputFormat.TABLE:
-        Console().print(_table("products", report.products))
-        Console().print(_table("timeline", report.timeline))
+        stdout_console().print(_table("products", report.products))
+        stdout_console().print(_table("timeline", report.timeline))
 
 
 @app.command("engagement")
@@ -268,11 +286,13 @@ def engagement_command(
     """Conversion by engagement level, the lift of engaged viewers, decision stages."""
     with open_engine(log, engine=engine, mapping=mapping, strict=strict) as opened:
         report = engagement(opened, window=_window(start, end))
-    _print(report, output, _table("conversion by engagement", report.levels))
+    _print(report, output, lambda: _table("conversion by engagement", report.levels))
     if output is OutputFormat.TABLE:
-        Console().print(_table("lift (engaged / silent)", [report.lift]))
-        Console().print(f"correlation interactions~spend: {report.correlation_interactions_spend}")
-        Console().print(_table("decision stages", report.stages))
+        stdout_console().print(_table("lift (engaged / silent)", [report.lift]))
+        stdout_console().print(
+            f"correlation interactions~spend: {report.correlation_interactions_spend}"
+        )
+        stdout_console().print(_table("decision stages", report.stages))
 
 
 @app.command("retention")
@@ -289,6 +309,12 @@ def retention_command(
     """Cohort retention table by first active day or week."""
     with open_engine(log, engine=engine, mapping=mapping, strict=strict) as opened:
         cohorts = retention(opened, window=_window(start, end), period=period)
+    _print(cohorts, output, lambda: _retention_table(cohorts, period))
+
+
+def _retention_table(cohorts: list[Cohort], period: Period) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"retention by {period.value}")
     table.add_column("cohort")
     table.add_column("size")
@@ -298,7 +324,7 @@ def retention_command(
     for cohort in cohorts:
         rates = [f"{rate:.0%}" for rate in cohort.rates]
         table.add_row(cohort.cohort.isoformat(), str(cohort.size), *rates)
-    _print(cohorts, output, table)
+    return table
 
 
 profiles_app = typer.Typer(help="User profiles (用户画像), RFM and segments.", no_args_is_help=True)
@@ -326,12 +352,10 @@ def profiles_build_command(
         "rfm_segments": dict(sorted(segments.items())),
         **({"profiles": result.rows} if out is None else {"written_to": str(out)}),
     }
-    table = _table(
-        "RFM segments", [{"segment": k, "users": v} for k, v in sorted(segments.items())]
-    )
-    _print(summary, output, table)
+    counted = [{"segment": k, "users": v} for k, v in sorted(segments.items())]
+    _print(summary, output, lambda: _table("RFM segments", counted))
     if output is OutputFormat.TABLE:
-        Console().print(f"{len(result.rows):,} users; missing values: {result.missing}")
+        stdout_console().print(f"{len(result.rows):,} users; missing values: {result.missing}")
 
 
 def write_profiles(rows: list[dict[str, Any]], out: Path) -> None:
@@ -368,18 +392,19 @@ def profiles_segment_command(
     from liveshop.analytics.segments import segment_profiles  # scikit-learn: only here
 
     if k != "auto" and not k.isdigit():
-        console.print("[red]--k is a number or auto[/red]")
+        stderr_console().print("[red]--k is a number or auto[/red]")
         raise typer.Exit(2)
     try:
         result = segment_profiles(
             read_profiles(profiles), k=None if k == "auto" else int(k), seed=seed
         )
     except LiveShopError as error:
-        console.print(f"[red]{error.message}[/red]")
+        stderr_console().print(f"[red]{error.message}[/red]")
         raise typer.Exit(1) from error
     shown = {"k": result.k, "silhouette": result.silhouette, "segments": result.segments}
     rows = [
         {"segment": s.segment, "size": s.size, "description": s.description}
         for s in result.segments
     ]
-    _print(shown, output, _table(f"{result.k} segments (silhouette {result.silhouette:.3f})", rows))
+    title = f"{result.k} segments (silhouette {result.silhouette:.3f})"
+    _print(shown, output, lambda: _table(title, rows))
