@@ -122,6 +122,15 @@ SUBSCRIBERS = {
         "liveshop.payments.jobs.RefundOnAfterSale",
         "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_approved",
     ],
+    "liveshop.tracking.events.ParcelShipped": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.parcel_shipped"
+    ],
+    "liveshop.tracking.events.ParcelDelivered": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.parcel_delivered"
+    ],
+    "liveshop.tracking.events.ParcelException": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.parcel_exception"
+    ],
     "liveshop.orders.events.OrderPaid": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid",
         "liveshop.search.indexer.SearchIndexer.on_order_paid",

@@ -64,6 +64,8 @@ from liveshop.reviews.api import router as reviews_router
 from liveshop.risk.api import router as risk_router
 from liveshop.search.api import router as search_router
 from liveshop.search.text import warm_up as warm_up_search
+from liveshop.tracking.api import router as tracking_router
+from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
@@ -72,6 +74,7 @@ from liveshop.web.pages import static_files
 from liveshop.web.product_pages import router as product_pages_router
 from liveshop.web.risk_pages import router as risk_pages_router
 from liveshop.web.search_pages import router as search_pages_router
+from liveshop.web.tracking_pages import router as tracking_pages_router
 from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
 logger = logging.getLogger(__name__)
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_payment_jobs_forever(settings)),
             loop.create_task(run_retention_forever(settings)),
             loop.create_task(run_notification_jobs_forever(settings)),
+            loop.create_task(run_tracking_jobs_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
             loop.create_task(
                 run_training_forever(
@@ -229,6 +233,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(promotions_router)
     app.include_router(reviews_router)
     app.include_router(notifications_router)
+    app.include_router(tracking_router)
     app.include_router(payments_router)
     app.include_router(payments_room_router)
     app.include_router(privacy_router)
@@ -252,5 +257,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(product_pages_router)
     app.include_router(search_pages_router)
     app.include_router(notification_pages_router)
+    app.include_router(tracking_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -93,6 +93,7 @@ from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
 from liveshop.reviews import governance_hooks as reviews_governance
 from liveshop.search.indexer import SearchIndexer
+from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
 Listener = tuple[type[DomainEvent], Callable[[Any], None]]
 
@@ -204,6 +205,9 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (ReportActioned, reviews_governance.RemoveReviewsOnReportActioned(database_url)),
         (RoomStatusChanged, notify.room_status_changed),  # notifications: followers' fan-out
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
+        (ParcelShipped, notify.parcel_shipped),  # notifications: the buyer
+        (ParcelDelivered, notify.parcel_delivered),  # notifications: the buyer
+        (ParcelException, notify.parcel_exception),  # notifications: buyer and shop
         *SearchIndexer(database_url).listeners(),  # search: products, rooms, shops, sales
     ]
 

@@ -536,6 +536,27 @@ ROUTES: dict[RouteKey, Access] = {
     ("POST", "/api/notifications/{notification_id}/read"): Access(
         s.NOTIFICATION, parties={BUYER: ALLOWED}, others=HIDDEN
     ),
+    # --- parcel tracking ---
+    ("POST", "/api/orders/{order_id}/shipment"): Access(
+        s.PAID_ORDER,
+        parties={BUYER: FORBIDDEN, SELLER: ALLOWED},
+        roles={Role.ADMIN: ALLOWED, Role.REGULATOR: FORBIDDEN},
+        others=HIDDEN,
+        body=body(carrier="sandbox", tracking_number="SB0000001"),
+    ),
+    ("GET", "/api/orders/{order_id}/tracking"): Access(
+        s.TRACKED_ORDER, parties={BUYER: ALLOWED, SELLER: ALLOWED}, roles=AUDIT_READS, others=HIDDEN
+    ),
+    ("GET", "/orders/{order_id}/tracking"): Access(
+        s.TRACKED_ORDER,
+        parties={BUYER: ALLOWED, SELLER: ALLOWED},
+        roles=AUDIT_READS,
+        others=HIDDEN,
+        anonymous=LOGIN_PAGE,
+    ),
+    ("POST", "/api/carriers/{carrier}/webhook"): Access(  # the signature is the proof
+        s.CARRIER, others=FORBIDDEN, anonymous=FORBIDDEN
+    ),
     # --- analytics and pages ---
     ("GET", "/api/analytics/rooms/{room_id}/report"): Access(  # host, a merchant on its shelf
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, roles=ADMIN

@@ -14,6 +14,7 @@ from liveshop.payments.models import MethodKind
 from liveshop.privacy.consents import Purpose
 from liveshop.reviews import service as reviews
 from liveshop.reviews.schemas import ReviewIn
+from liveshop.tracking import service as tracking
 from tests.access.rules import Subject
 from tests.access.world import (
     BUYER,
@@ -147,6 +148,20 @@ def _review(world: World, *, text: str = "很好") -> Made:
             edit_window=timedelta(hours=1),
         )
         return Made(ids={"review_id": review.id}, parties=made.parties)
+
+
+def _tracked_order(world: World) -> Made:
+    """Buyer A's paid order, shipped by shop A with the sandbox carrier."""
+    order_id = world.fresh_order("paid")
+    with world.session() as session:
+        tracking.ship_with_tracking(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            order_id=order_id,
+            carrier="sandbox",
+            tracking_number=f"SBWALK{world.number()}",
+        )
+    return Made(ids={"order_id": order_id}, parties={BUYER: world.buyer, SELLER: world.seller})
 
 
 def _notification(world: World) -> Made:
@@ -288,6 +303,8 @@ USER = Subject("user", lambda world: Made(ids={"user_id": world.new_user().id}))
 DELIVERED_LINE = Subject("order line (delivered)", _delivered_line)
 HOST = Subject("host", lambda w: Made(ids={"host_id": w.host.id}, parties={ROOM_HOST: w.host}))
 NOTIFICATION = Subject("notification", _notification)
+TRACKED_ORDER = Subject("order (shipped with a tracked parcel)", _tracked_order)
+CARRIER = Subject("carrier", lambda _world: Made(ids={"carrier": "sf"}))
 REVIEW = Subject("review (published)", _review)
 HELD_REVIEW = Subject(
     "review (held for a moderator)", lambda w: _review(w, text="快递员说要弄死你")

@@ -6,9 +6,11 @@ the notification jobs); the other facts each notify one or two people directly.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.catalog.models import Shop, ShopStaff
 from liveshop.catalog.shops import shop_of
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
@@ -18,6 +20,8 @@ from liveshop.notifications.centre import Mailing, Notice, notify_users
 from liveshop.notifications.fan_out import start_fan_out
 from liveshop.notifications.models import NotificationKind
 from liveshop.orders.events import AfterSaleRefunded
+from liveshop.tracking.config import CARRIER_NAMES
+from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
 LIVE = "live"
 
@@ -51,6 +55,13 @@ def queue_go_live_fan_out(session: Session, *, room_id: int) -> None:
     )
 
 
+def shop_people(session: Session, *, shop_id: int) -> list[int]:
+    """The shop's owner and staff: who hears about a parcel in trouble."""
+    shop = session.get(Shop, shop_id)
+    staff = session.scalars(select(ShopStaff.user_id).where(ShopStaff.shop_id == shop_id)).all()
+    return ([shop.owner_id] if shop else []) + list(staff)
+
+
 class NotifyOnDomainEvents:
     """The listeners, bound to the database and the mail settings."""
 
@@ -78,3 +89,48 @@ class NotifyOnDomainEvents:
                 ),
                 mailing=mailing_for(self.settings),
             )
+
+    def _tell(self, user_ids: list[int], notice: Notice) -> None:
+        with unit_of_work(self.database_url) as session:
+            notify_users(
+                session, user_ids=user_ids, notice=notice, mailing=mailing_for(self.settings)
+            )
+
+    def parcel_shipped(self, event: ParcelShipped) -> None:
+        carrier = CARRIER_NAMES.get(event.carrier, event.carrier)
+        self._tell(
+            [event.buyer_id],
+            Notice(
+                NotificationKind.ORDER_SHIPPED,
+                f"order_shipped:{event.order_id}",
+                "你的订单已发货",
+                f"订单 {event.order_id} · {carrier} {event.tracking_number}",
+                f"/orders/{event.order_id}/tracking",
+            ),
+        )
+
+    def parcel_delivered(self, event: ParcelDelivered) -> None:
+        self._tell(
+            [event.buyer_id],
+            Notice(
+                NotificationKind.ORDER_DELIVERED,
+                f"order_delivered:{event.order_id}",
+                "你的包裹已签收",
+                f"订单 {event.order_id} 已送达，满意的话给个评价吧。",
+                f"/orders/{event.order_id}/tracking",
+            ),
+        )
+
+    def parcel_exception(self, event: ParcelException) -> None:
+        with unit_of_work(self.database_url) as session:
+            people = [event.buyer_id, *shop_people(session, shop_id=event.shop_id)]
+        self._tell(
+            people,
+            Notice(
+                NotificationKind.PARCEL_EXCEPTION,
+                f"parcel_exception:{event.order_id}:{event.description[:40]}",
+                "包裹运输异常",
+                f"订单 {event.order_id}：{event.description}",
+                f"/orders/{event.order_id}/tracking",
+            ),
+        )

@@ -139,7 +139,12 @@ function renderOrder(order) {
   li.append(totals);
   const expiry = expiryText(order);
   if (expiry) li.append(el("p", { className: "order-expiry muted", text: expiry }));
-  if (order.tracking_number) li.append(el("p", { className: "order-tracking", text: `运单号 ${order.tracking_number}` }));
+  if (order.tracking_number) {
+    li.append(el("p", { className: "order-tracking" }, [
+      el("span", { text: `运单号 ${order.tracking_number} ` }),
+      el("a", { className: "track-link", text: "查看物流", attrs: { href: `/orders/${order.id}/tracking` } }),
+    ]));
+  }
   const actions = el("div", { className: "order-actions" });
   if (order.status === "pending_payment") {
     actions.append(button("去支付", "btn-primary pay-btn", () => openPayment(order)));

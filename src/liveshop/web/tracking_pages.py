@@ -1,0 +1,47 @@
+"""An order's parcel timeline: ``/orders/{id}/tracking``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from liveshop.accounts.dependencies import OptionalUser
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.core.errors import NotFound
+from liveshop.tracking.models import ParcelStatus
+from liveshop.tracking.service import tracking_for
+from liveshop.web.pages import _render
+
+router = APIRouter(include_in_schema=False)
+
+STATUS_NAMES = {
+    ParcelStatus.REGISTERED: "等待揽收",
+    ParcelStatus.PICKED_UP: "已揽收",
+    ParcelStatus.IN_TRANSIT: "运输中",
+    ParcelStatus.OUT_FOR_DELIVERY: "派送中",
+    ParcelStatus.DELIVERED: "已签收",
+    ParcelStatus.EXCEPTION: "异常",
+}
+
+
+@router.get("/orders/{order_id}/tracking", response_class=HTMLResponse)
+def tracking_page(
+    order_id: RowId, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/orders/{order_id}/tracking", status_code=303)
+    try:
+        shipment = tracking_for(session, actor=user, order_id=order_id)
+    except NotFound as error:
+        if error.code != "no_shipment":  # the order itself is not the caller's to see
+            raise
+        shipment = None  # shipped by hand with a number only: nothing to follow
+    return _render(
+        request,
+        "tracking.html",
+        settings,
+        user,
+        order_id=order_id,
+        shipment=shipment,
+        status_names=STATUS_NAMES,
+    )
