@@ -25,6 +25,7 @@ from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.campaigns.api import router as campaigns_router
+from liveshop.campaigns.audiences_api import router as audiences_router
 from liveshop.campaigns.commissions import run_commission_jobs_forever
 from liveshop.campaigns.experiments_api import router as experiments_router
 from liveshop.campaigns.tracking import AttributionTouches, TouchRecorder
@@ -67,6 +68,7 @@ from liveshop.search.text import warm_up as warm_up_search
 from liveshop.tracking.api import router as tracking_router
 from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
+from liveshop.web.campaign_pages import router as campaign_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.pages import router as pages_router
@@ -251,7 +253,9 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(recommend_router)
     app.include_router(campaigns_router)
     app.include_router(experiments_router)
+    app.include_router(audiences_router)
     app.include_router(dashboard_router)
+    app.include_router(campaign_pages_router)
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)

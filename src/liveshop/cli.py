@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Advertising-law checks of seller copy.",
     ),
     "payouts": ("liveshop.payments.cli:app", "Settlement and payouts to shops and hosts."),
+    "campaigns": ("liveshop.campaigns.cli:app", "Campaigns, KOL commissions and experiments."),
     "audit": ("liveshop.core.audit.cli:app", "The hash-chained audit log."),
     "inspections": ("liveshop.governance.inspections_cli:app", "Sampling inspections (定期抽检)."),
     "privacy": ("liveshop.privacy.cli:app", "Privacy: retention jobs and erasure."),

@@ -28,6 +28,7 @@ from typing import Any
 
 from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.campaigns import privacy_hooks as campaigns_privacy
 from liveshop.campaigns.listeners import RecordConversions
 from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
@@ -156,6 +157,7 @@ def _connect_privacy() -> None:
     register_exporter("payments", payments_privacy.export_payments)
     register_exporter("live", live_privacy.export_live)
     register_exporter("behaviour_events", events_privacy.export_events)
+    register_exporter("campaigns", campaigns_privacy.export_campaign_data)
     register_exporter("moderation", moderation_privacy.export_moderation_data)
 
     register_erasure_check("orders", orders_privacy.orders_in_flight)
@@ -163,6 +165,7 @@ def _connect_privacy() -> None:
     register_erasure_check("shops", catalog_privacy.shop_owned)
 
     register_eraser("behaviour_events", events_privacy.erase_events)
+    register_eraser("campaigns", campaigns_privacy.erase_campaign_data)
     register_eraser("addresses", orders_privacy.erase_addresses)
     register_eraser("payment_methods", payments_privacy.erase_cards)
     register_eraser("moderation", moderation_privacy.erase_moderation_data)

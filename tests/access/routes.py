@@ -310,6 +310,15 @@ ROUTES: dict[RouteKey, Access] = {
     ("GET", "/api/experiments/{experiment_id}/results"): Access(
         cs.EXPERIMENT, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
     ),
+    ("GET", "/api/audiences/pushes/{push_id}/lift"): Access(
+        cs.PUSH, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
+    ("GET", "/campaigns/{campaign_id}"): Access(
+        cs.CAMPAIGN, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN, anonymous=LOGIN_PAGE
+    ),
+    ("GET", "/experiments/{experiment_id}"): Access(
+        cs.EXPERIMENT, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN, anonymous=LOGIN_PAGE
+    ),
     ("GET", "/api/coupons/{coupon_id}"): public(s.COUPON, parties=(SELLER,)),
     ("POST", "/api/coupons/{coupon_id}/grab"): everyone_but_regulators(s.COUPON, parties=(SELLER,)),
     ("GET", "/api/rooms/{room_id}/coupons"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from liveshop.accounts.models import User
-from liveshop.campaigns import experiments, links, service
+from liveshop.campaigns import audiences, experiments, links, service
 from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
 from liveshop.campaigns.schemas import CampaignIn, LinkIn
 from liveshop.core.clock import utcnow
@@ -72,8 +72,23 @@ def _experiment(world: World) -> Made:
         return Made(ids={"experiment_id": experiment.id}, parties={SELLER: world.seller})
 
 
+def _push(world: World) -> Made:
+    with world.session() as session:
+        push = audiences.send_push(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            user_ids=[world.buyer.id, world.buyer_b.id],
+            kind="room_reminder",
+            target=f"room:{world.room}",
+            message="开播提醒",
+            holdout_percent=50,
+        )
+        return Made(ids={"push_id": push.id}, parties={SELLER: world.seller})
+
+
 CAMPAIGN = Subject("campaign (shop A's, with a link)", _campaign)
 EXPERIMENT = Subject("experiment (shop A's)", _experiment)
+PUSH = Subject("audience push (shop A's)", _push)
 
 
 def link_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
@@ -38,6 +38,7 @@ SPEND_BODY_DOC: dict[str, Any] = {
     }
 }
 QR_CACHE = "public, max-age=86400"
+LinkCode = Annotated[str, Path(pattern=r"^[a-z0-9]{4,16}$", description="a link's code")]
 
 
 @router.post("/api/campaigns", status_code=status.HTTP_201_CREATED)
@@ -175,7 +176,7 @@ def create_share_link(
 
 
 @router.get("/api/links/{code}/qr.svg", response_class=Response)
-def link_qr_svg(code: str, request: Request, session: DbSession) -> Response:
+def link_qr_svg(code: LinkCode, request: Request, session: DbSession) -> Response:
     link = links.link_by_code(session, code=code)
     url = links.link_out(link, base_url=str(request.base_url)).url
     return Response(
@@ -186,7 +187,7 @@ def link_qr_svg(code: str, request: Request, session: DbSession) -> Response:
 
 
 @router.get("/api/links/{code}/qr.png", response_class=Response)
-def link_qr_png(code: str, request: Request, session: DbSession) -> Response:
+def link_qr_png(code: LinkCode, request: Request, session: DbSession) -> Response:
     link = links.link_by_code(session, code=code)
     url = links.link_out(link, base_url=str(request.base_url)).url
     return Response(
@@ -196,7 +197,7 @@ def link_qr_png(code: str, request: Request, session: DbSession) -> Response:
 
 @router.get("/l/{code}", include_in_schema=False)
 def follow_link(
-    code: str,
+    code: LinkCode,
     request: Request,
     session: DbSession,
     settings: SettingsDep,

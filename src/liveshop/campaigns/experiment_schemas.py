@@ -7,20 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from liveshop.core.validation import PlainText
+
 METRICS = ("conversion", "gmv_per_viewer")
 
 
 class VariantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=60)
+    name: PlainText = Field(min_length=1, max_length=60)
     weight: int = Field(ge=1, le=1_000)
 
 
 class ExperimentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: PlainText = Field(min_length=1, max_length=120)
     variants: list[VariantIn] = Field(min_length=2, max_length=10)
     metric: str = Field(default="conversion", description=f"one of {', '.join(METRICS)}")
     planned_users_per_variant: int | None = Field(

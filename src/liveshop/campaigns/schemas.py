@@ -8,6 +8,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from liveshop.core.validation import PlainText
+
 KNOWN_CHANNELS = (
     "douyin",
     "wechat",
@@ -39,7 +41,7 @@ def normalise_channel(value: str) -> str:
 class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: PlainText = Field(min_length=1, max_length=120)
     channels: list[str] = Field(min_length=1, max_length=20)
     budget: int = Field(ge=0, le=10**13, description="minor units (分)")
     starts_at: datetime
@@ -89,8 +91,8 @@ class LinkIn(BaseModel):
 
     target: str = Field(description="room:ID, product:ID or coupon:ID")
     channel: str
-    creative: str = Field(default="", max_length=80)
-    kol: str = Field(default="", max_length=80, description="the KOL's name or handle")
+    creative: PlainText = Field(default="", max_length=80)
+    kol: PlainText = Field(default="", max_length=80, description="the KOL's name or handle")
     kol_user_id: int | None = Field(
         default=None, ge=1, description="the KOL's LiveShop account, paid the commission"
     )
@@ -143,7 +145,7 @@ class SpendRowIn(BaseModel):
     channel: str
     impressions: int = Field(ge=0, le=10**13)
     spend: int = Field(ge=0, le=10**13, description="minor units")
-    creative: str = Field(default="", max_length=80)
+    creative: PlainText = Field(default="", max_length=80)
 
     @field_validator("channel")
     @classmethod

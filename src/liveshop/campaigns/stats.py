@@ -24,6 +24,7 @@ from scipy import stats  # type: ignore[import-untyped]
 MSPRT_TAU_SQUARED = 0.0001  # mixing variance: expected effects of about a percentage point
 BOOTSTRAP_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 15
+SMALLEST_EFFECT = 1e-4  # 0.01 percentage points: billions of users per arm already
 
 
 def z_of(confidence: float) -> float:
@@ -134,8 +135,10 @@ def sample_size_per_arm(
     """Users per variant to detect ``baseline`` -> ``baseline + minimum_effect`` (absolute)
     with a two-sided test at ``alpha`` and the given power."""
     treated = baseline + minimum_effect
-    if not (0 < baseline < 1 and 0 < treated < 1 and minimum_effect != 0):
+    if not (0 < baseline < 1 and 0 < treated < 1):
         raise ValueError("baseline and baseline + minimum_effect must lie strictly in (0, 1)")
+    if abs(minimum_effect) < SMALLEST_EFFECT:
+        raise ValueError(f"an effect below {SMALLEST_EFFECT} needs more users than exist")
     z_alpha = float(stats.norm.ppf(1 - alpha / 2))
     z_power = float(stats.norm.ppf(power))
     mean = (baseline + treated) / 2

@@ -21,7 +21,6 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from http.cookies import SimpleCookie
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -201,18 +200,11 @@ class AttributionTouches:
         path: str = scope.get("path", "")
         if path.startswith(SKIPPED_PREFIXES):
             return
-        header = _header(scope, ATTRIBUTION_HEADER)
-        cookies = _header(scope, b"cookie")
-        jar: SimpleCookie | None = None
-        if cookies and ATTRIBUTION_COOKIE in cookies:
-            jar = SimpleCookie()
-            jar.load(cookies)
-        value = header or (
-            jar[ATTRIBUTION_COOKIE].value if jar and ATTRIBUTION_COOKIE in jar else None
-        )
+        cookies = _cookies(_header(scope, b"cookie"))
+        value = _header(scope, ATTRIBUTION_HEADER) or cookies.get(ATTRIBUTION_COOKIE)
         if not value:
             return
-        credential = _credential(scope, jar, cookies)
+        credential = _credential(scope, cookies)
         parsed = parse_attribution(value, credential=credential)
         if parsed is None:
             return
@@ -229,16 +221,22 @@ class AttributionTouches:
         )
 
 
-def _credential(scope: Scope, jar: SimpleCookie | None, cookies: str | None) -> str | None:
+def _cookies(header: str | None) -> dict[str, str]:
+    """The two cookies this middleware reads (a plain split: SimpleCookie cost 50 us)."""
+    found: dict[str, str] = {}
+    if not header or ATTRIBUTION_COOKIE not in header:
+        return found
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name in (ATTRIBUTION_COOKIE, SESSION_COOKIE):
+            found[name] = value.strip('"')
+    return found
+
+
+def _credential(scope: Scope, cookies: dict[str, str]) -> str | None:
     authorization = _header(scope, b"authorization")
     if authorization:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token:
             return token
-    if cookies and SESSION_COOKIE in cookies:
-        if jar is None:
-            jar = SimpleCookie()
-            jar.load(cookies)
-        if SESSION_COOKIE in jar:
-            return jar[SESSION_COOKIE].value
-    return None
+    return cookies.get(SESSION_COOKIE)

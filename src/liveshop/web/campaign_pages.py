@@ -1,0 +1,129 @@
+"""Campaign pages: the campaigns list with the KOL leaderboard, a campaign's dashboard
+(metrics table and Plotly charts, the definitions, the link builder with QR codes),
+and an experiment's results. Figures come from the campaigns services; the page's
+script only draws charts and posts the link builder's form to the JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from liveshop.accounts.dependencies import OptionalUser
+from liveshop.campaigns import access, commissions, experiments, links, metrics, service
+from liveshop.campaigns.metrics import DEFINITIONS, Dimension
+from liveshop.campaigns.schemas import GOALS, KNOWN_CHANNELS
+from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.web.analytics_pages import PLOTLY_PATH
+from liveshop.web.pages import _render
+
+router = APIRouter(include_in_schema=False)
+
+LABELS = {
+    "impressions": "曝光",
+    "clicks": "点击",
+    "ctr": "点击率 CTR",
+    "visits": "进房",
+    "viewers": "观众（去重）",
+    "orders": "订单",
+    "conversion_rate": "转化率",
+    "gmv": "成交额 GMV（元）",
+    "spend": "花费（元）",
+    "cpc": "单次点击成本 CPC（元）",
+    "cpa": "单笔订单成本 CPA（元）",
+    "roas": "广告回报 ROAS",
+    "roi": "投资回报 ROI",
+}
+MONEY = frozenset({"gmv", "spend", "cpc", "cpa"})
+PERCENT = frozenset({"ctr", "conversion_rate"})
+
+
+def shown(column: str, value: object) -> str:
+    """A figure as people read it: yuan for money, percent for rates, – for none."""
+    if value is None:
+        return "–"
+    if column in MONEY and isinstance(value, int | float):
+        return f"{value / 100:,.2f}"
+    if column in PERCENT and isinstance(value, int | float):
+        return f"{value * 100:.2f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _login(path: str) -> Response:
+    return RedirectResponse(f"/login?next={path}", status_code=303)
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaigns_page(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
+    if user is None:
+        return _login("/campaigns")
+    shop_id = access.shop_to_run_campaigns(session, actor=user)
+    return _render(
+        request,
+        "campaigns.html",
+        settings,
+        user,
+        campaigns=service.list_campaigns(session, actor=user),
+        leaderboard=commissions.kol_leaderboard(session, shop_id=shop_id),
+        channels=KNOWN_CHANNELS,
+        goals=GOALS,
+        shown=shown,
+    )
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+def campaign_page(
+    campaign_id: RowId,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    user: OptionalUser,
+) -> Response:
+    if user is None:
+        return _login(f"/campaigns/{campaign_id}")
+    campaign = service.managed_campaign(session, actor=user, campaign_id=campaign_id)
+    base_url = str(request.base_url)
+    by_channel = metrics.campaign_metrics(
+        session, actor=user, campaign_id=campaign.id, by=Dimension.CHANNEL
+    )
+    return _render(
+        request,
+        "campaign.html",
+        settings,
+        user,
+        campaign=campaign,
+        report=by_channel,
+        columns=list(LABELS),
+        labels=LABELS,
+        definitions=DEFINITIONS,
+        links=[
+            links.link_out(link, base_url=base_url)
+            for link in links.campaign_links(session, actor=user, campaign_id=campaign.id)
+        ],
+        shown=shown,
+        plotly_path=PLOTLY_PATH,
+    )
+
+
+@router.get("/experiments/{experiment_id}", response_class=HTMLResponse)
+def experiment_page(
+    experiment_id: RowId,
+    request: Request,
+    session: DbSession,
+    settings: SettingsDep,
+    user: OptionalUser,
+) -> Response:
+    if user is None:
+        return _login(f"/experiments/{experiment_id}")
+    results = experiments.results(session, actor=user, experiment_id=experiment_id)
+    return _render(
+        request,
+        "experiment.html",
+        settings,
+        user,
+        results=results,
+        plotly_path=PLOTLY_PATH,
+    )

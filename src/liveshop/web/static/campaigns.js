@@ -1,0 +1,171 @@
+// Campaign pages: create a campaign, the campaign's metrics by dimension with a Plotly
+// chart, the link builder with its QR codes, and an experiment's rates with intervals.
+// Server text reaches the page through textContent only.
+import { api, el } from "./common.js";
+
+const CHART_CONFIG = { displaylogo: false, responsive: true };
+const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 60 }, height: 300, font: { size: 12 } };
+const COLUMNS = ["impressions", "clicks", "ctr", "visits", "viewers", "orders", "conversion_rate",
+  "gmv", "spend", "cpc", "cpa", "roas", "roi"];
+const MONEY = new Set(["gmv", "spend", "cpc", "cpa"]);
+const PERCENT = new Set(["ctr", "conversion_rate"]);
+const KEY_LABELS = { channel: "渠道", creative: "素材", kol: "达人", day: "日期" };
+const $ = (id) => document.getElementById(id);
+
+function shown(column, value) {
+  if (value === null || value === undefined) return "–";
+  if (MONEY.has(column)) return (value / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  if (PERCENT.has(column)) return `${(value * 100).toFixed(2)}%`;
+  if (!Number.isInteger(value)) return Number(value).toFixed(2);
+  return value.toLocaleString("zh-CN");
+}
+
+let plotlyPromise = null;
+function plotly(root) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyPromise) {
+    plotlyPromise = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = root.dataset.plotlySrc;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("Plotly missing")));
+      script.onerror = () => reject(new Error("plotly.min.js did not load"));
+      document.head.append(script);
+    });
+  }
+  return plotlyPromise;
+}
+
+async function draw(root, id, traces, layout = {}) {
+  const node = $(id);
+  if (!node) return;
+  const Plotly = await plotly(root);
+  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, CHART_CONFIG);
+  node.dataset.rendered = "true";
+}
+
+function showError(id, error) {
+  const node = $(id);
+  node.textContent = error.message || String(error);
+  node.hidden = false;
+}
+
+// --- the campaigns list: create ---
+
+function yuanToMinor(text) {
+  const [whole, fraction = ""] = String(text).trim().split(".");
+  return Number(whole) * 100 + Number((fraction + "00").slice(0, 2));
+}
+
+function setUpCampaignForm() {
+  const form = $("campaign-form");
+  if (!form) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("campaign-error").hidden = true;
+    const data = new FormData(form);
+    const channels = [...data.getAll("channels"), ...String(data.get("custom_channels") || "")
+      .split(/[,，]/).map((part) => part.trim()).filter(Boolean)];
+    const offset = -new Date().getTimezoneOffset();
+    const zone = `${offset >= 0 ? "+" : "-"}${String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0")}:${String(Math.abs(offset) % 60).padStart(2, "0")}`;
+    try {
+      const campaign = await api("POST", "/api/campaigns", {
+        name: data.get("name"),
+        channels,
+        budget: yuanToMinor(data.get("budget")),
+        starts_at: `${data.get("starts")}T00:00:00${zone}`,
+        ends_at: `${data.get("ends")}T23:59:59${zone}`,
+        goal: data.get("goal"),
+        commission_bps: Math.round(yuanToMinor(data.get("commission") || "0")),
+      });
+      window.location.assign(`/campaigns/${campaign.id}`);
+    } catch (error) {
+      showError("campaign-error", error);
+    }
+  });
+}
+
+// --- a campaign: metrics, chart, link builder ---
+
+function fillMetrics(report) {
+  const body = $("metrics-table").querySelector("tbody");
+  body.replaceChildren(...report.rows.map((row) => {
+    const cells = [el("td", { text: String(row[report.by]) })];
+    for (const column of COLUMNS) cells.push(el("td", { className: "num", text: shown(column, row[column]) }));
+    return el("tr", {}, cells);
+  }));
+  $("metrics-key").textContent = KEY_LABELS[report.by] || report.by;
+  $("metrics-empty").hidden = report.rows.length > 0;
+}
+
+async function loadMetrics(root) {
+  const by = $("metrics-by").value;
+  const model = $("metrics-model").value;
+  const report = await api("GET", `/api/campaigns/${root.dataset.campaignId}/metrics?by=${by}&model=${model}`);
+  fillMetrics(report);
+  const keys = report.rows.map((row) => String(row[report.by]));
+  await draw(root, "chart-metrics", [
+    { type: "bar", name: "花费（元）", x: keys, y: report.rows.map((row) => (row.spend || 0) / 100) },
+    { type: "bar", name: "成交额（元）", x: keys, y: report.rows.map((row) => (row.gmv || 0) / 100) },
+    { type: "scatter", mode: "lines+markers", name: "点击", yaxis: "y2", x: keys, y: report.rows.map((row) => row.clicks) },
+  ], { barmode: "group", yaxis2: { overlaying: "y", side: "right", rangemode: "tozero" }, legend: { orientation: "h" } });
+}
+
+function linkCard(link) {
+  const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: `二维码 ${link.code}`, width: 96, height: 96 } });
+  const details = [link.channel, link.creative, link.kol].filter(Boolean).join(" · ");
+  const text = el("div", {}, [
+    el("code", { text: link.url }),
+    el("br"),
+    el("span", { className: "muted", text: `${details} → ${link.target}` }),
+  ]);
+  return el("div", { className: "link-card", dataset: { code: link.code } }, [qr, text]);
+}
+
+function setUpLinkForm(root) {
+  const form = $("link-form");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("link-error").hidden = true;
+    const data = new FormData(form);
+    const body = { target: data.get("target"), channel: data.get("channel"), creative: data.get("creative") || "", kol: data.get("kol") || "" };
+    if (data.get("kol_user_id")) body.kol_user_id = Number(data.get("kol_user_id"));
+    try {
+      const link = await api("POST", `/api/campaigns/${root.dataset.campaignId}/links`, body);
+      $("link-list").prepend(linkCard(link));
+      form.reset();
+    } catch (error) {
+      showError("link-error", error);
+    }
+  });
+}
+
+function setUpCampaign(root) {
+  setUpLinkForm(root);
+  const reload = () => loadMetrics(root).catch((error) => console.warn("metrics:", error.message));
+  $("metrics-by").addEventListener("change", reload);
+  $("metrics-model").addEventListener("change", reload);
+  reload();
+}
+
+// --- an experiment: rates with their intervals ---
+
+function setUpExperiment(root) {
+  const rows = [...document.querySelectorAll("#variant-table tbody tr")].filter((row) => row.dataset.rate !== "");
+  const names = rows.map((row) => row.dataset.variant);
+  const rates = rows.map((row) => Number(row.dataset.rate) * 100);
+  draw(root, "chart-rates", [{
+    type: "bar",
+    x: names,
+    y: rates,
+    error_y: {
+      type: "data",
+      symmetric: false,
+      array: rows.map((row, index) => Number(row.dataset.high) * 100 - rates[index]),
+      arrayminus: rows.map((row, index) => rates[index] - Number(row.dataset.low) * 100),
+    },
+  }], { yaxis: { title: "转化率 %", rangemode: "tozero" } }).catch((error) => console.warn("chart:", error.message));
+}
+
+setUpCampaignForm();
+if ($("campaign")) setUpCampaign($("campaign"));
+if ($("experiment")) setUpExperiment($("experiment"));

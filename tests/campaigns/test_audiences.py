@@ -1,0 +1,142 @@
+"""Audiences: segments from the behaviour log, lookalikes, hashed exports, a coupon
+push with a holdout and its lift."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from liveshop.accounts.models import Role
+from liveshop.campaigns.models import PushRecipient
+from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
+from liveshop.core.settings import Settings
+from liveshop.events.recorder import pseudonymous_id
+from liveshop.events.store import append_events
+from tests.campaigns.helpers import order_and_pay
+from tests.conftest import SECRET_KEY, Account, MakeAccount
+from tests.live.helpers import shop_product
+
+
+def _event(
+    kind: str, user_id: int, product_id: int | None, days_ago: float, **props: Any
+) -> dict[str, Any]:
+    return {
+        "event_id": uuid.uuid4().hex,
+        "event_type": kind,
+        "user_id": pseudonymous_id(user_id, SECRET_KEY),
+        "room_id": None,
+        "product_id": product_id,
+        "ts": utcnow() - timedelta(days=days_ago),
+        "properties": props,
+    }
+
+
+def test_segments_lookalikes_export_and_a_push_with_its_lift(
+    client: TestClient, make_account: MakeAccount, settings: Settings, database_url: str
+) -> None:
+    merchant, other_merchant = make_account(Role.MERCHANT), make_account(Role.MERCHANT)
+    product = shop_product(client, merchant, price=5_000)
+    elsewhere = shop_product(client, other_merchant, title="hat", price=5_000)
+    buyers = [make_account(Role.VIEWER) for _ in range(4)]
+    similar = [make_account(Role.VIEWER) for _ in range(2)]
+    browsers = [make_account(Role.VIEWER) for _ in range(3)]
+    events = []
+    for buyer in buyers:
+        events += [
+            _event("purchase", buyer.id, product["id"], days, amount=5_000) for days in (1, 3)
+        ]
+    for person in similar:  # bought the same way, from another shop
+        events += [
+            _event("purchase", person.id, elsewhere["id"], days, amount=5_000) for days in (1, 3)
+        ]
+    for person in browsers:  # only looked, long ago
+        events.append(_event("view", person.id, elsewhere["id"], 60))
+    append_events(settings.event_store_path(), events)
+
+    counts = client.get("/api/audiences/segments", headers=merchant.headers)
+    assert counts.status_code == 200, counts.text
+    assert counts.json()["all"] == 4
+
+    exported = client.post(
+        "/api/audiences/export", json={"segment": "all", "lookalikes": 2}, headers=merchant.headers
+    )
+    assert exported.status_code == 200, exported.text
+    body = exported.json()
+    expected = sorted(
+        hashlib.sha256(f"{body['salt']}:{person.id}".encode()).hexdigest()
+        for person in buyers + similar
+    )
+    assert (body["count"], body["lookalikes"], body["hashes"]) == (6, 2, expected)
+
+    coupon = client.post(
+        "/api/coupons",
+        json={
+            "code": "BACK10",
+            "name": "回购券",
+            "kind": "fixed",
+            "amount": 1_000,
+            "starts_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+            "ends_at": (utcnow() + timedelta(days=7)).isoformat(),
+            "total_quantity": 100,
+        },
+        headers=merchant.headers,
+    )
+    assert coupon.status_code == 201, coupon.text
+    pushed = client.post(
+        "/api/audiences/pushes",
+        json={
+            "segment": "all",
+            "kind": "coupon",
+            "target": f"coupon:{coupon.json()['id']}",
+            "holdout_percent": 50,
+        },
+        headers=merchant.headers,
+    )
+    assert pushed.status_code == 201, pushed.text
+    with unit_of_work(database_url) as session:
+        split = dict(
+            session.execute(select(PushRecipient.user_id, PushRecipient.held_out)).tuples().all()
+        )
+    assert sorted(split) == sorted(buyer.id for buyer in buyers)
+    assert sorted(split.values()) == [False, False, True, True]
+    by_id = {buyer.id: buyer for buyer in buyers}
+    sent = [by_id[user_id] for user_id, held in split.items() if not held]
+    held_out = [by_id[user_id] for user_id, held in split.items() if held]
+    assert len(_wallet(client, sent[0])) == 1
+    assert _wallet(client, held_out[0]) == []
+    assert [
+        p["kind"] for p in client.get("/api/audiences/inbox", headers=sent[0].headers).json()
+    ] == ["coupon"]
+    assert client.get("/api/audiences/inbox", headers=held_out[0].headers).json() == []
+
+    for index, person in enumerate(sent):
+        order_and_pay(client, person, product["skus"][0]["id"], f"after-push-{index}")
+    lift = client.get(f"/api/audiences/pushes/{pushed.json()['id']}/lift", headers=merchant.headers)
+    assert lift.status_code == 200, lift.text
+    report = lift.json()
+    assert report["groups"]["sent"] | {"visits": 0} == {
+        "users": 2,
+        "visits": 0,
+        "orders": 2,
+        "gmv": 10_000,
+    }
+    assert report["groups"]["holdout"] == {"users": 2, "visits": 0, "orders": 0, "gmv": 0}
+    assert report["lift"]["orders"]["difference"] == 1.0
+    assert report["lift"]["gmv"]["per_user_sent"] == 5_000.0
+    rival = make_account(Role.MERCHANT)
+    shop_product(client, rival, title="other")
+    hidden = client.get(f"/api/audiences/pushes/{pushed.json()['id']}/lift", headers=rival.headers)
+    assert hidden.status_code == 404
+
+
+def _wallet(client: TestClient, who: Account) -> list[Any]:
+    response = client.get("/api/coupons/mine", headers=who.headers)
+    assert response.status_code == 200
+    held: list[Any] = response.json()
+    return held

@@ -1,0 +1,191 @@
+"""Campaign pages in Chromium, at a phone's and a desktop's size: the campaigns list
+with its form, a campaign's dashboard (metrics, chart, link builder with a QR code),
+an experiment's results."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from liveshop.accounts.models import Role, User
+from liveshop.core.clock import utcnow
+from tests.web.conftest import LiveServer, PageOpener
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+CARD = "4242424242424242"
+
+
+def _campaign(server: LiveServer, merchant: User, name: str) -> dict[str, Any]:
+    now = utcnow()
+    campaign: dict[str, Any] = server.api(
+        merchant,
+        "POST",
+        "/api/campaigns",
+        {
+            "name": name,
+            "channels": ["douyin", "xiaohongshu"],
+            "budget": 200_000,
+            "starts_at": (now - timedelta(days=1)).isoformat(),
+            "ends_at": (now + timedelta(days=10)).isoformat(),
+        },
+        expect=201,
+    )
+    return campaign
+
+
+def _attributed_order(
+    server: LiveServer, buyer: User, product_id: int, sku_id: int, code: str
+) -> None:
+    tag = {"X-Attribution": code}
+    server.api(buyer, "GET", f"/api/products/{product_id}", headers=tag)  # a touch
+    time.sleep(2.5)  # the touch buffer is written every 2 s
+    order = server.api(
+        buyer,
+        "POST",
+        "/api/orders",
+        {"items": [{"sku_id": sku_id, "quantity": 1}]},
+        expect=201,
+        headers={"Idempotency-Key": f"order-{code}"},
+    )
+    card = server.api(
+        buyer,
+        "POST",
+        "/api/payment-methods",
+        {"card_number": CARD, "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123"},
+        expect=201,
+    )
+    paid = server.api(
+        buyer,
+        "POST",
+        "/api/payments",
+        {"order_id": order["id"], "payment_method_id": card["id"]},
+        expect=201,
+        headers={"Idempotency-Key": f"pay-{code}"},
+    )
+    assert paid["status"] == "succeeded"
+
+
+def _clean(new_page: PageOpener, *pages: Page) -> None:
+    for page in pages:
+        assert new_page.dialogs[page] == []
+        assert new_page.errors[page] == []
+
+
+def test_campaign_dashboard_link_builder_and_experiment_results(
+    server: LiveServer, new_page: PageOpener
+) -> None:
+    merchant = server.create_user(server.unique("campshop"), Role.MERCHANT)
+    buyer = server.create_user(server.unique("campbuyer"))
+    product = server.create_product(merchant, title="保温杯", price=8_800, stock=20)
+    campaign = _campaign(server, merchant, "<script>alert(1)</script> 冬季")
+    link = server.api(
+        merchant,
+        "POST",
+        f"/api/campaigns/{campaign['id']}/links",
+        {"target": f"product:{product['id']}", "channel": "douyin", "kol": "小红"},
+        expect=201,
+    )
+    spend = httpx.post(
+        f"{server.base_url}/api/campaigns/{campaign['id']}/spend",
+        content="日期,展示数,消耗\n2026-12-01,5000,120.50\n".encode(),
+        headers={
+            "Authorization": f"Bearer {server.tokens[merchant.id]}",
+            "Content-Type": "text/csv",
+        },
+    )
+    assert spend.status_code == 201, spend.text
+    httpx.get(f"{server.base_url}/l/{link['code']}")
+    _attributed_order(server, buyer, product["id"], product["skus"][0]["id"], link["code"])
+
+    page = new_page(merchant, f"/campaigns/{campaign['id']}")
+    page.set_viewport_size(DESKTOP)
+    expect(page.locator("#campaign-name")).to_have_text("<script>alert(1)</script> 冬季")
+    expect(page.locator("#kpi-orders")).to_have_text("1")
+    expect(page.locator("#kpi-gmv")).to_have_text("88.00")
+    expect(page.locator("#kpi-spend")).to_have_text("120.50")
+    expect(page.locator("#chart-metrics svg.main-svg").first).to_be_visible()
+    expect(page.locator("#metrics-table tbody tr")).to_have_count(1)
+    expect(page.locator("#definitions")).to_contain_text("spend / clicks")
+    page.select_option("#metrics-by", "kol")
+    expect(page.locator("#metrics-table tbody tr").first).to_contain_text("小红")
+    page.fill("#link-form [name=target]", f"product:{product['id']}")
+    page.select_option("#link-form [name=channel]", "xiaohongshu")
+    page.fill("#link-form [name=creative]", "笔记 A")
+    page.click("#link-form button[type=submit]")
+    expect(page.locator("#link-list .link-card")).to_have_count(2)
+    newest = page.locator("#link-list .link-card").first
+    expect(newest).to_contain_text("xiaohongshu · 笔记 A")
+    expect(newest.locator("img.qr")).to_be_visible()
+    assert newest.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.fill("#link-form [name=target]", "product:999999")
+    page.click("#link-form button[type=submit]")
+    expect(page.locator("#link-error")).to_be_visible()
+
+    phone = new_page(merchant, "/campaigns")
+    phone.set_viewport_size(PHONE)
+    expect(phone.locator("#campaign-table tbody tr")).to_have_count(1)
+    expect(phone.locator("#kol-table tbody tr").first).to_contain_text("小红")
+    phone.fill("#campaign-form [name=name]", "春节")
+    phone.check("#campaign-form input[value=weibo]")
+    phone.fill("#campaign-form [name=budget]", "1000.50")
+    phone.fill("#campaign-form [name=starts]", "2027-01-20")
+    phone.fill("#campaign-form [name=ends]", "2027-02-10")
+    phone.click("#campaign-form button[type=submit]")
+    expect(phone.locator("#campaign-name")).to_have_text("春节")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width  # nothing wider than the phone
+
+    experiment = server.api(
+        merchant,
+        "POST",
+        "/api/experiments",
+        {
+            "name": "倒计时 10 秒 vs 30 秒",
+            "variants": [{"name": "A", "weight": 1}, {"name": "B", "weight": 1}],
+        },
+        expect=201,
+    )
+    for index in range(4):
+        person = server.create_user(server.unique(f"exp{index}_"))
+        server.api(person, "GET", f"/api/experiments/{experiment['id']}/assignment")
+    results = new_page(merchant, f"/experiments/{experiment['id']}")
+    results.set_viewport_size(PHONE)
+    expect(results.locator("#variant-table tbody tr")).to_have_count(2)
+    expect(results.locator("#chart-rates svg.main-svg").first).to_be_visible()
+    expect(results.locator("#guidance")).to_contain_text("always-valid")
+    _clean(new_page, page, phone, results)
+
+    stranger = server.create_user(server.unique("campother"), Role.MERCHANT)
+    cookies = {"liveshop_session": server.session_token(stranger)}
+    hidden = httpx.get(f"{server.base_url}/campaigns/{campaign['id']}", cookies=cookies)
+    assert hidden.status_code == 404
+
+
+def test_a_viewer_shares_the_room_from_its_share_sheet(
+    server: LiveServer, new_page: PageOpener
+) -> None:
+    host = server.create_user(server.unique("sharehost"), Role.HOST)
+    viewer = server.create_user(server.unique("sharefan"))
+    room_id = server.create_room(host, title="分享测试", start=True)
+
+    page = new_page(viewer, f"/rooms/{room_id}")
+    page.set_viewport_size(PHONE)
+    page.click("#share-room")
+    expect(page.locator("#share-sheet")).to_be_visible()
+    expect(page.locator("#share-url")).to_have_value(
+        re.compile(rf"^{re.escape(server.base_url)}/l/[a-z0-9]{{8}}$")
+    )
+    qr = page.locator("#share-qr")
+    expect(qr).to_be_visible()
+    page.wait_for_function("document.getElementById('share-qr').naturalWidth > 0")
+    code = page.locator("#share-url").input_value().rsplit("/", 1)[1]
+    followed = httpx.get(f"{server.base_url}/l/{code}", follow_redirects=False)
+    assert followed.status_code == 302
+    assert followed.headers["location"] == f"/rooms/{room_id}"
+    _clean(new_page, page)
