@@ -25,6 +25,7 @@ AMOUNT_DAYS = 90  # a user's own amounts, this far back, for the z-score and p95
 NEVER_SECONDS = 7 * DAY  # "seconds since" for a first event
 SALE_GAP_SECONDS = 600.0  # flash buys in a room this far apart belong to different sales
 NOT_A_SALE = -1.0
+SHARING_CHECKED = 20  # the most recent users of a device or address checked for a merchant
 
 
 def _names() -> tuple[str, ...]:
@@ -79,6 +80,8 @@ def _names() -> tuple[str, ...]:
         "shares_ip_with_merchant",
         "shares_address_with_merchant",
         "merchant_links",
+        "device_shared_with_a_merchant",
+        "address_shared_with_a_merchant",
         "is_own_room",
         "user_orders_30d",
         "user_refunds_30d",
@@ -320,6 +323,24 @@ def _merchant_links(state: RiskState, event: RiskEvent, features: dict[str, floa
     features["shares_ip_with_merchant"] = links[1]
     features["shares_address_with_merchant"] = links[2]
     features["merchant_links"] = sum(links)
+    if merchant:
+        state.add_member("merchants", "", merchant, event.ts)
+    # Outside any room (a login), a ring member still sits on a merchant's device or address.
+    features["device_shared_with_a_merchant"] = _shared_with_a_merchant(
+        state, "device_users", event.device_id, event.user_id
+    )
+    features["address_shared_with_a_merchant"] = _shared_with_a_merchant(
+        state, "address_users", event.address_id, event.user_id
+    )
+
+
+def _shared_with_a_merchant(state: RiskState, name: str, key: str, user: str) -> float:
+    if not key:
+        return 0.0
+    others = state.recent_members(name, key, SHARING_CHECKED)
+    return float(
+        any(other != user and state.has_member("merchants", "", other) for other in others)
+    )
 
 
 def _refunds(state: RiskState, event: RiskEvent, features: dict[str, float]) -> None:

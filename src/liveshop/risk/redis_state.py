@@ -115,6 +115,10 @@ class RedisState:
     def has_member(self, name: str, key: str, member: str) -> bool:
         return self.client.zscore(f"{self.prefix}m:{name}:{key}", member) is not None
 
+    def recent_members(self, name: str, key: str, limit: int) -> list[str]:
+        found = self.client.zrevrange(f"{self.prefix}m:{name}:{key}", 0, limit - 1)
+        return [item.decode() for item in found]
+
     def push_amount(self, user: str, ts: float, amount: float) -> list[tuple[float, float]]:
         earlier = self._amounts(
             keys=[f"{self.prefix}a:{user}"],

@@ -51,6 +51,10 @@ class RiskState(Protocol):
 
     def has_member(self, name: str, key: str, member: str) -> bool: ...
 
+    def recent_members(self, name: str, key: str, limit: int) -> list[str]:
+        """Up to ``limit`` members, the most recently seen first."""
+        ...
+
     def push_amount(self, user: str, ts: float, amount: float) -> list[tuple[float, float]]:
         """The user's earlier amounts (ts, amount), oldest first, then remember this one."""
         ...
@@ -155,6 +159,17 @@ class MemoryState:
     def has_member(self, name: str, key: str, member: str) -> bool:
         members = self._members.get((name, key))
         return members is not None and member in members
+
+    def recent_members(self, name: str, key: str, limit: int) -> list[str]:
+        members = self._members.get((name, key))
+        if not members:
+            return []
+        found: list[str] = []
+        for member in reversed(members):
+            found.append(member)
+            if len(found) == limit:
+                break
+        return found
 
     def push_amount(self, user: str, ts: float, amount: float) -> list[tuple[float, float]]:
         history = self._amounts.get(user)
