@@ -32,6 +32,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "core.rooms room lookup": "liveshop.live.service.room_facts",
     "core.risk assessor": "OnlineRisk",
     "core.rooms notice sources": [
+        "liveshop.media.streams.current_stream_notices",
         "liveshop.orders.draws.current_draw_notices",
         "liveshop.payments.red_packets.open_packet_notices",
         "liveshop.promotions.coupons.current_drop_notices",
@@ -40,6 +41,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "catalog copy checker": "liveshop.moderation.compliance.review_product_copy",
     "catalog listing auditor": "liveshop.governance.listing_audit.audit_listing_decision",
     "promotions shelf lookup": "liveshop.live.shelf.shelved_product_ids",
+    "live stream source": "liveshop.media.streams.stream_view",
     "moderation comment evidence": "liveshop.live.moderation_evidence.comment_evidence",
     "moderation after-sales source": "liveshop.orders.moderation_figures.after_sales_figures",
     "moderation order sampling source": "liveshop.orders.moderation_figures.orders_to_sample",
@@ -90,6 +92,7 @@ SUBSCRIBERS = {
     "liveshop.live.events.QuestionChanged": [f"{HUB}._on_question"],
     "liveshop.live.events.RoomStatusChanged": [
         f"{HUB}._on_status",
+        "liveshop.media.listeners.DropPublisherOnRoomEnd",
         "liveshop.notifications.listeners.NotifyOnDomainEvents.room_status_changed",
         "liveshop.search.indexer.SearchIndexer.on_room_changed",
     ],

@@ -43,6 +43,7 @@ def registries() -> dict[str, Any]:
     from liveshop.governance.models import ReportTarget
     from liveshop.governance.reports import registered_evidence_source
     from liveshop.governance.scores import registered_after_sales_source, registered_rating_source
+    from liveshop.live.streams import registered_stream_source
     from liveshop.privacy import registry
     from liveshop.privacy.consents import Purpose
     from liveshop.privacy.retention import purgers
@@ -55,6 +56,7 @@ def registries() -> dict[str, Any]:
         "catalog copy checker": name_of(registered_copy_checker()),
         "catalog listing auditor": name_of(registered_listing_auditor()),
         "promotions shelf lookup": name_of(registered_shelf_lookup()),
+        "live stream source": name_of(registered_stream_source()),
         "moderation comment evidence": name_of(registered_evidence_source(ReportTarget.COMMENT)),
         "moderation after-sales source": name_of(registered_after_sales_source()),
         "moderation order sampling source": name_of(registered_order_sampling_source()),

@@ -44,6 +44,8 @@ from liveshop.live.hub import LiveHub
 from liveshop.live.realtime import router as realtime_router
 from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
+from liveshop.media.api import callbacks as media_callbacks_router
+from liveshop.media.api import router as media_router
 from liveshop.notifications.api import router as notifications_router
 from liveshop.notifications.jobs import run_notification_jobs_forever
 from liveshop.notifications.streams import NotificationStreams
@@ -69,6 +71,7 @@ from liveshop.tracking.api import router as tracking_router
 from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
+from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.pages import router as pages_router
@@ -243,6 +246,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     for router in enforcement_routers:
         app.include_router(router)
     app.include_router(live_router)
+    app.include_router(media_router)
+    app.include_router(media_callbacks_router)
     app.include_router(held_comments_router)
     app.include_router(risk_router)
     app.include_router(risk_pages_router)
@@ -259,6 +264,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)
+    app.include_router(media_pages_router)
     app.include_router(search_pages_router)
     app.include_router(notification_pages_router)
     app.include_router(tracking_pages_router)

@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "payouts": ("liveshop.payments.cli:app", "Settlement and payouts to shops and hosts."),
     "campaigns": ("liveshop.campaigns.cli:app", "Campaigns, KOL commissions and experiments."),
     "audit": ("liveshop.core.audit.cli:app", "The hash-chained audit log."),
+    "media": (
+        "liveshop.media.cli:app",
+        "Live video: the media server (nginx with its RTMP module).",
+    ),
     "inspections": ("liveshop.governance.inspections_cli:app", "Sampling inspections (定期抽检)."),
     "privacy": ("liveshop.privacy.cli:app", "Privacy: retention jobs and erasure."),
     "events": ("liveshop.events.cli:app", "Behaviour events: import logs, export Parquet."),

@@ -32,6 +32,8 @@ from liveshop.core.settings import get_settings
 from liveshop.live import service as live
 from liveshop.live import shelf
 from liveshop.live.models import Room, RoomStatus
+from liveshop.media.demo_video import DemoVideo, start_demo_video
+from liveshop.media.server import MediaServerMissing
 from liveshop.payments.verify import verify_ledger
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.models import CouponKind
@@ -408,6 +410,7 @@ async def _serve_with_audience(
         await asyncio.sleep(0.05)
         if server_task.done():
             return
+    video = _start_demo_video(host, port, demo.room_id)
     _print_welcome(host, port, demo.room_id)
     stop = asyncio.Event()
     url = f"ws://{host}:{port}/ws/rooms/{demo.room_id}"
@@ -430,8 +433,25 @@ async def _serve_with_audience(
     stop.set()
     for task in audience:
         task.cancel()
+    if video is not None:
+        video.stop()
     server.should_exit = True
     await server_task
+
+
+def _start_demo_video(host: str, port: int, room_id: int) -> DemoVideo | None:
+    """The media server and an ffmpeg test pattern into the demo room; the demo goes on
+    without video when nginx's RTMP module or ffmpeg is missing (``make media``)."""
+    api_host = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    try:
+        video = start_demo_video(
+            get_settings(), room_id=room_id, api_url=f"http://{api_host}:{port}"
+        )
+    except (MediaServerMissing, RuntimeError, OSError) as error:
+        console.print(f"[yellow]no live video[/yellow]: {error}")
+        return None
+    console.print(f"live video: {get_settings().media_public_url}/hls/ (nginx and ffmpeg)")
+    return video
 
 
 def _print_welcome(host: str, port: int, room_id: int) -> None:

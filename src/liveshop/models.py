@@ -7,6 +7,7 @@ from liveshop.core.audit import models as audit_models
 from liveshop.governance import models as governance_models
 from liveshop.governance.qualifications import models as qualification_models
 from liveshop.live import models as live_models
+from liveshop.media import models as media_models
 from liveshop.notifications import models as notifications_models
 from liveshop.orders import models as orders_models
 from liveshop.payments import models as payments_models
@@ -24,6 +25,7 @@ __all__ = [
     "catalog_models",
     "governance_models",
     "live_models",
+    "media_models",
     "notifications_models",
     "orders_models",
     "payments_models",

@@ -62,6 +62,9 @@ from liveshop.live.moderation_actions import (
     TakeDelistedProductsOffShelves,
 )
 from liveshop.live.moderation_evidence import comment_evidence
+from liveshop.live.streams import register_stream_source
+from liveshop.media import streams as media_streams
+from liveshop.media.listeners import DropPublisherOnRoomEnd
 from liveshop.moderation.compliance import review_product_copy
 from liveshop.notifications.events import NotificationsPosted
 from liveshop.notifications.listeners import NotifyOnDomainEvents
@@ -135,6 +138,8 @@ def _connect_rooms() -> None:
     register_notice_source(current_drop_notices)  # promotions: coupon drops
     register_notice_source(open_packet_notices)  # payments: red packets
     register_shelf_lookup(shelf.shelved_product_ids)  # promotions' goods rule reads live's shelf
+    register_stream_source(media_streams.stream_view)  # media: the room's video, if any
+    register_notice_source(media_streams.current_stream_notices)  # media: live or offline
 
 
 def _connect_catalog() -> None:
@@ -207,6 +212,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (ProductDelisted, TakeDelistedProductsOffShelves(database_url)),  # live: off shelves
         (ReportActioned, reviews_governance.RemoveReviewsOnReportActioned(database_url)),
         (RoomStatusChanged, notify.room_status_changed),  # notifications: followers' fan-out
+        (RoomStatusChanged, DropPublisherOnRoomEnd(settings)),  # media: an ended room's video
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
         (ParcelShipped, notify.parcel_shipped),  # notifications: the buyer
         (ParcelDelivered, notify.parcel_delivered),  # notifications: the buyer

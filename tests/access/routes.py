@@ -504,6 +504,22 @@ ROUTES: dict[RouteKey, Access] = {
         s.ROOM, parties=(ROOM_HOST, SELLER), body=body(count=3)
     ),
     ("WEBSOCKET", "/ws/rooms/{room_id}"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    # --- live video (the media server's callbacks take no id: a shared secret instead) ---
+    ("POST", "/api/rooms/{room_id}/stream-key"): Access(
+        s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
+    ),
+    ("POST", "/api/rooms/{room_id}/go-live"): Access(
+        s.SCHEDULED_ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
+    ),
+    ("GET", "/api/rooms/{room_id}/stream-health"): Access(
+        s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
+    ),
+    ("GET", "/api/rooms/{room_id}/replay"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    ("GET", "/api/rooms/{room_id}/highlights"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    ("GET", "/rooms/{room_id}/replay"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    ("GET", "/rooms/{room_id}/highlights/{product_id}"): public(
+        s.ROOM, parties=(ROOM_HOST, SELLER)
+    ),
     # --- reviews ---
     ("GET", "/api/products/{product_id}/reviews"): public(s.PRODUCT, parties=(SELLER,)),
     ("POST", "/api/order-items/{item_id}/review"): Access(  # its buyer; to others it is absent

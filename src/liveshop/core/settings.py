@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     # (comma-separated, e.g. "https://shop.example,https://m.shop.example").
     allowed_origins: str = ""
 
+    # Live video (media/): the media server (nginx with its RTMP module, `liveshop media
+    # run`) as hosts and viewers reach it, and as LiveShop reaches it on this machine
+    # (its statistics and control answer only 127.0.0.1).
+    media_ingest_url: str = "rtmp://127.0.0.1:1935/live"  # OBS's "server"
+    media_public_url: str = "http://127.0.0.1:8088"  # /hls/ playlists, /vod/ replays
+    media_server_url: str = "http://127.0.0.1:8088"  # /stat, /control
+
     # Sign-in and sign-up limits (accounts/sign_in_guard.py). Counted per client
     # address: a crowd arriving from many addresses at once is never refused.
     sign_in_window_seconds: float = Field(default=60.0, gt=0)

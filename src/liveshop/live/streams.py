@@ -33,3 +33,7 @@ def stream_view(session: Session, room_id: int) -> StreamView:
     if not _source:
         return StreamView(status=OFFLINE, playback_url=None)
     return _source[0](session, room_id)
+
+
+def registered_stream_source() -> StreamSource | None:
+    return _source[0] if _source else None

@@ -41,6 +41,7 @@ from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
+from liveshop.web.media_csp import allow_media_connections
 
 HERE = FilePath(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -97,7 +98,8 @@ def room_page(
     room_id: int, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     room = live.room_out(session, live.get_room(session, room_id=room_id))
-    return _render(request, "room.html", settings, user, room=room)
+    page = _render(request, "room.html", settings, user, room=room)
+    return allow_media_connections(page, settings)
 
 
 @router.get("/host/rooms/{room_id}", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
 import { api, el, formatCount, formatPrice, toast } from "./common.js";
 import { HostMoney } from "./host_money.js";
 import { HostShop } from "./host_shop.js";
+import { HostVideo } from "./host_video.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 
 const RATE_WINDOW_MS = 60000; // comments per minute: a sliding one-minute window
@@ -225,3 +226,5 @@ loadQuestions();
 shop.start();
 money.start();
 connection.start();
+
+new HostVideo({ roomId, onRoomStatus: showStatus });

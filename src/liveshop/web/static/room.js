@@ -9,6 +9,7 @@ import { GiftPanel, playGift } from "./room_gifts.js";
 import { RoomPerks } from "./room_perks.js";
 import { RoomRedPackets } from "./room_red_packets.js";
 import { RoomShop } from "./room_shop.js";
+import { RoomVideo, VideoChat } from "./room_video.js";
 
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
 const MAX_LIKES_PER_MESSAGE = 50; // the server's cap per message
@@ -48,6 +49,14 @@ const perks = new RoomPerks({
 const gifts = new GiftPanel({ roomId, requireSignIn: () => checkout.requireSignIn() });
 const redPackets = new RoomRedPackets({ username: root.dataset.username, requireSignIn: () => checkout.requireSignIn() });
 bindSheets();
+const video = new RoomVideo({
+  roomId,
+  box: $("video-box"),
+  poster: $("player-poster"),
+  unmuteButton: $("unmute-btn"),
+  playbackUrl: $("player-poster").dataset.playbackUrl,
+});
+const videoChat = new VideoChat($("video-chat"));
 
 function handleMessage(message) {
   switch (message.type) {
@@ -58,6 +67,7 @@ function handleMessage(message) {
       shop.showPinned(message.pinned);
       perks.applyNotices(message.notices);
       redPackets.applyNotices(message.notices);
+      video.applyNotices(message.notices);
       questions.merge(message.questions);
       if (message.you && message.you.muted_until) showMuted(message.you.muted_until);
       break;
@@ -68,6 +78,7 @@ function handleMessage(message) {
       shop.showPinned(message.pinned);
       perks.applyNotices(message.notices);
       redPackets.applyNotices(message.notices);
+      video.applyNotices(message.notices);
       if (message.questions.length) questions.merge(message.questions);
       break;
     case "ack":
@@ -94,6 +105,7 @@ function handleMessage(message) {
 
 function addComment(comment, { danmaku }) {
   const result = chat.add(comment);
+  if (result === "new") videoChat.add(comment);
   if (result === "new" && danmaku) {
     launchDanmaku(comment);
     if (comment.kind === "gift") playGift(comment.data); // live frames only, never the history

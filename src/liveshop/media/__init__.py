@@ -1,0 +1,1 @@
+"""Live video: stream keys, the media server's callbacks, its configuration, replays."""

@@ -1,0 +1,197 @@
+// The replay page (and a highlight's page): the recording with the chat replayed in sync,
+// a chapter per pinned product, and the product pinned at that moment, at today's price.
+import { ApiError, api, el, formatCountdown, formatPrice } from "./common.js";
+
+const CHAT_LINES = 12; // on screen over the video
+const root = document.getElementById("replay");
+const roomId = Number(root.dataset.roomId);
+const clipProductId = root.dataset.productId ? Number(root.dataset.productId) : null;
+const $ = (id) => document.getElementById(id);
+const products = new Map(); // id -> product (today's price), fetched once
+
+const EVENT_TEXT = {
+  pin: (item) => `开始讲解：${item.title || "商品"}`,
+  unpin: () => "讲解结束",
+  flash_sale: (item) => `限时秒杀开始 ${formatPrice(item.price)}`,
+  draw: (item) => (item.event === "drawn" ? `福袋开奖：${item.title}` : `福袋开启：${item.title}`),
+  order: (item) => `有人买了 ${item.title} ×${item.quantity}`,
+  start: () => "开播",
+  end: () => "下播",
+};
+
+function timeLabel(seconds) {
+  return formatCountdown(Math.max(0, seconds) * 1000);
+}
+
+function messageFor(error) {
+  if (error instanceof ApiError && error.status === 409) return "回放还在生成，请稍后刷新";
+  if (error instanceof ApiError && error.status === 404) return "没有找到这段回放";
+  return "回放暂时无法播放，请稍后再试";
+}
+
+function showMessage(text) {
+  const message = $("replay-message");
+  message.textContent = text;
+  message.hidden = !text;
+}
+
+function makeVideo(url) {
+  const video = el("video", { className: "replay-video", attrs: { controls: "", playsinline: "", preload: "metadata" } });
+  video.src = url;
+  $("replay-box").prepend(video);
+  return video;
+}
+
+function lineFor(item) {
+  if (item.type === "comment") {
+    return el("p", { text: item.user ? `${item.user}：${item.text}` : item.text });
+  }
+  if (item.type === "announcement") return el("p", { className: "is-announcement", text: `📢 ${item.text}` });
+  const text = EVENT_TEXT[item.type];
+  return text ? el("p", { className: "is-event", text: text(item) }) : null;
+}
+
+// The chat as it stood at `t`: the last CHAT_LINES lines up to that moment.
+function renderChat(timeline, t) {
+  const box = $("replay-chat");
+  const lines = [];
+  for (const item of timeline) {
+    if (item.t > t) break;
+    const line = lineFor(item);
+    if (line) lines.push(line);
+  }
+  box.replaceChildren(...lines.slice(-CHAT_LINES));
+}
+
+// What was pinned at `t` (null between an unpin and the next pin).
+function pinnedAt(timeline, t) {
+  let pinned = null;
+  for (const item of timeline) {
+    if (item.t > t) break;
+    if (item.type === "pin") pinned = item;
+    else if (item.type === "unpin" || item.type === "end") pinned = null;
+  }
+  return pinned;
+}
+
+async function product(id) {
+  if (!products.has(id)) {
+    products.set(id, api("GET", `/api/products/${id}`).catch(() => null));
+  }
+  return products.get(id);
+}
+
+let shownProductId = null;
+async function renderShelf(pin) {
+  const shelf = $("replay-shelf");
+  const productId = pin ? pin.product_id : null;
+  if (productId === shownProductId) return;
+  shownProductId = productId;
+  if (!pin) {
+    shelf.hidden = true;
+    return;
+  }
+  $("replay-shelf-title").textContent = pin.title || "";
+  const image = $("replay-shelf-img");
+  image.hidden = !pin.image_url;
+  if (pin.image_url) image.src = pin.image_url;
+  $("replay-shelf-price").textContent = "—";
+  $("replay-shelf-buy").href = `/products/${productId}`;
+  shelf.hidden = false;
+  const today = await product(productId);
+  if (shownProductId !== productId) return;
+  if (today && today.skus && today.skus.length) {
+    $("replay-shelf-price").textContent = formatPrice(today.min_price, today.currency);
+  } else {
+    $("replay-shelf-price").textContent = "已下架";
+    $("replay-shelf-buy").hidden = true;
+  }
+}
+
+function renderChapters(timeline, video) {
+  const pins = timeline.filter((item) => item.type === "pin");
+  const list = $("chapters");
+  list.replaceChildren(
+    ...pins.map((pin) => {
+      const button = el("button", { attrs: { type: "button" } }, [
+        el("span", { text: pin.title || "商品" }),
+        el("span", { className: "muted", text: timeLabel(pin.t) }),
+      ]);
+      button.addEventListener("click", () => {
+        video.currentTime = pin.t;
+        video.play().catch(() => {});
+      });
+      return el("li", { attrs: { "data-t": String(pin.t) } }, [button]);
+    }),
+  );
+  $("chapters-panel").hidden = pins.length === 0;
+}
+
+function markChapter(t) {
+  let current = null;
+  for (const item of $("chapters").children) {
+    item.classList.remove("is-current");
+    if (Number(item.dataset.t) <= t) current = item;
+  }
+  if (current) current.classList.add("is-current");
+}
+
+async function renderHighlights() {
+  try {
+    const clips = await api("GET", `/api/rooms/${roomId}/highlights`);
+    $("highlights").replaceChildren(
+      ...clips.map((clip) =>
+        el("li", {}, [
+          el("a", { attrs: { href: clip.page_url } }, [
+            el("span", { text: clip.title || "商品" }),
+            el("span", { className: "muted", text: timeLabel(clip.duration_s) }),
+          ]),
+        ]),
+      ),
+    );
+    $("highlights-panel").hidden = clips.length === 0;
+    return clips;
+  } catch {
+    return [];
+  }
+}
+
+async function showReplay() {
+  const replay = await api("GET", `/api/rooms/${roomId}/replay`);
+  const timeline = replay.timeline;
+  const video = makeVideo(replay.video_url);
+  showMessage("");
+  renderChapters(timeline, video);
+  const sync = () => {
+    renderChat(timeline, video.currentTime);
+    renderShelf(pinnedAt(timeline, video.currentTime));
+    markChapter(video.currentTime);
+  };
+  video.addEventListener("timeupdate", sync);
+  video.addEventListener("seeked", sync);
+  sync();
+  renderHighlights();
+}
+
+async function showHighlight() {
+  const clips = await renderHighlights();
+  const clip = clips.find((item) => item.product_id === clipProductId);
+  if (!clip) {
+    showMessage("这件商品没有高光片段");
+    return;
+  }
+  const replay = await api("GET", `/api/rooms/${roomId}/replay`);
+  const video = makeVideo(clip.video_url);
+  showMessage("");
+  // the clip's own clock starts at its pin: the room's timeline shifted by the clip's start
+  const timeline = replay.timeline
+    .filter((item) => item.t >= clip.start_s && item.t <= clip.end_s)
+    .map((item) => ({ ...item, t: item.t - clip.start_s }));
+  const pin = { type: "pin", product_id: clip.product_id, title: clip.title, t: 0 };
+  renderShelf(pin);
+  const sync = () => renderChat(timeline, video.currentTime);
+  video.addEventListener("timeupdate", sync);
+  video.addEventListener("seeked", sync);
+}
+
+(clipProductId ? showHighlight() : showReplay()).catch((error) => showMessage(messageFor(error)));
