@@ -19,6 +19,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.errors import InvalidInput, NotFound
 from liveshop.core.settings import Settings
 from liveshop.live import service as live
+from liveshop.notifications.follows import follow_host
 from liveshop.recommend import model_store
 from liveshop.recommend.jobs import train_once
 from liveshop.recommend.service import Recommendations, recommend_live_rooms, recommend_products
@@ -230,3 +231,13 @@ def test_rooms_live_or_soon_followed_first_new_hosts_explored(
     assert titles.index("new") <= 2
     anonymous = recommend_live_rooms(session, engine=engine, viewer=None, limit=10).items
     assert anonymous[0].title == "popular"
+    # Following the popular host (notifications' host follows) puts it beside the shop.
+    session.rollback()  # end the read so SQLite lets the follow be written
+    with unit_of_work(database_url) as work:
+        follow_host(work, user=work.get_one(User, viewer.id), host_id=popular.id)
+    session.expire_all()
+    again = recommend_live_rooms(
+        session, engine=engine, viewer=session.get_one(User, viewer.id), limit=10
+    ).items
+    assert [pick.title for pick in again[:2]] == ["popular", "followed"]
+    assert again[0].reason == "because you follow popular_host"

@@ -13,6 +13,8 @@ ENGLISH = {
     "popular": "popular now",
     "buy_again": "buy again",
     "picked_for_you": "picked for you",
+    "followed_host": "because you follow {subject}",
+    "reminder_set": "you asked to be reminded",
     "followed_shop": "from {subject}, a shop you follow",
     "watched_host": "because you watched {subject}",
     "just_watched_host": "because you just watched {subject}",

@@ -1,7 +1,8 @@
 """Which live or soon-starting rooms a viewer sees first.
 
 A room's score: live beats scheduled (sooner beats later), its audience (viewers
-now and the model's decayed engagement), a shop the viewer follows (the host's),
+now and the model's decayed engagement), a host the viewer follows or a shop the
+host runs or staffs that the viewer follows, a reminder the viewer set,
 the viewer's history with the host (trained, and this session's joins), and an
 exploration bonus for new hosts so they are seen at all. At least one slot of the
 top few goes to a new host when one is on.
@@ -16,10 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from liveshop.accounts.models import User
 from liveshop.catalog.models import Shop, ShopFollower, ShopStaff
 from liveshop.core.clock import utcnow
 from liveshop.live.models import Room, RoomStatus
 from liveshop.live.service import list_rooms
+from liveshop.notifications.follows import my_follows
 from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
 from liveshop.recommend.sessions import Action
@@ -27,6 +30,7 @@ from liveshop.recommend.sessions import Action
 SOON = timedelta(hours=2)  # a scheduled room is offered this long before it starts
 NEW_HOST_ROOMS = 3  # a host with fewer rooms than this is new
 FOLLOWED_BOOST = 2.0
+REMINDER_BOOST = 1.5  # the viewer asked to be reminded of this room
 AFFINITY_BOOST = 1.0
 SESSION_BOOST = 1.0
 EXPLORATION_BOOST = 0.4
@@ -88,14 +92,14 @@ def recommend_rooms(
     session: Session,
     *,
     model: ModelArtifact | None,
-    viewer_id: int | None,
+    viewer: User | None,
     viewer_key: str | None,
     actions: list[Action],
     limit: int,
     now: datetime | None = None,
 ) -> list[RoomPick]:
     """``viewer_key`` (the pseudonym) is None when the ranking must not be personal;
-    ``viewer_id`` still finds the shops the viewer chose to follow."""
+    ``viewer`` still finds the hosts and shops the viewer chose to follow."""
     now = now or utcnow()
     rooms = list_rooms(session, status=RoomStatus.LIVE, limit=ROOM_LISTING_LIMIT) + [
         room
@@ -103,7 +107,10 @@ def recommend_rooms(
         if room.scheduled_at is not None and now - SOON / 4 <= room.scheduled_at <= now + SOON
     ]
     hosts = {room.host.id for room in rooms}
-    followed = _followed_hosts(session, viewer_id, hosts)
+    followed = _followed_hosts(session, viewer.id if viewer else None, hosts)
+    follows = my_follows(session, user=viewer) if viewer is not None else None
+    followed_hosts = set(follows.hosts) if follows else set()
+    reminders = set(follows.rooms) if follows else set()
     new = _new_hosts(session, hosts)
     affinity = model.host_affinity.get(viewer_key, {}) if model and viewer_key else {}
     peak_affinity = max(affinity.values(), default=1.0)
@@ -127,6 +134,12 @@ def recommend_rooms(
         if shop is not None:
             score += FOLLOWED_BOOST
             reasons.append((FOLLOWED_BOOST, "followed_shop", shop))
+        if host.id in followed_hosts:
+            score += FOLLOWED_BOOST
+            reasons.append((FOLLOWED_BOOST * 1.01, "followed_host", host.username))
+        if room.id in reminders:
+            score += REMINDER_BOOST
+            reasons.append((REMINDER_BOOST, "reminder_set", ""))
         if host.id in affinity:
             boost = AFFINITY_BOOST * affinity[host.id] / peak_affinity
             score += boost

@@ -89,7 +89,7 @@ def recommend_live_rooms(
     picks = recommend_rooms(
         session,
         model=engine.models.current(),
-        viewer_id=viewer.id if viewer is not None else None,
+        viewer=viewer,
         viewer_key=key,
         actions=engine.activity.recent(key) if key else [],
         limit=limit,

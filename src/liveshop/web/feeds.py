@@ -30,6 +30,8 @@ REASONS_ZH = {
     "popular": "正在热卖",
     "buy_again": "再次购买",
     "picked_for_you": "为你推荐",
+    "followed_host": "你关注的主播 {subject}",
+    "reminder_set": "你预约了这场直播",
     "followed_shop": "你关注的「{subject}」",
     "watched_host": "你看过 {subject} 的直播",
     "just_watched_host": "你刚看过 {subject}",

@@ -35,12 +35,12 @@ from liveshop.core.errors import (
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
 from liveshop.live import access as live_access
 from liveshop.live import service as live
-from liveshop.live.models import RoomStatus
 from liveshop.payments import access as payments_access
 from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
+from liveshop.web.feeds import home_feed
 from liveshop.web.media_csp import allow_media_connections
 
 HERE = FilePath(__file__).parent
@@ -83,14 +83,9 @@ def _check_form_csrf(request: Request, settings: SettingsDep, csrf_token: str) -
 def home(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    return _render(
-        request,
-        "home.html",
-        settings,
-        user,
-        live_rooms=live.list_rooms(session, status=RoomStatus.LIVE),
-        upcoming_rooms=live.list_rooms(session, status=RoomStatus.SCHEDULED),
-    )
+    # Rooms in the recommended order with their reasons, and products picked for the viewer.
+    engine = getattr(request.app.state, "recommendations", None)
+    return _render(request, "home.html", settings, user, **home_feed(session, engine, user))
 
 
 @router.get("/rooms/{room_id}", response_class=HTMLResponse)

@@ -23,8 +23,13 @@ export class RoomShop {
   /** The shelf, loaded once (and again when the pinned product is not on it yet). */
   loadShelf(force = false) {
     if (!this.shelfLoaded || force) {
-      this.shelfLoaded = api("GET", `/api/rooms/${this.roomId}/shelf`).then(
-        (products) => {
+      // The shelf in the order recommendations give for this room and viewer (unranked last).
+      const ranked = api("GET", `/api/recommendations/products?context=room:${this.roomId}&limit=50`)
+        .then((answer) => answer.items.map((item) => item.product_id), () => []);
+      this.shelfLoaded = Promise.all([api("GET", `/api/rooms/${this.roomId}/shelf`), ranked]).then(
+        ([products, order]) => {
+          const rank = new Map(order.map((id, index) => [id, index]));
+          products = [...products].sort((a, b) => (rank.get(a.id) ?? order.length) - (rank.get(b.id) ?? order.length));
           this.products = new Map(products.map((product) => [product.id, product]));
           this.renderShelf();
           return this.products;
