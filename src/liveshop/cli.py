@@ -12,6 +12,9 @@ and add one line to :data:`COMMANDS` (it is a shared file: take the lock)::
 
     "risk": ("liveshop.risk.cli:app", "Risk control ..."),
 
+Keep the group's module light at its top too (import services, SQLAlchemy,
+DuckDB, scikit-learn... inside the commands): ``tests/test_cli_startup.py`` runs
+every entry's ``--help`` in a fresh process and names any heavy module it loaded.
 Keep this module free of top-level imports of liveshop domains or of anything
 heavier than Typer; ``serve`` and ``demo`` import what they need when they run.
 """
