@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
 
-MSPRT_TAU_SQUARED = 0.0001  # mixing variance: expected effects of about a percentage point
+MSPRT_TAU_SQUARED = 0.0025  # mixing variance: effects of a few percentage points (sd 5)
 BOOTSTRAP_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 15
 SMALLEST_EFFECT = 1e-4  # 0.01 percentage points: billions of users per arm already
