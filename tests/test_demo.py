@@ -24,6 +24,10 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ledger verified" in result.stdout
+    # The risk engine stops the demo's card tester (a second factor after two declines
+    # and a third card) and its coupon bot (the sixth account on one phone).
+    assert "risk stopped a card tester: 2 failed, 4 requires_action" in result.stdout
+    assert "risk stopped a coupon bot: 5 grabbed, 3 risk_refused" in result.stdout
     with sqlite3.connect(tmp_path / "liveshop.db") as db:
         gifts = db.execute("SELECT count(*) FROM gift_sends").fetchone()[0]
         grabs = db.execute(

@@ -379,6 +379,16 @@ async def _red_packet_round(client: httpx.AsyncClient, demo: DemoRoom, grabbers:
     )
 
 
+async def _attack(base_url: str, demo: DemoRoom) -> None:
+    """A card tester and a coupon bot, and what the risk engine did to them."""
+    from liveshop.risk.demo_attacks import run_attackers
+
+    with contextlib.suppress(httpx.HTTPError, KeyError, ValueError):
+        report = await run_attackers(base_url, coupon_id=demo.coupon_id)
+        for line in report.lines():
+            console.print(f"[yellow]risk stopped a {line}[/yellow]")
+
+
 async def _drain(socket: websockets.ClientConnection) -> None:
     with contextlib.suppress(Exception):
         async for _frame in socket:
@@ -420,6 +430,7 @@ async def _serve_with_audience(
     base_url = f"http://{host}:{port}"
     audience.append(asyncio.create_task(_shop(base_url, demo, stop, cards, ready)))
     audience.append(asyncio.create_task(_spend(base_url, demo, stop, cards, ready)))
+    audience.append(asyncio.create_task(_attack(base_url, demo)))
     audience.append(
         asyncio.create_task(
             _chat(url, demo.chatter_tokens, comments_per_second, likes_per_second, stop)

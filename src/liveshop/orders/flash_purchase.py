@@ -21,6 +21,7 @@ from liveshop.orders import service as orders
 from liveshop.orders.flash_order_batches import writer_for
 from liveshop.orders.models import Order, OrderOrigin
 from liveshop.orders.placement import AttemptInProgress, Win, order_key, place_won_orders
+from liveshop.orders.risk_requests import check_flash_buy
 from liveshop.orders.schemas import OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
@@ -61,6 +62,7 @@ def buy_flash_sale(
         if engine.was_claimed(sale_id, buyer.id, attempt_key):
             raise AttemptInProgress("this attempt holds a unit; its order is on its way")
         raise SoldOut("sold out")
+    check_flash_buy(buyer, terms, quantity)
     sale = flash_sales.get_sale(session, sale_id=sale_id)
     claim = engine.claim(
         session, sale=sale, user_id=buyer.id, quantity=quantity, attempt_key=attempt_key
@@ -114,6 +116,7 @@ async def buy_flash_sale_in_loop(
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
+    check_flash_buy(buyer, terms, quantity)
     claim = await engine.claim_units(
         sale_id=sale_id,
         per_user_limit=terms.per_user_limit,

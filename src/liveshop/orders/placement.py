@@ -41,6 +41,7 @@ from liveshop.live import service as live
 from liveshop.orders.addresses import address_snapshot, default_address_snapshots
 from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
 from liveshop.orders.presentation import order_out_of
+from liveshop.orders.risk_requests import check_placed_order
 from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.flash_sales import Admission, SaleTerms
@@ -219,6 +220,10 @@ def place_order(
                 payment_minutes=payment_minutes,
             )
             (placed,) = write_orders(session, [new_order])
+            region = str((address or {}).get("region", ""))
+            check_placed_order(
+                session, buyer=buyer, placed=placed, address_id=body.address_id, region=region
+            )
             coupons.attach_to_order(session, uses=uses, order_id=placed.id)
             for item in body.items:
                 catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)

@@ -1,0 +1,63 @@
+"""What orders tell the risk engine (through ``core.risk``): an order as placed, and
+a flash-sale buy before it may claim a unit (a refused bot takes no stock)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.errors import PermissionDenied
+from liveshop.core.risk import (
+    RiskDecision,
+    RiskPath,
+    RiskRequest,
+    assess_risk,
+    refuse_unless_allowed,
+)
+from liveshop.orders.schemas import OrderOut
+from liveshop.promotions.flash_sales import SaleTerms
+
+
+class OrderRefused(PermissionDenied):
+    code = "risk_refused"
+
+
+def check_placed_order(
+    session: Session, *, buyer: User, placed: OrderOut, address_id: int | None, region: str
+) -> None:
+    """Ask about an order just written (in its transaction). A block refuses it (the
+    transaction rolls back); a review keeps it and opens a case for an analyst, which
+    the merchant sees as held; a challenge is left to the payment's step-up."""
+    verdict = assess_risk(
+        RiskRequest(
+            path=RiskPath.ORDER,
+            user_id=buyer.id,
+            account_created_at=as_utc(buyer.created_at),
+            at=utcnow(),
+            amount=placed.total,
+            merchant_id=placed.host_id,
+            room_id=placed.room_id,
+            shipping_region=region,
+            address_id="" if address_id is None else f"address:{address_id}",
+            subject=f"order:{placed.id}",
+        ),
+        session=session,
+    )
+    if verdict.decision is RiskDecision.BLOCK:
+        raise OrderRefused(verdict.public_reason or "this order was refused by risk checks")
+
+
+def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:
+    """Before a unit is claimed: a bot refused here takes nothing from the sale."""
+    refuse_unless_allowed(
+        RiskRequest(
+            path=RiskPath.FLASH_BUY,
+            user_id=buyer.id,
+            account_created_at=as_utc(buyer.created_at),
+            at=utcnow(),
+            amount=terms.price * quantity,
+            room_id=terms.room_id,
+            subject=f"flash_sale:{terms.id}",
+        )
+    )
