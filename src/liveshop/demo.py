@@ -27,6 +27,7 @@ from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn, SkuIn
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
+from liveshop.core.errors import LiveShopError
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import get_settings
 from liveshop.live import service as live
@@ -34,11 +35,23 @@ from liveshop.live import shelf
 from liveshop.live.models import Room, RoomStatus
 from liveshop.media.demo_video import DemoVideo, start_demo_video
 from liveshop.media.server import MediaServerMissing
+from liveshop.notifications import follows
+from liveshop.notifications.listeners import queue_go_live_fan_out
+from liveshop.orders import service as orders
+from liveshop.orders.models import OrderItem, OrderStatus
+from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.payments import charges, wallets
+from liveshop.payments.context import payment_context
+from liveshop.payments.models import MethodKind, TopUp, TopUpKind
 from liveshop.payments.verify import verify_ledger
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.models import CouponKind
 from liveshop.promotions.schemas import CouponIn, FlashSaleIn
 from liveshop.promotions.stock_engines import StockEngine
+from liveshop.reviews import service as review_service
+from liveshop.reviews.schemas import ReviewIn
+from liveshop.tracking import service as tracking
+from liveshop.tracking.carriers import SandboxCarrier
 from liveshop.wiring import connect_domains
 
 console = Console()
@@ -111,6 +124,7 @@ class DemoRoom:
     coupon_id: int
     host_token: str
     flash_sale_starts_in: float  # seconds from the seeding
+    journey: tuple[int, int] | None = None  # the reviewed product, the parcel's order
 
 
 def _get_or_create(session: Session, username: str, password: str, role: Role) -> User:
@@ -145,7 +159,93 @@ def seed_demo(
             chatter = _get_or_create(session, f"fan_{index:03d}", "demo-fan-pass", Role.VIEWER)
             tokens.append(accounts.issue_token(session, user=chatter))
         host_token = accounts.issue_token(session, user=host)
-        return DemoRoom(room.id, tokens, flash_sale_id, coupon_id, host_token, flash_sale_starts_in)
+        demo = DemoRoom(room.id, tokens, flash_sale_id, coupon_id, host_token, flash_sale_starts_in)
+    demo.journey = seed_buyer_journey(database_url, room_id=demo.room_id)
+    return demo
+
+
+# --- the buyer's journey (issue 17): a product page with reviews, a go-live notice,
+# a parcel on its way ---
+
+JOURNEY_SCARF = 2  # PRODUCTS[2], the scarf: reviewed, and a second one on its way
+
+
+def _paid_demo_order(session: Session, *, buyer: User, sku_id: int, key: str) -> int:
+    """A wallet-paid order of one unit (the wallet topped up first), as a buyer pays."""
+    order, _ = orders.place_order(
+        session,
+        buyer=buyer,
+        body=OrderIn(items=[OrderItemIn(sku_id=sku_id, quantity=1)]),
+        idempotency_key=key,
+        payment_minutes=15,
+    )
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        top_up = TopUp(user_id=buyer.id, kind=TopUpKind.WALLET, amount=order.total, currency="CNY")
+        session.add(top_up)
+        session.flush()
+        wallets.record_top_up(session, top_up=top_up, source=MethodKind.CARD)
+        charges.pay_order(
+            session,
+            buyer=buyer,
+            order_id=order.id,
+            method=charges.MethodChoice(MethodKind.WALLET, None),
+            idempotency_key=f"{key}-pay",
+            context=payment_context(get_settings()),
+        )
+    return order.id
+
+
+def seed_buyer_journey(database_url: str, *, room_id: int) -> tuple[int, int]:
+    """demo_viewer follows demo_host (the room's go-live notice is queued for the
+    followers), has a delivered scarf it reviewed (the shop replied) and a second
+    one moving with the sandbox carrier. Safe to run again. (product id, moving order id)"""
+    with unit_of_work(database_url) as session:
+        viewer = session.scalars(select(User).where(User.username == "demo_viewer")).one()
+        host = session.scalars(select(User).where(User.username == "demo_host")).one()
+        merchant = session.scalars(select(User).where(User.username == "demo_merchant")).one()
+        follows.follow_host(session, user=viewer, host_id=host.id)
+        queue_go_live_fan_out(session, room_id=room_id)
+        shop = catalog.ensure_shop(session, merchant=merchant)
+        scarf = catalog.list_shop_products(session, shop_id=shop.id)[JOURNEY_SCARF]
+        sku_id = scarf.skus[0].id
+        delivered = _paid_demo_order(session, buyer=viewer, sku_id=sku_id, key="journey-1")
+        moving = _paid_demo_order(session, buyer=viewer, sku_id=sku_id, key="journey-2")
+    for order_id, number in ((delivered, "SBDEMO0001"), (moving, "SBDEMO0002")):
+        with unit_of_work(database_url) as session, contextlib.suppress(LiveShopError):
+            tracking.ship_with_tracking(
+                session,
+                actor=merchant,
+                order_id=order_id,
+                carrier="sandbox",
+                tracking_number=number,
+            )
+    with unit_of_work(database_url) as session:
+        parcel = tracking.shipment_by_number(
+            session, carrier="sandbox", tracking_number="SBDEMO0001"
+        )
+        if parcel is not None:
+            steps = SandboxCarrier(60).scans_due(
+                tracking_number=parcel.tracking_number,
+                shipped_at=parcel.created_at,
+                now=parcel.created_at + timedelta(hours=1),
+            )
+            tracking.record_scans(session, shipment=parcel, scans=steps)
+    with unit_of_work(database_url) as session, contextlib.suppress(LiveShopError):
+        line = session.scalars(select(OrderItem).where(OrderItem.order_id == delivered)).one()
+        review = review_service.write_review(
+            session,
+            buyer=session.get_one(User, viewer.id),
+            order_item_id=line.id,
+            body=ReviewIn(rating=5, text="羊毛很软，礼盒包装精致，送人很体面。"),
+            edit_window=timedelta(hours=72),
+        )
+        review_service.reply_to_review(
+            session,
+            actor=session.get_one(User, merchant.id),
+            review_id=review.id,
+            text="谢谢亲的认可，欢迎再来直播间！",
+        )
+    return scarf.id, moving
 
 
 def _open_room(session: Session, *, host: User, merchant: User) -> Room:
@@ -421,7 +521,7 @@ async def _serve_with_audience(
         if server_task.done():
             return
     video = _start_demo_video(host, port, demo.room_id)
-    _print_welcome(host, port, demo.room_id)
+    _print_welcome(host, port, demo.room_id, demo.journey)
     stop = asyncio.Event()
     url = f"ws://{host}:{port}/ws/rooms/{demo.room_id}"
     audience = [asyncio.create_task(_watch(url, stop)) for _ in range(viewers)]
@@ -465,7 +565,9 @@ def _start_demo_video(host: str, port: int, room_id: int) -> DemoVideo | None:
     return video
 
 
-def _print_welcome(host: str, port: int, room_id: int) -> None:
+def _print_welcome(
+    host: str, port: int, room_id: int, journey: tuple[int, int] | None = None
+) -> None:
     base = f"http://{host}:{port}"
     table = Table(title="LiveShop demo is live")
     table.add_column("what")
@@ -473,6 +575,10 @@ def _print_welcome(host: str, port: int, room_id: int) -> None:
     table.add_row("viewer page", f"{base}/rooms/{room_id}")
     table.add_row("host console", f"{base}/host/rooms/{room_id}")
     table.add_row("home", f"{base}/")
+    if journey is not None:
+        table.add_row("product page, with reviews", f"{base}/products/{journey[0]}")
+        table.add_row("notifications (demo_viewer)", f"{base}/notifications")
+        table.add_row("a parcel on its way", f"{base}/orders/{journey[1]}/tracking")
     table.add_row("API docs", f"{base}/docs")
     table.add_row("metrics", f"{base}/metrics")
     for name, (password, role) in DEMO_LOGINS.items():
