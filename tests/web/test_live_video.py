@@ -151,6 +151,8 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
     assert server.api(host, "GET", f"/api/rooms/{room_id}")["stream_status"] == "offline"
     assert httpx.get(playlist).status_code == 404
 
+    viewer = new_page(path=f"/rooms/{room_id}")  # opened while offline: the poster
+    expect(viewer.locator("#player-poster")).to_be_visible()
     publisher = publish(stream_key)
     try:
         _wait_for(lambda: httpx.get(playlist).status_code == 200, PLAYLIST_SECONDS, "playlist")
@@ -168,9 +170,9 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         assert health == 25
 
         server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
-        viewer = new_page(path=f"/rooms/{room_id}")
         video = viewer.locator("#player")
-        expect(video).to_be_visible()
+        expect(video).to_be_visible()  # the stream's notice reached the open page
+        expect(viewer.locator("#player-poster")).to_be_hidden()
         _wait_for(
             lambda: viewer.evaluate("document.getElementById('player').currentTime") > 1.0,
             20,
@@ -182,6 +184,7 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         assert viewer.evaluate("document.getElementById('player').muted") is True
         viewer.locator("#unmute-btn").click()
         assert viewer.evaluate("document.getElementById('player').muted") is False
+        assert new_page.errors[viewer] == []
         time.sleep(2)  # the pin spans some video
         server.api(host, "DELETE", f"/api/rooms/{room_id}/pinned")
         server.api(host, "POST", f"/api/rooms/{room_id}/end")

@@ -11,7 +11,8 @@ const HLS_CONFIG = {
   maxBufferLength: 6,
   backBufferLength: 10,
   lowLatencyMode: false, // nginx-rtmp writes plain HLS, no partial segments
-  manifestLoadingMaxRetry: 6,
+  manifestLoadingMaxRetry: 2, // a missing playlist fails fast; RoomVideo retries every 2 s
+  manifestLoadingRetryDelay: 500,
   levelLoadingMaxRetry: 6,
   fragLoadingMaxRetry: 6,
 };
@@ -32,12 +33,10 @@ export class RoomVideo {
     else this.showPoster();
   }
 
-  // The room's frames carry notices; ours is {topic: "stream", payload: {status}}.
+  // The room's frames carry notices as {topic: payload}; ours is "stream": {status}.
   applyNotices(notices) {
-    for (const notice of notices || []) {
-      if (notice.topic !== "stream" || !notice.payload) continue;
-      if (notice.payload.status !== this.status) this.refresh();
-    }
+    const stream = (notices || {}).stream;
+    if (stream && stream.status && stream.status !== this.status) this.refresh();
   }
 
   async refresh() {
@@ -45,7 +44,10 @@ export class RoomVideo {
       const room = await api("GET", `/api/rooms/${this.roomId}`);
       this.status = room.stream_status || "offline";
       if (this.status === "live" && room.playback_url) {
-        if (room.playback_url !== this.playbackUrl || !this.video) this.play(room.playback_url);
+        const stalled = !this.hls && window.Hls && window.Hls.isSupported();
+        if (room.playback_url !== this.playbackUrl || !this.video || stalled) {
+          this.play(room.playback_url);
+        }
       } else {
         this.stop();
         this.showPoster();
@@ -74,7 +76,12 @@ export class RoomVideo {
       const hls = new window.Hls(HLS_CONFIG);
       this.hls = hls;
       hls.on(window.Hls.Events.ERROR, (_event, data) => {
-        if (data.fatal) this.scheduleRetry();
+        if (!data.fatal) return;
+        // e.g. the playlist is not written yet (about 1.5 s after publishing starts):
+        // start over from the room's state in a moment
+        hls.destroy();
+        if (this.hls === hls) this.hls = null;
+        this.scheduleRetry();
       });
       // how far behind live hls.js estimates the picture is (benchmarks/video.py reads it)
       hls.on(window.Hls.Events.FRAG_CHANGED, () => {
