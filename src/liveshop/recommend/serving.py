@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from liveshop.catalog.models import ListingStatus, Product
@@ -28,6 +28,11 @@ from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
 from liveshop.recommend.sessions import Action
 
+# One statement, compiled once: an expanding IN binds the ids without re-building SQL.
+PUBLISHED_ROWS = select(Product.id, Product.title, Product.shop_id, Product.category).where(
+    Product.id.in_(bindparam("ids", expanding=True)),
+    Product.listing_status == ListingStatus.PUBLISHED,
+)
 RELOAD_CHECK_SECONDS = 2.0  # a new or rolled-back version is served within this
 SESSION_WEIGHT = 2.0  # this session's actions outrank the trained profile
 CONTEXT_WEIGHT = 3.0  # "more like this" on a product page is about that product
@@ -81,6 +86,7 @@ class ModelCache:
         self._model: ModelArtifact | None = None
         self.index: dict[int, int] = {}
         self.users: dict[str, int] = {}
+        self.popular: list[tuple[int, float]] = []  # (product id, share of the top)
 
     def current(self) -> ModelArtifact | None:
         now = time.monotonic()
@@ -95,6 +101,7 @@ class ModelCache:
                     {int(p): i for i, p in enumerate(model.product_ids.tolist())} if model else {}
                 )
                 self.users = {u: i for i, u in enumerate(model.user_ids)} if model else {}
+                self.popular = _popular_head(model) if model else []
                 self._model, self._version = model, version
         return self._model
 
@@ -115,16 +122,19 @@ def _add(
     known.score += score * 0.5 if score <= known.score else known.score * 0.5
 
 
-def _popular(cache: ModelCache, model: ModelArtifact, found: dict[int, Scored]) -> None:
-    top = np.argsort(-model.popularity)[:POPULAR_POOL]
+def _popular_head(model: ModelArtifact) -> list[tuple[int, float]]:
+    """The most popular products, once per model (not per request)."""
+    top = np.argsort(-model.popularity, kind="stable")[:POPULAR_POOL]
     peak = float(model.popularity[top[0]]) if len(top) and model.popularity[top[0]] > 0 else 1.0
-    for item in top.tolist():
-        _add(
-            found,
-            int(model.product_ids[item]),
-            POPULAR_SHARE * float(model.popularity[item]) / peak,
-            "popular",
-        )
+    return [
+        (int(model.product_ids[item]), float(model.popularity[item]) / peak)
+        for item in top.tolist()
+    ]
+
+
+def _popular(cache: ModelCache, found: dict[int, Scored]) -> None:
+    for product_id, share in cache.popular:
+        _add(found, product_id, POPULAR_SHARE * share, "popular")
 
 
 def _neighbours_of(
@@ -189,7 +199,7 @@ def candidate_products(
     found: dict[int, Scored] = {}
     model = cache.current()
     if model is not None:
-        _popular(cache, model, found)
+        _popular(cache, found)
         if viewer is not None:
             _personal(cache, model, viewer, found)
             for age, action in enumerate(a for a in actions if a.product_id):
@@ -223,16 +233,9 @@ def rank_products(
 ) -> list[ProductPick]:
     """Published products only, best first, with no more than ``max_per_shop`` of one
     shop or ``max_per_category`` of one category (later ones wait below)."""
-    ranked = sorted(found.values(), key=lambda s: (-s.score, s.product_id))[: limit * 6]
+    ranked = sorted(found.values(), key=lambda s: (-s.score, s.product_id))[: limit * 4]
     wanted = {s.product_id for s in ranked} | {s.anchor for s in ranked if s.anchor}
-    rows = {
-        row.id: row
-        for row in session.execute(
-            select(Product.id, Product.title, Product.shop_id, Product.category).where(
-                Product.id.in_(wanted), Product.listing_status == ListingStatus.PUBLISHED
-            )
-        )
-    }
+    rows = {row.id: row for row in session.execute(PUBLISHED_ROWS, {"ids": sorted(wanted)})}
     picks: list[ProductPick] = []
     held: list[ProductPick] = []
     shops: dict[int, int] = {}
