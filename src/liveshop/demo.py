@@ -7,7 +7,7 @@ import contextlib
 import random
 import signal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.app import create_server_app
+from liveshop.campaigns.demo_data import CampaignDemo, drive_shoppers, seed_campaign_demo
 from liveshop.catalog import service as catalog
 from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn, SkuIn
@@ -124,6 +125,8 @@ class DemoRoom:
     coupon_id: int
     host_token: str
     flash_sale_starts_in: float  # seconds from the seeding
+    campaign: CampaignDemo | None = None  # a two-channel campaign and an A/B test
+    shopper_tokens: list[str] = field(default_factory=list)  # the campaign's shoppers
     journey: tuple[int, int] | None = None  # the reviewed product, the parcel's order
 
 
@@ -159,9 +162,38 @@ def seed_demo(
             chatter = _get_or_create(session, f"fan_{index:03d}", "demo-fan-pass", Role.VIEWER)
             tokens.append(accounts.issue_token(session, user=chatter))
         host_token = accounts.issue_token(session, user=host)
-        demo = DemoRoom(room.id, tokens, flash_sale_id, coupon_id, host_token, flash_sale_starts_in)
+        campaign = _seed_campaign(session, host=host, merchant=merchant)
+        shopper_tokens = [
+            accounts.issue_token(session, user=session.get_one(User, user_id))
+            for user_id in campaign.shopper_ids
+        ]
+        demo = DemoRoom(
+            room.id,
+            tokens,
+            flash_sale_id,
+            coupon_id,
+            host_token,
+            flash_sale_starts_in,
+            campaign=campaign,
+            shopper_tokens=shopper_tokens,
+        )
     demo.journey = seed_buyer_journey(database_url, room_id=demo.room_id)
     return demo
+
+
+def _seed_campaign(session: Session, *, host: User, merchant: User) -> CampaignDemo:
+    """The campaign promotes the scarf; the host is its KOL on Douyin."""
+    shop = catalog.shop_of(session, user=merchant)
+    assert shop is not None  # the merchant's products made it
+    product = next(
+        found
+        for found in catalog.list_shop_products(session, shop_id=shop.id, limit=50)
+        if found.title == PRODUCTS[-1].title
+    )
+    sku_id = catalog.skus_of(session, product_id=product.id)[0].id
+    return seed_campaign_demo(
+        session, merchant=merchant, kol=host, product_id=product.id, sku_id=sku_id
+    )
 
 
 # --- the buyer's journey (issue 17): a product page with reviews, a go-live notice,
@@ -521,7 +553,7 @@ async def _serve_with_audience(
         if server_task.done():
             return
     video = _start_demo_video(host, port, demo.room_id)
-    _print_welcome(host, port, demo.room_id, demo.journey)
+    _print_welcome(host, port, demo.room_id, demo.journey, demo.campaign)
     stop = asyncio.Event()
     url = f"ws://{host}:{port}/ws/rooms/{demo.room_id}"
     audience = [asyncio.create_task(_watch(url, stop)) for _ in range(viewers)]
@@ -531,6 +563,10 @@ async def _serve_with_audience(
     audience.append(asyncio.create_task(_shop(base_url, demo, stop, cards, ready)))
     audience.append(asyncio.create_task(_spend(base_url, demo, stop, cards, ready)))
     audience.append(asyncio.create_task(_attack(base_url, demo)))
+    if demo.campaign is not None:
+        audience.append(
+            asyncio.create_task(_campaign_shoppers(base_url, demo.campaign, demo, stop))
+        )
     audience.append(
         asyncio.create_task(
             _chat(url, demo.chatter_tokens, comments_per_second, likes_per_second, stop)
@@ -565,8 +601,19 @@ def _start_demo_video(host: str, port: int, room_id: int) -> DemoVideo | None:
     return video
 
 
+async def _campaign_shoppers(
+    base_url: str, campaign: CampaignDemo, demo: DemoRoom, stop: asyncio.Event
+) -> None:
+    """The campaign's shoppers: their A/B variants, clicks and attributed orders."""
+    await drive_shoppers(base_url, campaign, demo.shopper_tokens, stop)
+
+
 def _print_welcome(
-    host: str, port: int, room_id: int, journey: tuple[int, int] | None = None
+    host: str,
+    port: int,
+    room_id: int,
+    journey: tuple[int, int] | None = None,
+    campaign: CampaignDemo | None = None,
 ) -> None:
     base = f"http://{host}:{port}"
     table = Table(title="LiveShop demo is live")
@@ -579,6 +626,9 @@ def _print_welcome(
         table.add_row("product page, with reviews", f"{base}/products/{journey[0]}")
         table.add_row("notifications (demo_viewer)", f"{base}/notifications")
         table.add_row("a parcel on its way", f"{base}/orders/{journey[1]}/tracking")
+    if campaign is not None:
+        table.add_row("campaign (demo_merchant)", f"{base}/campaigns/{campaign.campaign_id}")
+        table.add_row("A/B test (demo_merchant)", f"{base}/experiments/{campaign.experiment_id}")
     table.add_row("API docs", f"{base}/docs")
     table.add_row("metrics", f"{base}/metrics")
     for name, (password, role) in DEMO_LOGINS.items():

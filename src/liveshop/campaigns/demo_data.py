@@ -169,6 +169,7 @@ async def drive_shoppers(
 async def _one_shopper(
     client: httpx.AsyncClient, demo: CampaignDemo, token: str, index: int, rng: random.Random
 ) -> int:
+    client.cookies.clear()  # each shopper is a browser of their own: their own visitor id
     auth = {"Authorization": f"Bearer {token}"}
     variant = (
         await client.get(f"/api/experiments/{demo.experiment_id}/assignment", headers=auth)
