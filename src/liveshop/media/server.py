@@ -33,6 +33,9 @@ def write_config(paths: MediaPaths, options: ServerOptions) -> Path:
     paths.make()
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (paths.temp / name).mkdir(exist_ok=True)
+    # the callback URLs carry the shared secret: the file is its owner's alone
+    paths.config.touch(mode=0o600)
+    paths.config.chmod(0o600)
     paths.config.write_text(render_config(paths, options))
     return paths.config
 
