@@ -215,6 +215,7 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         15,
         "the replay plays",
     )
+    assert new_page.errors[page] == []
     highlights = httpx.get(f"{server.base_url}/api/rooms/{room_id}/highlights").json()
     assert [item["product_id"] for item in highlights] == [product["id"]]
     clip = new_page(path=highlights[0]["page_url"])
@@ -227,3 +228,4 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         15,
         "the highlight plays",
     )
+    assert new_page.errors[clip] == []
