@@ -96,6 +96,9 @@ SUBSCRIBERS = {
         "liveshop.notifications.listeners.NotifyOnDomainEvents.room_status_changed",
         "liveshop.search.indexer.SearchIndexer.on_room_changed",
     ],
+    "liveshop.live.events.ChatLineArrived": [
+        "liveshop.assistant.responder.AssistantResponder.on_chat_line"
+    ],
     "liveshop.live.events.RoomChanged": ["liveshop.search.indexer.SearchIndexer.on_room_changed"],
     "liveshop.catalog.events.ProductChanged": [
         "liveshop.search.indexer.SearchIndexer.on_product_changed"

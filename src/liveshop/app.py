@@ -24,6 +24,8 @@ from liveshop.accounts.sign_in_guard import make_sign_in_guard
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
 from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.assistant.api import router as assistant_router
+from liveshop.assistant.responder import warm_up_assistant
 from liveshop.campaigns.api import router as campaigns_router
 from liveshop.campaigns.audiences_api import router as audiences_router
 from liveshop.campaigns.commissions import run_commission_jobs_forever
@@ -66,10 +68,10 @@ from liveshop.recommend.sessions import RecorderWithSessions
 from liveshop.reviews.api import router as reviews_router
 from liveshop.risk.api import router as risk_router
 from liveshop.search.api import router as search_router
-from liveshop.search.text import warm_up as warm_up_search
 from liveshop.tracking.api import router as tracking_router
 from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
+from liveshop.web.assistant_pages import router as assistant_pages_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
 from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
@@ -159,7 +161,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
                 )
             ),
             # jieba's dictionary (about a second) loads now, not in the first search
-            loop.create_task(asyncio.to_thread(warm_up_search)),
+            loop.create_task(asyncio.to_thread(warm_up_assistant)),  # jieba, pinyin, the model
         ]
         sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
@@ -255,6 +257,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(events_router)
     app.include_router(analytics_router)
     app.include_router(search_router)
+    app.include_router(assistant_router)
     app.include_router(recommend_router)
     app.include_router(campaigns_router)
     app.include_router(experiments_router)
@@ -266,6 +269,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(product_pages_router)
     app.include_router(media_pages_router)
     app.include_router(search_pages_router)
+    app.include_router(assistant_pages_router)
     app.include_router(notification_pages_router)
     app.include_router(tracking_pages_router)
     app.mount("/static", static_files(), name="static")

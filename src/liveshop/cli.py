@@ -65,6 +65,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "liveshop.risk.cli:app",
         "Risk control: simulate a labelled stream, train, score, evaluate, rules.",
     ),
+    "assistant": (
+        "liveshop.assistant.cli:app",
+        "The shop's customer-service assistant: evaluate on labelled questions.",
+    ),
+    "search": ("liveshop.search.cli:app", "Product, room and shop search: reindex, query."),
     "recommend": (
         "liveshop.recommend.cli:app",
         "Recommendations: evaluate models on a log, train, model versions and rollback.",

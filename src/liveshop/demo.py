@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.app import create_server_app
+from liveshop.assistant import service as assistant
+from liveshop.assistant.schemas import FaqIn
 from liveshop.campaigns.demo_data import CampaignDemo, drive_shoppers, seed_campaign_demo
 from liveshop.catalog import service as catalog
 from liveshop.catalog import staff
@@ -67,6 +69,13 @@ PRODUCTS = [
     ProductIn(
         title="轻薄羽绒服 90% 白鸭绒",
         category="女装",
+        # What the shop's assistant answers from (with DEMO_FAQ and the live SKUs).
+        attributes={
+            "填充物": "90%白鸭绒，充绒量120克",
+            "面料": "防风防泼水尼龙",
+            "尺码建议": "M码适合100-115斤，L码115-130斤",
+            "洗涤": "可以手洗或机洗（羽绒服模式），不要干洗",
+        },
         skus=[
             SkuIn(code="DOWN-M", options={"尺码": "M"}, price=29_900, stock=500),
             SkuIn(code="DOWN-L", options={"尺码": "L"}, price=29_900, stock=500),
@@ -98,6 +107,27 @@ CHAT_LINES = [
     "想要黑色的",
     "上链接!",
     "支持主播",
+]
+DEMO_FAQ = [
+    FaqIn(question="什么时候发货 发什么快递", answer="下单后48小时内发货，默认中通快递"),
+    FaqIn(question="包邮吗 运费", answer="全场包邮，新疆西藏除外"),
+    FaqIn(question="可以退换吗 七天无理由 运费险", answer="支持7天无理由退换，送运费险"),
+    FaqIn(question="优惠券怎么领", answer="点直播间左上角的券，满199减20"),
+]
+# Questions viewers really type, in the chat: the shop's assistant answers those its
+# facts answer (price and stock read at that moment) and queues the rest for the host.
+CHAT_LINES += [
+    "羽绒服多少钱",
+    "L码还有吗",
+    "120斤穿什么码",
+    "可以机洗吗",
+    "包邮吗",
+    "baoyou ma",
+    "几天发货呀",
+    "能退吗😭",
+    "主播多高",
+    "能便宜点吗",
+    "充绒量多少",
 ]
 QUESTIONS = ["羽绒服可以机洗吗?", "160cm 50kg 穿什么码?", "有没有运费险?"]
 # Spam that tries to slip past the filter (a real room gets plenty); moderation stars
@@ -296,6 +326,7 @@ def _open_room(session: Session, *, host: User, merchant: User) -> Room:
     live.start_room(session, actor=host, room_id=room.id)
     shelf.set_shelf(session, actor=host, room_id=room.id, product_ids=product_ids)
     shelf.pin_from_shelf(session, actor=host, room_id=room.id, product_id=product_ids[0])
+    assistant.replace_faq(session, actor=merchant, entries=DEMO_FAQ)
     return room
 
 

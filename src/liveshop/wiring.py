@@ -28,6 +28,7 @@ from typing import Any
 
 from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
+from liveshop.assistant.responder import AssistantResponder
 from liveshop.campaigns import privacy_hooks as campaigns_privacy
 from liveshop.campaigns.listeners import RecordConversions
 from liveshop.catalog import privacy_hooks as catalog_privacy
@@ -232,6 +233,7 @@ def app_listeners(
         (NotificationsPosted, streams.on_posted),
         (OrderPaid, sales.on_order_paid),
         (GiftSent, sales.on_gift_sent),
+        *AssistantResponder(hub).listeners(),  # assistant: off the fan-out path
     ]
 
 

@@ -22,6 +22,7 @@ from tests.access.rules import (
     LOGIN_PAGE,
     Access,
     BodyFactory,
+    Subject,
     everyone_but_regulators,
     public,
 )
@@ -65,6 +66,33 @@ def _in_own_room(made: Made, caller: Account | None, world: World) -> int:
     fresh object's room."""
     room_id: int = world.own_room(caller) or made.ids["room_id"]
     return room_id
+
+
+def _assistant_reply(world: World) -> Made:
+    """Host A's live room with one answer of the shop's assistant in it."""
+    from liveshop.assistant.models import AssistantReply
+
+    room_id = world.fresh_room()
+    with world.session() as session:
+        reply = AssistantReply(
+            room_id=room_id,
+            comment_id=world.number(),
+            text="几天发货",
+            answered=True,
+            fact="faq:1",
+            answer="三天内",
+            confidence=1.0,
+        )
+        session.add(reply)
+        session.flush()
+        reply_id = reply.id
+    return Made(
+        ids={"room_id": room_id, "reply_id": reply_id},
+        parties={ROOM_HOST: world.host, SELLER: world.seller},
+    )
+
+
+ASSISTANT_REPLY = Subject("assistant reply", _assistant_reply)
 
 
 def _flash_sale(made: Made, caller: Account | None, world: World) -> dict[str, Any]:
@@ -482,6 +510,21 @@ ROUTES: dict[RouteKey, Access] = {
         parties={ROOM_HOST: ALLOWED, BUYER: FORBIDDEN},
         roles=ADMIN,
         body=body(answer="Yes, all silk"),
+    ),
+    ("GET", "/api/rooms/{room_id}/assistant"): Access(
+        s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=MODERATION
+    ),
+    ("PUT", "/api/rooms/{room_id}/assistant"): Access(
+        s.ROOM,
+        parties={ROOM_HOST: FORBIDDEN, SELLER: FORBIDDEN},
+        roles=MODERATION,
+        body=body(enabled=True),
+    ),
+    ("POST", "/api/rooms/{room_id}/assistant/corrections"): Access(
+        ASSISTANT_REPLY,
+        parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN},
+        roles=ADMIN,
+        body=body(reply_id="{reply_id}", answer="今天下单明天发"),
     ),
     ("PUT", "/api/rooms/{room_id}/questions/{question_id}/pinned"): Access(
         s.QUESTION, parties={ROOM_HOST: ALLOWED, BUYER: FORBIDDEN}, roles=ADMIN

@@ -53,3 +53,12 @@ class RoomChanged(DomainEvent):
     """A room was opened or its title or description changed (search follows it)."""
 
     room_id: int
+
+
+@dataclass(frozen=True)
+class ChatLineArrived(DomainEvent):
+    """A chat line reached this worker's hub (published on the event loop, before the
+    frame: listeners only take note and do their work elsewhere)."""
+
+    room_id: int
+    comment: dict[str, Any]

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from liveshop.core.bus import bus
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
@@ -160,6 +161,7 @@ class LiveHub:
         )
         self._unsaved_comment_counts[room_id] += 1
         self.relay.submit(room_id, {"kind": "comment", "comment": comment})
+        bus.publish(events.ChatLineArrived(room_id=room_id, comment=comment))  # the assistant
 
     def hold_comment(
         self, room_id: int, comment: dict[str, Any], *, text: str, categories: Sequence[str]

@@ -32,6 +32,7 @@ class CommentKind(enum.StrEnum):
     COMMENT = "comment"
     HOST = "host"
     ANNOUNCEMENT = "announcement"
+    ASSISTANT = "assistant"  # the shop's customer-service assistant (liveshop.assistant)
 
 
 class RestrictionKind(enum.StrEnum):

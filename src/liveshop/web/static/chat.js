@@ -64,6 +64,10 @@ export class ChatList {
       li.append(el("span", { className: "tag tag-gift", text: "礼物" }));
     } else if (kind === "system") {
       li.append(el("span", { className: "tag tag-system", text: "系统" }));
+    } else if (kind === "assistant") {
+      li.append(el("span", { className: "tag tag-assistant", text: "店铺助手" }));
+      li.append(el("span", { className: "user", text: comment.user ?? "小助手" }));
+      if (comment.data?.cites) li.title = `依据：${comment.data.cites}`;
     } else {
       if (isHost) li.append(el("span", { className: "tag tag-host", text: "主播" }));
       li.append(el("span", { className: "user", text: comment.user ?? "匿名" }));

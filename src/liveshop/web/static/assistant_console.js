@@ -1,0 +1,74 @@
+import { api } from "./common.js";
+
+const root = document.getElementById("assistant-root");
+const roomId = root.dataset.roomId;
+const error = document.getElementById("assistant-error");
+const POLL_MS = 2000;
+
+function item(text, extra) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  if (extra) li.append(extra);
+  return li;
+}
+
+function correction(reply) {
+  const form = document.createElement("form");
+  form.className = "correction";
+  const input = Object.assign(document.createElement("input"), {
+    value: reply.answer || reply.suggestion || "", maxLength: 1000, required: true,
+  });
+  const button = Object.assign(document.createElement("button"), {
+    type: "submit", className: "btn btn-ghost", textContent: reply.answered ? "更正" : "按此回答",
+  });
+  form.append(input, button);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/rooms/${roomId}/assistant/corrections`, {
+        reply_id: reply.id, answer: input.value.trim(),
+      });
+      button.textContent = "已加入常见问题";
+      button.disabled = true;
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  });
+  return form;
+}
+
+function render(state) {
+  document.getElementById("assistant-enabled").textContent = state.enabled ? "已开启" : "已关闭";
+  const insights = state.insights;
+  document.getElementById("chat-summary").textContent = insights.summary.text;
+  document.getElementById("question-groups").replaceChildren(
+    ...insights.question_groups.map((group) => item(`${group.text} ×${group.count}`)),
+  );
+  document.getElementById("buying-intent").replaceChildren(
+    ...insights.buying_intent.map((line) => item(`${line.user ?? "观众"}：${line.text}`)),
+  );
+  const replies = document.getElementById("replies");
+  if (document.activeElement && replies.contains(document.activeElement)) return; // typing
+  replies.replaceChildren(
+    ...state.replies.map((reply) => {
+      const said = reply.answered ? `助手已答：${reply.answer}` : "待主播回答";
+      const li = item(`“${reply.text}” — ${said}`);
+      if (reply.corrected_faq_id === null) li.append(correction(reply));
+      return li;
+    }),
+  );
+}
+
+async function poll() {
+  try {
+    render(await api("GET", `/api/rooms/${roomId}/assistant`));
+    root.dataset.state = "ready";
+    error.hidden = true;
+  } catch (failure) {
+    error.textContent = failure.message;
+    error.hidden = false;
+  }
+  setTimeout(poll, POLL_MS);
+}
+poll();
