@@ -26,7 +26,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.app import create_app
 from liveshop.core.db import get_engine, get_session_factory, unit_of_work
 from liveshop.core.migrations import upgrade_database
-from liveshop.core.settings import Settings
+from liveshop.core.settings import Settings, get_settings
 from liveshop.promotions.flash_sales import forget_cached_sales
 from liveshop.wiring import connect_domains
 
@@ -73,8 +73,11 @@ def forget_engine(url: str) -> None:
 def connected_domains() -> None:
     """The domains connected as the app, the CLI and the demo connect them
     (``liveshop.wiring``), for tests that call services without making an app.
-    tests/test_wiring.py checks, in a process of its own, that the app does it."""
+    tests/test_wiring.py checks, in a process of its own, that the app does it.
+    Connecting reads the settings; the cache is cleared after, so a test that sets
+    LIVESHOP_HOME or another variable gets its own, not the default home's."""
     connect_domains()
+    get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)
