@@ -34,7 +34,7 @@ class ExportOut(BaseModel):
 
 class PushIn(AudienceIn):
     kind: str = Field(pattern="^(coupon|room_reminder)$")
-    target: str = Field(pattern=r"^(room|coupon):[1-9][0-9]{0,17}$")
+    target: str = Field(pattern=r"^(room|coupon):[1-9][0-9]{0,8}$")
     message: PlainText = Field(default="", max_length=300)
     holdout_percent: int = Field(default=10, ge=1, le=50)
 

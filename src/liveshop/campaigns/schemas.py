@@ -21,7 +21,8 @@ KNOWN_CHANNELS = (
 )
 SHARE_CHANNEL = "share"  # a viewer's share link: never a campaign's channel
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,39}$")
-TARGET_PATTERN = re.compile(r"^(room|product|coupon):([1-9][0-9]{0,17})$")
+TARGET_PATTERN = re.compile(r"^(room|product|coupon):([1-9][0-9]{0,9})$")
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER on PostgreSQL
 GOALS = ("awareness", "traffic", "room_visits", "sales", "followers")
 
 
@@ -94,13 +95,17 @@ class LinkIn(BaseModel):
     creative: PlainText = Field(default="", max_length=80)
     kol: PlainText = Field(default="", max_length=80, description="the KOL's name or handle")
     kol_user_id: int | None = Field(
-        default=None, ge=1, description="the KOL's LiveShop account, paid the commission"
+        default=None,
+        ge=1,
+        le=MAX_ROW_ID,
+        description="the KOL's LiveShop account, paid the commission",
     )
 
     @field_validator("target")
     @classmethod
     def _target(cls, value: str) -> str:
-        if not TARGET_PATTERN.match(value):
+        match = TARGET_PATTERN.match(value)
+        if not match or int(match.group(2)) > MAX_ROW_ID:
             raise ValueError("target is room:ID, product:ID or coupon:ID")
         return value
 
@@ -119,7 +124,7 @@ class ShareLinkIn(BaseModel):
     @classmethod
     def _target(cls, value: str) -> str:
         match = TARGET_PATTERN.match(value)
-        if not match or match.group(1) == "coupon":
+        if not match or match.group(1) == "coupon" or int(match.group(2)) > MAX_ROW_ID:
             raise ValueError("a share link leads to room:ID or product:ID")
         return value
 

@@ -141,7 +141,10 @@ def parse_major_units(value: str) -> int:
 
 
 def rows_from_csv(text: str, *, channel: str | None) -> tuple[list[SpendRowIn], str]:
-    table = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    try:
+        table = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise InvalidInput(f"not a CSV file: {error}", code="spend_not_csv") from None
     if not table:
         raise InvalidInput("the file has no rows", code="spend_empty")
     adapter, header_at = detect(table)
