@@ -26,6 +26,8 @@ from liveshop.analytics.api import router as analytics_router
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.api import router as assistant_router
 from liveshop.assistant.responder import warm_up_assistant
+from liveshop.auctions.api import router as auctions_router
+from liveshop.auctions.jobs import run_auction_jobs_forever
 from liveshop.campaigns.api import router as campaigns_router
 from liveshop.campaigns.audiences_api import router as audiences_router
 from liveshop.campaigns.commissions import run_commission_jobs_forever
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_retention_forever(settings)),
             loop.create_task(run_notification_jobs_forever(settings)),
             loop.create_task(run_tracking_jobs_forever(settings)),
+            loop.create_task(run_auction_jobs_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
             loop.create_task(
                 run_training_forever(
@@ -238,6 +241,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(orders_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
+    app.include_router(auctions_router)
     app.include_router(reviews_router)
     app.include_router(notifications_router)
     app.include_router(tracking_router)

@@ -2,6 +2,7 @@
 
 from liveshop.accounts import models as accounts_models
 from liveshop.assistant import models as assistant_models
+from liveshop.auctions import models as auctions_models
 from liveshop.campaigns import models as campaigns_models
 from liveshop.catalog import models as catalog_models
 from liveshop.core.audit import models as audit_models
@@ -22,6 +23,7 @@ from liveshop.tracking import models as tracking_models
 __all__ = [
     "accounts_models",
     "assistant_models",
+    "auctions_models",
     "audit_models",
     "campaigns_models",
     "catalog_models",

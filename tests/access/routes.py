@@ -37,6 +37,7 @@ from tests.access.world import (
     Made,
     World,
 )
+from tests.auctions import access_subjects as auction_subjects
 from tests.campaigns import access_subjects as cs
 from tests.conftest import Account
 
@@ -300,6 +301,27 @@ ROUTES: dict[RouteKey, Access] = {
         s.FLASH_SALE, parties=(ROOM_HOST, SELLER)
     ),
     ("GET", "/api/rooms/{room_id}/flash-sales"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    # --- auctions: shop A's SKU in host A's room; no bids by the auction's own people
+    ("POST", "/api/auctions"): Access(  # in the caller's own room (host B: not its goods)
+        s.SKU,
+        parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED},
+        roles={**ADMIN, Role.HOST: FORBIDDEN},
+        body=auction_subjects.auction_body,
+    ),
+    ("POST", "/api/auctions/{auction_id}/start"): Access(
+        auction_subjects.DRAFT_AUCTION, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, roles=ADMIN
+    ),
+    ("POST", "/api/auctions/{auction_id}/bids"): Access(  # every stranger has a card here
+        auction_subjects.RUNNING_AUCTION,
+        parties={ROOM_HOST: FORBIDDEN, SELLER: FORBIDDEN},
+        roles={Role.ADMIN: FORBIDDEN, Role.REGULATOR: FORBIDDEN},
+        others=ALLOWED,
+        body=body(max_amount=50_000),
+    ),
+    ("GET", "/api/auctions/{auction_id}"): public(
+        auction_subjects.RUNNING_AUCTION, parties=(ROOM_HOST, SELLER)
+    ),
+    ("GET", "/api/rooms/{room_id}/auctions"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     ("POST", "/api/coupons"): Access(  # a coupon on shop A's product
         s.PRODUCT, parties={SELLER: ALLOWED}, roles={Role.MERCHANT: INVALID}, body=_coupon
     ),

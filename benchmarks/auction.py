@@ -1,0 +1,267 @@
+"""Auction benchmark: bids over HTTP against a running ``liveshop serve``, on SQLite
+and on PostgreSQL.
+
+Run by hand (not a test); prints one JSON document on stdout, progress on stderr::
+
+    .venv/bin/python benchmarks/auction.py                       # sqlite and postgres
+    .venv/bin/python benchmarks/auction.py --backends sqlite --bids 2000 --concurrency 32
+
+For each backend: a fresh database (a SQLite home, or a private schema in the
+PostgreSQL database ``test``), seeded with a shop, a live room, an auction and
+``--bidders`` bidders with a card on file and a token; then a server process
+(``python -m liveshop.cli serve``, one worker) and ``--bids`` bids (rising
+maxima with noise, so some are refused as too low) sent ``--concurrency`` at a
+time. Reported: accepted bids per second (accepted / wall time of the burst),
+all answers per second, latency p50/p99 of every answer, and a check that the
+bid log is one unbroken sequence with ``bid_count`` rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from sqlalchemy import create_engine, func, select, text
+
+from liveshop.accounts import service as accounts
+from liveshop.accounts.models import Role, User
+from liveshop.auctions import service as auctions
+from liveshop.auctions.models import Auction, AuctionBid
+from liveshop.auctions.schemas import AuctionIn
+from liveshop.catalog import service as catalog
+from liveshop.catalog import staff
+from liveshop.catalog.schemas import ProductIn
+from liveshop.core.db import unit_of_work
+from liveshop.core.migrations import upgrade_database
+from liveshop.core.security import hash_password
+from liveshop.live import service as live
+from liveshop.payments.methods import add_payment_method
+from liveshop.payments.schemas import CardIn
+from liveshop.payments.vault import MasterKey
+from liveshop.wiring import connect_domains
+
+POSTGRES_URL = os.environ.get(
+    "LIVESHOP_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def log(message: str) -> None:
+    print(f"[auction {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def seed(database_url: str, bidders: int) -> tuple[int, list[str]]:
+    """A merchant's product, a live room of a host staffing the shop, a running
+    auction, and bidders with cards and tokens. Returns (auction id, tokens)."""
+    master = MasterKey(os.urandom(32))
+    shared_hash = hash_password("a bidder's password")
+    with unit_of_work(database_url) as session:
+        merchant = accounts.create_user(
+            session, username="bench_merchant", password="pw-bench-12345", role=Role.MERCHANT
+        )
+        host = accounts.create_user(
+            session, username="bench_host", password="pw-bench-12345", role=Role.HOST
+        )
+        product = catalog.create_product(
+            session, merchant=merchant, body=ProductIn(title="拍品", price=99_900, stock=10)
+        )
+        sku_id = catalog.skus_of(session, product_id=product.id)[0].id
+        invitation = staff.invite_staff(session, owner=merchant, user_id=host.id)
+        staff.accept_invitation(session, invitee=host, invitation_id=invitation.id)
+        room = live.create_room(session, host=host, title="拍卖专场")
+        live.start_room(session, actor=host, room_id=room.id)
+        auction = auctions.create_auction(
+            session,
+            actor=host,
+            body=AuctionIn(
+                room_id=room.id, sku_id=sku_id, starting_price=1_000, duration_seconds=3_600
+            ),
+        )
+        auctions.start_auction(session, actor=host, auction_id=auction.id)
+        tokens = []
+        for index in range(bidders):
+            user = User(
+                username=f"bench_bidder_{index}", password_hash=shared_hash, role=Role.VIEWER
+            )
+            session.add(user)
+            session.flush()
+            add_payment_method(
+                session,
+                user=user,
+                body=CardIn(
+                    card_number=SecretStr("4242424242424242"),
+                    exp_month=12,
+                    exp_year=2035,
+                    cvc=SecretStr("123"),
+                ),
+                master=master,
+            )
+            tokens.append(accounts.issue_token(session, user=user))
+        return auction.id, tokens
+
+
+async def burst(
+    base_url: str, auction_id: int, tokens: list[str], bids: int, concurrency: int, seed_value: int
+) -> dict[str, Any]:
+    rng = random.Random(seed_value)
+    plan = [
+        (
+            tokens[rng.randrange(len(tokens))],
+            1_000 + index * 30 + rng.randrange(0, 3_000),
+            f"b-{index}",
+        )
+        for index in range(bids)
+    ]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    queue = list(reversed(plan))
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while queue:
+            token, amount, key = queue.pop()
+            started = time.perf_counter()
+            response = await client.post(
+                f"/api/auctions/{auction_id}/bids",
+                json={"max_amount": amount},
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            )
+            latencies.append((time.perf_counter() - started) * 1_000)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    latencies.sort()
+    accepted = statuses.get(200, 0)
+    return {
+        "bids_sent": bids,
+        "accepted": accepted,
+        "statuses": {str(code): count for code, count in sorted(statuses.items())},
+        "wall_seconds": round(wall, 3),
+        "accepted_bids_per_second": round(accepted / wall, 1),
+        "answers_per_second": round(bids / wall, 1),
+        "latency_ms_p50": round(statistics.median(latencies), 2),
+        "latency_ms_p99": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
+    }
+
+
+def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    home = workdir / backend
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
+    env.update(
+        LIVESHOP_HOME=str(home),
+        LIVESHOP_SECRET_KEY="bench-secret-key-" + "x" * 32,
+        PYTHONUNBUFFERED="1",
+    )
+    schema = None
+    if backend == "postgres":
+        schema = f"liveshop_bench_auction_{os.getpid()}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        database_url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        env["LIVESHOP_DATABASE_URL"] = database_url
+    else:
+        database_url = f"sqlite:///{home / 'liveshop.db'}"
+    try:
+        log(f"{backend}: migrating and seeding {args.bidders} bidders")
+        upgrade_database(database_url)
+        auction_id, tokens = seed(database_url, args.bidders)
+        port = free_port()
+        with (home / "server.log").open("wb") as server_log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "liveshop.cli", "serve", "--port", str(port)],
+                env=env,
+                stdout=server_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError((home / "server.log").read_text()[-2000:])
+                time.sleep(0.2)
+            log(f"{backend}: {args.bids} bids, {args.concurrency} at a time")
+            result = asyncio.run(
+                burst(base_url, auction_id, tokens, args.bids, args.concurrency, args.seed)
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        with unit_of_work(database_url) as session:
+            auction = session.get_one(Auction, auction_id)
+            rows = session.scalar(
+                select(func.count())
+                .select_from(AuctionBid)
+                .where(AuctionBid.auction_id == auction_id)
+            )
+            top = session.scalar(
+                select(func.max(AuctionBid.seq)).where(AuctionBid.auction_id == auction_id)
+            )
+        result["log_consistent"] = rows == auction.bid_count == top == result["accepted"]
+        result["final_price"] = auction.current_price
+        return result
+    finally:
+        if schema is not None:
+            admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--bids", type=int, default=1_000)
+    parser.add_argument("--bidders", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    connect_domains()
+    document: dict[str, Any] = {
+        "benchmark": "auction bids over HTTP",
+        "command": " ".join(["benchmarks/auction.py", *sys.argv[1:]]),
+        "bids": args.bids,
+        "bidders": args.bidders,
+        "concurrency": args.concurrency,
+        "note": "one server worker; measured on a shared, busy 2-core machine",
+        "results": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="liveshop-auction-bench-") as workdir:
+        for backend in args.backends.split(","):
+            document["results"][backend] = run_backend(backend.strip(), args, Path(workdir))
+            log(f"{backend}: {json.dumps(document['results'][backend])}")
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Who may do what to an auction.
+
+- create: the goods rule of promotions (the room's host acting for their shop,
+  or the shop's merchant on a room that shelves the product; admins);
+- start: the room's host, the selling shop's people, admins;
+- bid: a shopper (not a read-only role) who is none of the auction's people
+  (no shill bids) and has a card on file in the payments vault;
+- read: everyone; a bidder's id, the winner's order only to the auction's people
+  and to the bidder or buyer themself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog.access import can_manage_shop, is_admin, require_shopper
+from liveshop.core.errors import Conflict, PermissionDenied
+from liveshop.core.rooms import RoomFacts
+from liveshop.payments.models import PaymentMethod
+from liveshop.promotions.access import require_goods_offerer
+
+__all__ = [
+    "can_run_auction",
+    "can_see_bidders",
+    "has_card_on_file",
+    "require_auction_runner",
+    "require_bidder",
+    "require_goods_offerer",
+]
+
+
+class CardRequired(Conflict):
+    status_code = 402
+    code = "card_required"
+
+
+def can_run_auction(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> bool:
+    return actor.id == room.host_id or can_manage_shop(session, actor=actor, shop_id=shop_id)
+
+
+def require_auction_runner(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> None:
+    if not can_run_auction(session, actor=actor, shop_id=shop_id, room=room):
+        raise PermissionDenied(
+            "only the room's host or the selling shop runs this auction", code="not_auction_runner"
+        )
+
+
+def can_see_bidders(session: Session, *, actor: User | None, shop_id: int, room: RoomFacts) -> bool:
+    if actor is None:
+        return False
+    if actor.role is Role.REGULATOR or is_admin(actor):
+        return True
+    return can_run_auction(session, actor=actor, shop_id=shop_id, room=room)
+
+
+def has_card_on_file(session: Session, *, user_id: int) -> bool:
+    found = session.scalar(
+        select(PaymentMethod.id)
+        .where(PaymentMethod.user_id == user_id, PaymentMethod.removed_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def require_bidder(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> None:
+    require_shopper(actor)
+    if can_run_auction(session, actor=actor, shop_id=shop_id, room=room):
+        raise PermissionDenied(
+            "the auction's own host and shop may not bid on it", code="own_auction"
+        )
+    if not has_card_on_file(session, user_id=actor.id):
+        raise CardRequired("add a card before bidding: the winner pays at once")

@@ -1,0 +1,54 @@
+"""Fixtures for auctions: the promotions shelf (a merchant's product, a live room of a
+host acting for the shop), bidders with a card on file, an auction ready to run."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import SecretStr
+
+from liveshop.accounts.models import User
+from liveshop.auctions import service
+from liveshop.auctions.schemas import AuctionIn
+from liveshop.core.db import unit_of_work
+from liveshop.payments.methods import add_payment_method
+from liveshop.payments.schemas import CardIn
+from liveshop.payments.vault import MasterKey
+from tests.promotions.conftest import Shelf, create_buyers, shelf
+
+__all__ = ["Shelf", "shelf"]
+
+MASTER = MasterKey(os.urandom(32))
+
+
+def give_cards(database_url: str, user_ids: list[int]) -> None:
+    with unit_of_work(database_url) as session:
+        for user_id in user_ids:
+            add_payment_method(
+                session,
+                user=session.get_one(User, user_id),
+                body=CardIn(
+                    card_number=SecretStr("4242424242424242"),
+                    exp_month=12,
+                    exp_year=2035,
+                    cvc=SecretStr("123"),
+                ),
+                master=MASTER,
+            )
+
+
+def bidders(database_url: str, count: int, prefix: str = "bidder") -> list[int]:
+    ids = create_buyers(database_url, count, prefix)
+    give_cards(database_url, ids)
+    return ids
+
+
+def running_auction(database_url: str, shelf: Shelf, **terms: object) -> int:
+    body = AuctionIn.model_validate(
+        {"room_id": shelf.room_id, "sku_id": shelf.sku_id, "starting_price": 1_000, **terms}
+    )
+    with unit_of_work(database_url) as session:
+        host = session.get_one(User, shelf.host.id)
+        auction = service.create_auction(session, actor=host, body=body)
+        service.start_auction(session, actor=host, auction_id=auction.id)
+        return auction.id
