@@ -207,9 +207,9 @@ const STATE_LABELS = {
 export function showConnection(pill, state, transport) {
   pill.dataset.state = state;
   pill.dataset.transport = transport;
-  const via = transport === "sse" ? "SSE" : "WebSocket";
-  pill.textContent = state === "open" ? `${STATE_LABELS.open} · ${via}` : STATE_LABELS[state] || state;
-  pill.title = `实时连接：${via}`;
+  // People read the state; the transport is for tests and CSS (data-transport), not for them.
+  pill.textContent = STATE_LABELS[state] || state;
+  pill.title = "实时互动";
 }
 
 export function pageTransport() {

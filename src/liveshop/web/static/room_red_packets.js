@@ -20,6 +20,7 @@ export class RoomRedPackets {
     this.packets = new Map(); // id -> payload
     this.results = new Map(); // id -> { amount } | { empty: true } | { already: true }
     this.closedAt = new Map(); // id -> ms when seen closed
+    this.doneAt = new Map(); // id -> ms when this viewer's grab got its answer
     this.seen = new Set(); // ids a notice told about: fresher than a REST answer
     setInterval(() => this.tick(), TICK_MS);
   }
@@ -28,7 +29,12 @@ export class RoomRedPackets {
     const packets = await api("GET", `/api/rooms/${roomId}/red-packets`).catch(() => []);
     for (const packet of packets) {
       const mine = this.username ? (packet.grabs || []).find((grab) => grab.user === this.username) : null;
-      if (mine) this.results.set(packet.id, { amount: mine.amount });
+      if (mine) {
+        this.results.set(packet.id, { amount: mine.amount });
+        this.doneAt.set(packet.id, 0); // grabbed on an earlier visit: nothing to show
+      }
+      // one that closed before this page saw it open has nothing to show
+      if (packet.status !== "open" && !this.packets.has(packet.id)) this.closedAt.set(packet.id, 0);
       if (!this.seen.has(packet.id)) this.set(packet);
     }
     this.render();
@@ -53,15 +59,19 @@ export class RoomRedPackets {
     if (packet.status !== "open" && !this.closedAt.has(packet.id)) this.closedAt.set(packet.id, Date.now());
   }
 
+  // One envelope on the stage at a time: the oldest open packet the viewer has not grabbed,
+  // else the one that just closed or was just grabbed (for a few seconds, so its result can
+  // be read). Packets that are used, expired or read leave the stage.
   visible() {
     const now = Date.now();
-    return [...this.packets.values()]
-      .filter((packet) => {
-        if (this.results.has(packet.id)) return true;
-        if (packet.status === "open") return Date.parse(packet.expires_at) > now;
-        return now - (this.closedAt.get(packet.id) || now) < CLOSED_LINGER_MS;
-      })
-      .sort((a, b) => a.id - b.id);
+    const lingering = (id) => now - (this.doneAt.get(id) ?? this.closedAt.get(id) ?? now) < CLOSED_LINGER_MS;
+    const packets = [...this.packets.values()].sort((a, b) => a.id - b.id);
+    const recent = packets.filter((packet) => (this.results.has(packet.id) || packet.status !== "open") && lingering(packet.id));
+    const open = packets.filter(
+      (packet) => !this.results.has(packet.id) && packet.status === "open" && Date.parse(packet.expires_at) > now && packet.left > 0,
+    );
+    const shown = recent.length ? recent[recent.length - 1] : open[0];
+    return shown ? [shown] : [];
   }
 
   render() {
@@ -74,8 +84,8 @@ export class RoomRedPackets {
       const clock = card.querySelector(".red-packet-clock");
       if (packet && clock) clock.textContent = this.clock(packet);
     }
-    const shown = document.querySelectorAll("#red-packets .red-packet").length;
-    if (shown !== this.visible().length) this.render();
+    const shown = [...document.querySelectorAll("#red-packets .red-packet")].map((card) => card.dataset.packetId).join();
+    if (shown !== this.visible().map((packet) => String(packet.id)).join()) this.render();
   }
 
   clock(packet) {
@@ -114,11 +124,13 @@ export class RoomRedPackets {
     try {
       const share = await api("POST", `/api/red-packets/${packet.id}/grab`);
       this.results.set(packet.id, { amount: share.amount });
+      this.doneAt.set(packet.id, Date.now());
       toast(`抢到 ${formatPrice(share.amount)}，已存入钱包`);
     } catch (error) {
       if (error.code === "red_packet_empty") this.results.set(packet.id, { empty: true });
       else if (error.code === "already_grabbed") this.results.set(packet.id, { already: true });
       else button.disabled = false;
+      if (this.results.has(packet.id)) this.doneAt.set(packet.id, Date.now());
       toast(GRAB_ERRORS[error.code] || error.message || "没抢到");
     }
     this.render();
