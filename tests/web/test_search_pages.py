@@ -94,3 +94,32 @@ def test_a_merchant_edits_the_faq(server: LiveServer, new_page: NewPage) -> None
     ]
     assert _overflow(page) == 0
     assert new_page.errors[page] == []
+
+
+def test_a_viewer_searches_the_rooms_shelf(server: LiveServer, new_page: NewPage) -> None:
+    host = server.create_user(server.unique("host"), Role.HOST)
+    merchant = server.create_user(server.unique("merchant"), Role.MERCHANT)
+    coat = server.create_product(merchant, title="加厚羊羔毛外套", price=45_900, stock=4)
+    socks = server.create_product(merchant, title="纯棉中筒袜 五双装", price=2_990, stock=50)
+    invitation = server.api(
+        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
+    )
+    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
+    room_id = server.create_room(host, title="冬装专场", start=True)
+    server.api(
+        host, "PUT", f"/api/rooms/{room_id}/shelf", {"product_ids": [coat["id"], socks["id"]]}
+    )
+    _indexed(server, "外套", 1)
+    _indexed(server, "袜", 1)
+    viewer = server.create_user(server.unique("viewer"))
+    page = new_page(viewer, f"/rooms/{room_id}")
+    page.set_viewport_size(PHONE)
+    page.click("#shelf-btn")
+    expect(page.locator("#shelf-list .shelf-item")).to_have_count(2)
+    page.fill("#shelf-search", "waitao")  # pinyin for 外套
+    expect(page.locator("#shelf-list .shelf-item:visible")).to_have_count(1)
+    expect(page.locator("#shelf-list .shelf-item:visible .shelf-title")).to_contain_text("外套")
+    page.fill("#shelf-search", "")
+    expect(page.locator("#shelf-list .shelf-item:visible")).to_have_count(2)
+    assert _overflow(page) == 0
+    assert new_page.errors[page] == []
