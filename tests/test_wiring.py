@@ -52,14 +52,18 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         "behaviour_events": "liveshop.events.privacy_hooks.export_events",
         "live": "liveshop.live.privacy_hooks.export_live",
         "moderation": "liveshop.governance.privacy_hooks.export_moderation_data",
+        "notifications": "liveshop.notifications.privacy_hooks.export_notifications",
         "orders": "liveshop.orders.privacy_hooks.export_orders",
         "payments": "liveshop.payments.privacy_hooks.export_payments",
+        "reviews": "liveshop.reviews.privacy_hooks.export_reviews",
     },
     "privacy erasers": [
         ["addresses", "liveshop.orders.privacy_hooks.erase_addresses", 100],
         ["behaviour_events", "liveshop.events.privacy_hooks.erase_events", 100],
         ["moderation", "liveshop.governance.privacy_hooks.erase_moderation_data", 100],
+        ["notifications", "liveshop.notifications.privacy_hooks.erase_notifications", 100],
         ["payment_methods", "liveshop.payments.privacy_hooks.erase_cards", 100],
+        ["reviews", "liveshop.reviews.privacy_hooks.erase_reviews", 100],
         ["account", "liveshop.accounts.privacy_hooks.erase_account", 900],
     ],
     "privacy erasure checks": {
@@ -136,6 +140,9 @@ SUBSCRIBERS = {
     ],
     "liveshop.tracking.events.ParcelException": [
         "liveshop.notifications.listeners.NotifyOnDomainEvents.parcel_exception"
+    ],
+    "liveshop.orders.events.AfterSaleRejected": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_rejected"
     ],
     "liveshop.orders.events.OrderPaid": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid",

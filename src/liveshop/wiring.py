@@ -67,13 +67,14 @@ from liveshop.live.streams import register_stream_source
 from liveshop.media import streams as media_streams
 from liveshop.media.listeners import DropPublisherOnRoomEnd
 from liveshop.moderation.compliance import review_product_copy
+from liveshop.notifications import privacy_hooks as notifications_privacy
 from liveshop.notifications.events import NotificationsPosted
 from liveshop.notifications.listeners import NotifyOnDomainEvents
 from liveshop.notifications.streams import NotificationStreams
 from liveshop.orders import moderation_figures
 from liveshop.orders import privacy_hooks as orders_privacy
 from liveshop.orders.draws import current_draw_notices
-from liveshop.orders.events import AfterSaleRefunded, OrderPaid
+from liveshop.orders.events import AfterSaleRefunded, AfterSaleRejected, OrderPaid
 from liveshop.payments import privacy_hooks as payments_privacy
 from liveshop.payments.fines import BookFines
 from liveshop.payments.gifts import GiftSent
@@ -97,6 +98,7 @@ from liveshop.promotions.access import register_shelf_lookup
 from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
 from liveshop.reviews import governance_hooks as reviews_governance
+from liveshop.reviews import privacy_hooks as reviews_privacy
 from liveshop.search.indexer import SearchIndexer
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
@@ -165,6 +167,8 @@ def _connect_privacy() -> None:
     register_exporter("behaviour_events", events_privacy.export_events)
     register_exporter("campaigns", campaigns_privacy.export_campaign_data)
     register_exporter("moderation", moderation_privacy.export_moderation_data)
+    register_exporter("reviews", reviews_privacy.export_reviews)
+    register_exporter("notifications", notifications_privacy.export_notifications)
 
     register_erasure_check("orders", orders_privacy.orders_in_flight)
     register_erasure_check("payments", payments_privacy.money_left)
@@ -175,6 +179,8 @@ def _connect_privacy() -> None:
     register_eraser("addresses", orders_privacy.erase_addresses)
     register_eraser("payment_methods", payments_privacy.erase_cards)
     register_eraser("moderation", moderation_privacy.erase_moderation_data)
+    register_eraser("reviews", reviews_privacy.erase_reviews)
+    register_eraser("notifications", notifications_privacy.erase_notifications)
     register_eraser("account", ERASE_ACCOUNT, order=ACCOUNTS_ERASED_LAST)
 
     register_withdrawal_hook(
@@ -215,6 +221,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (RoomStatusChanged, notify.room_status_changed),  # notifications: followers' fan-out
         (RoomStatusChanged, DropPublisherOnRoomEnd(settings)),  # media: an ended room's video
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
+        (AfterSaleRejected, notify.refund_rejected),  # notifications: tell the buyer why
         (ParcelShipped, notify.parcel_shipped),  # notifications: the buyer
         (ParcelDelivered, notify.parcel_delivered),  # notifications: the buyer
         (ParcelException, notify.parcel_exception),  # notifications: buyer and shop

@@ -33,7 +33,7 @@ from liveshop.promotions import coupons
 from liveshop.promotions.schemas import CouponIn
 from tests.conftest import Account, MakeAccount
 from tests.notifications.helpers import bulk_followers, smtp_sink
-from tests.reviews.helpers import make_product
+from tests.reviews.helpers import make_product, order_line
 
 
 def _notices(database_url: str, user_id: int) -> list[tuple[str, str]]:
@@ -264,3 +264,27 @@ def test_opted_in_users_get_an_email_with_a_one_click_unsubscribe(
 
 
 SECRET = "not-the-app-key"
+
+
+def test_a_rejected_refund_request_tells_the_buyer_why(
+    client: TestClient, database_url: str, make_account: MakeAccount
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account()
+    product_id, _ = make_product(database_url, merchant)
+    line = order_line(database_url, buyer=buyer, merchant=merchant, product_id=product_id)
+    asked = client.post(
+        f"/api/orders/{line.order_id}/after-sales",
+        json={"kind": "refund", "reason": "不想要了"},
+        headers=buyer.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    rejected = client.post(
+        f"/api/after-sales/{asked.json()['id']}/decision",
+        json={"approve": False, "reason": "已发出，请收货后申请退货"},
+        headers=merchant.headers,
+    )
+    assert rejected.status_code == 200, rejected.text
+    page = client.get("/api/notifications", headers=buyer.headers).json()
+    assert [item["kind"] for item in page["items"]] == ["refund_decided"]
+    assert page["items"][0]["title"] == "退款申请被商家拒绝"
+    assert "已发出，请收货后申请退货" in page["items"][0]["body"]

@@ -19,7 +19,7 @@ from liveshop.live.models import Room
 from liveshop.notifications.centre import Mailing, Notice, notify_users
 from liveshop.notifications.fan_out import start_fan_out
 from liveshop.notifications.models import NotificationKind
-from liveshop.orders.events import AfterSaleRefunded
+from liveshop.orders.events import AfterSaleRefunded, AfterSaleRejected
 from liveshop.tracking.config import CARRIER_NAMES
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
@@ -89,6 +89,18 @@ class NotifyOnDomainEvents:
                 ),
                 mailing=mailing_for(self.settings),
             )
+
+    def refund_rejected(self, event: AfterSaleRejected) -> None:
+        self._tell(
+            [event.buyer_id],
+            Notice(
+                NotificationKind.REFUND_DECIDED,
+                f"refund:{event.after_sale_id}",
+                "退款申请被商家拒绝",
+                f"订单 {event.order_id}：{event.reason}。不同意可以申请平台介入。",
+                "/orders",
+            ),
+        )
 
     def _tell(self, user_ids: list[int], notice: Notice) -> None:
         with unit_of_work(self.database_url) as session:

@@ -22,7 +22,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.orders import access
 from liveshop.orders import service as orders
-from liveshop.orders.events import AfterSaleRefunded
+from liveshop.orders.events import AfterSaleRefunded, AfterSaleRejected
 from liveshop.orders.models import (
     AfterSale,
     AfterSaleKind,
@@ -246,6 +246,15 @@ def decide(
             raise InvalidInput("say why the request is rejected", code="reason_required")
         _move(after_sale, AfterSaleStatus.REQUESTED, AfterSaleStatus.REJECTED)
         after_sale.rejection_reason = reason
+        publish_after_commit(
+            session,
+            AfterSaleRejected(
+                after_sale_id=after_sale.id,
+                order_id=after_sale.order_id,
+                buyer_id=after_sale.buyer_id,
+                reason=reason,
+            ),
+        )
     elif after_sale.kind is AfterSaleKind.RETURN:
         _move(after_sale, AfterSaleStatus.REQUESTED, AfterSaleStatus.AWAITING_RETURN)
     else:

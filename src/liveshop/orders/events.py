@@ -34,6 +34,16 @@ class OrderPaid(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class AfterSaleRejected(DomainEvent):
+    """The shop turned down a refund or return request (the buyer may escalate)."""
+
+    after_sale_id: int
+    order_id: int
+    buyer_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class AfterSaleRefunded(DomainEvent):
     """Money must go back to the buyer (payments moves it)."""
 
