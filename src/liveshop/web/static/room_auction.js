@@ -1,0 +1,103 @@
+// The room's auction card (拍卖): the running auction's price, countdown and masked bid log,
+// and a bid box (a maximum: the server bids for you up to it). Reads the room's auctions
+// every 2 s; one module, included by room.html on its own.
+import { api, el, formatCountdown, formatPrice, toast } from "./common.js";
+
+const POLL_MS = 2000;
+const TICK_MS = 250;
+const MESSAGES = {
+  card_required: "出价前请先绑定银行卡（成交后需立即支付）",
+  bid_too_low: "出价太低",
+  auction_closed: "拍卖已结束",
+  own_auction: "主播和店铺不能参与自己的拍卖",
+  not_authenticated: "请先登录",
+};
+const STATUS = { running: "竞拍中", won: "已成交", offered: "已转给次高出价者", unsold: "流拍" };
+
+const root = document.getElementById("room");
+const roomId = Number(root && root.dataset.roomId);
+let auction = null;
+let card = null;
+
+function build() {
+  card = el("section", { className: "auction-card", attrs: { "aria-live": "polite" } });
+  card.hidden = true;
+  card.style.cssText =
+    "position:fixed;left:8px;right:8px;bottom:72px;max-width:420px;margin:auto;z-index:30;" +
+    "background:#fff;color:#222;border-radius:12px;padding:10px 12px;box-shadow:0 4px 16px #0004;font-size:14px";
+  document.body.append(card);
+}
+
+function render() {
+  if (!card) return;
+  if (!auction) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  card.replaceChildren();
+  const left = auction.ends_at ? Date.parse(auction.ends_at) - Date.now() : 0;
+  const running = auction.status === "running";
+  card.append(
+    el("div", { className: "auction-title", text: `拍卖 · ${auction.title}` }),
+    el("div", {
+      className: "auction-price",
+      text: `当前价 ${formatPrice(auction.current_price ?? auction.starting_price)}` +
+        (auction.leader ? ` · 领先 ${auction.leader}` : " · 暂无出价"),
+    }),
+    el("div", {
+      className: "auction-clock",
+      text: running ? `剩余 ${formatCountdown(left)}` : STATUS[auction.status] || "",
+    }),
+  );
+  if (auction.has_reserve && !auction.reserve_met) card.append(el("div", { text: "未达保留价" }));
+  if (running) {
+    const input = el("input", { attrs: { type: "number", min: String(auction.next_minimum / 100), step: "0.01", "aria-label": "最高出价（元）" } });
+    input.value = (auction.next_minimum / 100).toFixed(2);
+    input.style.width = "7em";
+    const button = el("button", { className: "auction-bid-btn", text: "出价" });
+    button.addEventListener("click", () => bid(Math.round(Number(input.value) * 100)));
+    card.append(el("div", { className: "auction-bid" }, [input, button, el("small", { text: ` 至少 ${formatPrice(auction.next_minimum)}` })]));
+  }
+  const log = el("ol", { className: "auction-log" });
+  log.style.cssText = "max-height:5.5em;overflow:auto;margin:4px 0 0;padding-left:1.4em";
+  for (const entry of auction.bids.slice(0, 10)) {
+    log.append(el("li", { text: `${entry.bidder} → ${formatPrice(entry.price_after)}` }));
+  }
+  card.append(log);
+}
+
+async function bid(maxAmount) {
+  if (!auction || !Number.isFinite(maxAmount) || maxAmount <= 0) return;
+  const key = `bid-${auction.id}-${crypto.randomUUID()}`;
+  try {
+    const result = await api("POST", `/api/auctions/${auction.id}/bids`, { max_amount: maxAmount }, { "Idempotency-Key": key });
+    auction = result.auction;
+    toast(result.bid.leading ? "出价成功，你目前领先" : "出价已记录，但已被代理出价超过");
+  } catch (error) {
+    toast(MESSAGES[error.code] || error.message || "出价失败");
+  }
+  render();
+}
+
+async function poll() {
+  try {
+    const list = await api("GET", `/api/rooms/${roomId}/auctions`);
+    auction = list.find((item) => item.status === "running") || list.find((item) => item.status !== "draft") || null;
+  } catch {
+    // keep the last card; the next poll retries
+  }
+  render();
+}
+
+if (roomId) {
+  build();
+  poll();
+  setInterval(poll, POLL_MS);
+  setInterval(() => {
+    const clock = card && card.querySelector(".auction-clock");
+    if (clock && auction && auction.status === "running") {
+      clock.textContent = `剩余 ${formatCountdown(Date.parse(auction.ends_at) - Date.now())}`;
+    }
+  }, TICK_MS);
+}
