@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from liveshop.catalog.models import ListingStatus, Product
 from liveshop.core.errors import InvalidInput
 from liveshop.live.service import get_room
-from liveshop.live.shelf import shelved_product_ids
+from liveshop.live.shelf import shelf
 from liveshop.recommend import model_store
 from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
@@ -38,6 +38,7 @@ SESSION_WEIGHT = 2.0  # this session's actions outrank the trained profile
 CONTEXT_WEIGHT = 3.0  # "more like this" on a product page is about that product
 POPULAR_SHARE = 0.3  # popularity's part of any score
 POPULAR_POOL = 60
+SHELF_ORDER_STEP = 1e-4  # per shelf position: smaller than any popularity or personal score
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,10 @@ def candidate_products(
             _neighbours_of(cache, model, context.target_id, CONTEXT_WEIGHT, "similar_to", found)
     if context.kind == "room" and context.target_id is not None:
         get_room(session, room_id=context.target_id)  # 404 for a room that does not exist
-        for product_id in shelved_product_ids(session, context.target_id):
-            _add(found, product_id, CONTEXT_WEIGHT, "on_the_shelf")
+        # The host's order breaks ties: without a model or a personal signal the shelf
+        # keeps the order the host gave it.
+        for position, item in enumerate(shelf(session, room_id=context.target_id)):
+            _add(found, item.id, CONTEXT_WEIGHT - SHELF_ORDER_STEP * position, "on_the_shelf")
     if context.kind == "product" and context.target_id is not None:
         found.pop(context.target_id, None)
     return found
