@@ -50,6 +50,7 @@ from liveshop.live.relay import make_relay
 from liveshop.live.subscribers import KeepServerSend
 from liveshop.media.api import callbacks as media_callbacks_router
 from liveshop.media.api import router as media_router
+from liveshop.media.broadcast import router as media_broadcast_router
 from liveshop.notifications.api import router as notifications_router
 from liveshop.notifications.jobs import run_notification_jobs_forever
 from liveshop.notifications.streams import NotificationStreams
@@ -254,6 +255,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(live_router)
     app.include_router(media_router)
     app.include_router(media_callbacks_router)
+    app.include_router(media_broadcast_router)
     app.include_router(held_comments_router)
     app.include_router(risk_router)
     app.include_router(risk_pages_router)

@@ -573,6 +573,9 @@ ROUTES: dict[RouteKey, Access] = {
     ("POST", "/api/rooms/{room_id}/stream-key"): Access(
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
     ),
+    ("WEBSOCKET", "/ws/rooms/{room_id}/broadcast"): Access(
+        s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
+    ),
     ("POST", "/api/rooms/{room_id}/go-live"): Access(
         s.SCHEDULED_ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=ADMIN
     ),

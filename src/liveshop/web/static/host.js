@@ -6,6 +6,7 @@ import { api, el, formatCount, formatPrice, toast } from "./common.js";
 import { HostMoney } from "./host_money.js";
 import { HostShop } from "./host_shop.js";
 import { HostVideo } from "./host_video.js";
+import { HostBroadcast } from "./host_broadcast.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 
 const RATE_WINDOW_MS = 60000; // comments per minute: a sliding one-minute window
@@ -228,3 +229,4 @@ money.start();
 connection.start();
 
 new HostVideo({ roomId, onRoomStatus: showStatus });
+new HostBroadcast({ roomId });
