@@ -14,9 +14,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
@@ -76,6 +78,7 @@ from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.assistant_pages import router as assistant_pages_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
+from liveshop.web.error_pages import error_page, wants_page
 from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
@@ -212,11 +215,28 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.add_middleware(ClientFactsMiddleware)
 
     @app.exception_handler(LiveShopError)
-    async def liveshop_error(_request: Request, error: LiveShopError) -> JSONResponse:
+    async def liveshop_error(request: Request, error: LiveShopError) -> Response:
+        if wants_page(request):  # a browser on a page route gets a page, not JSON
+            return error_page(request, error.status_code)
         return JSONResponse(
             {"detail": error.message, "code": error.code},
             status_code=error.status_code,
             headers=error.headers(),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if wants_page(request):
+            return error_page(request, error.status_code)
+        return await http_exception_handler(request, error)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _error: Exception) -> Response:
+        # Starlette logs the exception and re-raises it after this answer.
+        if wants_page(request):
+            return error_page(request, 500)
+        return JSONResponse(
+            {"detail": "internal server error", "code": "internal_error"}, status_code=500
         )
 
     @app.exception_handler(RequestValidationError)
