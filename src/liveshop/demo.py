@@ -24,6 +24,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.app import create_server_app
 from liveshop.assistant import service as assistant
 from liveshop.assistant.schemas import FaqIn
+from liveshop.auctions.demo_data import seed_won_auction
 from liveshop.campaigns.demo_data import CampaignDemo, drive_shoppers, seed_campaign_demo
 from liveshop.catalog import service as catalog
 from liveshop.catalog import staff
@@ -46,6 +47,7 @@ from liveshop.orders.schemas import OrderIn, OrderItemIn
 from liveshop.payments import charges, wallets
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import MethodKind, TopUp, TopUpKind
+from liveshop.payments.vault import MasterKey
 from liveshop.payments.verify import verify_ledger
 from liveshop.promotions import coupons, flash_sales
 from liveshop.promotions.models import CouponKind
@@ -208,7 +210,24 @@ def seed_demo(
             shopper_tokens=shopper_tokens,
         )
     demo.journey = seed_buyer_journey(database_url, room_id=demo.room_id)
+    seed_demo_auction(database_url, room_id=demo.room_id)
     return demo
+
+
+def seed_demo_auction(database_url: str, *, room_id: int) -> int:
+    """An auction won in the demo room: fan_001 bids up to ¥120, demo_viewer up to
+    ¥200; demo_viewer wins at ¥125 and has the order to pay (issue 17 §4)."""
+    with unit_of_work(database_url) as session:
+        merchant = session.scalars(select(User).where(User.username == "demo_merchant")).one()
+        shop = catalog.ensure_shop(session, merchant=merchant)
+        sku_id = catalog.list_shop_products(session, shop_id=shop.id)[0].skus[0].id
+    return seed_won_auction(
+        database_url,
+        room_id=room_id,
+        sku_id=sku_id,
+        bids=[("fan_001", 12_000), ("demo_viewer", 20_000)],
+        master=MasterKey(get_settings().resolved_vault_master_key()),
+    )
 
 
 def _seed_campaign(session: Session, *, host: User, merchant: User) -> CampaignDemo:
