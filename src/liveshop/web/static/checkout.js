@@ -34,7 +34,8 @@ export class Checkout {
 
   requireSignIn() {
     if (this.signedIn) return true;
-    location.href = `/login?next=${encodeURIComponent(location.pathname)}`;
+    // the login page says why it asks, and comes back here afterwards
+    location.href = `/login?next=${encodeURIComponent(location.pathname)}&why=buy`;
     return false;
   }
 

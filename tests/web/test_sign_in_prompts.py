@@ -1,0 +1,52 @@
+"""Signed-out buying says why it asks for a login and comes back to the room; the site has
+a favicon (issue 18 §2). In Chromium at a phone's and a desktop's size."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from liveshop.accounts.models import Role
+
+if TYPE_CHECKING:
+    from tests.web.conftest import LiveServer
+    from tests.web.conftest import PageOpener as NewPage
+
+pytestmark = pytest.mark.browser
+SIZES = [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["phone", "desktop"])
+def test_buy_while_signed_out_explains_the_login_and_returns_to_the_room(
+    server: LiveServer, new_page: NewPage, size: dict[str, int]
+) -> None:
+    host = server.create_user(server.unique("buyhost"), Role.HOST)
+    merchant = server.create_user(server.unique("buyshop"), Role.MERCHANT)
+    product = server.create_product(merchant, title="围巾", price=5990, stock=5)
+    invitation = server.api(
+        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
+    )
+    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
+    room_id = server.create_room(host, title="围巾专场", start=True)
+    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
+    buyer = server.create_user(server.unique("buyer"))
+
+    page = new_page(None, f"/rooms/{room_id}")
+    page.set_viewport_size(size)
+    page.click("#buy-btn")
+    expect(page).to_have_url(re.compile(r"/login\?"))
+    expect(page.locator("#login-reason")).to_contain_text("登录后")
+    page.fill("#username", buyer.username)
+    page.fill("#password", server.password)
+    page.click("#submit-btn")
+    expect(page).to_have_url(f"{server.base_url}/rooms/{room_id}")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon
+    response = httpx.get(f"{server.base_url}{icon}", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert new_page.errors[page] == []
