@@ -122,6 +122,9 @@ async def broadcast_socket(
         await websocket.close(code=_close_code(error), reason=error.message)
         return
     if room_id in _broadcasting:
+        # Accepted first, so the host's page learns why (a refusal before the
+        # handshake reaches a browser as a bare 403).
+        await websocket.accept()
         await websocket.close(code=CLOSE_BUSY, reason="this room is already broadcasting")
         return
     _broadcasting.add(room_id)
