@@ -22,6 +22,7 @@ from liveshop.assistant.classifier import model, read_line
 from liveshop.assistant.service import ChatAnswer, answer_chat_line
 from liveshop.core.db import unit_of_work
 from liveshop.core.ids import new_id
+from liveshop.live.chat import fold_key
 from liveshop.live.events import ChatLineArrived
 from liveshop.live.hub import LiveHub
 from liveshop.search.text import warm_up
@@ -29,6 +30,7 @@ from liveshop.search.text import warm_up
 logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 500  # questions waiting; beyond that the oldest are dropped
+REPEAT_SECONDS = 20.0  # the same question again this soon: the answer is still on screen
 ANSWERED_KINDS = frozenset({"comment"})  # not the host's lines, nor announcements
 
 
@@ -38,6 +40,7 @@ class AssistantResponder:
         self.waiting: deque[ChatLineArrived] = deque(maxlen=QUEUE_LIMIT)
         self._task: asyncio.Task[None] | None = None
         self.latencies: deque[float] = deque(maxlen=1000)  # seconds, arrival to posting
+        self._recent: dict[tuple[int, str], float] = {}  # (room, folded question) -> when
 
     def listeners(self) -> list[tuple[type[Any], Any]]:
         return [(ChatLineArrived, self.on_chat_line)]
@@ -71,7 +74,7 @@ class AssistantResponder:
             line_text=str(comment.get("text", "")),
             is_question=reading.is_question,
         )
-        if not reading.is_question:
+        if not reading.is_question or self._asked_just_now(event.room_id, str(comment["text"])):
             return None
         with unit_of_work(self.hub.database_url) as session:
             return answer_chat_line(
@@ -81,6 +84,18 @@ class AssistantResponder:
                 user_id=comment.get("user_id"),
                 text=str(comment["text"]),
             )
+
+    def _asked_just_now(self, room_id: int, text: str) -> bool:
+        """A room asks the same thing many times a minute: one answer (or one queued
+        question) per REPEAT_SECONDS; the host's insights still count every line."""
+        now = time.monotonic()
+        key = (room_id, fold_key(text))
+        if now - self._recent.get(key, -REPEAT_SECONDS) < REPEAT_SECONDS:
+            return True
+        if len(self._recent) > 10 * QUEUE_LIMIT:
+            self._recent = {k: at for k, at in self._recent.items() if now - at < REPEAT_SECONDS}
+        self._recent[key] = now
+        return False
 
     def _post(self, event: ChatLineArrived, answer: ChatAnswer) -> None:
         line = {
