@@ -50,3 +50,17 @@ def test_buy_while_signed_out_explains_the_login_and_returns_to_the_room(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("image/svg+xml")
     assert new_page.errors[page] == []
+
+
+def test_sign_up_lands_on_a_welcome_with_a_next_step(server: LiveServer, new_page: NewPage) -> None:
+    page = new_page(None, "/register")
+    page.set_viewport_size(SIZES[0])
+    page.fill("#username", server.unique("newcomer"))
+    page.fill("#password", server.password)
+    page.click("#submit-btn")
+    expect(page).to_have_url(f"{server.base_url}/")
+    welcome = page.locator("#welcome")
+    expect(welcome).to_contain_text("欢迎")
+    expect(welcome.locator("a")).not_to_have_count(0)  # a next step to take
+    page.reload()
+    expect(page.locator("#welcome")).to_have_count(0)  # once, not on every visit

@@ -48,6 +48,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 PRE_SESSION_COOKIE = "liveshop_presession"  # CSRF binding for the login and register forms
+WELCOME_COOKIE = "liveshop_welcome"  # set by sign-up: the home page greets the newcomer once
 MIN_PASSWORD_LENGTH = 8  # the same bounds as the JSON API's Credentials
 MAX_PASSWORD_LENGTH = 256
 
@@ -85,7 +86,12 @@ def home(
 ) -> Response:
     # Rooms in the recommended order with their reasons, and products picked for the viewer.
     engine = getattr(request.app.state, "recommendations", None)
-    return _render(request, "home.html", settings, user, **home_feed(session, engine, user))
+    welcome = user is not None and request.cookies.get(WELCOME_COOKIE) == "1"
+    feed = home_feed(session, engine, user)
+    page = _render(request, "home.html", settings, user, welcome=welcome, **feed)
+    if welcome:  # once, right after sign-up
+        page.delete_cookie(WELCOME_COOKIE)
+    return page
 
 
 @router.get("/rooms/{room_id}", response_class=HTMLResponse)
@@ -280,7 +286,9 @@ def register_submit(
         response.status_code = error.status_code
         response.headers.update(error.headers())
         return response
-    return _signed_in(accounts.issue_token(session, user=user), "/")
+    signed_in = _signed_in(accounts.issue_token(session, user=user), "/")
+    signed_in.set_cookie(WELCOME_COOKIE, "1", httponly=True, samesite="lax", max_age=600)
+    return signed_in
 
 
 def _signed_in(token: str, target: str) -> Response:
