@@ -9,9 +9,11 @@ Run by hand (not a test); prints one JSON document on stdout, progress on stderr
 For each backend: a fresh database (a SQLite home, or a private schema in the
 PostgreSQL database ``test``), seeded with a shop, a live room, an auction and
 ``--bidders`` bidders with a card on file and a token; then a server process
-(``python -m liveshop.cli serve``, one worker) and ``--bids`` bids (rising
-maxima with noise, so some are refused as too low) sent ``--concurrency`` at a
-time. Reported: accepted bids per second (accepted / wall time of the burst),
+(``python -m liveshop.cli serve``, one worker) and ``--bids`` bids sent
+``--concurrency`` at a time: ``--workload rising`` (default), each maximum above
+the last by more than any increment, so nearly all are accepted; ``noisy``,
+random maxima, most of them refused as too low by the time they arrive. Reported: accepted
+bids per second (accepted / wall time of the burst),
 all answers per second, latency p50/p99 of every answer, and a check that the
 bid log is one unbroken sequence with ``bid_count`` rows.
 """
@@ -120,16 +122,22 @@ def seed(database_url: str, bidders: int) -> tuple[int, list[str]]:
 
 
 async def burst(
-    base_url: str, auction_id: int, tokens: list[str], bids: int, concurrency: int, seed_value: int
+    base_url: str,
+    auction_id: int,
+    tokens: list[str],
+    bids: int,
+    concurrency: int,
+    seed_value: int,
+    workload: str,
 ) -> dict[str, Any]:
     rng = random.Random(seed_value)
+    if workload == "rising":  # each maximum above the last by more than any increment
+        amounts = [1_000 + index * 12_000 for index in range(bids)]
+    else:  # "noisy": random maxima, most of them below the price when they arrive
+        amounts = [1_000 + index * 30 + rng.randrange(0, 3_000) for index in range(bids)]
     plan = [
-        (
-            tokens[rng.randrange(len(tokens))],
-            1_000 + index * 30 + rng.randrange(0, 3_000),
-            f"b-{index}",
-        )
-        for index in range(bids)
+        (tokens[rng.randrange(len(tokens))], amount, f"b-{index}")
+        for index, amount in enumerate(amounts)
     ]
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -213,7 +221,15 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
                 time.sleep(0.2)
             log(f"{backend}: {args.bids} bids, {args.concurrency} at a time")
             result = asyncio.run(
-                burst(base_url, auction_id, tokens, args.bids, args.concurrency, args.seed)
+                burst(
+                    base_url,
+                    auction_id,
+                    tokens,
+                    args.bids,
+                    args.concurrency,
+                    args.seed,
+                    args.workload,
+                )
             )
         finally:
             server.terminate()
@@ -245,6 +261,7 @@ def main() -> None:
     parser.add_argument("--bidders", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workload", choices=("rising", "noisy"), default="rising")
     args = parser.parse_args()
     connect_domains()
     document: dict[str, Any] = {
@@ -253,6 +270,7 @@ def main() -> None:
         "bids": args.bids,
         "bidders": args.bidders,
         "concurrency": args.concurrency,
+        "workload": args.workload,
         "note": "one server worker; measured on a shared, busy 2-core machine",
         "results": {},
     }
