@@ -144,12 +144,16 @@ export class Checkout {
     status.className = `order-status status-${order.status}`;
     status.dataset.status = order.status;
     $("order-sheet-expiry").textContent = expiryText(order);
+    // The heading and the hold note speak of the order as it is now, not as it was submitted.
+    const waiting = order.status === "pending_payment";
+    $("order-sheet-title").textContent = waiting ? "订单已提交" : order.status === "paid" ? "支付成功" : ORDER_STATUS_LABELS[order.status] || "订单";
+    $("order-sheet-hold").hidden = !waiting;
   }
 
   /** What the payment panel needs to pay this order, and what to do once it is paid. */
   paymentJob(order) {
     return {
-      subject: "实付",
+      subject: "支付", // the breakdown above already says 实付
       amount: order.total,
       currency: order.currency,
       start: (choice, key) => api("POST", "/api/payments", { order_id: order.id, ...choice }, { "Idempotency-Key": key }),

@@ -1,0 +1,52 @@
+"""After paying in the room, the order sheet says it is paid (issue 18 §3): its heading is
+支付成功, the 'kept until the payment deadline' note is gone, and 实付 appears once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import expect
+
+from liveshop.accounts.models import Role
+
+if TYPE_CHECKING:
+    from tests.web.conftest import LiveServer
+    from tests.web.conftest import PageOpener as NewPage
+
+pytestmark = pytest.mark.browser
+ADDRESS = {"recipient": "李四", "phone": "13900000000", "region": "上海市", "line": "世纪大道 1 号"}
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
+def test_the_order_sheet_says_paid_after_paying(
+    server: LiveServer, new_page: NewPage, size: tuple[int, int]
+) -> None:
+    host = server.create_user(server.unique("sheethost"), Role.HOST)
+    merchant = server.create_user(server.unique("sheetshop"), Role.MERCHANT)
+    product = server.create_product(merchant, title="手套", price=3900, stock=5)
+    invitation = server.api(
+        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
+    )
+    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
+    room_id = server.create_room(host, title="手套专场", start=True)
+    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
+    buyer = server.create_user(server.unique("sheetbuyer"))
+    server.api(buyer, "POST", "/api/addresses", ADDRESS | {"is_default": True}, expect=201)
+    card = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    server.api(buyer, "POST", "/api/payment-methods", card, expect=201)
+
+    page = new_page(buyer, f"/rooms/{room_id}")
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    page.click("#buy-btn")
+    sheet = page.locator("#order-sheet")
+    expect(sheet.locator("#order-sheet-title")).to_have_text("订单已提交")
+    expect(sheet.locator("#order-sheet-hold")).to_be_visible()
+    sheet.locator("#pay-submit").click()
+    expect(sheet.locator("#pay-result-text")).to_have_text("支付成功")
+    expect(sheet.locator("#order-sheet-title")).to_have_text("支付成功")
+    expect(sheet.locator("#order-sheet-hold")).to_be_hidden()
+    shown = sheet.evaluate("(node) => node.innerText")
+    assert shown.count("实付") == 1, shown
+    assert new_page.errors[page] == []
