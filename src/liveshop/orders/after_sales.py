@@ -33,6 +33,7 @@ from liveshop.orders.models import (
     OrderTransition,
     ProductComplaint,
 )
+from liveshop.orders.risk_requests import check_refund_request
 from liveshop.orders.schemas import AfterSaleIn, AfterSaleOut, ComplaintRate, RefundItemIn
 
 OPEN_STATES = frozenset(
@@ -132,6 +133,9 @@ def request_after_sale(
     )
     session.add(after_sale)
     session.flush()
+    check_refund_request(
+        session, buyer=buyer, order=order, amount=amount, after_sale_id=after_sale.id
+    )
     if body.quality_complaint:
         _record_complaints(
             session, order=order, items=items, lines=lines, user=buyer, text=body.reason

@@ -15,6 +15,7 @@ from liveshop.core.risk import (
     assess_risk,
     refuse_unless_allowed,
 )
+from liveshop.orders.models import Order
 from liveshop.orders.schemas import OrderOut
 from liveshop.promotions.flash_sales import SaleTerms
 
@@ -61,3 +62,25 @@ def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:
             subject=f"flash_sale:{terms.id}",
         )
     )
+
+
+def check_refund_request(
+    session: Session, *, buyer: User, order: Order, amount: int, after_sale_id: int
+) -> None:
+    """A refund asked for (refund abuse: many orders, most sent back, soon). A block
+    refuses the request; a review keeps it and queues a case for an analyst."""
+    verdict = assess_risk(
+        RiskRequest(
+            path=RiskPath.REFUND,
+            user_id=buyer.id,
+            account_created_at=as_utc(buyer.created_at),
+            at=utcnow(),
+            amount=amount,
+            merchant_id=order.host_id,
+            room_id=order.room_id,
+            subject=f"after_sale:{after_sale_id}",
+        ),
+        session=session,
+    )
+    if verdict.decision is RiskDecision.BLOCK:
+        raise OrderRefused(verdict.public_reason or "this refund was refused by risk checks")

@@ -24,11 +24,8 @@ def export_labelled_journal(
 ) -> tuple[int, int]:
     """Write assessed events of the last ``days`` days (files of those days) with the
     outcome reported for each, and their case's label; answers (rows, labelled)."""
-    labels = dict(
-        session.execute(
-            select(RiskCase.reference, RiskCase.label).where(RiskCase.label.is_not(None))
-        ).tuples()
-    )
+    labelled_cases = select(RiskCase.reference, RiskCase.label).where(RiskCase.label.is_not(None))
+    labels = {reference: label for reference, label in session.execute(labelled_cases)}
     files = sorted(journal_dir(home).glob("*.jsonl"))[-(days + 1) :]
     rows: list[list[str]] = []
     failed: set[tuple[str, float]] = set()
