@@ -1,5 +1,6 @@
 """After paying in the room, the order sheet says it is paid (issue 18 §3): its heading is
-支付成功, the 'kept until the payment deadline' note is gone, and 实付 appears once."""
+支付成功, the 'kept until the payment deadline' note is gone, and 实付 appears once; the
+wallet page says that card payments are not in its history and where to find them."""
 
 from __future__ import annotations
 
@@ -49,4 +50,8 @@ def test_the_order_sheet_says_paid_after_paying(
     expect(sheet.locator("#order-sheet-hold")).to_be_hidden()
     shown = sheet.evaluate("(node) => node.innerText")
     assert shown.count("实付") == 1, shown
+    # The card payment is not in the wallet's history: the wallet page says where it is.
+    page.goto("/wallet")
+    expect(page.locator("#history-scope")).to_contain_text("银行卡")
+    expect(page.locator("#history-scope a")).to_have_attribute("href", "/orders")
     assert new_page.errors[page] == []
