@@ -10,7 +10,10 @@ import typer
 
 from liveshop.core.output import OutputFormat
 
-app = typer.Typer(no_args_is_help=True, help="The shop's customer-service assistant.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The shop's customer-service assistant: evaluate on labelled questions.",
+)
 
 SHIPPED_SET = "the shipped set: src/liveshop/assistant/data/evaluation/questions.csv"
 
