@@ -50,6 +50,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "privacy exporters": {
         "account": "liveshop.accounts.privacy_hooks.export_account",
         "behaviour_events": "liveshop.events.privacy_hooks.export_events",
+        "campaigns": "liveshop.campaigns.privacy_hooks.export_campaign_data",
         "live": "liveshop.live.privacy_hooks.export_live",
         "moderation": "liveshop.governance.privacy_hooks.export_moderation_data",
         "notifications": "liveshop.notifications.privacy_hooks.export_notifications",
@@ -60,6 +61,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "privacy erasers": [
         ["addresses", "liveshop.orders.privacy_hooks.erase_addresses", 100],
         ["behaviour_events", "liveshop.events.privacy_hooks.erase_events", 100],
+        ["campaigns", "liveshop.campaigns.privacy_hooks.erase_campaign_data", 100],
         ["moderation", "liveshop.governance.privacy_hooks.erase_moderation_data", 100],
         ["notifications", "liveshop.notifications.privacy_hooks.erase_notifications", 100],
         ["payment_methods", "liveshop.payments.privacy_hooks.erase_cards", 100],
@@ -129,8 +131,9 @@ SUBSCRIBERS = {
         "liveshop.live.moderation_actions.TakeDelistedProductsOffShelves"
     ],
     "liveshop.orders.events.AfterSaleRefunded": [
-        "liveshop.payments.jobs.RefundOnAfterSale",
+        "liveshop.campaigns.listeners.RecordConversions.refunded",
         "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_approved",
+        "liveshop.payments.jobs.RefundOnAfterSale",
     ],
     "liveshop.tracking.events.ParcelShipped": [
         "liveshop.notifications.listeners.NotifyOnDomainEvents.parcel_shipped"
@@ -146,6 +149,7 @@ SUBSCRIBERS = {
     ],
     "liveshop.orders.events.OrderPaid": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid",
+        "liveshop.campaigns.listeners.RecordConversions.paid",
         "liveshop.search.indexer.SearchIndexer.on_order_paid",
     ],
     "liveshop.payments.gifts.GiftSent": [
