@@ -10,15 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from liveshop.core.risk import RiskPath
 
-class EventKind(enum.StrEnum):
-    LOGIN = "login"
-    PAYMENT = "payment"
-    ORDER = "order"
-    COUPON_GRAB = "coupon_grab"
-    RED_PACKET_GRAB = "red_packet_grab"
-    FLASH_BUY = "flash_buy"
-    REFUND = "refund"
+# The engine's event kinds are the guarded paths of core/risk.py, one list.
+EventKind = RiskPath
 
 
 GRAB_KINDS = frozenset({EventKind.COUPON_GRAB, EventKind.RED_PACKET_GRAB})

@@ -18,25 +18,10 @@ from liveshop.core.errors import InvalidInput
 from liveshop.risk.engine import RiskEngine
 from liveshop.risk.events import Assessment, EventKind, Outcome, RiskEvent
 from liveshop.risk.features import FEATURE_NAMES, observe, record_outcome
+from liveshop.risk.simulation import COLUMNS
 from liveshop.risk.state import MemoryState
 
-REQUIRED_COLUMNS = (
-    "ts",
-    "event",
-    "user_id",
-    "account_created_at",
-    "device_id",
-    "ip",
-    "card_fp",
-    "amount",
-    "merchant_id",
-    "room_id",
-    "ip_region",
-    "billing_region",
-    "shipping_region",
-    "address_id",
-    "outcome",
-)
+REQUIRED_COLUMNS = tuple(name for name in COLUMNS if name != "label")  # a label is ignored
 LEGIT = "legit"
 
 Progress = Callable[[int], None]
