@@ -35,13 +35,12 @@ def _run(arguments: list[str]) -> str:
     return done.stdout
 
 
-def _atomic_output(target: Path) -> Path:
-    return target.with_name(f".{target.stem}.part{target.suffix}")
-
-
-def remux_to_mp4(source: Path, target: Path) -> None:
-    """FLV to MP4, streams copied; the moov atom first, so a browser plays at once."""
-    partial = _atomic_output(target)
+def _copy_into_mp4(
+    target: Path, inputs: list[str], *, output_options: tuple[str, ...] = ()
+) -> None:
+    """ffmpeg with streams copied (no re-encoding) into an MP4 whose moov atom comes
+    first, so a browser plays it at once; written beside ``target`` and renamed."""
+    partial = target.with_name(f".{target.stem}.part{target.suffix}")
     _run(
         [
             "ffmpeg",
@@ -49,10 +48,10 @@ def remux_to_mp4(source: Path, target: Path) -> None:
             "-loglevel",
             "error",
             "-y",
-            "-i",
-            str(source),
+            *inputs,
             "-c",
             "copy",
+            *output_options,
             "-movflags",
             "+faststart",
             str(partial),
@@ -61,63 +60,28 @@ def remux_to_mp4(source: Path, target: Path) -> None:
     partial.replace(target)
 
 
+def remux_to_mp4(source: Path, target: Path) -> None:
+    """FLV to MP4."""
+    _copy_into_mp4(target, ["-i", str(source)])
+
+
 def join_mp4(sources: list[Path], target: Path) -> None:
-    """Recordings one after the other (the concat demuxer, streams copied)."""
+    """Recordings one after the other (the concat demuxer)."""
     listing = target.with_name(f".{target.stem}.txt")
     listing.write_text("".join(f"file '{source.resolve()}'\n" for source in sources))
-    partial = _atomic_output(target)
     try:
-        _run(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-loglevel",
-                "error",
-                "-y",
-                "-f",
-                "concat",
-                "-safe",
-                "0",
-                "-i",
-                str(listing),
-                "-c",
-                "copy",
-                "-movflags",
-                "+faststart",
-                str(partial),
-            ]
-        )
-        partial.replace(target)
+        _copy_into_mp4(target, ["-f", "concat", "-safe", "0", "-i", str(listing)])
     finally:
         listing.unlink(missing_ok=True)
 
 
 def cut_clip(source: Path, target: Path, *, start_s: float, duration_s: float) -> None:
     """A clip from ``start_s`` (input seeking: it starts at the keyframe at or before it)."""
-    partial = _atomic_output(target)
-    _run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-ss",
-            f"{start_s:.3f}",
-            "-i",
-            str(source),
-            "-t",
-            f"{duration_s:.3f}",
-            "-c",
-            "copy",
-            "-avoid_negative_ts",
-            "make_zero",
-            "-movflags",
-            "+faststart",
-            str(partial),
-        ]
+    _copy_into_mp4(
+        target,
+        ["-ss", f"{start_s:.3f}", "-i", str(source), "-t", f"{duration_s:.3f}"],
+        output_options=("-avoid_negative_ts", "make_zero"),
     )
-    partial.replace(target)
 
 
 def duration_seconds(path: Path) -> float:
