@@ -11,7 +11,6 @@ top few goes to a new host when one is on.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from liveshop.live.service import list_rooms
 from liveshop.notifications.follows import my_follows
 from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
+from liveshop.recommend.schemas import RecommendedRoom
 from liveshop.recommend.sessions import Action
 
 SOON = timedelta(hours=2)  # a scheduled room is offered this long before it starts
@@ -36,21 +36,6 @@ SESSION_BOOST = 1.0
 EXPLORATION_BOOST = 0.4
 EXPLORATION_SLOT = 3  # a new host is placed no lower than this (1-based) when on
 ROOM_LISTING_LIMIT = 500
-
-
-@dataclass(frozen=True)
-class RoomPick:
-    room_id: int
-    title: str
-    host_id: int
-    host_name: str
-    status: str
-    scheduled_at: datetime | None
-    viewers: int
-    score: float
-    reason: str
-    reason_kind: str
-    reason_subject: str
 
 
 def _followed_hosts(session: Session, viewer_id: int | None, hosts: set[int]) -> dict[int, str]:
@@ -97,7 +82,7 @@ def recommend_rooms(
     actions: list[Action],
     limit: int,
     now: datetime | None = None,
-) -> list[RoomPick]:
+) -> list[RecommendedRoom]:
     """``viewer_key`` (the pseudonym) is None when the ranking must not be personal;
     ``viewer`` still finds the hosts and shops the viewer chose to follow."""
     now = now or utcnow()
@@ -152,25 +137,25 @@ def recommend_rooms(
             reasons.append((EXPLORATION_BOOST * 0.99, "new_host", host.username))
         _weight, kind, subject = max(reasons, key=lambda r: r[0])
         picks.append(
-            RoomPick(
-                room.id,
-                room.title,
-                host.id,
-                host.username,
-                room.status.value,
-                room.scheduled_at,
-                room.viewers,
-                round(score, 4),
-                sentence(kind, subject),
-                kind,
-                subject,
+            RecommendedRoom(
+                room_id=room.id,
+                title=room.title,
+                host_id=host.id,
+                host_name=host.username,
+                status=room.status.value,
+                scheduled_at=room.scheduled_at,
+                viewers=room.viewers,
+                score=round(score, 4),
+                reason=sentence(kind, subject),
+                reason_kind=kind,
+                reason_subject=subject,
             )
         )
     picks.sort(key=lambda p: (-p.score, p.room_id))
     return _explore(picks, new)[:limit]
 
 
-def _explore(picks: list[RoomPick], new: set[int]) -> list[RoomPick]:
+def _explore(picks: list[RecommendedRoom], new: set[int]) -> list[RecommendedRoom]:
     """Move the best new host's room up to ``EXPLORATION_SLOT`` if it ranks below."""
     placed = [i for i, pick in enumerate(picks) if pick.host_id in new]
     if not placed or placed[0] < EXPLORATION_SLOT:

@@ -14,7 +14,6 @@ from liveshop.recommend.rooms import recommend_rooms
 from liveshop.recommend.schemas import (
     ProductRecommendations,
     RecommendedProduct,
-    RecommendedRoom,
     RoomRecommendations,
 )
 from liveshop.recommend.serving import (
@@ -97,5 +96,5 @@ def recommend_live_rooms(
     return RoomRecommendations(
         personalised=key is not None,
         model_version=engine.models.version,
-        items=[RecommendedRoom(**pick.__dict__) for pick in picks],
+        items=picks,
     )
