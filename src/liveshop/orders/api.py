@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from liveshop.accounts.dependencies import CurrentUser, required_caller
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
-from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep
 from liveshop.core.errors import LiveShopError
 from liveshop.core.settings import Settings, get_settings
 from liveshop.orders import addresses, after_sales, flash_purchase, room_buying, service
@@ -351,7 +351,9 @@ def resolve_dispute(
 
 @router.get("/complaint-rates")
 def complaint_rates(
-    user: CurrentUser, session: DbSession, shop_id: Annotated[int | None, Query(ge=1)] = None
+    user: CurrentUser,
+    session: DbSession,
+    shop_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> list[ComplaintRate]:
     """Quality complaints per product over units sold (for moderation and shops)."""
     return after_sales.complaint_rates(session, shop_id=shop_id)
