@@ -9,7 +9,7 @@ import typer
 
 from liveshop.core.output import OutputFormat
 
-app = typer.Typer(no_args_is_help=True, help="Product, room and shop search.")
+app = typer.Typer(no_args_is_help=True, help="Product, room and shop search: reindex, query.")
 
 
 @app.command("reindex")
