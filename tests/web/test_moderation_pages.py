@@ -239,7 +239,7 @@ def test_moderator_publishes_a_held_chat_line(server: LiveServer, new_page: NewP
 def test_moderation_page_is_for_moderators(server: LiveServer, new_page: NewPage) -> None:
     viewer = server.create_user(server.unique("nosy"))
     page = new_page(viewer, "/moderation")
-    expect(page.locator("body")).to_contain_text("not_moderator")
+    expect(page.locator("#error-page")).to_have_attribute("data-status", "403")
 
 
 def test_regulator_sees_audit_entries_and_chain(server: LiveServer, new_page: NewPage) -> None:
@@ -280,7 +280,7 @@ def test_regulator_page_refuses_others(server: LiveServer, new_page: NewPage) ->
     admin = server.create_user(server.unique("admin"), Role.ADMIN)
     page = new_page(admin, "/regulator")
     # The page refuses as the regulator's API does: one decision (governance.access).
-    expect(page.locator("body")).to_contain_text("not_regulator")
+    expect(page.locator("#error-page")).to_have_attribute("data-status", "403")
 
 
 def test_prelive_check_of_a_subtitle_file(server: LiveServer, new_page: NewPage) -> None:
