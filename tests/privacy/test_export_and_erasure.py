@@ -158,6 +158,20 @@ def test_erasure_unlinks_the_person_keeps_legal_records_and_the_ledger_balances(
             "behaviour_events": {"behaviour_events": 3},  # 2 recorded above, 1 purchase
             "addresses": {"addresses": 1},
             "payment_methods": {"cards_shredded": 1},
+            "campaigns": {
+                "link_touches": 0,
+                "experiment_exposures": 0,
+                "push_recipients": 0,
+                "share_links": 0,
+            },
+            "notifications": {
+                "host_follows": 0,
+                "room_reminders": 0,
+                "notifications": 0,
+                "notification_settings": 0,
+                "outbound_emails": 0,
+            },
+            "reviews": {"reviews": 0, "review_votes": 0},
             "moderation": {
                 "identity_verifications": 0,
                 "reports_anonymised": 0,
