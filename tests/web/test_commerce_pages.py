@@ -361,7 +361,10 @@ def test_the_merchant_ships_an_order_from_the_merchant_console(
     # The buyer sees the tracking number and confirms delivery.
     mine = new_page(buyer, "/orders")
     card = mine.locator(f'#order-list .order-card[data-order-id="{paid["id"]}"]')
-    expect(card.locator(".order-tracking")).to_have_text("运单号 SF1234567890")
+    expect(card.locator(".order-tracking")).to_contain_text("运单号 SF1234567890")
+    expect(card.locator(".order-tracking .track-link")).to_have_attribute(
+        "href", f"/orders/{paid['id']}/tracking"
+    )
     expect(card.locator(".order-status")).to_have_text("已发货")
     card.locator(".confirm-btn").click()
     expect(card.locator(".order-status")).to_have_text("已签收")
