@@ -74,8 +74,14 @@ def call_before_commit(session: Session, write: Callable[[Session], None]) -> No
     session.info.setdefault(BEFORE_COMMIT_KEY, []).append(write)
 
 
+# SQLAlchemy sends before_commit and after_commit for a savepoint's release too
+# (``begin_nested``): the writes, callbacks and events wait for the outer commit.
+
+
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     for write in session.info.pop(BEFORE_COMMIT_KEY, []):
         write(session)
     session.flush()
@@ -83,6 +89,9 @@ def _write_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _deliver_pending(session: Session) -> None:
+    outer = session.get_transaction()
+    if outer is not None and outer.is_active:
+        return  # a savepoint was released: the transaction goes on
     for callback in session.info.pop(CALLBACKS_KEY, []):
         try:
             callback()
