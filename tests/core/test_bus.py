@@ -67,7 +67,8 @@ def test_a_listener_may_write_in_a_transaction_of_its_own_after_a_savepoint(
 
     def write_own(event: DomainEvent) -> None:
         with unit_of_work(database_url) as own:
-            own.add(User(username=f"listener-{len(delivered)}", password_hash="!", role=Role.VIEWER))
+            name = f"listener-{len(delivered)}"
+            own.add(User(username=name, password_hash="!", role=Role.VIEWER))
 
     bus.subscribe(Noted, write_own)
     try:
@@ -85,8 +86,12 @@ def test_a_listener_may_write_in_a_transaction_of_its_own_after_a_savepoint(
 def test_an_outer_rollback_drops_what_a_savepoint_queued(
     database_url: str, delivered: list[str]
 ) -> None:
-    with pytest.raises(RuntimeError), unit_of_work(database_url) as session:
-        with session.begin_nested():
-            publish_after_commit(session, Noted("paid"))
-        raise RuntimeError("the use case failed after its savepoint")
+    def failing_use_case() -> None:
+        with unit_of_work(database_url) as session:
+            with session.begin_nested():
+                publish_after_commit(session, Noted("paid"))
+            raise RuntimeError("the use case failed after its savepoint")
+
+    with pytest.raises(RuntimeError):
+        failing_use_case()
     assert delivered == []
