@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from liveshop.demo import EVASIVE_SPAM
+from liveshop.demo.audience import EVASIVE_SPAM
 from tests.conftest import SECRET_KEY
 from tests.live.test_real_server import free_port
 

@@ -208,7 +208,7 @@ def demo(
     ] = 60,
 ) -> None:
     """Seed a demo shop and live room, serve it, and fill it with a simulated audience."""
-    from liveshop.demo import run_demo
+    from liveshop.demo.runner import run_demo
 
     os.umask(SERVER_FILE_UMASK)
 

@@ -11,7 +11,7 @@ from liveshop.accounts import service
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.passwords import check_new_password, common_passwords
 from liveshop.core.errors import InvalidInput
-from liveshop.demo import DEMO_LOGINS
+from liveshop.demo.world import DEMO_LOGINS
 from tests.conftest import PASSWORD
 
 
