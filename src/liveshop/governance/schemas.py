@@ -4,7 +4,7 @@ identity verification and inspections."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,23 @@ RowRef = Field(ge=1, le=MAX_ID)
 MAX_TARGET_ID = 2**63 - 1
 TargetRef = Field(ge=1, le=MAX_TARGET_ID)
 
+RowT = TypeVar("RowT")
+
+
+class RowOut(BaseModel, Generic[RowT]):
+    """What an answer shows of one stored row (or score): each field is the row's
+    attribute of that name, so a field list is written once, in the model."""
+
+    @classmethod
+    def of(cls, row: RowT) -> Self:
+        return cls._from_row(row)
+
+    @classmethod
+    def _from_row(cls, row: RowT, **derived: object) -> Self:
+        """For a subclass whose fields are not all the row's: ``derived`` gives those."""
+        read = {name: getattr(row, name) for name in cls.model_fields if name not in derived}
+        return cls.model_validate({**read, **derived}, from_attributes=True)
+
 
 class ContextLine(BaseModel):
     author_id: int | None = Field(default=None, ge=1, le=MAX_ID)
@@ -62,7 +79,7 @@ class ReportIn(BaseModel):
     evidence: EvidenceIn | None = None
 
 
-class ReportOut(BaseModel):
+class ReportOut(RowOut[Report]):
     id: int
     target_type: ReportTarget
     target_id: int
@@ -77,25 +94,6 @@ class ReportOut(BaseModel):
     created_at: datetime
     resolution: str
     penalty_id: int | None
-
-    @classmethod
-    def of(cls, report: Report) -> ReportOut:
-        return cls(
-            id=report.id,
-            target_type=report.target_type,
-            target_id=report.target_id,
-            reason=report.reason,
-            details=report.details,
-            status=report.status.value,
-            evidence=report.evidence,
-            accused_user_id=report.accused_user_id,
-            accused_shop_id=report.accused_shop_id,
-            room_id=report.room_id,
-            claimed_by=report.claimed_by,
-            created_at=report.created_at,
-            resolution=report.resolution,
-            penalty_id=report.penalty_id,
-        )
 
 
 class ReportFiledOut(BaseModel):
@@ -120,21 +118,8 @@ class ActionIn(BaseModel):
     points: int | None = Field(default=None, ge=0, le=1_000)
 
     def request(self, *, report_id: int | None = None) -> ActionRequest:
-        return ActionRequest(
-            kind=self.kind,
-            rule=self.rule,
-            target_type=self.target_type,
-            target_id=self.target_id,
-            subject_type=self.subject_type,
-            subject_id=self.subject_id,
-            room_id=self.room_id,
-            evidence=self.evidence,
-            minutes=self.minutes,
-            days=self.days,
-            amount=self.amount,
-            points=self.points,
-            report_id=report_id,
-        )
+        """The same fields as ActionRequest's, which the penalties service takes."""
+        return ActionRequest(**self.model_dump(), report_id=report_id)
 
 
 class ReportDecisionIn(BaseModel):
@@ -142,7 +127,7 @@ class ReportDecisionIn(BaseModel):
     action: ActionIn | None = None  # None: dismiss
 
 
-class PenaltyOut(BaseModel):
+class PenaltyOut(RowOut[Penalty]):
     id: int
     kind: PenaltyKind
     subject_type: SubjectType
@@ -163,27 +148,9 @@ class PenaltyOut(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, penalty: Penalty) -> PenaltyOut:
-        return cls(
-            id=penalty.id,
-            kind=penalty.kind,
-            subject_type=penalty.subject_type,
-            subject_id=penalty.subject_id,
-            target_type=penalty.target_type,
-            target_id=penalty.target_id,
-            room_id=penalty.room_id,
-            rule=penalty.rule,
-            evidence=penalty.evidence,
-            points=penalty.points,
-            amount=penalty.amount,
-            currency=penalty.currency,
-            starts_at=penalty.starts_at,
-            ends_at=penalty.ends_at,
-            appeal_deadline=penalty.appeal_deadline,
-            automatic=penalty.imposed_by is None,
-            report_id=penalty.report_id,
-            revoked_at=penalty.revoked_at,
-        )
+    def of(cls, row: Penalty) -> Self:
+        """Automatic: imposed by a rule, not by a moderator."""
+        return cls._from_row(row, automatic=row.imposed_by is None)
 
 
 class DecisionOut(BaseModel):
@@ -200,7 +167,7 @@ class AppealDecisionIn(BaseModel):
     note: PlainText = Field(default="", max_length=2_000)
 
 
-class AppealOut(BaseModel):
+class AppealOut(RowOut[Appeal]):
     id: int
     penalty_id: int
     appellant_id: int
@@ -211,20 +178,6 @@ class AppealOut(BaseModel):
     decision_note: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, appeal: Appeal) -> AppealOut:
-        return cls(
-            id=appeal.id,
-            penalty_id=appeal.penalty_id,
-            appellant_id=appeal.appellant_id,
-            statement=appeal.statement,
-            status=appeal.status.value,
-            decided_by=appeal.decided_by,
-            decided_at=appeal.decided_at,
-            decision_note=appeal.decision_note,
-            created_at=appeal.created_at,
-        )
-
 
 class ScoreReasonOut(BaseModel):
     code: str
@@ -232,25 +185,12 @@ class ScoreReasonOut(BaseModel):
     detail: str
 
 
-class ScoreOut(BaseModel):
+class ScoreOut(RowOut[Score]):
     subject_type: SubjectType
     subject_id: int
     value: int
     base: int
     reasons: list[ScoreReasonOut]
-
-    @classmethod
-    def of(cls, score: Score) -> ScoreOut:
-        return cls(
-            subject_type=score.subject_type,
-            subject_id=score.subject_id,
-            value=score.value,
-            base=score.base,
-            reasons=[
-                ScoreReasonOut(code=r.code, deduction=r.deduction, detail=r.detail)
-                for r in score.reasons
-            ],
-        )
 
 
 class MyScoresOut(BaseModel):
@@ -278,7 +218,7 @@ class QualificationDecisionIn(BaseModel):
     note: PlainText = Field(default="", max_length=2_000)
 
 
-class QualificationOut(BaseModel):
+class QualificationOut(RowOut[Qualification]):
     id: int
     shop_id: int
     kind: QualificationKind
@@ -292,23 +232,6 @@ class QualificationOut(BaseModel):
     reviewed_at: datetime | None
     review_note: str
 
-    @classmethod
-    def of(cls, item: Qualification) -> QualificationOut:
-        return cls(
-            id=item.id,
-            shop_id=item.shop_id,
-            kind=item.kind,
-            category=item.category,
-            product_id=item.product_id,
-            details=item.details,
-            documents=item.documents,
-            valid_until=item.valid_until,
-            status=item.status.value,
-            submitted_at=item.submitted_at,
-            reviewed_at=item.reviewed_at,
-            review_note=item.review_note,
-        )
-
 
 class VerificationIn(BaseModel):
     real_name: PlainText = Field(min_length=1, max_length=60)
@@ -317,7 +240,7 @@ class VerificationIn(BaseModel):
     guardian_consent: bool = False
 
 
-class VerificationOut(BaseModel):
+class VerificationOut(RowOut[IdentityVerification]):
     """Never the ID number: its mask only, and the name masked too."""
 
     real_name: str
@@ -327,13 +250,9 @@ class VerificationOut(BaseModel):
     verified_at: datetime
 
     @classmethod
-    def of(cls, verification: IdentityVerification) -> VerificationOut:
-        return cls(
-            real_name=mask_real_name(verification.real_name),
-            id_number=verification.id_number_masked,
-            birth_date=verification.birth_date,
-            guardian_consent=verification.guardian_consent,
-            verified_at=verification.verified_at,
+    def of(cls, row: IdentityVerification) -> Self:
+        return cls._from_row(
+            row, real_name=mask_real_name(row.real_name), id_number=row.id_number_masked
         )
 
 
@@ -348,7 +267,7 @@ class InspectionResultIn(BaseModel):
     findings: PlainText = Field(default="", max_length=4_000)
 
 
-class InspectionOut(BaseModel):
+class InspectionOut(RowOut[Inspection]):
     id: int
     target_type: InspectionTarget
     target_id: int
@@ -359,18 +278,3 @@ class InspectionOut(BaseModel):
     findings: str
     sampled_at: datetime
     recorded_at: datetime | None
-
-    @classmethod
-    def of(cls, inspection: Inspection) -> InspectionOut:
-        return cls(
-            id=inspection.id,
-            target_type=inspection.target_type,
-            target_id=inspection.target_id,
-            shop_id=inspection.shop_id,
-            seed=inspection.seed,
-            rate=inspection.rate,
-            result=inspection.result,
-            findings=inspection.findings,
-            sampled_at=inspection.sampled_at,
-            recorded_at=inspection.recorded_at,
-        )
