@@ -41,7 +41,7 @@ class RiskEngine:
     def assess(self, event: RiskEvent) -> Assessment:
         started = time.perf_counter()
         with self._lock:
-            features = observe(self.state, event)
+            features = self.state.batched(lambda state: observe(state, event))
         model = self.model
         if model is not None:
             model_score, anomaly = model.score(features)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,26 +24,37 @@ def journal_dir(home: Path) -> Path:
     return path
 
 
-def _file(home: Path, ts: float) -> Path:
-    day = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
-    return journal_dir(home) / f"{day}.jsonl"
+EVENT_FIELDS = tuple(field.name for field in fields(RiskEvent))
 
 
 def _append(home: Path, ts: float, record: dict[str, Any]) -> None:
+    """One line, appended whole; the folder is made when the first write finds it
+    missing (not checked on every write: a flash sale assesses thousands a second)."""
     line = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
-    descriptor = os.open(_file(home, ts), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    day = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    path = home.joinpath(*JOURNAL_DIR, f"{day}.jsonl")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        descriptor = os.open(
+            journal_dir(home) / path.name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
+        )
     try:
         os.write(descriptor, line)
     finally:
         os.close(descriptor)
 
 
+def _fields(event: RiskEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in EVENT_FIELDS}  # asdict's deep copy is dear
+
+
 def write_assessment(home: Path, *, reference: str, event: RiskEvent, decision: str) -> None:
-    _append(home, event.ts, {"ref": reference, "event": asdict(event), "decision": decision})
+    _append(home, event.ts, {"ref": reference, "event": _fields(event), "decision": decision})
 
 
 def write_outcome(home: Path, *, event: RiskEvent, outcome: Outcome) -> None:
-    _append(home, event.ts, {"outcome": outcome.value, "event": asdict(event)})
+    _append(home, event.ts, {"outcome": outcome.value, "event": _fields(event)})
 
 
 def read_journal(

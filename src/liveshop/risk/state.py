@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -38,9 +39,15 @@ class MemberStats:
 
 
 EMPTY_SERIES = SeriesStats((0, 0, 0), (0.0, 0.0, 0.0))
+T = TypeVar("T")
 
 
 class RiskState(Protocol):
+    def batched(self, compute: Callable[[RiskState], T]) -> T:
+        """``compute(self)``: one assessment's operations, sent together where a round
+        trip is dear (Redis)."""
+        ...
+
     def add_to_series(self, name: str, key: str, ts: float, value: float) -> SeriesStats:
         """Append (ts, value) to a series and answer its windows, this point included."""
         ...
@@ -126,6 +133,9 @@ class MemoryState:
         self._last: dict[tuple[str, str], float] = {}
         self._first: dict[tuple[str, str], tuple[float, float]] = {}
         self._decayed: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def batched(self, compute: Callable[[RiskState], T]) -> T:
+        return compute(self)
 
     def add_to_series(self, name: str, key: str, ts: float, value: float) -> SeriesStats:
         series = self._series.get((name, key))
