@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from liveshop.assistant.answerer import HOST, Decision, RoomAnswerer, document_tokens
+from liveshop.assistant.answerer import HOST, Decision, RoomAnswerer, product_fact
 from liveshop.assistant.knowledge import FaqFact, ProductFact, RoomKnowledge, SkuFact
+from liveshop.assistant.question_reading import document_tokens
+from liveshop.assistant.retrieval import FactIndex
 
 
 def load_fixture(path: Path) -> RoomKnowledge:
@@ -61,10 +63,10 @@ class KeywordBaseline:
     words, no pinyin, no typo reading, no thresholds); the host only when none does."""
 
     def __init__(self, knowledge: RoomKnowledge) -> None:
-        self.answerer = RoomAnswerer(knowledge)
+        self.facts = FactIndex(knowledge)
         self.kind_words = [
             {token for token in kind.tokens if not token.isascii() or len(token) < 2}
-            for kind in self.answerer.kinds
+            for kind in self.facts.kinds
         ]
 
     def decide(self, question: str) -> Decision:
@@ -72,20 +74,20 @@ class KeywordBaseline:
         overlaps = [len(words & kind) for kind in self.kind_words]
         if not overlaps or max(overlaps) == 0:
             return Decision(False, HOST, None, 0.0, "no shared word")
-        kind = self.answerer.kinds[overlaps.index(max(overlaps))]
+        kind = self.facts.kinds[overlaps.index(max(overlaps))]
         normal = question.casefold()
-        product_words = [set(tokens) for tokens in self.answerer._product_tokens]
+        product_words = [set(tokens) for tokens in self.facts.product_tokens]
         shared = [len(words & tokens) for tokens in product_words]
         if kind.key.startswith(("faq:", "qa:")):
             return Decision(True, kind.key, None, 1.0, "keyword")
         product = (
-            self.answerer.products[shared.index(max(shared))]
+            self.facts.products[shared.index(max(shared))]
             if shared and max(shared) > 0
-            else self.answerer.knowledge.pinned()
+            else self.facts.knowledge.pinned()
         )
         if product is None:
             return Decision(False, HOST, None, 0.0, "no product")
-        fact, _answer = self.answerer._product_fact(product, kind, normal)
+        fact, _answer = product_fact(product, kind, normal)
         return Decision(True, fact, None, 1.0, "keyword")
 
 

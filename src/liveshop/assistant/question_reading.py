@@ -1,0 +1,154 @@
+"""Reading a chat question before any retrieval: shorthand expanded, words and their
+pinyin and characters, and the patterns that say what kind of question it is (price,
+stock, a colour or size, one only the host can answer, a shelf number) and which
+SKUs it names. Documents are cut into tokens the same way, so both sides meet."""
+
+from __future__ import annotations
+
+import re
+
+from liveshop.assistant.knowledge import ProductFact, SkuFact
+from liveshop.assistant.lexicon import SHORTHAND
+from liveshop.search import text
+
+HOST_ONLY = re.compile(
+    r"主播.{0,4}(多高|多重|几斤|体重|身高|穿的|用的|用什么|吃的|家|睡|皮肤|宝宝|孩子)|便宜点|便宜.{0,3}块|少点|"
+    r"再便宜|能不能送|能送|送个|比.{0,6}(好|哪个)|哪个好|区别|下一|下次|下场|明天|几点|什么时候(上|出|有|开|抽)|"
+    r"抽奖|秒杀|新款|团购|国外|海外|货到付款|分开买|各一|试(一下|色|穿|戴|吃|用)|再试",
+)
+GENERIC_PHRASES = re.compile(
+    r"还有没有|有没有货|有没有|有货|没货|还有|多少钱|多少|价格|库存|卖完|现货|还剩|请问|一下"
+)
+MEASURE_WORDS = frozenset("一两这那条个件盒包袋款支瓶只套双子儿")  # and suffixes
+SHELF_NUMBER = re.compile(r"(\d{1,2})\s*号")
+CHARACTERS = True  # single characters of words count too ('辣' in '辣不辣')
+STOP_WORDS = frozenset(
+    [
+        "什么",
+        "啥",
+        "哪些",
+        "主播",
+        "怎么",
+        "怎样",
+        "如何",
+        "吗",
+        "嘛",
+        "么",
+        "呢",
+        "啊",
+        "呀",
+        "吧",
+        "了",
+        "的",
+        "啦",
+        "哦",
+        "哈",
+        "嗯",
+        "请问",
+        "想问",
+        "问下",
+        "一下",
+        "姐妹",
+        "姐妹们",
+        "家人",
+        "家人们",
+        "宝宝们",
+        "这个",
+        "那个",
+        "这款",
+        "那款",
+        "是",
+        "有",
+        "我",
+        "你",
+        "他",
+        "她",
+        "们",
+        "能",
+        "可以",
+        "会",
+        "要",
+        "想",
+        "和",
+        "还是",
+        "ma",
+        "ne",
+        "ba",
+        "a",
+        "ya",
+        "la",
+        "le",
+        "de",
+        "me",
+        "is",
+        "it",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "do",
+        "you",
+        "can",
+        "i",
+        "to",
+    ]
+)
+_SHORTHAND_PATTERN = re.compile(
+    r"(?<![a-z])("
+    + "|".join(sorted(map(re.escape, SHORTHAND), key=len, reverse=True))
+    + r")(?![a-z])"
+)
+PRICE_QUESTION = re.compile(
+    r"多少钱|价格|价钱|几块|多钱|啥价|什么价|单价|到手价|售价|多少米|duoshaoqian|jiage"
+)
+STOCK_QUESTION = re.compile(
+    r"有货|还有|库存|没货|卖完|售罄|断货|现货|还剩|抢完|拍完|有没有货|youhuo"
+)
+COLOUR_OR_SIZE = re.compile(
+    r"[红黑白蓝绿粉灰黄紫橙棕]色|(?<![a-z0-9])(xxs|xs|s|m|l|xl|xxl|xxxl|[2-5]xl)(?![a-z0-9])|\d{2,3}码"
+)
+
+
+def expand_shorthand(question: str) -> str:
+    return _SHORTHAND_PATTERN.sub(lambda match: SHORTHAND[match.group(1)], text.normalise(question))
+
+
+def document_tokens(*texts: str) -> list[str]:
+    tokens: list[str] = []
+    for piece in texts:
+        for word in text.index_words(piece):
+            tokens.append(word)
+            if text.has_han(word):
+                tokens.append(text.pinyin_of(word))
+                if CHARACTERS and len(word) > 1:
+                    tokens.extend(char for char in word if text.has_han(char))
+    return tokens
+
+
+def mentioned_skus(product: ProductFact, normal: str) -> list[SkuFact]:
+    """The SKUs whose every named option the question mentions ('蓝色l' -> 蓝色, L)."""
+    compact = re.sub(r"\s+", "", normal)
+    matched = []
+    for sku in product.skus:
+        values = [text.normalise(value) for value in sku.options.values()]
+        hits = [value for value in values if _mentions(compact, value)]
+        if hits:
+            matched.append((len(hits), sku))
+    if not matched:
+        return []
+    most = max(count for count, _ in matched)
+    return [sku for count, sku in matched if count == most]
+
+
+def _mentions(compact: str, value: str) -> bool:
+    if value in compact:
+        if value.isascii() and value.isalnum():
+            # 'l' must not match inside 'xl', nor '15' inside '15pro'
+            pattern = r"(?<![a-z0-9])" + re.escape(value) + r"(?![a-z0-9])"
+            return re.search(pattern, compact) is not None
+        return True
+    stem = value.rstrip("色码号")
+    return (len(stem) >= 2 and stem in compact) or (
+        len(stem) == 1 and not stem.isascii() and stem + "色" in compact
+    )
