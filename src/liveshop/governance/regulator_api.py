@@ -15,6 +15,7 @@ import enum
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -190,6 +191,35 @@ def audit_integrity(regulator: Regulator, session: DbSession) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of a records export: the range, the format, where it pages on from."""
+
+    start: datetime | None
+    end: datetime | None
+    output: ExportFormat
+    after_id: int
+    limit: int
+
+
+AfterId = Annotated[int, Query(ge=0, le=2**31 - 1, description="page on from this id")]
+Limit = Annotated[int, Query(ge=1, le=MAX_ROWS)]
+Format = Annotated[ExportFormat, Query(alias="format")]
+
+
+def record_page(
+    start: Start = None,
+    end: End = None,
+    output: Format = ExportFormat.JSON,
+    after_id: AfterId = 0,
+    limit: Limit = 1_000,
+) -> RecordPage:
+    return RecordPage(start=start, end=end, output=output, after_id=after_id, limit=limit)
+
+
+Page = Annotated[RecordPage, Depends(record_page)]
+
+
 def _records(
     session: Session,
     model: Any,
@@ -209,47 +239,25 @@ def _records(
 
 
 def _record_export(
-    session: Session,
-    *,
-    regulator: User,
-    model: Any,
-    moment: Any,
-    name: str,
-    start: datetime | None,
-    end: datetime | None,
-    output: ExportFormat,
-    after_id: int,
-    limit: int,
+    session: Session, *, regulator: User, model: Any, moment: Any, name: str, page: RecordPage
 ) -> dict[str, Any] | Response:
-    start, end = _range(start, end)
+    start, end = _range(page.start, page.end)
+    after_id, limit = page.after_id, page.limit
     rows = _records(session, model, moment, start=start, end=end, after_id=after_id, limit=limit)
     _audit_read(
         session,
         regulator=regulator,
         subject=name,
-        details=_range_details(start, end, output, after_id=after_id, rows=len(rows)),
+        details=_range_details(start, end, page.output, after_id=after_id, rows=len(rows)),
     )
-    if output is ExportFormat.CSV:
+    if page.output is ExportFormat.CSV:
         columns = [attribute.key for attribute in inspect(model).column_attrs]
         return _csv_response(rows, columns, name)
     return {name: rows, "next_after_id": rows[-1]["id"] if len(rows) == limit else None}
 
 
-AfterId = Annotated[int, Query(ge=0, le=2**31 - 1, description="page on from this id")]
-Limit = Annotated[int, Query(ge=1, le=MAX_ROWS)]
-Format = Annotated[ExportFormat, Query(alias="format")]
-
-
 @router.get("/penalties", response_model=None)
-def penalties(
-    regulator: Regulator,
-    session: DbSession,
-    start: Start = None,
-    end: End = None,
-    output: Format = ExportFormat.JSON,
-    after_id: AfterId = 0,
-    limit: Limit = 1_000,
-) -> dict[str, Any] | Response:
+def penalties(regulator: Regulator, session: DbSession, page: Page) -> dict[str, Any] | Response:
     """Penalties imposed with ``start <= created_at < end`` (rule, evidence, appeal
     deadline, revocation), oldest first."""
     return _record_export(
@@ -258,24 +266,12 @@ def penalties(
         model=Penalty,
         moment=Penalty.created_at,
         name="penalties",
-        start=start,
-        end=end,
-        output=output,
-        after_id=after_id,
-        limit=limit,
+        page=page,
     )
 
 
 @router.get("/inspections", response_model=None)
-def inspections(
-    regulator: Regulator,
-    session: DbSession,
-    start: Start = None,
-    end: End = None,
-    output: Format = ExportFormat.JSON,
-    after_id: AfterId = 0,
-    limit: Limit = 1_000,
-) -> dict[str, Any] | Response:
+def inspections(regulator: Regulator, session: DbSession, page: Page) -> dict[str, Any] | Response:
     """Sampling inspections with ``start <= sampled_at < end`` and their results."""
     return _record_export(
         session,
@@ -283,11 +279,7 @@ def inspections(
         model=Inspection,
         moment=Inspection.sampled_at,
         name="inspections",
-        start=start,
-        end=end,
-        output=output,
-        after_id=after_id,
-        limit=limit,
+        page=page,
     )
 
 
