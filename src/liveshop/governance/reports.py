@@ -277,6 +277,8 @@ def decide_report(
     report = get_report(session, report_id=report_id)
     moment = now or utcnow()
     status = ReportStatus.DISMISSED if decision.action is None else ReportStatus.ACTIONED
+    # The report and the other open reports of its target close the same way.
+    closing = {"status": status, "resolved_by": moderator.id, "resolved_at": moment}
     closed = session.execute(
         update(Report)
         .where(
@@ -284,12 +286,7 @@ def decide_report(
             Report.status == ReportStatus.CLAIMED,
             Report.claimed_by == moderator.id,
         )
-        .values(
-            status=status,
-            resolved_by=moderator.id,
-            resolved_at=moment,
-            resolution=decision.resolution,
-        )
+        .values(**closing, resolution=decision.resolution)
     )
     if rows_changed(closed) != 1:
         raise Conflict("claim the report first (or it was decided already)", code="not_claimed")
@@ -310,9 +307,7 @@ def decide_report(
             Report.status == ReportStatus.OPEN,
         )
         .values(
-            status=status,
-            resolved_by=moderator.id,
-            resolved_at=moment,
+            **closing,
             resolution=f"closed with report {report.id}",
             penalty_id=penalty.id if penalty else None,
         )
