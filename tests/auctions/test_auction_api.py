@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveshop.accounts.models import Role, User
-from liveshop.auctions import service
+from liveshop.auctions import bidding, closing
 from liveshop.auctions.models import Auction
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
@@ -83,8 +83,8 @@ def test_an_auction_from_creation_to_the_runner_up(
     with unit_of_work(database_url) as session:
         ends_at = session.get_one(Auction, auction_id).ends_at
         assert ends_at is not None
-        assert service.close_due_auctions(session, now=ends_at - timedelta(seconds=1)) == []
-        assert service.close_due_auctions(session, now=ends_at + timedelta(seconds=1)) == [
+        assert closing.close_due_auctions(session, now=ends_at - timedelta(seconds=1)) == []
+        assert closing.close_due_auctions(session, now=ends_at + timedelta(seconds=1)) == [
             auction_id
         ]
     won = client.get(f"/api/auctions/{auction_id}", headers=bob.headers).json()
@@ -98,9 +98,9 @@ def test_an_auction_from_creation_to_the_runner_up(
             OrderStatus.PENDING_PAYMENT,
         )
         # unpaid in time: carol (runner-up, maximum 11,000) is offered it
-        assert service.offer_unpaid_auctions(session, now=utcnow()) == []
+        assert closing.offer_unpaid_auctions(session, now=utcnow()) == []
         late = utcnow() + timedelta(minutes=16)
-        assert service.offer_unpaid_auctions(session, now=late) == [auction_id]
+        assert closing.offer_unpaid_auctions(session, now=late) == [auction_id]
         auction = session.get_one(Auction, auction_id)
         offer = session.get_one(Order, auction.order_id)
         assert (auction.status, auction.buyer_id, auction.sold_price) == (
@@ -135,7 +135,7 @@ def test_anti_sniping_extends_and_sudden_death_does_not(
             assert auction.ends_at is not None
             deadline = auction.ends_at
             late = deadline - timedelta(seconds=5)
-            service.place_bid(
+            bidding.place_bid(
                 session,
                 bidder=session.get_one(User, dan.id),
                 auction_id=auction_id,

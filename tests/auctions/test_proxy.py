@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from liveshop.auctions.proxy import BidTooLow, Decision, decide, increment_at
 from liveshop.auctions.schemas import DEFAULT_INCREMENTS
-from liveshop.auctions.service import BidTooLow, Decision, decide, increment_at
 
 BANDS = [(0, 100), (10_000, 500), (50_000, 1_000)]
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from liveshop.accounts.models import User
-from liveshop.auctions import service
+from liveshop.auctions import bidding, proxy
 from liveshop.auctions.models import Auction, AuctionBid
 from liveshop.auctions.schemas import DEFAULT_INCREMENTS
 from liveshop.core.db import unit_of_work
@@ -25,7 +25,7 @@ BIDDERS = 40
 def _bid(database_url: str, auction_id: int, user_id: int, amount: int, key: str) -> str:
     try:
         with unit_of_work(database_url) as session:
-            _auction, _bid_row, replayed = service.place_bid(
+            _auction, _bid_row, replayed = bidding.place_bid(
                 session,
                 bidder=session.get_one(User, user_id),
                 auction_id=auction_id,
@@ -49,7 +49,7 @@ def expected_outcome(accepted: list[tuple[int, int]], starting: int) -> tuple[in
     if len(ranked) == 1:
         return winner, starting
     second = ranked[1][1]
-    return winner, min(top, second + service.increment_at(DEFAULT_INCREMENTS, second))
+    return winner, min(top, second + proxy.increment_at(DEFAULT_INCREMENTS, second))
 
 
 def test_a_thousand_racing_bids_leave_one_consistent_winner(

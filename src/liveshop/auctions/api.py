@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, status
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.auctions import service
+from liveshop.auctions import bidding, service, views
 from liveshop.auctions.schemas import AuctionIn, AuctionOut, BidIn, BidResult
 from liveshop.core.dependencies import DbSession, RowId
 
@@ -28,13 +28,13 @@ BidKey = Annotated[
 @router.post("/auctions", status_code=status.HTTP_201_CREATED)
 def create_auction(body: AuctionIn, user: CurrentUser, session: DbSession) -> AuctionOut:
     auction = service.create_auction(session, actor=user, body=body)
-    return service.auction_out(session, auction, viewer=user)
+    return views.auction_out(session, auction, viewer=user)
 
 
 @router.post("/auctions/{auction_id}/start")
 def start_auction(auction_id: RowId, user: CurrentUser, session: DbSession) -> AuctionOut:
     auction = service.start_auction(session, actor=user, auction_id=auction_id)
-    return service.auction_out(session, auction, viewer=user)
+    return views.auction_out(session, auction, viewer=user)
 
 
 @router.post("/auctions/{auction_id}/bids")
@@ -43,21 +43,21 @@ def bid(
 ) -> BidResult:
     """402 ``card_required`` without a card on file; 409 ``bid_too_low`` (the message
     gives the minimum) or ``auction_closed``."""
-    auction, placed, replayed = service.place_bid(
+    auction, placed, replayed = bidding.place_bid(
         session, bidder=user, auction_id=auction_id, max_amount=body.max_amount, idempotency_key=key
     )
-    return service.bid_result(session, auction, placed, viewer=user, replayed=replayed)
+    return views.bid_result(session, auction, placed, viewer=user, replayed=replayed)
 
 
 @router.get("/auctions/{auction_id}")
 def get_auction(auction_id: RowId, session: DbSession, user: OptionalUser) -> AuctionOut:
     auction = service.get_auction(session, auction_id=auction_id)
-    return service.auction_out(session, auction, viewer=user)
+    return views.auction_out(session, auction, viewer=user)
 
 
 @router.get("/rooms/{room_id}/auctions")
 def room_auctions(room_id: RowId, session: DbSession, user: OptionalUser) -> list[AuctionOut]:
     return [
-        service.auction_out(session, auction, viewer=user)
-        for auction in service.list_room_auctions(session, room_id=room_id)
+        views.auction_out(session, auction, viewer=user)
+        for auction in views.list_room_auctions(session, room_id=room_id)
     ]

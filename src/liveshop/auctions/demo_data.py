@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from liveshop.accounts.models import User
-from liveshop.auctions import service
+from liveshop.auctions import bidding, closing, service
 from liveshop.auctions.models import Auction, AuctionStatus
 from liveshop.auctions.schemas import AuctionIn
 from liveshop.core.db import unit_of_work
@@ -56,7 +56,7 @@ def seed_won_auction(
         for index, (username, maximum) in enumerate(bids):
             bidder = session.scalars(select(User).where(User.username == username)).one()
             add_payment_method(session, user=bidder, body=DEMO_CARD, master=master)
-            service.place_bid(
+            bidding.place_bid(
                 session,
                 bidder=bidder,
                 auction_id=auction.id,
@@ -64,5 +64,5 @@ def seed_won_auction(
                 idempotency_key=f"demo-auction-{index}",
             )
         assert auction.ends_at is not None
-        service.close_due_auctions(session, now=auction.ends_at + timedelta(seconds=1))
+        closing.close_due_auctions(session, now=auction.ends_at + timedelta(seconds=1))
         return auction.id

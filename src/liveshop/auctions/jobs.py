@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from liveshop.auctions.service import close_due_auctions, offer_unpaid_auctions
+from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 

@@ -1,0 +1,132 @@
+"""Closing and second chances, run by the closing job (``jobs.py``): an auction past
+its deadline is sold to its leader (the winner's order placed at once through orders'
+placement, at the final price) or left unsold; a won item whose order went unpaid is
+offered to the runner-up at their own highest maximum. Each auction is decided under
+its row lock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.auctions.models import Auction, AuctionBid, AuctionStatus
+from liveshop.auctions.proxy import yuan
+from liveshop.auctions.service import get_auction
+from liveshop.auctions.views import announce
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.errors import LiveShopError
+from liveshop.orders.models import Order, OrderStatus
+from liveshop.orders.placement import place_order
+from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.privacy.masking import mask_username
+
+
+def close_due_auctions(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Close every running auction past its deadline: the winner's order is placed at
+    once (through orders' placement) at the final price. Returns the closed ids."""
+    moment = now or utcnow()
+    due = session.scalars(
+        select(Auction.id).where(Auction.status == AuctionStatus.RUNNING, Auction.ends_at <= moment)
+    ).all()
+    closed = []
+    for auction_id in due:
+        auction = get_auction(session, auction_id=auction_id, lock=True)
+        if auction.status != AuctionStatus.RUNNING or as_utc(auction.ends_at or moment) > moment:
+            continue
+        auction.closed_at = moment
+        met = auction.reserve_price is None or (auction.current_price or 0) >= auction.reserve_price
+        if auction.leader_id is None or auction.current_price is None or not met:
+            auction.status = AuctionStatus.UNSOLD
+            announce(session, auction, line=f"拍卖结束: {auction.title} 流拍")
+        else:
+            _sell(
+                session, auction, buyer_id=auction.leader_id, price=auction.current_price, key="won"
+            )
+        closed.append(auction.id)
+    session.flush()
+    return closed
+
+
+def _sell(session: Session, auction: Auction, *, buyer_id: int, price: int, key: str) -> None:
+    buyer = session.get_one(User, buyer_id)
+    try:
+        with session.begin_nested():
+            order, _created = place_order(
+                session,
+                buyer=buyer,
+                body=OrderIn(
+                    items=[OrderItemIn(sku_id=auction.sku_id, quantity=1)], room_id=auction.room_id
+                ),
+                idempotency_key=f"auction-{auction.id}-{key}",
+                payment_minutes=auction.payment_minutes,
+                unit_price_override=price,
+            )
+    except LiveShopError as error:
+        auction.status = AuctionStatus.UNSOLD
+        announce(session, auction, line=f"拍卖结束: {auction.title} 未能成交 ({error.code})")
+        return
+    auction.status = AuctionStatus.WON if key == "won" else AuctionStatus.OFFERED
+    auction.buyer_id = buyer.id
+    auction.sold_price = price
+    auction.order_id = order.id
+    announce(
+        session,
+        auction,
+        line=f"{'成交' if key == 'won' else '转让给次高出价者'}: {auction.title} "
+        f"{mask_username(buyer.username)} {yuan(price)}",
+    )
+
+
+def runner_up(session: Session, *, auction: Auction) -> tuple[int, int] | None:
+    """(bidder, their highest maximum) of the best bidder other than the winner."""
+    best: tuple[int, int] | None = None
+    rows = session.execute(
+        select(AuctionBid.bidder_id, AuctionBid.max_amount)
+        .where(AuctionBid.auction_id == auction.id, AuctionBid.bidder_id != auction.buyer_id)
+        .order_by(AuctionBid.seq)
+    ).all()
+    for bidder_id, amount in rows:  # in bid order: the earlier bid wins a tie
+        if best is None or amount > best[1]:
+            best = (bidder_id, amount)
+    return best
+
+
+def offer_unpaid_auctions(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Won auctions whose order was not paid in time: the runner-up is offered the
+    item at their own highest bid (an order placed for them, paid within the same
+    window); with nobody left, or after a second unpaid offer, the item is unsold."""
+    moment = now or utcnow()
+    candidates = session.execute(
+        select(Auction.id, Order.status, Order.expires_at)
+        .join(Order, Order.id == Auction.order_id)
+        .where(Auction.status.in_([AuctionStatus.WON, AuctionStatus.OFFERED]))
+    ).all()
+    offered: list[int] = []
+    for auction_id, status, expires_at in candidates:
+        unpaid = status == OrderStatus.CANCELLED or (
+            status == OrderStatus.PENDING_PAYMENT
+            and expires_at is not None
+            and as_utc(expires_at) <= moment
+        )
+        if not unpaid:
+            continue
+        auction = get_auction(session, auction_id=auction_id, lock=True)
+        if auction.status == AuctionStatus.OFFERED:
+            auction.status = AuctionStatus.UNSOLD
+            continue
+        second = runner_up(session, auction=auction)
+        if second is None:
+            auction.status = AuctionStatus.UNSOLD
+            continue
+        bidder_id, amount = second
+        reserve = auction.reserve_price or 0
+        if amount < reserve:
+            auction.status = AuctionStatus.UNSOLD
+            continue
+        _sell(session, auction, buyer_id=bidder_id, price=amount, key="offer")
+        offered.append(auction.id)
+    session.flush()
+    return offered

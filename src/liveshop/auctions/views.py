@@ -1,0 +1,134 @@
+"""What the room and the API see of an auction: the live card (sent with each
+announcement in the room), the auction with its public bid log (names masked; a
+bidder sees their own maximum, the auction's people see who bid: ``access``), a
+bid's result, and a room's auctions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.auctions import access
+from liveshop.auctions.models import Auction, AuctionBid, AuctionStatus
+from liveshop.auctions.proxy import next_minimum
+from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult
+from liveshop.core.bus import publish_after_commit
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.privacy.masking import mask_username
+
+PUBLIC_BIDS = 50  # the room's bid log shows the latest bids
+
+
+def announce(session: Session, auction: Auction, *, line: str) -> None:
+    """The room's card updated and a line in its chat, after the commit."""
+    publish_after_commit(
+        session,
+        RoomNotice(
+            room_id=auction.room_id,
+            topic=f"auction:{auction.id}",
+            payload=card(auction),
+            line=line,
+            line_kind="announcement",
+        ),
+    )
+
+
+def card(auction: Auction) -> dict[str, object]:
+    """The room's live view: the auction card with its countdown."""
+    return {
+        "id": auction.id,
+        "title": auction.title,
+        "status": str(auction.status),
+        "current_price": auction.current_price,
+        "starting_price": auction.starting_price,
+        "next_minimum": next_minimum(auction),
+        "bid_count": auction.bid_count,
+        "ends_at": as_utc(auction.ends_at).isoformat() if auction.ends_at else None,
+        "ending": str(auction.ending),
+    }
+
+
+def list_room_auctions(session: Session, *, room_id: int) -> Sequence[Auction]:
+    return session.scalars(
+        select(Auction).where(Auction.room_id == room_id).order_by(Auction.id.desc())
+    ).all()
+
+
+def _bid_out(bid: AuctionBid, name: str, *, viewer: User | None, insider: bool) -> BidOut:
+    own = viewer is not None and viewer.id == bid.bidder_id
+    return BidOut(
+        seq=bid.seq,
+        bidder=mask_username(name),
+        bidder_id=bid.bidder_id if own or insider else None,
+        max_amount=bid.max_amount if own else None,
+        price_after=bid.price_after,
+        leading=bid.leading,
+        at=bid.created_at,
+    )
+
+
+def auction_out(
+    session: Session, auction: Auction, *, viewer: User | None, now: datetime | None = None
+) -> AuctionOut:
+    moment = now or utcnow()
+    room = room_facts(session, auction.room_id)
+    insider = access.can_see_bidders(session, actor=viewer, shop_id=auction.shop_id, room=room)
+    rows = session.execute(
+        select(AuctionBid, User.username)
+        .join(User, User.id == AuctionBid.bidder_id)
+        .where(AuctionBid.auction_id == auction.id)
+        .order_by(AuctionBid.seq.desc())
+        .limit(PUBLIC_BIDS)
+    ).all()
+    names = {}
+    for user_id in {auction.leader_id, auction.buyer_id} - {None}:
+        user = session.get(User, user_id)
+        names[user_id] = user.username if user else "?"
+    ends_at = as_utc(auction.ends_at) if auction.ends_at else None
+    left = None
+    if ends_at is not None and auction.status == AuctionStatus.RUNNING:
+        left = max((ends_at - moment).total_seconds(), 0.0)
+    buyer_sees = viewer is not None and viewer.id == auction.buyer_id
+    return AuctionOut(
+        id=auction.id,
+        room_id=auction.room_id,
+        shop_id=auction.shop_id,
+        product_id=auction.product_id,
+        sku_id=auction.sku_id,
+        title=auction.title,
+        currency=auction.currency,
+        status=str(auction.status),
+        ending=str(auction.ending),
+        starting_price=auction.starting_price,
+        has_reserve=auction.reserve_price is not None,
+        reserve_met=auction.reserve_price is None
+        or (auction.current_price or 0) >= auction.reserve_price,
+        increments=[(int(a), int(b)) for a, b in auction.increments],
+        extend_seconds=auction.extend_seconds,
+        current_price=auction.current_price,
+        next_minimum=next_minimum(auction),
+        leader=mask_username(names[auction.leader_id]) if auction.leader_id else None,
+        bid_count=auction.bid_count,
+        starts_at=auction.starts_at,
+        ends_at=ends_at,
+        seconds_left=left,
+        buyer=mask_username(names[auction.buyer_id]) if auction.buyer_id else None,
+        sold_price=auction.sold_price,
+        order_id=auction.order_id if buyer_sees or insider else None,
+        bids=[_bid_out(bid, name, viewer=viewer, insider=insider) for bid, name in rows],
+    )
+
+
+def bid_result(
+    session: Session, auction: Auction, bid: AuctionBid, *, viewer: User, replayed: bool
+) -> BidResult:
+    return BidResult(
+        auction=auction_out(session, auction, viewer=viewer),
+        bid=_bid_out(bid, viewer.username, viewer=viewer, insider=False),
+        replayed=replayed,
+    )
