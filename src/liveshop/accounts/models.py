@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.accounts.roles import Role as Role  # re-exported: callers import it here
@@ -62,4 +62,40 @@ class RecoveryCode(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Passkey(Base):
+    """A buyer's WebAuthn credential (a passkey). ``device_id`` names the browser it
+    was registered from (the X-Device-Id it sends); a ``trusted`` device may pay small
+    amounts without a step-up, within the buyer's daily limit (payments' seamless.py).
+    """
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class WebAuthnChallenge(Base):
+    """A WebAuthn challenge handed out, single use and short-lived. Only its nonce is
+    kept: the challenge is derived from it and the ``binding`` the caller gives again
+    when checking (a payment's id, amount and payee), so an assertion made for one
+    binding never passes for another."""
+
+    __tablename__ = "webauthn_challenges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(64))  # "register", "payment:42"
+    nonce: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

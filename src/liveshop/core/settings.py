@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     recommend_max_per_shop: int = Field(default=3, ge=1, le=10)
     recommend_max_per_category: int = Field(default=4, ge=1, le=10)
     step_up_amount: int = Field(default=200_000, ge=0, description="分: from here up, a 2nd factor")
+    # Passkeys (issue 17 §5): the WebAuthn relying party. None: the request's host (RP ID)
+    # and scheme://host[:port] (origin), which suits one site on one name.
+    webauthn_rp_id: str | None = None
+    webauthn_origin: str | None = None
+    # 分: the most a buyer may set as their daily limit for paying from a trusted device
+    # without the step-up (0: the feature is off for everyone).
+    seamless_pay_max_daily: int = Field(default=50_000, ge=0)
     # Risk control (liveshop.risk, core/risk.py): what each guarded path does when the
     # engine fails: "allow" (flagged) or "challenge". Unnamed paths keep core's defaults.
     risk_on_error: dict[str, str] = Field(default_factory=dict)

@@ -238,7 +238,22 @@ class Payment(Base):
     )
     challenge_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     challenge_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Paid from a trusted passkey device without the step-up, within the daily limit.
+    seamless: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SeamlessLimit(Base):
+    """The buyer's small-amount daily limit (分) for paying from a trusted device without
+    a step-up; no row, or 0: off. Capped by the platform's maximum when set."""
+
+    __tablename__ = "seamless_limits"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    daily_limit: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
