@@ -123,6 +123,23 @@ class LiveServer:
                 live.start_room(session, actor=host, room_id=room.id)
             return room.id
 
+    def selling_room(
+        self, *, title: str, product: dict[str, Any]
+    ) -> tuple[User, User, dict[str, Any], int]:
+        """A merchant's product pinned in a live room of a host who acts for the merchant's
+        shop (invited and accepted): (host, merchant, product, room id)."""
+        host = self.create_user(self.unique("host"), Role.HOST)
+        merchant = self.create_user(self.unique("merchant"), Role.MERCHANT)
+        created = self.create_product(merchant, **product)
+        invited = {"user_id": host.id}
+        invitation = self.api(
+            merchant, "POST", "/api/shops/mine/staff-invitations", invited, expect=201
+        )
+        self.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
+        room_id = self.create_room(host, title=title, start=True)
+        self.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": created["id"]})
+        return host, merchant, created, room_id
+
 
 @pytest.fixture(scope="module")
 def server(

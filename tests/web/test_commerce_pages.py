@@ -59,29 +59,10 @@ def _my_orders(server: LiveServer, user: User) -> list[dict[str, Any]]:
     return found
 
 
-def _selling_room(
-    server: LiveServer, *, title: str, product: dict[str, Any]
-) -> tuple[User, User, dict[str, Any], int]:
-    """A merchant's product pinned in a live room of a host who acts for the merchant's
-    shop (invited and accepted): (host, merchant, product, room id)."""
-    host = server.create_user(server.unique("host"), Role.HOST)
-    merchant = server.create_user(server.unique("merchant"), Role.MERCHANT)
-    created = server.create_product(merchant, **product)
-    invited = {"user_id": host.id}
-    invitation = server.api(
-        merchant, "POST", "/api/shops/mine/staff-invitations", invited, expect=201
-    )
-    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
-    room_id = server.create_room(host, title=title, start=True)
-    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": created["id"]})
-    return host, merchant, created, room_id
-
-
 def test_a_viewer_buys_the_pinned_product_in_one_click_and_sees_it_in_orders(
     server: LiveServer, new_page: NewPage
 ) -> None:
-    _host, _merchant, coat, room_id = _selling_room(
-        server,
+    _host, _merchant, coat, room_id = server.selling_room(
         title="羽绒服专场",
         product={
             "title": "羽绒服",
@@ -153,8 +134,8 @@ def test_a_viewer_buys_the_pinned_product_in_one_click_and_sees_it_in_orders(
 def test_two_browsers_race_for_the_last_flash_sale_unit(
     server: LiveServer, new_page: NewPage
 ) -> None:
-    host, _merchant, coat, room_id = _selling_room(
-        server, title="秒杀专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
+    host, _merchant, coat, room_id = server.selling_room(
+        title="秒杀专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
     )
     scarf = server.create_product(_merchant, title="羊毛围巾", price=5990, stock=0)
     server.api(
@@ -244,8 +225,8 @@ def test_two_browsers_race_for_the_last_flash_sale_unit(
 def test_a_coupon_drop_grabbed_in_the_room_lowers_the_buy_now_total(
     server: LiveServer, new_page: NewPage
 ) -> None:
-    host, _merchant, _coat, room_id = _selling_room(
-        server, title="领券专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
+    host, _merchant, _coat, room_id = server.selling_room(
+        title="领券专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
     )
     viewer = server.create_user(server.unique("viewer"))
     _add_address(server, viewer)
@@ -375,8 +356,8 @@ def test_the_merchant_ships_an_order_from_the_merchant_console(
 def test_a_lucky_draw_shows_missing_tasks_then_the_winner_and_its_proof(
     server: LiveServer, new_page: NewPage
 ) -> None:
-    host, _merchant, coat, room_id = _selling_room(
-        server, title="福袋专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
+    host, _merchant, coat, room_id = server.selling_room(
+        title="福袋专场", product={"title": "羽绒服", "price": 29900, "stock": 10}
     )
     viewer = server.create_user(server.unique("viewer"))
     page = new_page(viewer, f"/rooms/{room_id}")

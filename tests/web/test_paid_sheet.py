@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
-from liveshop.accounts.models import Role
-
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
     from tests.web.conftest import PageOpener as NewPage
@@ -23,15 +21,9 @@ ADDRESS = {"recipient": "李四", "phone": "13900000000", "region": "上海市",
 def test_the_order_sheet_says_paid_after_paying(
     server: LiveServer, new_page: NewPage, size: tuple[int, int]
 ) -> None:
-    host = server.create_user(server.unique("sheethost"), Role.HOST)
-    merchant = server.create_user(server.unique("sheetshop"), Role.MERCHANT)
-    product = server.create_product(merchant, title="手套", price=3900, stock=5)
-    invitation = server.api(
-        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
+    *_, room_id = server.selling_room(
+        title="手套专场", product={"title": "手套", "price": 3900, "stock": 5}
     )
-    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
-    room_id = server.create_room(host, title="手套专场", start=True)
-    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
     buyer = server.create_user(server.unique("sheetbuyer"))
     server.api(buyer, "POST", "/api/addresses", ADDRESS | {"is_default": True}, expect=201)
     card = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from liveshop.accounts.models import Role
-
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
     from tests.web.conftest import PageOpener as NewPage
@@ -52,16 +50,8 @@ def _key() -> dict[str, str]:
 def _busy_room(server: LiveServer) -> tuple[int, Any]:
     """A live room with a pinned product, a running flash sale and three red packets, one
     of them already grabbed out by a fan."""
-    host = server.create_user(server.unique("layouthost"), Role.HOST)
-    merchant = server.create_user(server.unique("layoutshop"), Role.MERCHANT)
-    title = "加厚羽绒服 冬季新款 长款过膝"
-    coat = server.create_product(merchant, title=title, price=29900, stock=50)
-    invitation = server.api(
-        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
-    )
-    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
-    room_id = server.create_room(host, title="冬季专场", start=True)
-    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": coat["id"]})
+    coat_product = {"title": "加厚羽绒服 冬季新款 长款过膝", "price": 29900, "stock": 50}
+    host, _merchant, coat, room_id = server.selling_room(title="冬季专场", product=coat_product)
     sale = {
         "room_id": room_id,
         "sku_id": coat["skus"][0]["id"],

@@ -10,8 +10,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from liveshop.accounts.models import Role
-
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
     from tests.web.conftest import PageOpener as NewPage
@@ -24,15 +22,9 @@ SIZES = [{"width": 390, "height": 844}, {"width": 1280, "height": 800}]
 def test_buy_while_signed_out_explains_the_login_and_returns_to_the_room(
     server: LiveServer, new_page: NewPage, size: dict[str, int]
 ) -> None:
-    host = server.create_user(server.unique("buyhost"), Role.HOST)
-    merchant = server.create_user(server.unique("buyshop"), Role.MERCHANT)
-    product = server.create_product(merchant, title="围巾", price=5990, stock=5)
-    invitation = server.api(
-        merchant, "POST", "/api/shops/mine/staff-invitations", {"user_id": host.id}, expect=201
+    *_, room_id = server.selling_room(
+        title="围巾专场", product={"title": "围巾", "price": 5990, "stock": 5}
     )
-    server.api(host, "POST", f"/api/staff-invitations/{invitation['id']}/accept")
-    room_id = server.create_room(host, title="围巾专场", start=True)
-    server.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": product["id"]})
     buyer = server.create_user(server.unique("buyer"))
 
     page = new_page(None, f"/rooms/{room_id}")
