@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveshop.accounts.models import Role
-from liveshop.campaigns.commissions import KOL_COMMISSION, settle_commissions
+from liveshop.campaigns.commissions import KOL_CLAWBACK, KOL_COMMISSION, settle_commissions
 from liveshop.campaigns.listeners import RecordConversions
 from liveshop.campaigns.models import Commission, CommissionStatus
 from liveshop.core.db import unit_of_work
@@ -102,3 +102,54 @@ def test_a_kols_commission_is_paid_after_settlement_and_cancelled_by_a_refund(
             "cancelled": 1_290,
         }
     ]
+
+
+def test_a_refund_after_the_commission_was_paid_claws_back_its_share(
+    client: TestClient, make_account: MakeAccount, database_url: str
+) -> None:
+    merchant, kol, buyer = (make_account(r) for r in (Role.MERCHANT, Role.HOST, Role.VIEWER))
+    product = shop_product(client, merchant, price=12_900)
+    campaign = new_campaign(client, merchant, commission_bps=1_000)  # 10 %: 1,290
+    link = new_link(
+        client,
+        merchant,
+        campaign["id"],
+        f"product:{product['id']}",
+        "douyin",
+        kol="kol bo",
+        kol_user_id=kol.id,
+    )
+    client.get(
+        f"/api/products/{product['id']}", headers=buyer.headers | {"X-Attribution": link["code"]}
+    )
+    flush_touches(client)
+    order = order_and_pay(client, buyer, product["skus"][0]["id"], "clawback-order")
+    with unit_of_work(database_url) as session:
+        settle_order(session, order_id=order["id"])
+    with unit_of_work(database_url) as session:
+        assert settle_commissions(session) == (1, 0)
+    earnings = user_account(AccountKind.HOST_EARNINGS, kol.id, "CNY")
+
+    a_third = AfterSaleRefunded(
+        after_sale_id=9_000_001, order_id=order["id"], buyer_id=buyer.id, amount=4_300
+    )
+    RecordConversions(database_url).refunded(a_third)
+    RecordConversions(database_url).refunded(a_third)  # delivered twice: clawed back once
+    with unit_of_work(database_url) as session:
+        assert balance_of(session, earnings) == 1_290 - 430
+        assert session.get_one(Commission, order["id"]).clawed_back == 430
+
+    refunded = client.post(
+        f"/api/orders/{order['id']}/after-sales", json={"reason": "不要了"}, headers=buyer.headers
+    )
+    assert refunded.json()["status"] == "refunded", refunded.text
+    with unit_of_work(database_url) as session:
+        commission = session.get_one(Commission, order["id"])
+        assert (commission.status, commission.clawed_back) == (CommissionStatus.SETTLED, 1_290)
+        assert balance_of(session, earnings) == 0  # never more than was paid
+        clawbacks = [
+            find_transaction(session, kind=KOL_CLAWBACK, reference=f"{order['id']}:{after_sale}")
+            for after_sale in (9_000_001, refunded.json()["id"])
+        ]
+        assert all(clawbacks)
+        assert verify_ledger(session).breaches == []

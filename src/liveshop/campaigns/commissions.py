@@ -9,6 +9,13 @@ is pending. Once payments has settled the order to the shop (the ledger's
 after-sale), the commission is one balanced ledger transaction from the shop's
 ``merchant_payable`` to the KOL's ``host_earnings`` (kind ``kol_commission``,
 reference the order id, so it is never paid twice).
+
+A refund after that claws the commission back in proportion: the commission's share
+of everything refunded so far (``amount x refunded / total``, cumulative, so a full
+refund takes back exactly the whole) less what was clawed back before, in one ledger
+transaction from the KOL's ``host_earnings`` back to the shop's ``merchant_payable``
+(kind ``kol_clawback``, reference ``order:after_sale``), kept on the commission as
+``clawed_back``. The KOL's earnings may go below zero: they may have been paid out.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.payments.ledger import (
+    AccountKey,
     AccountKind,
     find_transaction,
     get_account,
@@ -42,11 +50,13 @@ from liveshop.payments.ledger import (
     shop_account,
     user_account,
 )
+from liveshop.payments.models import LedgerTransaction
 from liveshop.payments.order_ledger import ORDER_SETTLED
 
 logger = logging.getLogger(__name__)
 
 KOL_COMMISSION = "kol_commission"
+KOL_CLAWBACK = "kol_clawback"
 BASIS_POINTS = 10_000
 JOB_SECONDS = 60.0
 BATCH = 500
@@ -107,25 +117,14 @@ def settle_commissions(session: Session, *, limit: int = BATCH) -> tuple[int, in
         if order_settled is None:
             continue  # still inside the after-sales window
         currency = postings_of(session, order_settled)[0][0].currency
+        payable, earnings = _commission_accounts(commission, currency)
         post_transaction(
             session,
             kind=KOL_COMMISSION,
             reference=str(commission.order_id),
             postings=[
-                (
-                    get_account(
-                        session,
-                        shop_account(AccountKind.MERCHANT_PAYABLE, commission.shop_id, currency),
-                    ),
-                    -commission.amount,
-                ),
-                (
-                    get_account(
-                        session,
-                        user_account(AccountKind.HOST_EARNINGS, commission.kol_user_id, currency),
-                    ),
-                    commission.amount,
-                ),
+                (get_account(session, payable), -commission.amount),
+                (get_account(session, earnings), commission.amount),
             ],
             memo=f"KOL commission on order {commission.order_id}",
         )
@@ -134,6 +133,49 @@ def settle_commissions(session: Session, *, limit: int = BATCH) -> tuple[int, in
         settled += 1
     session.flush()
     return settled, cancelled
+
+
+def _commission_accounts(commission: Commission, currency: str) -> tuple[AccountKey, AccountKey]:
+    """(the shop's merchant_payable, the KOL's host_earnings): what the commission moves."""
+    return (
+        shop_account(AccountKind.MERCHANT_PAYABLE, commission.shop_id, currency),
+        user_account(AccountKind.HOST_EARNINGS, commission.kol_user_id, currency),
+    )
+
+
+def claw_back_commission(
+    session: Session, *, order_id: int, after_sale_id: int
+) -> LedgerTransaction | None:
+    """After a refund of a settled commission's order (its conversion's ``refunded``
+    already raised): take back the refunded share not yet taken back, once per refund."""
+    reference = f"{order_id}:{after_sale_id}"
+    existing = find_transaction(session, kind=KOL_CLAWBACK, reference=reference)
+    commission = session.get(Commission, order_id, with_for_update=True)
+    if existing is not None or commission is None:
+        return existing
+    conversion = session.get(Conversion, order_id, populate_existing=True)
+    paid = find_transaction(session, kind=KOL_COMMISSION, reference=str(order_id))
+    if commission.status is not CommissionStatus.SETTLED or conversion is None or paid is None:
+        return None
+    refunded = min(conversion.refunded, conversion.total)
+    owed_back = commission.amount * refunded // max(conversion.total, 1)
+    amount = owed_back - commission.clawed_back
+    if amount <= 0:
+        return None
+    payable, earnings = _commission_accounts(commission, postings_of(session, paid)[0][0].currency)
+    clawback = post_transaction(
+        session,
+        kind=KOL_CLAWBACK,
+        reference=reference,
+        postings=[
+            (get_account(session, earnings), -amount),
+            (get_account(session, payable), amount),
+        ],
+        memo=f"KOL commission on order {order_id} clawed back (after-sale {after_sale_id})",
+    )
+    commission.clawed_back += amount
+    session.flush()
+    return clawback
 
 
 @dataclass(frozen=True)

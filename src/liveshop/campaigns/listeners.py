@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from liveshop.campaigns.attribution import record_conversion, record_refund
-from liveshop.campaigns.commissions import open_commission
+from liveshop.campaigns.commissions import claw_back_commission, open_commission
 from liveshop.core.db import unit_of_work
 from liveshop.orders.events import AfterSaleRefunded, OrderPaid
 
 
 class RecordConversions:
     """OrderPaid: keep the paid order and open a KOL's commission if a link earned it.
-    AfterSaleRefunded: lower the order's net and cancel a pending commission. Each in a
+    AfterSaleRefunded: lower the order's net, cancel a pending commission or claw back
+    the refunded share of a settled one. Each in a
     short transaction of its own, after the order's commit."""
 
     def __init__(self, database_url: str) -> None:
@@ -24,3 +25,6 @@ class RecordConversions:
     def refunded(self, event: AfterSaleRefunded) -> None:
         with unit_of_work(self.database_url) as session:
             record_refund(session, event=event)
+            claw_back_commission(
+                session, order_id=event.order_id, after_sale_id=event.after_sale_id
+            )

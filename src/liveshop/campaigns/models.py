@@ -142,6 +142,7 @@ class Commission(Base):
     kol_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     shop_id: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
+    clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)  # taken back by refunds
     status: Mapped[CommissionStatus] = mapped_column(
         Enum(CommissionStatus, native_enum=False, length=10)
     )
