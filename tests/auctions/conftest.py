@@ -1,15 +1,20 @@
 """Fixtures for auctions: the promotions shelf (a merchant's product, a live room of a
-host acting for the shop), bidders with a card on file, an auction ready to run."""
+host acting for the shop), bidders with a card on file, an auction ready to run; an
+auction's stored bid log and the outcome the proxy rule gives for it."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from pydantic import SecretStr
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions import service
-from liveshop.auctions.schemas import AuctionIn
+from liveshop.auctions import proxy, service
+from liveshop.auctions.models import AuctionBid
+from liveshop.auctions.schemas import DEFAULT_INCREMENTS, AuctionIn
 from liveshop.core.db import unit_of_work
 from liveshop.payments.methods import add_payment_method
 from liveshop.payments.schemas import CardIn
@@ -52,3 +57,32 @@ def running_auction(database_url: str, shelf: Shelf, **terms: object) -> int:
         auction = service.create_auction(session, actor=host, body=body)
         service.start_auction(session, actor=host, auction_id=auction.id)
         return auction.id
+
+
+def bid_log(session: Session, auction_id: int) -> Sequence[Row[int, int, int, str]]:
+    """The auction's stored bids in sequence order: bidder_id, max_amount, seq, idempotency_key."""
+    return session.execute(
+        select(
+            AuctionBid.bidder_id,
+            AuctionBid.max_amount,
+            AuctionBid.seq,
+            AuctionBid.idempotency_key,
+        )
+        .where(AuctionBid.auction_id == auction_id)
+        .order_by(AuctionBid.seq)
+    ).all()
+
+
+def expected_outcome(accepted: list[tuple[int, int]], starting: int) -> tuple[int, int]:
+    """(winner, price) from the accepted (bidder, maximum) pairs in log order."""
+    best: dict[int, int] = {}
+    first_at: dict[tuple[int, int], int] = {}
+    for place, (bidder, amount) in enumerate(accepted):
+        best[bidder] = max(best.get(bidder, 0), amount)
+        first_at.setdefault((bidder, amount), place)
+    ranked = sorted(best.items(), key=lambda item: (-item[1], first_at[item]))
+    winner, top = ranked[0]
+    if len(ranked) == 1:
+        return winner, starting
+    second = ranked[1][1]
+    return winner, min(top, second + proxy.increment_at(DEFAULT_INCREMENTS, second))

@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
-from liveshop.auctions.models import Auction, AuctionBid
+from liveshop.auctions.models import Auction
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.orders.models import Order
-from tests.auctions.conftest import Shelf, bidders
-from tests.auctions.test_racing_bidders import expected_outcome
+from tests.auctions.conftest import Shelf, bid_log, bidders, expected_outcome
 from tests.promotions.test_flash_sale_crash import ServerProcess, make_server
 
 __all__ = ["make_server"]
@@ -153,16 +152,7 @@ def test_kill_minus_nine_mid_auction_leaves_one_consistent_winner(
     told_accepted = {p.key for p in plan if 200 in p.answers}
     with unit_of_work(database_url) as session:
         auction = session.get_one(Auction, auction_id)
-        log = session.execute(
-            select(
-                AuctionBid.bidder_id,
-                AuctionBid.max_amount,
-                AuctionBid.seq,
-                AuctionBid.idempotency_key,
-            )
-            .where(AuctionBid.auction_id == auction_id)
-            .order_by(AuctionBid.seq)
-        ).all()
+        log = bid_log(session, auction_id)
         assert [row.seq for row in log] == list(range(1, len(log) + 1))
         assert log
         assert auction.bid_count == len(log)

@@ -11,12 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from liveshop.accounts.models import User
-from liveshop.auctions import bidding, proxy
+from liveshop.auctions import bidding
 from liveshop.auctions.models import Auction, AuctionBid
-from liveshop.auctions.schemas import DEFAULT_INCREMENTS
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
-from tests.auctions.conftest import Shelf, bidders, running_auction
+from tests.auctions.conftest import Shelf, bid_log, bidders, expected_outcome, running_auction
 
 BIDS = 1_000
 BIDDERS = 40
@@ -35,21 +34,6 @@ def _bid(database_url: str, auction_id: int, user_id: int, amount: int, key: str
     except LiveShopError as error:
         return error.code
     return "replayed" if replayed else "accepted"
-
-
-def expected_outcome(accepted: list[tuple[int, int]], starting: int) -> tuple[int, int]:
-    """(winner, price) from the accepted (bidder, maximum) pairs in log order."""
-    best: dict[int, int] = {}
-    first_at: dict[tuple[int, int], int] = {}
-    for place, (bidder, amount) in enumerate(accepted):
-        best[bidder] = max(best.get(bidder, 0), amount)
-        first_at.setdefault((bidder, amount), place)
-    ranked = sorted(best.items(), key=lambda item: (-item[1], first_at[item]))
-    winner, top = ranked[0]
-    if len(ranked) == 1:
-        return winner, starting
-    second = ranked[1][1]
-    return winner, min(top, second + proxy.increment_at(DEFAULT_INCREMENTS, second))
 
 
 def test_a_thousand_racing_bids_leave_one_consistent_winner(
@@ -78,16 +62,7 @@ def test_a_thousand_racing_bids_leave_one_consistent_winner(
     unique_keys = {(user, key) for user, _amount, key in plan}
     with unit_of_work(database_url) as session:
         auction = session.get_one(Auction, auction_id)
-        log = session.execute(
-            select(
-                AuctionBid.bidder_id,
-                AuctionBid.max_amount,
-                AuctionBid.seq,
-                AuctionBid.idempotency_key,
-            )
-            .where(AuctionBid.auction_id == auction_id)
-            .order_by(AuctionBid.seq)
-        ).all()
+        log = bid_log(session, auction_id)
         keys = session.scalar(
             select(func.count()).select_from(AuctionBid).where(AuctionBid.auction_id == auction_id)
         )
