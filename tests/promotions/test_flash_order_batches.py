@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from liveshop.orders.claims_recovery import recover_claims
 from liveshop.orders.flash_purchase import buy_flash_sale_in_loop
 from liveshop.orders.models import Order
 from liveshop.orders.placement import Win, order_key, place_order, place_won_orders
-from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.orders.schemas import OrderIn, OrderItemIn, OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import SaleTerms
 from liveshop.promotions.models import FlashSale, FlashSaleAdmission
@@ -49,13 +50,17 @@ class OrderInserts:
             self.count += 1
 
 
-def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone(
-    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
-) -> None:
-    sale_id = start_sale(database_url, shelf, redis_engine, quantity=40, per_user_limit=1)
-    buyers = [buyer(database_url, user_id) for user_id in create_buyers(database_url, 40)]
+def buy_together(
+    database_url: str,
+    engine: RedisStockEngine,
+    sale_id: int,
+    buyers: list[User],
+    *,
+    attempt_key: Callable[[User], str],
+) -> list[tuple[OrderOut, bool]]:
+    """Every buyer taps buy for one unit at once, in one event loop: (order, created) each."""
 
-    async def crowd() -> list[Any]:
+    async def crowd() -> list[tuple[OrderOut, bool]]:
         return await asyncio.gather(
             *(
                 buy_flash_sale_in_loop(
@@ -63,16 +68,27 @@ def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone
                     buyer=user,
                     sale_id=sale_id,
                     quantity=1,
-                    attempt_key=f"tap-{user.id}",
-                    engine=redis_engine,
+                    attempt_key=attempt_key(user),
+                    engine=engine,
                     payment_minutes=5,
                 )
                 for user in buyers
             )
         )
 
+    return asyncio.run(crowd())
+
+
+def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
+) -> None:
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=40, per_user_limit=1)
+    buyers = [buyer(database_url, user_id) for user_id in create_buyers(database_url, 40)]
+
     with OrderInserts(database_url) as inserts:
-        answers = asyncio.run(crowd())
+        answers = buy_together(
+            database_url, redis_engine, sale_id, buyers, attempt_key=lambda user: f"tap-{user.id}"
+        )
 
     assert all(created for _out, created in answers)
     assert inserts.count < len(buyers) / 4, inserts.count  # batches, not one insert each
@@ -122,23 +138,8 @@ def test_buyers_who_chose_the_same_attempt_key_each_get_their_own_order(
     sale_id = start_sale(database_url, shelf, redis_engine, quantity=6, per_user_limit=1)
     buyers = [buyer(database_url, user_id) for user_id in create_buyers(database_url, 6)]
 
-    async def crowd() -> list[Any]:
-        return await asyncio.gather(
-            *(
-                buy_flash_sale_in_loop(
-                    database_url=database_url,
-                    buyer=user,
-                    sale_id=sale_id,
-                    quantity=1,
-                    attempt_key="tap",  # a client's fixed key, the same for everyone
-                    engine=redis_engine,
-                    payment_minutes=5,
-                )
-                for user in buyers
-            )
-        )
-
-    answers = asyncio.run(crowd())
+    # a client's fixed key, the same for everyone
+    answers = buy_together(database_url, redis_engine, sale_id, buyers, attempt_key=lambda _: "tap")
 
     assert len({out.id for out, _created in answers}) == 6
     with unit_of_work(database_url) as session:
