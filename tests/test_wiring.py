@@ -91,6 +91,9 @@ PRODUCTION_SOURCES: dict[str, Any] = {
 
 HUB = "liveshop.live.hub.LiveHub"
 SUBSCRIBERS = {
+    "liveshop.campaigns.events.RoomReminderPushed": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.room_reminder_pushed"
+    ],
     "liveshop.core.rooms.RoomNotice": [f"{HUB}._on_notice"],
     "liveshop.live.events.AnnouncementPosted": [f"{HUB}._on_announcement"],
     "liveshop.live.events.HeldCommentApproved": [f"{HUB}._on_held_approved"],

@@ -30,6 +30,7 @@ from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.responder import AssistantResponder
 from liveshop.campaigns import privacy_hooks as campaigns_privacy
+from liveshop.campaigns.events import RoomReminderPushed
 from liveshop.campaigns.listeners import RecordConversions
 from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
@@ -222,6 +223,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (RoomStatusChanged, DropPublisherOnRoomEnd(settings)),  # media: an ended room's video
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
         (AfterSaleRejected, notify.refund_rejected),  # notifications: tell the buyer why
+        (RoomReminderPushed, notify.room_reminder_pushed),  # notifications: the pushed users
         (ParcelShipped, notify.parcel_shipped),  # notifications: the buyer
         (ParcelDelivered, notify.parcel_delivered),  # notifications: the buyer
         (ParcelException, notify.parcel_exception),  # notifications: buyer and shop

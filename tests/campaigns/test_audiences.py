@@ -20,7 +20,7 @@ from liveshop.events.recorder import pseudonymous_id
 from liveshop.events.store import append_events
 from tests.campaigns.helpers import order_and_pay
 from tests.conftest import SECRET_KEY, Account, MakeAccount
-from tests.live.helpers import shop_product
+from tests.live.helpers import live_room, shop_product
 
 
 def _event(
@@ -110,10 +110,6 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
     held_out = [by_id[user_id] for user_id, held in split.items() if held]
     assert len(_wallet(client, sent[0])) == 1
     assert _wallet(client, held_out[0]) == []
-    assert [
-        p["kind"] for p in client.get("/api/audiences/inbox", headers=sent[0].headers).json()
-    ] == ["coupon"]
-    assert client.get("/api/audiences/inbox", headers=held_out[0].headers).json() == []
 
     for index, person in enumerate(sent):
         order_and_pay(client, person, product["skus"][0]["id"], f"after-push-{index}")
@@ -133,6 +129,50 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
     shop_product(client, rival, title="other")
     hidden = client.get(f"/api/audiences/pushes/{pushed.json()['id']}/lift", headers=rival.headers)
     assert hidden.status_code == 404
+
+
+def test_a_room_reminder_push_reaches_the_notification_centre_of_the_sent_only(
+    client: TestClient, make_account: MakeAccount, settings: Settings
+) -> None:
+    merchant = make_account(Role.MERCHANT)
+    product = shop_product(client, merchant, price=5_000)
+    room_id = live_room(client, make_account(Role.HOST), title="双十二专场")
+    buyers = [make_account(Role.VIEWER) for _ in range(4)]
+    append_events(
+        settings.event_store_path(),
+        [_event("purchase", buyer.id, product["id"], 2, amount=5_000) for buyer in buyers],
+    )
+    pushed = client.post(
+        "/api/audiences/pushes",
+        json={
+            "segment": "all",
+            "kind": "room_reminder",
+            "target": f"room:{room_id}",
+            "message": "今晚八点，老客专享价",
+            "holdout_percent": 50,
+        },
+        headers=merchant.headers,
+    )
+    assert pushed.status_code == 201, pushed.text
+    centres = {buyer.id: _centre(client, buyer) for buyer in buyers}
+    told = [user_id for user_id, items in centres.items() if items]
+    assert len(told) == 2
+    assert {
+        (item["kind"], item["body"], item["link"]) for user_id in told for item in centres[user_id]
+    } == {("room_promoted", "今晚八点，老客专享价", f"/rooms/{room_id}")}
+    lift = client.get(f"/api/audiences/pushes/{pushed.json()['id']}/lift", headers=merchant.headers)
+    assert lift.status_code == 200, lift.text
+    assert {name: group["users"] for name, group in lift.json()["groups"].items()} == {
+        "sent": 2,
+        "holdout": 2,
+    }
+
+
+def _centre(client: TestClient, who: Account) -> list[Any]:
+    response = client.get("/api/notifications", headers=who.headers)
+    assert response.status_code == 200, response.text
+    items: list[Any] = response.json()["items"]
+    return items
 
 
 def _wallet(client: TestClient, who: Account) -> list[Any]:

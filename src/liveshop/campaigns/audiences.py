@@ -13,8 +13,9 @@ id is mapped back to an account only here, by recomputing each account's id.
   to the ad platform with the list); accounts hold no e-mail or phone, so the
   platforms' own convention (SHA-256 of a lowercased e-mail) has nothing to hash.
 - Push: a coupon put in each treated user's wallet, or a room reminder in their
-  inbox; a random share (the holdout) gets nothing, so that the lift in visits,
-  orders and GMV against it is the push's effect, with a 95 % interval.
+  notification centre (``RoomReminderPushed``, told by notifications); a random
+  share (the holdout) gets nothing, so that the lift in visits, orders and GMV
+  against it is the push's effect, with a 95 % interval.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.reports.common import PURCHASE_TYPES, is_type
 from liveshop.analytics.segments import feature_matrix
 from liveshop.campaigns import access, stats
+from liveshop.campaigns.events import RoomReminderPushed
 from liveshop.campaigns.links import parse_target
 from liveshop.campaigns.models import Conversion, Push, PushRecipient, TargetKind
 from liveshop.catalog.access import can_manage_shop
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import InvalidInput, LiveShopError, NotFound
 from liveshop.core.rooms import room_facts
@@ -187,8 +190,19 @@ def send_push(
         PushRecipient(push_id=push.id, user_id=user_id, held_out=index < held)
         for index, user_id in enumerate(shuffled)
     )
+    target_id = parse_target(target)[1]
     if kind == "coupon":
-        _give_coupons(session, coupon_id=parse_target(target)[1], user_ids=shuffled[held:])
+        _give_coupons(session, coupon_id=target_id, user_ids=shuffled[held:])
+    else:
+        publish_after_commit(
+            session,
+            RoomReminderPushed(
+                push_id=push.id,
+                room_id=target_id,
+                message=message,
+                user_ids=tuple(shuffled[held:]),
+            ),
+        )
     session.flush()
     return push
 
@@ -319,16 +333,3 @@ def _visits_since(settings: Settings, since: datetime, user_ids: list[int]) -> d
         for pseudonym, count in rows
         if pseudonym in by_pseudonym
     }
-
-
-def inbox(session: Session, *, user: User) -> list[Push]:
-    """The pushes sent to ``user`` (never those they were held out of)."""
-    return list(
-        session.scalars(
-            select(Push)
-            .join(PushRecipient, PushRecipient.push_id == Push.id)
-            .where(PushRecipient.user_id == user.id, PushRecipient.held_out.is_(False))
-            .order_by(Push.id.desc())
-            .limit(50)
-        )
-    )

@@ -100,12 +100,6 @@ def lift(
     return audiences.push_lift(session, settings, actor=user, push_id=push_id)
 
 
-@router.get("/inbox")
-def my_inbox(user: CurrentUser, session: DbSession) -> list[PushOut]:
-    """Coupons and room reminders sent to the caller."""
-    return [_push_out(found) for found in audiences.inbox(session, user=user)]
-
-
 def _push_out(found: Any, recipients: int | None = None) -> PushOut:
     return PushOut(
         id=found.id,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.campaigns.events import RoomReminderPushed
 from liveshop.catalog.models import Shop, ShopStaff
 from liveshop.catalog.shops import shop_of
 from liveshop.core.db import unit_of_work
@@ -74,6 +75,27 @@ class NotifyOnDomainEvents:
             return
         with unit_of_work(self.database_url) as session:
             queue_go_live_fan_out(session, room_id=event.room_id)
+
+    def room_reminder_pushed(self, event: RoomReminderPushed) -> None:
+        """A shop's room reminder: in the treated users' centres, as their preferences
+        for the kind allow (one notice per push and user)."""
+        with unit_of_work(self.database_url) as session:
+            room = session.get(Room, event.room_id)
+            if room is None:
+                return
+            host = session.get_one(User, room.host_id)
+            notify_users(
+                session,
+                user_ids=event.user_ids,
+                notice=Notice(
+                    NotificationKind.ROOM_PROMOTED,
+                    f"room_promoted:{event.push_id}",
+                    f"{host.username} 邀你来看直播",
+                    event.message or room.title,
+                    f"/rooms/{room.id}",
+                ),
+                mailing=mailing_for(self.settings),
+            )
 
     def refund_approved(self, event: AfterSaleRefunded) -> None:
         with unit_of_work(self.database_url) as session:

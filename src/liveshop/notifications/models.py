@@ -28,6 +28,7 @@ class NotificationKind(enum.StrEnum):
     REFUND_DECIDED = "refund_decided"
     COUPON_EXPIRING = "coupon_expiring"
     AUCTION_OUTBID = "auction_outbid"
+    ROOM_PROMOTED = "room_promoted"  # a shop's room reminder pushed to an audience
 
 
 class HostFollower(Base):

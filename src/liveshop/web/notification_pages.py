@@ -25,6 +25,7 @@ KIND_NAMES = {
     NotificationKind.REFUND_DECIDED: "退款结果",
     NotificationKind.COUPON_EXPIRING: "优惠券即将过期",
     NotificationKind.AUCTION_OUTBID: "竞拍被超越",
+    NotificationKind.ROOM_PROMOTED: "店铺推荐的直播",
 }
 Token = Annotated[str, Query(max_length=200)]
 
