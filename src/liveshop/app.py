@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
+from liveshop.accounts.passkeys_api import router as passkeys_router
 from liveshop.accounts.sign_in_guard import make_sign_in_guard
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
@@ -62,6 +63,7 @@ from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from liveshop.orders.jobs import run_order_jobs_forever
 from liveshop.payments.api import router as payments_router
 from liveshop.payments.jobs import deliver_sandbox_notifications_forever, run_payment_jobs_forever
+from liveshop.payments.passkey_api import router as payments_passkey_router
 from liveshop.payments.room_api import router as payments_room_router
 from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
@@ -258,6 +260,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
 
     app.include_router(accounts_router)
     app.include_router(totp_router)
+    app.include_router(passkeys_router)
     app.include_router(catalog_router)
     app.include_router(orders_router)
     app.include_router(draws_router)
@@ -267,6 +270,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(notifications_router)
     app.include_router(tracking_router)
     app.include_router(payments_router)
+    app.include_router(payments_passkey_router)
     app.include_router(payments_room_router)
     app.include_router(privacy_router)
     app.include_router(regulator_router)

@@ -37,6 +37,7 @@ from tests.access.world import (
     Made,
     World,
 )
+from tests.accounts import access_subjects as account_subjects
 from tests.auctions import access_subjects as auction_subjects
 from tests.campaigns import access_subjects as cs
 from tests.conftest import Account
@@ -397,6 +398,18 @@ ROUTES: dict[RouteKey, Access] = {
     ),
     ("POST", "/api/payments/{payment_id}/challenge"): Access(
         s.PAYMENT, parties={BUYER: ALLOWED}, others=HIDDEN, body=body(code="000000")
+    ),
+    ("POST", "/api/payments/{payment_id}/passkey-options"): Access(  # 409: no passkey
+        s.PAYMENT, parties={BUYER: ALLOWED}, others=HIDDEN
+    ),
+    ("POST", "/api/payments/{payment_id}/passkey"): Access(  # 409: no passkey challenge
+        s.PAYMENT, parties={BUYER: ALLOWED}, others=HIDDEN, body=body(credential={})
+    ),
+    ("PATCH", "/api/me/passkeys/{passkey_id}"): Access(
+        account_subjects.PASSKEY, parties={BUYER: ALLOWED}, others=HIDDEN, body=body(trusted=False)
+    ),
+    ("DELETE", "/api/me/passkeys/{passkey_id}"): Access(
+        account_subjects.PASSKEY, parties={BUYER: ALLOWED}, others=HIDDEN
     ),
     ("POST", "/api/sandbox/wallet/{reference}"): Access(
         s.WALLET_PAYMENT, parties={BUYER: ALLOWED}, others=HIDDEN, body=body(approve=False)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveshop.accounts.models import Role
@@ -48,3 +51,28 @@ class TotpStatusOut(BaseModel):
 
 class RecoveryCodesOut(BaseModel):
     recovery_codes: list[str] = Field(description="shown once: store them somewhere safe")
+
+
+class PasskeyRegisterIn(BaseModel):
+    credential: dict[str, Any] = Field(
+        description="navigator.credentials.create()'s answer as JSON (binary fields base64url)"
+    )
+    name: str = Field(default="通行密钥", min_length=1, max_length=40)
+    trusted: bool = Field(
+        default=False, description="trust this device for small payments without a step-up"
+    )
+
+
+class PasskeyTrustIn(BaseModel):
+    trusted: bool
+
+
+class PasskeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    trusted: bool
+    this_device: bool = Field(default=False, description="registered from the asking device")
+    created_at: datetime
+    last_used_at: datetime | None

@@ -65,7 +65,7 @@ def make_default(method_id: RowId, user: CurrentUser, session: DbSession) -> Pay
     return methods.method_out(methods.make_default(session, user=user, method_id=method_id))
 
 
-def _payment_out(payment: Payment) -> PaymentOut:
+def payment_out(payment: Payment) -> PaymentOut:
     challenge = redirect_url = None
     if payment.status is PaymentStatus.REQUIRES_ACTION:
         if payment.challenge_method is ChallengeMethod.SANDBOX_OTP:
@@ -123,12 +123,12 @@ def pay(
         context=payment_context(settings),
         device_id=device_id,
     )
-    return _payment_out(payment)
+    return payment_out(payment)
 
 
 @router.get("/payments/{payment_id}")
 def get_payment(payment_id: RowId, user: CurrentUser, session: DbSession) -> PaymentOut:
-    return _payment_out(charges.own_payment(session, buyer=user, payment_id=payment_id))
+    return payment_out(charges.own_payment(session, buyer=user, payment_id=payment_id))
 
 
 @router.post("/top-ups", status_code=status.HTTP_201_CREATED)
@@ -152,7 +152,7 @@ def top_up(
         context=payment_context(settings),
         device_id=device_id,
     )
-    return _payment_out(payment)
+    return payment_out(payment)
 
 
 @router.get("/wallet")
@@ -188,7 +188,7 @@ def decide_wallet_payment(
         approve=body.approve,
         context=payment_context(settings),
     )
-    return _payment_out(payment)
+    return payment_out(payment)
 
 
 @router.post("/payments/{payment_id}/challenge", response_model=PaymentOut)
@@ -206,7 +206,13 @@ def answer_challenge(
         code=body.code,
         context=payment_context(settings),
     )
-    out = _payment_out(answer.payment).model_dump(mode="json")
+    return challenge_response(answer)
+
+
+def challenge_response(answer: charges.ChallengeAnswer) -> Response:
+    """The payment after a step-up answer; a refused answer is returned, not raised, so
+    the wrong attempt is counted (committed)."""
+    out = payment_out(answer.payment).model_dump(mode="json")
     if answer.void:
         message = "the order changed: the challenge is void"
         return JSONResponse({"detail": message, "code": "challenge_void", "payment": out}, 409)
@@ -216,7 +222,6 @@ def answer_challenge(
             {"detail": message, "code": "second_factor_locked", "payment": out}, 423
         )
     if not answer.accepted:
-        # Returned, not raised, so the wrong attempt is counted (committed).
         return JSONResponse({"detail": "wrong code", "code": "wrong_code", "payment": out}, 422)
     return JSONResponse(out)
 
@@ -256,7 +261,7 @@ def buy_now_and_pay(
         payment_minutes=settings.order_payment_minutes,
         context=payment_context(settings),
     )
-    return OneClickOut(order=order_out(session, order), payment=_payment_out(payment))
+    return OneClickOut(order=order_out(session, order), payment=payment_out(payment))
 
 
 @router.get("/payouts/mine")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -27,7 +28,7 @@ from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from liveshop.core.risk import RiskDecision, assess_risk, record_risk_outcome
 from liveshop.orders import service as orders
 from liveshop.orders.models import OrderStatus
-from liveshop.payments import methods, refunds, wallets
+from liveshop.payments import methods, refunds, seamless, wallets
 from liveshop.payments.gateway import Gateway, GatewayResult, GatewayStatus
 from liveshop.payments.ledger import InsufficientFunds
 from liveshop.payments.models import (
@@ -59,6 +60,7 @@ class PaymentContext:
     rates: FeeRates
     step_up_amount: int  # 分: payments from this amount up need a second factor
     secret_key: str  # checks the buyers' TOTP codes and recovery codes
+    seamless_daily_max: int = 0  # 分: the cap on buyers' no-step-up daily limits (0: off)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,11 @@ def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> 
     reason = step_up_reason(
         session, payment=payment, amount_threshold=context.step_up_amount, risk=verdict
     )
-    if reason is not None:
+    if reason is not None and verdict.allowed:
+        payment.seamless = seamless.may_skip_step_up(
+            session, payment=payment, platform_max=context.seamless_daily_max
+        )
+    if reason is not None and not payment.seamless:
         return _require_challenge(session, payment=payment, context=context, reason=reason)
     return _charge(session, payment=payment, context=context, challenge_passed=False)
 
@@ -287,15 +293,39 @@ def confirm_challenge(
 ) -> ChallengeAnswer:
     """Check the code; a wrong one is counted (the caller commits it), and the fifth
     wrong one fails the payment."""
+    payment = awaiting_challenge(session, buyer=buyer, payment_id=payment_id)
+    return answer_challenge(
+        session,
+        payment=payment,
+        context=context,
+        check=lambda: _check_challenge_code(session, payment=payment, code=code, context=context),
+    )
+
+
+def awaiting_challenge(session: Session, *, buyer: User, payment_id: int) -> Payment:
+    """The buyer's own payment, waiting for its step-up."""
     payment = own_payment(session, buyer=buyer, payment_id=payment_id)
     if payment.status is not PaymentStatus.REQUIRES_ACTION or payment.challenge_method is None:
         raise Conflict(f"the payment is {payment.status.value}", code="no_challenge")
+    return payment
+
+
+def answer_challenge(
+    session: Session,
+    *,
+    payment: Payment,
+    context: PaymentContext,
+    check: Callable[[], totp.CheckResult],
+) -> ChallengeAnswer:
+    """Pass or fail the step-up of ``payment`` (awaiting it) by ``check``'s answer (a code,
+    or a passkey's assertion): a changed order voids it, a failure is counted, and a
+    success charges the payment."""
     if _order_changed(session, payment):
         payment.status = PaymentStatus.FAILED
         payment.decline_code = "challenge_void"
         session.flush()
         return ChallengeAnswer(payment, accepted=False, void=True)
-    result = _check_challenge_code(session, payment=payment, code=code, context=context)
+    result = check()
     if result is not totp.CheckResult.ACCEPTED:
         payment.challenge_attempts += 1
         if payment.challenge_attempts >= CHALLENGE_ATTEMPTS:

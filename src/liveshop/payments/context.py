@@ -34,4 +34,5 @@ def payment_context(settings: Settings) -> PaymentContext:
         rates=FeeRates.from_settings(settings),
         step_up_amount=settings.step_up_amount,
         secret_key=settings.resolved_secret_key(),
+        seamless_daily_max=settings.seamless_pay_max_daily,
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -161,3 +162,20 @@ class PayoutLineOut(BaseModel):
 class OneClickOut(BaseModel):
     order: OrderOut
     payment: PaymentOut
+
+
+class PasskeyAssertionIn(BaseModel):
+    credential: dict[str, Any] = Field(
+        description="navigator.credentials.get()'s answer as JSON (binary fields base64url)"
+    )
+
+
+class SeamlessLimitIn(BaseModel):
+    daily_limit: int = Field(ge=0, description="分 a day from trusted devices; 0: off")
+
+
+class SeamlessLimitOut(BaseModel):
+    daily_limit: int = Field(description="分; 0: off")
+    platform_max: int = Field(description="分: the most a buyer may set")
+    spent_today: int = Field(description="分 paid without a step-up today (UTC+8)")
+    remaining: int
