@@ -6,7 +6,7 @@ script only draws charts and posts the link builder's form to the JSON API."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.campaigns import access, commissions, experiments, links, metrics, service
@@ -14,7 +14,7 @@ from liveshop.campaigns.metrics import DEFINITIONS, Dimension
 from liveshop.campaigns.schemas import GOALS, KNOWN_CHANNELS
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.web.analytics_pages import PLOTLY_PATH
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,16 +50,12 @@ def shown(column: str, value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _login(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
-
-
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaigns_page(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return _login("/campaigns")
+        return login_redirect("/campaigns")
     shop_id = access.shop_to_run_campaigns(session, actor=user)
     return _render(
         request,
@@ -83,7 +79,7 @@ def campaign_page(
     user: OptionalUser,
 ) -> Response:
     if user is None:
-        return _login(f"/campaigns/{campaign_id}")
+        return login_redirect(f"/campaigns/{campaign_id}")
     campaign = service.managed_campaign(session, actor=user, campaign_id=campaign_id)
     base_url = str(request.base_url)
     by_channel = metrics.campaign_metrics(
@@ -117,7 +113,7 @@ def experiment_page(
     user: OptionalUser,
 ) -> Response:
     if user is None:
-        return _login(f"/experiments/{experiment_id}")
+        return login_redirect(f"/experiments/{experiment_id}")
     results = experiments.results(session, actor=user, experiment_id=experiment_id)
     return _render(
         request,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
@@ -33,16 +33,12 @@ from liveshop.live import access as live_access
 from liveshop.moderation.compliance import check_copy
 from liveshop.moderation.host_script import check_script
 from liveshop.moderation.lists import Action, strictest
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter()
 
 MAX_SCRIPT = 200_000  # characters: a two-hour subtitle file
 MAX_NAMES = 50
-
-
-def _login(path: str) -> Response:
-    return RedirectResponse(f"/login?next={path}", status_code=303)
 
 
 def _require_host(user: User) -> None:
@@ -59,14 +55,14 @@ def _require_merchant(user: User, message: str) -> None:
 @router.get("/account/privacy", response_class=HTMLResponse, include_in_schema=False)
 def privacy_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return _login("/account/privacy")
+        return login_redirect("/account/privacy")
     return _render(request, "mod_privacy.html", settings, user)
 
 
 @router.get("/moderation", response_class=HTMLResponse, include_in_schema=False)
 def moderation_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return _login("/moderation")
+        return login_redirect("/moderation")
     access.require_moderator(user)
     return _render(request, "mod_queue.html", settings, user)
 
@@ -74,7 +70,7 @@ def moderation_page(request: Request, settings: SettingsDep, user: OptionalUser)
 @router.get("/regulator", response_class=HTMLResponse, include_in_schema=False)
 def regulator_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return _login("/regulator")
+        return login_redirect("/regulator")
     access.require_regulator(user)
     return _render(request, "mod_regulator.html", settings, user)
 
@@ -82,7 +78,7 @@ def regulator_page(request: Request, settings: SettingsDep, user: OptionalUser) 
 @router.get("/host/prelive", response_class=HTMLResponse, include_in_schema=False)
 def prelive_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return _login("/host/prelive")
+        return login_redirect("/host/prelive")
     _require_host(user)
     return _render(request, "mod_prelive.html", settings, user)
 
@@ -116,7 +112,7 @@ def compliance_page(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return _login("/merchant/compliance")
+        return login_redirect("/merchant/compliance")
     _require_merchant(user, "compliance findings are for merchants")
     shop = catalog.shop_of(session, user=user)
     products = catalog.list_shop_products(session, shop_id=shop.id, limit=200) if shop else []

@@ -74,6 +74,11 @@ def _render(
     return response
 
 
+def login_redirect(path: str) -> Response:
+    """A signed-out visitor's way to a page: the login form, which comes back to ``path``."""
+    return RedirectResponse(f"/login?next={path}", status_code=303)
+
+
 def _check_form_csrf(request: Request, settings: SettingsDep, csrf_token: str) -> None:
     binding = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_SESSION_COOKIE, "")
     if not binding or not is_valid_csrf_token(csrf_token, binding, settings.resolved_secret_key()):
@@ -108,7 +113,7 @@ def host_console(
     room_id: int, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/login?next=/host/rooms/{room_id}", status_code=303)
+        return login_redirect(f"/host/rooms/{room_id}")
     room = live.get_room(session, room_id=room_id)
     live_access.require_room_runner(user, room=room)
     questions = live.list_questions(session, room_id=room_id)
@@ -127,7 +132,7 @@ def host_console(
 @router.get("/orders", response_class=HTMLResponse)
 def my_orders_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/orders", status_code=303)
+        return login_redirect("/orders")
     return _render(request, "orders.html", settings, user)
 
 
@@ -136,7 +141,7 @@ def merchant_console(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/merchant", status_code=303)
+        return login_redirect("/merchant")
     if not catalog_access.can_open_shop(user):
         raise PermissionDenied("only merchants open the merchant console", code="wrong_role")
     shop = catalog.shop_of(session, user=user)
@@ -146,7 +151,7 @@ def merchant_console(
 @router.get("/wallet", response_class=HTMLResponse)
 def wallet_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/wallet", status_code=303)
+        return login_redirect("/wallet")
     return _render(request, "wallet.html", settings, user)
 
 
@@ -155,7 +160,7 @@ def earnings_page(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/earnings", status_code=303)
+        return login_redirect("/earnings")
     payments_access.require_earner(user)
     shop = catalog.shop_of(session, user=user) if catalog_access.can_open_shop(user) else None
     payouts = payouts_report(session, owner_type=OwnerType.SHOP, owner_id=shop.id) if shop else []
@@ -165,7 +170,7 @@ def earnings_page(
 @router.get("/account/security", response_class=HTMLResponse)
 def security_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/account/security", status_code=303)
+        return login_redirect("/account/security")
     return _render(request, "security.html", settings, user)
 
 
@@ -182,7 +187,7 @@ def sandbox_wallet_page(
     alone (to anyone else the payment does not exist, as on the approval itself)."""
     if user is None:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(here)}", status_code=303)
+        return login_redirect(quote(here))
     gateway = payment_context(settings).gateway
     try:
         approval = gateway.read_wallet_reference(reference)
