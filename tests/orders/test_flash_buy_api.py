@@ -7,6 +7,7 @@ so its validation, authentication and idempotency are asserted here over HTTP.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,11 +16,20 @@ import redis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role
 from liveshop.app import create_app
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
+from liveshop.core.risk import (
+    RiskCheck,
+    RiskPath,
+    RiskRequest,
+    RiskVerdict,
+    register_risk_assessor,
+    registered_risk_assessor,
+)
 from liveshop.core.settings import Settings
 from liveshop.orders.models import Order
 from liveshop.promotions import flash_sales
@@ -160,3 +170,37 @@ def test_bad_input_and_bad_callers_are_refused_and_buy_nothing(
     assert orders == 0
     shown = client.get(f"/api/flash-sales/{sale_id}").json()
     assert (shown["sold"], shown["remaining"]) == (0, 5)
+
+
+@dataclass
+class RecordingRisk:
+    """The registered engine, with every request it is asked kept for the test."""
+
+    engine: RiskCheck
+    asked: list[RiskRequest] = field(default_factory=list)
+
+    def assess(self, request: RiskRequest, *, session: Session | None = None) -> RiskVerdict:
+        self.asked.append(request)
+        return self.engine.assess(request, session=session)
+
+    def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None:
+        self.engine.record_outcome(request, succeeded=succeeded)
+
+
+def test_a_flash_buy_tells_the_risk_engine_the_rooms_host_as_the_merchant(
+    client: TestClient, make_account: MakeAccount, host: Account
+) -> None:
+    """The 刷单 features (accounts sharing a device, IP or address with the room's
+    merchant) need the merchant on the flash buy's request, as on an order's."""
+    sale_id = open_sale(client, make_account, host, units=2)
+    engine = registered_risk_assessor()
+    assert engine is not None
+    recording = RecordingRisk(engine)
+    register_risk_assessor(recording)
+    buyer = make_account(Role.VIEWER)
+
+    bought = client.post(f"/api/flash-sales/{sale_id}/buy", json={}, headers=buyer.headers)
+
+    assert bought.status_code == 201, bought.text
+    (flash_buy,) = [asked for asked in recording.asked if asked.path is RiskPath.FLASH_BUY]
+    assert (flash_buy.merchant_id, flash_buy.user_id) == (host.id, buyer.id)

@@ -50,7 +50,8 @@ def check_placed_order(
 
 
 def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:
-    """Before a unit is claimed: a bot refused here takes nothing from the sale."""
+    """Before a unit is claimed: a bot refused here takes nothing from the sale. The
+    room's host is the merchant side, so accounts tied to the host (刷单) show."""
     refuse_unless_allowed(
         RiskRequest(
             path=RiskPath.FLASH_BUY,
@@ -58,6 +59,7 @@ def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:
             account_created_at=as_utc(buyer.created_at),
             at=utcnow(),
             amount=terms.price * quantity,
+            merchant_id=terms.host_id,
             room_id=terms.room_id,
             subject=f"flash_sale:{terms.id}",
         )

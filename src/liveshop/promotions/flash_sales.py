@@ -55,6 +55,7 @@ class SaleTerms:
 
     id: int
     room_id: int
+    host_id: int  # the room's host: the merchant side a buy is checked against (刷单)
     shop_id: int
     sku_id: int
     price: int
@@ -99,6 +100,7 @@ def sale_terms(session: Session, *, sale_id: int) -> SaleTerms:
         terms = SaleTerms(
             id=sale.id,
             room_id=sale.room_id,
+            host_id=room_facts(session, sale.room_id).host_id,
             shop_id=sale.shop_id,
             sku_id=sale.sku_id,
             price=sale.price,
