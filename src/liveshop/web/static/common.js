@@ -1,5 +1,6 @@
 // Shared helpers for LiveShop pages: JSON API calls with CSRF, safe DOM building, money.
 // User-supplied text only ever reaches the page through textContent.
+import { deviceHeaders } from "./passkeys.js";
 
 export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -25,9 +26,10 @@ export class ApiError extends Error {
   }
 }
 
-/** A JSON call with the session cookie and the CSRF header; `extraHeaders` e.g. Idempotency-Key. */
+/** A JSON call with the session cookie, the CSRF header and this browser's device id (once a
+ * passkey page made one); `extraHeaders` e.g. Idempotency-Key. */
 export async function api(method, path, body, extraHeaders = {}) {
-  const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...extraHeaders };
+  const headers = { Accept: "application/json", "X-CSRF-Token": csrfToken(), ...deviceHeaders(), ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, {
     method,

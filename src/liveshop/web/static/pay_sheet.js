@@ -1,9 +1,10 @@
 // The payment panel (inside a bottom sheet): saved cards (default first), the wallet balance,
 // a third-party wallet; adding a card; one click pays with the selected (default) method; then
-// the challenge step (the sandbox's code, or the buyer's authenticator app), the redirect to
+// the challenge step (the sandbox's code, the buyer's authenticator app, or their passkey), the redirect to
 // the wallet provider, or polling while the gateway's notification is on its way.
 import { api, el, formatPrice, idempotencyKey, toast } from "./common.js";
 import { openSheet } from "./commerce.js";
+import { passkeyError, passkeysSupported, usePasskey } from "./passkeys.js";
 import { DECLINE_LABELS, cardLabel, paymentError, readCard, savedMethods } from "./payments.js";
 
 const POLL_MS = 500;
@@ -34,6 +35,7 @@ export class PaymentPanel {
       this.answerChallenge();
     });
     $("pay-retry").addEventListener("click", () => this.showStep("choose"));
+    $("pay-passkey").addEventListener("click", () => this.answerWithPasskey());
   }
 
   /**
@@ -247,6 +249,46 @@ export class PaymentPanel {
     $("pay-code").value = "";
     $("pay-code-error").hidden = true;
     $("pay-code").focus();
+    this.offerPasskey();
+  }
+
+  /** Offer the buyer's passkey (instead of the code) when they have one and the browser can. */
+  async offerPasskey() {
+    $("pay-passkey-box").hidden = true;
+    if (!passkeysSupported()) return;
+    const passkeys = await api("GET", "/api/me/passkeys").catch(() => []);
+    $("pay-passkey-box").hidden = passkeys.length === 0;
+  }
+
+  /** The assertion's challenge is bound to this payment (its amount and payee) by the server. */
+  async answerWithPasskey() {
+    if (this.busy) return;
+    this.busy = true;
+    $("pay-passkey").disabled = true;
+    $("pay-code-error").hidden = true;
+    try {
+      const options = await api("POST", `/api/payments/${this.payment.id}/passkey-options`);
+      const credential = await usePasskey(options);
+      this.handle(await api("POST", `/api/payments/${this.payment.id}/passkey`, { credential }));
+    } catch (error) {
+      this.refused(error, passkeyError(error));
+    } finally {
+      this.busy = false;
+      $("pay-passkey").disabled = false;
+    }
+  }
+
+  /** A refused step-up answer: the payment failed, the challenge is over, or try again. */
+  refused(error, message) {
+    const payment = error.data && error.data.payment;
+    if (payment && payment.status === "failed") {
+      this.settle(payment);
+    } else if (error.code === "second_factor_locked" || error.code === "challenge_void") {
+      this.showResult("failed", paymentError(error));
+    } else {
+      $("pay-code-error").textContent = message;
+      $("pay-code-error").hidden = false;
+    }
   }
 
   async answerChallenge() {
@@ -257,15 +299,7 @@ export class PaymentPanel {
     try {
       this.handle(await api("POST", `/api/payments/${this.payment.id}/challenge`, { code }));
     } catch (error) {
-      const payment = error.data && error.data.payment;
-      if (payment && payment.status === "failed") {
-        this.settle(payment);
-      } else if (error.code === "second_factor_locked" || error.code === "challenge_void") {
-        this.showResult("failed", paymentError(error));
-      } else {
-        $("pay-code-error").textContent = error.status === 422 && !error.data?.code ? "验证码应为 6 位数字或恢复码" : paymentError(error);
-        $("pay-code-error").hidden = false;
-      }
+      this.refused(error, error.status === 422 && !error.data?.code ? "验证码应为 6 位数字或恢复码" : paymentError(error));
     } finally {
       this.busy = false;
       $("pay-code-submit").disabled = false;
