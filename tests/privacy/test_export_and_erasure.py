@@ -182,6 +182,7 @@ def test_erasure_unlinks_the_person_keeps_legal_records_and_the_ledger_balances(
                 "tokens_revoked": 1,
                 "second_factors": 0,
                 "recovery_codes": 0,
+                "passkeys": 0,
             },
         },
     }

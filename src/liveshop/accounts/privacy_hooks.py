@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from liveshop.accounts.models import ApiToken, RecoveryCode, TotpFactor, User
+from liveshop.accounts.models import (
+    ApiToken,
+    Passkey,
+    RecoveryCode,
+    TotpFactor,
+    User,
+    WebAuthnChallenge,
+)
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.security import hash_password
@@ -31,7 +38,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def export_account(session: Session, user_id: int) -> dict[str, Any]:
-    """The account, whether it has a second factor, and its sessions (no secrets)."""
+    """The account, whether it has a second factor, its passkeys and its sessions (no
+    secrets, no keys)."""
     user = session.get_one(User, user_id)
     tokens = session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
@@ -42,6 +50,17 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
         "role": user.role.value,
         "created_at": _iso(user.created_at),
         "second_factor": session.get(TotpFactor, user.id) is not None,
+        "passkeys": [
+            {
+                "name": passkey.name,
+                "trusted": passkey.trusted,
+                "created_at": _iso(passkey.created_at),
+                "last_used_at": _iso(passkey.last_used_at),
+            }
+            for passkey in session.scalars(
+                select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.id)
+            )
+        ],
         "sessions": [
             {
                 "created_at": _iso(token.created_at),
@@ -55,7 +74,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
 
 def erase_account(session: Session, user_id: int) -> dict[str, int]:
     """The name goes (``erased-<id>``), the password becomes unusable, every token
-    is revoked and the second factor forgotten; the row stays for the records
+    is revoked and the second factor and the passkeys forgotten; the row stays for the records
     under legal hold that point at it. Run after every other domain's eraser."""
     user = session.get_one(User, user_id)
     name = f"{ERASED_NAME_PREFIX}{user_id}"
@@ -71,12 +90,15 @@ def erase_account(session: Session, user_id: int) -> dict[str, int]:
     )
     codes = session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     factors = session.execute(delete(TotpFactor).where(TotpFactor.user_id == user_id))
+    passkeys = session.execute(delete(Passkey).where(Passkey.user_id == user_id))
+    session.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.user_id == user_id))
     session.flush()
     return {
         "name": 1,
         "tokens_revoked": rows_changed(revoked),
         "second_factors": rows_changed(factors),
         "recovery_codes": rows_changed(codes),
+        "passkeys": rows_changed(passkeys),
     }
 
 
