@@ -54,6 +54,18 @@ def pinned_card(product: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def persist(client: TestClient) -> None:
+    """Write the hub's buffered chat and counters now (tests flush explicitly)."""
+    hub: Any = client.app.state.hub  # type: ignore[attr-defined]
+    client.portal.call(hub.persist)  # type: ignore[union-attr]
+
+
+def stored_texts(client: TestClient, room_id: int) -> list[str]:
+    """The room's chat lines as stored, once the hub has written them."""
+    persist(client)
+    return [line["text"] for line in client.get(f"/api/rooms/{room_id}/comments").json()]
+
+
 def receive(ws: WebSocketTestSession, timeout: float = 2.0) -> Frame:
     """The next message, or TimeoutError; a close raises WebSocketDisconnect."""
 

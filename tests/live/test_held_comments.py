@@ -19,8 +19,10 @@ from tests.live.helpers import (
     comment_texts,
     has_comment,
     live_room,
+    persist,
     receive,
     receive_until,
+    stored_texts,
     ws_path,
 )
 
@@ -31,16 +33,6 @@ FOUL = "大家人肉搜索这个人"  # doxxing: held too
 @pytest.fixture
 def database_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-def _persist(client: TestClient) -> None:
-    hub: Any = client.app.state.hub  # type: ignore[attr-defined]
-    client.portal.call(hub.persist)  # type: ignore[union-attr]
-
-
-def _stored_texts(client: TestClient, room_id: int) -> list[str]:
-    _persist(client)
-    return [line["text"] for line in client.get(f"/api/rooms/{room_id}/comments").json()]
 
 
 def _queue(client: TestClient, moderator: Account, status: str = "held") -> list[dict[str, Any]]:
@@ -73,7 +65,7 @@ def test_held_lines_wait_for_a_moderator_who_publishes_or_rejects_them(
         fair, foul = _say(author, FAIR), _say(author, FOUL)
         author.send_json({"type": "comment", "text": "好看"})
         shown, before = receive_until(watcher, has_comment("好看"))  # said after the held ones
-        assert _stored_texts(client, room_id) == ["好看"]
+        assert stored_texts(client, room_id) == ["好看"]
 
         queue = _queue(client, moderator)
         assert [(line["id"], line["text"], line["status"]) for line in queue] == [
@@ -106,7 +98,7 @@ def test_held_lines_wait_for_a_moderator_who_publishes_or_rejects_them(
     )
     assert _queue(client, moderator) == []
     assert [line["text"] for line in _queue(client, moderator, "rejected")] == [FOUL]
-    assert sorted(_stored_texts(client, room_id)) == sorted(["好看", FAIR])
+    assert sorted(stored_texts(client, room_id)) == sorted(["好看", FAIR])
     exported = client.get("/api/me/export", headers=viewer.headers).json()["live"]
     assert [(line["text"], line["status"]) for line in exported["held_comments"]] == [
         (FAIR, "approved"),
@@ -125,7 +117,7 @@ def test_only_moderators_decide_once_and_never_on_their_own_line(
     with client.websocket_connect(ws_path(room_id, chatty_moderator)) as author:
         receive(author)
         own = _say(author, FOUL)
-    _persist(client)
+    persist(client)
     path = f"/api/moderation/held-comments/{held['id']}"
 
     by_viewer = client.post(f"{path}/approve", headers=viewer.headers)
@@ -152,4 +144,4 @@ def test_only_moderators_decide_once_and_never_on_their_own_line(
         own["id"]: "held",
     }
     assert decisions == ["chat.held_rejected"]
-    assert _stored_texts(client, room_id) == []
+    assert stored_texts(client, room_id) == []

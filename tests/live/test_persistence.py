@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from liveshop.app import create_app
@@ -11,12 +9,7 @@ from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.events.store import read_events
 from tests.conftest import SECRET_KEY, Account
-from tests.live.helpers import has_comment, live_room, receive, receive_until, ws_path
-
-
-def _persist(client: TestClient) -> None:
-    hub: Any = client.app.state.hub  # type: ignore[attr-defined]
-    client.portal.call(hub.persist)  # type: ignore[union-attr]
+from tests.live.helpers import has_comment, live_room, persist, receive, receive_until, ws_path
 
 
 def _chat_and_like(client: TestClient, room_id: int, viewer: Account, host: Account) -> None:
@@ -35,7 +28,7 @@ def _chat_and_like(client: TestClient, room_id: int, viewer: Account, host: Acco
         receive_until(ws, lambda frame: (frame.get("likes"), frame.get("viewers")) == (7, 2))
         live = client.get(f"/api/rooms/{room_id}").json()
         assert (live["viewers"], live["peak_viewers"], live["likes"]) == (2, 2, 7)
-        _persist(client)
+        persist(client)
 
 
 def test_comments_and_counters_are_written_behind(

@@ -22,6 +22,7 @@ from tests.live.helpers import (
     receive_until,
     receive_until_closed,
     shop_product,
+    stored_texts,
     wait_for_viewers,
     ws_path,
 )
@@ -30,16 +31,6 @@ from tests.live.helpers import (
 @pytest.fixture
 def database_url(sqlite_url: str) -> str:
     return sqlite_url
-
-
-def _persist(client: TestClient) -> None:
-    hub: Any = client.app.state.hub  # type: ignore[attr-defined]
-    client.portal.call(hub.persist)  # type: ignore[union-attr]
-
-
-def _stored_texts(client: TestClient, room_id: int) -> list[str]:
-    _persist(client)
-    return [line["text"] for line in client.get(f"/api/rooms/{room_id}/comments").json()]
 
 
 def _is_error(code: str) -> Callable[[Frame], bool]:
@@ -100,7 +91,7 @@ def test_comment_reaches_others_and_the_author_gets_an_ack(
     [line] = frame["comments"]
     assert line == {**ack["comment"], "count": 1}
     assert frame["viewers"] == 2
-    assert _stored_texts(client, room_id) == ["does it come in red?"]
+    assert stored_texts(client, room_id) == ["does it come in red?"]
 
 
 def test_host_comment_is_marked_as_host(client: TestClient, host: Account) -> None:
@@ -134,7 +125,7 @@ def test_anonymous_viewer_watches_but_cannot_comment(
         "message": "log in to take part; anonymous viewers may only watch",
     }
     assert like_error["code"] == "not_authenticated"
-    assert _stored_texts(client, room_id) == []
+    assert stored_texts(client, room_id) == []
     assert client.get(f"/api/rooms/{room_id}").json()["likes"] == 0
 
 
@@ -160,7 +151,7 @@ def test_invalid_messages_get_an_error_frame(
         error, _ = receive_until(ws, lambda frame: frame["type"] == "error")
 
     assert error["code"] == code
-    assert _stored_texts(client, room_id) == []
+    assert stored_texts(client, room_id) == []
 
 
 @pytest.mark.parametrize("raw", ["{not json", "[1, 2]", "x" * 5000])
@@ -196,7 +187,7 @@ def test_a_flood_is_rate_limited_then_closed_with_1008(
     errors = [frame["code"] for frame in received if frame["type"] == "error"]
     assert acks == ["buy 0", "buy 1", "buy 2"]  # the burst
     assert errors == ["rate_limited"] * 9 + ["policy_violation"], received
-    assert _stored_texts(client, room_id) == ["buy 0", "buy 1", "buy 2"]
+    assert stored_texts(client, room_id) == ["buy 0", "buy 1", "buy 2"]
 
 
 def test_identical_comments_fold_into_one_line_with_a_count(
@@ -251,7 +242,7 @@ def test_muted_viewer_is_told_and_refused(
 
     assert notice["until"] > 0
     assert error == {"type": "error", "code": "muted", "message": "you are muted in this room"}
-    assert _stored_texts(client, room_id) == []
+    assert stored_texts(client, room_id) == []
 
 
 def test_kicked_viewer_is_disconnected_and_refused_on_reconnect(
@@ -421,4 +412,4 @@ def test_chat_is_moderated_masked_blocked_or_held(
     assert "*" in masked["comment"]["text"]
     assert refused["code"] == "message_blocked"
     assert "冰毒" not in str(shown)
-    assert _stored_texts(client, room_id) == [masked["comment"]["text"]]
+    assert stored_texts(client, room_id) == [masked["comment"]["text"]]
