@@ -189,3 +189,40 @@ def test_a_viewer_shares_the_room_from_its_share_sheet(
     assert followed.status_code == 302
     assert followed.headers["location"] == f"/rooms/{room_id}"
     _clean(new_page, page)
+
+
+def test_a_viewer_shares_a_product_from_its_page_on_a_phone(
+    server: LiveServer, new_page: PageOpener
+) -> None:
+    merchant = server.create_user(server.unique("shareshop"), Role.MERCHANT)
+    viewer = server.create_user(server.unique("sharebuyer"))
+    product = server.create_product(merchant, title="分享的围巾", price=9_900, stock=5)
+
+    page = new_page(viewer, "/")
+    page.set_viewport_size(PHONE)
+    page.goto(f"/products/{product['id']}")
+    page.click("#share-product")
+    sheet = page.locator("#share-sheet")
+    expect(sheet).to_be_visible()
+    expect(sheet.locator("h2")).to_have_text("分享商品")
+    expect(page.locator("#share-url")).to_have_value(
+        re.compile(rf"^{re.escape(server.base_url)}/l/[a-z0-9]{{8}}$")
+    )
+    page.wait_for_function("document.getElementById('share-qr').naturalWidth > 0")
+    assert (
+        page.evaluate(
+            "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        == 0
+    )
+    code = page.locator("#share-url").input_value().rsplit("/", 1)[1]
+    same = server.api(
+        viewer, "POST", "/api/share-links", {"target": f"product:{product['id']}"}, expect=201
+    )
+    assert same["code"] == code  # the room's link builder: one share link per viewer and target
+    followed = httpx.get(f"{server.base_url}/l/{code}", follow_redirects=False)
+    assert followed.status_code == 302
+    assert followed.headers["location"] == f"/products/{product['id']}"
+    sheet.locator("[data-close-sheet]").click()
+    expect(sheet).to_be_hidden()
+    _clean(new_page, page)

@@ -1,6 +1,7 @@
-// The product page: follow the shop, mark reviews helpful. Text reaches the page
-// through textContent only.
+// The product page: follow the shop, mark reviews helpful, close the share sheet (opened
+// by share.js). Text reaches the page through textContent only.
 import { api } from "/static/common.js";
+import { bindSheets } from "/static/commerce.js";
 
 const page = document.getElementById("product");
 const toast = document.getElementById("toast");
@@ -44,3 +45,5 @@ for (const button of document.querySelectorAll("button.helpful")) {
     }
   });
 }
+
+bindSheets();

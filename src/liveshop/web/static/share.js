@@ -1,9 +1,10 @@
-// The room's share sheet: the viewer's own share link (channel "share", credited to them)
-// with its QR code; the browser's share dialog where there is one (phones).
+// The share sheet of a room or a product page: the viewer's own share link of the
+// page's [data-share-target] (channel "share", credited to them) with its QR code; the
+// browser's share dialog where there is one (phones).
 import { api } from "./common.js";
 import { openSheet } from "./commerce.js";
 
-const button = document.getElementById("share-room");
+const button = document.querySelector("button[data-share-target]");
 
 async function share() {
   const link = await api("POST", "/api/share-links", { target: button.dataset.shareTarget });
