@@ -183,3 +183,29 @@ def test_a_buyer_sees_and_changes_their_own_passkeys_only(
         f"/api/me/passkeys/{passkey['id']}", json={"trusted": False}, headers=buyer.headers
     )
     assert distrusted.json()["trusted"] is False
+
+
+@pytest.mark.parametrize(
+    "credential",
+    [
+        {},
+        {"id": "!!", "rawId": 5},
+        {"id": "AAAA", "response": "x"},
+        {"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}},
+    ],
+)
+def test_a_malformed_credential_is_refused_as_input(
+    client: TestClient, people: tuple[Account, Account], credential: dict[str, Any]
+) -> None:
+    buyer, merchant = people
+    client.post("/api/me/passkeys/registration-options", headers=buyer.headers)
+    refused = client.post(
+        "/api/me/passkeys", json={"credential": credential}, headers=buyer.headers
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "passkey_invalid")
+
+    register(client, buyer, SoftAuthenticator(origin=ORIGIN), trusted=False)
+    payment = pay(client, merchant, buyer, add_card(client, buyer), 1_000, LAPTOP)
+    passkey_options(client, buyer, payment["id"])
+    wrong = confirm(client, buyer, payment["id"], credential)
+    assert (wrong.status_code, wrong.json()["code"]) == (422, "wrong_code")
