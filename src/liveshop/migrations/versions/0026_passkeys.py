@@ -27,15 +27,21 @@ def _at(name: str, *, nullable: bool = False) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _user(name: str = "user_id", **kwargs: object) -> sa.Column[object]:
-    return sa.Column(name, sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), **kwargs)
+def _user(*, primary_key: bool = False) -> sa.Column[object]:
+    return sa.Column(
+        "user_id",
+        sa.Integer(),
+        sa.ForeignKey("users.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
 
 
 def upgrade() -> None:
     op.create_table(
         "passkeys",
         sa.Column("id", sa.Integer(), primary_key=True),
-        _user(nullable=False),
+        _user(),
         sa.Column("credential_id", sa.LargeBinary(length=1024), nullable=False, unique=True),
         sa.Column("public_key", sa.LargeBinary(), nullable=False),
         sa.Column("sign_count", sa.BigInteger(), nullable=False),
@@ -49,7 +55,7 @@ def upgrade() -> None:
     op.create_table(
         "webauthn_challenges",
         sa.Column("id", sa.Integer(), primary_key=True),
-        _user(nullable=False),
+        _user(),
         sa.Column("subject", sa.String(length=64), nullable=False),
         sa.Column("nonce", sa.String(length=64), nullable=False),
         _at("expires_at"),
