@@ -186,6 +186,16 @@ def settings(database_url: str, home: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_env(database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A ``liveshop`` command run in the test reads the test's database and home."""
+    monkeypatch.setenv("LIVESHOP_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIVESHOP_HOME", str(home))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def session(database_url: str) -> Iterator[Session]:
     """A session on the test database; the test commits what it wants others to see."""
     with get_session_factory(database_url)() as session:

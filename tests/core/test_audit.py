@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
@@ -29,7 +28,7 @@ from liveshop.core.audit.log import (
 )
 from liveshop.core.audit.models import AuditChainHead, AuditEntry
 from liveshop.core.db import unit_of_work
-from liveshop.core.settings import Settings, get_settings
+from liveshop.core.settings import Settings
 from liveshop.governance.models import (
     Inspection,
     InspectionResult,
@@ -232,23 +231,17 @@ def test_revealing_a_card_number_is_audited_in_the_chain(
 
 
 @pytest.fixture
-def cli_env(
-    database_url: str, home: object, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[typer.Typer]:
-    monkeypatch.setenv("LIVESHOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIVESHOP_HOME", str(home))
-    get_settings.cache_clear()
+def cli(cli_env: None) -> typer.Typer:
     parent = typer.Typer()
     parent.add_typer(audit_cli, name="audit")  # as liveshop.cli registers it
-    yield parent
-    get_settings.cache_clear()
+    return parent
 
 
 def test_the_cli_verifies_and_exits_1_on_a_breach(
-    cli_env: typer.Typer, database_url: str, session: Session
+    cli: typer.Typer, database_url: str, session: Session
 ) -> None:
     _append_three(database_url)
-    intact = CliRunner().invoke(cli_env, ["audit", "verify", "--format", "json"])
+    intact = CliRunner().invoke(cli, ["audit", "verify", "--format", "json"])
     assert intact.exit_code == 0, intact.output
     assert orjson.loads(intact.output) == {
         "ok": True,
@@ -261,10 +254,10 @@ def test_the_cli_verifies_and_exits_1_on_a_breach(
     }
     session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor="user:99"))
     session.commit()
-    broken = CliRunner().invoke(cli_env, ["audit", "verify", "--format", "json"])
+    broken = CliRunner().invoke(cli, ["audit", "verify", "--format", "json"])
     assert broken.exit_code == 1
     assert orjson.loads(broken.output)["first_bad_seq"] == 2
-    table = CliRunner().invoke(cli_env, ["audit", "verify"])
+    table = CliRunner().invoke(cli, ["audit", "verify"])
     assert table.exit_code == 1
     assert "broken at entry 2" in table.output
 

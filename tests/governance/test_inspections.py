@@ -4,13 +4,10 @@ failed products, the CLI and the admin API."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -19,7 +16,7 @@ from liveshop.accounts.models import Role
 from liveshop.catalog.models import Sku
 from liveshop.cli import app as liveshop_cli
 from liveshop.core.db import unit_of_work
-from liveshop.core.settings import Settings, get_settings
+from liveshop.core.settings import Settings
 from liveshop.governance.events import ProductDelisted
 from liveshop.governance.inspections import (
     Candidate,
@@ -52,15 +49,6 @@ def test_the_draw_is_reproducible_and_sized_by_the_rate() -> None:
     assert pick(candidates, rate=Decimal("0.05"), seed="other") != first
     assert [sample_size(n, Decimal("0.05")) for n in (0, 1, 9, 10, 30, 100)] == [0, 1, 1, 1, 2, 5]
     assert sample_size(3, Decimal("1")) == 3
-
-
-@pytest.fixture
-def cli_env(database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("LIVESHOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIVESHOP_HOME", str(home))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _lines(output: str) -> list[dict[str, Any]]:

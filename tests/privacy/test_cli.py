@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import orjson
 import pytest
 import typer
@@ -14,20 +11,15 @@ from typer.testing import CliRunner
 
 from liveshop.accounts.models import Role, User
 from liveshop.core.audit.models import AuditEntry
-from liveshop.core.settings import get_settings
 from liveshop.privacy.cli import app as privacy_cli
 from tests.conftest import MakeAccount
 
 
 @pytest.fixture
-def cli(database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
-    monkeypatch.setenv("LIVESHOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIVESHOP_HOME", str(home))
-    get_settings.cache_clear()
+def cli(cli_env: None) -> typer.Typer:
     parent = typer.Typer()
     parent.add_typer(privacy_cli, name="privacy")
-    yield parent
-    get_settings.cache_clear()
+    return parent
 
 
 def test_retention_runs_every_class_and_reports_json(cli: typer.Typer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,21 +10,16 @@ import typer
 from typer.testing import CliRunner
 
 from liveshop.accounts.models import Role
-from liveshop.core.settings import get_settings
 from liveshop.recommend.cli import app as recommend_cli
 from tests.conftest import MakeAccount
 from tests.recommend.helpers import merchants, product
 
 
 @pytest.fixture
-def cli(database_url: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
-    monkeypatch.setenv("LIVESHOP_DATABASE_URL", database_url)
-    monkeypatch.setenv("LIVESHOP_HOME", str(home))
-    get_settings.cache_clear()
+def cli(cli_env: None) -> typer.Typer:
     parent = typer.Typer()
     parent.add_typer(recommend_cli, name="recommend")
-    yield parent
-    get_settings.cache_clear()
+    return parent
 
 
 def test_train_twice_list_and_roll_back(
