@@ -100,6 +100,7 @@ def test_a_kols_commission_is_paid_after_settlement_and_cancelled_by_a_refund(
             "pending": 0,
             "settled": 1_290,
             "cancelled": 1_290,
+            "clawed_back": 0,
         }
     ]
 
@@ -153,3 +154,5 @@ def test_a_refund_after_the_commission_was_paid_claws_back_its_share(
         ]
         assert all(clawbacks)
         assert verify_ledger(session).breaches == []
+    leaderboard = client.get("/api/campaigns/kols", headers=merchant.headers).json()
+    assert [(line["settled"], line["clawed_back"]) for line in leaderboard] == [(1_290, 1_290)]

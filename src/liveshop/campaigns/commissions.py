@@ -188,6 +188,7 @@ class LeaderboardLine:
     pending: int
     settled: int
     cancelled: int
+    clawed_back: int  # of the settled, what refunds took back
 
 
 def kol_leaderboard(session: Session, *, shop_id: int) -> list[LeaderboardLine]:
@@ -205,7 +206,9 @@ def kol_leaderboard(session: Session, *, shop_id: int) -> list[LeaderboardLine]:
     for link in by_link.values():
         entry = lines.setdefault(
             link.kol,
-            dict.fromkeys(("links", "orders", "gmv", "pending", "settled", "cancelled"), 0),
+            dict.fromkeys(
+                ("links", "orders", "gmv", "pending", "settled", "cancelled", "clawed_back"), 0
+            ),
         )
         entry["links"] += 1
         users[link.kol] = users.get(link.kol) or link.kol_user_id
@@ -216,14 +219,20 @@ def kol_leaderboard(session: Session, *, shop_id: int) -> list[LeaderboardLine]:
             lines[credited.kol]["orders"] += 1
             lines[credited.kol]["gmv"] += credit.conversion.total
     rows = session.execute(
-        select(Commission.link_id, Commission.status, func.sum(Commission.amount))
+        select(
+            Commission.link_id,
+            Commission.status,
+            func.sum(Commission.amount),
+            func.sum(Commission.clawed_back),
+        )
         .where(Commission.shop_id == shop_id)
         .group_by(Commission.link_id, Commission.status)
     ).tuples()
-    for link_id, status, amount in rows:
+    for link_id, status, amount, clawed_back in rows:
         earner = by_link.get(link_id)
         if earner is not None:
             lines[earner.kol][status.value] += int(amount or 0)
+            lines[earner.kol]["clawed_back"] += int(clawed_back or 0)
     return sorted(
         (
             LeaderboardLine(kol=kol, kol_user_id=users.get(kol), **figures)

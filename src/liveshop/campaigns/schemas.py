@@ -190,3 +190,4 @@ class KolLineOut(BaseModel):
     pending: int = Field(description="commissions not yet settled, minor units")
     settled: int
     cancelled: int
+    clawed_back: int = Field(description="of the settled, what later refunds took back")
