@@ -3,6 +3,7 @@ a flash-sale buy before it may claim a unit (a refused bot takes no stock)."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -28,8 +29,9 @@ def check_placed_order(
     session: Session, *, buyer: User, placed: OrderOut, address_id: int | None, region: str
 ) -> None:
     """Ask about an order just written (in its transaction). A block refuses it (the
-    transaction rolls back); a review keeps it and opens a case for an analyst, which
-    the merchant sees as held; a challenge is left to the payment's step-up."""
+    transaction rolls back); a review keeps it, held (not payable, ``risk_holds``),
+    and opens a case for an analyst, which the merchant sees as held; a challenge is
+    left to the payment's step-up."""
     verdict = assess_risk(
         RiskRequest(
             path=RiskPath.ORDER,
@@ -47,6 +49,13 @@ def check_placed_order(
     )
     if verdict.decision is RiskDecision.BLOCK:
         raise OrderRefused(verdict.public_reason or "this order was refused by risk checks")
+    if verdict.decision is RiskDecision.REVIEW:
+        session.execute(
+            update(Order)
+            .where(Order.id == placed.id)
+            .values(risk_hold=True)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:

@@ -26,6 +26,7 @@ from liveshop.accounts.models import User
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.risk import RiskDecision, assess_risk, record_risk_outcome
+from liveshop.orders import risk_holds
 from liveshop.orders import service as orders
 from liveshop.orders.models import OrderStatus
 from liveshop.payments import methods, refunds, seamless, wallets
@@ -126,6 +127,7 @@ def pay_order(
         raise PermissionDenied("only the buyer pays for an order", code="not_buyer")
     if order.status is not OrderStatus.PENDING_PAYMENT:
         raise Conflict(f"the order is {order.status.value}", code="order_not_payable")
+    risk_holds.require_not_held(order)
     free = order.total == 0  # coupons covered it: nothing to charge, no method needed
     payment = Payment(
         order_id=order.id,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.dependencies import DbSession
+from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.risk import access, cases, rule_store
 from liveshop.risk.models import CaseStatus
 from liveshop.risk.schemas import (
@@ -42,9 +43,14 @@ def case(case_id: CaseId, user: CurrentUser, session: DbSession) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/label")
-def label(case_id: CaseId, body: LabelIn, user: CurrentUser, session: DbSession) -> CaseOut:
-    """``legit`` releases the hold; an abuse label confirms it. Labels train the model."""
-    labelled = cases.label_case(session, analyst=user, case_id=case_id, label=body.label)
+def label(
+    case_id: CaseId, body: LabelIn, user: CurrentUser, session: DbSession, engine: StockEngineDep
+) -> CaseOut:
+    """``legit`` releases the hold; an abuse label confirms it (a held order is
+    cancelled). Labels train the model."""
+    labelled = cases.label_case(
+        session, analyst=user, case_id=case_id, label=body.label, engine=engine
+    )
     return CaseOut.model_validate(labelled)
 
 

@@ -1,6 +1,9 @@
 """The review queue: cases the engine held, the analysts' labels, merchants'
 view of a held order and appeals (buyer or merchant), which reopen nothing
-by themselves but put the case back in front of an analyst."""
+by themselves but put the case back in front of an analyst.
+
+A label decides what the case held: a cleared order may be paid, an order found
+abusive is cancelled (``orders.risk_holds``); an appeal does not bring it back."""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.risk import RiskRequest
+from liveshop.core.risk import RiskPath, RiskRequest
+from liveshop.orders import risk_holds
+from liveshop.promotions.stock_engines import StockEngine
 from liveshop.risk import access
 from liveshop.risk.events import Assessment
 from liveshop.risk.models import CaseStatus, RiskCase
@@ -72,9 +77,12 @@ def case_for_analyst(session: Session, *, analyst: User, case_id: int) -> RiskCa
     return case
 
 
-def label_case(session: Session, *, analyst: User, case_id: int, label: str) -> RiskCase:
+def label_case(
+    session: Session, *, analyst: User, case_id: int, label: str, engine: StockEngine
+) -> RiskCase:
     """``legit`` clears the hold; any abuse label confirms it. The label trains the
-    next model (``liveshop risk journal-export``)."""
+    next model (``liveshop risk journal-export``). ``engine`` returns the stock of a
+    cancelled flash-sale order."""
     if label not in LABELS:
         raise InvalidInput(f"the label is one of {', '.join(LABELS)}", code="risk_label")
     case = case_for_analyst(session, analyst=analyst, case_id=case_id)
@@ -85,7 +93,21 @@ def label_case(session: Session, *, analyst: User, case_id: int, label: str) -> 
     case.analyst_id = analyst.id
     case.decided_at = utcnow()
     session.flush()
+    _settle_held_order(session, case=case, engine=engine)
     return case
+
+
+def _settle_held_order(session: Session, *, case: RiskCase, engine: StockEngine) -> None:
+    kind, _, order_id = case.subject.partition(":")
+    if case.path != RiskPath.ORDER or kind != "order" or not order_id.isdigit():
+        return  # cases on other paths hold nothing that waits for the label
+    if case.status is CaseStatus.CLEARED:
+        risk_holds.release_hold(session, order_id=int(order_id))
+    else:
+        assert case.analyst_id is not None  # set with the label
+        risk_holds.cancel_rejected_order(
+            session, order_id=int(order_id), analyst_id=case.analyst_id, engine=engine
+        )
 
 
 def held_for_merchant(session: Session, *, merchant: User) -> list[RiskCase]:

@@ -16,6 +16,7 @@ export const PAYMENT_ERRORS = {
   second_factor_locked: "验证错误次数过多，已暂时锁定，请稍后再试",
   challenge_void: "订单已变化，本次验证失效，请重新支付",
   order_not_payable: "订单已不是待支付状态",
+  order_held_for_review: "订单正在安全审核中，审核通过后即可支付",
   idempotency_conflict: "请求冲突，请重试",
   payment_in_progress: "支付处理中，请稍候",
   method_required: "请选择一张银行卡",
