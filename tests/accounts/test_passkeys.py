@@ -37,7 +37,7 @@ def register(
         user = session.get_one(User, user_id)
         options = passkeys.registration_options(session, user=user, rp=RP, secret_key=SECRET_KEY)
     with unit_of_work(database_url) as session:
-        passkey = passkeys.register_passkey(
+        passkey = passkeys.add_passkey(
             session,
             user=session.get_one(User, user_id),
             credential=authenticator.register(options),
@@ -134,7 +134,7 @@ def test_registration_checks_the_origin_and_is_single_use(database_url: str) -> 
 
     def register_answer() -> None:
         with unit_of_work(database_url) as session:
-            passkeys.register_passkey(
+            passkeys.add_passkey(
                 session,
                 user=session.get_one(User, buyer),
                 credential=answer,

@@ -89,7 +89,7 @@ def registration_options(
     return dict(orjson.loads(options_to_json(options)))
 
 
-def register_passkey(
+def add_passkey(
     session: Session,
     *,
     user: User,

@@ -60,7 +60,7 @@ def registration_options(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def register_passkey(
+def add_passkey(
     body: PasskeyRegisterIn,
     user: CurrentUser,
     session: DbSession,
@@ -68,7 +68,7 @@ def register_passkey(
     rp: RelyingPartyDep,
     device_id: DeviceId = None,
 ) -> PasskeyOut:
-    passkey = passkeys.register_passkey(
+    passkey = passkeys.add_passkey(
         session,
         user=user,
         credential=body.credential,
