@@ -79,6 +79,37 @@ def buy_together(
     return asyncio.run(crowd())
 
 
+def orphan_claim(
+    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine, attempt_key: str
+) -> tuple[int, User]:
+    """A sale of one unit, claimed in Redis by a buyer whose request then died."""
+    sale_id = start_sale(database_url, shelf, redis_engine, quantity=1, per_user_limit=1)
+    (user_id,) = create_buyers(database_url, 1)
+    claim = asyncio.run(
+        redis_engine.claim_units(
+            sale_id=sale_id, per_user_limit=1, user_id=user_id, quantity=1, attempt_key=attempt_key
+        )
+    )
+    assert claim.outcome is ClaimOutcome.CLAIMED
+    return sale_id, buyer(database_url, user_id)
+
+
+def recover_now(redis_engine: RedisStockEngine, database_url: str) -> int:
+    """Run claims recovery without its grace period: the orders it wrote."""
+    return recover_claims(
+        redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
+    )
+
+
+def units_left_and_pending(
+    redis_engine: RedisStockEngine, sale_id: int
+) -> tuple[bytes | str | None, int]:
+    """The sale's units left in Redis and the order writers' claims not yet acknowledged."""
+    left = redis_engine.client.get(redis_engine.keys(sale_id)[0])
+    pending = redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"]
+    return left, pending
+
+
 def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone(
     database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
 ) -> None:
@@ -106,13 +137,7 @@ def test_a_crowds_winners_share_transactions_and_get_the_orders_they_would_alone
 def test_a_claim_whose_product_was_withdrawn_returns_its_unit(
     database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
 ) -> None:
-    sale_id = start_sale(database_url, shelf, redis_engine, quantity=1, per_user_limit=1)
-    (user_id,) = create_buyers(database_url, 1)
-    asyncio.run(
-        redis_engine.claim_units(
-            sale_id=sale_id, per_user_limit=1, user_id=user_id, quantity=1, attempt_key="orphan"
-        )
-    )
+    sale_id, _user = orphan_claim(database_url, shelf, redis_engine, "orphan")
     with unit_of_work(database_url) as session:
         session.execute(
             update(Product)
@@ -120,13 +145,10 @@ def test_a_claim_whose_product_was_withdrawn_returns_its_unit(
             .values(listing_status=ListingStatus.HELD_FOR_REVIEW)
         )
 
-    written = recover_claims(
-        redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
-    )
+    written = recover_now(redis_engine, database_url)
 
     assert written == 0
-    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"1"
-    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    assert units_left_and_pending(redis_engine, sale_id) == (b"1", 0)
     with unit_of_work(database_url) as session:
         assert session.get_one(FlashSale, sale_id).sold == 0
         assert session.scalars(select(Order)).all() == []
@@ -152,21 +174,6 @@ def test_buyers_who_chose_the_same_attempt_key_each_get_their_own_order(
         )
 
 
-def orphan_claim(
-    database_url: str, shelf: Shelf, redis_engine: RedisStockEngine, attempt_key: str
-) -> tuple[int, User]:
-    """A sale of one unit, claimed in Redis by a buyer whose request then died."""
-    sale_id = start_sale(database_url, shelf, redis_engine, quantity=1, per_user_limit=1)
-    (user_id,) = create_buyers(database_url, 1)
-    claim = asyncio.run(
-        redis_engine.claim_units(
-            sale_id=sale_id, per_user_limit=1, user_id=user_id, quantity=1, attempt_key=attempt_key
-        )
-    )
-    assert claim.outcome is ClaimOutcome.CLAIMED
-    return sale_id, buyer(database_url, user_id)
-
-
 def test_a_claim_whose_order_key_the_buyer_used_for_a_checkout_returns_its_unit(
     database_url: str, shelf: Shelf, redis_engine: RedisStockEngine
 ) -> None:
@@ -181,13 +188,10 @@ def test_a_claim_whose_order_key_the_buyer_used_for_a_checkout_returns_its_unit(
         )
         checkout_id = checkout.id
 
-    written = recover_claims(
-        redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
-    )
+    written = recover_now(redis_engine, database_url)
 
     assert written == 0
-    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"1"
-    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    assert units_left_and_pending(redis_engine, sale_id) == (b"1", 0)
     with unit_of_work(database_url) as session:
         assert session.get_one(FlashSale, sale_id).sold == 0
         assert session.scalars(select(Order.id)).all() == [checkout_id]
@@ -205,14 +209,11 @@ def test_claims_recovery_keeps_the_unit_sold_when_the_request_wrote_the_order_me
     )
 
     with late_request:
-        written = recover_claims(
-            redis_engine, database_url=database_url, payment_minutes=5, grace_milliseconds=0
-        )
+        written = recover_now(redis_engine, database_url)
 
     assert late_request.order_id is not None  # it did commit in between
     assert written == 0
-    assert redis_engine.client.get(redis_engine.keys(sale_id)[0]) == b"0"  # not given back
-    assert redis_engine.client.xpending(redis_engine.stream, "order-writers")["pending"] == 0
+    assert units_left_and_pending(redis_engine, sale_id) == (b"0", 0)  # not given back
     with unit_of_work(database_url) as session:
         assert session.get_one(FlashSale, sale_id).sold == 1
         assert session.scalars(select(Order.id)).all() == [late_request.order_id]
