@@ -10,14 +10,14 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.analytics import access
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import NotFound
 from liveshop.live import service as live
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +46,7 @@ def dashboard(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/dashboard", status_code=303)
+        return login_redirect("/dashboard")
     access.require_analyst(user)
     rooms = [
         room
@@ -65,7 +65,7 @@ def room_dashboard(
     user: OptionalUser,
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/login?next=/dashboard/rooms/{room_id}", status_code=303)
+        return login_redirect(f"/dashboard/rooms/{room_id}")
     room, _own_products = access.require_room_report_reader(session, user=user, room_id=room_id)
     return _render(
         request,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import MAX_ROW_ID, SettingsDep
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,7 +19,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/merchant/faq", response_class=HTMLResponse)
 def faq_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/merchant/faq", status_code=303)
+        return login_redirect("/merchant/faq")
     return _render(request, "assistant_faq.html", settings, user)
 
 
@@ -31,5 +31,5 @@ def assistant_console(
     room: Annotated[int, Query(ge=1, le=MAX_ROW_ID)],
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/login?next=/host/assistant%3Froom%3D{room}", status_code=303)
+        return login_redirect(f"/host/assistant%3Froom%3D{room}")
     return _render(request, "assistant_console.html", settings, user, room_id=room)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import InvalidInput
 from liveshop.notifications import centre
 from liveshop.notifications.models import NotificationKind
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,7 +35,7 @@ def notification_centre(
     request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse("/login?next=/notifications", status_code=303)
+        return login_redirect("/notifications")
     return _render(
         request,
         "notifications.html",

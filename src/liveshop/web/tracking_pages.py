@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import NotFound
 from liveshop.tracking.models import ParcelStatus
 from liveshop.tracking.service import tracking_for
-from liveshop.web.pages import _render
+from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +29,7 @@ def tracking_page(
     order_id: RowId, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     if user is None:
-        return RedirectResponse(f"/login?next=/orders/{order_id}/tracking", status_code=303)
+        return login_redirect(f"/orders/{order_id}/tracking")
     try:
         shipment = tracking_for(session, actor=user, order_id=order_id)
     except NotFound as error:
