@@ -68,14 +68,18 @@ def upgrade() -> None:
         sa.Column("daily_limit", sa.Integer(), nullable=False),
         _at("updated_at"),
     )
-    with op.batch_alter_table("payments") as batch_op:
+    # recreate="never": SQLite adds the column in place (a recreated table is dropped
+    # first, and its ON DELETE CASCADE children with it).
+    with op.batch_alter_table("payments", recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("seamless", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("payments") as batch_op:
+    # recreate="never": SQLite drops the column in place; a recreated table would be
+    # dropped first, and its ON DELETE CASCADE children with it.
+    with op.batch_alter_table("payments", recreate="never") as batch_op:
         batch_op.drop_column("seamless")
     op.drop_table("seamless_limits")
     op.drop_table("webauthn_challenges")

@@ -20,12 +20,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("orders") as batch_op:
+    # recreate="never": SQLite adds the column in place (a recreated table is dropped
+    # first, and its ON DELETE CASCADE children with it).
+    with op.batch_alter_table("orders", recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("risk_hold", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("orders") as batch_op:
+    # recreate="never": SQLite drops the column in place; a recreated table would be
+    # dropped first, and its ON DELETE CASCADE children with it.
+    with op.batch_alter_table("orders", recreate="never") as batch_op:
         batch_op.drop_column("risk_hold")
