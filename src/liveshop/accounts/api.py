@@ -13,7 +13,7 @@ from liveshop.accounts.dependencies import (
     SignInGuardDep,
     bearer_scheme,
 )
-from liveshop.accounts.schemas import Credentials, LoginOut, UserOut
+from liveshop.accounts.schemas import Credentials, LoginIn, LoginOut, UserOut
 from liveshop.core.dependencies import DbSession, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
@@ -37,14 +37,22 @@ def register(
 
 @router.post("/login", response_model=LoginOut)
 def login(
-    body: Credentials, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
+    body: LoginIn, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
 ) -> LoginOut:
+    """A sign-in the risk checks challenge answers 401 second_factor_required: send
+    it again with ``second_factor_code``."""
+    answer = None
+    if body.second_factor_code is not None:
+        answer = sign_in.SecondFactorAnswer(
+            code=body.second_factor_code, secret_key=settings.resolved_secret_key()
+        )
     user, token = sign_in.log_in(
         settings.resolved_database_url(),
         guard=guard,
         username=body.username,
         password=body.password,
         address=address,
+        second_factor=answer,
     )
     return LoginOut(token=token, user=UserOut.model_validate(user))
 

@@ -16,6 +16,20 @@ class Credentials(BaseModel):
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
 
 
+SECOND_FACTOR_PATTERN = r"^[0-9]{6}$|^[a-z0-9]{5}-?[a-z0-9]{5}$"
+
+
+class LoginIn(Credentials):
+    second_factor_code: str | None = Field(
+        default=None,
+        min_length=6,
+        max_length=12,
+        pattern=SECOND_FACTOR_PATTERN,
+        description="when the sign-in asks for it (second_factor_required): six digits "
+        "from the authenticator app, or a recovery code",
+    )
+
+
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -39,7 +53,7 @@ class TotpCodeIn(BaseModel):
     code: str = Field(
         min_length=6,
         max_length=12,
-        pattern=r"^[0-9]{6}$|^[a-z0-9]{5}-?[a-z0-9]{5}$",
+        pattern=SECOND_FACTOR_PATTERN,
         description="six digits from the app, or a recovery code",
     )
 

@@ -12,8 +12,11 @@ decides between concurrent sign-ups.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
+from liveshop.accounts import totp
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.service import (
     add_user,
@@ -24,7 +27,7 @@ from liveshop.accounts.service import (
 from liveshop.accounts.sign_in_guard import SignInGuard
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import unit_of_work
-from liveshop.core.errors import NotAuthenticated
+from liveshop.core.errors import LiveShopError, NotAuthenticated, PermissionDenied
 from liveshop.core.risk import (
     RiskDecision,
     RiskPath,
@@ -34,6 +37,37 @@ from liveshop.core.risk import (
     record_risk_outcome,
 )
 from liveshop.core.security import verify_password
+
+NO_SECOND_FACTOR = (
+    "this sign-in needs a second check, and the account has no authenticator app "
+    "enrolled: please try again later, or contact support"
+)
+
+
+@dataclass(frozen=True)
+class SecondFactorAnswer:
+    """The code typed at sign-in (from the authenticator app, or a recovery code),
+    with the application's key that checks it."""
+
+    code: str
+    secret_key: str
+
+
+class SecondFactorRequired(NotAuthenticated):
+    code = "second_factor_required"
+
+
+class WrongSecondFactor(NotAuthenticated):
+    code = "wrong_second_factor"
+
+
+class SecondFactorLocked(LiveShopError):
+    status_code = 423
+    code = "second_factor_locked"
+
+
+class SecondFactorUnavailable(PermissionDenied):
+    code = "second_factor_unavailable"
 
 
 def register_viewer(
@@ -47,23 +81,36 @@ def register_viewer(
 
 
 def log_in(
-    database_url: str, *, guard: SignInGuard, username: str, password: str, address: str
+    database_url: str,
+    *,
+    guard: SignInGuard,
+    username: str,
+    password: str,
+    address: str,
+    second_factor: SecondFactorAnswer | None = None,
 ) -> tuple[User, str]:
     """The user and a new token (committed); NotAuthenticated for a wrong username or
-    password, RateLimited while the account or the address is held back."""
+    password, RateLimited while the account or the address is held back. A right
+    password the risk engine blocks is refused (RiskRefused); one it challenges needs
+    ``second_factor`` (SecondFactorRequired, WrongSecondFactor, SecondFactorLocked),
+    and an account without one cannot sign in then (SecondFactorUnavailable)."""
     attempt = guard.start_login(username=username, address=address)
     with unit_of_work(database_url, writes=False) as session:
         stored = find_stored_password(session, username=username)
     # An unknown user is checked against a dummy hash: as slow as a wrong password.
     is_right = verify_password(stored.password_hash if stored else None, password)
-    user, token = None, ""
+    user, token, refusal = None, "", None
     if is_right and stored is not None:
         with unit_of_work(database_url) as session:
             user = session.get(User, stored.user_id)
             # The password changed (or the account was erased) since it was read.
             if user is not None and user.password_hash == stored.password_hash:
-                _refuse_risky_login(session, user)
-                token = issue_token(session, user=user)
+                refusal = _risk_refusal(session, user, second_factor)
+                token = "" if refusal else issue_token(session, user=user)
+    if refusal is not None:
+        # The password was right, so the account's lockout does not count it; the
+        # address's attempt stays spent (the second factor has a lockout of its own).
+        raise refusal
     if user is None or not token:
         guard.login_failed(attempt)
         if stored is not None:  # the risk engine's failed-login bursts (stuffing, takeover)
@@ -85,9 +132,30 @@ def _login_request(user_id: int, user: User | None = None) -> RiskRequest:
     )
 
 
-def _refuse_risky_login(session: Session, user: User) -> None:
-    """A right password from a client the risk engine blocks does not sign in. (A
-    challenge is left to the payments' step-up: sign-in has no second factor yet.)"""
+def _risk_refusal(
+    session: Session, user: User, answer: SecondFactorAnswer | None
+) -> LiveShopError | None:
+    """Why the risk engine's verdict stops this sign-in with the right password, or
+    None. Returned, not raised: a wrong code must be committed to count towards the
+    factor's lockout (and a blocked sign-in's case is kept for the analysts)."""
     verdict = assess_risk(_login_request(user.id, user), session=session)
     if verdict.decision is RiskDecision.BLOCK:
-        raise RiskRefused(verdict.public_reason or "sign-in refused by risk checks")
+        return RiskRefused(verdict.public_reason or "sign-in refused by risk checks")
+    if verdict.decision is not RiskDecision.CHALLENGE:
+        return None
+    if totp.confirmed_factor(session, user_id=user.id) is None:
+        return SecondFactorUnavailable(NO_SECOND_FACTOR)
+    if answer is None:
+        return SecondFactorRequired(
+            "this sign-in needs a second step: enter the code from your authenticator app "
+            "(or a recovery code)"
+        )
+    result = totp.check_second_factor(
+        session, user_id=user.id, code=answer.code, secret_key=answer.secret_key
+    )
+    if result is totp.CheckResult.ACCEPTED:
+        return None
+    record_risk_outcome(_login_request(user.id, user), succeeded=False)
+    if result is totp.CheckResult.LOCKED:
+        return SecondFactorLocked("too many wrong codes: the second factor is locked for a while")
+    return WrongSecondFactor("wrong code")

@@ -1,0 +1,120 @@
+"""Signing in with the right password, as the risk engine answers: a block refuses
+it, a challenge asks for the TOTP second factor (and an account without one is
+told to try again later or contact support), an allow signs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import ApiToken
+from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
+from liveshop.core.risk import (
+    RiskDecision,
+    RiskPath,
+    RiskRequest,
+    RiskVerdict,
+    register_risk_assessor,
+)
+from tests.accounts.test_totp import wrong_code
+
+CREDENTIALS = {"username": "mei_li", "password": "s3cret-password"}
+
+
+@dataclass
+class LoginVerdicts:
+    """An engine that answers sign-ins with ``decision`` and allows the rest."""
+
+    decision: RiskDecision = RiskDecision.ALLOW
+
+    def assess(self, request: RiskRequest, *, session: Session | None = None) -> RiskVerdict:
+        if request.path is not RiskPath.LOGIN:
+            return RiskVerdict(RiskDecision.ALLOW, public_reason="")
+        return RiskVerdict(self.decision, public_reason="risk: please confirm it is you")
+
+    def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None:
+        return None
+
+
+@pytest.fixture
+def engine(client: TestClient) -> LoginVerdicts:
+    """Registered after the app connected its own engine."""
+    verdicts = LoginVerdicts()
+    register_risk_assessor(verdicts)
+    assert client.post("/api/auth/register", json=CREDENTIALS).status_code == 201
+    return verdicts
+
+
+def _tokens(database_url: str) -> int:
+    with unit_of_work(database_url) as session:
+        return int(session.scalar(select(func.count()).select_from(ApiToken)) or 0)
+
+
+def _enrol(client: TestClient) -> pyotp.TOTP:
+    token = client.post("/api/auth/login", json=CREDENTIALS).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    authenticator = pyotp.TOTP(client.post("/api/me/totp", headers=headers).json()["secret"])
+    confirmed = client.post(
+        "/api/me/totp/confirm", json={"code": authenticator.now()}, headers=headers
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    return authenticator
+
+
+def test_a_blocked_sign_in_is_refused(
+    client: TestClient, engine: LoginVerdicts, database_url: str
+) -> None:
+    engine.decision = RiskDecision.BLOCK
+
+    refused = client.post("/api/auth/login", json=CREDENTIALS)
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "risk_refused")
+    assert _tokens(database_url) == 0
+
+
+def test_a_challenged_sign_in_without_a_second_factor_is_told_what_to_do(
+    client: TestClient, engine: LoginVerdicts, database_url: str
+) -> None:
+    engine.decision = RiskDecision.CHALLENGE
+
+    refused = client.post("/api/auth/login", json=CREDENTIALS)
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "detail": "this sign-in needs a second check, and the account has no authenticator "
+        "app enrolled: please try again later, or contact support",
+        "code": "second_factor_unavailable",
+    }
+    assert _tokens(database_url) == 0
+
+
+def test_a_challenged_sign_in_needs_the_authenticators_code(
+    client: TestClient, engine: LoginVerdicts, database_url: str
+) -> None:
+    authenticator = _enrol(client)
+    engine.decision = RiskDecision.CHALLENGE
+    before = _tokens(database_url)
+    next_step = utcnow() + timedelta(seconds=30)  # the enrolment used this step's code
+
+    asked = client.post("/api/auth/login", json=CREDENTIALS)
+    wrong = client.post(
+        "/api/auth/login",
+        json=CREDENTIALS | {"second_factor_code": wrong_code(authenticator, next_step)},
+    )
+    right = client.post(
+        "/api/auth/login",
+        json=CREDENTIALS | {"second_factor_code": authenticator.at(next_step)},
+    )
+
+    assert (asked.status_code, asked.json()["code"]) == (401, "second_factor_required")
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "wrong_second_factor")
+    assert right.status_code == 200, right.text
+    assert right.json()["user"]["username"] == CREDENTIALS["username"]
+    assert _tokens(database_url) == before + 1
