@@ -10,6 +10,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -118,3 +119,33 @@ def test_a_challenged_sign_in_needs_the_authenticators_code(
     assert right.status_code == 200, right.text
     assert right.json()["user"]["username"] == CREDENTIALS["username"]
     assert _tokens(database_url) == before + 1
+
+
+def _form_login(client: TestClient, **fields: str) -> Response:
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = CREDENTIALS | {"csrf_token": csrf} | fields
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+def test_the_sign_in_page_asks_for_the_code_and_explains_a_refusal(
+    client: TestClient, engine: LoginVerdicts
+) -> None:
+    authenticator = _enrol(client)
+    engine.decision = RiskDecision.CHALLENGE
+    next_step = utcnow() + timedelta(seconds=30)
+
+    asked = _form_login(client)
+    signed_in = _form_login(client, second_factor_code=authenticator.at(next_step))
+    engine.decision = RiskDecision.BLOCK
+    blocked = _form_login(client)
+
+    assert asked.status_code == 401
+    assert "请再次输入密码，并填写身份验证器 App 中的 6 位验证码" in asked.text
+    assert 'name="second_factor_code"' in asked.text
+    assert 'value="mei_li"' in asked.text
+    assert signed_in.status_code == 303
+    assert "liveshop_session" in signed_in.cookies
+    assert blocked.status_code == 403
+    assert "本次登录未通过安全检查，请稍后再试，或联系客服" in blocked.text
+    assert 'name="second_factor_code"' not in blocked.text

@@ -70,6 +70,10 @@ class SecondFactorUnavailable(PermissionDenied):
     code = "second_factor_unavailable"
 
 
+# What log_in raises for a right password besides NotAuthenticated (pages catch them).
+RISK_REFUSALS = (RiskRefused, SecondFactorLocked, SecondFactorUnavailable)
+
+
 def register_viewer(
     database_url: str, *, guard: SignInGuard, username: str, password: str, address: str
 ) -> User:

@@ -209,6 +209,21 @@ def sandbox_wallet_page(
     )
 
 
+# What the risk checks' answers to a right password mean, in the user's words.
+SIGN_IN_MESSAGES = {
+    "second_factor_required": (
+        "本次登录需要二次验证：请再次输入密码，并填写身份验证器 App 中的 6 位验证码（或一个恢复码）"
+    ),
+    "wrong_second_factor": "验证码不正确，请重新输入密码和验证码",
+    "second_factor_locked": "验证码错误次数过多，已暂时锁定，请稍后再试",
+    "second_factor_unavailable": (
+        "本次登录需要额外验证，但该账号未开启身份验证器。请稍后再试，或联系客服"
+    ),
+    "risk_refused": "本次登录未通过安全检查，请稍后再试，或联系客服",
+}
+ASKS_SECOND_FACTOR = frozenset({"second_factor_required", "wrong_second_factor"})
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     return _render(request, "login.html", settings, user, mode="login", error=None)
@@ -239,8 +254,14 @@ def login_submit(
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
+    second_factor_code: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
+    answer = None
+    if second_factor_code.strip():
+        answer = sign_in.SecondFactorAnswer(
+            code=second_factor_code.strip(), secret_key=settings.resolved_secret_key()
+        )
     try:
         _user, token = sign_in.log_in(
             settings.resolved_database_url(),
@@ -248,9 +269,19 @@ def login_submit(
             username=username,
             password=password,
             address=address,
+            second_factor=answer,
         )
-    except (NotAuthenticated, RateLimited) as error:
-        response = _render(request, "login.html", settings, None, mode="login", error=error.message)
+    except (NotAuthenticated, RateLimited, *sign_in.RISK_REFUSALS) as error:
+        response = _render(
+            request,
+            "login.html",
+            settings,
+            None,
+            mode="login",
+            error=SIGN_IN_MESSAGES.get(error.code, error.message),
+            ask_second_factor=error.code in ASKS_SECOND_FACTOR,
+            username=username,
+        )
         response.status_code = error.status_code
         response.headers.update(error.headers())
         return response
