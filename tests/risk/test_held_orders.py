@@ -4,13 +4,18 @@ the case; a case found abusive cancels the order and returns its stock."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from liveshop.accounts.models import Role
 from liveshop.catalog.models import Sku
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
+from liveshop.orders.models import Order
+from liveshop.orders.service import expire_unpaid_orders
+from liveshop.promotions import flash_sales
 from tests.conftest import Account, MakeAccount
 from tests.payments.money import Json, add_card
 
@@ -78,14 +83,32 @@ def _stock(database_url: str, sku_id: int) -> int:
         return session.get_one(Sku, sku_id).stock
 
 
+def _expire_as_if(database_url: str, later: timedelta) -> int:
+    """Run the unpaid orders' expiry as it would run ``later`` from now."""
+    with unit_of_work(database_url) as session:
+        engine = flash_sales.stock_engine_for(None, database_url)
+        return expire_unpaid_orders(session, engine=engine, now=utcnow() + later)
+
+
+def _age(database_url: str, order_id: int, by: timedelta) -> None:
+    with unit_of_work(database_url) as session:
+        order = session.get_one(Order, order_id)
+        assert order.expires_at is not None
+        order.created_at -= by
+        order.expires_at -= by
+
+
 def test_a_held_order_is_paid_only_once_the_analyst_releases_it(
-    client: TestClient, people: People
+    client: TestClient, people: People, database_url: str
 ) -> None:
     order, case_id = _held_order(client, people)
     assert order["total"] == HELD_PRICE
 
     held = _pay(client, people, order["id"], key="pay-held-0001")
+    expired_while_held = _expire_as_if(database_url, timedelta(days=1))
+    _age(database_url, order["id"], timedelta(hours=2))  # the review took its time
     _label(client, people, case_id, "legit")
+    expired_soon_after = _expire_as_if(database_url, timedelta(minutes=10))
     released = _pay(client, people, order["id"], key="pay-released-0001")
 
     assert held == (
@@ -96,6 +119,7 @@ def test_a_held_order_is_paid_only_once_the_analyst_releases_it(
             "code": "order_held_for_review",
         },
     )
+    assert (expired_while_held, expired_soon_after) == (0, 0)  # a fresh payment window
     assert (released[0], released[1]["status"]) == (201, "succeeded")
     shown = client.get(f"/api/orders/{order['id']}", headers=people.buyer.headers).json()
     assert shown["status"] == "paid"

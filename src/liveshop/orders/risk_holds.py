@@ -5,13 +5,15 @@ sets the hold in the order's transaction): payments refuse it
 until the analyst's decision. The risk domain, which owns the review cases, calls
 these when a case on an order is decided: cleared, the order may be paid; abuse
 confirmed, an unpaid order is cancelled and its stock returned as any cancellation
-returns it. An order whose payment time ran out meanwhile was cancelled already.
+returns it. A held order does not expire while it waits (the analyst decides);
+released, it gets its payment time again.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict
 from liveshop.orders.models import Order, OrderStatus
 from liveshop.orders.service import transition
@@ -31,10 +33,14 @@ def require_not_held(order: Order) -> None:
 
 
 def release_hold(session: Session, *, order_id: int) -> None:
+    """The buyer gets the order's whole payment time again, counted from now."""
     order = session.get(Order, order_id)
-    if order is not None:
-        order.risk_hold = False
-        session.flush()
+    if order is None:
+        return
+    order.risk_hold = False
+    if order.status is OrderStatus.PENDING_PAYMENT and order.expires_at is not None:
+        order.expires_at = utcnow() + (as_utc(order.expires_at) - as_utc(order.created_at))
+    session.flush()
 
 
 def cancel_rejected_order(

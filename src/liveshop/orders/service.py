@@ -253,11 +253,16 @@ def cancel_order(
 def expire_unpaid_orders(
     session: Session, *, engine: StockEngine, now: datetime | None = None, limit: int = 500
 ) -> int:
-    """Cancel orders whose payment time ran out; safe to run in several workers at once."""
+    """Cancel orders whose payment time ran out; safe to run in several workers at once.
+    An order held for a risk review waits for the analyst (``risk_holds``)."""
     now = now or utcnow()
     due = session.scalars(
         select(Order)
-        .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.expires_at < now)
+        .where(
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.expires_at < now,
+            Order.risk_hold.is_(False),
+        )
         .order_by(Order.expires_at)
         .limit(limit)
     ).all()
