@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,8 @@ class PaymentMethod(Base):
     exp_year: Mapped[int] = mapped_column(Integer)
     holder: Mapped[str] = mapped_column(String(80), default="")
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False: a card for one payment only (no consent to keep it): not listed, removed once paid.
+    saved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
