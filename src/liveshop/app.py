@@ -61,6 +61,7 @@ from liveshop.orders.api import router as orders_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from liveshop.orders.jobs import run_order_jobs_forever
+from liveshop.orders.paging import router as order_paging_router
 from liveshop.payments.api import router as payments_router
 from liveshop.payments.jobs import deliver_sandbox_notifications_forever, run_payment_jobs_forever
 from liveshop.payments.passkey_api import router as payments_passkey_router
@@ -263,6 +264,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(passkeys_router)
     app.include_router(catalog_router)
     app.include_router(orders_router)
+    app.include_router(order_paging_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
     app.include_router(auctions_router)

@@ -271,6 +271,9 @@ ROUTES: dict[RouteKey, Access] = {
     ("GET", "/api/rooms/{room_id}/orders"): Access(
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=AUDIT_READS
     ),
+    ("GET", "/api/rooms/{room_id}/order-pages"): Access(
+        s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=AUDIT_READS
+    ),
     # --- lucky draws ---
     ("POST", "/api/draws"): Access(  # a prize of shop A's SKU, in the caller's own room
         s.SKU,
