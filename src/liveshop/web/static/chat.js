@@ -132,6 +132,11 @@ export const ERROR_LABELS = {
   text_too_long: "内容太长了",
 };
 
+const CHINESE = /[\u4e00-\u9fff]/;
+
+/** The viewer's words for a refusal: a known code's label, the server's message when it is
+ * already Chinese, never an English detail or a code. */
 export function errorText(message) {
-  return ERROR_LABELS[message.code] || message.message || "出错了";
+  if (ERROR_LABELS[message.code]) return ERROR_LABELS[message.code];
+  return CHINESE.test(message.message || "") ? message.message : "出错了，请稍后再试";
 }

@@ -58,7 +58,7 @@ function errorDetail(data, status) {
     const where = Array.isArray(first.loc) ? first.loc.filter((part) => part !== "body").join(".") : "";
     return where ? `${where}: ${first.msg}` : String(first.msg);
   }
-  return `请求失败 (${status})`;
+  return status >= 500 ? "服务暂时不可用，请稍后再试" : "请求失败，请稍后再试"; // no status codes for people
 }
 
 /** A fresh key per purchase click: a retried request then returns the same order. */

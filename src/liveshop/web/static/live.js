@@ -198,18 +198,21 @@ export class LiveConnection {
 const STATE_LABELS = {
   connecting: "连接中…",
   open: "已连接",
-  reconnecting: "重连中…",
+  reconnecting: "已断开，正在重连…",
   kicked: "你已被移出直播间",
   gone: "直播间不存在",
 };
 
-/** Show the connection state on a pill element (data-state / data-transport for tests and CSS). */
-export function showConnection(pill, state, transport) {
+/** Show the connection state on a pill element (data-state / data-transport for tests and CSS).
+ * `quietWhenOpen`: a viewer only needs to hear about the connection when it is not working,
+ * so the pill hides while connected (the host's consoles keep 已连接 as a check). */
+export function showConnection(pill, state, transport, { quietWhenOpen = false } = {}) {
   pill.dataset.state = state;
   pill.dataset.transport = transport;
   // People read the state; the transport is for tests and CSS (data-transport), not for them.
-  pill.textContent = STATE_LABELS[state] || state;
+  pill.textContent = STATE_LABELS[state] || "连接中…";
   pill.title = "实时互动";
+  pill.hidden = quietWhenOpen && state === "open";
 }
 
 export function pageTransport() {

@@ -34,7 +34,7 @@ let roomStatus = root.dataset.roomStatus;
 const connection = new LiveConnection(roomId, {
   transport: pageTransport(),
   onMessage: handleMessage,
-  onState: (state, transport) => showConnection($("conn"), state, transport),
+  onState: (state, transport) => showConnection($("conn"), state, transport, { quietWhenOpen: true }),
 });
 const checkout = new Checkout({ roomId, userId });
 const shop = new RoomShop({ roomId, checkout, onBuyClick: () => connection.send({ type: "click" }) });
