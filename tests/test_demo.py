@@ -4,12 +4,19 @@ sends gifts and grabs red packets, and the ledger verifies afterwards."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from liveshop.accounts.attempt_stores import MemoryAttemptStore
+from liveshop.accounts.models import Role
+from liveshop.accounts.sign_in import log_in
+from liveshop.accounts.sign_in_guard import SignInGuard, SignInLimits
+from liveshop.core.settings import Settings
 from liveshop.demo.audience import EVASIVE_SPAM
+from liveshop.wiring import connect_domains
 from tests.conftest import SECRET_KEY
 from tests.live.test_real_server import free_port
 
@@ -24,6 +31,7 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ledger verified" in result.stdout
+    _assert_the_printed_logins_sign_in(result.stdout, tmp_path)
     # The risk engine stops the demo's card tester (a second factor after two declines
     # and a third card) and its coupon bot (the sixth account on one phone).
     assert "risk stopped a card tester: 2 failed, 4 requires_action" in result.stdout
@@ -53,3 +61,25 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
     assert not set(chat) & set(EVASIVE_SPAM)
     assert any("*" in text for text in chat)
     assert not any("赌场" in text for text in chat)
+
+
+def _assert_the_printed_logins_sign_in(printed: str, home: Path) -> None:
+    """Every role the demo creates has a printed login (issue 18 §5), and each signs in."""
+    logins = dict(re.findall(r"login \((\w+)\)\s*│\s*(\S+ / \S+)", printed))
+    assert set(logins) == {role.value for role in Role}, printed
+    guard = SignInGuard(MemoryAttemptStore(), SignInLimits.from_settings(Settings()))
+    database_url = f"sqlite:///{home / 'liveshop.db'}"
+    connect_domains()
+    for role, login in logins.items():
+        username, password = login.split(" / ")
+        user, token = log_in(
+            database_url, guard=guard, username=username, password=password, address="127.0.0.1"
+        )
+        assert (user.role.value, bool(token)) == (role, True)
+    crowd = re.findall(r"login \(viewer, the audience\)\s*│\s*(\S+) … \S+ / (\S+)", printed)
+    assert len(crowd) == 2, printed
+    for username, password in crowd:
+        user, _token = log_in(
+            database_url, guard=guard, username=username, password=password, address="127.0.0.1"
+        )
+        assert user.role is Role.VIEWER

@@ -19,7 +19,7 @@ from liveshop.demo.audience import chat, watch
 from liveshop.demo.campaign import campaign_shoppers
 from liveshop.demo.console import console
 from liveshop.demo.shoppers import shop, spend
-from liveshop.demo.world import DEMO_LOGINS, DemoRoom, seed_demo
+from liveshop.demo.world import DEMO_CROWD_LOGINS, DEMO_LOGINS, DemoRoom, seed_demo
 from liveshop.media.demo_video import DemoVideo, start_demo_video
 from liveshop.media.server import MediaServerMissing
 from liveshop.payments.verify import verify_ledger
@@ -126,6 +126,8 @@ def _print_welcome(
     table.add_row("metrics", f"{base}/metrics")
     for name, (password, role) in DEMO_LOGINS.items():
         table.add_row(f"login ({role.value})", f"{name} / {password}")
+    for names, password in DEMO_CROWD_LOGINS.items():
+        table.add_row("login (viewer, the audience)", f"{names} / {password}")
     console.print(table)
     console.print("Ctrl-C stops the demo.")
 

@@ -13,7 +13,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.assistant import service as assistant
 from liveshop.assistant.schemas import FaqIn
-from liveshop.campaigns.demo_data import CampaignDemo
+from liveshop.campaigns.demo_data import SHOPPERS, CampaignDemo
 from liveshop.catalog import service as catalog
 from liveshop.catalog import staff
 from liveshop.catalog.schemas import ProductIn, SkuIn
@@ -31,12 +31,22 @@ from liveshop.promotions.schemas import CouponIn, FlashSaleIn
 from liveshop.promotions.stock_engines import StockEngine
 from liveshop.wiring import connect_domains
 
+# One login per role, printed by the demo, so every page can be tried (the back office too).
 DEMO_LOGINS = {
     "demo_host": ("demo-host-pass", Role.HOST),
     "demo_merchant": ("demo-merchant-pass", Role.MERCHANT),
     "demo_viewer": ("demo-viewer-pass", Role.VIEWER),
+    "demo_moderator": ("demo-moderator-pass", Role.MODERATOR),
+    "demo_risk_analyst": ("demo-risk-analyst-pass", Role.RISK_ANALYST),
+    "demo_regulator": ("demo-regulator-pass", Role.REGULATOR),
+    "demo_admin": ("demo-admin-pass", Role.ADMIN),
 }
 CHATTERS = 40
+# The simulated audience's accounts: printed too (any of them signs in with its password).
+DEMO_CROWD_LOGINS = {
+    f"fan_000 … fan_{CHATTERS - 1:03d}": "demo-fan-pass",
+    f"shopper_000 … shopper_{SHOPPERS - 1:03d}": "demo-shopper-pass",
+}
 PRODUCTS = [
     ProductIn(
         title="轻薄羽绒服 90% 白鸭绒",
