@@ -100,6 +100,8 @@ def test_a_draw_is_committed_gated_fair_and_verifiable(
     entrants = sorted(v.id for v in viewers[:3])
     assert drawn["entries"] == entrants
     assert drawn["winners"] == draws.pick_winners(drawn["seed"], draw["id"], entrants, 2)
+    usernames = {v.id: v.username for v in viewers}  # other viewers see 张**, never an id
+    assert drawn["winner_names"] == [usernames[i][:1] + "**" for i in drawn["winners"]]
     verification = client.get(f"/api/draws/{draw['id']}/verification").json()
     assert verification["commitment_matches"]
     assert verification["winners_match"]

@@ -16,6 +16,7 @@ from liveshop.privacy.masking import (
     mask_card,
     mask_id_number,
     mask_phone,
+    mask_username,
     redact_personal_data,
 )
 
@@ -87,3 +88,10 @@ def test_the_log_filter_redacts_messages(caplog: pytest.LogCaptureFixture) -> No
     with caplog.at_level(logging.INFO, logger="liveshop.test.redaction"):
         logger.info("paid with %s by %s", "4242424242424242", "13812341234")
     assert caplog.messages == ["paid with ****4242 by 138****1234"]
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"), [("张三丰", "张**"), ("alice", "a**"), ("李", "李**"), ("🐼panda", "🐼**")]
+)
+def test_a_buyer_shows_as_the_first_character_of_their_name(name: str, masked: str) -> None:
+    assert mask_username(name) == masked  # the length is not told either

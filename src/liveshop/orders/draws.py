@@ -49,6 +49,7 @@ from liveshop.orders.schemas import (
     OrderIn,
     OrderItemIn,
 )
+from liveshop.privacy.masking import mask_username
 from liveshop.promotions import access as promotions_access
 from liveshop.promotions import coupons
 
@@ -149,8 +150,18 @@ def draw_out(session: Session, draw: LuckyDraw) -> DrawOut:
         deadline=draw.deadline,
         entries=entrants(session, draw_id=draw.id) if drawn else None,
         winners=draw.winners,
+        winner_names=_masked_names(session, draw.winners or []),
         algorithm=ALGORITHM,
     )
+
+
+def _masked_names(session: Session, user_ids: list[int]) -> list[str]:
+    """The winners in draw order, masked as every buyer shown to other viewers is."""
+    if not user_ids:
+        return []
+    found = select(User.id, User.username).where(User.id.in_(user_ids))
+    names = {user_id: name for user_id, name in session.execute(found).tuples()}
+    return [mask_username(names[user_id]) for user_id in user_ids if user_id in names]
 
 
 def missing_tasks(

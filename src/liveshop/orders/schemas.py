@@ -209,6 +209,9 @@ class DrawOut(BaseModel):
     deadline: datetime
     entries: list[int] | None = Field(description="the sorted entrant ids, published once drawn")
     winners: list[int] | None
+    winner_names: list[str] = Field(
+        default_factory=list, description="the winners as other viewers see them (张**)"
+    )
     algorithm: str
 
 

@@ -62,9 +62,11 @@ def mask_card(brand: str, last4: str) -> str:
 
 
 def mask_username(username: str) -> str:
-    """A buyer as other viewers see them (the room's purchase lines, a flash sale's
-    admission log): the first character and a fixed ``**``, so that someone bought
-    shows, not who."""
+    """A buyer as other viewers see them: the first character of the name people know
+    them by (the username: accounts have no other) and a fixed ``**`` (张三丰 -> 张**,
+    alice -> a**), so that someone bought shows, not who. The one place for it: the
+    room's purchase lines, a flash sale's admission log, auction bids and results,
+    lucky-draw winners and review authors all call it."""
     return username[:1] + "**"
 
 

@@ -266,7 +266,7 @@ export class RoomPerks {
       const winners = draw.winners || [];
       const mine = this.userId !== null && winners.includes(this.userId);
       card.append(
-        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? "恭喜你中奖了！请在「我的订单」领取奖品" : `中奖用户：${winners.length ? winners.map((id) => "#" + id).join("、") : "无人参与"}` }),
+        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? "恭喜你中奖了！请在「我的订单」领取奖品" : `中奖用户：${winners.length ? (draw.winner_names || []).join("、") : "无人参与"}` }),
         el("a", { className: "draw-verify", text: "查看开奖验证（JSON）", attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }),
       );
       return card;
