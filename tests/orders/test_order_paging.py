@@ -44,7 +44,18 @@ def test_a_shop_pages_its_orders_newest_first_with_the_total(
     assert (first["total"], first["pages"], first["per_page"]) == (25, 2, 20)
     assert [order["id"] for order in first["orders"] + last["orders"]] == ids[::-1]
     assert (first["counted"], first["amount"]) == (24, 24_000)
+    cancelled = client.get("/api/shop-orders?status=cancelled", headers=merchant.headers).json()
+    assert ([order["id"] for order in cancelled["orders"]], cancelled["total"]) == ([ids[0]], 1)
     assert client.get("/api/shop-orders", headers=buyer.headers).json()["code"] == "no_shop"
+
+
+def test_shops_are_found_by_name(client: TestClient, make_account: MakeAccount) -> None:
+    merchant = make_account(Role.MERCHANT)
+    shop_id = _product(client, merchant)["shop_id"]
+    name = client.get("/api/shops/mine", headers=merchant.headers).json()["name"]
+    found = client.get("/api/shops", params={"q": name[1:4]}).json()
+    assert [(shop["id"], shop["name"]) for shop in found] == [(shop_id, name)]
+    assert client.get("/api/shops", params={"q": "没有这家店_%"}).json() == []
 
 
 def test_a_room_pages_its_orders_for_its_host_only(

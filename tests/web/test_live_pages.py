@@ -105,7 +105,10 @@ def test_a_pinned_product_shows_on_the_viewer_page(server: LiveServer, new_page:
     expect(viewer_page.locator("#status-overlay")).to_be_hidden()
 
     # The host loads the merchant's shop and pins the coat from it (which shelves it).
-    console.fill("#shop-id", str(coat["shop_id"]))
+    # (picked by the shop's name: typing part of it finds it and selects it)
+    shop_name = server.api(merchant, "GET", "/api/shops/mine")["name"]
+    console.fill("#shop-search", shop_name[1:])
+    expect(console.locator("#shop-id option:checked")).to_have_text(shop_name)
     console.click("#shop-load")
     console.locator(f'#shop-products [data-product-id="{coat["id"]}"] .pin-btn').click()
     card = viewer_page.locator("#pinned")
@@ -120,9 +123,8 @@ def test_a_pinned_product_shows_on_the_viewer_page(server: LiveServer, new_page:
         ["轻薄羽绒服 90% 白鸭绒"]
     )
 
-    # A product added by id goes on the shelf; pinning it from the shelf switches the card.
-    console.fill("#shelf-add-id", str(scarf["id"]))
-    console.click("#shelf-add-btn")
+    # A product added from the shop's list goes on the shelf; pinning it switches the card.
+    console.locator(f'#shop-products [data-product-id="{scarf["id"]}"] .shelf-add-btn').click()
     shelf = console.locator("#host-shelf .host-product-title")
     expect(shelf).to_have_text(["轻薄羽绒服 90% 白鸭绒", "羊毛围巾"])
     console.locator(f'#host-shelf [data-product-id="{scarf["id"]}"] .pin-btn').click()

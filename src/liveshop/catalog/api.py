@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.catalog import listing, service, staff
+from liveshop.catalog import listing, service, shops, staff
 from liveshop.catalog.copy_review import CopyRejected
 from liveshop.catalog.schemas import (
     ListingRejectIn,
@@ -185,6 +185,15 @@ def decline_invitation(
 ) -> StaffInvitationOut:
     invitation = staff.decline_invitation(session, invitee=user, invitation_id=invitation_id)
     return staff.invitation_out(session, invitation)
+
+
+@router.get("/api/shops")
+def find_shops(session: DbSession, q: Annotated[str, Query(max_length=80)] = "") -> list[ShopOut]:
+    """Shops by name (up to 20), for pickers that choose a shop by its name."""
+    return [
+        ShopOut(id=shop.id, owner_id=shop.owner_id, name=shop.name)
+        for shop in shops.shops_named(session, text=q.strip())
+    ]
 
 
 @router.get("/api/shops/mine")

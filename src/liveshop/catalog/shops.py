@@ -39,3 +39,13 @@ def get_shop(session: Session, *, shop_id: int) -> Shop:
     if shop is None:
         raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
     return shop
+
+
+def shops_named(session: Session, *, text: str, limit: int = 20) -> list[Shop]:
+    """Shops whose name contains ``text`` (every shop when it is empty), by name: the host
+    console picks a shop by its name instead of typing its id."""
+    query = select(Shop)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Shop.name.ilike(f"%{escaped}%", escape="\\"))
+    return list(session.scalars(query.order_by(Shop.name, Shop.id).limit(limit)))

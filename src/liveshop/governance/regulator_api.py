@@ -157,12 +157,12 @@ def audit_log(
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 1_000,
 ) -> dict[str, Any] | Response:
     """Audit entries with ``start <= at < end``, oldest first; page on with
-    ``after_seq`` = the last ``seq`` received (``next_after_seq``)."""
+    ``after_seq`` = the last ``seq`` received (``next_after_seq``, None on the last page).
+    ``total`` counts the range's entries as read, before this read is itself recorded."""
     start, end = _range(start, end)
-    rows = [
-        entry_out(entry)
-        for entry in audit_entries(session, start=start, end=end, after_seq=after_seq, limit=limit)
-    ]
+    read = audit_entries(session, start=start, end=end, after_seq=after_seq, limit=limit + 1)
+    rows = [entry_out(entry) for entry in read[:limit]]
+    total = sum(count_by_action(session, start=start, end=end).values())
     _audit_read(
         session,
         regulator=regulator,
@@ -171,8 +171,8 @@ def audit_log(
     )
     if output is ExportFormat.CSV:
         return _csv_response(rows, CSV_COLUMNS, "audit-log")
-    next_after = rows[-1]["seq"] if len(rows) == limit else None
-    return {"entries": rows, "next_after_seq": next_after}
+    next_after = rows[-1]["seq"] if len(read) > limit else None
+    return {"entries": rows, "next_after_seq": next_after, "total": total}
 
 
 @router.get("/audit/verify")

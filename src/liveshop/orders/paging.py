@@ -41,9 +41,7 @@ class OrderPageOut(BaseModel):
     amount: int
 
 
-def order_page(
-    session: Session, query: Select[Order], *, page: int, per_page: int
-) -> OrderPageOut:
+def order_page(session: Session, query: Select[Order], *, page: int, per_page: int) -> OrderPageOut:
     """The ``page``-th ``per_page`` orders of ``query``, newest first, with its totals."""
     listed = query.subquery()
     total = session.scalar(select(func.count()).select_from(listed)) or 0
@@ -79,10 +77,17 @@ def room_orders_query(session: Session, *, actor: User, room_id: int) -> Select[
 
 @router.get("/shop-orders")
 def shop_orders(
-    user: CurrentUser, session: DbSession, page: PageNumber = 1, per_page: PerPage = 20
+    user: CurrentUser,
+    session: DbSession,
+    page: PageNumber = 1,
+    per_page: PerPage = 20,
+    status: OrderStatus | None = None,
 ) -> OrderPageOut:
-    """The merchant's shop's orders, a page at a time."""
+    """The merchant's shop's orders (of one status if given: ``paid`` are to ship), a page
+    at a time."""
     query = shop_orders_query(session, merchant=user)
+    if status is not None:
+        query = query.where(Order.status == status)
     return order_page(session, query, page=page, per_page=per_page)
 
 

@@ -1,10 +1,12 @@
 // The host console's selling tools: the shelf and pinning from it, flash sales, coupon drops,
-// lucky draws, and the orders placed in this room (polled, and refreshed on purchase notices).
+// lucky draws, and the orders placed in this room (host_orders.js: polled, and refreshed on
+// purchase notices). The shop to sell from is picked by name (shop_picker.js).
 import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
-import { commerceError, couponTerms, isoAfter, ORDER_STATUS_LABELS, skuLabel } from "./commerce.js";
+import { commerceError, couponTerms, isoAfter, skuLabel } from "./commerce.js";
+import { RoomOrders } from "./host_orders.js";
+import { ShopPicker } from "./shop_picker.js";
 
 const $ = (id) => document.getElementById(id);
-const ORDERS_POLL_MS = 4000;
 
 function run(action, success) {
   return action.then(
@@ -33,7 +35,8 @@ export class HostShop {
     this.sales = new Map();
     this.coupons = new Map();
     this.draws = new Map();
-    this.ordersTimer = 0;
+    this.orders = new RoomOrders(roomId);
+    this.shops = new ShopPicker({ search: $("shop-search"), select: $("shop-id"), ownShopId: $("shop-form").dataset.ownShop });
     this.bind();
   }
 
@@ -42,14 +45,7 @@ export class HostShop {
       event.preventDefault();
       this.loadShopProducts();
     });
-    $("shelf-add-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const id = Number($("shelf-add-id").value);
-      if (!Number.isInteger(id) || id < 1) return;
-      if (await this.setShelf([...this.shelf.map((product) => product.id).filter((known) => known !== id), id], "已加入货架")) {
-        $("shelf-add-id").value = "";
-      }
-    });
+    $("shop-id").addEventListener("change", () => this.loadShopProducts());
     $("flash-form").addEventListener("submit", (event) => {
       event.preventDefault();
       this.createFlashSale();
@@ -66,7 +62,8 @@ export class HostShop {
 
   async start() {
     await this.loadShelf();
-    if ($("shop-id").value) this.loadShopProducts();
+    await this.shops.find("");
+    if (this.shops.shopId) this.loadShopProducts();
     const [sales, coupons, draws] = await Promise.all([
       api("GET", `${this.base}/flash-sales`).catch(() => []),
       api("GET", `${this.base}/coupons`).catch(() => []),
@@ -76,7 +73,7 @@ export class HostShop {
     for (const coupon of coupons) this.coupons.set(coupon.id, coupon);
     for (const draw of draws) this.draws.set(draw.id, draw);
     this.renderPromotions();
-    this.loadOrders();
+    this.orders.load(1);
   }
 
   // --- shelf and pinning ---
@@ -143,9 +140,9 @@ export class HostShop {
   }
 
   async loadShopProducts() {
-    const shopId = Number($("shop-id").value);
-    if (!Number.isInteger(shopId) || shopId < 1) {
-      toast("请输入店铺 ID");
+    const shopId = this.shops.shopId;
+    if (shopId === null) {
+      toast("请选择店铺");
       return;
     }
     const products = await run(api("GET", `/api/shops/${shopId}/products`));
@@ -276,7 +273,7 @@ export class HostShop {
       else if (kind === "draw") this.draws.set(payload.id, payload);
     }
     this.renderPromotions();
-    if (purchase) this.loadOrders();
+    if (purchase) this.orders.load();
   }
 
   renderPromotions() {
@@ -313,36 +310,6 @@ export class HostShop {
         else li.append(el("a", { text: " 验证", attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }));
         return li;
       }),
-    );
-  }
-
-  // --- orders placed in this room ---
-
-  async loadOrders() {
-    clearTimeout(this.ordersTimer);
-    try {
-      const orders = await api("GET", `${this.base}/orders`);
-      this.renderOrders(orders);
-    } catch {
-      // keep the last list; the next poll retries
-    }
-    this.ordersTimer = setTimeout(() => this.loadOrders(), ORDERS_POLL_MS);
-  }
-
-  renderOrders(orders) {
-    const counted = orders.filter((order) => order.status !== "cancelled");
-    $("room-orders-count").textContent = String(counted.length);
-    $("room-orders-sum").textContent = formatPrice(counted.reduce((sum, order) => sum + order.total, 0));
-    $("room-orders").tBodies[0].replaceChildren(
-      ...orders.map((order) =>
-        el("tr", { dataset: { orderId: order.id, status: order.status } }, [
-          el("td", { text: `#${order.id}` }),
-          el("td", { text: order.items.map((item) => `${item.title} ×${item.quantity}`).join("，") }),
-          el("td", { className: "num", text: formatPrice(order.total, order.currency) }),
-          el("td", { text: ORDER_STATUS_LABELS[order.status] || order.status }),
-          el("td", { className: "muted", text: shortDateTime(order.created_at) }),
-        ]),
-      ),
     );
   }
 }

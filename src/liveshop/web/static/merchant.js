@@ -1,6 +1,6 @@
 // The merchant console: publish products, edit SKU prices and stock, ship paid orders with a
 // tracking number, and handle after-sales requests (approve or reject with a reason,
-// confirm a returned parcel).
+// confirm a returned parcel). Products come first; orders are paged below, 20 at a time.
 import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import {
   AFTER_SALE_KIND_LABELS,
@@ -10,6 +10,7 @@ import {
   skuLabel,
   statusBadge,
 } from "./commerce.js";
+import { Pager } from "./pager.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("merchant");
@@ -118,13 +119,25 @@ function renderShipCard(order) {
   ]);
 }
 
-function renderOrders(orders) {
-  const toShip = orders.filter((order) => order.status === "paid");
-  $("to-ship-count").textContent = toShip.length ? `${toShip.length} 单` : "";
-  $("ship-empty").hidden = toShip.length > 0;
-  $("ship-list").replaceChildren(...toShip.map(renderShipCard));
+const PER_PAGE = 20;
+
+function shopOrders(page, status) {
+  const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
+  if (status) params.set("status", status);
+  return api("GET", `/api/shop-orders?${params}`);
+}
+
+function renderToShip(result) {
+  $("to-ship-count").textContent = result.total ? `${result.total} 单` : "";
+  $("ship-empty").hidden = result.total > 0;
+  $("ship-list").replaceChildren(...result.orders.map(renderShipCard));
+  shipPager.show(result.page, result.pages);
+}
+
+function renderOrders(result) {
+  $("shop-orders-total").textContent = String(result.total);
   $("shop-orders").tBodies[0].replaceChildren(
-    ...orders.map((order) =>
+    ...result.orders.map((order) =>
       el("tr", { dataset: { orderId: order.id, status: order.status } }, [
         el("td", { text: `#${order.id}` }),
         el("td", { text: order.items.map((item) => `${item.title} ×${item.quantity}`).join("，") }),
@@ -134,7 +147,11 @@ function renderOrders(orders) {
       ]),
     ),
   );
+  ordersPager.show(result.page, result.pages);
 }
+
+const shipPager = new Pager($("ship-pager"), async (page) => renderToShip(await shopOrders(page, "paid")));
+const ordersPager = new Pager($("orders-pager"), async (page) => renderOrders(await shopOrders(page)));
 
 // --- after-sales ---
 
@@ -180,17 +197,17 @@ function renderAfterSale(request) {
 async function load() {
   if (shopId === null) {
     renderProducts([]);
-    renderOrders([]);
+    $("ship-empty").hidden = false;
     $("merchant-after-sales-empty").hidden = false;
     return;
   }
-  const [products, orders, requests] = await Promise.all([
+  const [products, requests] = await Promise.all([
     api("GET", `/api/shops/${shopId}/products`),
-    api("GET", "/api/orders?scope=shop"),
     api("GET", "/api/after-sales?scope=shop"),
+    shipPager.reload(),
+    ordersPager.reload(),
   ]);
   renderProducts(products);
-  renderOrders(orders);
   $("merchant-after-sales-empty").hidden = requests.length > 0;
   $("merchant-after-sales").replaceChildren(...requests.map(renderAfterSale));
 }

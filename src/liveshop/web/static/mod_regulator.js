@@ -1,11 +1,13 @@
 // The regulator's dashboard (read-only): the audit log by date range with CSV and JSON export
 // links, the hash chain's verification, violation statistics, penalties and inspections.
 // Dates are the regulator's local days; the API gets their UTC moments.
+import { actionLabel, detailsList } from "./audit_details.js";
 import { api, el } from "./common.js";
+import { Pager } from "./pager.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("regulator-root");
-const PAGE = 200;
+const PAGE = 20;
 
 const KINDS = {
   delete_comment: "删除评论", mute: "禁言", warning: "警告", limit_exposure: "限流", stop_room: "关闭直播间",
@@ -19,7 +21,8 @@ const FIGURES = {
   inspections_by_result: "抽检（按结果）",
 };
 
-let afterSeq = 0;
+// The audit log pages on a cursor: cursors[n] is the after_seq of page n + 1.
+let cursors = [0];
 
 /** "2026-11-25 22:05:09" in the regulator's time zone: records need the year and seconds. */
 function fullDateTime(iso) {
@@ -70,25 +73,25 @@ function cells(values) {
 }
 
 function auditRow(entry) {
-  const details = JSON.stringify(entry.details);
   return el("tr", { className: "audit-entry", dataset: { seq: entry.seq } }, [
-    ...cells([String(entry.seq), fullDateTime(entry.at), entry.actor, entry.action, entry.subject]),
-    el("td", { className: "audit-details", text: details }),
+    ...cells([String(entry.seq), fullDateTime(entry.at), entry.actor, actionLabel(entry.action), entry.subject]),
+    el("td", { className: "audit-details" }, [detailsList(entry.details)]),
     el("td", { className: "hash", text: String(entry.hash).slice(0, 12), attrs: { title: entry.hash } }),
   ]);
 }
 
-async function loadAudit(reset) {
-  if (reset) {
-    afterSeq = 0;
-    $("audit").tBodies[0].replaceChildren();
-  }
-  const page = await api("GET", withParams("/api/regulator/audit", { after_seq: afterSeq, limit: PAGE }));
-  $("audit").tBodies[0].append(...page.entries.map(auditRow));
-  afterSeq = page.next_after_seq ?? afterSeq;
-  $("audit-more").hidden = page.next_after_seq === null;
-  $("audit-count").textContent = `${$("audit").tBodies[0].rows.length} 条`;
+async function loadAudit(page) {
+  if (page === 1) cursors = [0];
+  const afterSeq = cursors[page - 1] ?? 0;
+  const result = await api("GET", withParams("/api/regulator/audit", { after_seq: afterSeq, limit: PAGE }));
+  $("audit").tBodies[0].replaceChildren(...result.entries.map(auditRow));
+  if (result.next_after_seq !== null) cursors[page] = result.next_after_seq;
+  $("audit-count").textContent = `共 ${result.total} 条`;
+  $("audit-count").dataset.total = String(result.total);
+  auditPager.show(page, Math.max(page, Math.ceil(result.total / PAGE)), result.next_after_seq !== null);
 }
+
+const auditPager = new Pager($("audit-pager"), (page) => loadAudit(page).catch(showError));
 
 async function loadChain() {
   const report = await api("GET", "/api/regulator/audit/verify");
@@ -154,7 +157,8 @@ async function loadAll() {
   $("regulator-error").hidden = true;
   root.dataset.state = "loading";
   setExportLinks();
-  const results = await Promise.allSettled([loadChain(), loadStatistics(), loadAudit(true), loadPenalties(), loadInspections()]);
+  const results = await Promise.allSettled([loadAudit(1), loadStatistics(), loadPenalties(), loadInspections()]);
+  results.push(...(await Promise.allSettled([loadChain()]))); // after the log: its count includes the reads
   for (const result of results) if (result.status === "rejected") showError(result.reason);
   root.dataset.state = "ready";
 }
@@ -163,6 +167,5 @@ $("range-form").addEventListener("submit", (event) => {
   event.preventDefault();
   loadAll();
 });
-$("audit-more").addEventListener("click", () => loadAudit(false).catch(showError));
 
 loadAll();
