@@ -204,3 +204,26 @@ def test_a_flash_buy_tells_the_risk_engine_the_rooms_host_as_the_merchant(
     assert bought.status_code == 201, bought.text
     (flash_buy,) = [asked for asked in recording.asked if asked.path is RiskPath.FLASH_BUY]
     assert (flash_buy.merchant_id, flash_buy.user_id) == (host.id, buyer.id)
+
+
+def test_a_retried_attempt_is_not_a_new_attempt_for_the_risk_checks(
+    client: TestClient, make_account: MakeAccount, host: Account
+) -> None:
+    """A client retries a tap after a timeout or a restart with the same key: the retry
+    answers the first attempt's order and is not counted (a burst of retries would look
+    like a bot's taps and be refused)."""
+    sale_id = open_sale(client, make_account, host, units=3)
+    engine = registered_risk_assessor()
+    assert engine is not None
+    recording = RecordingRisk(engine)
+    register_risk_assessor(recording)
+    buyer = make_account(Role.VIEWER)
+    headers = {**buyer.headers, "Idempotency-Key": "tap-after-timeout"}
+
+    answers = [client.post(f"/api/flash-sales/{sale_id}/buy", json={}, headers=headers)]
+    answers += [client.post(f"/api/flash-sales/{sale_id}/buy", json={}, headers=headers)]
+
+    assert [answer.status_code for answer in answers] == [201, 200], answers[-1].text
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assessed = [asked for asked in recording.asked if asked.path is RiskPath.FLASH_BUY]
+    assert len(assessed) == 1

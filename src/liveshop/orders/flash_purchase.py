@@ -58,9 +58,10 @@ def buy_flash_sale(
     existing = find_attempt_order(session, buyer_id=buyer.id, sale_id=sale_id, key=attempt_key)
     if existing is not None:
         return existing, False
+    if may_be_retry and engine.was_claimed(sale_id, buyer.id, attempt_key):
+        # a retry is not a new attempt for the risk checks: its unit is held
+        raise AttemptInProgress("this attempt holds a unit; its order is on its way")
     if sold_out:
-        if engine.was_claimed(sale_id, buyer.id, attempt_key):
-            raise AttemptInProgress("this attempt holds a unit; its order is on its way")
         raise SoldOut("sold out")
     check_flash_buy(buyer, terms, quantity)
     sale = flash_sales.get_sale(session, sale_id=sale_id)
@@ -110,9 +111,10 @@ async def buy_flash_sale_in_loop(
     if terms is None:
         terms = await asyncio.to_thread(_load_terms, database_url, sale_id)
     flash_sales.check_open(terms)
-    if engine.sold_out_in_memory(sale_id):
-        if not may_be_retry or not await engine.was_claimed_async(sale_id, buyer.id, attempt_key):
-            raise SoldOut("sold out")
+    claimed = may_be_retry and await engine.was_claimed_async(sale_id, buyer.id, attempt_key)
+    if engine.sold_out_in_memory(sale_id) and not claimed:
+        raise SoldOut("sold out")
+    if claimed:  # a retry (after a timeout, a restart) is not a new attempt for the risk checks
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
