@@ -4,6 +4,7 @@ in the moderation queue with its reason in Chinese; at phone and desktop sizes."
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -74,6 +75,11 @@ def test_a_viewer_reports_a_comment_and_the_room_and_the_moderator_sees_both(
     expect(comment_card).to_have_count(1)
     expect(comment_card).to_contain_text("评论")
     expect(comment_card).to_contain_text("辱骂")
+    expect(comment_card.locator(".report-head strong").first).to_have_text(
+        re.compile(r"^#\d+ 评论$")  # not the comment's 63-bit id
+    )
+    shown = comment_card.inner_text()
+    assert not re.search(r"\b(abuse|comment|open|[a-z]+_[a-z]+)\b", shown), shown  # no codes
     room_card = cards.filter(has_text=f"直播间 {room_id}")
     expect(room_card).to_have_count(1)
     expect(room_card).to_contain_text("虚假宣传")

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const root = $("moderation-root");
 const me = Number(root.dataset.moderatorId);
 
-const TARGETS = { comment: "评论", room: "直播间", product: "商品", user: "用户" };
+const TARGETS = { comment: "评论", room: "直播间", product: "商品", user: "用户", review: "评价" };
 const REASONS = {
   spam: "垃圾信息", abuse: "辱骂", porn: "色情", gambling: "赌博", drugs: "毒品", violence: "暴力",
   fraud: "欺诈", off_platform_trading: "站外交易", false_advertising: "虚假宣传", counterfeit: "假冒",
@@ -50,6 +50,12 @@ function showError(id, error) {
   $(id).hidden = false;
 }
 
+/** A user by name when the evidence knows it ("alice（#4）"), else by number. */
+function person(name, id) {
+  if (name) return id ? `${name}（#${id}）` : name;
+  return id ? `#${id}` : null;
+}
+
 function fact(label, value) {
   if (value === null || value === undefined || value === "") return null;
   return el("span", { className: "pill", text: `${label} ${value}` });
@@ -68,7 +74,7 @@ function evidenceView(report) {
   const facts = el("div", { className: "report-head" }, [
     fact("房间", report.room_id ?? reported.room_id ?? captured.room_id),
     fact("发言时间", at ? shortDateTime(at) : ""),
-    fact("被举报用户", report.accused_user_id ?? reported.author_id),
+    fact("被举报用户", person(captured.author, report.accused_user_id ?? reported.author_id)),
     fact("店铺", report.accused_shop_id),
     fact("直播状态", captured.status),
   ]);
@@ -81,7 +87,7 @@ function evidenceView(report) {
         { className: "evidence-context" },
         context.map((line) =>
           el("li", { className: line.text === messageText ? "is-reported" : "" }, [
-            el("span", { className: "muted", text: `${line.at ? shortDateTime(line.at) : ""} #${line.author_id ?? "?"} ` }),
+            el("span", { className: "muted", text: `${line.at ? shortDateTime(line.at) : ""} ${person(line.author, line.author_id) ?? "?"} ` }),
             document.createTextNode(line.text ?? ""),
           ]),
         ),
@@ -140,10 +146,16 @@ function decisionForm(report) {
   return form;
 }
 
+/** What was reported: a comment by its kind alone (its 63-bit id tells a person nothing). */
+function targetLabel(report) {
+  const kind = TARGETS[report.target_type] || "内容";
+  return report.target_type === "comment" ? kind : `${kind} ${report.target_id}`;
+}
+
 function reportCard(report) {
   const mine = report.status === "claimed" && report.claimed_by === me;
   const head = el("div", { className: "report-head" }, [
-    el("strong", { text: `#${report.id} ${TARGETS[report.target_type] || report.target_type} ${report.target_id}` }),
+    el("strong", { text: `#${report.id} ${targetLabel(report)}` }),
     el("span", { className: "tag tag-notice", text: REASONS[report.reason] || report.reason }),
     el("span", { className: "report-status", text: STATUSES[report.status] || report.status }),
     el("span", { className: "muted", text: `举报于 ${shortDateTime(report.created_at)}` }),
