@@ -345,7 +345,9 @@ class World:
             method, _ = methods.add_payment_method(
                 session,
                 user=self._get(session, account or self.buyer),
-                body=CardIn.model_validate(CARD | {"exp_year": utcnow().year + 2}),
+                body=CardIn.model_validate(
+                    CARD | {"exp_year": utcnow().year + 2, "save_consent": True}
+                ),
                 master=MasterKey(self.settings.resolved_vault_master_key()),
             )
             return method.id

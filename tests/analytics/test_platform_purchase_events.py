@@ -45,7 +45,13 @@ def _order(
 def _pay(client: TestClient, buyer: Account, order_id: int) -> dict[str, Any]:
     card = client.post(
         "/api/payment-methods",
-        json={"card_number": OK_CARD, "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123"},
+        json={
+            "card_number": OK_CARD,
+            "exp_month": 12,
+            "exp_year": utcnow().year + 2,
+            "cvc": "123",
+            "save_consent": True,
+        },
         headers=buyer.headers,
     )
     assert card.status_code in (200, 201), card.text

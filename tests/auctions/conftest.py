@@ -37,6 +37,7 @@ def give_cards(database_url: str, user_ids: list[int]) -> None:
                     exp_month=12,
                     exp_year=2035,
                     cvc=SecretStr("123"),
+                    save_consent=True,
                 ),
                 master=MASTER,
             )

@@ -65,7 +65,13 @@ def new_accounts(database_url: str, count: int, role: Role = Role.VIEWER) -> lis
 def add_card(client: TestClient, account: Account, number: str = GOOD_CARD) -> int:
     response = client.post(
         "/api/payment-methods",
-        json={"card_number": number, "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123"},
+        json={
+            "card_number": number,
+            "exp_month": 12,
+            "exp_year": utcnow().year + 2,
+            "cvc": "123",
+            "save_consent": True,
+        },
         headers=account.headers,
     )
     assert response.status_code in (200, 201), response.text

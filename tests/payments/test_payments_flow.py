@@ -40,7 +40,13 @@ def database_url(sqlite_url: str) -> str:
 def _card(client: TestClient, buyer: Account, number: str) -> int:
     response = client.post(
         "/api/payment-methods",
-        json={"card_number": number, "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123"},
+        json={
+            "card_number": number,
+            "exp_month": 12,
+            "exp_year": utcnow().year + 2,
+            "cvc": "123",
+            "save_consent": True,
+        },
         headers=buyer.headers,
     )
     assert response.status_code in (200, 201), response.text

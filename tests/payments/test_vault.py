@@ -48,6 +48,7 @@ def _card(number: str, cvc: str | None = None, **changes: object) -> dict[str, o
         "exp_year": 2099 - 70,  # 2029: inside the 25-year window
         "cvc": cvc or CARDS.get(number, ("", "123"))[1],
         "holder": "ZHANG SAN",
+        "save_consent": True,
     } | changes
 
 
@@ -79,6 +80,7 @@ def test_a_card_comes_back_as_brand_and_last_four(
         "exp_year",
         "holder",
         "is_default",
+        "saved",
     }
     assert (bodies[0]["exp_month"], bodies[0]["exp_year"]) == (12, 2029)
 

@@ -73,7 +73,7 @@ def _declined_card(client: TestClient, buyer: Account) -> int:
     card = client.post(
         "/api/payment-methods",
         json={"card_number": DECLINED_CARD, "exp_month": 12, "exp_year": utcnow().year + 2}
-        | {"cvc": "123"},
+        | {"cvc": "123", "save_consent": True},
         headers=buyer.headers,
     )
     assert card.status_code == 201, card.text

@@ -71,6 +71,7 @@ def buy_and_pay(
                 "exp_year": utcnow().year + 2,
                 "cvc": "123",
                 "holder": "WANG XIAOMING",
+                "save_consent": True,
             },
             headers=buyer.headers,
         )

@@ -110,7 +110,10 @@ def test_the_export_holds_everything_and_no_response_or_log_leaks_personal_data(
     assert exported["orders"]["orders"][0]["status"] == "paid"
     assert [m["card"] for m in exported["payments"]["payment_methods"]] == ["visa ****4242"]
     assert [p["status"] for p in exported["payments"]["payments"]] == ["succeeded"]
-    assert [c["purpose"] for c in exported["consents"]] == ["personalised_recommendations"]
+    assert [c["purpose"] for c in exported["consents"]] == [
+        "stored_cards",  # given with the saved card
+        "personalised_recommendations",
+    ]
     events = exported["behaviour_events"]
     assert events["pseudonymous_id"] == pseudonymous_id(buyer.id, settings.resolved_secret_key())
     # The platform records the paid order's purchase too, in the recorder's next

@@ -63,6 +63,7 @@ def _order_in_room_paid(client: TestClient, cast: Cast) -> tuple[int, int]:
         "exp_year": utcnow().year + 2,
         "cvc": "123",
         "holder": "WANG XIAOMING",
+        "save_consent": True,
     }
     method = ok(client.post("/api/payment-methods", json=card, headers=buyer))
     product = ok(

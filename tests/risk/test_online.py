@@ -55,6 +55,7 @@ def _pay_order(
                 exp_month=12,
                 exp_year=utcnow().year + 2,
                 cvc=SecretStr("123"),
+                save_consent=True,
             ),
             master=context.master,
         )

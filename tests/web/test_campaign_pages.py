@@ -57,7 +57,13 @@ def _attributed_order(
         buyer,
         "POST",
         "/api/payment-methods",
-        {"card_number": CARD, "exp_month": 12, "exp_year": utcnow().year + 2, "cvc": "123"},
+        {
+            "card_number": CARD,
+            "exp_month": 12,
+            "exp_year": utcnow().year + 2,
+            "cvc": "123",
+            "save_consent": True,
+        },
         expect=201,
     )
     paid = server.api(

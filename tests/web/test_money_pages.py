@@ -61,7 +61,13 @@ def _add_card(server: LiveServer, user: User, number: str = SUCCESS_CARD) -> dic
         user,
         "POST",
         "/api/payment-methods",
-        {"card_number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        {
+            "card_number": number,
+            "exp_month": 12,
+            "exp_year": 2034,
+            "cvc": "123",
+            "save_consent": True,
+        },
         expect=201,
     )
     return card

@@ -26,7 +26,13 @@ def test_the_order_sheet_says_paid_after_paying(
     )
     buyer = server.create_user(server.unique("sheetbuyer"))
     server.api(buyer, "POST", "/api/addresses", ADDRESS | {"is_default": True}, expect=201)
-    card = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    card = {
+        "card_number": "4242424242424242",
+        "exp_month": 12,
+        "exp_year": 2034,
+        "cvc": "123",
+        "save_consent": True,
+    }
     server.api(buyer, "POST", "/api/payment-methods", card, expect=201)
 
     page = new_page(buyer, f"/rooms/{room_id}")

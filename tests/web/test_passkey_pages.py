@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 SERVER_ENVIRONMENT = {"LIVESHOP_STEP_UP_AMOUNT": "500"}  # every order here asks for it
-CARD = {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+CARD = {
+    "card_number": "4242424242424242",
+    "exp_month": 12,
+    "exp_year": 2034,
+    "cvc": "123",
+    "save_consent": True,
+}
 
 
 def _localhost(server: LiveServer) -> str:

@@ -43,6 +43,7 @@ def test_a_viewer_bids_through_the_room_card(server: LiveServer, new_page: PageO
                 exp_month=12,
                 exp_year=2035,
                 cvc=SecretStr("123"),
+                save_consent=True,
             ),
             master=MasterKey(os.urandom(32)),
         )

@@ -66,7 +66,13 @@ def _busy_room(server: LiveServer) -> tuple[int, Any]:
         host,
         "POST",
         "/api/payment-methods",
-        {"card_number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+        {
+            "card_number": "4242424242424242",
+            "exp_month": 12,
+            "exp_year": 2034,
+            "cvc": "123",
+            "save_consent": True,
+        },
         expect=201,
         headers=_key(),
     )

@@ -21,7 +21,11 @@ from liveshop.payments.schemas import CardIn
 from liveshop.payments.vault import MasterKey
 
 DEMO_CARD = CardIn(
-    card_number=SecretStr("4242424242424242"), exp_month=12, exp_year=2035, cvc=SecretStr("123")
+    card_number=SecretStr("4242424242424242"),
+    exp_month=12,
+    exp_year=2035,
+    cvc=SecretStr("123"),
+    save_consent=True,  # the demo's bidders keep their card
 )
 
 

@@ -33,7 +33,12 @@ EXPERIMENT_NAME = "优惠券横幅: 10 元 vs 20 元"
 SHOPPERS = 300
 BUY_PROBABILITY = {"coupon_10": 0.08, "coupon_20": 0.30}
 CHANNEL_SHARE = {"douyin": 0.65, "xiaohongshu": 0.35}
-DEMO_CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "cvc": "123"}
+DEMO_CARD = {
+    "card_number": "4242 4242 4242 4242",
+    "exp_month": 12,
+    "cvc": "123",
+    "save_consent": True,  # the demo's fans ticked 保存此卡
+}
 
 
 @dataclass(frozen=True)

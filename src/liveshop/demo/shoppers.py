@@ -13,7 +13,12 @@ import httpx
 from liveshop.core.clock import utcnow
 from liveshop.demo.world import DemoRoom
 
-DEMO_CARD = {"card_number": "4242 4242 4242 4242", "exp_month": 12, "cvc": "123"}  # sandbox
+DEMO_CARD = {
+    "card_number": "4242 4242 4242 4242",
+    "exp_month": 12,
+    "cvc": "123",
+    "save_consent": True,  # the demo's fans ticked 保存此卡
+}  # sandbox
 FAN_COINS_TOP_UP = 5_000  # 分: 500 coins each
 HOST_WALLET_TOP_UP = 100_000  # 分: for red packets
 DEMO_GIFTS = ["heart", "rose", "lightstick", "cake"]

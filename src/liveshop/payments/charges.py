@@ -482,9 +482,11 @@ def _apply_result(
 
 
 def succeed(session: Session, *, payment: Payment, context: PaymentContext) -> None:
-    """Mark paid and book it, once; a success for a dead order is refunded."""
+    """Mark paid and book it, once; a success for a dead order is refunded. A card
+    used for this payment only leaves the vault."""
     if payment.status is PaymentStatus.SUCCEEDED or payment.status is PaymentStatus.REFUNDED:
         return
+    methods.forget_single_use_card(session, method_id=payment.method_id)
     if payment.top_up_id is not None:
         credit = session.get_one(TopUp, payment.top_up_id)
         wallets.record_top_up(session, top_up=credit, source=payment.method_kind)

@@ -20,6 +20,15 @@ class CardIn(BaseModel):
     exp_year: int = Field(ge=0, le=9999, description="four digits (two are read as 20xx)")
     cvc: SecretStr = Field(max_length=8, description="3 digits, 4 for amex")
     holder: PlainText = Field(default="", max_length=80)
+    save: bool = Field(
+        default=True,
+        description="keep the card for next time (needs the stored_cards consent); "
+        "false: for one payment only, not listed and removed once paid",
+    )
+    save_consent: bool = Field(
+        default=False,
+        description="the buyer ticked 保存此卡: grants the stored_cards consent with the save",
+    )
 
 
 class PaymentMethodOut(BaseModel):
@@ -30,6 +39,7 @@ class PaymentMethodOut(BaseModel):
     exp_year: int
     holder: str
     is_default: bool
+    saved: bool
 
 
 class PaymentIn(BaseModel):

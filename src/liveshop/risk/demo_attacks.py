@@ -52,7 +52,13 @@ async def card_tester(client: httpx.AsyncClient, report: AttackReport) -> None:
     for number in STOLEN_CARDS:
         saved = await client.post(
             "/api/payment-methods",
-            json={"card_number": number, "exp_month": 12, "exp_year": 2031, "cvc": "123"},
+            json={
+                "card_number": number,
+                "exp_month": 12,
+                "exp_year": 2031,
+                "cvc": "123",
+                "save_consent": True,
+            },
             headers=headers,
         )
         if saved.status_code in (200, 201):

@@ -19,6 +19,7 @@ export class PaymentPanel {
     this.sheet = sheet;
     this.job = null; // { subject, amount, currency, allowWallet, start, returnPath, onSettled }
     this.methods = [];
+    this.oneTimeCard = null; // a card added without 保存此卡: for this payment only, not listed
     this.wallet = null;
     this.choice = null; // "card:12" | "wallet" | "third_party"
     this.payment = null;
@@ -46,6 +47,7 @@ export class PaymentPanel {
   async open(job) {
     this.job = { allowWallet: true, currency: "CNY", link: null, retryable: true, ...job };
     this.payment = null;
+    this.oneTimeCard = null;
     this.pollToken += 1;
     $("pay-panel").hidden = false;
     $("pay-subject").textContent = this.job.subject || "";
@@ -89,10 +91,10 @@ export class PaymentPanel {
       savedMethods().catch(() => []),
       api("GET", "/api/wallet").catch(() => null),
     ]);
-    this.methods = methods;
+    this.methods = this.oneTimeCard ? [...methods, this.oneTimeCard] : methods;
     this.wallet = wallet;
     if (!this.choice || !this.isAvailable(this.choice)) this.choice = this.defaultChoice();
-    if (!methods.length) $("pay-card-form").hidden = false;
+    if (!this.methods.length) $("pay-card-form").hidden = false;
     this.renderMethods();
   }
 
@@ -116,7 +118,7 @@ export class PaymentPanel {
   renderMethods() {
     const items = this.methods.map((method) =>
       this.methodItem(`card:${method.id}`, cardLabel(method), `有效期 ${String(method.exp_month).padStart(2, "0")}/${String(method.exp_year).slice(-2)}`, {
-        tag: method.is_default ? "默认" : null,
+        tag: method.is_default ? "默认" : method.saved === false ? "仅本次" : null,
       }),
     );
     if (this.job.allowWallet) {
@@ -177,11 +179,14 @@ export class PaymentPanel {
     this.busy = true; // paying waits for the new card
     this.renderSubmit();
     try {
-      const method = await api("POST", "/api/payment-methods", read.body);
+      // Kept only when ticked, and ticking it is the stored_cards consent (sensitive data).
+      const keep = $("pay-card-keep").checked;
+      const method = await api("POST", "/api/payment-methods", { ...read.body, save: keep, save_consent: keep });
       $("pay-card-form").reset(); // the number and the CVC do not stay in the page
       $("pay-card-form").hidden = true;
+      this.oneTimeCard = method.saved ? null : method;
       this.choice = `card:${method.id}`;
-      toast(`已添加 ${cardLabel(method)}`);
+      toast(method.saved ? `已保存 ${cardLabel(method)}` : `${cardLabel(method)} 仅用于本次支付`);
       await this.loadMethods();
     } catch (error) {
       toast(paymentError(error));

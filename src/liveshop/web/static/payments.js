@@ -12,6 +12,7 @@ export const DECLINE_LABELS = {
 };
 
 export const PAYMENT_ERRORS = {
+  save_card_consent_required: "保存银行卡需要您的同意：请勾选“保存此卡以便下次使用”",
   wrong_code: "验证码不正确，请重新输入",
   second_factor_locked: "验证错误次数过多，已暂时锁定，请稍后再试",
   challenge_void: "订单已变化，本次验证失效，请重新支付",
