@@ -58,6 +58,7 @@ from liveshop.notifications.api import router as notifications_router
 from liveshop.notifications.jobs import run_notification_jobs_forever
 from liveshop.notifications.streams import NotificationStreams
 from liveshop.orders.api import router as orders_router
+from liveshop.orders.cart_api import router as cart_router
 from liveshop.orders.draws_api import router as draws_router
 from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from liveshop.orders.jobs import run_order_jobs_forever
@@ -81,6 +82,7 @@ from liveshop.tracking.jobs import run_tracking_jobs_forever
 from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.assistant_pages import router as assistant_pages_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
+from liveshop.web.cart_pages import router as cart_pages_router
 from liveshop.web.error_pages import error_page, wants_page
 from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
@@ -265,6 +267,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(catalog_router)
     app.include_router(orders_router)
     app.include_router(order_paging_router)
+    app.include_router(cart_router)
     app.include_router(draws_router)
     app.include_router(promotions_router)
     app.include_router(auctions_router)
@@ -299,6 +302,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)
+    app.include_router(cart_pages_router)
     app.include_router(media_pages_router)
     app.include_router(search_pages_router)
     app.include_router(assistant_pages_router)

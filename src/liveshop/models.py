@@ -11,6 +11,7 @@ from liveshop.governance.qualifications import models as qualification_models
 from liveshop.live import models as live_models
 from liveshop.media import models as media_models
 from liveshop.notifications import models as notifications_models
+from liveshop.orders import cart_models as cart_models
 from liveshop.orders import models as orders_models
 from liveshop.payments import models as payments_models
 from liveshop.privacy import models as privacy_models
@@ -26,6 +27,7 @@ __all__ = [
     "auctions_models",
     "audit_models",
     "campaigns_models",
+    "cart_models",
     "catalog_models",
     "governance_models",
     "live_models",

@@ -274,6 +274,16 @@ ROUTES: dict[RouteKey, Access] = {
     ("GET", "/api/rooms/{room_id}/order-pages"): Access(
         s.ROOM, parties={ROOM_HOST: ALLOWED, SELLER: FORBIDDEN}, roles=AUDIT_READS
     ),
+    # --- the cart: a SKU in the caller's own cart
+    ("POST", "/api/cart/items"): everyone_but_regulators(
+        s.SKU, parties=(ROOM_HOST, SELLER), body=body(sku_id="{sku_id}", quantity=1)
+    ),
+    ("PUT", "/api/cart/items/{sku_id}"): everyone_but_regulators(
+        s.SKU, parties=(ROOM_HOST, SELLER), body=body(quantity=1)
+    ),
+    ("DELETE", "/api/cart/items/{sku_id}"): Access(
+        s.SKU, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, others=ALLOWED
+    ),
     # --- lucky draws ---
     ("POST", "/api/draws"): Access(  # a prize of shop A's SKU, in the caller's own room
         s.SKU,

@@ -1,6 +1,7 @@
 // The room's shelf (购物袋) and the pinned product card with its SKU choice and 立即购买.
 import { api, el, formatPrice } from "./common.js";
 import { openSheet, skuLabel } from "./commerce.js";
+import { cartButton } from "./cart_add.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -109,7 +110,7 @@ export class RoomShop {
         ]),
         chips,
       ]),
-      buy,
+      el("div", { className: "shelf-actions" }, [buy, inStock.length ? cartButton(() => chosen, "btn btn-small shelf-cart") : null]),
     );
     return li;
   }
