@@ -87,6 +87,7 @@ from liveshop.web.error_pages import error_page, wants_page
 from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
+from liveshop.web.order_pages import router as order_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.web.product_pages import router as product_pages_router
@@ -308,5 +309,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(assistant_pages_router)
     app.include_router(notification_pages_router)
     app.include_router(tracking_pages_router)
+    app.include_router(order_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

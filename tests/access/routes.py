@@ -666,6 +666,13 @@ ROUTES: dict[RouteKey, Access] = {
     ("GET", "/api/orders/{order_id}/tracking"): Access(
         s.TRACKED_ORDER, parties={BUYER: ALLOWED, SELLER: ALLOWED}, roles=AUDIT_READS, others=HIDDEN
     ),
+    ("GET", "/orders/{order_id}"): Access(  # the order detail page is the buyer's own
+        s.PENDING_ORDER,
+        parties={BUYER: ALLOWED, SELLER: FORBIDDEN},
+        roles={Role.ADMIN: FORBIDDEN, Role.REGULATOR: FORBIDDEN},
+        others=HIDDEN,
+        anonymous=LOGIN_PAGE,
+    ),
     ("GET", "/orders/{order_id}/tracking"): Access(
         s.TRACKED_ORDER,
         parties={BUYER: ALLOWED, SELLER: ALLOWED},

@@ -118,7 +118,7 @@ function renderOrder(order) {
   const li = el("li", { className: "order-card", dataset: { orderId: order.id, status: order.status } });
   li.append(
     el("header", { className: "order-head" }, [
-      el("span", { className: "order-no", text: `订单号 ${order.id}` }),
+      el("a", { className: "order-no order-detail-link", text: `订单号 ${order.id} ›`, attrs: { href: `/orders/${order.id}`, "aria-label": `订单 ${order.id} 详情` } }),
       el("span", { className: "muted", text: shortDateTime(order.created_at) }),
       order.room_id ? el("a", { className: "order-room", text: "直播间下单", attrs: { href: `/rooms/${order.room_id}` } }) : null,
       order.flash_sale_id ? el("span", { className: "tag tag-notice", text: "秒杀" }) : null,
