@@ -250,9 +250,9 @@ def test_regulator_sees_audit_entries_and_chain(server: LiveServer, new_page: Ne
     expect(page.locator("#regulator-root")).to_have_attribute("data-state", "ready")
     entries = page.locator("tr.audit-entry")
     expect(entries.first).to_be_visible()
-    expect(page.locator("#audit")).to_contain_text("privacy.export")
+    expect(page.locator("#audit")).to_contain_text("导出个人信息")  # actions in Chinese
     expect(page.locator("#chain-status")).to_have_attribute("data-ok", "true")
-    expect(page.locator('.stat-panel[data-figure="actions"]')).to_contain_text("privacy.export")
+    expect(page.locator('.stat-panel[data-figure="actions"]')).to_contain_text("导出个人信息")
     _screenshot(page, "regulator")
     csv_href = page.locator("#export-audit-csv").get_attribute("href")
     assert csv_href is not None

@@ -11,6 +11,18 @@ const ACTIONS = {
   "moderation.report_claimed": "认领举报", "privacy.erase": "删除个人信息", "privacy.export": "导出个人信息",
   "privacy.retention": "到期清理", "qualification.submitted": "提交资质", "regulator.read": "监管查阅",
   "vault.reveal": "查看银行卡信息",
+  "chat.held_approved": "放行待审评论", "chat.held_rejected": "驳回待审评论",
+  "enforcement.appeal_upheld": "申诉驳回（维持处罚）", "enforcement.appeal_overturned": "申诉成立（撤销处罚）",
+  "inspection.pass": "抽检合格", "inspection.fail": "抽检不合格",
+  "moderation.report_actioned": "举报已处理", "moderation.report_dismissed": "举报已驳回",
+  "qualification.approved": "资质通过", "qualification.rejected": "资质驳回",
+  "listing.reject": "商品审核驳回",
+};
+
+// enforcement.<kind>: a penalty of that kind
+const PENALTIES = {
+  delete_comment: "删除评论", mute: "禁言", warning: "警告", limit_exposure: "限流", stop_room: "关闭直播间",
+  fine: "罚款", suspension: "暂停", ban: "封禁",
 };
 
 const KEYS = {
@@ -22,10 +34,12 @@ const KEYS = {
   through_seq: "截至序号", verify: "校验哈希链", start: "开始", end: "结束", format: "格式",
   after_seq: "起始序号", rows: "条数", limit: "上限", order_id: "订单", user_id: "用户",
   shop_id: "店铺", product_id: "商品", status: "状态", title: "标题", text: "内容", minutes: "分钟",
+  report_id: "举报编号", ladder_step: "处罚阶梯", until: "截止时间", subject: "对象", comment_id: "评论",
 };
 
 export function actionLabel(action) {
-  return ACTIONS[action] || action;
+  const penalty = action.startsWith("enforcement.") ? PENALTIES[action.slice("enforcement.".length)] : null;
+  return ACTIONS[action] || (penalty ? `处罚：${penalty}` : action);
 }
 
 function valueText(value) {

@@ -110,7 +110,7 @@ async function loadStatistics() {
   const figures = await api("GET", withParams("/api/regulator/statistics", {}));
   const panels = Object.entries(FIGURES).map(([key, title]) => {
     const counts = Object.entries(figures[key] || {});
-    const rows = counts.map(([name, count]) => el("tr", {}, cells([KINDS[name] || RESULTS[name] || name, String(count)])));
+    const rows = counts.map(([name, count]) => el("tr", {}, cells([KINDS[name] || RESULTS[name] || actionLabel(name), String(count)])));
     return el("div", { className: "stat-panel", dataset: { figure: key } }, [
       el("h3", { className: "sub-title", text: title }),
       counts.length ? el("table", { className: "data-table" }, [el("tbody", {}, rows)]) : el("p", { className: "muted", text: "无" }),
