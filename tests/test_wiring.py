@@ -62,6 +62,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         ["addresses", "liveshop.orders.privacy_hooks.erase_addresses", 100],
         ["behaviour_events", "liveshop.events.privacy_hooks.erase_events", 100],
         ["campaigns", "liveshop.campaigns.privacy_hooks.erase_campaign_data", 100],
+        ["cart", "liveshop.orders.privacy_hooks.erase_cart", 100],
         ["moderation", "liveshop.governance.privacy_hooks.erase_moderation_data", 100],
         ["notifications", "liveshop.notifications.privacy_hooks.erase_notifications", 100],
         ["payment_methods", "liveshop.payments.privacy_hooks.erase_cards", 100],

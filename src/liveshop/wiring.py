@@ -178,6 +178,7 @@ def _connect_privacy() -> None:
     register_eraser("behaviour_events", events_privacy.erase_events)
     register_eraser("campaigns", campaigns_privacy.erase_campaign_data)
     register_eraser("addresses", orders_privacy.erase_addresses)
+    register_eraser("cart", orders_privacy.erase_cart)
     register_eraser("payment_methods", payments_privacy.erase_cards)
     register_eraser("moderation", moderation_privacy.erase_moderation_data)
     register_eraser("reviews", reviews_privacy.erase_reviews)

@@ -4,9 +4,12 @@ per shop in one transaction, and a retried checkout places nothing twice."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from liveshop.accounts.models import Role
-from tests.conftest import Account, MakeAccount
+from liveshop.core.db import unit_of_work
+from liveshop.orders.cart_models import CartItem
+from tests.conftest import PASSWORD, Account, MakeAccount
 
 
 def _sku(client: TestClient, merchant: Account, price: int, stock: int = 5) -> int:
@@ -87,3 +90,19 @@ def test_a_failing_shop_order_places_none_and_keeps_the_cart(
     assert response.status_code == 409, response.text
     assert client.get("/api/orders", headers=buyer.headers).json() == []
     assert len(client.get("/api/cart", headers=buyer.headers).json()["lines"]) == 2
+
+
+def test_the_cart_is_in_the_export_and_goes_with_erasure(
+    client: TestClient, make_account: MakeAccount, database_url: str
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account(Role.VIEWER)
+    scarf = _sku(client, merchant, 5_990)
+    _add(client, buyer, scarf, 2)
+    exported = client.get("/api/me/export", headers=buyer.headers).json()
+    assert [(item["sku_id"], item["quantity"]) for item in exported["orders"]["cart"]] == [
+        (scarf, 2)
+    ]
+    erased = client.post("/api/me/erase", json={"password": PASSWORD}, headers=buyer.headers)
+    assert erased.json()["erased"]["cart"] == {"cart_items": 1}
+    with unit_of_work(database_url) as session:
+        assert session.scalars(select(CartItem).where(CartItem.user_id == buyer.id)).all() == []

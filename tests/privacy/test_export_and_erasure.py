@@ -160,6 +160,7 @@ def test_erasure_unlinks_the_person_keeps_legal_records_and_the_ledger_balances(
             "consents": {"withdrawn": 1},
             "behaviour_events": {"behaviour_events": 3},  # 2 recorded above, 1 purchase
             "addresses": {"addresses": 1},
+            "cart": {"cart_items": 0},
             "payment_methods": {"cards_shredded": 1},
             "campaigns": {
                 "link_touches": 0,

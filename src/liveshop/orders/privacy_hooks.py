@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.core.db import rows_changed
 from liveshop.core.settings import Settings
+from liveshop.orders.cart_models import CartItem
 from liveshop.orders.models import Address, AfterSale, AfterSaleStatus, Order, OrderStatus
 from liveshop.orders.service import order_out
 from liveshop.privacy.masking import mask_address_snapshot, mask_phone
@@ -34,7 +35,7 @@ AFTER_SALES_OPEN = (
 
 
 def export_orders(subject: DataSubject) -> dict[str, Any]:
-    """The address book (phones masked) and every order (its address masked)."""
+    """The address book (phones masked), every order (its address masked) and the cart."""
     session = subject.session
     addresses = session.scalars(
         select(Address).where(Address.user_id == subject.user_id).order_by(Address.id)
@@ -61,6 +62,16 @@ def export_orders(subject: DataSubject) -> dict[str, Any]:
             for address in addresses
         ],
         "orders": exported_orders,
+        "cart": [
+            {
+                "sku_id": item.sku_id,
+                "quantity": item.quantity,
+                "added_at": item.added_at.isoformat(),
+            }
+            for item in session.scalars(
+                select(CartItem).where(CartItem.user_id == subject.user_id).order_by(CartItem.id)
+            )
+        ],
     }
 
 
@@ -87,6 +98,12 @@ def erase_addresses(subject: DataSubject) -> dict[str, int]:
     """The address book goes; orders keep their copy of the address (legal hold)."""
     removed = subject.session.execute(delete(Address).where(Address.user_id == subject.user_id))
     return {"addresses": rows_changed(removed)}
+
+
+def erase_cart(subject: DataSubject) -> dict[str, int]:
+    """The cart is the person's wish list, not a record: it goes."""
+    removed = subject.session.execute(delete(CartItem).where(CartItem.user_id == subject.user_id))
+    return {"cart_items": rows_changed(removed)}
 
 
 def anonymise_old_order_addresses(session: Session, cutoff: datetime, _settings: Settings) -> int:
