@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from liveshop import __version__
 from liveshop.accounts.api import router as accounts_router
 from liveshop.accounts.passkeys_api import router as passkeys_router
+from liveshop.accounts.password_reset_api import router as password_reset_router
 from liveshop.accounts.sign_in_guard import make_sign_in_guard
 from liveshop.accounts.totp_api import router as totp_router
 from liveshop.analytics.api import router as analytics_router
@@ -90,6 +91,7 @@ from liveshop.web.notification_pages import router as notification_pages_router
 from liveshop.web.order_pages import router as order_pages_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
+from liveshop.web.password_pages import router as password_pages_router
 from liveshop.web.product_pages import router as product_pages_router
 from liveshop.web.risk_pages import router as risk_pages_router
 from liveshop.web.search_pages import router as search_pages_router
@@ -263,6 +265,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(accounts_router)
+    app.include_router(password_reset_router)
     app.include_router(totp_router)
     app.include_router(passkeys_router)
     app.include_router(catalog_router)
@@ -310,5 +313,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(notification_pages_router)
     app.include_router(tracking_pages_router)
     app.include_router(order_pages_router)
+    app.include_router(password_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import (
     ApiToken,
     Passkey,
+    PasswordReset,
     RecoveryCode,
     TotpFactor,
     User,
@@ -47,6 +48,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
     return {
         "id": user.id,
         "username": user.username,
+        "email": user.email,
         "role": user.role.value,
         "created_at": _iso(user.created_at),
         "second_factor": session.get(TotpFactor, user.id) is not None,
@@ -73,7 +75,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
 
 
 def erase_account(session: Session, user_id: int) -> dict[str, int]:
-    """The name goes (``erased-<id>``), the password becomes unusable, every token
+    """The name and the email go (``erased-<id>``), the password becomes unusable, every token
     is revoked and the second factor and the passkeys forgotten; the row stays for the records
     under legal hold that point at it. Run after every other domain's eraser."""
     user = session.get_one(User, user_id)
@@ -82,6 +84,8 @@ def erase_account(session: Session, user_id: int) -> dict[str, int]:
         name = f"{name}-{secrets.token_hex(4)}"  # someone registered that name first
     user.username = name
     user.password_hash = UNUSABLE_PASSWORD_HASH
+    user.email = None
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
     revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))

@@ -52,6 +52,11 @@ class TokenCache:
         for key in [key for key in self._entries if key[1] == token]:
             del self._entries[key]
 
+    def forget_user(self, user_id: int) -> None:
+        """Every cached token of one user (all their sessions were revoked)."""
+        for key in [key for key, (user, _) in self._entries.items() if user.id == user_id]:
+            del self._entries[key]
+
 
 token_cache = TokenCache()
 
