@@ -89,6 +89,7 @@ def _fill_card(page: Page, number: str) -> None:
     page.fill("#pay-card-number", number)
     page.fill("#pay-card-expiry", "12/34")
     page.fill("#pay-card-cvc", "123")
+    page.check("#pay-card-keep")  # kept for next time (the stored_cards consent)
     page.click("#pay-card-save")
 
 
