@@ -150,8 +150,15 @@ function renderOrders(result) {
   ordersPager.show(result.page, result.pages);
 }
 
-const shipPager = new Pager($("ship-pager"), async (page) => renderToShip(await shopOrders(page, "paid")));
-const ordersPager = new Pager($("orders-pager"), async (page) => renderOrders(await shopOrders(page)));
+/** Loads a page; past the last one (its orders shipped meanwhile) it shows the last. */
+async function pageOf(pager, page, status, render) {
+  const result = await shopOrders(page, status);
+  if (!result.orders.length && page > result.pages) return pager.go(result.pages);
+  return render(result);
+}
+
+const shipPager = new Pager($("ship-pager"), (page) => pageOf(shipPager, page, "paid", renderToShip));
+const ordersPager = new Pager($("orders-pager"), (page) => pageOf(ordersPager, page, null, renderOrders));
 
 // --- after-sales ---
 
