@@ -5,6 +5,7 @@ every session, and too many asks refused."""
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -116,3 +117,23 @@ def test_too_many_asks_are_refused_alike(mailed: tuple[TestClient, Inbox]) -> No
         for n in range(password_reset.ASKS_PER_ADDRESS + 1)
     ]
     assert answers == [202] * password_reset.ASKS_PER_ADDRESS + [429]
+
+
+def test_a_relay_that_is_down_is_logged_not_shown(
+    settings: Settings, make_account: MakeAccount, caplog: pytest.LogCaptureFixture
+) -> None:
+    password_reset.ask_limiter = password_reset.AskLimiter()
+    closed = settings.model_copy(update={"smtp_port": _closed_port()})
+    buyer = make_account(Role.VIEWER)
+    with TestClient(create_app(closed)) as client:
+        _with_email(client, buyer, "zhao@example.com")
+        asked = client.post("/api/auth/password-reset", json={"email": "zhao@example.com"})
+    assert asked.status_code == 202
+    assert "password reset email not sent" in caplog.text
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port  # closed again when the socket goes

@@ -10,6 +10,7 @@ address are refused for everyone alike; an account gets at most
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import time
 from collections import deque
@@ -35,6 +36,8 @@ LINKS_PER_HOUR = 3
 ASKS_PER_ADDRESS = 5  # per ASK_WINDOW_SECONDS, from one client address
 ASK_WINDOW_SECONDS = 600.0
 SMTP_TIMEOUT_SECONDS = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,16 @@ def reset_message(mail: ResetMail, *, sender: str) -> EmailMessage:
     return message
 
 
-def send_reset_mail(mail: ResetMail, *, relay: Relay) -> None:
-    """Over SMTP (after the link is committed); a failure leaves the link unused."""
-    with smtplib.SMTP(relay.host, relay.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        smtp.send_message(reset_message(mail, sender=relay.sender))
+def send_reset_mail(mail: ResetMail, *, relay: Relay) -> bool:
+    """Over SMTP (after the link is committed); a relay that fails is logged (the
+    person asks again), never shown: the answer was the same for every address."""
+    try:
+        with smtplib.SMTP(relay.host, relay.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            smtp.send_message(reset_message(mail, sender=relay.sender))
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("password reset email not sent: %s", error)
+        return False
+    return True
 
 
 def reset_password(
