@@ -106,3 +106,8 @@ def test_the_sample_size_calculator(client: TestClient) -> None:
         "/api/experiments/sample-size", params={"baseline": 0.95, "minimum_effect": 0.1}
     )
     assert undefined.status_code == 422
+    tiny_alpha = client.get(
+        "/api/experiments/sample-size",
+        params={"baseline": 0.1, "minimum_effect": 0.02, "alpha": 1e-323},
+    )
+    assert tiny_alpha.status_code == 422  # was a 500: an infinite normal quantile

@@ -62,3 +62,5 @@ def test_sample_size_per_variant() -> None:
     assert stats.sample_size_per_arm(baseline=0.05, minimum_effect=0.01) > 3_841
     with pytest.raises(ValueError, match="strictly"):
         stats.sample_size_per_arm(baseline=0.95, minimum_effect=0.1)
+    with pytest.raises(ValueError, match="at least 1e-9"):  # the quantile is infinite
+        stats.sample_size_per_arm(baseline=0.10, minimum_effect=0.02, alpha=1e-323)

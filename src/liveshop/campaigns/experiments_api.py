@@ -45,8 +45,8 @@ def sample_size(
     minimum_effect: Annotated[
         float, Query(gt=-1, lt=1, description="the smallest absolute change worth detecting")
     ],
-    alpha: Annotated[float, Query(gt=0, lt=0.5)] = 0.05,
-    power: Annotated[float, Query(gt=0.5, lt=1)] = 0.8,
+    alpha: Annotated[float, Query(ge=1e-9, lt=0.5)] = 0.05,
+    power: Annotated[float, Query(gt=0.5, le=1 - 1e-9)] = 0.8,
 ) -> SampleSizeOut:
     """Users per variant for a two-sided two-proportion test (no login needed: arithmetic)."""
     try:

@@ -146,4 +146,7 @@ def sample_size_per_arm(
         z_alpha * math.sqrt(2 * mean * (1 - mean))
         + z_power * math.sqrt(baseline * (1 - baseline) + treated * (1 - treated))
     ) ** 2
-    return math.ceil(numerator / minimum_effect**2)
+    users = numerator / minimum_effect**2
+    if not math.isfinite(users):  # alpha or 1 - power too small for a float's normal quantile
+        raise ValueError("alpha and 1 - power must be at least 1e-9")
+    return math.ceil(users)
