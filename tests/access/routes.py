@@ -284,6 +284,12 @@ ROUTES: dict[RouteKey, Access] = {
     ("DELETE", "/api/cart/items/{sku_id}"): Access(
         s.SKU, parties={ROOM_HOST: ALLOWED, SELLER: ALLOWED}, others=ALLOWED
     ),
+    ("POST", "/api/cart/checkout"): Access(  # the caller's cart, to buyer A's address
+        s.ADDRESS,
+        parties={BUYER: ALLOWED},
+        others=HIDDEN,
+        body=lambda made, _caller, _world: {"address_id": made.ids["address_id"]},
+    ),
     # --- lucky draws ---
     ("POST", "/api/draws"): Access(  # a prize of shop A's SKU, in the caller's own room
         s.SKU,

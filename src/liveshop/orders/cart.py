@@ -20,6 +20,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.access import require_shopper
 from liveshop.catalog.models import Product, Sku
 from liveshop.core.errors import InvalidInput
+from liveshop.orders.addresses import address_snapshot
 from liveshop.orders.cart_models import CartItem
 from liveshop.orders.models import Order
 from liveshop.orders.placement import place_order
@@ -141,6 +142,7 @@ def checkout(
     ).all()
     if placed:
         return [order_out(session, order) for order in placed]
+    address_snapshot(session, user=user, address_id=address_id)  # another's address: 404 first
     cart = cart_out(session, user=user)
     if not cart.lines:
         raise InvalidInput("your cart is empty", code="cart_empty")
