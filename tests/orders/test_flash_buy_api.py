@@ -24,6 +24,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.risk import (
     RiskCheck,
+    RiskDecision,
     RiskPath,
     RiskRequest,
     RiskVerdict,
@@ -227,3 +228,45 @@ def test_a_retried_attempt_is_not_a_new_attempt_for_the_risk_checks(
     assert answers[0].json()["id"] == answers[1].json()["id"]
     assessed = [asked for asked in recording.asked if asked.path is RiskPath.FLASH_BUY]
     assert len(assessed) == 1
+
+
+@dataclass
+class BlockingRisk:
+    """The registered engine, but one buyer's flash buys are blocked (a bot)."""
+
+    engine: RiskCheck
+    bot_id: int
+
+    def assess(self, request: RiskRequest, *, session: Session | None = None) -> RiskVerdict:
+        if request.path is RiskPath.FLASH_BUY and request.user_id == self.bot_id:
+            return RiskVerdict(RiskDecision.BLOCK, public_reason="risk: declined")
+        return self.engine.assess(request, session=session)
+
+    def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None:
+        self.engine.record_outcome(request, succeeded=succeeded)
+
+
+def test_a_refused_bot_takes_nothing_from_the_sale(
+    client: TestClient, make_account: MakeAccount, host: Account, database_url: str
+) -> None:
+    """The last unit: the bot's buy is refused (on Redis after its claim, which is then
+    undone), and a person who taps next buys it."""
+    sale_id = open_sale(client, make_account, host, units=1)
+    bot, person = make_account(Role.VIEWER), make_account(Role.VIEWER)
+    engine = registered_risk_assessor()
+    assert engine is not None
+    register_risk_assessor(BlockingRisk(engine, bot.id))
+    path = f"/api/flash-sales/{sale_id}/buy"
+
+    refused = client.post(path, json={}, headers={**bot.headers, "Idempotency-Key": "bot-tap-1"})
+    again = client.post(path, json={}, headers={**bot.headers, "Idempotency-Key": "bot-tap-1"})
+    bought = client.post(path, json={}, headers=person.headers)
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "risk_refused")
+    assert again.status_code == 403  # the undone attempt is no held claim
+    assert bought.status_code == 201, bought.text
+    with unit_of_work(database_url) as session:
+        buyers = session.scalars(select(Order.buyer_id).where(Order.flash_sale_id == sale_id))
+        assert list(buyers) == [person.id]
+    shown = client.get(f"/api/flash-sales/{sale_id}").json()
+    assert (shown["sold"], shown["remaining"]) == (1, 0)

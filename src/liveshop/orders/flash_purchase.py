@@ -3,7 +3,8 @@
 A sold-out or not-yet-open sale is answered from memory, without the database.
 With the Redis engine the whole decision (sold out, over the limit, a retry,
 claimed) is taken in the event loop with one Redis call; only the few buyers
-who got a unit (or retry one) reach a worker thread and the database.
+who got a unit (or retry one) reach the risk checks, a worker thread and the
+database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from liveshop.accounts.models import User
 from liveshop.catalog.access import require_shopper
 from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.db import unit_of_work
+from liveshop.core.errors import PermissionDenied
 from liveshop.orders import service as orders
 from liveshop.orders.flash_order_batches import writer_for
 from liveshop.orders.models import Order, OrderOrigin
@@ -26,6 +28,7 @@ from liveshop.orders.schemas import OrderOut
 from liveshop.promotions import flash_sales
 from liveshop.promotions.flash_sales import PurchaseLimitReached, SaleTerms, SoldOut
 from liveshop.promotions.stock_engines import (
+    Claim,
     ClaimOutcome,
     RedisStockEngine,
     StockEngine,
@@ -111,14 +114,12 @@ async def buy_flash_sale_in_loop(
     if terms is None:
         terms = await asyncio.to_thread(_load_terms, database_url, sale_id)
     flash_sales.check_open(terms)
-    claimed = may_be_retry and await engine.was_claimed_async(sale_id, buyer.id, attempt_key)
-    if engine.sold_out_in_memory(sale_id) and not claimed:
-        raise SoldOut("sold out")
-    if claimed:  # a retry (after a timeout, a restart) is not a new attempt for the risk checks
+    if engine.sold_out_in_memory(sale_id):
+        if not may_be_retry or not await engine.was_claimed_async(sale_id, buyer.id, attempt_key):
+            raise SoldOut("sold out")
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
-    check_flash_buy(buyer, terms, quantity)
     claim = await engine.claim_units(
         sale_id=sale_id,
         per_user_limit=terms.per_user_limit,
@@ -130,12 +131,33 @@ async def buy_flash_sale_in_loop(
         raise SoldOut("sold out")
     if claim.outcome is ClaimOutcome.OVER_LIMIT:
         raise PurchaseLimitReached(f"at most {terms.per_user_limit} per buyer in this sale")
-    if claim.outcome is ClaimOutcome.DUPLICATE:
+    if claim.outcome is ClaimOutcome.DUPLICATE:  # a retry: no new attempt for the risk checks
         return await asyncio.to_thread(
             _claimed_attempt_order, database_url, buyer, terms, attempt_key
         )
+    _assess_claim(engine, buyer, terms, quantity, attempt_key, claim)
     win = Win(buyer, terms, quantity, attempt_key, payment_minutes)
     return await writer_for(database_url, engine).order_for(win, claim), True
+
+
+def _assess_claim(
+    engine: RedisStockEngine,
+    buyer: User,
+    terms: SaleTerms,
+    quantity: int,
+    attempt_key: str,
+    claim: Claim,
+) -> None:
+    """The risk checks on a new claim; a refused one is undone at once, so a bot takes
+    nothing from the sale. Asked after the claim, not before: the many taps a sold-out
+    sale answers cost no assessment (the sale's throughput), and only a tap that could
+    buy is counted."""
+    try:
+        check_flash_buy(buyer, terms, quantity)
+    except PermissionDenied:
+        if claim.stream_entry is not None:  # always, for a new claim
+            engine.undo_claim(terms.id, buyer.id, quantity, attempt_key, claim.stream_entry)
+        raise
 
 
 def _load_terms(database_url: str, sale_id: int) -> SaleTerms:

@@ -59,8 +59,10 @@ def check_placed_order(
 
 
 def check_flash_buy(buyer: User, terms: SaleTerms, quantity: int) -> None:
-    """Before a unit is claimed: a bot refused here takes nothing from the sale. The
-    room's host is the merchant side, so accounts tied to the host (刷单) show."""
+    """A flash buy: a bot refused here takes nothing from the sale (asked before the
+    claim on the SQL path, right after it on the Redis path, which then undoes the
+    claim). The room's host is the merchant side, so accounts tied to the host (刷单)
+    show."""
     refuse_unless_allowed(
         RiskRequest(
             path=RiskPath.FLASH_BUY,

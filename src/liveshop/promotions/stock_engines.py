@@ -167,6 +167,17 @@ redis.call('INCRBY', KEYS[1], ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[1], -tonumber(ARGV[2]))
 return 1
 """
+# A claim the risk checks refused, undone: its units, the buyer's count, the attempt and
+# its stream entry (so claims recovery writes no order for it).
+# KEYS: remaining, bought, attempts, claims stream; ARGV: user, quantity, attempt key, entry
+UNDO_CLAIM_SCRIPT = """
+redis.call('INCRBY', KEYS[1], ARGV[2])
+redis.call('HINCRBY', KEYS[2], ARGV[1], -tonumber(ARGV[2]))
+redis.call('SREM', KEYS[3], ARGV[1] .. ':' .. ARGV[3])
+redis.call('XACK', KEYS[4], ARGV[5], ARGV[4])
+redis.call('XDEL', KEYS[4], ARGV[4])
+return 1
+"""
 OUTCOMES = {
     0: ClaimOutcome.CLAIMED,
     1: ClaimOutcome.SOLD_OUT,
@@ -198,6 +209,7 @@ class RedisStockEngine:
         self.client = redis.Redis.from_url(url)
         self._claim = self.client.register_script(CLAIM_SCRIPT)
         self._release = self.client.register_script(RELEASE_SCRIPT)
+        self._undo_claim = self.client.register_script(UNDO_CLAIM_SCRIPT)
         # Event-loop clients, one per loop (an asyncio connection belongs to its loop).
         self._loop_clients: dict[asyncio.AbstractEventLoop, _LoopClient] = {}
         self._sold_out_until: dict[int, float] = {}
@@ -236,6 +248,16 @@ class RedisStockEngine:
             [user_id, quantity, per_user_limit, attempt_key, sale_id],
         )
         return self._claim_from(sale_id, int(code), int(remaining), entry)
+
+    def undo_claim(
+        self, sale_id: int, user_id: int, quantity: int, attempt_key: str, entry: str
+    ) -> None:
+        """A claim refused after it was made (the risk checks): as if it never was."""
+        self._undo_claim(
+            keys=[*self.keys(sale_id), self.stream],
+            args=[user_id, quantity, attempt_key, entry, CLAIMS_GROUP],
+        )
+        self._forget_sold_out(sale_id)
 
     async def was_claimed_async(self, sale_id: int, user_id: int, attempt_key: str) -> bool:
         attempts_key = self.keys(sale_id)[2]
