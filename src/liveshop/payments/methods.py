@@ -98,19 +98,15 @@ def add_payment_method(
         return _single_use_card(session, user=user, card=card, holder=body.holder, master=master)
     try:
         with session.begin_nested():
-            method = PaymentMethod(
-                user_id=user.id,
-                vault_token=vault.store_card(session, master=master, number=card.number),
+            method = _vaulted_card(
+                session,
+                user=user,
+                card=card,
+                holder=body.holder,
+                master=master,
                 fingerprint=fingerprint,
-                brand=card.brand,
-                last4=card.number[-4:],
-                exp_month=card.exp_month,
-                exp_year=card.exp_year,
-                holder=body.holder.strip(),
                 is_default=not _has_active(session, user_id=user.id),
             )
-            session.add(method)
-            session.flush()
     except IntegrityError:
         # The same card was added concurrently: the other request's method stands.
         existing = _by_fingerprint(session, user_id=user.id, fingerprint=fingerprint)
@@ -124,21 +120,37 @@ def _single_use_card(
     session: Session, *, user: User, card: CheckedCard, holder: str, master: MasterKey
 ) -> tuple[PaymentMethod, bool]:
     """A card for one payment: in the vault for the charge, no fingerprint, never listed."""
+    method = _vaulted_card(session, user=user, card=card, holder=holder, master=master, saved=False)
+    return method, True
+
+
+def _vaulted_card(
+    session: Session,
+    *,
+    user: User,
+    card: CheckedCard,
+    holder: str,
+    master: MasterKey,
+    fingerprint: str | None = None,
+    is_default: bool = False,
+    saved: bool = True,
+) -> PaymentMethod:
+    """The card's number in the vault, and its method row (brand, last four, expiry)."""
     method = PaymentMethod(
         user_id=user.id,
         vault_token=vault.store_card(session, master=master, number=card.number),
-        fingerprint=None,
+        fingerprint=fingerprint,
         brand=card.brand,
         last4=card.number[-4:],
         exp_month=card.exp_month,
         exp_year=card.exp_year,
         holder=holder.strip(),
-        is_default=False,
-        saved=False,
+        is_default=is_default,
+        saved=saved,
     )
     session.add(method)
     session.flush()
-    return method, True
+    return method
 
 
 def forget_single_use_card(session: Session, *, method_id: int | None) -> None:
