@@ -8,6 +8,7 @@ the same frames for their own viewers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -87,8 +88,13 @@ class RedisRelay:
         await self._client.ping()
 
     async def stop(self) -> None:
+        """The reader ends first: closing the subscription under a read still in
+        progress can wait forever for the read's connection."""
         if self._reader is not None:
             self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
         await self._pubsub.aclose()
         await self._client.aclose()
 
