@@ -11,7 +11,7 @@ from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.payments import ledger
-from liveshop.payments.charges import capture_delivered_cash
+from liveshop.payments.cash_on_delivery import capture_delivered_cash
 from liveshop.payments.ledger import AccountKind
 from liveshop.payments.order_ledger import FeeRates
 from liveshop.payments.settlement import settle_due_orders

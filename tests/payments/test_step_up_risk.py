@@ -22,7 +22,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders import service as orders
 from liveshop.orders.schemas import OrderIn, OrderItemIn
-from liveshop.payments import charges, methods
+from liveshop.payments import challenges, charges, methods
 from liveshop.payments.charges import MethodChoice, PaymentContext
 from liveshop.payments.context import payment_context, webhook_secret
 from liveshop.payments.gateway import SandboxGateway
@@ -157,7 +157,7 @@ def known_phone(database_url: str, context: PaymentContext, buyer_id: int, card:
     first = top_up(database_url, context, buyer_id, card, key="known-phone")
     assert (first.status, first.step_up_reason) == ("requires_action", "new device")
     with unit_of_work(database_url) as session:
-        code = charges.sandbox_code(session.get_one(Payment, first.id))
+        code = challenges.sandbox_code(session.get_one(Payment, first.id))
         answer = charges.confirm_challenge(
             session,
             buyer=session.get_one(User, buyer_id),

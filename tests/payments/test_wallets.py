@@ -19,7 +19,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.errors import Conflict
 from liveshop.core.settings import Settings
 from liveshop.orders.models import Order
-from liveshop.payments import charges
+from liveshop.payments import challenges, charges
 from liveshop.payments.context import payment_context, webhook_secret
 from liveshop.payments.gateway import SandboxGateway
 from liveshop.payments.jobs import deliver_notifications
@@ -329,7 +329,7 @@ def test_step_up_asks_an_enrolled_buyer_for_their_totp_code(
         {"method": "totp", "sandbox_code": None},
     )
     with unit_of_work(database_url) as session:
-        sandbox_code = charges.sandbox_code(session.get_one(Payment, payment["id"]))
+        sandbox_code = challenges.sandbox_code(session.get_one(Payment, payment["id"]))
     challenge = f"/api/payments/{payment['id']}/challenge"
     # What the sandbox would have shown is no answer to the buyer's own factor.
     refused = client.post(challenge, json={"code": sandbox_code}, headers=buyer.headers)

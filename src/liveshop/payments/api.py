@@ -15,7 +15,7 @@ from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.settings import Settings
 from liveshop.orders.schemas import BuyNowIn
 from liveshop.orders.service import order_out
-from liveshop.payments import access, charges, methods, one_click, settlement, wallets
+from liveshop.payments import access, challenges, charges, methods, one_click, settlement, wallets
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import ChallengeMethod, OwnerType, Payment, PaymentStatus
 from liveshop.payments.notifications import handle_notification
@@ -69,7 +69,7 @@ def payment_out(payment: Payment) -> PaymentOut:
     challenge = redirect_url = None
     if payment.status is PaymentStatus.REQUIRES_ACTION:
         if payment.challenge_method is ChallengeMethod.SANDBOX_OTP:
-            code = charges.sandbox_code(payment)
+            code = challenges.sandbox_code(payment)
             challenge = ChallengeOut(method=payment.challenge_method.value, sandbox_code=code)
         elif payment.challenge_method is ChallengeMethod.TOTP:
             challenge = ChallengeOut(method=payment.challenge_method.value, sandbox_code=None)
@@ -209,7 +209,7 @@ def answer_challenge(
     return challenge_response(answer)
 
 
-def challenge_response(answer: charges.ChallengeAnswer) -> Response:
+def challenge_response(answer: challenges.ChallengeAnswer) -> Response:
     """The payment after a step-up answer; a refused answer is returned, not raised, so
     the wrong attempt is counted (committed)."""
     out = payment_out(answer.payment).model_dump(mode="json")

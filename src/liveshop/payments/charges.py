@@ -1,5 +1,6 @@
 """Paying an order or a top-up: by card through the gateway, from the wallet, or
-through a third-party wallet; the step-up challenge; booking the success.
+through a third-party wallet; answering the step-up challenge (set by
+``challenges``); booking the success.
 
 A payment is idempotent on the buyer's key; an order is paid once whatever
 arrives (a synchronous success, a notification delivered a hundred times, a
@@ -12,7 +13,6 @@ alone, whatever method was chosen: no gateway, no card, no second factor.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,12 +29,11 @@ from liveshop.core.risk import RiskDecision, assess_risk, record_risk_outcome
 from liveshop.orders import risk_holds
 from liveshop.orders import service as orders
 from liveshop.orders.models import OrderStatus
-from liveshop.payments import methods, refunds, seamless, wallets
+from liveshop.payments import cash_on_delivery, challenges, methods, refunds, seamless, wallets
 from liveshop.payments.gateway import Gateway, GatewayResult, GatewayStatus
 from liveshop.payments.ledger import InsufficientFunds
 from liveshop.payments.models import (
     PLATFORM_OWNER_ID,
-    ChallengeMethod,
     MethodKind,
     Payment,
     PaymentStatus,
@@ -218,44 +217,8 @@ def _proceed(session: Session, *, payment: Payment, context: PaymentContext) -> 
             session, payment=payment, platform_max=context.seamless_daily_max
         )
     if reason is not None and not payment.seamless:
-        return _require_challenge(session, payment=payment, context=context, reason=reason)
+        return challenges.require_challenge(session, payment=payment, reason=reason)
     return _charge(session, payment=payment, context=context, challenge_passed=False)
-
-
-def _require_challenge(
-    session: Session, *, payment: Payment, context: PaymentContext, reason: str
-) -> Payment:
-    """The buyer's authenticator app if they enrolled one, else the sandbox's code."""
-    payment.status = PaymentStatus.REQUIRES_ACTION
-    payment.step_up_reason = reason
-    if totp.confirmed_factor(session, user_id=payment.buyer_id) is not None:
-        payment.challenge_method = ChallengeMethod.TOTP
-        payment.challenge_code_hash = None
-    else:
-        payment.challenge_method = ChallengeMethod.SANDBOX_OTP
-        payment.challenge_code_hash = _code_hash(payment, sandbox_code(payment))
-    session.flush()
-    return payment
-
-
-def sandbox_code(payment: Payment) -> str:
-    """The sandbox's one-time code, bound to the order, the amount and the payee:
-    changing any of them gives another code, so an old challenge is void."""
-    material = f"{payment.id}:{payment.order_id}:{payment.amount}:{payment.payee_shop_id}"
-    digest = hashlib.sha256(f"sandbox-otp:{material}:{payment.created_at}".encode()).digest()
-    return f"{int.from_bytes(digest[:4], 'big') % 1_000_000:06d}"
-
-
-def _code_hash(payment: Payment, code: str) -> str:
-    return hashlib.sha256(f"{payment.id}:{payment.amount}:{code}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChallengeAnswer:
-    payment: Payment
-    accepted: bool
-    locked: bool = False  # the buyer's second factor is locked after too many wrong codes
-    void: bool = False  # the order changed since the challenge: the payment failed
 
 
 def own_payment(session: Session, *, buyer: User, payment_id: int) -> Payment:
@@ -292,7 +255,7 @@ def decide_wallet_payment(
 
 def confirm_challenge(
     session: Session, *, buyer: User, payment_id: int, code: str, context: PaymentContext
-) -> ChallengeAnswer:
+) -> challenges.ChallengeAnswer:
     """Check the code; a wrong one is counted (the caller commits it), and the fifth
     wrong one fails the payment."""
     payment = awaiting_challenge(session, buyer=buyer, payment_id=payment_id)
@@ -300,7 +263,9 @@ def confirm_challenge(
         session,
         payment=payment,
         context=context,
-        check=lambda: _check_challenge_code(session, payment=payment, code=code, context=context),
+        check=lambda: challenges.check_code(
+            session, payment=payment, code=code, secret_key=context.secret_key
+        ),
     )
 
 
@@ -318,15 +283,15 @@ def answer_challenge(
     payment: Payment,
     context: PaymentContext,
     check: Callable[[], totp.CheckResult],
-) -> ChallengeAnswer:
+) -> challenges.ChallengeAnswer:
     """Pass or fail the step-up of ``payment`` (awaiting it) by ``check``'s answer (a code,
     or a passkey's assertion): a changed order voids it, a failure is counted, and a
     success charges the payment."""
-    if _order_changed(session, payment):
+    if challenges.order_changed(session, payment):
         payment.status = PaymentStatus.FAILED
         payment.decline_code = "challenge_void"
         session.flush()
-        return ChallengeAnswer(payment, accepted=False, void=True)
+        return challenges.ChallengeAnswer(payment, accepted=False, void=True)
     result = check()
     if result is not totp.CheckResult.ACCEPTED:
         payment.challenge_attempts += 1
@@ -334,39 +299,20 @@ def answer_challenge(
             payment.status = PaymentStatus.FAILED
             payment.decline_code = "challenge_failed"
         session.flush()
-        return ChallengeAnswer(payment, accepted=False, locked=result is totp.CheckResult.LOCKED)
+        return challenges.ChallengeAnswer(
+            payment, accepted=False, locked=result is totp.CheckResult.LOCKED
+        )
     payment.challenge_method = None  # once only
     payment.challenge_code_hash = None
     charged = _charge(session, payment=payment, context=context, challenge_passed=True)
-    return ChallengeAnswer(charged, accepted=True)
-
-
-def _order_changed(session: Session, payment: Payment) -> bool:
-    """The challenge is bound to the order, the amount and the payee: a change voids it."""
-    if payment.order_id is None:
-        return False  # a top-up's amount and payee never change
-    order = orders.get_order(session, order_id=payment.order_id)
-    return order.total != payment.amount or order.shop_id != payment.payee_shop_id
-
-
-def _check_challenge_code(
-    session: Session, *, payment: Payment, code: str, context: PaymentContext
-) -> totp.CheckResult:
-    if payment.challenge_method is ChallengeMethod.TOTP:
-        return totp.check_second_factor(
-            session, user_id=payment.buyer_id, code=code, secret_key=context.secret_key
-        )
-    assert payment.challenge_code_hash is not None  # set with the sandbox challenge
-    if hmac.compare_digest(_code_hash(payment, code), payment.challenge_code_hash):
-        return totp.CheckResult.ACCEPTED
-    return totp.CheckResult.WRONG
+    return challenges.ChallengeAnswer(charged, accepted=True)
 
 
 def _charge(
     session: Session, *, payment: Payment, context: PaymentContext, challenge_passed: bool
 ) -> Payment:
     if payment.method_kind is MethodKind.CASH_ON_DELIVERY:
-        return _confirm_cash_on_delivery(session, payment=payment)
+        return cash_on_delivery.confirm(session, payment=payment)
     if payment.method_kind is MethodKind.WALLET:
         return _charge_wallet(session, payment=payment, context=context)
     if payment.method_kind is MethodKind.THIRD_PARTY:
@@ -380,44 +326,6 @@ def _charge(
     return _charge_card(
         session, payment=payment, context=context, challenge_passed=challenge_passed
     )
-
-
-def _confirm_cash_on_delivery(session: Session, *, payment: Payment) -> Payment:
-    """The order goes ahead to shipping unpaid; the courier collects the money, and
-    the capture is booked when the order is delivered (``capture_delivered_cash``)."""
-    assert payment.order_id is not None  # top-ups are never cash on delivery
-    orders.mark_paid(session, order_id=payment.order_id, payment_ref=f"cod:{payment.id}")
-    payment.status = PaymentStatus.PENDING
-    session.flush()
-    return payment
-
-
-def capture_delivered_cash(session: Session, *, rates: FeeRates) -> int:
-    """Book the capture of every cash-on-delivery order the courier has delivered
-    (the courier collected the money); returns how many."""
-    waiting = session.scalars(
-        select(Payment).where(
-            Payment.method_kind == MethodKind.CASH_ON_DELIVERY,
-            Payment.status == PaymentStatus.PENDING,
-        )
-    ).all()
-    captured = 0
-    for payment in waiting:
-        assert payment.order_id is not None
-        order = orders.get_order(session, order_id=payment.order_id)
-        if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-            continue
-        record_order_paid(
-            session,
-            order=order,
-            amount=payment.amount,
-            method=PaymentSource.CASH_ON_DELIVERY,
-            rates=rates,
-        )
-        payment.status = PaymentStatus.SUCCEEDED
-        captured += 1
-    session.flush()
-    return captured
 
 
 def _charge_wallet(session: Session, *, payment: Payment, context: PaymentContext) -> Payment:
@@ -474,7 +382,7 @@ def _apply_result(
         payment.status = PaymentStatus.FAILED
         payment.decline_code = result.decline_code
     elif result.status is GatewayStatus.REQUIRES_ACTION:
-        _require_challenge(session, payment=payment, context=context, reason=ISSUER_STEP_UP)
+        challenges.require_challenge(session, payment=payment, reason=ISSUER_STEP_UP)
     else:
         payment.status = PaymentStatus.PENDING
     session.flush()

@@ -12,7 +12,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.events import AfterSaleRefunded
 from liveshop.payments import refunds
-from liveshop.payments.charges import capture_delivered_cash
+from liveshop.payments.cash_on_delivery import capture_delivered_cash
 from liveshop.payments.context import payment_context
 from liveshop.payments.gateway import SIGNATURE_HEADER, Notification, SandboxGateway
 from liveshop.payments.notifications import handle_notification

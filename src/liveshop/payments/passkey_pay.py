@@ -17,12 +17,8 @@ from sqlalchemy.orm import Session
 from liveshop.accounts import passkeys, totp
 from liveshop.accounts.models import User
 from liveshop.accounts.webauthn_challenges import RelyingParty
-from liveshop.payments.charges import (
-    ChallengeAnswer,
-    PaymentContext,
-    answer_challenge,
-    awaiting_challenge,
-)
+from liveshop.payments.challenges import ChallengeAnswer
+from liveshop.payments.charges import PaymentContext, answer_challenge, awaiting_challenge
 from liveshop.payments.models import Payment
 
 
