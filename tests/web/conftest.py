@@ -24,6 +24,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Dialog,
+    Locator,
     Page,
     expect,
     sync_playwright,
@@ -259,3 +260,10 @@ def new_page(server: LiveServer, browser: Browser) -> Iterator[PageOpener]:
     opener.close()
     violations = [text for texts in opener.csp_violations.values() for text in texts]
     assert violations == [], "the pages broke their Content-Security-Policy"
+
+
+def expect_image_loaded(image: Locator) -> None:
+    """The image has loaded and decoded to a picture. (Playwright's wait_for_function polls
+    a string by eval, which the pages' Content-Security-Policy refuses.)"""
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("(img) => img.naturalWidth") > 0

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
-from tests.web.conftest import LiveServer, PageOpener
+from tests.web.conftest import LiveServer, PageOpener, expect_image_loaded
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -189,7 +189,7 @@ def test_a_viewer_shares_the_room_from_its_share_sheet(
     )
     qr = page.locator("#share-qr")
     expect(qr).to_be_visible()
-    page.wait_for_function("document.getElementById('share-qr').naturalWidth > 0")
+    expect_image_loaded(page.locator("#share-qr"))
     code = page.locator("#share-url").input_value().rsplit("/", 1)[1]
     followed = httpx.get(f"{server.base_url}/l/{code}", follow_redirects=False)
     assert followed.status_code == 302
@@ -214,7 +214,7 @@ def test_a_viewer_shares_a_product_from_its_page_on_a_phone(
     expect(page.locator("#share-url")).to_have_value(
         re.compile(rf"^{re.escape(server.base_url)}/l/[a-z0-9]{{8}}$")
     )
-    page.wait_for_function("document.getElementById('share-qr').naturalWidth > 0")
+    expect_image_loaded(page.locator("#share-qr"))
     assert (
         page.evaluate(
             "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"

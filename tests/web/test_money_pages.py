@@ -22,6 +22,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.core.db import unit_of_work
 from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
+from tests.web.conftest import expect_image_loaded
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -429,7 +430,7 @@ def test_totp_enrolment_shows_a_qr_code_accepts_an_app_code_and_is_removed_with_
     page.click("#totp-start")
     image = page.locator("#totp-qr img")
     expect(image).to_be_visible()
-    page.wait_for_function("() => document.querySelector('#totp-qr img').naturalWidth > 0")
+    expect_image_loaded(image)
     assert page.locator("#totp-qr svg").count() == 0  # an image, never markup in the page
     secret = page.locator("#totp-secret").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
