@@ -6,6 +6,7 @@ training exports with the analysts' labels. Lines are appended whole
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import fields
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from liveshop.risk.events import EventKind, Outcome, RiskEvent
+from liveshop.risk.features import observe, record_outcome
+from liveshop.risk.state import DAY, RiskState
 
 JOURNAL_DIR = ("risk", "journal")
 
@@ -77,3 +80,24 @@ def read_journal(
                 event = RiskEvent(**fields)
                 outcome = Outcome(record["outcome"]) if "outcome" in record else None
                 yield event, outcome
+
+
+def replay_recent(
+    home: Path, state: RiskState, *, now: datetime | None = None, seconds: float = DAY
+) -> int:
+    """Feed the journal's last ``seconds`` (by default the longest window) into
+    ``state`` through the same two functions the engine uses, in the order the lines
+    were written: an in-process state rebuilt at start counts on where the last
+    process stopped. Answers how many lines were replayed."""
+    now = now or datetime.now(UTC)
+    since = now.timestamp() - seconds
+    replayed = 0
+    for event, outcome in read_journal(home, days=math.ceil(seconds / DAY), now=now):
+        if event.ts < since or event.ts > now.timestamp():
+            continue
+        if outcome is None:
+            observe(state, event)
+        else:
+            record_outcome(state, event, outcome)
+        replayed += 1
+    return replayed

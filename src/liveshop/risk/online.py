@@ -56,11 +56,15 @@ def to_event(request: RiskRequest) -> RiskEvent:
 
 
 def _state(settings: Settings) -> RiskState:
+    """Redis keeps its counts across restarts; an in-process state starts from the
+    journal's last day (the longest window), so a restart does not reset them."""
     if settings.redis_url:
         from liveshop.risk.redis_state import RedisState
 
         return RedisState.from_url(settings.redis_url)
-    return MemoryState()
+    state = MemoryState()
+    journal.replay_recent(settings.home, state)
+    return state
 
 
 class OnlineRisk:

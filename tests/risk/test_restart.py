@@ -1,0 +1,69 @@
+"""The in-process rolling state survives a restart: a new engine on the same home
+starts from the journal's last 24 h, so velocity counts go on where they stopped
+(and a card tester cannot reset them by waiting for a deploy)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from liveshop.core.clock import utcnow
+from liveshop.core.risk import RiskDecision, RiskPath, RiskRequest
+from liveshop.core.settings import Settings
+from liveshop.risk.online import OnlineRisk, to_event
+
+RULES = "block if is_payment and user_count_24h >= 4\nchallenge if user_fail_count_1h >= 2"
+
+
+def _settings(home: Path) -> Settings:
+    return Settings(
+        home=home,
+        database_url=f"sqlite:///{home / 'unused.db'}",
+        redis_url=None,
+        environment="development",
+        risk_rules=RULES,
+    )
+
+
+def _payment(at: datetime, *, user_id: int = 7) -> RiskRequest:
+    return RiskRequest(
+        path=RiskPath.PAYMENT,
+        user_id=user_id,
+        account_created_at=at - timedelta(days=300),
+        at=at,
+        device_id="device-a",
+        card_fp="card-a",
+        amount=1_999,
+    )
+
+
+def test_counts_go_on_after_a_restart(tmp_path: Path) -> None:
+    now = utcnow()
+    before = OnlineRisk(_settings(tmp_path))
+    old = before.assess(_payment(now - timedelta(hours=25)))  # beyond the longest window
+    first = [before.assess(_payment(now - timedelta(minutes=minutes))) for minutes in (30, 20, 10)]
+    before.record_outcome(_payment(now - timedelta(minutes=10)), succeeded=False)
+
+    after = OnlineRisk(_settings(tmp_path))  # the process restarted: same home, new state
+    features = after.engine().assess(to_event(_payment(now))).features
+    fourth = OnlineRisk(_settings(tmp_path)).assess(_payment(now))
+
+    assert [verdict.decision for verdict in (old, *first)] == [RiskDecision.ALLOW] * 4
+    assert (features["user_count_24h"], features["user_count_1h"]) == (4.0, 4.0)
+    assert (features["card_count_1h"], features["user_fail_count_1h"]) == (4.0, 1.0)
+    assert fourth.decision is RiskDecision.BLOCK
+
+
+def test_another_users_history_and_a_fresh_home_start_empty(tmp_path: Path) -> None:
+    now = utcnow()
+    OnlineRisk(_settings(tmp_path / "a")).assess(_payment(now - timedelta(minutes=5)))
+
+    other_user = (
+        OnlineRisk(_settings(tmp_path / "a")).engine().assess(to_event(_payment(now, user_id=8)))
+    )
+    other_home = OnlineRisk(_settings(tmp_path / "b")).engine().assess(to_event(_payment(now)))
+
+    assert other_user.features["user_count_24h"] == 1.0
+    assert other_user.features["card_count_24h"] == 2.0  # the card was seen before the restart
+    assert other_home.features["user_count_24h"] == 1.0
+    assert other_home.features["card_count_24h"] == 1.0
