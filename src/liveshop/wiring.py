@@ -75,7 +75,12 @@ from liveshop.notifications.streams import NotificationStreams
 from liveshop.orders import moderation_figures
 from liveshop.orders import privacy_hooks as orders_privacy
 from liveshop.orders.draws import current_draw_notices
-from liveshop.orders.events import AfterSaleRefunded, AfterSaleRejected, OrderPaid
+from liveshop.orders.events import (
+    AfterSaleRefunded,
+    AfterSaleRejected,
+    OrderPaid,
+    RefusedOrderReconsidered,
+)
 from liveshop.payments import privacy_hooks as payments_privacy
 from liveshop.payments.fines import BookFines
 from liveshop.payments.gifts import GiftSent
@@ -224,6 +229,7 @@ def domain_listeners(settings: Settings) -> list[Listener]:
         (RoomStatusChanged, DropPublisherOnRoomEnd(settings)),  # media: an ended room's video
         (AfterSaleRefunded, notify.refund_approved),  # notifications: tell the buyer
         (AfterSaleRejected, notify.refund_rejected),  # notifications: tell the buyer why
+        (RefusedOrderReconsidered, notify.refused_order_reconsidered),  # the buyer: reopened?
         (RoomReminderPushed, notify.room_reminder_pushed),  # notifications: the pushed users
         (ParcelShipped, notify.parcel_shipped),  # notifications: the buyer
         (ParcelDelivered, notify.parcel_delivered),  # notifications: the buyer

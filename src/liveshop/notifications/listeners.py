@@ -20,7 +20,11 @@ from liveshop.live.models import Room
 from liveshop.notifications.centre import Mailing, Notice, notify_users
 from liveshop.notifications.fan_out import start_fan_out
 from liveshop.notifications.models import NotificationKind
-from liveshop.orders.events import AfterSaleRefunded, AfterSaleRejected
+from liveshop.orders.events import (
+    AfterSaleRefunded,
+    AfterSaleRejected,
+    RefusedOrderReconsidered,
+)
 from liveshop.tracking.config import CARRIER_NAMES
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
@@ -121,6 +125,27 @@ class NotifyOnDomainEvents:
                 "退款申请被商家拒绝",
                 f"订单 {event.order_id}：{event.reason}。不同意可以申请平台介入。",
                 "/orders",
+            ),
+        )
+
+    def refused_order_reconsidered(self, event: RefusedOrderReconsidered) -> None:
+        """The buyer's appeal cleared an order the risk review had cancelled."""
+        if event.restored:
+            title, body = (
+                "申诉通过，订单已恢复",
+                f"订单 {event.order_id} 可以重新付款，请尽快完成支付。",
+            )
+        else:
+            title = "申诉通过，但订单未能恢复"
+            body = f"订单 {event.order_id}：{event.reason}"
+        self._tell(
+            [event.buyer_id],
+            Notice(
+                NotificationKind.ORDER_APPEAL,
+                f"order_appeal:{event.order_id}",
+                title,
+                body,
+                f"/orders/{event.order_id}",
             ),
         )
 

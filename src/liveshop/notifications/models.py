@@ -29,6 +29,7 @@ class NotificationKind(enum.StrEnum):
     COUPON_EXPIRING = "coupon_expiring"
     AUCTION_OUTBID = "auction_outbid"
     ROOM_PROMOTED = "room_promoted"  # a shop's room reminder pushed to an audience
+    ORDER_APPEAL = "order_appeal"  # an order the risk review cancelled, reconsidered
 
 
 class HostFollower(Base):

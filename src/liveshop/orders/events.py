@@ -51,3 +51,14 @@ class AfterSaleRefunded(DomainEvent):
     order_id: int
     buyer_id: int
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedOrderReconsidered(DomainEvent):
+    """An order the risk review had cancelled was cleared on appeal: back in its
+    payment window (``restored``), or not, and why in the buyer's words."""
+
+    order_id: int
+    buyer_id: int
+    restored: bool
+    reason: str  # "" when restored

@@ -7,17 +7,34 @@ these when a case on an order is decided: cleared, the order may be paid; abuse
 confirmed, an unpaid order is cancelled and its stock returned as any cancellation
 returns it. A held order does not expire while it waits (the analyst decides);
 released, it gets its payment time again.
+
+An appeal may put a confirmed case back in front of an analyst; cleared then, the
+order the review had cancelled is reopened for payment with a fresh window when
+its units can be taken again (``restore_refused_order``), and the buyer is told
+either way (``RefusedOrderReconsidered``).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveshop.catalog.service import InsufficientStock
+from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict
-from liveshop.orders.models import Order, OrderStatus
-from liveshop.orders.service import transition
+from liveshop.orders.events import RefusedOrderReconsidered
+from liveshop.orders.models import Order, OrderStatus, OrderTransition
+from liveshop.orders.service import IllegalTransition, transition
 from liveshop.promotions.stock_engines import StockEngine
+
+REFUSED_NOTE = "refused by the risk review"
+NOT_RESTORED = {
+    "insufficient_stock": "商品库存已不足，订单未能恢复，请重新下单",
+    "order_not_reopenable": "秒杀或使用优惠券的订单无法恢复（优惠券已退回卡包），请重新下单",
+}
 
 
 class OrderHeldForReview(Conflict):
@@ -55,7 +72,59 @@ def cancel_rejected_order(
         order=order,
         to=OrderStatus.CANCELLED,
         actor_id=analyst_id,
-        note="refused by the risk review",
+        note=REFUSED_NOTE,
         engine=engine,
         expires_at=None,
     )
+
+
+def _cancelled_by_the_review(session: Session, order: Order) -> bool:
+    """The order's last move was the review's cancellation (not the buyer's, nor an
+    expiry before the hold)."""
+    last = session.scalars(
+        select(OrderTransition)
+        .where(OrderTransition.order_id == order.id)
+        .order_by(OrderTransition.id.desc())
+        .limit(1)
+    ).first()
+    return (
+        order.status is OrderStatus.CANCELLED
+        and last is not None
+        and last.to_status == OrderStatus.CANCELLED.value
+        and last.note == REFUSED_NOTE
+    )
+
+
+def restore_refused_order(
+    session: Session, *, order_id: int, analyst_id: int, payment_minutes: int
+) -> bool | None:
+    """The review cleared on appeal an order it had cancelled: back to pending payment
+    with ``payment_minutes`` from now if its units can be taken again (True), else it
+    stays cancelled (False); None when the order is not one the review cancelled.
+    The buyer is told after commit either way."""
+    order = session.get(Order, order_id)
+    if order is None or not _cancelled_by_the_review(session, order):
+        return None
+    reason = ""
+    try:
+        with session.begin_nested():
+            transition(
+                session,
+                order=order,
+                to=OrderStatus.PENDING_PAYMENT,
+                actor_id=analyst_id,
+                note="cleared on appeal by the risk review",
+                expires_at=utcnow() + timedelta(minutes=payment_minutes),
+                risk_hold=False,
+            )
+    except (InsufficientStock, IllegalTransition) as error:
+        session.refresh(order)
+        reason = NOT_RESTORED.get(error.code, "订单状态已变化，未能恢复，请重新下单")
+    restored = not reason
+    publish_after_commit(
+        session,
+        RefusedOrderReconsidered(
+            order_id=order.id, buyer_id=order.buyer_id, restored=restored, reason=reason
+        ),
+    )
+    return restored

@@ -34,7 +34,9 @@ NEXT_STATES: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
     OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
-    OrderStatus.CANCELLED: frozenset(),
+    # Only back to its payment window: a risk review's cancellation cleared on appeal
+    # (orders.risk_holds), its units taken again.
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PENDING_PAYMENT}),
     OrderStatus.REFUNDED: frozenset(),
 }
 STOCK_HOLDING_STATES = frozenset({OrderStatus.PENDING_PAYMENT})
@@ -118,12 +120,16 @@ def transition(
 
     The UPDATE is conditional on the state read, so two concurrent moves
     cannot both succeed; an illegal move is a Conflict naming the current state.
+    A move back into a stock-holding state takes the units again first
+    (InsufficientStock when they are gone): call it inside a savepoint then.
     """
     current = order.status
     if to not in NEXT_STATES[current]:
         raise IllegalTransition(
             f"an order in {current.value} cannot become {to.value}", code="illegal_transition"
         )
+    if current not in STOCK_HOLDING_STATES and to in STOCK_HOLDING_STATES:
+        _take_units_again(session, order=order)
     moved = rows_changed(
         session.execute(
             update(Order)
@@ -163,6 +169,22 @@ def _release_units(session: Session, *, order: Order, engine: StockEngine | None
         order_id=order.id,
         quantity=sum(item.quantity for item in items),
     )
+
+
+def _take_units_again(session: Session, *, order: Order) -> None:
+    """A cancelled order's units, taken again from its SKUs (in id order: concurrent
+    takers lock rows in one order). A flash sale's unit or a coupon's discount went
+    back to the sale or the wallet and is not taken again: such an order stays
+    cancelled (the buyer orders anew)."""
+    if order.flash_sale_id is not None or order.discount_total:
+        raise IllegalTransition(
+            "a flash-sale or discounted order cannot be reopened", code="order_not_reopenable"
+        )
+    items = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.sku_id)
+    ).all()
+    for item in items:
+        catalog.reserve_stock(session, sku_id=item.sku_id, quantity=item.quantity)
 
 
 def mark_paid(session: Session, *, order_id: int, payment_ref: str) -> Order:

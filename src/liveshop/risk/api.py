@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from liveshop.accounts.dependencies import CurrentUser
-from liveshop.core.dependencies import DbSession
+from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.risk import access, cases, rule_store
 from liveshop.risk.models import CaseStatus
@@ -44,12 +44,23 @@ def case(case_id: CaseId, user: CurrentUser, session: DbSession) -> CaseOut:
 
 @router.post("/cases/{case_id}/label")
 def label(
-    case_id: CaseId, body: LabelIn, user: CurrentUser, session: DbSession, engine: StockEngineDep
+    case_id: CaseId,
+    body: LabelIn,
+    user: CurrentUser,
+    session: DbSession,
+    engine: StockEngineDep,
+    settings: SettingsDep,
 ) -> CaseOut:
-    """``legit`` releases the hold; an abuse label confirms it (a held order is
-    cancelled). Labels train the model."""
+    """``legit`` releases the hold (and reopens for payment an order the review had
+    cancelled, when an appeal brought the case back); an abuse label confirms it (a
+    held order is cancelled). Labels train the model."""
     labelled = cases.label_case(
-        session, analyst=user, case_id=case_id, label=body.label, engine=engine
+        session,
+        analyst=user,
+        case_id=case_id,
+        label=body.label,
+        engine=engine,
+        payment_minutes=settings.order_payment_minutes,
     )
     return CaseOut.model_validate(labelled)
 

@@ -3,7 +3,9 @@ view of a held order and appeals (buyer or merchant), which reopen nothing
 by themselves but put the case back in front of an analyst.
 
 A label decides what the case held: a cleared order may be paid, an order found
-abusive is cancelled (``orders.risk_holds``); an appeal does not bring it back."""
+abusive is cancelled (``orders.risk_holds``). An appeal reopens a confirmed case;
+cleared then, the cancelled order gets a fresh payment window if its units can be
+taken again, and the buyer is told whether it could."""
 
 from __future__ import annotations
 
@@ -78,11 +80,18 @@ def case_for_analyst(session: Session, *, analyst: User, case_id: int) -> RiskCa
 
 
 def label_case(
-    session: Session, *, analyst: User, case_id: int, label: str, engine: StockEngine
+    session: Session,
+    *,
+    analyst: User,
+    case_id: int,
+    label: str,
+    engine: StockEngine,
+    payment_minutes: int,
 ) -> RiskCase:
     """``legit`` clears the hold; any abuse label confirms it. The label trains the
     next model (``liveshop risk journal-export``). ``engine`` returns the stock of a
-    cancelled flash-sale order."""
+    cancelled flash-sale order; ``payment_minutes`` is the window of an order the
+    review had cancelled and now reopens."""
     if label not in LABELS:
         raise InvalidInput(f"the label is one of {', '.join(LABELS)}", code="risk_label")
     case = case_for_analyst(session, analyst=analyst, case_id=case_id)
@@ -93,16 +102,26 @@ def label_case(
     case.analyst_id = analyst.id
     case.decided_at = utcnow()
     session.flush()
-    _settle_held_order(session, case=case, engine=engine)
+    _settle_held_order(session, case=case, engine=engine, payment_minutes=payment_minutes)
     return case
 
 
-def _settle_held_order(session: Session, *, case: RiskCase, engine: StockEngine) -> None:
+def _settle_held_order(
+    session: Session, *, case: RiskCase, engine: StockEngine, payment_minutes: int
+) -> None:
     kind, _, order_id = case.subject.partition(":")
     if case.path != RiskPath.ORDER or kind != "order" or not order_id.isdigit():
         return  # cases on other paths hold nothing that waits for the label
     if case.status is CaseStatus.CLEARED:
-        risk_holds.release_hold(session, order_id=int(order_id))
+        assert case.analyst_id is not None  # set with the label
+        reopened = risk_holds.restore_refused_order(
+            session,
+            order_id=int(order_id),
+            analyst_id=case.analyst_id,
+            payment_minutes=payment_minutes,
+        )
+        if reopened is None:  # held, never cancelled: the first label
+            risk_holds.release_hold(session, order_id=int(order_id))
     else:
         assert case.analyst_id is not None  # set with the label
         risk_holds.cancel_rejected_order(

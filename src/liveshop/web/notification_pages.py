@@ -26,6 +26,7 @@ KIND_NAMES = {
     NotificationKind.COUPON_EXPIRING: "优惠券即将过期",
     NotificationKind.AUCTION_OUTBID: "竞拍被超越",
     NotificationKind.ROOM_PROMOTED: "店铺推荐的直播",
+    NotificationKind.ORDER_APPEAL: "订单申诉结果",
 }
 Token = Annotated[str, Query(max_length=200)]
 
