@@ -31,7 +31,7 @@ from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.api import router as assistant_router
 from liveshop.assistant.responder import warm_up_assistant
 from liveshop.auctions.api import router as auctions_router
-from liveshop.auctions.jobs import run_auction_jobs_forever
+from liveshop.auctions.jobs import run_auction_jobs_forever, run_bid_persister_forever
 from liveshop.campaigns.api import router as campaigns_router
 from liveshop.campaigns.audiences_api import router as audiences_router
 from liveshop.campaigns.commissions import run_commission_jobs_forever
@@ -169,6 +169,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             loop.create_task(run_notification_jobs_forever(settings)),
             loop.create_task(run_tracking_jobs_forever(settings)),
             loop.create_task(run_auction_jobs_forever(settings)),
+            # on the Redis bid engine (settings.redis_url), the bids stream reaches SQL here
+            loop.create_task(run_bid_persister_forever(settings)),
             loop.create_task(run_commission_jobs_forever(settings)),
             loop.create_task(
                 run_training_forever(

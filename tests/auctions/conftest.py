@@ -1,29 +1,57 @@
 """Fixtures for auctions: the promotions shelf (a merchant's product, a live room of a
-host acting for the shop), bidders with a card on file, an auction ready to run; an
-auction's stored bid log and the outcome the proxy rule gives for it."""
+host acting for the shop), bidders with a card on file, an auction ready to run, each
+bid engine (SQL, Redis) on each database; an auction's stored bid log and the outcome
+the proxy rule gives for it."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.auctions import proxy, service
+from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.models import AuctionBid
+from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.schemas import DEFAULT_INCREMENTS, AuctionIn
 from liveshop.core.db import unit_of_work
 from liveshop.payments.methods import add_payment_method
 from liveshop.payments.schemas import CardIn
 from liveshop.payments.vault import MasterKey
-from tests.promotions.conftest import Shelf, create_buyers, shelf
+from tests.conftest import REDIS_URL, require_service
+from tests.promotions.conftest import TEST_REDIS_DB, Shelf, create_buyers, shelf
 
 __all__ = ["Shelf", "shelf"]
 
 MASTER = MasterKey(os.urandom(32))
+
+
+@pytest.fixture
+def redis_bids() -> Iterator[RedisBidEngine]:
+    """The Redis bid engine, its keys under a namespace of this test's own in the tests'
+    Redis database."""
+    require_service("Redis", REDIS_URL, 6379)
+    engine = RedisBidEngine(f"{REDIS_URL}/{TEST_REDIS_DB}", namespace=f"test-{uuid.uuid4().hex}")
+    yield engine
+    stale = list(engine.client.scan_iter(f"{engine.namespace}:*"))
+    if stale:
+        engine.client.delete(*stale)
+    engine.client.close()
+
+
+@pytest.fixture(params=["sql", pytest.param("redis", marks=pytest.mark.redis)])
+def bid_engine(request: pytest.FixtureRequest, database_url: str) -> BidEngine:
+    """Each bid engine on each database."""
+    if request.param == "sql":
+        return SQL_BIDS
+    engine: RedisBidEngine = request.getfixturevalue("redis_bids")
+    return engine
 
 
 def give_cards(database_url: str, user_ids: list[int]) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, status
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.auctions import bidding, service, views
+from liveshop.auctions.dependencies import BidEngineDep
 from liveshop.auctions.schemas import AuctionIn, AuctionOut, BidIn, BidResult
 from liveshop.core.dependencies import DbSession, RowId
 
@@ -39,12 +40,23 @@ def start_auction(auction_id: RowId, user: CurrentUser, session: DbSession) -> A
 
 @router.post("/auctions/{auction_id}/bids")
 def bid(
-    auction_id: RowId, body: BidIn, key: BidKey, user: CurrentUser, session: DbSession
+    auction_id: RowId,
+    body: BidIn,
+    key: BidKey,
+    user: CurrentUser,
+    session: DbSession,
+    engine: BidEngineDep,
 ) -> BidResult:
     """402 ``card_required`` without a card on file; 409 ``bid_too_low`` (the message
-    gives the minimum) or ``auction_closed``."""
+    gives the minimum) or ``auction_closed``. On the Redis engine the auction answered
+    is Redis' state; its bid log catches up as the persister writes the bids."""
     auction, placed, replayed = bidding.place_bid(
-        session, bidder=user, auction_id=auction_id, max_amount=body.max_amount, idempotency_key=key
+        session,
+        bidder=user,
+        auction_id=auction_id,
+        max_amount=body.max_amount,
+        idempotency_key=key,
+        engine=engine,
     )
     return views.bid_result(session, auction, placed, viewer=user, replayed=replayed)
 

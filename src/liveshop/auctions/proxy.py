@@ -19,6 +19,10 @@ class BidTooLow(Conflict):
     code = "bid_too_low"
 
 
+class AuctionClosed(Conflict):
+    code = "auction_closed"
+
+
 def yuan(amount: int) -> str:
     return f"¥{amount / 100:.2f}"
 

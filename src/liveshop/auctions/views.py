@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.auctions import access
 from liveshop.auctions.models import Auction, AuctionBid, AuctionStatus
-from liveshop.auctions.proxy import next_minimum
+from liveshop.auctions.proxy import next_minimum, yuan
 from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.notifications.centre import Notice, notify_users
+from liveshop.notifications.models import NotificationKind
 from liveshop.privacy.masking import mask_username
 
 PUBLIC_BIDS = 50  # the room's bid log shows the latest bids
@@ -36,6 +38,40 @@ def announce(session: Session, auction: Auction, *, line: str) -> None:
             line_kind="announcement",
         ),
     )
+
+
+def tell_bid(
+    session: Session,
+    auction: Auction,
+    *,
+    bidder_name: str,
+    bidder_id: int,
+    seq: int,
+    price: int,
+    outbid_id: int | None,
+    extended: bool,
+    moment: datetime,
+) -> None:
+    """What an accepted bid tells, after the commit: the outbid leader a notice, the
+    room a line with the bidder's masked name (and the card with ``auction``'s state).
+    Called once per bid, whichever engine decided it."""
+    if outbid_id is not None and outbid_id != bidder_id:
+        notify_users(
+            session,
+            user_ids=[outbid_id],
+            notice=Notice(
+                NotificationKind.AUCTION_OUTBID,
+                f"auction_outbid:{auction.id}:{seq}",
+                "你的出价已被超过",
+                f"{auction.title} 当前价 {yuan(price)}",
+                f"/rooms/{auction.room_id}",
+            ),
+            now=moment,
+        )
+    line = f"{mask_username(bidder_name)} 出价, 当前价 {yuan(price)}"
+    if extended:
+        line += f" · 延时 {auction.extend_seconds} 秒"
+    announce(session, auction, line=line)
 
 
 def card(auction: Auction) -> dict[str, object]:

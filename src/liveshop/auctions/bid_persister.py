@@ -1,0 +1,177 @@
+"""Writes the Redis bids stream to the SQL record (``auction_bids`` and the auction's
+row), in batches, acknowledging entries only after their transaction commits.
+
+Idempotent, so an entry written twice (a crash between commit and acknowledgement,
+or the closing job draining alongside the persister) changes nothing the second
+time: a bid row is inserted with ON CONFLICT DO NOTHING on (auction, bidder,
+Idempotency-Key), and the auction's row takes a bid's state only when that bid's
+``seq`` is above the row's ``bid_count`` (a conditional update, never backwards).
+What a bid tells (the outbid notice, the room's line) goes with its first write.
+
+After ``kill -9`` nothing is lost: entries the dead process had read but not
+acknowledged are still pending in the group and are read again (``0``) before new
+ones (``>``), by whichever process runs the persister next.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.auctions.models import Auction, AuctionBid
+from liveshop.auctions.redis_bids import PERSISTERS, RedisBidEngine, from_us
+from liveshop.auctions.views import tell_bid
+from liveshop.core.db import unit_of_work
+
+logger = logging.getLogger(__name__)
+
+CONSUMER = "persister"  # one name for every process: a restart reads its pending entries
+BATCH = 500  # entries per transaction
+
+
+@dataclass(frozen=True)
+class StreamedBid:
+    """One entry of the bids stream: the bid and the auction's state right after it."""
+
+    auction_id: int
+    seq: int
+    bidder_id: int
+    max_amount: int
+    price: int
+    leading: bool
+    leader_id: int
+    leader_max: int
+    outbid_id: int | None
+    ends_at: datetime
+    at: datetime
+    key: str
+    extended: bool
+
+    @classmethod
+    def parse(cls, fields: dict[bytes, bytes]) -> StreamedBid:
+        def number(name: str) -> int:
+            return int(float(fields[name.encode()]))
+
+        outbid = fields[b"outbid"]
+        return cls(
+            auction_id=number("auction"),
+            seq=number("seq"),
+            bidder_id=number("bidder"),
+            max_amount=number("max"),
+            price=number("price"),
+            leading=fields[b"leading"] == b"1",
+            leader_id=number("leader"),
+            leader_max=number("leader_max"),
+            outbid_id=int(float(outbid)) if outbid else None,
+            ends_at=from_us(number("ends_at")),
+            at=from_us(number("at")),
+            key=fields[b"key"].decode(),
+            extended=fields[b"extended"] == b"1",
+        )
+
+
+def ensure_group(engine: RedisBidEngine) -> None:
+    try:
+        engine.client.xgroup_create(engine.stream, PERSISTERS, id="0", mkstream=True)
+    except redis.ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+
+
+def persist_bids(database_url: str, engine: RedisBidEngine, *, block_ms: int | None = None) -> int:
+    """Write every pending, then every new entry of the stream; the bids written now.
+
+    ``block_ms``: wait that long for a first new entry when there is none."""
+    ensure_group(engine)
+    written = 0
+    for start in ("0", ">"):
+        while True:
+            reply: Any = engine.client.xreadgroup(
+                PERSISTERS,
+                CONSUMER,
+                {engine.stream: start},
+                count=BATCH,
+                block=block_ms if start == ">" else None,
+            )
+            entries = reply[0][1] if reply else []
+            if not entries:
+                break
+            written += _write(database_url, [fields for _id, fields in entries if fields])
+            engine.client.xack(engine.stream, PERSISTERS, *[entry_id for entry_id, _ in entries])
+            block_ms = None
+            if len(entries) < BATCH:
+                break
+    return written
+
+
+def _write(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
+    bids = sorted((StreamedBid.parse(fields) for fields in entries), key=_order)
+    if not bids:
+        return 0
+    with unit_of_work(database_url) as session:
+        latest: dict[int, StreamedBid] = {}
+        for bid in bids:
+            latest[bid.auction_id] = bid  # sorted: the last is the highest seq
+        for bid in latest.values():
+            _advance_row(session, bid)
+        inserted = [bid for bid in bids if _insert(session, bid)]
+        for bid in inserted:
+            auction = session.get_one(Auction, bid.auction_id)
+            bidder = session.get_one(User, bid.bidder_id)
+            tell_bid(
+                session,
+                auction,
+                bidder_name=bidder.username,
+                bidder_id=bid.bidder_id,
+                seq=bid.seq,
+                price=bid.price,
+                outbid_id=bid.outbid_id,
+                extended=bid.extended,
+                moment=bid.at,
+            )
+    return len(inserted)
+
+
+def _order(bid: StreamedBid) -> tuple[int, int]:
+    return bid.auction_id, bid.seq
+
+
+def _advance_row(session: Session, bid: StreamedBid) -> None:
+    """The auction's row takes the state after ``bid`` unless it holds a later bid's."""
+    session.execute(
+        update(Auction)
+        .where(Auction.id == bid.auction_id, Auction.bid_count < bid.seq)
+        .values(
+            bid_count=bid.seq,
+            current_price=bid.price,
+            leader_id=bid.leader_id,
+            leader_max=bid.leader_max,
+            ends_at=bid.ends_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _insert(session: Session, bid: StreamedBid) -> bool:
+    values = {
+        "auction_id": bid.auction_id,
+        "seq": bid.seq,
+        "bidder_id": bid.bidder_id,
+        "max_amount": bid.max_amount,
+        "price_after": bid.price,
+        "leading": bid.leading,
+        "idempotency_key": bid.key,
+        "created_at": bid.at,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(AuctionBid).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(AuctionBid.id)).first() is not None

@@ -1,0 +1,156 @@
+"""Where bids are decided: the SQL database (default) or Redis, picked in settings the
+way the flash sale's stock engine is (``LIVESHOP_REDIS_URL`` set: Redis).
+
+Both give the same guarantees and the same outcome for the same bids: one order of
+bids per auction (``seq`` 1, 2, ...), each counted once per (bidder, Idempotency-Key),
+decided by the proxy rule (``proxy.py``), the deadline extended by a late bid. The SQL
+database stays the record: on SQL a bid is written in its own transaction; on Redis
+(``redis_bids.py``) a Lua script decides it and appends it to a stream, and the
+persister (``bid_persister.py``) writes the stream to SQL, idempotently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
+from liveshop.auctions.proxy import AuctionClosed, decide
+from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.auctions.service import get_auction
+from liveshop.auctions.views import tell_bid
+from liveshop.core.clock import as_utc
+from liveshop.core.errors import Conflict
+
+
+class BidEngine(Protocol):
+    name: str
+
+    def place(
+        self,
+        session: Session,
+        *,
+        auction: Auction,
+        bidder: User,
+        max_amount: int,
+        idempotency_key: str,
+        moment: datetime,
+    ) -> tuple[Auction, AuctionBid, bool]:
+        """Decide one bid: (the auction as it stands after it, the bid, replayed).
+
+        ``auction`` was read without a lock; the bidder's access is checked already."""
+
+    def finish(self, auction_id: int, *, moment: datetime) -> bool:
+        """Stop taking bids for an auction due at ``moment``; False when its deadline
+        moved past ``moment`` (a late bid the record has not seen yet)."""
+
+
+def replayed_bid(earlier: AuctionBid, max_amount: int) -> AuctionBid:
+    if earlier.max_amount != max_amount:
+        raise Conflict(
+            "this Idempotency-Key was used for another amount", code="idempotency_conflict"
+        )
+    return earlier
+
+
+class SqlBidEngine:
+    """One bid is one transaction that locks the auction's row (``SELECT ... FOR
+    UPDATE`` on PostgreSQL; on SQLite every writing unit of work begins with ``BEGIN
+    IMMEDIATE``, which already admits one writer at a time)."""
+
+    name = "sql"
+
+    def place(
+        self,
+        session: Session,
+        *,
+        auction: Auction,
+        bidder: User,
+        max_amount: int,
+        idempotency_key: str,
+        moment: datetime,
+    ) -> tuple[Auction, AuctionBid, bool]:
+        auction = get_auction(session, auction_id=auction.id, lock=True)
+        earlier = session.scalars(
+            select(AuctionBid).where(
+                AuctionBid.auction_id == auction.id,
+                AuctionBid.bidder_id == bidder.id,
+                AuctionBid.idempotency_key == idempotency_key,
+            )
+        ).first()
+        if earlier is not None:
+            return auction, replayed_bid(earlier, max_amount), True
+        if auction.status != AuctionStatus.RUNNING or auction.ends_at is None:
+            raise AuctionClosed("the auction is not taking bids")
+        if moment >= as_utc(auction.ends_at):
+            raise AuctionClosed("the auction has ended")
+        decision = decide(
+            increments=auction.increments,
+            starting_price=auction.starting_price,
+            reserve_price=auction.reserve_price,
+            leader_id=auction.leader_id,
+            leader_max=auction.leader_max,
+            current_price=auction.current_price,
+            bidder_id=bidder.id,
+            max_amount=max_amount,
+        )
+        auction.bid_count += 1
+        bid = AuctionBid(
+            auction_id=auction.id,
+            seq=auction.bid_count,
+            bidder_id=bidder.id,
+            max_amount=max_amount,
+            price_after=decision.price,
+            leading=decision.leading,
+            idempotency_key=idempotency_key,
+            created_at=moment,
+        )
+        auction.current_price = decision.price
+        auction.leader_id = decision.leader_id
+        auction.leader_max = decision.leader_max
+        extended = False
+        if auction.ending == AuctionEnding.EXTEND and auction.extend_seconds > 0:
+            floor = moment + timedelta(seconds=auction.extend_seconds)
+            if as_utc(auction.ends_at) < floor:
+                auction.ends_at = floor
+                extended = True
+        try:
+            with session.begin_nested():
+                session.add(bid)
+                session.flush()
+        except IntegrityError as error:  # only if a lock was somehow not held
+            raise Conflict("this bid is being placed already", code="bid_in_progress") from error
+        tell_bid(
+            session,
+            auction,
+            bidder_name=bidder.username,
+            bidder_id=bidder.id,
+            seq=bid.seq,
+            price=decision.price,
+            outbid_id=decision.outbid_id,
+            extended=extended,
+            moment=moment,
+        )
+        return auction, bid, False
+
+    def finish(self, auction_id: int, *, moment: datetime) -> bool:
+        return True  # the closing reads the row under its lock: nothing is elsewhere
+
+
+SQL_BIDS = SqlBidEngine()
+
+
+def make_bid_engine(redis_url: str | None) -> BidEngine:
+    return RedisBidEngine(redis_url) if redis_url else SQL_BIDS
+
+
+@lru_cache(maxsize=16)
+def bid_engine_for(redis_url: str | None) -> BidEngine:
+    """One engine per process and Redis (its connection pool and loaded scripts)."""
+    return make_bid_engine(redis_url)

@@ -1,0 +1,268 @@
+"""Bids decided in Redis: one Lua script per bid, atomic, so racing bidders are
+ordered by Redis alone. The script checks the deadline, answers a retried
+Idempotency-Key with the bid it made, applies the proxy rule (the same rule as
+``proxy.decide``: increment table, reserve, maxima, the earlier bid wins a tie),
+extends the deadline on a late bid, numbers the bid (``seq``) and appends it to the
+bids stream (the ordered bid log) before answering.
+
+The SQL database stays the record: ``bid_persister.py`` writes the stream's entries
+to ``auction_bids`` and the auction's row, idempotently, and acknowledges them once
+committed; entries left by a killed process are written on its restart. An auction's
+state is loaded into Redis from its row at its first bid here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
+from liveshop.auctions.proxy import AuctionClosed, BidTooLow, yuan
+from liveshop.core.clock import as_utc
+from liveshop.core.errors import Conflict
+
+PERSISTERS = "bid-persisters"  # the stream's consumer group
+
+# KEYS: state (hash), answers (hash "bidder:key" -> the bid), bids stream
+# ARGV: bidder, max amount, idempotency key, now (µs since the epoch), auction id
+BID_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '', '', '', '', 0, 0, '', '', 0} end
+local s = redis.call('HMGET', KEYS[1], 'running', 'ends_at', 'extend', 'starting', 'reserve',
+  'bands', 'price', 'leader', 'leader_max', 'count')
+local function state(status, detail, entry, outbid, extended)
+  return {status, detail, s[7], s[8], s[9], s[10], s[2], entry or '', outbid or '', extended or 0}
+end
+local bidder, amount, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
+local member = bidder .. ':' .. ARGV[3]
+local earlier = redis.call('HGET', KEYS[2], member)
+if earlier then return state('replayed', earlier) end
+if s[1] ~= '1' then return state('closed', 'the auction is not taking bids') end
+local ends_at = tonumber(s[2])
+if now >= ends_at then return state('closed', 'the auction has ended') end
+local bands = {}
+for start, step in string.gmatch(s[6], '(%d+):(%d+)') do
+  bands[#bands + 1] = {tonumber(start), tonumber(step)}
+end
+local function step_at(p)
+  local found = bands[1][2]
+  for _, band in ipairs(bands) do if p >= band[1] then found = band[2] end end
+  return found
+end
+local reserve = tonumber(s[5])
+local function with_reserve(p)
+  if reserve >= 0 and amount >= reserve and reserve > p then return reserve end
+  return p
+end
+local price, leader, top, leading, outbid
+if s[8] == '' then
+  if amount < tonumber(s[4]) then return state('too_low', s[4]) end
+  price, leader, top, leading, outbid = with_reserve(tonumber(s[4])), bidder, amount, 1, ''
+elseif s[8] == bidder then
+  if amount <= tonumber(s[9]) then return state('own_maximum', s[9]) end
+  price, leader, top, leading, outbid = with_reserve(tonumber(s[7])), bidder, amount, 1, ''
+else
+  local current, held = tonumber(s[7]), tonumber(s[9])
+  local minimum = current + step_at(current)
+  if amount < minimum then return state('too_low', minimum) end
+  if amount > held then
+    price = with_reserve(math.min(amount, held + step_at(held)))
+    leader, top, leading, outbid = bidder, amount, 1, s[8]
+  else
+    price = math.max(math.min(held, amount + step_at(amount)), current)
+    leader, top, leading, outbid = s[8], held, 0, ''
+  end
+end
+local seq = tonumber(s[10]) + 1
+local extend, extended = tonumber(s[3]), 0
+if extend > 0 and ends_at < now + extend then ends_at, extended = now + extend, 1 end
+redis.call('HSET', KEYS[1], 'price', price, 'leader', leader, 'leader_max', top, 'count', seq,
+  'ends_at', ends_at)
+local entry = redis.call('XADD', KEYS[3], '*', 'auction', ARGV[5], 'seq', seq, 'bidder', bidder,
+  'max', amount, 'price', price, 'leading', leading, 'leader', leader, 'leader_max', top,
+  'outbid', outbid, 'ends_at', ends_at, 'at', ARGV[4], 'key', ARGV[3], 'extended', extended)
+local answer = seq .. ':' .. amount .. ':' .. price .. ':' .. leading .. ':' .. ARGV[4]
+redis.call('HSET', KEYS[2], member, answer)
+s[2], s[7], s[8], s[9], s[10] = ends_at, price, leader, top, seq
+return state('accepted', answer, entry, outbid, extended)
+"""
+# KEYS: state; ARGV: the state's fields and values. Only where there is none yet.
+LOAD_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+# KEYS: state; ARGV: now (µs). 1: no more bids (or none were ever here); 0: extended.
+FINISH_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+if tonumber(redis.call('HGET', KEYS[1], 'ends_at')) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'running', '0')
+return 1
+"""
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def to_us(moment: datetime) -> int:
+    """Microseconds since the epoch, exact (a Lua number holds them: below 2**53)."""
+    return (as_utc(moment) - EPOCH) // MICROSECOND
+
+
+def from_us(value: int | bytes | str) -> datetime:
+    return EPOCH + timedelta(microseconds=int(float(value)))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _number(value: Any) -> int | None:
+    text = _text(value)
+    return int(float(text)) if text else None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The script's reply: what happened and the auction's state after it."""
+
+    status: str
+    detail: str
+    price: int | None
+    leader_id: int | None
+    leader_max: int | None
+    count: int
+    ends_at: datetime
+    entry: str
+    outbid_id: int | None
+    extended: bool
+
+    @classmethod
+    def parse(cls, reply: list[Any]) -> Answer:
+        count = _number(reply[5])
+        ends_at = _number(reply[6])
+        return cls(
+            status=_text(reply[0]),
+            detail=_text(reply[1]),
+            price=_number(reply[2]),
+            leader_id=_number(reply[3]),
+            leader_max=_number(reply[4]),
+            count=count or 0,
+            ends_at=from_us(ends_at or 0),
+            entry=_text(reply[7]),
+            outbid_id=_number(reply[8]),
+            extended=bool(_number(reply[9])),
+        )
+
+
+class RedisBidEngine:
+    name = "redis"
+
+    def __init__(self, url: str, namespace: str = "liveshop") -> None:
+        self.url = url
+        self.namespace = namespace
+        self.stream = f"{namespace}:auction-bids"
+        self.client = redis.Redis.from_url(url)
+        self._bid = self.client.register_script(BID_SCRIPT)
+        self._load = self.client.register_script(LOAD_SCRIPT)
+        self._finish = self.client.register_script(FINISH_SCRIPT)
+
+    def keys(self, auction_id: int) -> list[str]:
+        """state (hash), answers (hash "bidder:key" -> bid); one hash slot per auction."""
+        base = f"{self.namespace}:auction:{{{auction_id}}}"
+        return [f"{base}:state", f"{base}:answers"]
+
+    def load(self, auction: Auction) -> None:
+        """The auction's state from its row, unless Redis holds it already."""
+        running = auction.status == AuctionStatus.RUNNING and auction.ends_at is not None
+        extend = auction.extend_seconds if auction.ending == AuctionEnding.EXTEND else 0
+        fields: dict[str, str | int] = {
+            "running": "1" if running else "0",
+            "ends_at": to_us(auction.ends_at) if auction.ends_at else 0,
+            "extend": extend * 1_000_000,
+            "starting": auction.starting_price,
+            "reserve": -1 if auction.reserve_price is None else auction.reserve_price,
+            "bands": ",".join(f"{int(start)}:{int(step)}" for start, step in auction.increments),
+            "price": "" if auction.current_price is None else auction.current_price,
+            "leader": "" if auction.leader_id is None else auction.leader_id,
+            "leader_max": "" if auction.leader_max is None else auction.leader_max,
+            "count": auction.bid_count,
+        }
+        flat = [item for pair in fields.items() for item in pair]
+        self._load(keys=[self.keys(auction.id)[0]], args=flat)
+
+    def place(
+        self,
+        session: Session,
+        *,
+        auction: Auction,
+        bidder: User,
+        max_amount: int,
+        idempotency_key: str,
+        moment: datetime,
+    ) -> tuple[Auction, AuctionBid, bool]:
+        """The script decides; the row is not written here (the persister does), so the
+        auction answered is a copy of the row with Redis' state, never flushed."""
+        arguments: list[str | int] = [
+            bidder.id,
+            max_amount,
+            idempotency_key,
+            to_us(moment),
+            auction.id,
+        ]
+        keys = [*self.keys(auction.id), self.stream]
+        answer = Answer.parse(self._bid(keys=keys, args=arguments))
+        if answer.status == "missing":
+            if auction.status != AuctionStatus.RUNNING:
+                raise AuctionClosed("the auction is not taking bids")
+            self.load(auction)
+            answer = Answer.parse(self._bid(keys=keys, args=arguments))
+        bid = self._bid_of(answer, auction=auction, bidder=bidder, key=idempotency_key)
+        if bid.max_amount != max_amount:
+            raise Conflict(
+                "this Idempotency-Key was used for another amount", code="idempotency_conflict"
+            )
+        return _as_decided(auction, answer), bid, answer.status == "replayed"
+
+    @staticmethod
+    def _bid_of(answer: Answer, *, auction: Auction, bidder: User, key: str) -> AuctionBid:
+        if answer.status == "closed":
+            raise AuctionClosed(answer.detail)
+        if answer.status == "too_low":
+            raise BidTooLow(f"the next bid is at least {yuan(int(answer.detail))}")
+        if answer.status == "own_maximum":
+            raise BidTooLow(
+                f"you lead with a maximum of {yuan(int(answer.detail))}; raise it to change it",
+                code="not_above_own_maximum",
+            )
+        seq, amount, price, leading, at = answer.detail.split(":")
+        return AuctionBid(
+            auction_id=auction.id,
+            seq=int(seq),
+            bidder_id=bidder.id,
+            max_amount=int(amount),
+            price_after=int(price),
+            leading=leading == "1",
+            idempotency_key=key,
+            created_at=from_us(at),
+        )
+
+    def finish(self, auction_id: int, *, moment: datetime) -> bool:
+        return bool(self._finish(keys=[self.keys(auction_id)[0]], args=[to_us(moment)]))
+
+
+def _as_decided(auction: Auction, answer: Answer) -> Auction:
+    """A transient copy of the row (never added to a session) with Redis' state."""
+    columns = Auction.__mapper__.column_attrs
+    copy = Auction(**{column.key: getattr(auction, column.key) for column in columns})
+    copy.current_price = answer.price
+    copy.leader_id = answer.leader_id
+    copy.leader_max = answer.leader_max
+    copy.bid_count = answer.count
+    copy.ends_at = answer.ends_at
+    return copy
