@@ -114,3 +114,24 @@ class WebAuthnChallenge(Base):
     nonce: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class LoginChallenge(Base):
+    """A sign-in with the right password that the risk checks asked to step up: the
+    client holds its token (only the SHA-256 is kept) and answers with any second
+    factor the account has, once, within ``expires_at``. An emailed code is kept as a
+    keyed hash; ``failures`` wrong answers of any kind use the challenge up."""
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    email_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email_code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    email_codes_sent: Mapped[int] = mapped_column(Integer, default=0)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
