@@ -27,10 +27,9 @@ from liveshop.assistant.question_reading import (
 )
 from liveshop.assistant.retrieval import FactIndex, FactKind
 
-MIN_SCORE = 1.0  # below this the best fact is a coincidence of common words
+MIN_SCORE = 0.5  # below this the best fact is a coincidence (one shared word scores about 1)
 MARGIN = 2.0  # the best fact must beat the runner-up by this factor (tuned on questions.csv)
 HOST = "host"
-ELIGIBLE_ONLY = False  # rivals are facts of the product asked about
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,17 @@ class RoomAnswerer:
         if shortcut is not None:
             return self._answer(shortcut, normal, tokens, 1.0)
         kinds = self.facts.kinds
-        kind_tokens = self.facts.kind_tokens(tokens)
+        asked = self.facts.without_titles(question)
+        kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked)) or (
+            self.facts.kind_tokens(tokens)
+        )
         if not kind_tokens or not kinds:
             return Decision(
                 False, HOST, None, 0.0, "no word of the question is in the shop's facts"
             )
         scores = self.facts.kind_scores(kind_tokens)
-        if ELIGIBLE_ONLY:
-            scores = scores * self.facts.eligible(self.facts.resolve_product(normal, tokens))
+        product = self.facts.resolve_product(normal, tokens)
+        scores = scores * self.facts.eligible(product, normal)
         order = np.argsort(-scores)
         best, runner_up = (
             float(scores[order[0]]),
@@ -85,10 +87,23 @@ class RoomAnswerer:
         confidence = best / (best + runner_up) if best > 0 else 0.0
         if best < MIN_SCORE:
             return Decision(False, HOST, None, confidence, "no fact matches well enough")
+        if not self._matched_by_a_word(question, asked, int(order[0])):
+            suggestion = self._render_guess(kind, normal, tokens)
+            return Decision(False, HOST, suggestion, confidence, "only characters match")
         if runner_up > 0 and best < MARGIN * runner_up:
             suggestion = self._render_guess(kind, normal, tokens)
             return Decision(False, HOST, suggestion, confidence, "two facts match about as well")
         return self._answer(kind, normal, tokens, confidence)
+
+    def _matched_by_a_word(self, question: str, asked: str, kind: int) -> bool:
+        """Whether a whole word of the question, not only characters of a word the room
+        does not know ('保真' sharing 保 with 保质期), matches the fact."""
+        words = [
+            token
+            for part in (asked, question)
+            for token in self.facts.kind_tokens(self.facts.query_tokens(part, characters=False))
+        ]
+        return bool(words) and float(self.facts.kind_scores(words)[kind]) > 0
 
     def _price_or_stock(self, normal: str) -> FactKind | None:
         """ "多少钱" and "还有货吗" are said one way or another: no retrieval needed."""

@@ -128,3 +128,26 @@ BUYING_INTENT = re.compile(
     r"\bbuy\b|\blink\b|\border\b",
     re.IGNORECASE,
 )
+
+# Quantities: a number with its unit in a fact ('20000mAh', '每袋330g', '6小时') and a
+# question asking for that dimension ('多少毫安', '多重', '多久') meet on one marker
+# token per dimension, whatever the product or the spelling of the unit.
+UNIT_DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "量:电量": ("毫安时", "毫安", "mah"),
+    "量:功率": ("瓦", "w"),
+    "量:重量": ("千克", "公斤", "kg", "克", "g", "斤"),
+    "量:容积": ("毫升", "ml", "升", "l"),
+    "量:长度": ("厘米", "cm", "毫米", "mm", "寸", "米"),
+    "量:时长": ("小时", "h", "分钟", "天", "周", "个月", "年"),
+    "量:年龄": ("岁", "月龄"),
+}
+# Questions for a dimension without a unit after a number.
+DIMENSION_QUESTIONS: dict[str, str] = {
+    "量:重量": "多重|重不重|重吗|轻不轻|轻吗|几斤|多少斤|多少克|多少g|有多沉",
+    "量:时长": "多久|多长时间|几个小时|几小时|多少小时|几天|多少天|几个月|几年|多少年",
+    "量:容积": "多少ml|多少毫升|几升|多少升",
+    "量:电量": "多少毫安|几毫安|多少mah",
+    "量:功率": "多少瓦|几瓦|多少w",
+    "量:长度": "多长|多宽|多高|多少厘米|多少cm|几厘米",
+    "量:年龄": "几岁|多大的孩子|多大孩子|多大宝宝|多大的宝宝|月龄",
+}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from liveshop.assistant.knowledge import ProductFact, SkuFact
-from liveshop.assistant.lexicon import SHORTHAND
+from liveshop.assistant.lexicon import DIMENSION_QUESTIONS, SHORTHAND, UNIT_DIMENSIONS
 from liveshop.search import text
 
 HOST_ONLY = re.compile(
@@ -16,6 +16,7 @@ HOST_ONLY = re.compile(
     r"再便宜|能不能送|能送|送个|比.{0,6}(好|哪个)|哪个好|区别|下一|下次|下场|明天|几点|什么时候(上|出|有|开|抽)|"
     r"抽奖|秒杀|新款|团购|国外|海外|货到付款|分开买|各一|试(一下|色|穿|戴|吃|用)|再试",
 )
+HOST_PERSON = re.compile(r"主播|播主|你(的)?(身高|体重|多高|多重)")  # the host in person
 GENERIC_PHRASES = re.compile(
     r"还有没有|有没有货|有没有|有货|没货|还有|多少钱|多少|价格|库存|卖完|现货|还剩|请问|一下"
 )
@@ -71,6 +72,10 @@ STOP_WORDS = frozenset(
         "想",
         "和",
         "还是",
+        "多少",  # asks a quantity: the unit or the word beside it says which
+        "几",
+        "不",  # a trailing 不 or 没 asks ('能用不'), it says nothing of the fact
+        "没",
         "ma",
         "ne",
         "ba",
@@ -110,8 +115,40 @@ COLOUR_OR_SIZE = re.compile(
 )
 
 
+# "A不A" / "A没A" asks whether A ('弹不弹', '重不重', 'la bu la'): read as A, so the
+# word is not split by the negation ('宝重' + '不重') nor taken for a negative fact.
+A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1|\b([a-z]+) (?:bu|mei) \2\b")
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万半几]+|多少)"
+_UNIT_DIMENSION = {
+    unit: dimension for dimension, units in UNIT_DIMENSIONS.items() for unit in units
+}
+_QUANTITY = re.compile(
+    _NUMBER
+    + r"\s*("
+    + "|".join(sorted(map(re.escape, _UNIT_DIMENSION), key=len, reverse=True))
+    + r")(?![a-z])"
+)
+_DIMENSION_QUESTIONS = {
+    dimension: re.compile(pattern) for dimension, pattern in DIMENSION_QUESTIONS.items()
+}
+
+
 def expand_shorthand(question: str) -> str:
-    return _SHORTHAND_PATTERN.sub(lambda match: SHORTHAND[match.group(1)], text.normalise(question))
+    """The question normalised, chat shorthand read as Chinese, "A不A" read as A."""
+    expanded = _SHORTHAND_PATTERN.sub(
+        lambda match: SHORTHAND[match.group(1)], text.normalise(question)
+    )
+    return A_NOT_A.sub(lambda match: match.group(1) or match.group(2), expanded)
+
+
+def quantity_tokens(piece: str) -> list[str]:
+    """One marker per dimension of quantity the text states or asks for ('20000mah',
+    '多少毫安' -> 量:电量; '330g', '多重' -> 量:重量), so a question for a quantity finds
+    the fact that states it in any unit spelling."""
+    piece = text.normalise(piece)
+    found = [_UNIT_DIMENSION[match.group(1)] for match in _QUANTITY.finditer(piece)]
+    found += [dimension for dimension, asked in _DIMENSION_QUESTIONS.items() if asked.search(piece)]
+    return list(dict.fromkeys(found))
 
 
 def document_tokens(*texts: str) -> list[str]:

@@ -1,12 +1,15 @@
 """Retrieval over one room's knowledge: BM25 (bm25s) over jieba words plus their pinyin,
 with the query read as search reads it (pinyin input, homophone typos, near spellings:
-:func:`liveshop.search.query.term_groups`).
+:func:`liveshop.search.query.term_groups`), after the room's own words are cut out of
+it (pyahocorasick, longest first) and quantities are read as their dimension.
 
 1. *what* is asked: one document per kind of fact (price, stock, brand, each
-   attribute name with the words viewers use for it, each FAQ entry, each of the
-   host's earlier answers);
-2. *which product*: one document per product (title, brand, category, options),
-   or "N号" for the shelf's N-th product, else the pinned one.
+   attribute name with the words viewers use for it, its values and the dimensions
+   of their quantities, each FAQ entry, each of the host's earlier answers), read
+   from the question without the stretches it shares with a product's title;
+2. *which product*: one document per product (title, brand, category), or "N号"
+   for the shelf's N-th product, else the one product with a colour or size the
+   question names, else the pinned one.
 """
 
 from __future__ import annotations
@@ -19,14 +22,23 @@ from typing import Any
 import numpy as np
 
 from liveshop.assistant.knowledge import ProductFact, RoomKnowledge
-from liveshop.assistant.lexicon import ATTRIBUTE_SYNONYMS, BRAND_CUES, PRICE_CUES, STOCK_CUES
+from liveshop.assistant.lexicon import (
+    ATTRIBUTE_SYNONYMS,
+    BRAND_CUES,
+    PRICE_CUES,
+    STOCK_CUES,
+    UNIT_DIMENSIONS,
+)
 from liveshop.assistant.question_reading import (
     GENERIC_PHRASES,
+    HOST_PERSON,
     MEASURE_WORDS,
     SHELF_NUMBER,
     STOP_WORDS,
     document_tokens,
     expand_shorthand,
+    mentioned_skus,
+    quantity_tokens,
 )
 from liveshop.search import text
 from liveshop.search.query import Vocabulary, term_groups
@@ -38,6 +50,7 @@ PRODUCT_MARGIN = 1.5  # the named product must beat the next one by this factor
 class FactKind:
     key: str  # "price", "stock", "brand", "attr:<name>", "faq:<key>", "qa:<key>"
     tokens: tuple[str, ...]
+    about_host: bool = False  # an FAQ entry or earlier answer about the host in person
 
 
 class FactIndex:
@@ -58,7 +71,6 @@ class FactIndex:
                 words.setdefault(token, text.pinyin_of(token))
         self.vocabulary.load(list(words.items()))
         self._kind_index = _index([list(kind.tokens) for kind in self.kinds])
-        self._product_index = _index(self.product_tokens)
 
     @cached_property
     def product_tokens(self) -> list[list[str]]:
@@ -72,12 +84,97 @@ class FactIndex:
             for product in self.knowledge.products
         ]
 
-    def query_tokens(self, question: str) -> list[str]:
+    def query_tokens(self, question: str, *, characters: bool = True) -> list[str]:
+        """The question's tokens as the room's facts know them. The room's own words
+        are cut out first (longest first: '充电宝' in '充电宝重', which jieba cuts
+        '充电' + '宝重'); the rest is read as search reads it (pinyin, typos), and a
+        word the room does not know still counts by the characters it shares (unless
+        ``characters`` is False: the words alone)."""
         expanded = expand_shorthand(question)
         tokens: list[str] = []
-        for group in term_groups(expanded, self.vocabulary):
-            tokens.extend(token for token in group if token not in STOP_WORDS)
+        for piece, known in self._segments(expanded):
+            if known:
+                if piece not in STOP_WORDS:
+                    tokens.extend(dict.fromkeys([piece, text.pinyin_of(piece)]))
+                continue
+            words = [word for word in text.words(piece) if word not in STOP_WORDS]
+            for group in term_groups(" ".join(words), self.vocabulary):
+                tokens.extend(group)
+            for word in words:
+                if characters and text.has_han(word) and not self.vocabulary.knows(word):
+                    tokens.extend(char for char in word if char in self._known_characters)
+        tokens.extend(quantity_tokens(text.normalise(question)))
         return tokens
+
+    @cached_property
+    def _room_words(self) -> Any:
+        """An Aho-Corasick automaton of the room's Chinese words of two characters or
+        more, to cut them out of a question before jieba does."""
+        import ahocorasick  # type: ignore[import-not-found]  # the C extension ships no stubs
+
+        automaton = ahocorasick.Automaton()
+        for term in self.vocabulary.terms:
+            if len(term) > 1 and text.has_han(term):
+                automaton.add_word(term, term)
+        if len(automaton) == 0:
+            return None
+        automaton.make_automaton()
+        return automaton
+
+    def _segments(self, normal: str) -> list[tuple[str, bool]]:
+        """The question cut into the room's known words (True) and the rest (False)."""
+        if self._room_words is None:
+            return [(normal, False)]
+        pieces: list[tuple[str, bool]] = []
+        start = 0
+        for end, word in self._room_words.iter_long(normal):
+            begin = end - len(word) + 1
+            if begin > start:
+                pieces.append((normal[start:begin], False))
+            pieces.append((word, True))
+            start = end + 1
+        if start < len(normal):
+            pieces.append((normal[start:], False))
+        return pieces
+
+    def without_titles(self, question: str) -> str:
+        """The question with the stretches it shares with a product's title taken out
+        ('充电宝重不重' -> ' 重不重'): they say which product, not what is asked. A
+        stretch that is itself a word for a kind of fact stays ('支持快充吗' about
+        '快充充电宝': titles carry attribute words). Stretches of two characters or more."""
+        normal = text.normalise(question)
+        kept: list[str] = []
+        start = 0
+        while start < len(normal):
+            length = self._title_stretch(normal, start)
+            if length:
+                kept.append(" ")
+                start += length
+            else:
+                kept.append(normal[start])
+                start += 1
+        return "".join(kept)
+
+    def _title_stretch(self, normal: str, start: int) -> int:
+        for end in range(len(normal), start + 1, -1):
+            piece = normal[start:end]
+            if text.has_han(piece) and any(piece in title for title in self._titles):
+                return 0 if piece in self._cue_words else end - start
+        return 0
+
+    @cached_property
+    def _cue_words(self) -> frozenset[str]:
+        """The words that say what is asked: attribute names and the words viewers
+        use for them, price, stock and brand cues, units."""
+        names = {name for product in self.products for name in product.attributes}
+        phrases = [PRICE_CUES, STOCK_CUES, BRAND_CUES, *ATTRIBUTE_SYNONYMS, *names]
+        phrases += ATTRIBUTE_SYNONYMS.values()
+        phrases += [unit for units in UNIT_DIMENSIONS.values() for unit in units]
+        return frozenset(word for phrase in phrases for word in phrase.split())
+
+    @cached_property
+    def _titles(self) -> list[str]:
+        return [text.normalise(product.title) for product in self.products]
 
     @cached_property
     def _naming_tokens(self) -> frozenset[str]:
@@ -98,18 +195,22 @@ class FactIndex:
         """Each kind of fact's BM25 score for the tokens, in ``kinds`` order."""
         return _scores(self._kind_index, tokens, len(self.kinds))
 
-    def eligible(self, product: ProductFact | None) -> np.ndarray:
-        """1 for the kinds of fact that could answer about ``product`` (the shop's FAQ and
-        the host's answers always; an attribute only if this product has it), else 0:
-        a fact the product does not have is no rival to one it has."""
-        if product is None:
-            return np.ones(len(self.kinds))
+    def eligible(self, product: ProductFact | None, normal: str) -> np.ndarray:
+        """1 for the kinds of fact that could answer about ``product``, else 0: the
+        shop's FAQ and the host's answers always, an attribute only if this product has
+        it (a fact the product does not have is no rival to one it has); an entry about
+        the host in person ('主播身高体重') only when the question is about the host."""
+        asks_about_host = HOST_PERSON.search(normal) is not None
         return np.array(
             [
-                1.0
-                if not kind.key.startswith("attr:")
-                or kind.key.split(":", 1)[1] in product.attributes
-                else 0.0
+                0.0
+                if (kind.about_host and not asks_about_host)
+                or (
+                    product is not None
+                    and kind.key.startswith("attr:")
+                    and kind.key.split(":", 1)[1] not in product.attributes
+                )
+                else 1.0
                 for kind in self.kinds
             ]
         )
@@ -136,21 +237,37 @@ class FactIndex:
         return frozenset(char for term in self.vocabulary.terms if len(term) > 1 for char in term)
 
     def resolve_product(self, normal: str, tokens: Sequence[str]) -> ProductFact | None:
-        """The shelf's N-th product for "N号", else the product the words clearly name,
-        else the pinned one; None when two products are named about as much."""
+        """The shelf's N-th product for "N号", else the product the words clearly name
+        (title, brand, category), else the one product with a colour or size the
+        question names, else the pinned one; None when two are named about as much."""
         number = SHELF_NUMBER.search(normal)
         if number and 1 <= int(number.group(1)) <= len(self.products):
             return self.products[int(number.group(1)) - 1]
-        if self.products:
-            scores = _scores(self._product_index, list(tokens), len(self.products))
-            order = np.argsort(-scores)
-            best = float(scores[order[0]])
-            second = float(scores[order[1]]) if len(order) > 1 else 0.0
-            if best > 0 and best >= PRODUCT_MARGIN * second:
-                return self.products[int(order[0])]
-            if best > 0:
-                return None  # two products named about as much: ask the host
-        return self.knowledge.pinned()
+        pinned = self.knowledge.pinned()
+        if not self.products:
+            return pinned
+        naming = [token for token in tokens if token not in MEASURE_WORDS]  # '一袋' names none
+        scores = _scores(self._name_index, naming, len(self.products))
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        second = float(scores[order[1]]) if len(order) > 1 else 0.0
+        if best > 0:
+            # two products named about as much: ask the host
+            return self.products[int(order[0])] if best >= PRODUCT_MARGIN * second else None
+        # only an option is named ('白色的还有吗'): the pinned product when it has it
+        having = [product for product in self.products if mentioned_skus(product, normal)]
+        if not having or pinned in having:
+            return pinned
+        return having[0] if len(having) == 1 else None
+
+    @cached_property
+    def _name_index(self) -> Any:
+        return _index(
+            [
+                document_tokens(product.title, product.brand, product.category)
+                for product in self.products
+            ]
+        )
 
 
 def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
@@ -163,15 +280,24 @@ def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
     for name in names:
         values = " ".join(p.attributes.get(name, "") for p in knowledge.products)
         synonyms = ATTRIBUTE_SYNONYMS.get(name, "")
-        kinds.append(FactKind(f"attr:{name}", tuple(document_tokens(name, name, synonyms, values))))
+        tokens = document_tokens(name, name, synonyms, values) + quantity_tokens(values)
+        kinds.append(FactKind(f"attr:{name}", tuple(tokens)))
     for faq in knowledge.faq:
         kinds.append(
             FactKind(
-                f"faq:{faq.key}", tuple(document_tokens(faq.question, faq.question, faq.answer))
+                f"faq:{faq.key}",
+                tuple(document_tokens(faq.question, faq.question, faq.answer)),
+                about_host=HOST_PERSON.search(text.normalise(faq.question)) is not None,
             )
         )
     for answer in knowledge.host_answers:
-        kinds.append(FactKind(f"qa:{answer.key}", tuple(document_tokens(answer.question))))
+        kinds.append(
+            FactKind(
+                f"qa:{answer.key}",
+                tuple(document_tokens(answer.question)),
+                about_host=HOST_PERSON.search(text.normalise(answer.question)) is not None,
+            )
+        )
     return kinds
 
 

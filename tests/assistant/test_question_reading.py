@@ -1,0 +1,99 @@
+"""How the assistant reads a question: A-not-A, quantities and units, product titles
+that carry attribute words, options shared by products, the host in person."""
+
+from __future__ import annotations
+
+from liveshop.assistant.answerer import RoomAnswerer
+from liveshop.assistant.knowledge import FaqFact, ProductFact, RoomKnowledge, SkuFact
+from liveshop.assistant.question_reading import expand_shorthand, quantity_tokens
+
+
+def kettle_shop() -> RoomKnowledge:
+    kettle = ProductFact(
+        key="kettle",
+        title="1.7升恒温保温电热水壶",
+        attributes={
+            "功率": "1800W大功率",
+            "容量": "1.7L",
+            "重量": "净重1.2kg",
+            "保温": "恒温保温12小时",
+            "材质": "304不锈钢内胆",
+        },
+        skus=(SkuFact({"颜色": "白色"}, 19900, 6), SkuFact({"颜色": "灰色"}, 19900, 0)),
+        pinned=True,
+    )
+    cup = ProductFact(
+        key="cup",
+        title="陶瓷马克杯",
+        attributes={"容量": "350ml", "材质": "高温陶瓷"},
+        skus=(SkuFact({"颜色": "白色"}, 3900, 20),),
+    )
+    powerbank = ProductFact(
+        key="powerbank",
+        title="磁吸无线充电宝",
+        attributes={"充电": "15W无线快充", "重量": "180g"},
+        skus=(SkuFact({"颜色": "黑色"}, 8900, 9),),
+    )
+    faq = (FaqFact("ship", "几天发货", "48小时内发货"),)
+    answers = (FaqFact("pick", "主播推荐哪个颜色", "主播自己用灰色"),)
+    return RoomKnowledge(
+        shop_name="好物", products=(kettle, cup, powerbank), faq=faq, host_answers=answers
+    )
+
+
+def test_a_not_a_is_read_as_the_word_it_asks_about() -> None:
+    assert expand_shorthand("水壶重不重") == "水壶重"
+    assert expand_shorthand("好用不好用") == "好用"
+    assert expand_shorthand("la bu la") == "la"
+    assert expand_shorthand("不辣吗") == "不辣吗"  # a plain negation stays
+
+
+def test_a_quantity_and_a_question_for_it_meet_in_any_unit_spelling() -> None:
+    assert quantity_tokens("1800W大功率") == ["量:功率"]
+    assert quantity_tokens("多少瓦") == ["量:功率"]
+    assert quantity_tokens("20000mAh") == quantity_tokens("几毫安") == ["量:电量"]
+    assert quantity_tokens("净重1.2KG") == quantity_tokens("重不重") == ["量:重量"]
+    assert quantity_tokens("一百二十斤") == ["量:重量"]
+    assert quantity_tokens("保温多久") == ["量:时长"]
+    assert quantity_tokens("蓝色l还有吗") == []  # a size, not litres
+
+
+def test_questions_for_a_quantity_are_answered_from_the_fact_that_states_it() -> None:
+    answerer = RoomAnswerer(kettle_shop())
+    for question, fact in (
+        ("水壶多少瓦", "kettle.attributes.功率"),
+        ("热水壶重不重", "kettle.attributes.重量"),
+        ("马克杯装多少ml", "cup.attributes.容量"),
+        ("水壶能保温几个小时", "kettle.attributes.保温"),
+    ):
+        decision = answerer.decide(question)
+        assert (question, decision.answered, decision.fact) == (question, True, fact)
+
+
+def test_a_title_word_names_the_product_and_an_attribute_word_in_it_still_asks() -> None:
+    answerer = RoomAnswerer(kettle_shop())
+    # '保温' is in the kettle's title and is the attribute asked about
+    decision = answerer.decide("热水壶保温效果怎么样")
+    assert (decision.answered, decision.fact) == (True, "kettle.attributes.保温")
+    # '充电宝' names the power bank (充电 is another of its facts); what is asked is its weight
+    decision = answerer.decide("充电宝重不重")
+    assert (decision.answered, decision.fact) == (True, "powerbank.attributes.重量")
+
+
+def test_an_option_two_products_share_is_the_pinned_ones() -> None:
+    answerer = RoomAnswerer(kettle_shop())
+    decision = answerer.decide("白色的还有吗")
+    assert decision.fact == "kettle.stock"
+    assert decision.answer == "1.7升恒温保温电热水壶：白色 还有 6 件"
+
+
+def test_an_answer_about_the_host_in_person_is_for_questions_about_the_host() -> None:
+    answerer = RoomAnswerer(kettle_shop())
+    assert answerer.decide("推荐哪个颜色").fact == "host"
+    assert answerer.decide("主播推荐哪个颜色").fact == "qa:pick"
+
+
+def test_characters_of_a_word_the_room_does_not_know_are_not_enough_to_answer() -> None:
+    # '保真' shares 保 with 保温 and nothing else
+    decision = RoomAnswerer(kettle_shop()).decide("保真吗")
+    assert (decision.answered, decision.fact) == (False, "host")
