@@ -89,8 +89,9 @@ def test_a_challenged_sign_in_without_a_second_factor_is_told_what_to_do(
 
     assert refused.status_code == 403
     assert refused.json() == {
-        "detail": "this sign-in needs a second check, and the account has no authenticator "
-        "app enrolled: please try again later, or contact support",
+        "detail": "this sign-in needs a second check, and the account has no way to give "
+        "one (no authenticator app, passkey or email): please try again later, or contact "
+        "support",
         "code": "second_factor_unavailable",
     }
     assert _tokens(database_url) == 0

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from liveshop.accounts import service, sign_in
+from liveshop.accounts import login_challenges, login_step_up, service, sign_in
 from liveshop.accounts.dependencies import (
     SESSION_COOKIE,
     ClientAddress,
@@ -13,7 +14,17 @@ from liveshop.accounts.dependencies import (
     SignInGuardDep,
     bearer_scheme,
 )
-from liveshop.accounts.schemas import Credentials, LoginIn, LoginOut, UserOut
+from liveshop.accounts.mail import Relay
+from liveshop.accounts.passkeys_api import RelyingPartyDep
+from liveshop.accounts.schemas import (
+    Credentials,
+    EmailCodeSentOut,
+    LoginAnswerIn,
+    LoginChallengeIn,
+    LoginIn,
+    LoginOut,
+    UserOut,
+)
 from liveshop.core.dependencies import DbSession, SettingsDep
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
@@ -35,24 +46,84 @@ def register(
     return UserOut.model_validate(user)
 
 
+def step_up_body(error: sign_in.SecondFactorRequired) -> dict[str, Any]:
+    """The 401 of a right password the risk checks step up: the challenge's token and
+    the factors the account has (a wrong password's 401 names none)."""
+    return {
+        "detail": error.message,
+        "code": error.code,
+        "login_challenge": error.step_up.token,
+        "factors": [factor.value for factor in error.step_up.factors],
+        "email_hint": error.step_up.email_hint,
+    }
+
+
 @router.post("/login", response_model=LoginOut)
 def login(
     body: LoginIn, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
-) -> LoginOut:
-    """A sign-in the risk checks challenge answers 401 second_factor_required: send
-    it again with ``second_factor_code``."""
+) -> Response:
+    """A sign-in the risk checks challenge answers 401 second_factor_required with a
+    ``login_challenge`` and the ``factors`` that answer it (``/login/verify``); with
+    an authenticator app, sending it again with ``second_factor_code`` works too."""
     answer = None
     if body.second_factor_code is not None:
         answer = sign_in.SecondFactorAnswer(
             code=body.second_factor_code, secret_key=settings.resolved_secret_key()
         )
-    user, token = sign_in.log_in(
+    try:
+        user, token = sign_in.log_in(
+            settings.resolved_database_url(),
+            guard=guard,
+            username=body.username,
+            password=body.password,
+            address=address,
+            second_factor=answer,
+        )
+    except sign_in.SecondFactorRequired as error:
+        return JSONResponse(step_up_body(error), status_code=error.status_code)
+    return JSONResponse(LoginOut(token=token, user=UserOut.model_validate(user)).model_dump())
+
+
+@router.post("/login/email-code", status_code=status.HTTP_202_ACCEPTED)
+def send_login_email_code(
+    body: LoginChallengeIn,
+    session: DbSession,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+) -> EmailCodeSentOut:
+    """Email a six-digit code for the sign-in (10 minutes, once); one a minute, three a
+    sign-in (429)."""
+    mail = login_challenges.email_code(
+        session, token=body.login_challenge, secret_key=settings.resolved_secret_key()
+    )
+    relay = Relay(settings.smtp_host, settings.smtp_port, settings.mail_from)
+    background.add_task(login_challenges.send_login_code, mail, relay=relay)  # after commit
+    return EmailCodeSentOut(
+        sent_to=login_challenges.mask_email(mail.recipient),
+        resend_after_seconds=login_challenges.RESEND_SECONDS,
+    )
+
+
+@router.post("/login/passkey-options")
+def login_passkey_options(
+    body: LoginChallengeIn, session: DbSession, settings: SettingsDep, rp: RelyingPartyDep
+) -> dict[str, Any]:
+    """Options for ``navigator.credentials.get``, bound to this sign-in (2 minutes, once)."""
+    return login_challenges.passkey_options(
+        session, token=body.login_challenge, rp=rp, secret_key=settings.resolved_secret_key()
+    )
+
+
+@router.post("/login/verify")
+def verify_login(body: LoginAnswerIn, settings: SettingsDep, rp: RelyingPartyDep) -> LoginOut:
+    """Answer the sign-in's challenge with one factor: ``code`` for totp or email,
+    ``credential`` for passkey."""
+    user, token = login_step_up.finish_login(
         settings.resolved_database_url(),
-        guard=guard,
-        username=body.username,
-        password=body.password,
-        address=address,
-        second_factor=answer,
+        token=body.login_challenge,
+        answer=body.answer(),
+        secret_key=settings.resolved_secret_key(),
+        rp=rp,
     )
     return LoginOut(token=token, user=UserOut.model_validate(user))
 

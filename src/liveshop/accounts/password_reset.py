@@ -10,8 +10,6 @@ address are refused for everyone alike; an account gets at most
 
 from __future__ import annotations
 
-import logging
-import smtplib
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -23,6 +21,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveshop.accounts.mail import Relay as Relay  # re-exported: the route builds one
+from liveshop.accounts.mail import deliver
 from liveshop.accounts.models import ApiToken, PasswordReset, User
 from liveshop.accounts.passwords import check_new_password
 from liveshop.accounts.service import token_cache
@@ -35,9 +35,6 @@ LINK_MINUTES = 30
 LINKS_PER_HOUR = 3
 ASKS_PER_ADDRESS = 5  # per ASK_WINDOW_SECONDS, from one client address
 ASK_WINDOW_SECONDS = 600.0
-SMTP_TIMEOUT_SECONDS = 10.0
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,13 +43,6 @@ class ResetMail:
 
     recipient: str
     link: str
-
-
-@dataclass(frozen=True)
-class Relay:
-    host: str
-    port: int
-    sender: str
 
 
 class AskLimiter:
@@ -131,9 +121,8 @@ def request_reset(
     return ResetMail(recipient=user.email, link=link)
 
 
-def reset_message(mail: ResetMail, *, sender: str) -> EmailMessage:
+def reset_message(mail: ResetMail) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = sender
     message["To"] = mail.recipient
     message["Subject"] = "重设 LiveShop 密码"
     message.set_content(
@@ -147,13 +136,7 @@ def reset_message(mail: ResetMail, *, sender: str) -> EmailMessage:
 def send_reset_mail(mail: ResetMail, *, relay: Relay) -> bool:
     """Over SMTP (after the link is committed); a relay that fails is logged (the
     person asks again), never shown: the answer was the same for every address."""
-    try:
-        with smtplib.SMTP(relay.host, relay.port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            smtp.send_message(reset_message(mail, sender=relay.sender))
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("password reset email not sent: %s", error)
-        return False
-    return True
+    return deliver(reset_message(mail), relay=relay, what="password reset")
 
 
 def reset_password(

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from liveshop.accounts.login_challenges import ChallengeAnswer, Factor
 from liveshop.accounts.models import Role
 from liveshop.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -28,6 +29,42 @@ class LoginIn(Credentials):
         description="when the sign-in asks for it (second_factor_required): six digits "
         "from the authenticator app, or a recovery code",
     )
+
+
+class LoginChallengeIn(BaseModel):
+    login_challenge: str = Field(
+        min_length=20, max_length=100, description="from the sign-in's 401 second_factor_required"
+    )
+
+
+class LoginAnswerIn(LoginChallengeIn):
+    factor: Factor
+    code: str | None = Field(
+        default=None,
+        min_length=6,
+        max_length=12,
+        pattern=SECOND_FACTOR_PATTERN,
+        description="totp: six digits from the app or a recovery code; email: the six digits sent",
+    )
+    credential: dict[str, Any] | None = Field(
+        default=None, description="passkey: navigator.credentials.get()'s answer as JSON"
+    )
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> LoginAnswerIn:
+        if (self.factor is Factor.PASSKEY) != (self.credential is not None):
+            raise ValueError("a passkey answers with credential, other factors with code")
+        if self.factor is not Factor.PASSKEY and self.code is None:
+            raise ValueError("this factor answers with code")
+        return self
+
+    def answer(self) -> ChallengeAnswer:
+        return ChallengeAnswer(factor=self.factor, code=self.code or "", credential=self.credential)
+
+
+class EmailCodeSentOut(BaseModel):
+    sent_to: str = Field(description="the account's email, masked")
+    resend_after_seconds: int
 
 
 class UserOut(BaseModel):

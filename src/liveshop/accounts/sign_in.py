@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from liveshop.accounts import totp
+from liveshop.accounts import login_challenges, totp
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.service import (
     add_user,
@@ -39,8 +39,13 @@ from liveshop.core.risk import (
 from liveshop.core.security import verify_password
 
 NO_SECOND_FACTOR = (
-    "this sign-in needs a second check, and the account has no authenticator app "
-    "enrolled: please try again later, or contact support"
+    "this sign-in needs a second check, and the account has no way to give one (no "
+    "authenticator app, passkey or email): please try again later, or contact support"
+)
+STEP_UP = (
+    "this sign-in needs a second step: confirm it with one of your account's second "
+    "factors (an authenticator app code or a recovery code, a passkey, or a code sent "
+    "to your email)"
 )
 
 
@@ -54,7 +59,13 @@ class SecondFactorAnswer:
 
 
 class SecondFactorRequired(NotAuthenticated):
+    """Carries the sign-in's challenge: its token and the factors that answer it."""
+
     code = "second_factor_required"
+
+    def __init__(self, message: str, *, step_up: login_challenges.StepUp) -> None:
+        super().__init__(message)
+        self.step_up = step_up
 
 
 class WrongSecondFactor(NotAuthenticated):
@@ -95,9 +106,11 @@ def log_in(
 ) -> tuple[User, str]:
     """The user and a new token (committed); NotAuthenticated for a wrong username or
     password, RateLimited while the account or the address is held back. A right
-    password the risk engine blocks is refused (RiskRefused); one it challenges needs
-    ``second_factor`` (SecondFactorRequired, WrongSecondFactor, SecondFactorLocked),
-    and an account without one cannot sign in then (SecondFactorUnavailable)."""
+    password the risk engine blocks is refused (RiskRefused); one it challenges opens a
+    login challenge that any factor of the account answers (SecondFactorRequired
+    carries it; ``login_step_up.finish_login``), or takes the TOTP ``second_factor``
+    at once (WrongSecondFactor, SecondFactorLocked); an account with no factor at
+    all cannot sign in then (SecondFactorUnavailable)."""
     attempt = guard.start_login(username=username, address=address)
     with unit_of_work(database_url, writes=False) as session:
         stored = find_stored_password(session, username=username)
@@ -118,13 +131,13 @@ def log_in(
     if user is None or not token:
         guard.login_failed(attempt)
         if stored is not None:  # the risk engine's failed-login bursts (stuffing, takeover)
-            record_risk_outcome(_login_request(stored.user_id), succeeded=False)
+            record_risk_outcome(login_request(stored.user_id), succeeded=False)
         raise NotAuthenticated("wrong username or password", code="bad_credentials")
     guard.login_succeeded(attempt)
     return user, token
 
 
-def _login_request(user_id: int, user: User | None = None) -> RiskRequest:
+def login_request(user_id: int, user: User | None = None) -> RiskRequest:
     now = utcnow()
     created = as_utc(user.created_at) if user is not None else now
     return RiskRequest(
@@ -142,24 +155,23 @@ def _risk_refusal(
     """Why the risk engine's verdict stops this sign-in with the right password, or
     None. Returned, not raised: a wrong code must be committed to count towards the
     factor's lockout (and a blocked sign-in's case is kept for the analysts)."""
-    verdict = assess_risk(_login_request(user.id, user), session=session)
+    verdict = assess_risk(login_request(user.id, user), session=session)
     if verdict.decision is RiskDecision.BLOCK:
         return RiskRefused(verdict.public_reason or "sign-in refused by risk checks")
     if verdict.decision is not RiskDecision.CHALLENGE:
         return None
-    if totp.confirmed_factor(session, user_id=user.id) is None:
+    factors = login_challenges.available_factors(session, user=user)
+    if not factors:
         return SecondFactorUnavailable(NO_SECOND_FACTOR)
-    if answer is None:
-        return SecondFactorRequired(
-            "this sign-in needs a second step: enter the code from your authenticator app "
-            "(or a recovery code)"
-        )
+    if answer is None or login_challenges.Factor.TOTP not in factors:
+        step_up = login_challenges.open_challenge(session, user=user, factors=factors)
+        return SecondFactorRequired(STEP_UP, step_up=step_up)
     result = totp.check_second_factor(
         session, user_id=user.id, code=answer.code, secret_key=answer.secret_key
     )
     if result is totp.CheckResult.ACCEPTED:
         return None
-    record_risk_outcome(_login_request(user.id, user), succeeded=False)
+    record_risk_outcome(login_request(user.id, user), succeeded=False)
     if result is totp.CheckResult.LOCKED:
         return SecondFactorLocked("too many wrong codes: the second factor is locked for a while")
     return WrongSecondFactor("wrong code")
