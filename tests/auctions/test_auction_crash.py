@@ -1,6 +1,8 @@
 """kill -9 of the server in the middle of an auction: no lost or doubled bid, one winner.
 
-A real server process (``python -m liveshop.cli serve``) on a SQLite home takes
+On each database (SQLite, PostgreSQL) and each bid engine (SQL; Redis, where the
+server's persister writes the bids stream to SQL and recovers it after the kill), a
+real server process (``python -m liveshop.cli serve``) takes
 bids over HTTP from a crowd; after 120 answers it gets SIGKILL with
 requests in flight. Started again on the same home, the clients retry what got
 no answer (same Idempotency-Key) and send the rest. Then the deadline is brought
@@ -26,13 +28,14 @@ from sqlalchemy import update
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.auctions.models import Auction
+from liveshop.auctions.redis_bids import RedisBidEngine, to_us
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.orders.models import Order
 from tests.auctions.conftest import Shelf, bid_log, bidders, expected_outcome
-from tests.promotions.test_flash_sale_crash import ServerProcess, make_server
+from tests.promotions.test_flash_sale_crash import ServerProcess, crash_redis_url, make_server
 
-__all__ = ["make_server"]
+__all__ = ["crash_redis_url", "make_server"]
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -42,9 +45,36 @@ KILL_AFTER = 120  # answers before the SIGKILL
 CONCURRENCY = 16
 
 
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url
+@pytest.fixture(params=["sql", pytest.param("redis", marks=pytest.mark.redis)])
+def server_redis_url(request: pytest.FixtureRequest) -> str | None:
+    """The server's bid engine: SQL (no Redis), or Redis of this test's own."""
+    if request.param == "sql":
+        return None
+    url: str = request.getfixturevalue("crash_redis_url")
+    return url
+
+
+def bring_deadline_forward(database_url: str, auction_id: int, redis_url: str | None) -> None:
+    """The deadline is now, in the record and (on Redis) where the bids are decided,
+    once the record holds every bid Redis took (the persister writes each bid's
+    deadline to the row: one still in flight would move it back)."""
+    if redis_url is not None:
+        engine = RedisBidEngine(redis_url)
+        taken = int(engine.client.hget(engine.keys(auction_id)[0], "count") or 0)
+        engine.client.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with unit_of_work(database_url) as session:
+                if session.get_one(Auction, auction_id).bid_count == taken:
+                    break
+            time.sleep(0.1)
+    moment = utcnow()
+    with unit_of_work(database_url) as session:
+        session.execute(update(Auction).where(Auction.id == auction_id).values(ends_at=moment))
+    if redis_url is not None:
+        engine = RedisBidEngine(redis_url)
+        engine.client.hset(engine.keys(auction_id)[0], "ends_at", to_us(moment))
+        engine.client.close()
 
 
 @dataclass
@@ -95,7 +125,10 @@ async def send(
 
 
 def test_kill_minus_nine_mid_auction_leaves_one_consistent_winner(
-    database_url: str, shelf: Shelf, make_server: Callable[[str | None], ServerProcess]
+    database_url: str,
+    shelf: Shelf,
+    server_redis_url: str | None,
+    make_server: Callable[[str | None], ServerProcess],
 ) -> None:
     ids = bidders(database_url, BIDDERS, prefix="crash")
     with unit_of_work(database_url) as session:
@@ -103,7 +136,9 @@ def test_kill_minus_nine_mid_auction_leaves_one_consistent_winner(
             user_id: accounts.issue_token(session, user=session.get_one(User, user_id))
             for user_id in ids
         }
-    server = make_server(None)
+    server = make_server(server_redis_url)
+    if not database_url.startswith("sqlite"):  # SQLite: the home's own database file
+        server.env["LIVESHOP_DATABASE_URL"] = database_url
     server.start()
     created = httpx.post(
         f"{server.base_url}/api/auctions",
@@ -139,15 +174,14 @@ def test_kill_minus_nine_mid_auction_leaves_one_consistent_winner(
     assert all(p.answers and p.answers[-1] is not None for p in plan)
     assert all(p.answers[-1] in (200, 409) for p in plan), {p.answers[-1] for p in plan}
 
-    with unit_of_work(database_url) as session:  # the deadline, brought forward
-        session.execute(update(Auction).where(Auction.id == auction_id).values(ends_at=utcnow()))
+    bring_deadline_forward(database_url, auction_id, server_redis_url)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         state = httpx.get(f"{server.base_url}/api/auctions/{auction_id}").json()
         if state["status"] != "running":
             break
         time.sleep(0.3)
-    assert state["status"] == "won", state
+    assert state["status"] == "won", (state, server.log_tail())
 
     told_accepted = {p.key for p in plan if 200 in p.answers}
     with unit_of_work(database_url) as session:

@@ -10,17 +10,17 @@ from datetime import datetime, timedelta
 
 from liveshop.accounts.models import User
 from liveshop.auctions import bidding, views
-from liveshop.auctions.bid_persister import persist_bids
+from liveshop.auctions.bid_persister import CONSUMER, ensure_group, persist_bids, write_entries
 from liveshop.auctions.closing import offer_unpaid_auctions
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.jobs import run_auction_jobs_once
 from liveshop.auctions.models import Auction
-from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.auctions.redis_bids import PERSISTERS, RedisBidEngine
 from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from liveshop.orders.models import Order
-from tests.auctions.conftest import Shelf, bidders, running_auction
+from tests.auctions.conftest import Shelf, bid_log, bidders, running_auction
 
 # (seconds after the start, bidder, maximum, key); the auction runs 60 s, extends by 20
 BIDS = [
@@ -131,3 +131,43 @@ def test_sql_and_redis_decide_the_same_bids_the_same_way(
     offered = _room_view(database_url, in_sql, sql_start)["sold"]
     assert offered == _room_view(database_url, in_redis, redis_start)["sold"]
     assert offered == ("offered", "d**", 20_000)
+
+
+def test_the_persister_recovers_what_a_killed_persister_read_and_writes_it_once(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    """Entries a persister read and died on (pending in the group) are written by the
+    next one; entries written and not acknowledged (a kill between commit and
+    acknowledgement) are not written again."""
+    people = [bidders(database_url, 1, prefix=name)[0] for name in ("eve", "fay")]
+    auction_id = running_auction(database_url, shelf, duration_seconds=600)
+    with unit_of_work(database_url) as session:
+        for index in range(6):
+            bidding.place_bid(
+                session,
+                bidder=session.get_one(User, people[index % 2]),
+                auction_id=auction_id,
+                max_amount=2_000 + index * 1_000,
+                idempotency_key=f"r{index}",
+                engine=redis_bids,
+            )
+    ensure_group(redis_bids)
+    read = redis_bids.client.xreadgroup(
+        PERSISTERS, CONSUMER, {redis_bids.stream: ">"}, count=4
+    )  # the killed persister's read: never written, never acknowledged
+    assert len(read[0][1]) == 4
+    assert persist_bids(database_url, redis_bids) == 6
+    assert redis_bids.client.xpending(redis_bids.stream, PERSISTERS)["pending"] == 0
+
+    entries = redis_bids.client.xrange(redis_bids.stream)
+    assert write_entries(database_url, [fields for _id, fields in entries]) == 0  # again
+    with unit_of_work(database_url) as session:
+        log = bid_log(session, auction_id)
+        auction = session.get_one(Auction, auction_id)
+        assert [row.seq for row in log] == [1, 2, 3, 4, 5, 6]
+        assert [row.idempotency_key for row in log] == [f"r{index}" for index in range(6)]
+        assert (auction.bid_count, auction.leader_id, auction.current_price) == (
+            6,
+            people[1],
+            6_100,
+        )

@@ -104,7 +104,7 @@ def persist_bids(database_url: str, engine: RedisBidEngine, *, block_ms: int | N
             entries = reply[0][1] if reply else []
             if not entries:
                 break
-            written += _write(database_url, [fields for _id, fields in entries if fields])
+            written += write_entries(database_url, [fields for _id, fields in entries if fields])
             engine.client.xack(engine.stream, PERSISTERS, *[entry_id for entry_id, _ in entries])
             block_ms = None
             if len(entries) < BATCH:
@@ -112,7 +112,8 @@ def persist_bids(database_url: str, engine: RedisBidEngine, *, block_ms: int | N
     return written
 
 
-def _write(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
+def write_entries(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
+    """Write stream entries' bids in one transaction; the bids new to the record."""
     bids = sorted((StreamedBid.parse(fields) for fields in entries), key=_order)
     if not bids:
         return 0
