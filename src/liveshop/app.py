@@ -85,6 +85,7 @@ from liveshop.web.assistant_pages import router as assistant_pages_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
 from liveshop.web.cart_pages import router as cart_pages_router
 from liveshop.web.error_pages import error_page, wants_page
+from liveshop.web.login_step_up_pages import router as login_step_up_pages_router
 from liveshop.web.media_pages import router as media_pages_router
 from liveshop.web.moderation_pages import router as moderation_pages_router
 from liveshop.web.notification_pages import router as notification_pages_router
@@ -316,5 +317,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(tracking_pages_router)
     app.include_router(order_pages_router)
     app.include_router(password_pages_router)
+    app.include_router(login_step_up_pages_router)
     app.mount("/static", static_files(), name="static")
     return app

@@ -129,7 +129,11 @@ def _form_login(client: TestClient, **fields: str) -> Response:
     return client.post("/login", data=form, follow_redirects=False)
 
 
-def test_the_sign_in_page_asks_for_the_code_and_explains_a_refusal(
+def _field(page: str, name: str) -> str:
+    return page.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]
+
+
+def test_the_sign_in_page_asks_for_the_factors_the_account_has_and_explains_a_refusal(
     client: TestClient, engine: LoginVerdicts
 ) -> None:
     authenticator = _enrol(client)
@@ -137,16 +141,37 @@ def test_the_sign_in_page_asks_for_the_code_and_explains_a_refusal(
     next_step = utcnow() + timedelta(seconds=30)
 
     asked = _form_login(client)
-    signed_in = _form_login(client, second_factor_code=authenticator.at(next_step))
+    presession = client.cookies.get("liveshop_presession")
+    answer = {
+        "csrf_token": _field(asked.text, "csrf_token"),
+        "login_challenge": _field(asked.text, "login_challenge"),
+        "next": "/orders",
+        "factor": "totp",
+    }
+    wrong = client.post("/login/verify", data=answer | {"code": "000000"})
+    signed_in = client.post(
+        "/login/verify",
+        data=answer | {"code": authenticator.at(next_step)},
+        follow_redirects=False,
+    )
+    client.cookies.clear()  # the same form again, from a browser that did not get the session
+    client.cookies.set("liveshop_presession", presession or "")
+    used = client.post("/login/verify", data=answer | {"code": authenticator.at(next_step)})
     engine.decision = RiskDecision.BLOCK
     blocked = _form_login(client)
 
     assert asked.status_code == 401
-    assert "请再次输入密码，并填写身份验证器 App 中的 6 位验证码" in asked.text
-    assert 'name="second_factor_code"' in asked.text
-    assert 'value="mei_li"' in asked.text
-    assert signed_in.status_code == 303
+    assert "确认是你本人" in asked.text
+    assert 'id="totp-form"' in asked.text
+    assert 'id="email-form"' not in asked.text
+    assert 'id="passkey-form"' not in asked.text
+    assert wrong.status_code == 401
+    assert "验证未通过" in wrong.text
+    assert 'id="totp-form"' in wrong.text  # the same sign-in, asked again
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/orders")
     assert "liveshop_session" in signed_in.cookies
+    assert used.status_code == 401
+    assert "本次登录已过期或已完成，请重新输入密码" in used.text
     assert blocked.status_code == 403
     assert "本次登录未通过安全检查，请稍后再试，或联系客服" in blocked.text
-    assert 'name="second_factor_code"' not in blocked.text
+    assert 'name="login_challenge"' not in blocked.text

@@ -137,6 +137,15 @@ def live_challenge(session: Session, *, token: str, now: datetime) -> LoginChall
     return found
 
 
+def step_up_of(session: Session, *, token: str) -> StepUp:
+    """What the sign-in page shows again after a wrong answer: the same challenge."""
+    challenge = live_challenge(session, token=token, now=utcnow())
+    user = session.get_one(User, challenge.user_id)
+    factors = available_factors(session, user=user)
+    hint = mask_email(user.email) if user.email and Factor.EMAIL in factors else None
+    return StepUp(token=token, factors=factors, email_hint=hint)
+
+
 def _code_hash(secret_key: str, challenge_id: int, code: str) -> str:
     message = f"login-email-code:{challenge_id}:{code.strip()}".encode()
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import (
     ApiToken,
+    LoginChallenge,
     Passkey,
     PasswordReset,
     RecoveryCode,
@@ -96,6 +97,7 @@ def erase_account(session: Session, user_id: int) -> dict[str, int]:
     factors = session.execute(delete(TotpFactor).where(TotpFactor.user_id == user_id))
     passkeys = session.execute(delete(Passkey).where(Passkey.user_id == user_id))
     session.execute(delete(WebAuthnChallenge).where(WebAuthnChallenge.user_id == user_id))
+    session.execute(delete(LoginChallenge).where(LoginChallenge.user_id == user_id))
     session.flush()
     return {
         "name": 1,

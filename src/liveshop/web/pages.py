@@ -217,7 +217,7 @@ SIGN_IN_MESSAGES = {
     "wrong_second_factor": "验证码不正确，请重新输入密码和验证码",
     "second_factor_locked": "验证码错误次数过多，已暂时锁定，请稍后再试",
     "second_factor_unavailable": (
-        "本次登录需要额外验证，但该账号未开启身份验证器。请稍后再试，或联系客服"
+        "本次登录需要额外验证，但该账号没有可用的验证方式。请稍后再试，或联系客服"
     ),
     "risk_refused": "本次登录未通过安全检查，请稍后再试，或联系客服",
 }
@@ -271,6 +271,10 @@ def login_submit(
             address=address,
             second_factor=answer,
         )
+    except sign_in.SecondFactorRequired as required:  # the factors the account has
+        from liveshop.web.login_step_up_pages import step_up_page  # it builds on this module
+
+        return step_up_page(request, settings, required.step_up, next_path=_safe_next(next))
     except (NotAuthenticated, RateLimited, *sign_in.RISK_REFUSALS) as error:
         response = _render(
             request,
