@@ -1,10 +1,11 @@
 """Auction benchmark: bids over HTTP against a running ``liveshop serve``, on SQLite
-and on PostgreSQL.
+and on PostgreSQL, with each bid engine (SQL; Redis, the server given a Redis of the
+benchmark's own).
 
 Run by hand (not a test); prints one JSON document on stdout, progress on stderr::
 
-    .venv/bin/python benchmarks/auction.py                       # sqlite and postgres
-    .venv/bin/python benchmarks/auction.py --backends sqlite --bids 2000 --concurrency 32
+    .venv/bin/python benchmarks/auction.py               # sqlite and postgres, sql and redis
+    .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --bids 2000
 
 For each backend: a fresh database (a SQLite home, or a private schema in the
 PostgreSQL database ``test``), seeded with a shop, a live room, an auction and
@@ -16,7 +17,9 @@ concurrency may still be refused: 67 % accepted on SQLite, 37 % on PostgreSQL in
 the measured run); ``noisy``, random maxima, most refused as too low by the time
 they arrive. Reported: accepted bids per second (accepted / wall time of the
 burst), all answers per second, latency p50/p99 of every answer, and a check that
-the bid log is one unbroken sequence with ``bid_count`` rows.
+the bid log is one unbroken sequence with ``bid_count`` rows. On Redis the bids reach
+SQL through the server's persister: the check waits for it (``persisted_after_seconds``:
+how long after the burst the record held every accepted bid).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -115,6 +119,7 @@ def seed(database_url: str, bidders: int) -> tuple[int, list[str]]:
                     exp_month=12,
                     exp_year=2035,
                     cvc=SecretStr("123"),
+                    save_consent=True,
                 ),
                 master=master,
             )
@@ -175,8 +180,47 @@ async def burst(
     }
 
 
-def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    home = workdir / backend
+def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A Redis of the benchmark's own (the server's key names are fixed)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("--engines redis needs redis-server on the PATH")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 1):
+                return process, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+
+
+def record_of(database_url: str, auction_id: int) -> tuple[int, int | None, int, int | None]:
+    """(bid_count, current price, bid rows, highest seq) as SQL holds them."""
+    with unit_of_work(database_url) as session:
+        auction = session.get_one(Auction, auction_id)
+        rows = session.scalar(
+            select(func.count()).select_from(AuctionBid).where(AuctionBid.auction_id == auction_id)
+        )
+        top = session.scalar(
+            select(func.max(AuctionBid.seq)).where(AuctionBid.auction_id == auction_id)
+        )
+        return auction.bid_count, auction.current_price, int(rows or 0), top
+
+
+def run_backend(
+    backend: str, engine: str, args: argparse.Namespace, workdir: Path
+) -> dict[str, Any]:
+    home = workdir / f"{backend}-{engine}"
     home.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
     env.update(
@@ -185,8 +229,11 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
         PYTHONUNBUFFERED="1",
     )
     schema = None
+    redis_server = None
+    if engine == "redis":
+        redis_server, env["LIVESHOP_REDIS_URL"] = start_redis(home)
     if backend == "postgres":
-        schema = f"liveshop_bench_auction_{os.getpid()}"
+        schema = f"liveshop_bench_auction_{os.getpid()}_{engine}"
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -220,7 +267,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError((home / "server.log").read_text()[-2000:])
                 time.sleep(0.2)
-            log(f"{backend}: {args.bids} bids, {args.concurrency} at a time")
+            log(f"{backend}/{engine}: {args.bids} bids, {args.concurrency} at a time")
             result = asyncio.run(
                 burst(
                     base_url,
@@ -232,23 +279,24 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
                     args.workload,
                 )
             )
+            waited = time.perf_counter()
+            while time.perf_counter() - waited < 60:  # Redis: the persister catches up
+                bid_count, _price, _rows, _top = record_of(database_url, auction_id)
+                if bid_count >= result["accepted"]:
+                    break
+                time.sleep(0.1)
+            result["persisted_after_seconds"] = round(time.perf_counter() - waited, 3)
         finally:
             server.terminate()
             server.wait(timeout=20)
-        with unit_of_work(database_url) as session:
-            auction = session.get_one(Auction, auction_id)
-            rows = session.scalar(
-                select(func.count())
-                .select_from(AuctionBid)
-                .where(AuctionBid.auction_id == auction_id)
-            )
-            top = session.scalar(
-                select(func.max(AuctionBid.seq)).where(AuctionBid.auction_id == auction_id)
-            )
-        result["log_consistent"] = rows == auction.bid_count == top == result["accepted"]
-        result["final_price"] = auction.current_price
+        bid_count, price, rows, top = record_of(database_url, auction_id)
+        result["log_consistent"] = rows == bid_count == top == result["accepted"]
+        result["final_price"] = price
         return result
     finally:
+        if redis_server is not None:
+            redis_server.terminate()
+            redis_server.wait(timeout=10)
         if schema is not None:
             admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as connection:
@@ -258,6 +306,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--engines", default="sql,redis", help="bid engines: sql, redis")
     parser.add_argument("--bids", type=int, default=1_000)
     parser.add_argument("--bidders", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -273,12 +322,16 @@ def main() -> None:
         "concurrency": args.concurrency,
         "workload": args.workload,
         "note": "one server worker; measured on a shared, busy 2-core machine",
-        "results": {},
+        "results": {},  # "backend/engine": the burst's figures
     }
     with tempfile.TemporaryDirectory(prefix="liveshop-auction-bench-") as workdir:
         for backend in args.backends.split(","):
-            document["results"][backend] = run_backend(backend.strip(), args, Path(workdir))
-            log(f"{backend}: {json.dumps(document['results'][backend])}")
+            for engine in args.engines.split(","):
+                name = f"{backend.strip()}/{engine.strip()}"
+                document["results"][name] = run_backend(
+                    backend.strip(), engine.strip(), args, Path(workdir)
+                )
+                log(f"{name}: {json.dumps(document['results'][name])}")
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 

@@ -96,13 +96,19 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
-# KEYS: state; ARGV: now (µs). 1: no more bids (or none were ever here); 0: extended.
+# KEYS: state, answers; ARGV: now (µs), seconds to keep them.
+# 1: no more bids (or none were ever here); 0: a late bid moved the deadline past now.
 FINISH_SCRIPT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
 if tonumber(redis.call('HGET', KEYS[1], 'ends_at')) > tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'running', '0')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
+# A closed auction's state and answers stay a while for late retries (answered from them);
+# after that SQL holds everything, and a retry is told the auction is closed.
+KEEP_FINISHED_SECONDS = 24 * 3600
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -253,7 +259,10 @@ class RedisBidEngine:
         )
 
     def finish(self, auction_id: int, *, moment: datetime) -> bool:
-        return bool(self._finish(keys=[self.keys(auction_id)[0]], args=[to_us(moment)]))
+        finished = self._finish(
+            keys=self.keys(auction_id), args=[to_us(moment), KEEP_FINISHED_SECONDS]
+        )
+        return bool(finished)
 
 
 def _as_decided(auction: Auction, answer: Answer) -> Auction:
