@@ -151,6 +151,9 @@ SUBSCRIBERS = {
     "liveshop.orders.events.AfterSaleRejected": [
         "liveshop.notifications.listeners.NotifyOnDomainEvents.refund_rejected"
     ],
+    "liveshop.orders.events.RefusedOrderReconsidered": [
+        "liveshop.notifications.listeners.NotifyOnDomainEvents.refused_order_reconsidered"
+    ],
     "liveshop.orders.events.OrderPaid": [
         "liveshop.analytics.platform_events.RecordPlatformSales.on_order_paid",
         "liveshop.campaigns.listeners.RecordConversions.paid",
