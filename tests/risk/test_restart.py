@@ -67,3 +67,16 @@ def test_another_users_history_and_a_fresh_home_start_empty(tmp_path: Path) -> N
     assert other_user.features["card_count_24h"] == 2.0  # the card was seen before the restart
     assert other_home.features["user_count_24h"] == 1.0
     assert other_home.features["card_count_24h"] == 1.0
+
+
+def test_a_line_cut_short_by_a_crash_does_not_stop_the_start(tmp_path: Path) -> None:
+    now = utcnow()
+    OnlineRisk(_settings(tmp_path)).assess(_payment(now - timedelta(minutes=2)))
+    [journal_file] = (tmp_path / "risk" / "journal").glob("*.jsonl")
+    with journal_file.open("a", encoding="utf-8") as handle:
+        handle.write('{"ref":"cut","event":{"ts":')  # the process died mid-write
+    OnlineRisk(_settings(tmp_path)).assess(_payment(now - timedelta(minutes=1)))
+
+    features = OnlineRisk(_settings(tmp_path)).engine().assess(to_event(_payment(now))).features
+
+    assert features["user_count_24h"] == 3.0

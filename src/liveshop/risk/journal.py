@@ -74,11 +74,14 @@ def read_journal(
             continue
         with path.open(encoding="utf-8") as handle:
             for line in handle:
-                record = json.loads(line)
-                fields = dict(record["event"])
-                fields["kind"] = EventKind(fields["kind"])
-                event = RiskEvent(**fields)
-                outcome = Outcome(record["outcome"]) if "outcome" in record else None
+                try:
+                    record = json.loads(line)
+                    fields = dict(record["event"])
+                    fields["kind"] = EventKind(fields["kind"])
+                    event = RiskEvent(**fields)
+                    outcome = Outcome(record["outcome"]) if "outcome" in record else None
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a crash mid-write: the rest still counts
                 yield event, outcome
 
 
@@ -91,6 +94,7 @@ def replay_recent(
     process stopped. Answers how many lines were replayed."""
     now = now or datetime.now(UTC)
     since = now.timestamp() - seconds
+    _end_cut_line(home, now)
     replayed = 0
     for event, outcome in read_journal(home, days=math.ceil(seconds / DAY), now=now):
         if event.ts < since or event.ts > now.timestamp():
@@ -101,3 +105,24 @@ def replay_recent(
             record_outcome(state, event, outcome)
         replayed += 1
     return replayed
+
+
+def _end_cut_line(home: Path, now: datetime) -> None:
+    """A process that died mid-write left today's file without its last newline: end
+    that line, so this process's first line is not joined to it (and lost with it)."""
+    path = journal_dir(home) / f"{now.strftime('%Y-%m-%d')}.jsonl"
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        if handle.read(1) == b"\n":
+            return
+    _append_raw(path, b"\n")
+
+
+def _append_raw(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(descriptor, data)
+    finally:
+        os.close(descriptor)
