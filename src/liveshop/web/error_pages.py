@@ -8,20 +8,25 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from liveshop.web.pages import templates
+from liveshop.web.i18n import N_
+from liveshop.web.templating import request_locale, templates_for
 
-# What a person reads for each status; the error's own message is for developers.
+# What a person reads for each status (translated in the template); the error's own
+# message is for developers.
 HEADLINES = {
-    400: ("请求有误", "这个页面的地址或表单内容不对，请返回重试。"),
-    401: ("请先登录", "登录后才能打开这个页面。"),
-    403: ("没有权限", "你的账号不能打开这个页面。如果你认为这是误会，请换一个账号登录。"),
-    404: ("找不到这个页面", "它可能已被删除，或者地址有误。"),
-    405: ("请求有误", "这个页面不能这样打开。"),
-    409: ("操作冲突", "页面上的内容已经变化，请刷新后重试。"),
-    422: ("请求有误", "这个页面的地址或表单内容不对，请返回重试。"),
-    429: ("操作太频繁", "请稍等片刻再试。"),
+    400: (N_("请求有误"), N_("这个页面的地址或表单内容不对，请返回重试。")),
+    401: (N_("请先登录"), N_("登录后才能打开这个页面。")),
+    403: (N_("没有权限"), N_("你的账号不能打开这个页面。如果你认为这是误会，请换一个账号登录。")),
+    404: (N_("找不到这个页面"), N_("它可能已被删除，或者地址有误。")),
+    405: (N_("请求有误"), N_("这个页面不能这样打开。")),
+    409: (N_("操作冲突"), N_("页面上的内容已经变化，请刷新后重试。")),
+    422: (N_("请求有误"), N_("这个页面的地址或表单内容不对，请返回重试。")),
+    429: (N_("操作太频繁"), N_("请稍等片刻再试。")),
 }
-SERVER_ERROR = ("出错了", "服务器暂时无法完成这个请求，请稍后再试。我们已经记录了这个问题。")
+SERVER_ERROR = (
+    N_("出错了"),
+    N_("服务器暂时无法完成这个请求，请稍后再试。我们已经记录了这个问题。"),
+)
 JSON_PREFIXES = ("/api/", "/api", "/healthz", "/metrics", "/ws/", "/sse/")
 
 
@@ -38,7 +43,7 @@ def error_page(request: Request, status_code: int) -> HTMLResponse:
     title, text = HEADLINES.get(status_code, SERVER_ERROR)
     if status_code < 400 or status_code >= 500:
         title, text = SERVER_ERROR
-    response = templates.TemplateResponse(
+    response = templates_for(request_locale(request)).TemplateResponse(
         request,
         "error.html",
         {

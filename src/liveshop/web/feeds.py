@@ -1,8 +1,9 @@
-"""The home feed and shelves as recommendations order them, with reasons in Chinese
-(the pages' language; the API gives English sentences and a stable kind)."""
+"""The home feed and shelves as recommendations order them, with reasons in the page's
+language (the API gives English sentences and a stable kind)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,33 +18,36 @@ from liveshop.recommend.service import (
     recommend_live_rooms,
     recommend_products,
 )
+from liveshop.web.i18n import N_
 
 HOME_PRODUCTS = 8
 HOME_ROOMS = 50
 
-REASONS_ZH = {
-    "because_you_watched": "因为你看过「{subject}」",
-    "because_you_just_looked_at": "你刚看过「{subject}」",
-    "similar_to": "和「{subject}」相似",
-    "on_the_shelf": "本直播间在售",
-    "popular_in": "「{subject}」热卖",
-    "popular": "正在热卖",
-    "buy_again": "再次购买",
-    "picked_for_you": "为你推荐",
-    "followed_host": "你关注的主播 {subject}",
-    "reminder_set": "你预约了这场直播",
-    "followed_shop": "你关注的「{subject}」",
-    "watched_host": "你看过 {subject} 的直播",
-    "just_watched_host": "你刚看过 {subject}",
-    "new_host": "新主播",
-    "popular_live": "热门直播",
-    "live_now": "直播中",
-    "starting_soon": "即将开播",
+# Chinese msgids, translated for the page (web/i18n.py).
+REASONS = {
+    "because_you_watched": N_("因为你看过「{subject}」"),
+    "because_you_just_looked_at": N_("你刚看过「{subject}」"),
+    "similar_to": N_("和「{subject}」相似"),
+    "on_the_shelf": N_("本直播间在售"),
+    "popular_in": N_("「{subject}」热卖"),
+    "popular": N_("正在热卖"),
+    "buy_again": N_("再次购买"),
+    "picked_for_you": N_("为你推荐"),
+    "followed_host": N_("你关注的主播 {subject}"),
+    "reminder_set": N_("你预约了这场直播"),
+    "followed_shop": N_("你关注的「{subject}」"),
+    "watched_host": N_("你看过 {subject} 的直播"),
+    "just_watched_host": N_("你刚看过 {subject}"),
+    "new_host": N_("新主播"),
+    "popular_live": N_("热门直播"),
+    "live_now": N_("直播中"),
+    "starting_soon": N_("即将开播"),
 }
 
 
-def reason_zh(kind: str, subject: str) -> str:
-    return REASONS_ZH.get(kind, "为你推荐").format(subject=subject)
+def reason_text(kind: str, subject: str, translate: Callable[[str], str]) -> str:
+    """The reason in the page's language (``translate``: its gettext)."""
+    return translate(REASONS.get(kind, REASONS["picked_for_you"])).format(subject=subject)
 
 
 def _ordered(rooms: list[RoomOut], order: dict[int, int]) -> list[RoomOut]:
@@ -52,7 +56,11 @@ def _ordered(rooms: list[RoomOut], order: dict[int, int]) -> list[RoomOut]:
 
 
 def home_feed(
-    session: Session, engine: Recommendations | None, user: User | None
+    session: Session,
+    engine: Recommendations | None,
+    user: User | None,
+    *,
+    translate: Callable[[str], str],
 ) -> dict[str, Any]:
     """What ``home.html`` shows: live and upcoming rooms (recommended order), each
     recommended room's reason, and products picked for the viewer."""
@@ -75,17 +83,18 @@ def home_feed(
         "live_rooms": _ordered(live_rooms, order),
         "upcoming_rooms": _ordered(upcoming, order),
         "room_reasons": {
-            pick.room_id: reason_zh(pick.reason_kind, pick.reason_subject) for pick in rooms.items
+            pick.room_id: reason_text(pick.reason_kind, pick.reason_subject, translate)
+            for pick in rooms.items
         },
-        "picks": [_pick(item) for item in products.items],
+        "picks": [_pick(item, translate) for item in products.items],
         "personalised": products.personalised,
     }
 
 
-def _pick(item: RecommendedProduct) -> dict[str, Any]:
+def _pick(item: RecommendedProduct, translate: Callable[[str], str]) -> dict[str, Any]:
     return {
         "product_id": item.product_id,
         "title": item.title,
         "category": item.category,
-        "reason": reason_zh(item.reason_kind, item.reason_subject),
+        "reason": reason_text(item.reason_kind, item.reason_subject, translate),
     }

@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts import sign_in
@@ -40,11 +39,13 @@ from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
+from liveshop.web import i18n
 from liveshop.web.feeds import home_feed
+from liveshop.web.i18n import N_
 from liveshop.web.media_csp import allow_media_connections
+from liveshop.web.templating import request_locale, templates_for
 
 HERE = FilePath(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 PRE_SESSION_COOKIE = "liveshop_presession"  # CSRF binding for the login and register forms
@@ -68,7 +69,8 @@ def _render(
         "user": user,
         "csrf_token": csrf_token_for(binding, settings.resolved_secret_key()),
     }
-    response = templates.TemplateResponse(request, name, context)
+    response = templates_for(request_locale(request)).TemplateResponse(request, name, context)
+    response.headers["Vary"] = "Accept-Language, Cookie"  # the language follows both
     if fresh_binding:
         response.set_cookie(PRE_SESSION_COOKIE, fresh_binding, httponly=True, samesite="lax")
     return response
@@ -92,7 +94,8 @@ def home(
     # Rooms in the recommended order with their reasons, and products picked for the viewer.
     engine = getattr(request.app.state, "recommendations", None)
     welcome = user is not None and request.cookies.get(WELCOME_COOKIE) == "1"
-    feed = home_feed(session, engine, user)
+    translate = i18n.translations(request_locale(request)).gettext
+    feed = home_feed(session, engine, user, translate=translate)
     page = _render(request, "home.html", settings, user, welcome=welcome, **feed)
     if welcome:  # once, right after sign-up
         page.delete_cookie(WELCOME_COOKIE)
@@ -212,14 +215,17 @@ def sandbox_wallet_page(
 # What the risk checks' answers to a right password mean, in the user's words.
 SIGN_IN_MESSAGES = {
     "second_factor_required": (
-        "本次登录需要二次验证：请再次输入密码，并填写身份验证器 App 中的 6 位验证码（或一个恢复码）"
+        N_(
+            "本次登录需要二次验证：请再次输入密码，"
+            "并填写身份验证器 App 中的 6 位验证码（或一个恢复码）"
+        )
     ),
-    "wrong_second_factor": "验证码不正确，请重新输入密码和验证码",
-    "second_factor_locked": "验证码错误次数过多，已暂时锁定，请稍后再试",
+    "wrong_second_factor": N_("验证码不正确，请重新输入密码和验证码"),
+    "second_factor_locked": N_("验证码错误次数过多，已暂时锁定，请稍后再试"),
     "second_factor_unavailable": (
-        "本次登录需要额外验证，但该账号没有可用的验证方式。请稍后再试，或联系客服"
+        N_("本次登录需要额外验证，但该账号没有可用的验证方式。请稍后再试，或联系客服")
     ),
-    "risk_refused": "本次登录未通过安全检查，请稍后再试，或联系客服",
+    "risk_refused": N_("本次登录未通过安全检查，请稍后再试，或联系客服"),
 }
 ASKS_SECOND_FACTOR = frozenset({"second_factor_required", "wrong_second_factor"})
 
@@ -335,6 +341,26 @@ def _signed_in(token: str, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", max_age=30 * 86400)
     response.delete_cookie(PRE_SESSION_COOKIE)
+    return response
+
+
+@router.get("/locale")
+def choose_language(
+    to: Annotated[str, Query(max_length=10)],
+    next: Annotated[str, Query(max_length=500)] = "/",
+) -> Response:
+    """The footer's language switch: remembers the choice in a cookie (it outranks the
+    browser's Accept-Language) and goes back to the page. A GET link, as PyPI's is: it
+    works on every page, error pages included, and changes nothing but the language."""
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if to in i18n.LOCALES:
+        response.set_cookie(
+            i18n.LOCALE_COOKIE,
+            to,
+            max_age=i18n.LOCALE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="lax",
+        )
     return response
 
 

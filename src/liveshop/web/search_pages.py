@@ -12,21 +12,28 @@ from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import MAX_ROW_ID, DbSession, SettingsDep
 from liveshop.search.schemas import SearchFilters, SearchSort, SearchType
 from liveshop.search.service import search
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _render
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
-TYPE_LABELS = {SearchType.PRODUCT: "商品", SearchType.ROOM: "直播间", SearchType.SHOP: "店铺"}
+# Chinese msgids, translated in the template (web/i18n.py).
+TYPE_LABELS = {
+    SearchType.PRODUCT: N_("商品"),
+    SearchType.ROOM: N_("直播间"),
+    SearchType.SHOP: N_("店铺"),
+}
 SORT_LABELS = {
-    SearchSort.RELEVANCE: "综合",
-    SearchSort.SALES: "销量",
-    SearchSort.PRICE_ASC: "价格从低到高",
-    SearchSort.PRICE_DESC: "价格从高到低",
+    SearchSort.RELEVANCE: N_("综合"),
+    SearchSort.SALES: N_("销量"),
+    SearchSort.PRICE_ASC: N_("价格从低到高"),
+    SearchSort.PRICE_DESC: N_("价格从高到低"),
 }
 
 
 def yuan(minor: int | None) -> str:
+    """Chinese-only pages' price (the order detail page); converted pages use ``money``."""
     if minor is None:
         return ""
     return f"¥{minor // 100}.{minor % 100:02d}"
@@ -96,5 +103,4 @@ def search_page(
         type_labels=TYPE_LABELS,
         sort_labels=SORT_LABELS,
         link=link,
-        yuan=yuan,
     )

@@ -1,6 +1,6 @@
 // Chat lines and question lists, shared by the viewer page and the host console.
 // Every user-supplied string goes through textContent (see el()).
-import { clockTime, el } from "./common.js";
+import { _, clockTime, el } from "./common.js";
 
 const MAX_LINES = 200;
 
@@ -57,20 +57,20 @@ export class ChatList {
       dataset: { id: comment.id, userId: comment.user_id ?? "", count: comment.count || 1 },
     });
     if (kind === "announcement") {
-      li.append(el("span", { className: "tag tag-notice", text: "公告" }));
+      li.append(el("span", { className: "tag tag-notice", text: _("公告") }));
     } else if (kind === "purchase") {
-      li.append(el("span", { className: "tag tag-purchase", text: "下单" }));
+      li.append(el("span", { className: "tag tag-purchase", text: _("下单") }));
     } else if (kind === "gift") {
-      li.append(el("span", { className: "tag tag-gift", text: "礼物" }));
+      li.append(el("span", { className: "tag tag-gift", text: _("礼物") }));
     } else if (kind === "system") {
-      li.append(el("span", { className: "tag tag-system", text: "系统" }));
+      li.append(el("span", { className: "tag tag-system", text: _("系统") }));
     } else if (kind === "assistant") {
-      li.append(el("span", { className: "tag tag-assistant", text: "店铺助手" }));
-      li.append(el("span", { className: "user", text: comment.user ?? "小助手" }));
-      if (comment.data?.cites) li.title = `依据：${comment.data.cites}`;
+      li.append(el("span", { className: "tag tag-assistant", text: _("店铺助手") }));
+      li.append(el("span", { className: "user", text: comment.user ?? _("小助手") }));
+      if (comment.data?.cites) li.title = _("依据：{source}", { source: comment.data.cites });
     } else {
-      if (isHost) li.append(el("span", { className: "tag tag-host", text: "主播" }));
-      li.append(el("span", { className: "user", text: comment.user ?? "匿名" }));
+      if (isHost) li.append(el("span", { className: "tag tag-host", text: _("主播") }));
+      li.append(el("span", { className: "user", text: comment.user ?? _("匿名") }));
     }
     li.append(
       el("span", { className: "text", text: comment.text }),
@@ -121,15 +121,15 @@ export class QuestionBoard {
   }
 }
 
-export const STATUS_LABELS = { scheduled: "未开播", live: "直播中", ended: "已结束" };
+export const STATUS_LABELS = { scheduled: _("未开播"), live: _("直播中"), ended: _("已结束") };
 export const ERROR_LABELS = {
-  not_authenticated: "请先登录",
-  room_not_live: "直播还没开始或已结束",
-  muted: "你已被禁言",
-  rate_limited: "发得太快了，歇一会儿",
-  already_voted: "你已经赞过这个问题",
-  empty_text: "内容不能为空",
-  text_too_long: "内容太长了",
+  not_authenticated: _("请先登录"),
+  room_not_live: _("直播还没开始或已结束"),
+  muted: _("你已被禁言"),
+  rate_limited: _("发得太快了，歇一会儿"),
+  already_voted: _("你已经赞过这个问题"),
+  empty_text: _("内容不能为空"),
+  text_too_long: _("内容太长了"),
 };
 
 const CHINESE = /[\u4e00-\u9fff]/;
@@ -138,5 +138,5 @@ const CHINESE = /[\u4e00-\u9fff]/;
  * already Chinese, never an English detail or a code. */
 export function errorText(message) {
   if (ERROR_LABELS[message.code]) return ERROR_LABELS[message.code];
-  return CHINESE.test(message.message || "") ? message.message : "出错了，请稍后再试";
+  return CHINESE.test(message.message || "") ? message.message : _("出错了，请稍后再试");
 }

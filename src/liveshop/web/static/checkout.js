@@ -1,6 +1,6 @@
 // Buying inside the room: the address check, the best wallet coupons, the purchase calls
 // (each click gets its own Idempotency-Key) and the order sheet, where the buyer pays.
-import { api, el, idempotencyKey, toast } from "./common.js";
+import { _, api, el, idempotencyKey, toast } from "./common.js";
 import { PaymentPanel } from "./pay_sheet.js";
 import {
   bestCouponCodes,
@@ -132,7 +132,7 @@ export class Checkout {
 
   showOrder(order) {
     this.showOrderStatus(order);
-    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: `订单号 ${order.id}` }));
+    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: _("订单号 {number}", { number: order.id }) }));
     openSheet($("order-sheet"));
     if (order.status === "pending_payment") this.payments.open(this.paymentJob(order));
     else this.payments.hide();
@@ -146,19 +146,19 @@ export class Checkout {
     $("order-sheet-expiry").textContent = expiryText(order);
     // The heading and the hold note speak of the order as it is now, not as it was submitted.
     const waiting = order.status === "pending_payment";
-    $("order-sheet-title").textContent = waiting ? "订单已提交" : order.status === "paid" ? "支付成功" : ORDER_STATUS_LABELS[order.status] || "订单";
+    $("order-sheet-title").textContent = waiting ? _("订单已提交") : order.status === "paid" ? _("支付成功") : ORDER_STATUS_LABELS[order.status] || _("订单");
     $("order-sheet-hold").hidden = !waiting;
   }
 
   /** What the payment panel needs to pay this order, and what to do once it is paid. */
   paymentJob(order) {
     return {
-      subject: "支付", // the breakdown above already says 实付
+      subject: _("支付"), // the breakdown above already says 实付
       amount: order.total,
       currency: order.currency,
       start: (choice, key) => api("POST", "/api/payments", { order_id: order.id, ...choice }, { "Idempotency-Key": key }),
       returnPath: (payment) => `/rooms/${this.roomId}?order=${order.id}&payment=${payment.id}`,
-      link: { href: "/orders", text: "查看订单" },
+      link: { href: "/orders", text: _("查看订单") },
       onSettled: async (payment) => {
         if (payment.status !== "succeeded") return;
         const paid = await api("GET", `/api/orders/${order.id}`).catch(() => null);
@@ -177,7 +177,7 @@ export class Checkout {
       return;
     }
     this.showOrderStatus(order);
-    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: `订单号 ${order.id}` }));
+    $("order-sheet-breakdown").replaceChildren(renderBreakdown(order), el("p", { className: "muted order-no", text: _("订单号 {number}", { number: order.id }) }));
     await this.payments.resume(this.paymentJob(order), paymentId);
   }
 }

@@ -1,66 +1,66 @@
 // Commerce helpers shared by the room, the orders page, the merchant and host consoles:
 // status labels, SKU labels, coupon descriptions, the price breakdown, bottom sheets.
 // Everything user-supplied is set through textContent (el()).
-import { el, formatPrice, shortDateTime } from "./common.js";
+import { _, el, formatPrice, shortDateTime } from "./common.js";
 
 export const ORDER_STATUS_LABELS = {
-  pending_payment: "待支付",
-  paid: "待发货",
-  shipped: "已发货",
-  delivered: "已签收",
-  completed: "已完成",
-  cancelled: "已取消",
-  refunded: "已退款",
+  pending_payment: _("待支付"),
+  paid: _("待发货"),
+  shipped: _("已发货"),
+  delivered: _("已签收"),
+  completed: _("已完成"),
+  cancelled: _("已取消"),
+  refunded: _("已退款"),
 };
 
 export const AFTER_SALE_STATUS_LABELS = {
-  requested: "待商家处理",
-  awaiting_return: "待买家退货",
-  return_shipped: "退货运输中",
-  refunded: "已退款",
-  rejected: "已拒绝",
-  disputed: "平台介入中",
-  closed: "已关闭",
+  requested: _("待商家处理"),
+  awaiting_return: _("待买家退货"),
+  return_shipped: _("退货运输中"),
+  refunded: _("已退款"),
+  rejected: _("已拒绝"),
+  disputed: _("平台介入中"),
+  closed: _("已关闭"),
 };
 
-export const AFTER_SALE_KIND_LABELS = { refund: "仅退款", return: "退货退款" };
+export const AFTER_SALE_KIND_LABELS = { refund: _("仅退款"), return: _("退货退款") };
 
 /** Error codes the commerce API answers with, in the viewer's words. */
 export const COMMERCE_ERRORS = {
-  not_authenticated: "请先登录",
-  insufficient_stock: "库存不足",
-  nothing_pinned: "主播还没有上架讲解商品",
-  sold_out: "已抢光",
-  purchase_limit: "已达到限购数量",
-  too_early: "还没开抢，请稍候",
-  coupons_gone: "券已被抢光",
-  coupon_limit: "你已经领过这张券了",
-  coupon_not_applicable: "优惠券不适用于此订单",
-  draw_closed: "福袋已截止",
-  already_entered: "你已参与过这个福袋",
-  draw_not_due: "还没到开奖时间",
-  price_not_below_reference: "秒杀价必须低于近 30 天最低价",
-  illegal_transition: "订单状态已变化，请刷新",
+  not_authenticated: _("请先登录"),
+  insufficient_stock: _("库存不足"),
+  nothing_pinned: _("主播还没有上架讲解商品"),
+  sold_out: _("已抢光"),
+  purchase_limit: _("已达到限购数量"),
+  too_early: _("还没开抢，请稍候"),
+  coupons_gone: _("券已被抢光"),
+  coupon_limit: _("你已经领过这张券了"),
+  coupon_not_applicable: _("优惠券不适用于此订单"),
+  draw_closed: _("福袋已截止"),
+  already_entered: _("你已参与过这个福袋"),
+  draw_not_due: _("还没到开奖时间"),
+  price_not_below_reference: _("秒杀价必须低于近 30 天最低价"),
+  illegal_transition: _("订单状态已变化，请刷新"),
 };
 
 export function commerceError(error) {
-  return COMMERCE_ERRORS[error.code] || error.message || "操作失败";
+  return COMMERCE_ERRORS[error.code] || error.message || _("操作失败");
 }
 
 /** {"尺码": "M", "颜色": "黑"} -> "M · 黑"; a SKU without options is "默认". */
 export function skuLabel(options) {
   const values = Object.values(options || {});
-  return values.length ? values.join(" · ") : "默认";
+  return values.length ? values.join(" · ") : _("默认");
 }
 
 /** What a coupon takes off, in the words Chinese shoppers expect. */
 export function couponTerms(coupon) {
-  if (coupon.kind === "threshold") return `满${formatPrice(coupon.threshold)}减${formatPrice(coupon.amount)}`;
+  if (coupon.kind === "threshold") return _("满{threshold}减{amount}", { threshold: formatPrice(coupon.threshold), amount: formatPrice(coupon.amount) });
   if (coupon.kind === "percent") {
-    const off = `${(100 - coupon.percent) / 10}折`;
-    return coupon.cap ? `${off}，最多减${formatPrice(coupon.cap)}` : off;
+    const off = _("{discount}折", { discount: (100 - coupon.percent) / 10, percent: coupon.percent });
+    return coupon.cap ? _("{discount}，最多减{cap}", { discount: off, cap: formatPrice(coupon.cap) }) : off;
   }
-  return `立减${formatPrice(coupon.amount)}`;
+  return _("立减{amount}", { amount: formatPrice(coupon.amount) });
 }
 
 /** The discount a wallet coupon would give on `subtotal` (an estimate; the server decides). */
@@ -108,13 +108,13 @@ export function renderBreakdown(order) {
   for (const item of order.items) {
     box.append(row(`${item.title} × ${item.quantity}`, formatPrice(item.unit_price * item.quantity, currency), "breakdown-line"));
   }
-  box.append(row("商品金额", formatPrice(order.items_total, currency), "breakdown-items"));
+  box.append(row(_("商品金额"), formatPrice(order.items_total, currency), "breakdown-items"));
   const discounts = (order.pricing && order.pricing.discounts) || [];
   for (const discount of discounts) {
     box.append(row(discount.label || discount.code, `-${formatPrice(discount.amount, currency)}`, "breakdown-discount"));
   }
-  box.append(row("运费", order.shipping_fee ? formatPrice(order.shipping_fee, currency) : "包邮", "breakdown-shipping"));
-  box.append(row("实付", formatPrice(order.total, currency), "breakdown-total"));
+  box.append(row(_("运费"), order.shipping_fee ? formatPrice(order.shipping_fee, currency) : _("包邮"), "breakdown-shipping"));
+  box.append(row(_("实付"), formatPrice(order.total, currency), "breakdown-total"));
   return box;
 }
 
@@ -123,7 +123,7 @@ export function statusBadge(status) {
 }
 
 export function expiryText(order) {
-  return order.status === "pending_payment" && order.expires_at ? `请在 ${shortDateTime(order.expires_at)} 前支付` : "";
+  return order.status === "pending_payment" && order.expires_at ? _("请在 {time} 前支付", { time: shortDateTime(order.expires_at) }) : "";
 }
 
 /** Bottom sheets: one open at a time, closed by the backdrop, the × button or Escape. */

@@ -1,6 +1,10 @@
-// Shared helpers for LiveShop pages: JSON API calls with CSRF, safe DOM building, money.
-// User-supplied text only ever reaches the page through textContent.
+// Shared helpers for LiveShop pages: JSON API calls with CSRF, safe DOM building, money,
+// and the page's language. User-supplied text only ever reaches the page through textContent.
+import { LOCALE, _ } from "./i18n.js";
 import { deviceHeaders } from "./passkeys.js";
+
+export { LOCALE, _ };
+const SOURCE_LANGUAGE = "zh-CN"; // the msgids' language
 
 export function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -58,7 +62,7 @@ function errorDetail(data, status) {
     const where = Array.isArray(first.loc) ? first.loc.filter((part) => part !== "body").join(".") : "";
     return where ? `${where}: ${first.msg}` : String(first.msg);
   }
-  return status >= 500 ? "服务暂时不可用，请稍后再试" : "请求失败，请稍后再试"; // no status codes for people
+  return status >= 500 ? _("服务暂时不可用，请稍后再试") : _("请求失败，请稍后再试"); // no status codes for people
 }
 
 /** A fresh key per purchase click: a retried request then returns the same order. */
@@ -69,14 +73,19 @@ export function idempotencyKey() {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** 29900 (分) -> "¥299.00"; integer arithmetic only, money is never a float. */
+/** 29900 (分) -> "¥299.00" in Chinese, "CN¥299.00" in English (CLDR, as the server's
+ * Babel writes it). Integer arithmetic only, money is never a float: Intl formats the
+ * exact decimal string. */
 export function formatPrice(minor, currency = "CNY") {
   const value = Math.trunc(Number(minor) || 0);
   const sign = value < 0 ? "-" : "";
   const abs = Math.abs(value);
-  const amount = `${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
-  const symbol = currency === "CNY" ? "¥" : `${currency} `;
-  return `${sign}${symbol}${amount}`;
+  const amount = `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  try {
+    return new Intl.NumberFormat(LOCALE, { style: "currency", currency }).format(amount);
+  } catch {
+    return `${currency} ${amount}`; // a code Intl does not know
+  }
 }
 
 /** "299", "299.5", "299.00" -> 29900 分, or null when it is not a price. */
@@ -86,9 +95,12 @@ export function parsePrice(text) {
   return Number(match[1]) * 100 + Number((match[2] || "0").padEnd(2, "0"));
 }
 
-/** 12345 -> "1.2万": how Chinese apps show big counts. */
+/** 12345 -> "1.2万": how Chinese apps show big counts; "12.3K" in English. */
 export function formatCount(value) {
   const n = Number(value) || 0;
+  if (LOCALE !== SOURCE_LANGUAGE) {
+    return new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 }).format(n);
+  }
   if (n >= 100000000) return `${(n / 100000000).toFixed(1)}亿`;
   if (n >= 10000) return `${(n / 10000).toFixed(1)}万`;
   return String(n);
@@ -131,6 +143,10 @@ export function shortDateTime(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
+  if (LOCALE !== SOURCE_LANGUAGE) {
+    const options = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+    return new Intl.DateTimeFormat(LOCALE, options).format(date);
+  }
   const pad = (n) => String(n).padStart(2, "0");
   return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

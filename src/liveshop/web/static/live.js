@@ -1,6 +1,6 @@
 // The room's real-time connection: WebSocket first, Server-Sent Events as the fallback.
 // Reconnects with backoff and resumes from the last frame (stream + last_seq).
-import { api, parseJson } from "./common.js";
+import { _, api, parseJson } from "./common.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const OPEN_TIMEOUT_MS = 5000; // a handshake stuck behind a proxy counts as a failed open
@@ -168,7 +168,7 @@ export class LiveConnection {
   async send(message) {
     if (this.transport === "websocket") {
       const sent = this.sendRaw(message);
-      if (!sent) this.onMessage({ type: "error", code: "offline", message: "连接已断开，正在重连…" });
+      if (!sent) this.onMessage({ type: "error", code: "offline", message: _("连接已断开，正在重连…") });
       return sent;
     }
     const base = `/api/rooms/${this.roomId}`;
@@ -189,18 +189,18 @@ export class LiveConnection {
       }
       return true;
     } catch (error) {
-      this.onMessage({ type: "error", code: error.code || "network", message: error.message || "网络错误" });
+      this.onMessage({ type: "error", code: error.code || "network", message: error.message || _("网络错误") });
       return false;
     }
   }
 }
 
 const STATE_LABELS = {
-  connecting: "连接中…",
-  open: "已连接",
-  reconnecting: "已断开，正在重连…",
-  kicked: "你已被移出直播间",
-  gone: "直播间不存在",
+  connecting: _("连接中…"),
+  open: _("已连接"),
+  reconnecting: _("已断开，正在重连…"),
+  kicked: _("你已被移出直播间"),
+  gone: _("直播间不存在"),
 };
 
 /** Show the connection state on a pill element (data-state / data-transport for tests and CSS).
@@ -210,8 +210,8 @@ export function showConnection(pill, state, transport, { quietWhenOpen = false }
   pill.dataset.state = state;
   pill.dataset.transport = transport;
   // People read the state; the transport is for tests and CSS (data-transport), not for them.
-  pill.textContent = STATE_LABELS[state] || "连接中…";
-  pill.title = "实时互动";
+  pill.textContent = STATE_LABELS[state] || _("连接中…");
+  pill.title = _("实时互动");
   pill.hidden = quietWhenOpen && state === "open";
 }
 

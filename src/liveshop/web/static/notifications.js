@@ -1,6 +1,6 @@
 // Every signed-in page: the unread badge, new notices live (Server-Sent Events) with a
 // toast, and the follow-host / remind-me buttons. Text reaches the page via textContent.
-import { api } from "/static/common.js";
+import { _, api } from "/static/common.js";
 
 const badge = document.getElementById("unread-badge");
 const toast = document.getElementById("toast");
@@ -52,8 +52,8 @@ for (const button of document.querySelectorAll("[data-follow-host]")) {
     try {
       await api(following ? "DELETE" : "POST", `/api/hosts/${button.dataset.followHost}/follow`);
       button.dataset.following = following ? "no" : "yes";
-      button.textContent = following ? "关注" : "已关注";
-      if (!following) say("已关注，开播会提醒你");
+      button.textContent = following ? _("关注") : _("已关注");
+      if (!following) say(_("已关注，开播会提醒你"));
     } catch (error) {
       say(error.message);
     } finally {
@@ -68,8 +68,8 @@ for (const button of document.querySelectorAll("[data-remind-room]")) {
     button.disabled = true;
     try {
       await api("POST", `/api/rooms/${button.dataset.remindRoom}/reminder`);
-      button.textContent = "已预约";
-      say("开播前 10 分钟会提醒你");
+      button.textContent = _("已预约");
+      say(_("开播前 10 分钟会提醒你"));
     } catch (error) {
       button.disabled = false;
       say(error.message);

@@ -2,19 +2,21 @@
 // are (the browser's own JSON parsers), and the answer comes back with toJSON(). This browser's
 // device id (localStorage) names it to the server: a passkey registered here marks this device,
 // and a trusted one may pay small sums without a step-up.
+import { _ } from "./i18n.js";
+
 const DEVICE_KEY = "liveshop.device-id";
 
 export const PASSKEY_ERRORS = {
-  passkey_invalid: "通行密钥验证失败，请重试",
-  passkey_exists: "此设备的通行密钥已添加",
-  too_many_passkeys: "通行密钥数量已达上限，请先删除不用的",
-  no_passkey: "尚未添加通行密钥",
-  no_passkey_challenge: "验证已过期，请重试",
-  device_required: "无法识别此设备，请在本机重新添加",
-  wrong_code: "通行密钥验证失败，请重试",
-  seamless_limit_too_high: "超过平台允许的每日免密额度",
-  NotAllowedError: "已取消或超时",
-  InvalidStateError: "此设备的通行密钥已添加",
+  passkey_invalid: _("通行密钥验证失败，请重试"),
+  passkey_exists: _("此设备的通行密钥已添加"),
+  too_many_passkeys: _("通行密钥数量已达上限，请先删除不用的"),
+  no_passkey: _("尚未添加通行密钥"),
+  no_passkey_challenge: _("验证已过期，请重试"),
+  device_required: _("无法识别此设备，请在本机重新添加"),
+  wrong_code: _("通行密钥验证失败，请重试"),
+  seamless_limit_too_high: _("超过平台允许的每日免密额度"),
+  NotAllowedError: _("已取消或超时"),
+  InvalidStateError: _("此设备的通行密钥已添加"),
 };
 
 export function passkeysSupported() {
@@ -54,5 +56,5 @@ export async function usePasskey(options) {
 }
 
 export function passkeyError(error) {
-  return PASSKEY_ERRORS[error.code] || PASSKEY_ERRORS[error.name] || error.message || "操作失败";
+  return PASSKEY_ERRORS[error.code] || PASSKEY_ERRORS[error.name] || error.message || _("操作失败");
 }

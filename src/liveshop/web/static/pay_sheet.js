@@ -2,7 +2,7 @@
 // a third-party wallet; adding a card; one click pays with the selected (default) method; then
 // the challenge step (the sandbox's code, the buyer's authenticator app, or their passkey), the redirect to
 // the wallet provider, or polling while the gateway's notification is on its way.
-import { api, el, formatPrice, idempotencyKey, toast } from "./common.js";
+import { _, api, el, formatPrice, idempotencyKey, toast } from "./common.js";
 import { openSheet } from "./commerce.js";
 import { passkeyError, passkeysSupported, usePasskey } from "./passkeys.js";
 import { DECLINE_LABELS, cardLabel, paymentError, readCard, savedMethods } from "./payments.js";
@@ -117,15 +117,15 @@ export class PaymentPanel {
 
   renderMethods() {
     const items = this.methods.map((method) =>
-      this.methodItem(`card:${method.id}`, cardLabel(method), `有效期 ${String(method.exp_month).padStart(2, "0")}/${String(method.exp_year).slice(-2)}`, {
-        tag: method.is_default ? "默认" : method.saved === false ? "仅本次" : null,
+      this.methodItem(`card:${method.id}`, cardLabel(method), _("有效期 {month}/{year}", { month: String(method.exp_month).padStart(2, "0"), year: String(method.exp_year).slice(-2) }), {
+        tag: method.is_default ? _("默认") : method.saved === false ? _("仅本次") : null,
       }),
     );
     if (this.job.allowWallet) {
       const balance = this.wallet ? formatPrice(this.wallet.wallet) : "—";
-      items.push(this.methodItem("wallet", "钱包余额", this.walletCovers() ? `可用 ${balance}` : `余额 ${balance}，不足`, { disabled: !this.walletCovers() }));
+      items.push(this.methodItem("wallet", _("钱包余额"), this.walletCovers() ? _("可用 {balance}", { balance }) : _("余额 {balance}，不足", { balance }), { disabled: !this.walletCovers() }));
     }
-    items.push(this.methodItem("third_party", "沙箱钱包", "第三方支付，跳转到钱包页面确认"));
+    items.push(this.methodItem("third_party", _("沙箱钱包"), _("第三方支付，跳转到钱包页面确认")));
     $("pay-methods").replaceChildren(...items);
     this.renderSubmit();
   }
@@ -153,7 +153,7 @@ export class PaymentPanel {
 
   renderSubmit() {
     const button = $("pay-submit");
-    const verb = this.choice === "third_party" ? "去沙箱钱包支付" : "确认支付";
+    const verb = this.choice === "third_party" ? _("去沙箱钱包支付") : _("确认支付");
     button.textContent = `${verb} ${formatPrice(this.job.amount, this.job.currency)}`;
     button.disabled = this.busy || !this.choice;
   }
@@ -186,7 +186,7 @@ export class PaymentPanel {
       $("pay-card-form").hidden = true;
       this.oneTimeCard = method.saved ? null : method;
       this.choice = `card:${method.id}`;
-      toast(method.saved ? `已保存 ${cardLabel(method)}` : `${cardLabel(method)} 仅用于本次支付`);
+      toast(method.saved ? _("已保存 {card}", { card: cardLabel(method) }) : _("{card} 仅用于本次支付", { card: cardLabel(method) }));
       await this.loadMethods();
     } catch (error) {
       toast(paymentError(error));
@@ -235,7 +235,7 @@ export class PaymentPanel {
 
   redirect(payment) {
     if (!payment.redirect_url.startsWith("/sandbox/wallet/")) {
-      this.showResult("failed", "未知的支付页面");
+      this.showResult("failed", _("未知的支付页面"));
       return;
     }
     const back = this.job.returnPath ? this.job.returnPath(payment) : location.pathname;
@@ -246,8 +246,8 @@ export class PaymentPanel {
     this.showStep("challenge");
     const totp = challenge.method === "totp";
     $("pay-challenge-text").textContent = totp
-      ? "本次支付需要验证：请输入身份验证器 App 中的 6 位动态码（也可用恢复码）。"
-      : "本次支付需要验证：请输入银行发送的 6 位验证码。";
+      ? _("本次支付需要验证：请输入身份验证器 App 中的 6 位动态码（也可用恢复码）。")
+      : _("本次支付需要验证：请输入银行发送的 6 位验证码。");
     $("pay-sandbox-hint").hidden = !challenge.sandbox_code;
     $("pay-sandbox-code").textContent = challenge.sandbox_code || "";
     $("pay-code").setAttribute("inputmode", totp ? "text" : "numeric");
@@ -304,7 +304,7 @@ export class PaymentPanel {
     try {
       this.handle(await api("POST", `/api/payments/${this.payment.id}/challenge`, { code }));
     } catch (error) {
-      this.refused(error, error.status === 422 && !error.data?.code ? "验证码应为 6 位数字或恢复码" : paymentError(error));
+      this.refused(error, error.status === 422 && !error.data?.code ? _("验证码应为 6 位数字或恢复码") : paymentError(error));
     } finally {
       this.busy = false;
       $("pay-code-submit").disabled = false;
@@ -314,7 +314,7 @@ export class PaymentPanel {
   showWaiting() {
     this.showStep("waiting");
     $("pay-result-icon").textContent = "⏳";
-    $("pay-result-text").textContent = "正在确认支付结果…";
+    $("pay-result-text").textContent = _("正在确认支付结果…");
     $("pay-result-text").dataset.status = "pending";
     $("pay-result-detail").textContent = "";
     $("pay-retry").hidden = true;
@@ -338,18 +338,18 @@ export class PaymentPanel {
         return;
       }
     }
-    this.showResult("pending", "支付结果还在路上，稍后可在订单或钱包中查看。");
+    this.showResult("pending", _("支付结果还在路上，稍后可在订单或钱包中查看。"));
   }
 
   settle(payment) {
     if (payment.status === "succeeded") this.showResult("succeeded", "");
-    else this.showResult("failed", DECLINE_LABELS[payment.decline_code] || payment.decline_code || "支付未完成");
+    else this.showResult("failed", DECLINE_LABELS[payment.decline_code] || payment.decline_code || _("支付未完成"));
     if (this.job.onSettled) this.job.onSettled(payment);
   }
 
   showResult(status, detail) {
     this.showStep("result");
-    const texts = { succeeded: "支付成功", failed: "支付失败", pending: "支付处理中" };
+    const texts = { succeeded: _("支付成功"), failed: _("支付失败"), pending: _("支付处理中") };
     $("pay-result-icon").textContent = status === "succeeded" ? "✓" : status === "failed" ? "!" : "⏳";
     $("pay-result-text").textContent = texts[status];
     $("pay-result-text").dataset.status = status;

@@ -1,6 +1,6 @@
 // The product page: follow the shop, mark reviews helpful, close the share sheet (opened
 // by share.js). Text reaches the page through textContent only.
-import { api } from "/static/common.js";
+import { _, api } from "/static/common.js";
 import { bindSheets } from "/static/commerce.js";
 
 const page = document.getElementById("product");
@@ -21,9 +21,9 @@ if (follow) {
     try {
       await api("POST", `/api/shops/${page.dataset.shopId}/follow`);
       follow.dataset.following = "yes";
-      follow.textContent = "已关注";
+      follow.textContent = _("已关注");
       follow.classList.replace("btn-primary", "btn-ghost");
-      say("已关注，开播会提醒你");
+      say(_("已关注，开播会提醒你"));
     } catch (error) {
       say(error.message);
     } finally {

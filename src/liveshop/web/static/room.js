@@ -3,7 +3,7 @@
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
 import { Checkout } from "./checkout.js";
 import { bindSheets } from "./commerce.js";
-import { el, formatCount, toast } from "./common.js";
+import { _, el, formatCount, toast } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 import { GiftPanel, playGift } from "./room_gifts.js";
 import { RoomPerks } from "./room_perks.js";
@@ -93,7 +93,7 @@ function handleMessage(message) {
       showMuted(message.until);
       break;
     case "kick":
-      toast("你已被主播移出直播间");
+      toast(_("你已被主播移出直播间"));
       break;
     case "error":
       toast(errorText(message));
@@ -123,22 +123,22 @@ function showStatus(status) {
   roomStatus = status;
   root.dataset.roomStatus = status;
   $("status-overlay").hidden = status === "live";
-  $("status-text").textContent = status === "ended" ? "直播已结束" : `${STATUS_LABELS[status] || status}，敬请期待`;
+  $("status-text").textContent = status === "ended" ? _("直播已结束") : _("{status}，敬请期待", { status: STATUS_LABELS[status] || status });
 }
 
 function showMuted(until) {
   const input = $("chat-input");
   if (until * 1000 <= Date.now()) {  // a mute lifted early (a moderator's, overturned on appeal)
     input.disabled = false;
-    input.placeholder = "说点什么…";
+    input.placeholder = _("说点什么…");
     return;
   }
   const minutes = Math.max(1, Math.ceil((until * 1000 - Date.now()) / 60000));
   input.disabled = true;
-  input.placeholder = `你已被禁言，约 ${minutes} 分钟后恢复`;
+  input.placeholder = _("你已被禁言，约 {minutes} 分钟后恢复", { minutes });
   setTimeout(() => {
     input.disabled = false;
-    input.placeholder = "说点什么…";
+    input.placeholder = _("说点什么…");
   }, Math.max(0, until * 1000 - Date.now()));
 }
 
@@ -173,7 +173,7 @@ let likeTimer = 0;
 $("like-btn").addEventListener("click", () => {
   floatHeart();
   if (userId === null) {
-    toast("登录后点赞才会计入哦");
+    toast(_("登录后点赞才会计入哦"));
     return;
   }
   unsentLikes += 1;
@@ -215,16 +215,16 @@ function renderQuestion(question) {
     dataset: { questionId: id },
   });
   const body = el("div", { className: "q-body" }, [
-    question.pinned ? el("span", { className: "tag tag-host", text: "置顶" }) : null,
+    question.pinned ? el("span", { className: "tag tag-host", text: _("置顶") }) : null,
     el("span", { className: "q-text", text: question.text }),
     el("span", { className: "q-user", text: question.user }),
   ]);
   if (question.answer) {
-    body.append(el("p", { className: "q-answer" }, [el("b", { text: "主播回答：" }), el("span", { text: question.answer })]));
+    body.append(el("p", { className: "q-answer" }, [el("b", { text: _("主播回答：") }), el("span", { text: question.answer })]));
   }
   const vote = el("button", {
     className: "btn btn-vote",
-    attrs: { type: "button", "aria-label": "我也想问" },
+    attrs: { type: "button", "aria-label": _("我也想问") },
   }, [el("span", { className: "vote-icon", text: "▲" }), el("span", { className: "q-votes", text: question.upvotes })]);
   vote.disabled = userId === null || votedQuestions.has(id);
   vote.addEventListener("click", () => {

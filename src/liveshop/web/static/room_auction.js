@@ -1,18 +1,18 @@
 // The room's auction card (拍卖): the running auction's price, countdown and masked bid log,
 // and a bid box (a maximum: the server bids for you up to it). Reads the room's auctions
 // every 2 s; one module, included by room.html on its own.
-import { api, el, formatCountdown, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
 
 const POLL_MS = 2000;
 const TICK_MS = 250;
 const MESSAGES = {
-  card_required: "出价前请先绑定银行卡（成交后需立即支付）",
-  bid_too_low: "出价太低",
-  auction_closed: "拍卖已结束",
-  own_auction: "主播和店铺不能参与自己的拍卖",
-  not_authenticated: "请先登录",
+  card_required: _("出价前请先绑定银行卡（成交后需立即支付）"),
+  bid_too_low: _("出价太低"),
+  auction_closed: _("拍卖已结束"),
+  own_auction: _("主播和店铺不能参与自己的拍卖"),
+  not_authenticated: _("请先登录"),
 };
-const STATUS = { running: "竞拍中", won: "已成交", offered: "已转给次高出价者", unsold: "流拍" };
+const STATUS = { running: _("竞拍中"), won: _("已成交"), offered: _("已转给次高出价者"), unsold: _("流拍") };
 
 const root = document.getElementById("room");
 const roomId = Number(root && root.dataset.roomId);
@@ -39,25 +39,25 @@ function render() {
   const left = auction.ends_at ? Date.parse(auction.ends_at) - Date.now() : 0;
   const running = auction.status === "running";
   card.append(
-    el("div", { className: "auction-title", text: `拍卖 · ${auction.title}` }),
+    el("div", { className: "auction-title", text: _("拍卖 · {title}", { title: auction.title }) }),
     el("div", {
       className: "auction-price",
-      text: `当前价 ${formatPrice(auction.current_price ?? auction.starting_price)}` +
-        (auction.leader ? ` · 领先 ${auction.leader}` : " · 暂无出价"),
+      text: _("当前价 {price}", { price: formatPrice(auction.current_price ?? auction.starting_price) }) +
+        (auction.leader ? _(" · 领先 {name}", { name: auction.leader }) : _(" · 暂无出价")),
     }),
     el("div", {
       className: "auction-clock",
-      text: running ? `剩余 ${formatCountdown(left)}` : STATUS[auction.status] || "",
+      text: running ? _("剩余 {time}", { time: formatCountdown(left) }) : STATUS[auction.status] || "",
     }),
   );
-  if (auction.has_reserve && !auction.reserve_met) card.append(el("div", { text: "未达保留价" }));
+  if (auction.has_reserve && !auction.reserve_met) card.append(el("div", { text: _("未达保留价") }));
   if (running) {
-    const input = el("input", { attrs: { type: "number", min: String(auction.next_minimum / 100), step: "0.01", "aria-label": "最高出价（元）" } });
+    const input = el("input", { attrs: { type: "number", min: String(auction.next_minimum / 100), step: "0.01", "aria-label": _("最高出价（元）") } });
     input.value = (auction.next_minimum / 100).toFixed(2);
     input.style.width = "7em";
-    const button = el("button", { className: "auction-bid-btn", text: "出价" });
+    const button = el("button", { className: "auction-bid-btn", text: _("出价") });
     button.addEventListener("click", () => bid(Math.round(Number(input.value) * 100)));
-    card.append(el("div", { className: "auction-bid" }, [input, button, el("small", { text: ` 至少 ${formatPrice(auction.next_minimum)}` })]));
+    card.append(el("div", { className: "auction-bid" }, [input, button, el("small", { text: _(" 至少 {price}", { price: formatPrice(auction.next_minimum) }) })]));
   }
   const log = el("ol", { className: "auction-log" });
   log.style.cssText = "max-height:5.5em;overflow:auto;margin:4px 0 0;padding-left:1.4em";
@@ -73,9 +73,9 @@ async function bid(maxAmount) {
   try {
     const result = await api("POST", `/api/auctions/${auction.id}/bids`, { max_amount: maxAmount }, { "Idempotency-Key": key });
     auction = result.auction;
-    toast(result.bid.leading ? "出价成功，你目前领先" : "出价已记录，但已被代理出价超过");
+    toast(result.bid.leading ? _("出价成功，你目前领先") : _("出价已记录，但已被代理出价超过"));
   } catch (error) {
-    toast(MESSAGES[error.code] || error.message || "出价失败");
+    toast(MESSAGES[error.code] || error.message || _("出价失败"));
   }
   render();
 }
@@ -97,7 +97,7 @@ if (roomId) {
   setInterval(() => {
     const clock = card && card.querySelector(".auction-clock");
     if (clock && auction && auction.status === "running") {
-      clock.textContent = `剩余 ${formatCountdown(Date.parse(auction.ends_at) - Date.now())}`;
+      clock.textContent = _("剩余 {time}", { time: formatCountdown(Date.parse(auction.ends_at) - Date.now()) });
     }
   }, TICK_MS);
 }

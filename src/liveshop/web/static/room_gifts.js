@@ -1,6 +1,6 @@
 // Gifts in the room: the catalogue sheet (coin prices, how many, coins left, send) and the
 // animations everyone sees when a gift line arrives in a frame (CSS per the gift's animation).
-import { api, el, idempotencyKey, toast } from "./common.js";
+import { _, api, el, idempotencyKey, toast } from "./common.js";
 import { openSheet } from "./commerce.js";
 
 const $ = (id) => document.getElementById(id);
@@ -18,10 +18,10 @@ const ANIMATIONS = new Set(["float", "burst", "fly", "shower"]);
 const MAX_ON_SCREEN = 6; // more at once only blurs the video; the chat line still shows
 const SHOWER_DROPS = 12;
 const GIFT_ERRORS = {
-  insufficient_funds: "金币不足，先去充值吧",
-  room_not_live: "直播未开始，暂不能送礼",
-  own_room: "不能给自己送礼物",
-  gift_not_found: "礼物已下架",
+  insufficient_funds: _("金币不足，先去充值吧"),
+  room_not_live: _("直播未开始，暂不能送礼"),
+  own_room: _("不能给自己送礼物"),
+  gift_not_found: _("礼物已下架"),
 };
 
 export function giftIcon(code) {
@@ -81,7 +81,7 @@ export class GiftPanel {
         }, [
           el("span", { className: "gift-icon", text: giftIcon(gift.code) }),
           el("span", { className: "gift-name", text: gift.name }),
-          el("small", { className: "gift-price", text: `${gift.coins} 金币` }),
+          el("small", { className: "gift-price", text: _("{coins} 金币", { coins: gift.coins }) }),
         ]);
         button.addEventListener("click", () => {
           this.chosen = gift.code;
@@ -97,7 +97,7 @@ export class GiftPanel {
     const gift = this.catalogue.find((item) => item.code === this.chosen);
     const cost = gift ? gift.coins * this.count : 0;
     const short = this.coins !== null && cost > this.coins;
-    $("gift-cost").textContent = gift ? `共 ${cost} 金币${short ? "，金币不足" : ""}` : "";
+    $("gift-cost").textContent = gift ? _("共 {coins} 金币", { coins: cost }) + (short ? _("，金币不足") : "") : "";
     $("gift-send").disabled = !gift || this.sending;
   }
 
@@ -114,9 +114,9 @@ export class GiftPanel {
         { "Idempotency-Key": idempotencyKey() },
       );
       this.showCoins(sent.coins_left);
-      toast(`已送出 ${gift.name} x${sent.count}`);
+      toast(_("已送出 {gift} x{count}", { gift: gift.name, count: sent.count }));
     } catch (error) {
-      toast(GIFT_ERRORS[error.code] || error.message || "赠送失败");
+      toast(GIFT_ERRORS[error.code] || error.message || _("赠送失败"));
     } finally {
       this.sending = false;
       this.renderCost();
@@ -134,7 +134,7 @@ export function playGift(data) {
     el("span", { className: "gift-anim-icon", text: icon }),
     el("span", { className: "gift-anim-label" }, [
       el("b", { className: "gift-anim-user", text: data.user || "" }),
-      el("span", { text: ` 送出 ${data.name || ""}` }),
+      el("span", { text: _(" 送出 {gift}", { gift: data.name || "" }) }),
       el("span", { className: "gift-anim-count", text: ` x${data.count || 1}` }),
     ]),
   ]);

@@ -1,7 +1,7 @@
 // Room perks that arrive as frame notices: the flash-sale banner (countdown, then the live
 // remaining count and 抢购), coupon drops (领券) and lucky draws (福袋).
 // Notices are the live truth; the REST lists fill in what happened before this channel opened.
-import { api, el, formatCountdown, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
 import { commerceError, couponTerms } from "./commerce.js";
 
 const $ = (id) => document.getElementById(id);
@@ -10,10 +10,10 @@ const CHAT_WRITE_BEHIND_MS = 2500; // chat reaches the database up to ~2 s late 
 const ENTRY_RETRIES = 2;
 
 const TASK_PATTERNS = [
-  [/^comment '(.+)' in the room$/, (match) => `在评论区发送「${match[1]}」`],
-  [/^watch the room for (\d+) minutes$/, (match) => `观看直播满 ${match[1]} 分钟`],
-  [/^follow the shop$/, () => "关注店铺"],
-  [/^buy something in this room$/, () => "在本直播间下单"],
+  [/^comment '(.+)' in the room$/, (match) => _("在评论区发送「{keyword}」", { keyword: match[1] })],
+  [/^watch the room for (\d+) minutes$/, (match) => _("观看直播满 {minutes} 分钟", { minutes: match[1] })],
+  [/^follow the shop$/, () => _("关注店铺")],
+  [/^buy something in this room$/, () => _("在本直播间下单")],
 ];
 
 /** "to enter, first: follow the shop; ..." -> ["关注店铺", ...] */
@@ -30,10 +30,10 @@ export function missingTasks(message) {
 
 function taskList(tasks) {
   const out = [];
-  if (tasks.comment_keyword) out.push(`评论「${tasks.comment_keyword}」`);
-  if (tasks.watch_minutes) out.push(`观看 ${tasks.watch_minutes} 分钟`);
-  if (tasks.follow_shop_id) out.push("关注店铺");
-  if (tasks.bought_in_room) out.push("在本场下单");
+  if (tasks.comment_keyword) out.push(_("评论「{keyword}」", { keyword: tasks.comment_keyword }));
+  if (tasks.watch_minutes) out.push(_("观看 {minutes} 分钟", { minutes: tasks.watch_minutes }));
+  if (tasks.follow_shop_id) out.push(_("关注店铺"));
+  if (tasks.bought_in_room) out.push(_("在本场下单"));
   return out;
 }
 
@@ -158,9 +158,9 @@ export class RoomPerks {
     $("flash-remaining").textContent = String(sale.remaining);
     $("flash-quantity").textContent = String(sale.quantity);
     const button = $("flash-buy-btn");
-    const labels = { upcoming: "即将开抢", on_sale: "抢购", sold_out: "已抢光" };
+    const labels = { upcoming: _("即将开抢"), on_sale: _("抢购"), sold_out: _("已抢光") };
     const won = this.won.has(sale.id);
-    button.textContent = won ? "已抢到" : labels[phase];
+    button.textContent = won ? _("已抢到") : labels[phase];
     button.disabled = phase !== "on_sale" || won || this.checkout.busy;
     if (!found && this.shop.products.size === 0) this.shop.loadShelf();
   }
@@ -191,10 +191,10 @@ export class RoomPerks {
   renderCoupon(coupon) {
     const held = this.grabbed.has(coupon.id);
     const gone = coupon.remaining <= 0;
-    const face = coupon.kind === "percent" ? `${(100 - coupon.percent) / 10}折` : formatPrice(coupon.amount);
+    const face = coupon.kind === "percent" ? _("{discount}折", { discount: (100 - coupon.percent) / 10, percent: coupon.percent }) : formatPrice(coupon.amount);
     const button = el("button", {
       className: "btn btn-small btn-primary coupon-grab",
-      text: held ? "已领取" : gone ? "已抢光" : "领券",
+      text: held ? _("已领取") : gone ? _("已抢光") : _("领券"),
       attrs: { type: "button" },
     });
     button.disabled = held || gone;
@@ -205,9 +205,9 @@ export class RoomPerks {
         el("b", { className: "coupon-name", text: coupon.name }),
         el("small", { className: "coupon-terms", text: couponTerms(coupon) }),
         el("small", { className: "coupon-remaining" }, [
-          el("span", { text: "剩 " }),
+          el("span", { text: _("剩 ") }),
           el("span", { className: "coupon-left", text: coupon.remaining }),
-          el("span", { text: ` / ${coupon.total_quantity} 张` }),
+          el("span", { text: _(" / {count} 张", { count: coupon.total_quantity }) }),
         ]),
       ]),
       button,
@@ -223,7 +223,7 @@ export class RoomPerks {
       if (!this.seen.has(`coupon:${coupon.id}`) || held.coupon.remaining < coupon.remaining) {
         this.coupons.set(coupon.id, held.coupon);
       }
-      toast(`已领取「${coupon.name}」，下单自动使用`);
+      toast(_("已领取「{coupon}」，下单自动使用", { coupon: coupon.name }));
     } catch (error) {
       if (error.code === "coupon_limit") this.grabbed.add(coupon.id);
       if (error.code === "coupons_gone") this.coupons.set(coupon.id, { ...coupon, remaining: 0 });
@@ -235,9 +235,9 @@ export class RoomPerks {
   // --- lucky draws ---
 
   drawClock(draw) {
-    if (draw.status === "drawn") return "已开奖";
+    if (draw.status === "drawn") return _("已开奖");
     const left = Date.parse(draw.deadline) - Date.now();
-    return left > 0 ? `${formatCountdown(left)} 后开奖` : "等待开奖";
+    return left > 0 ? _("{time} 后开奖", { time: formatCountdown(left) }) : _("等待开奖");
   }
 
   renderDraws() {
@@ -252,13 +252,13 @@ export class RoomPerks {
     const tasks = taskList(draw.tasks || {});
     card.append(
       el("header", { className: "draw-head" }, [
-        el("span", { className: "draw-tag", text: "福袋" }),
+        el("span", { className: "draw-tag", text: _("福袋") }),
         el("b", { className: "draw-title", text: draw.title }),
         el("span", { className: "draw-countdown", text: this.drawClock(draw) }),
       ]),
-      el("p", { className: "draw-meta muted", text: `${draw.winners_count} 个名额${tasks.length ? " · 参与条件：" + tasks.join("、") : ""}` }),
+      el("p", { className: "draw-meta muted", text: _("{count} 个名额", { count: draw.winners_count }) + (tasks.length ? _(" · 参与条件：") + tasks.join(_("、")) : "") }),
       el("p", { className: "draw-commitment", attrs: { title: draw.commitment } }, [
-        el("span", { className: "muted", text: "公平承诺 SHA-256：" }),
+        el("span", { className: "muted", text: _("公平承诺 SHA-256：") }),
         el("code", { className: "draw-hash", text: draw.commitment }),
       ]),
     );
@@ -266,13 +266,13 @@ export class RoomPerks {
       const winners = draw.winners || [];
       const mine = this.userId !== null && winners.includes(this.userId);
       card.append(
-        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? "恭喜你中奖了！请在「我的订单」领取奖品" : `中奖用户：${winners.length ? (draw.winner_names || []).join("、") : "无人参与"}` }),
-        el("a", { className: "draw-verify", text: "查看开奖验证（JSON）", attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }),
+        el("p", { className: `draw-result${mine ? " is-winner" : ""}`, text: mine ? _("恭喜你中奖了！请在「我的订单」领取奖品") : _("中奖用户：{names}", { names: winners.length ? (draw.winner_names || []).join(_("、")) : _("无人参与") }) }),
+        el("a", { className: "draw-verify", text: _("查看开奖验证（JSON）"), attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }),
       );
       return card;
     }
     const entered = this.entered.has(draw.id);
-    const button = el("button", { className: "btn btn-primary btn-small draw-enter", text: entered ? "已参与" : "参与", attrs: { type: "button" } });
+    const button = el("button", { className: "btn btn-primary btn-small draw-enter", text: entered ? _("已参与") : _("参与"), attrs: { type: "button" } });
     button.disabled = entered || Date.parse(draw.deadline) <= Date.now();
     button.addEventListener("click", () => this.enter(draw));
     card.append(button);
@@ -289,7 +289,7 @@ export class RoomPerks {
       await api("POST", `/api/draws/${draw.id}/entries`);
       this.entered.add(draw.id);
       this.missing.delete(draw.id);
-      toast("已参与福袋，开奖后公布结果");
+      toast(_("已参与福袋，开奖后公布结果"));
     } catch (error) {
       if (error.code === "draw_tasks_missing") {
         const missing = missingTasks(error.message);
@@ -297,12 +297,12 @@ export class RoomPerks {
         const onlyComment = missing.length === 1 && keyword && this.saidInChat(keyword);
         if (onlyComment && retries > 0) {
           // The keyword was just said: the line is still on its way to the database.
-          toast("评论同步中，马上为你参与…");
+          toast(_("评论同步中，马上为你参与…"));
           setTimeout(() => this.enter(draw, retries - 1), CHAT_WRITE_BEHIND_MS);
           return;
         }
         this.missing.set(draw.id, missing);
-        toast("还差几步才能参与");
+        toast(_("还差几步才能参与"));
       } else {
         if (error.code === "already_entered") this.entered.add(draw.id);
         toast(commerceError(error));

@@ -1,16 +1,16 @@
 // Red packets (红包) in the room: an envelope on the video per open packet, from the frames'
 // notices (topic "red_packet:{id}") and, for packets dropped before this page connected, the
 // REST list. 抢 grabs a share: the amount goes to the wallet, or the packet is empty.
-import { api, el, formatCountdown, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const TICK_MS = 1000;
 const CLOSED_LINGER_MS = 8000; // a packet that closed stays a moment so the last grabbers see why
 const GRAB_ERRORS = {
-  red_packet_empty: "手慢了，红包已被抢完",
-  already_grabbed: "你已经抢过这个红包了",
-  own_red_packet: "不能抢自己发的红包",
-  not_authenticated: "请先登录",
+  red_packet_empty: _("手慢了，红包已被抢完"),
+  already_grabbed: _("你已经抢过这个红包了"),
+  own_red_packet: _("不能抢自己发的红包"),
+  not_authenticated: _("请先登录"),
 };
 
 export class RoomRedPackets {
@@ -89,8 +89,8 @@ export class RoomRedPackets {
   }
 
   clock(packet) {
-    if (packet.status !== "open") return packet.status === "empty" ? "已抢完" : "已结束";
-    return `${formatCountdown(Date.parse(packet.expires_at) - Date.now())} 后结束`;
+    if (packet.status !== "open") return packet.status === "empty" ? _("已抢完") : _("已结束");
+    return _("{time} 后结束", { time: formatCountdown(Date.parse(packet.expires_at) - Date.now()) });
   }
 
   renderPacket(packet) {
@@ -101,17 +101,17 @@ export class RoomRedPackets {
       dataset: { packetId: packet.id, status: packet.status },
     });
     card.append(
-      el("span", { className: "red-packet-greeting", text: packet.greeting || "恭喜发财" }),
+      el("span", { className: "red-packet-greeting", text: packet.greeting || _("恭喜发财") }),
       el("strong", { className: "red-packet-total", text: formatPrice(packet.total) }),
-      el("small", { className: "red-packet-left", text: `剩 ${packet.left}/${packet.shares} 个` }),
+      el("small", { className: "red-packet-left", text: _("剩 {left}/{shares} 个", { left: packet.left, shares: packet.shares }) }),
       el("small", { className: "red-packet-clock", text: this.clock(packet) }),
     );
     if (result) {
-      const text = result.amount !== undefined ? `抢到 ${formatPrice(result.amount)}` : result.empty ? "红包已抢完" : "已抢过";
+      const text = result.amount !== undefined ? _("抢到 {amount}", { amount: formatPrice(result.amount) }) : result.empty ? _("红包已抢完") : _("已抢过");
       card.append(el("p", { className: `red-packet-result${result.amount !== undefined ? " is-won" : " is-empty"}`, text }));
       return card;
     }
-    const button = el("button", { className: "red-packet-grab", text: open ? "抢" : "已抢完", attrs: { type: "button", "aria-label": "抢红包" } });
+    const button = el("button", { className: "red-packet-grab", text: open ? _("抢") : _("已抢完"), attrs: { type: "button", "aria-label": _("抢红包") } });
     button.disabled = !open;
     button.addEventListener("click", () => this.grab(packet, button));
     card.append(button);
@@ -125,13 +125,13 @@ export class RoomRedPackets {
       const share = await api("POST", `/api/red-packets/${packet.id}/grab`);
       this.results.set(packet.id, { amount: share.amount });
       this.doneAt.set(packet.id, Date.now());
-      toast(`抢到 ${formatPrice(share.amount)}，已存入钱包`);
+      toast(_("抢到 {amount}，已存入钱包", { amount: formatPrice(share.amount) }));
     } catch (error) {
       if (error.code === "red_packet_empty") this.results.set(packet.id, { empty: true });
       else if (error.code === "already_grabbed") this.results.set(packet.id, { already: true });
       else button.disabled = false;
       if (this.results.has(packet.id)) this.doneAt.set(packet.id, Date.now());
-      toast(GRAB_ERRORS[error.code] || error.message || "没抢到");
+      toast(GRAB_ERRORS[error.code] || error.message || _("没抢到"));
     }
     this.render();
   }

@@ -1,24 +1,24 @@
 // 举报: a viewer reports a chat line (tap it) or the room (the 举报 button by the chat) with a
 // reason from a short list; the report goes to the moderation queue (POST /api/reports).
-import { api, el, toast } from "./common.js";
+import { _, api, el, toast } from "./common.js";
 import { openSheet, closeSheets } from "./commerce.js";
 
 const REASONS = [
-  ["abuse", "辱骂攻击"],
-  ["spam", "垃圾广告"],
-  ["porn", "色情低俗"],
-  ["fraud", "诈骗"],
-  ["off_platform_trading", "引导私下交易"],
-  ["false_advertising", "虚假宣传"],
-  ["counterfeit", "假冒商品"],
-  ["minor_safety", "危害未成年人"],
-  ["other", "其他"],
+  ["abuse", _("辱骂攻击")],
+  ["spam", _("垃圾广告")],
+  ["porn", _("色情低俗")],
+  ["fraud", _("诈骗")],
+  ["off_platform_trading", _("引导私下交易")],
+  ["false_advertising", _("虚假宣传")],
+  ["counterfeit", _("假冒商品")],
+  ["minor_safety", _("危害未成年人")],
+  ["other", _("其他")],
 ];
 const ERRORS = {
-  already_reported: "你已经举报过了，我们正在处理",
-  not_authenticated: "请先登录",
-  wrong_role: "你的账号不能举报",
-  rate_limited: "操作太频繁，请稍后再试",
+  already_reported: _("你已经举报过了，我们正在处理"),
+  not_authenticated: _("请先登录"),
+  wrong_role: _("你的账号不能举报"),
+  rate_limited: _("操作太频繁，请稍后再试"),
 };
 const REPORTABLE_KINDS = ["comment"];
 
@@ -61,7 +61,7 @@ function onChatTap(event) {
   const text = li.querySelector(".text")?.textContent || "";
   const evidence = { message: text, room_id: roomId, ...(authorId > 0 ? { author_id: authorId } : {}) };
   // a 63-bit id stays a string (JSON numbers would round it); the API reads the digits
-  open({ type: "comment", id: li.dataset.id, evidence }, `举报评论：${user}：${text}`);
+  open({ type: "comment", id: li.dataset.id, evidence }, _("举报评论：{user}：{text}", { user, text }));
 }
 
 async function submit(event) {
@@ -81,7 +81,7 @@ async function submit(event) {
     $("report-form").hidden = true;
     $("report-done").hidden = false;
   } catch (error) {
-    toast(ERRORS[error.code] || "举报没有提交成功，请稍后再试");
+    toast(ERRORS[error.code] || _("举报没有提交成功，请稍后再试"));
   } finally {
     button.disabled = false;
   }
@@ -90,7 +90,7 @@ async function submit(event) {
 fillReasons();
 $("chat-list").addEventListener("click", onChatTap);
 $("report-room").addEventListener("click", () =>
-  open({ type: "room", id: roomId, evidence: { room_id: roomId } }, `举报直播间：${$("room-title").textContent}`),
+  open({ type: "room", id: roomId, evidence: { room_id: roomId } }, _("举报直播间：{title}", { title: $("room-title").textContent })),
 );
 $("report-form").addEventListener("submit", submit);
 $("report-close").addEventListener("click", closeSheets);

@@ -1,5 +1,5 @@
 // The room's shelf (购物袋) and the pinned product card with its SKU choice and 立即购买.
-import { api, el, formatPrice } from "./common.js";
+import { _, api, el, formatPrice } from "./common.js";
 import { openSheet, skuLabel } from "./commerce.js";
 import { cartButton } from "./cart_add.js";
 
@@ -61,7 +61,7 @@ export class RoomShop {
     $("shelf-empty").hidden = products.length > 0;
     $("shelf-count").hidden = products.length === 0;
     $("shelf-count").textContent = String(products.length);
-    $("shelf-total").textContent = products.length ? `共 ${products.length} 件商品` : "";
+    $("shelf-total").textContent = products.length ? _("共 {count} 件商品", { count: products.length }) : "";
     list.replaceChildren(...products.map((product, index) => this.renderShelfItem(product, index)));
   }
 
@@ -72,7 +72,7 @@ export class RoomShop {
       ? el("img", { className: "shelf-img", attrs: { src: product.images[0], alt: "" } })
       : el("span", { className: "shelf-img shelf-img-blank", text: product.title.slice(0, 1) });
     const prices = new Set(product.skus.map((sku) => sku.price));
-    const priceText = formatPrice(product.min_price, product.currency) + (prices.size > 1 ? " 起" : "");
+    const priceText = formatPrice(product.min_price, product.currency) + (prices.size > 1 ? _(" 起") : "");
     const inStock = product.skus.filter((sku) => sku.stock > 0);
     let chosen = inStock.length ? inStock[0] : null;
     const chips = el("div", { className: "sku-options shelf-skus" });
@@ -96,17 +96,17 @@ export class RoomShop {
         chips.append(chip);
       }
     }
-    const buy = el("button", { className: "btn btn-buy btn-small shelf-buy", text: inStock.length ? "购买" : "已售罄", attrs: { type: "button" } });
+    const buy = el("button", { className: "btn btn-buy btn-small shelf-buy", text: inStock.length ? _("购买") : _("已售罄"), attrs: { type: "button" } });
     buy.disabled = !inStock.length;
     buy.addEventListener("click", () => this.buyFromShelf(product, () => chosen));
     li.append(
       el("span", { className: "shelf-index", text: index + 1 }),
       picture,
       el("div", { className: "shelf-body" }, [
-        el("p", { className: "shelf-title" }, [isPinned ? el("span", { className: "tag tag-notice", text: "讲解中" }) : null, el("span", { text: product.title })]),
+        el("p", { className: "shelf-title" }, [isPinned ? el("span", { className: "tag tag-notice", text: _("讲解中") }) : null, el("span", { text: product.title })]),
         el("p", { className: "shelf-meta" }, [
           el("strong", { className: "shelf-price", text: priceText }),
-          el("span", { className: "muted shelf-stock", text: inStock.length ? `库存 ${product.total_stock}` : "已售罄" }),
+          el("span", { className: "muted shelf-stock", text: inStock.length ? _("库存 {count}", { count: product.total_stock }) : _("已售罄") }),
         ]),
         chips,
       ]),
@@ -160,7 +160,7 @@ export class RoomShop {
     this.renderSkus(card);
     const soldOut = !skus.some((sku) => sku.in_stock);
     $("buy-btn").disabled = soldOut;
-    $("buy-btn").textContent = soldOut ? "已售罄" : "立即购买";
+    $("buy-btn").textContent = soldOut ? _("已售罄") : _("立即购买");
     if (changed && !this.products.has(card.product_id)) this.loadShelf(true);
     else if (changed) this.renderShelf();
   }
@@ -187,7 +187,7 @@ export class RoomShop {
         const chip = el("button", {
           className: `sku-chip${on ? " is-selected" : ""}${sku.in_stock ? "" : " is-sold-out"}`,
           text: skuLabel(sku.options),
-          attrs: { type: "button", "aria-pressed": on ? "true" : "false", title: sku.in_stock ? formatPrice(sku.price, card.currency) : "已售罄" },
+          attrs: { type: "button", "aria-pressed": on ? "true" : "false", title: sku.in_stock ? formatPrice(sku.price, card.currency) : _("已售罄") },
           dataset: { skuId: sku.id },
         });
         chip.disabled = !sku.in_stock;

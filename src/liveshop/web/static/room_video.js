@@ -1,7 +1,7 @@
 // The room's live video: HLS through hls.js (vendored at set-up), muted autoplay with a
 // tap to unmute, the poster while the stream is offline. The stream's state arrives in
 // the room's frames (notice topic "stream"); the playlist's address from the room's API.
-import { api } from "./common.js";
+import { _, api } from "./common.js";
 
 const RETRY_MS = 2000; // the playlist appears about 1.5 s after the host starts publishing
 const HLS_CONFIG = {
@@ -67,7 +67,7 @@ export class RoomVideo {
     video.autoplay = true;
     video.playsInline = true;
     video.setAttribute("playsinline", "");
-    video.setAttribute("aria-label", "直播画面");
+    video.setAttribute("aria-label", _("直播画面"));
     this.box.prepend(video);
     this.video = video;
     this.poster.hidden = true;
@@ -95,7 +95,7 @@ export class RoomVideo {
       video.play().catch(() => {});
     } else {
       this.stop();
-      this.showPoster("此浏览器无法播放直播");
+      this.showPoster(_("此浏览器无法播放直播"));
     }
   }
 
@@ -143,7 +143,7 @@ export class VideoChat {
     if (!this.box || !comment || !comment.text) return;
     const line = document.createElement("p");
     line.className = `video-chat-line kind-${comment.kind || "comment"}`;
-    const who = comment.user ? `${comment.user}：` : "";
+    const who = comment.user ? _("{user}：", { user: comment.user }) : "";
     line.textContent = `${who}${comment.text}`;
     this.box.append(line);
     while (this.box.childElementCount > VIDEO_CHAT_LINES) this.box.firstElementChild.remove();

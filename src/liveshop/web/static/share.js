@@ -1,7 +1,7 @@
 // The share sheet of a room or a product page: the viewer's own share link of the
 // page's [data-share-target] (channel "share", credited to them) with its QR code; the
 // browser's share dialog where there is one (phones).
-import { api } from "./common.js";
+import { _, api } from "./common.js";
 import { openSheet } from "./commerce.js";
 
 const button = document.querySelector("button[data-share-target]");
@@ -29,9 +29,9 @@ if (button) {
     url.select();
     try {
       await navigator.clipboard.writeText(url.value);
-      copy.textContent = "已复制";
+      copy.textContent = _("已复制");
     } catch {
-      copy.textContent = "请手动复制";
+      copy.textContent = _("请手动复制");
     }
   });
 }
