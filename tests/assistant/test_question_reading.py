@@ -97,3 +97,70 @@ def test_characters_of_a_word_the_room_does_not_know_are_not_enough_to_answer() 
     # '保真' shares 保 with 保温 and nothing else
     decision = RoomAnswerer(kettle_shop()).decide("保真吗")
     assert (decision.answered, decision.fact) == (False, "host")
+
+
+def houseware_shop() -> RoomKnowledge:
+    pot = ProductFact(
+        key="pot",
+        title="麦饭石不粘炒锅",
+        attributes={"材质": "麦饭石涂层铝合金", "适用炉具": "燃气灶电磁炉通用", "重量": "1.6kg"},
+        skus=(SkuFact({"尺寸": "30cm"}, 15900, 4), SkuFact({"尺寸": "32cm"}, 17900, 0)),
+        pinned=True,
+    )
+    stand = ProductFact(
+        key="stand",
+        title="桌面手机支架",
+        attributes={"适用机型": "4-7寸手机平板", "材质": "铝合金"},
+        skus=(SkuFact({"颜色": "黑色"}, 2900, 10),),
+    )
+    faq = (
+        FaqFact("genuine", "是正品吗", "品牌直供，假一赔十"),
+        FaqFact("ship", "什么时候发货", "下午4点前下单当天发"),
+    )
+    return RoomKnowledge(shop_name="厨房好物", products=(pot, stand), faq=faq)
+
+
+def test_a_policy_is_found_by_the_words_viewers_use_for_it() -> None:
+    answerer = RoomAnswerer(houseware_shop())
+    assert answerer.decide("保真吗").fact == "faq:genuine"
+    assert answerer.decide("几天能到").fact == "faq:ship"
+
+
+def test_a_value_word_the_title_also_says_is_what_is_asked_when_nothing_else_is() -> None:
+    # '麦饭石' is in the pan's title and its material: '炒锅' names it, '麦饭石' asks
+    decision = RoomAnswerer(houseware_shop()).decide("炒锅是麦饭石的吗")
+    assert (decision.answered, decision.fact) == (True, "pot.attributes.材质")
+
+
+def test_a_word_inside_a_longer_word_of_a_value_is_found() -> None:
+    knowledge = houseware_shop()
+    pot = knowledge.products[0]
+    guarded = ProductFact(
+        key=pot.key,
+        title=pot.title,
+        attributes={**pot.attributes, "设计": "防干烧，手柄隔热"},
+        skus=pot.skus,
+        pinned=True,
+    )
+    answerer = RoomAnswerer(RoomKnowledge("厨房好物", (guarded, knowledge.products[1])))
+    decision = answerer.decide("会干烧吗")  # 防干烧 is one word to jieba
+    assert (decision.answered, decision.fact) == (True, "pot.attributes.设计")
+
+
+def test_what_a_product_fits_is_found_by_the_words_for_fitting() -> None:
+    answerer = RoomAnswerer(houseware_shop())
+    decision = answerer.decide("手机支架ipad适合吗")
+    assert (decision.answered, decision.fact) == (True, "stand.attributes.适用机型")
+
+
+def test_a_product_named_by_one_word_but_asked_about_anothers_fact_goes_to_the_host() -> None:
+    answerer = RoomAnswerer(houseware_shop())
+    # 手机 names the stand, but 燃气灶 is in the pan's 适用炉具 only
+    decision = answerer.decide("手机支架燃气灶能用吗")
+    assert (decision.answered, decision.fact) == (False, "host")
+    assert answerer.decide("手机支架平板能用吗").fact == "stand.attributes.适用机型"
+
+
+def test_whether_there_is_a_colour_or_size_asks_for_its_stock() -> None:
+    decision = RoomAnswerer(houseware_shop()).decide("32cm的有吗")
+    assert (decision.fact, decision.answer) == ("pot.stock", "麦饭石不粘炒锅：32cm 已售罄")

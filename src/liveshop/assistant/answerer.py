@@ -20,6 +20,7 @@ from liveshop.assistant.knowledge import FaqFact, ProductFact, RoomKnowledge, Sk
 from liveshop.assistant.question_reading import (
     COLOUR_OR_SIZE,
     HOST_ONLY,
+    OPTION_AVAILABLE,
     PRICE_QUESTION,
     STOCK_QUESTION,
     expand_shorthand,
@@ -62,15 +63,19 @@ class RoomAnswerer:
             if remembered is None:
                 return Decision(False, HOST, None, 0.0, "only the host can answer this")
             return remembered
-        tokens = self.facts.query_tokens(question)
+        tokens = self.facts.query_tokens(question, characters=False)  # to name a product
         shortcut = self._price_or_stock(normal)
         if shortcut is not None:
             return self._answer(shortcut, normal, tokens, 1.0)
         kinds = self.facts.kinds
         asked = self.facts.without_titles(question)
-        kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked)) or (
-            self.facts.kind_tokens(tokens)
-        )
+        kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked))
+        if not kind_tokens:  # the title said it all: its words of a value, or all of it
+            asked = self.facts.without_titles(question, keep_values=True)
+            kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked))
+        if not kind_tokens:
+            asked = question
+            kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(question))
         if not kind_tokens or not kinds:
             return Decision(
                 False, HOST, None, 0.0, "no word of the question is in the shop's facts"
@@ -109,10 +114,17 @@ class RoomAnswerer:
         """ "多少钱" and "还有货吗" are said one way or another: no retrieval needed."""
         compact = re.sub(r"\s+", "", normal)
         price = PRICE_QUESTION.search(compact) is not None
-        stock = STOCK_QUESTION.search(compact) is not None
+        stock = STOCK_QUESTION.search(compact) is not None or (
+            OPTION_AVAILABLE.search(compact) is not None and self._names_an_option(compact)
+        )  # '黑色的有吗': a colour or size, and whether there is one
         if price != stock:
             return self.facts.kinds[0] if price else self.facts.kinds[1]
         return None
+
+    def _names_an_option(self, compact: str) -> bool:
+        return COLOUR_OR_SIZE.search(compact) is not None or any(
+            mentioned_skus(product, compact) for product in self.facts.products
+        )
 
     def _best_answer_kind(self, normal: str) -> Decision | None:
         """A host-only question may still be one the host answered before (qa:)."""
@@ -157,6 +169,10 @@ class RoomAnswerer:
         ):
             return Decision(
                 False, HOST, None, confidence, "a colour or size the product does not list"
+            )
+        if kind.key.startswith("attr:") and not self.facts.fits_value(product, tokens):
+            return Decision(
+                False, HOST, None, confidence, "the words asked are in another product's fact"
             )
         fact, answer = product_fact(product, kind, normal)
         if answer is None:

@@ -20,6 +20,11 @@ HOST_PERSON = re.compile(r"主播|播主|你(的)?(身高|体重|多高|多重)"
 GENERIC_PHRASES = re.compile(
     r"还有没有|有没有货|有没有|有货|没货|还有|多少钱|多少|价格|库存|卖完|现货|还剩|请问|一下"
 )
+# Characters that say nothing of a fact alone: not counted when a word the room does
+# not know is read by its characters ('用能' is not 适用 + 能源).
+FUNCTION_CHARACTERS = frozenset(
+    "用个的得地好不没能会要想让给把被在是有吗呢吧啊了这那就都也还很太一二三四五六七八九十百千万两半"
+)
 MEASURE_WORDS = frozenset("一两这那条个件盒包袋款支瓶只套双子儿")  # and suffixes
 SHELF_NUMBER = re.compile(r"(\d{1,2})\s*号")
 CHARACTERS = True  # single characters of words count too ('辣' in '辣不辣')
@@ -100,7 +105,7 @@ STOP_WORDS = frozenset(
     ]
 )
 _SHORTHAND_PATTERN = re.compile(
-    r"(?<![a-z])("
+    r"(?<![a-z0-9])("  # after a number, 'cm' is centimetres, not 尺码
     + "|".join(sorted(map(re.escape, SHORTHAND), key=len, reverse=True))
     + r")(?![a-z])"
 )
@@ -110,6 +115,7 @@ PRICE_QUESTION = re.compile(
 STOCK_QUESTION = re.compile(
     r"有货|还有|库存|没货|卖完|售罄|断货|现货|还剩|抢完|拍完|有没有货|youhuo"
 )
+OPTION_AVAILABLE = re.compile(r"有吗|有没|有木有|有么")
 COLOUR_OR_SIZE = re.compile(
     r"[红黑白蓝绿粉灰黄紫橙棕]色|(?<![a-z0-9])(xxs|xs|s|m|l|xl|xxl|xxxl|[2-5]xl)(?![a-z0-9])|\d{2,3}码"
 )

@@ -14,6 +14,7 @@ it (pyahocorasick, longest first) and quantities are read as their dimension.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,15 +22,18 @@ from typing import Any
 
 import numpy as np
 
-from liveshop.assistant.knowledge import ProductFact, RoomKnowledge
+from liveshop.assistant.knowledge import FaqFact, ProductFact, RoomKnowledge
 from liveshop.assistant.lexicon import (
     ATTRIBUTE_SYNONYMS,
     BRAND_CUES,
+    FITS_WORDS,
+    POLICY_SYNONYMS,
     PRICE_CUES,
     STOCK_CUES,
     UNIT_DIMENSIONS,
 )
 from liveshop.assistant.question_reading import (
+    FUNCTION_CHARACTERS,
     GENERIC_PHRASES,
     HOST_PERSON,
     MEASURE_WORDS,
@@ -89,7 +93,8 @@ class FactIndex:
         are cut out first (longest first: '充电宝' in '充电宝重', which jieba cuts
         '充电' + '宝重'); the rest is read as search reads it (pinyin, typos), and a
         word the room does not know still counts by the characters it shares (unless
-        ``characters`` is False: the words alone)."""
+        ``characters`` is False: the words alone, and characters that are themselves
+        words for a kind of fact: 码 in '选码')."""
         expanded = expand_shorthand(question)
         tokens: list[str] = []
         for piece, known in self._segments(expanded):
@@ -101,8 +106,17 @@ class FactIndex:
             for group in term_groups(" ".join(words), self.vocabulary):
                 tokens.extend(group)
             for word in words:
-                if characters and text.has_han(word) and not self.vocabulary.knows(word):
-                    tokens.extend(char for char in word if char in self._known_characters)
+                if text.has_han(word) and not self.vocabulary.knows(word):
+                    tokens.extend(
+                        char
+                        for char in word
+                        if char in self._cue_words
+                        or (
+                            characters
+                            and char in self._known_characters
+                            and char not in FUNCTION_CHARACTERS
+                        )
+                    )
         tokens.extend(quantity_tokens(text.normalise(question)))
         return tokens
 
@@ -137,40 +151,57 @@ class FactIndex:
             pieces.append((normal[start:], False))
         return pieces
 
-    def without_titles(self, question: str) -> str:
+    def without_titles(self, question: str, *, keep_values: bool = False) -> str:
         """The question with the stretches it shares with a product's title taken out
         ('充电宝重不重' -> ' 重不重'): they say which product, not what is asked. A
         stretch that is itself a word for a kind of fact stays ('支持快充吗' about
-        '快充充电宝': titles carry attribute words). Stretches of two characters or more."""
+        '快充充电宝': titles carry attribute words), and so does one that is a word of
+        an attribute's value when ``keep_values`` ('面膜补水吗' about '补水面膜', whose
+        功效 says 补水: asked again when nothing else is left). Two characters or more."""
         normal = text.normalise(question)
-        kept: list[str] = []
+        kept = self._asking_words | (self._value_words if keep_values else frozenset())
+        pieces: list[str] = []
         start = 0
         while start < len(normal):
-            length = self._title_stretch(normal, start)
+            length = self._title_stretch(normal, start, kept)
             if length:
-                kept.append(" ")
+                pieces.append(" ")
                 start += length
             else:
-                kept.append(normal[start])
+                pieces.append(normal[start])
                 start += 1
-        return "".join(kept)
+        return "".join(pieces)
 
-    def _title_stretch(self, normal: str, start: int) -> int:
+    def _title_stretch(self, normal: str, start: int, kept: frozenset[str]) -> int:
         for end in range(len(normal), start + 1, -1):
             piece = normal[start:end]
             if text.has_han(piece) and any(piece in title for title in self._titles):
-                return 0 if piece in self._cue_words else end - start
+                return 0 if piece in kept else end - start
         return 0
 
     @cached_property
-    def _cue_words(self) -> frozenset[str]:
-        """The words that say what is asked: attribute names and the words viewers
-        use for them, price, stock and brand cues, units."""
+    def _asking_words(self) -> frozenset[str]:
+        """The words that say what is asked: attribute names and the words viewers use
+        for them, price, stock and brand cues, units."""
         names = {name for product in self.products for name in product.attributes}
         phrases = [PRICE_CUES, STOCK_CUES, BRAND_CUES, *ATTRIBUTE_SYNONYMS, *names]
         phrases += ATTRIBUTE_SYNONYMS.values()
         phrases += [unit for units in UNIT_DIMENSIONS.values() for unit in units]
         return frozenset(word for phrase in phrases for word in phrase.split())
+
+    @cached_property
+    def _value_words(self) -> frozenset[str]:
+        """The words of the attributes' values ('补水' in 深层补水保湿), and the pairs of
+        characters inside their longer words ('沾杯' in 不沾杯)."""
+        values = " ".join(
+            value for product in self.products for value in product.attributes.values()
+        )
+        words = {word for word in text.words(values) if len(word) > 1 and text.has_han(word)}
+        return frozenset(words | set(_inner_pairs(values)))
+
+    @cached_property
+    def _cue_words(self) -> frozenset[str]:
+        return self._asking_words | self._value_words
 
     @cached_property
     def _titles(self) -> list[str]:
@@ -184,6 +215,9 @@ class FactIndex:
         cue_words |= set(
             document_tokens(" ".join(p_name for p in self.products for p_name in p.attributes))
         )
+        cue_words |= {
+            spelled for word in self._cue_words for spelled in (word, text.pinyin_of(word))
+        }
         naming = {token for tokens in self.product_tokens for token in tokens}
         return frozenset(naming - cue_words)
 
@@ -214,6 +248,25 @@ class FactIndex:
                 for kind in self.kinds
             ]
         )
+
+    def fits_value(self, product: ProductFact, tokens: Sequence[str]) -> bool:
+        """False when the question names ``product`` by a word of its title, yet other
+        words of it are in other products' facts only ('华为手机能用吗' names the phone
+        case by 手机, but 华为 is in the power bank's 适用机型): which product is meant
+        is unclear. Words of the product's own title or facts do not count ('T恤是纯棉
+        的吗' of '纯棉短袖T恤'), nor does anything when no product is named (the pinned
+        one is the subject)."""
+        own = set(self._name_tokens[self.products.index(product)])
+        if not own.intersection(tokens):
+            return True
+        values = [text.normalise(" ".join(other.attributes.values())) for other in self.products]
+        mine = values[self.products.index(product)]
+        asked = [
+            token
+            for token in tokens
+            if len(token) > 1 and token in self._value_words and token not in own
+        ]
+        return all(token in mine or not any(token in v for v in values) for token in asked)
 
     def names_something_unknown(self, normal: str) -> bool:
         """A Chinese word the room's facts do not use, nor sound like, nor is made of its
@@ -261,13 +314,15 @@ class FactIndex:
         return having[0] if len(having) == 1 else None
 
     @cached_property
+    def _name_tokens(self) -> list[list[str]]:
+        return [
+            document_tokens(product.title, product.brand, product.category)
+            for product in self.products
+        ]
+
+    @cached_property
     def _name_index(self) -> Any:
-        return _index(
-            [
-                document_tokens(product.title, product.brand, product.category)
-                for product in self.products
-            ]
-        )
+        return _index(self._name_tokens)
 
 
 def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
@@ -280,13 +335,17 @@ def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
     for name in names:
         values = " ".join(p.attributes.get(name, "") for p in knowledge.products)
         synonyms = ATTRIBUTE_SYNONYMS.get(name, "")
-        tokens = document_tokens(name, name, synonyms, values) + quantity_tokens(values)
+        if name.startswith(("适用", "适合", "兼容")):
+            synonyms += " " + FITS_WORDS
+        tokens = document_tokens(name, name, synonyms, values)
+        tokens += _inner_pairs(values) + quantity_tokens(values)
         kinds.append(FactKind(f"attr:{name}", tuple(tokens)))
+    policies = _policies(knowledge.faq)
     for faq in knowledge.faq:
         kinds.append(
             FactKind(
                 f"faq:{faq.key}",
-                tuple(document_tokens(faq.question, faq.question, faq.answer)),
+                tuple(document_tokens(faq.question, faq.question, faq.answer, policies[faq.key])),
                 about_host=HOST_PERSON.search(text.normalise(faq.question)) is not None,
             )
         )
@@ -299,6 +358,37 @@ def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
             )
         )
     return kinds
+
+
+def _inner_pairs(values: str) -> list[str]:
+    """The two-character stretches inside a value's longer words ('不沾杯' -> '不沾',
+    '沾杯'): a viewer asks '沾杯吗' of a value that says '不沾杯'."""
+    pairs: list[str] = []
+    for word in text.words(values):
+        if len(word) > 2 and text.has_han(word):
+            pairs += [
+                word[i : i + 2] for i in range(len(word) - 1) if text.has_han(word[i : i + 2])
+            ]
+    return pairs
+
+
+def _policies(faq: Sequence[FaqFact]) -> dict[str, str]:
+    """The words viewers use for the policy each entry's question is about, for the
+    policies only one entry is about: where several are (a host's correction beside the
+    entry it corrects), their own words tell them apart, and the topic's would blur it."""
+    topics = {
+        entry.key: [
+            topic
+            for topic in POLICY_SYNONYMS
+            if any(word in text.normalise(entry.question) for word in topic.split())
+        ]
+        for entry in faq
+    }
+    shared = Counter(topic for found in topics.values() for topic in found)
+    return {
+        key: " ".join(topic for topic in found if shared[topic] == 1)
+        for key, found in topics.items()
+    }
 
 
 def _index(corpus: list[list[str]]) -> Any:
