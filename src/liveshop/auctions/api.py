@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, status
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.auctions import bidding, service, views
-from liveshop.auctions.dependencies import BidEngineDep
+from liveshop.auctions.dependencies import BidEngineDep, BidSession
 from liveshop.auctions.schemas import AuctionIn, AuctionOut, BidIn, BidResult
 from liveshop.core.dependencies import DbSession, RowId
 
@@ -44,7 +44,7 @@ def bid(
     body: BidIn,
     key: BidKey,
     user: CurrentUser,
-    session: DbSession,
+    session: BidSession,
     engine: BidEngineDep,
 ) -> BidResult:
     """402 ``card_required`` without a card on file; 409 ``bid_too_low`` (the message

@@ -31,6 +31,7 @@ from liveshop.core.errors import Conflict
 
 class BidEngine(Protocol):
     name: str
+    writes_in_request: bool  # a bid's own transaction writes to SQL
 
     def place(
         self,
@@ -65,6 +66,7 @@ class SqlBidEngine:
     IMMEDIATE``, which already admits one writer at a time)."""
 
     name = "sql"
+    writes_in_request = True
 
     def place(
         self,

@@ -168,6 +168,7 @@ class Answer:
 
 class RedisBidEngine:
     name = "redis"
+    writes_in_request = False  # the persister writes the bids to SQL
 
     def __init__(self, url: str, namespace: str = "liveshop") -> None:
         self.url = url

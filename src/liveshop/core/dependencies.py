@@ -86,7 +86,14 @@ async def get_db_session(
     """The request's one transaction: committed when the route returns, else rolled back.
     Read-only for GET and HEAD; writing, through the writers' gate, for other methods."""
     writes = connection.scope.get("method") not in READ_ONLY_METHODS
-    database_url = settings.resolved_database_url()
+    async with request_unit_of_work(settings.resolved_database_url(), writes=writes) as session:
+        yield session
+
+
+@contextlib.asynccontextmanager
+async def request_unit_of_work(database_url: str, *, writes: bool) -> AsyncIterator[Session]:
+    """A request's transaction (see ``get_db_session``), for a dependency that decides
+    itself whether its request writes: a POST that only reads takes no lock."""
     async with _writer_gate(database_url) if writes else contextlib.nullcontext():
         # Creating a session does no I/O: its transaction begins at its first statement.
         session = get_session_factory(database_url, writes=writes)()
