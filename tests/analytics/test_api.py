@@ -197,17 +197,17 @@ def test_top_products_are_scoped(client: TestClient, world: World) -> None:
         return result
 
     everything = top(world.admin, event_type="purchase")
-    assert everything == [
-        {"product_id": str(world.rival_product), "count": 2},
-        {"product_id": str(world.off_shelf), "count": 2},
-        {"product_id": str(world.product), "count": 1},
+    assert [(row["product_id"], row["count"]) for row in everything] == [
+        (str(world.rival_product), 2),
+        (str(world.off_shelf), 2),
+        (str(world.product), 1),
     ] or everything == sorted(everything, key=lambda r: (-r["count"], r["product_id"]))
     assert {r["product_id"] for r in top(world.merchant, event_type="purchase")} == {
         str(world.product),
         str(world.off_shelf),
     }
     assert top(world.rival, event_type="purchase") == [
-        {"product_id": str(world.rival_product), "count": 2}
+        {"product_id": str(world.rival_product), "count": 2, "title": "gloves"}
     ]
     # the host sees their room's events only
     assert (
@@ -222,6 +222,7 @@ def test_top_products_are_scoped(client: TestClient, world: World) -> None:
     assert top(world.admin, start="2026-03-02", end="2026-03-02", event_type="view")[0] == {
         "product_id": str(world.product),
         "count": 2,
+        "title": "scarf",
     }
     viewer = client.get("/api/analytics/top-products", headers=world.viewer.headers)
     assert viewer.status_code == 403
@@ -345,3 +346,43 @@ def test_out_of_range_input_is_a_client_error(
     admin = make_account(Role.ADMIN)
     response = client.get(path, params=params, headers=admin.headers)
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
+
+
+def test_the_rooms_listed_are_those_whose_reports_the_caller_reads(
+    client: TestClient, world: World
+) -> None:
+    def listed(who: Account, query: str = "", expect: int = 200) -> Any:
+        response = client.get(f"/api/analytics/rooms?{query}", headers=who.headers)
+        assert response.status_code == expect, response.text
+        return response.json()
+
+    assert [room["id"] for room in listed(world.host)["rooms"]] == [world.room_id]
+    assert [room["id"] for room in listed(world.other_host)["rooms"]] == [world.other_room_id]
+    # merchants: the rooms with one of their products on the shelf (the hat is on none)
+    assert [room["id"] for room in listed(world.merchant)["rooms"]] == [world.room_id]
+    assert [room["id"] for room in listed(world.rival)["rooms"]] == [world.room_id]
+    everything = listed(world.admin)
+    assert [room["id"] for room in everything["rooms"]] == [world.other_room_id, world.room_id]
+    assert (everything["total"], everything["pages"]) == (2, 1)
+    assert everything["rooms"][1] == {
+        "id": world.room_id,
+        "title": "Winter <b>sale</b>",
+        "status": "scheduled",
+        "scheduled_at": None,
+        "started_at": None,
+        "ended_at": None,
+    }
+    found = listed(world.admin, "q=winter")  # by title, any case
+    assert [room["id"] for room in found["rooms"]] == [world.room_id]
+    assert listed(world.admin, "q=%25")["total"] == 0  # a % is a character, not a wildcard
+    paged = listed(world.admin, "per_page=1&page=2")
+    assert ([room["id"] for room in paged["rooms"]], paged["pages"]) == ([world.room_id], 2)
+    listed(world.viewer, expect=403)
+
+
+def test_report_product_lines_name_their_products(client: TestClient, world: World) -> None:
+    report = report_of(client, world, world.host)
+    assert {line["product_id"]: line["title"] for line in report["products"]} == {
+        str(world.product): "scarf",
+        str(world.rival_product): "gloves",
+    }

@@ -110,6 +110,7 @@ def test_a_paid_room_order_shows_in_the_rooms_session_report(
             "click_through": 1.0,
             "orders": 1,
             "gmv_minor_units": 12_900,
+            "title": product["title"],
         }
     ]
     assert sum(minute["gmv_minor_units"] for minute in report["timeline"]) == 12_900

@@ -215,3 +215,44 @@ def test_the_lines_of_one_order_are_one_order(
     assert (report.orders, report.gmv, report.buyers) == (3, 30_000, 3)  # amounts in yuan
     by_product = {line.product_id: (line.orders, line.gmv) for line in report.products}
     assert by_product == {"p1": (2, 20_000), "p2": (2, 10_000)}
+
+
+PRESENCE_LOG = """user_id,product_id,event_type,timestamp,room_id,amount,order_id
+u1,,join,2023-01-01T10:00:00Z,r7,,
+u2,,join,2023-01-01T10:01:00Z,r7,,
+u3,,join,2023-01-01T10:02:00Z,r7,,
+u3,,leave,2023-01-01T10:03:00Z,r7,,
+u4,,join,2023-01-01T10:04:00Z,r7,,
+u4,,leave,2023-01-01T10:05:00Z,r7,,
+u4,,join,2023-01-01T10:06:00Z,r7,,
+"""
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "spark"])
+def test_a_viewer_who_has_not_left_is_present_until_the_reports_moment(
+    engine_name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """u1 and u2 joined and watch in silence, u3 left, u4 left and came back: at 10:10 three
+    are present (the room's online count), and the peak is not below it; read on its own, a
+    log's sessions end at their last event, and the silent viewers are present an instant."""
+    path = tmp_path / "presence.csv"
+    path.write_text(PRESENCE_LOG)
+    table, loaded = read_log(path)
+    assert loaded.bad_rows == 0
+    engine: Engine = (
+        DuckDBEngine.for_table(table)
+        if engine_name == "duckdb"
+        else SparkEngine.for_table(request.getfixturevalue("spark"), table)
+    )
+    moment = datetime(2023, 1, 1, 10, 10, tzinfo=UTC)
+    until = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    try:
+        open_ended = session_report(engine, room_id="r7", window=ALL, open_until_us=until)
+        closed = session_report(engine, room_id="r7", window=ALL)
+    finally:
+        engine.close()
+
+    assert open_ended.peak_concurrent_viewers == 3  # u1, u2 with u3 (10:02), then with u4
+    assert closed.peak_concurrent_viewers == 1  # no two spans overlap: the issue's 41 by 241
+    # watch time: u1 10 min, u2 9, u3 1, u4 6 (10:04 to 10:10, its one session)
+    assert open_ended.average_watch_seconds == (10 + 9 + 1 + 6) * 60 / 4

@@ -3,6 +3,8 @@ with its cookie, QR codes, share links."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -174,3 +176,21 @@ def test_a_viewer_shares_a_room_with_a_link_of_their_own(
     assert refused.status_code == 422
     with unit_of_work(database_url) as session:
         assert session.scalar(select(func.count()).select_from(TrackingLink)) == 1
+
+
+def test_a_kols_account_is_found_by_name(client: TestClient, make_account: MakeAccount) -> None:
+    merchant = make_account(Role.MERCHANT)
+    shop_product(client, merchant)
+    xiaomei = make_account(Role.HOST, username="xiaomei_live")
+    make_account(Role.VIEWER, username="xiaomei_fan")  # not a creator
+    make_account(Role.HOST, username="dage")
+
+    def found(who: Account, name: str) -> tuple[int, Any]:
+        response = client.get(f"/api/campaigns/kol-accounts?q={name}", headers=who.headers)
+        return response.status_code, response.json()
+
+    assert found(merchant, "XiaoMei") == (200, [{"id": xiaomei.id, "username": "xiaomei_live"}])
+    assert found(merchant, "") == (200, [])
+    assert found(merchant, "%") == (200, [])  # a character, not a wildcard
+    status, body = found(make_account(Role.MERCHANT), "xiaomei")  # no shop: runs no campaign
+    assert (status, body["code"]) == (403, "no_shop")

@@ -1,13 +1,21 @@
-"""The regulator's audit log a page at a time with the range's total (issue 18, §4)."""
+"""The regulator's audit log, penalties and inspections a page at a time with the range's
+total (issue 18, §4)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
 from fastapi.testclient import TestClient
 
-from liveshop.accounts.models import Role
+from liveshop.accounts.models import Role, User
 from liveshop.core.audit.log import append_audit
 from liveshop.core.db import unit_of_work
+from liveshop.governance.inspections import sample_inspections
+from liveshop.governance.models import InspectionTarget, PenaltyKind, SubjectType
+from liveshop.governance.penalties import ActionRequest, impose_penalty
 from tests.conftest import MakeAccount
+from tests.governance.helpers import moderation_settings
 
 
 def test_pages_end_with_no_cursor_and_carry_the_total(
@@ -36,3 +44,59 @@ def test_pages_end_with_no_cursor_and_carry_the_total(
         cursor = page["next_after_seq"]
     assert seen == sorted(seen)
     assert len(seen) >= total
+
+
+def test_penalties_and_inspections_carry_the_ranges_total(
+    client: TestClient, make_account: MakeAccount, database_url: str
+) -> None:
+    moderator, subject = make_account(Role.MODERATOR), make_account(Role.HOST)
+    merchant = make_account(Role.MERCHANT)
+    for title in ("soap", "towel"):
+        made = client.post(
+            "/api/products",
+            json={"title": title, "price": 900, "stock": 5},
+            headers=merchant.headers,
+        )
+        assert made.status_code == 201, made.text
+    day = datetime(2026, 2, 7, 9, 0, tzinfo=UTC)
+    with unit_of_work(database_url) as session:
+        for index in range(5):
+            impose_penalty(
+                session,
+                moderator=session.get_one(User, moderator.id),
+                request=ActionRequest(
+                    PenaltyKind.WARNING,
+                    "不文明用语",
+                    subject_type=SubjectType.USER,
+                    subject_id=subject.id,
+                    points=0,
+                ),
+                settings=moderation_settings(),
+                now=day + timedelta(minutes=index),
+            )
+        for seed in ("a", "b"):  # two products, twice: four inspections
+            sample_inspections(
+                session, of=InspectionTarget.PRODUCT, rate=Decimal(1), seed=seed, now=day
+            )
+        impose_penalty(  # the day after: outside the range
+            session,
+            moderator=session.get_one(User, moderator.id),
+            request=ActionRequest(
+                PenaltyKind.WARNING, "x", subject_type=SubjectType.USER, subject_id=subject.id
+            ),
+            settings=moderation_settings(),
+            now=day + timedelta(days=1),
+        )
+    regulator = make_account(Role.REGULATOR)
+    window = {"start": "2026-02-07T00:00:00Z", "end": "2026-02-08T00:00:00Z"}
+    for name, total in (("penalties", 5), ("inspections", 4)):
+        first = client.get(
+            f"/api/regulator/{name}", params={**window, "limit": 3}, headers=regulator.headers
+        ).json()
+        assert (len(first[name]), first["total"]) == (3, total)
+        rest = client.get(
+            f"/api/regulator/{name}",
+            params={**window, "limit": 3, "after_id": first["next_after_id"]},
+            headers=regulator.headers,
+        ).json()
+        assert (len(rest[name]), rest["total"], rest["next_after_id"]) == (total - 3, total, None)

@@ -89,6 +89,7 @@ def test_campaign_dashboard_link_builder_and_experiment_results(
     merchant = server.create_user(server.unique("campshop"), Role.MERCHANT)
     buyer = server.create_user(server.unique("campbuyer"))
     product = server.create_product(merchant, title="保温杯", price=8_800, stock=20)
+    kol = server.create_user(server.unique("kolhost"), Role.HOST)
     campaign = _campaign(server, merchant, "<script>alert(1)</script> 冬季")
     link = server.api(
         merchant,
@@ -120,18 +121,26 @@ def test_campaign_dashboard_link_builder_and_experiment_results(
     expect(page.locator("#definitions")).to_contain_text("spend / clicks")
     page.select_option("#metrics-by", "kol")
     expect(page.locator("#metrics-table tbody tr").first).to_contain_text("小红")
-    page.fill("#link-form [name=target]", f"product:{product['id']}")
+    # the target and the KOL's account are picked by name, not typed as ids
+    page.select_option("#target-kind", "product")
+    page.fill("#target-search", "保温")
+    expect(page.locator("#target-select option:checked")).to_have_text("保温杯")
     page.select_option("#link-form [name=channel]", "xiaohongshu")
     page.fill("#link-form [name=creative]", "笔记 A")
+    page.fill("#kol-search", kol.username[:-1])
+    expect(page.locator("#kol-select option:checked")).to_have_text(kol.username)
     page.click("#link-form button[type=submit]")
     expect(page.locator("#link-list .link-card")).to_have_count(2)
     newest = page.locator("#link-list .link-card").first
-    expect(newest).to_contain_text("xiaohongshu · 笔记 A")
+    expect(newest).to_contain_text(f"小红书 · 笔记 A · {kol.username} → 商品 保温杯")
     expect(newest.locator("img.qr")).to_be_visible()
     assert newest.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
-    page.fill("#link-form [name=target]", "product:999999")
-    page.click("#link-form button[type=submit]")
-    expect(page.locator("#link-error")).to_be_visible()
+    made = server.api(merchant, "GET", f"/api/campaigns/{campaign['id']}/links")
+    assert {(link["target"], link["kol_user_id"]) for link in made} == {
+        (f"product:{product['id']}", None),
+        (f"product:{product['id']}", kol.id),
+    }
+    assert "product:" not in page.locator("#link-list").inner_text()
 
     phone = new_page(merchant, "/campaigns")
     phone.set_viewport_size(PHONE)

@@ -20,6 +20,7 @@ from liveshop.catalog import service as catalog
 from liveshop.core.errors import PermissionDenied
 from liveshop.live import service as live
 from liveshop.live.models import Room
+from liveshop.live.room_pages import RoomSelection
 from liveshop.live.shelf import shelf
 
 ANALYST_ROLES = frozenset({Role.HOST, Role.MERCHANT, Role.ADMIN})
@@ -43,9 +44,17 @@ def reads_a_shops_events(user: User) -> bool:
     return user.role is Role.MERCHANT
 
 
-def can_list_room(user: User, *, host_id: int) -> bool:
-    """Rooms on the caller's dashboard: an admin's every room, a host's own."""
-    return reads_every_event(user) or host_id == user.id
+def report_rooms(session: Session, user: User) -> RoomSelection:
+    """The rooms whose reports the caller reads (``require_room_report_reader``'s rule as
+    a selection): an admin's every room, a host's own, a merchant's rooms with one of the
+    shop's products on the shelf."""
+    require_analyst(user)
+    if reads_every_event(user):
+        return RoomSelection()
+    if reads_a_shops_events(user):
+        shop = catalog.shop_of(session, user=user)
+        return RoomSelection(shelving=shop_product_ids(session, shop.id) if shop else ())
+    return RoomSelection(host_id=user.id)
 
 
 def shop_product_ids(session: Session, shop_id: int) -> tuple[int, ...]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -32,17 +32,25 @@ from liveshop.analytics.engines import DuckDBEngine
 from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
 from liveshop.analytics.report_cache import ReportCache
-from liveshop.analytics.reports.common import PURCHASE_TYPES, TimeWindow, is_type, parse_duration
+from liveshop.analytics.reports.common import (
+    EPOCH,
+    PURCHASE_TYPES,
+    TimeWindow,
+    is_type,
+    parse_duration,
+)
 from liveshop.analytics.reports.funnel import FunnelMode, FunnelSpec, funnel
 from liveshop.analytics.reports.session_report import session_report
 from liveshop.analytics.reports.top_products import top_products
 from liveshop.catalog import service as catalog
 from liveshop.core.clock import utcnow
 from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep
-from liveshop.core.errors import InvalidInput
+from liveshop.core.errors import InvalidInput, NotFound
 from liveshop.core.settings import Settings
 from liveshop.events.store import ANALYTICS_QUERY, connect_store
 from liveshop.live import service as live
+from liveshop.live.models import Room, RoomStatus
+from liveshop.live.room_pages import rooms_page
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -53,6 +61,7 @@ MIN_DATE, MAX_DATE = date(1970, 1, 1), date(2999, 12, 31)  # epoch microseconds 
 MAX_FUNNEL_WINDOW_SECONDS = 366 * 86_400
 SEGMENTS_TTL_SECONDS = 60.0  # k-means with silhouette takes seconds: not on every refresh
 MAX_CACHED_SEGMENTS = 256  # (scope, k, day) combinations kept per worker
+GONE_PRODUCT = "已删除的商品"
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,51 @@ def _window(start: date | None, end: date | None) -> TimeWindow:
     return TimeWindow.from_dates(start, end)
 
 
+@router.get("/rooms")
+def report_rooms(
+    user: CurrentUser,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=80, description="words of the title")] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """The rooms whose reports the caller reads (an admin's every room, a host's own, a
+    merchant's rooms with the shop's products on the shelf), newest first, a page at a
+    time: ``{"rooms": [{"id", "title", "status", "scheduled_at", "started_at",
+    "ended_at"}], "total", "page", "pages", "per_page"}``."""
+    selection = access.report_rooms(session, user)
+    listed = rooms_page(session, selection=selection, title=q, page=page, per_page=per_page)
+    return asdict(listed)
+
+
+def product_titles(session: Session, product_ids: set[str]) -> dict[str, str]:
+    """Each product's title as people know it (a deleted product says so; an imported
+    log's product that is not one of ours keeps its own name)."""
+    titles = {}
+    for product_id in product_ids:
+        if not (product_id.isascii() and product_id.isdigit() and int(product_id) <= MAX_ROW_ID):
+            titles[product_id] = product_id
+            continue
+        try:
+            titles[product_id] = catalog.get_product(session, product_id=int(product_id)).title
+        except NotFound:
+            titles[product_id] = GONE_PRODUCT
+    return titles
+
+
+def open_sessions_until(room: Room, window: TimeWindow) -> int | None:
+    """Until when a viewer who joined and has not left is present: now while the room is
+    live, its end once it ended (never past the window's end)."""
+    if room.status is RoomStatus.LIVE:
+        moment = utcnow()
+    elif room.ended_at is not None:
+        moment = room.ended_at
+    else:
+        return None
+    until = (moment - EPOCH) // timedelta(microseconds=1)
+    return until if window.end_us is None else min(until, window.end_us)
+
+
 @router.get("/rooms/{room_id}/report")
 def room_report(
     room_id: RowId,
@@ -147,17 +201,29 @@ def room_report(
 ) -> dict[str, Any]:
     """The session report of a room: for its host, a merchant with products on its
     shelf (product lines limited to that merchant's products), or an admin. Money is
-    in minor units and its keys say so (``gmv_minor_units``, ``gpm_minor_units``)."""
+    in minor units and its keys say so (``gmv_minor_units``, ``gpm_minor_units``);
+    each product line has its ``title``."""
     room, own_products = access.require_room_report_reader(session, user=user, room_id=room_id)
+    window = _window(start, end)
     engine = scoped_engine(settings, Scope(name="all"))
     try:
-        report = asdict(session_report(engine, room_id=str(room_id), window=_window(start, end)))
+        report = asdict(
+            session_report(
+                engine,
+                room_id=str(room_id),
+                window=window,
+                open_until_us=open_sessions_until(room, window),
+            )
+        )
     finally:
         engine.close()
     if own_products is not None:
         report["products"] = [
             line for line in report["products"] if int(line["product_id"]) in own_products
         ]
+    titles = product_titles(session, {str(line["product_id"]) for line in report["products"]})
+    for line in report["products"]:
+        line["title"] = titles[str(line["product_id"])]
     report["title"] = room.title
     shown: dict[str, Any] = with_money_units(report)
     return shown
@@ -173,14 +239,16 @@ def top_products_report(
     event_type: Annotated[str, Query(pattern=EVENT_TYPE_PATTERN)] = "view",
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[dict[str, Any]]:
-    """``[{"product_id", "count"}]``, highest count first, within the caller's scope."""
+    """``[{"product_id", "title", "count"}]``, highest count first, within the caller's
+    scope."""
     scope = scope_for(session, user)
     engine = scoped_engine(settings, scope)
     try:
         rows = top_products(engine, window=_window(start, end), event_type=event_type, top=top)
     finally:
         engine.close()
-    return [asdict(row) for row in rows]
+    titles = product_titles(session, {str(row.product_id) for row in rows})
+    return [asdict(row) | {"title": titles[str(row.product_id)]} for row in rows]
 
 
 @router.get("/funnel")

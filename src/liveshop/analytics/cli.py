@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,7 +18,7 @@ import typer
 from liveshop.analytics.engines import EngineName
 from liveshop.analytics.money_units import with_money_units
 from liveshop.analytics.profiles import build_profiles
-from liveshop.analytics.reports.common import TimeWindow, parse_duration
+from liveshop.analytics.reports.common import EPOCH, TimeWindow, parse_duration
 from liveshop.analytics.reports.engagement import engagement
 from liveshop.analytics.reports.funnel import FunnelBy, FunnelMode, funnel
 from liveshop.analytics.reports.retention import Cohort, Period, retention
@@ -62,6 +62,14 @@ EngineOption = Annotated[EngineName, typer.Option("--engine")]
 FormatOption = Annotated[OutputFormat, typer.Option("--format")]
 MapOption = Annotated[list[str] | None, typer.Option("--map", help="log_name=our_name")]
 StrictOption = Annotated[bool, typer.Option(help="stop at the first bad row")]
+OpenUntilOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--open-until",
+        formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        help="UTC: viewers who joined and did not leave are present until then",
+    ),
+]
 
 
 @contextmanager
@@ -255,17 +263,25 @@ def session_report_command(
     room: Annotated[str, typer.Option(help="the room id as in the events")] = "",
     start: DateOption = None,
     end: DateOption = None,
+    open_until: OpenUntilOption = None,
     engine: EngineOption = EngineName.DUCKDB,
     output: FormatOption = OutputFormat.TABLE,
     mapping: MapOption = None,
     strict: StrictOption = False,
 ) -> None:
-    """GMV, audience, per-product sales and a minute timeline of one room."""
+    """GMV, audience, per-product sales and a minute timeline of one room. With
+    ``--open-until`` (UTC), a viewer who joined and has not left is present until then,
+    as the dashboard's report has them (it passes now for a live room, its end once ended)."""
     if not room:
         stderr_console().print("[red]--room is required[/red]")
         raise typer.Exit(2)
+    until_us = None
+    if open_until is not None:
+        until_us = (open_until.replace(tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
     with open_engine(log, engine=engine, mapping=mapping, strict=strict) as opened:
-        report = session_report(opened, room_id=room, window=_window(start, end))
+        report = session_report(
+            opened, room_id=room, window=_window(start, end), open_until_us=until_us
+        )
     summary = {k: v for k, v in asdict(report).items() if not isinstance(v, list)}
     _print(report, output, lambda: _table(f"room {room}", [summary]))
     if output is OutputFormat.TABLE:

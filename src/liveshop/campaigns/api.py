@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.campaigns import access, commissions, links, metrics, service, spend
+from liveshop.campaigns import access, commissions, kol_accounts, links, metrics, service, spend
 from liveshop.campaigns.attribution import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, AttributionModel
 from liveshop.campaigns.schemas import (
     CampaignIn,
@@ -49,6 +49,15 @@ def create_campaign(body: CampaignIn, user: CurrentUser, session: DbSession) -> 
 @router.get("/api/campaigns")
 def list_campaigns(user: CurrentUser, session: DbSession) -> list[CampaignOut]:
     return [service.campaign_out(c) for c in service.list_campaigns(session, actor=user)]
+
+
+@router.get("/api/campaigns/kol-accounts")
+def find_kol_accounts(
+    user: CurrentUser, session: DbSession, q: Annotated[str, Query(max_length=40)] = ""
+) -> list[dict[str, Any]]:
+    """``[{"id", "username"}]``: hosts whose name contains ``q``, to pay as a link's KOL."""
+    found = kol_accounts.find_kol_accounts(session, actor=user, name=q)
+    return [{"id": account.id, "username": account.username} for account in found]
 
 
 @router.get("/api/campaigns/kols")

@@ -220,6 +220,14 @@ def record_page(
 Page = Annotated[RecordPage, Depends(record_page)]
 
 
+def _in_range(query: Any, moment: Any, start: datetime | None, end: datetime | None) -> Any:
+    if start is not None:
+        query = query.where(moment >= start)
+    if end is not None:
+        query = query.where(moment < end)
+    return query
+
+
 def _records(
     session: Session,
     model: Any,
@@ -230,12 +238,15 @@ def _records(
     after_id: int,
     limit: int,
 ) -> list[dict[str, Any]]:
-    query = select(model).where(model.id > after_id)
-    if start is not None:
-        query = query.where(moment >= start)
-    if end is not None:
-        query = query.where(moment < end)
+    query = _in_range(select(model).where(model.id > after_id), moment, start, end)
     return [_row_out(row) for row in session.scalars(query.order_by(model.id).limit(limit))]
+
+
+def _record_count(
+    session: Session, model: Any, moment: Any, start: datetime | None, end: datetime | None
+) -> int:
+    """How many records the range holds (every page of it)."""
+    return int(session.scalar(_in_range(select(func.count(model.id)), moment, start, end)) or 0)
 
 
 def _record_export(
@@ -253,13 +264,15 @@ def _record_export(
     if page.output is ExportFormat.CSV:
         columns = [attribute.key for attribute in inspect(model).column_attrs]
         return _csv_response(rows, columns, name)
-    return {name: rows, "next_after_id": rows[-1]["id"] if len(rows) == limit else None}
+    total = _record_count(session, model, moment, start, end)
+    next_after_id = rows[-1]["id"] if len(rows) == limit else None
+    return {name: rows, "next_after_id": next_after_id, "total": total}
 
 
 @router.get("/penalties", response_model=None)
 def penalties(regulator: Regulator, session: DbSession, page: Page) -> dict[str, Any] | Response:
     """Penalties imposed with ``start <= created_at < end`` (rule, evidence, appeal
-    deadline, revocation), oldest first."""
+    deadline, revocation), oldest first; ``total`` counts the range's penalties."""
     return _record_export(
         session,
         regulator=regulator,
@@ -272,7 +285,8 @@ def penalties(regulator: Regulator, session: DbSession, page: Page) -> dict[str,
 
 @router.get("/inspections", response_model=None)
 def inspections(regulator: Regulator, session: DbSession, page: Page) -> dict[str, Any] | Response:
-    """Sampling inspections with ``start <= sampled_at < end`` and their results."""
+    """Sampling inspections with ``start <= sampled_at < end`` and their results;
+    ``total`` counts the range's inspections."""
     return _record_export(
         session,
         regulator=regulator,

@@ -23,7 +23,6 @@ router = APIRouter(include_in_schema=False)
 
 PLOTLY_PATH = "/vendor/plotly.min.js"  # outside /static: that mount would shadow it
 PLOTLY_CACHE = "public, max-age=604800"  # a week; the ETag revalidates after an upgrade
-MAX_LISTED_ROOMS = 200
 
 
 @cache
@@ -42,18 +41,12 @@ def plotly_bundle() -> Response:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(
-    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
-) -> Response:
+def dashboard(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     if user is None:
         return login_redirect("/dashboard")
     access.require_analyst(user)
-    rooms = [
-        room
-        for room in live.list_rooms(session, limit=MAX_LISTED_ROOMS)
-        if access.can_list_room(user, host_id=room.host.id)
-    ]
-    return _render(request, "dashboard.html", settings, user, rooms=rooms, plotly_path=PLOTLY_PATH)
+    # the rooms are listed by the page's script, a page at a time (GET /api/analytics/rooms)
+    return _render(request, "dashboard.html", settings, user, plotly_path=PLOTLY_PATH)
 
 
 @router.get("/dashboard/rooms/{room_id}", response_class=HTMLResponse)

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.campaigns import access, commissions, experiments, links, metrics, service
+from liveshop.campaigns.links import parse_target
 from liveshop.campaigns.metrics import DEFINITIONS, Dimension
+from liveshop.campaigns.models import TargetKind
 from liveshop.campaigns.schemas import GOALS, KNOWN_CHANNELS
+from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
+from liveshop.core.errors import NotFound
+from liveshop.live import service as live
+from liveshop.promotions import coupons
 from liveshop.web.analytics_pages import PLOTLY_PATH
 from liveshop.web.pages import _render, login_redirect
 
@@ -33,6 +40,28 @@ LABELS = {
     "roas": "广告回报 ROAS",
     "roi": "投资回报 ROI",
 }
+CHANNEL_LABELS = {
+    "douyin": "抖音",
+    "wechat": "微信",
+    "weibo": "微博",
+    "xiaohongshu": "小红书",
+    "tiktok": "TikTok",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "share": "观众分享",
+}
+GOAL_LABELS = {
+    "awareness": "品牌曝光",
+    "traffic": "引流",
+    "room_visits": "直播间进房",
+    "sales": "销售",
+    "followers": "涨粉",
+}
+TARGET_KIND_LABELS = {
+    TargetKind.ROOM: "直播间",
+    TargetKind.PRODUCT: "商品",
+    TargetKind.COUPON: "优惠券",
+}
 MONEY = frozenset({"gmv", "spend", "cpc", "cpa"})
 PERCENT = frozenset({"ctr", "conversion_rate"})
 
@@ -48,6 +77,26 @@ def shown(column: str, value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def channel_label(channel: str) -> str:
+    """A known channel by its name in Chinese; a merchant's own channel as they wrote it."""
+    return CHANNEL_LABELS.get(channel, channel)
+
+
+def target_name(session: Session, target: str) -> str:
+    """Where a link leads as people know it: "商品 保温杯", "直播间 冬季上新"."""
+    kind, target_id = parse_target(target)
+    try:
+        if kind is TargetKind.PRODUCT:
+            name = catalog.get_product(session, product_id=target_id).title
+        elif kind is TargetKind.ROOM:
+            name = live.get_room(session, room_id=target_id).title
+        else:
+            name = coupons.get_coupon(session, coupon_id=target_id).name
+    except NotFound:
+        name = "（已删除）"
+    return f"{TARGET_KIND_LABELS[kind]} {name}"
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
@@ -66,6 +115,8 @@ def campaigns_page(
         leaderboard=commissions.kol_leaderboard(session, shop_id=shop_id),
         channels=KNOWN_CHANNELS,
         goals=GOALS,
+        goal_labels=GOAL_LABELS,
+        channel_label=channel_label,
         shown=shown,
     )
 
@@ -96,9 +147,13 @@ def campaign_page(
         labels=LABELS,
         definitions=DEFINITIONS,
         links=[
-            links.link_out(link, base_url=base_url)
-            for link in links.campaign_links(session, actor=user, campaign_id=campaign.id)
+            (out, target_name(session, out.target))
+            for out in (
+                links.link_out(link, base_url=base_url)
+                for link in links.campaign_links(session, actor=user, campaign_id=campaign.id)
+            )
         ],
+        channel_label=channel_label,
         shown=shown,
         plotly_path=PLOTLY_PATH,
     )

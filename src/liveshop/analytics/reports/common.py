@@ -90,6 +90,8 @@ COMMENT_TYPES = ("comment",)
 QUESTION_TYPES = ("question",)
 LIKE_TYPES = ("like",)
 GIFT_TYPES = ("gift",)
+JOIN_TYPES = ("join",)
+LEAVE_TYPES = ("leave",)
 
 
 def is_type(types: tuple[str, ...]) -> str:

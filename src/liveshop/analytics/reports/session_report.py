@@ -2,8 +2,12 @@
 
 Presence is derived from events: a viewer's session (by ``session_id``, or all
 their events in the room without one) lasts from its first to its last event;
-the platform's join and leave events bound it. Peak concurrency and watch time
-come from those spans; a minute's viewers are the sessions spanning it.
+the platform's join and leave events bound it. A session whose last join has no
+leave after it is still watching: given ``open_until_us`` (the report's moment: now
+while the room is live, its end once it ended), it lasts until then, so a viewer
+who joined and watches in silence counts as present, as the room's online count
+has them. Peak concurrency and watch time come from those spans; a minute's
+viewers are the sessions spanning it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from liveshop.analytics.reports.common import (
     CLICK_TYPES,
     COMMENT_TYPES,
     GIFT_TYPES,
+    JOIN_TYPES,
+    LEAVE_TYPES,
     MICROS_PER_SECOND,
     PURCHASE_TYPES,
     VIEW_TYPES,
@@ -77,10 +83,20 @@ def _room_events(room_id: str, window: TimeWindow) -> str:
     return f"SELECT * FROM events WHERE room_id = {literal(room_id)} AND {window.condition()}"
 
 
-def _sessions(room_id: str, window: TimeWindow) -> str:
+def _session_end(open_until_us: int | None) -> str:
+    if open_until_us is None:
+        return "max(ts_us)"
+    joined = f"max(CASE WHEN {is_type(JOIN_TYPES)} THEN ts_us END)"
+    left = f"coalesce(max(CASE WHEN {is_type(LEAVE_TYPES)} THEN ts_us END), -1)"
+    until = int(open_until_us)
+    return f"CASE WHEN {joined} > {left} THEN greatest(max(ts_us), {until}) ELSE max(ts_us) END"
+
+
+def _sessions(room_id: str, window: TimeWindow, open_until_us: int | None) -> str:
     return f"""room_events AS ({_room_events(room_id, window)}),
 sessions AS (
-SELECT user_id, coalesce(session_id, '') AS sid, min(ts_us) AS start_us, max(ts_us) AS end_us
+SELECT user_id, coalesce(session_id, '') AS sid, min(ts_us) AS start_us,
+       {_session_end(open_until_us)} AS end_us
 FROM room_events GROUP BY user_id, coalesce(session_id, ''))"""
 
 
@@ -95,9 +111,9 @@ FROM ({_room_events(room_id, window)}) room_events
 """
 
 
-def presence_sql(room_id: str, window: TimeWindow) -> str:
+def presence_sql(room_id: str, window: TimeWindow, open_until_us: int | None = None) -> str:
     return f"""
-WITH {_sessions(room_id, window)},
+WITH {_sessions(room_id, window, open_until_us)},
 deltas AS (SELECT start_us AS t, 1 AS d, end_us - start_us AS watched FROM sessions
            UNION ALL SELECT end_us AS t, -1 AS d, 0 AS watched FROM sessions),
 running AS (SELECT d, watched, sum(d) OVER (ORDER BY t, d DESC
@@ -120,10 +136,10 @@ ORDER BY gmv DESC, clicks DESC, product_id
 """
 
 
-def timeline_sql(room_id: str, window: TimeWindow) -> str:
+def timeline_sql(room_id: str, window: TimeWindow, open_until_us: int | None = None) -> str:
     minute = f"CAST(floor(ts_us / {MICROS_PER_MINUTE}) AS BIGINT)"
     return f"""
-WITH {_sessions(room_id, window)},
+WITH {_sessions(room_id, window, open_until_us)},
 activity AS (
 SELECT {minute} AS minute, {count_of(COMMENT_TYPES)} AS comments, {gmv_sum()} AS gmv
 FROM room_events GROUP BY {minute}),
@@ -141,10 +157,13 @@ ORDER BY a.minute
 """
 
 
-def session_report(engine: Engine, *, room_id: str, window: TimeWindow) -> SessionReport:
-    """The figures of one room; the timeline lists the minutes with any event."""
+def session_report(
+    engine: Engine, *, room_id: str, window: TimeWindow, open_until_us: int | None = None
+) -> SessionReport:
+    """The figures of one room; the timeline lists the minutes with any event. Without
+    ``open_until_us`` a session ends at its last event (a log read on its own)."""
     totals = engine.rows(totals_sql(room_id, window))[0]
-    presence = engine.rows(presence_sql(room_id, window))[0]
+    presence = engine.rows(presence_sql(room_id, window, open_until_us))[0]
     viewers, views, gmv = (as_int(totals[key]) for key in ("unique_viewers", "views", "gmv"))
     buyers = as_int(totals["buyers"])
     return SessionReport(
@@ -179,6 +198,6 @@ def session_report(engine: Engine, *, room_id: str, window: TimeWindow) -> Sessi
                 comments=as_int(row["comments"]),
                 gmv=as_int(row["gmv"]),
             )
-            for row in engine.rows(timeline_sql(room_id, window))
+            for row in engine.rows(timeline_sql(room_id, window, open_until_us))
         ],
     )

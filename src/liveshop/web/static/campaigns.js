@@ -2,6 +2,7 @@
 // chart, the link builder with its QR codes, and an experiment's rates with intervals.
 // Server text reaches the page through textContent only.
 import { api, el } from "./common.js";
+import { RoomPicker, whenTyped } from "./room_picker.js";
 
 const CHART_CONFIG = { displaylogo: false, responsive: true };
 const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 60 }, height: 300, font: { size: 12 } };
@@ -10,6 +11,17 @@ const COLUMNS = ["impressions", "clicks", "ctr", "visits", "viewers", "orders", 
 const MONEY = new Set(["gmv", "spend", "cpc", "cpa"]);
 const PERCENT = new Set(["ctr", "conversion_rate"]);
 const KEY_LABELS = { channel: "渠道", creative: "素材", kol: "达人", day: "日期" };
+// as campaign_pages.CHANNEL_LABELS: a merchant's own channel shows as they wrote it
+const CHANNEL_LABELS = {
+  douyin: "抖音", wechat: "微信", weibo: "微博", xiaohongshu: "小红书", tiktok: "TikTok",
+  instagram: "Instagram", facebook: "Facebook", share: "观众分享",
+};
+const ERRORS = {
+  target_not_yours: "这个推广对象不属于本店",
+  kol_not_found: "没有这个达人账号",
+  no_shop: "发布第一个商品开店后才能做推广",
+  bad_channel: "渠道名称只能用小写字母、数字、_ 和 -",
+};
 const $ = (id) => document.getElementById(id);
 
 function shown(column, value) {
@@ -43,9 +55,10 @@ async function draw(root, id, traces, layout = {}) {
   node.dataset.rendered = "true";
 }
 
+/** A refusal in words (never the API's code or its English message). */
 function showError(id, error) {
   const node = $(id);
-  node.textContent = error.message || String(error);
+  node.textContent = ERRORS[error.code] || (error.status === 422 ? "请检查填写的内容" : "没有成功，请稍后再试");
   node.hidden = false;
 }
 
@@ -89,7 +102,8 @@ function setUpCampaignForm() {
 function fillMetrics(report) {
   const body = $("metrics-table").querySelector("tbody");
   body.replaceChildren(...report.rows.map((row) => {
-    const cells = [el("td", { text: String(row[report.by]) })];
+    const key = String(row[report.by]);
+    const cells = [el("td", { text: report.by === "channel" ? CHANNEL_LABELS[key] || key : key })];
     for (const column of COLUMNS) cells.push(el("td", { className: "num", text: shown(column, row[column]) }));
     return el("tr", {}, cells);
   }));
@@ -102,7 +116,7 @@ async function loadMetrics(root) {
   const model = $("metrics-model").value;
   const report = await api("GET", `/api/campaigns/${root.dataset.campaignId}/metrics?by=${by}&model=${model}`);
   fillMetrics(report);
-  const keys = report.rows.map((row) => String(row[report.by]));
+  const keys = report.rows.map((row) => (report.by === "channel" ? CHANNEL_LABELS[row.channel] || row.channel : String(row[report.by])));
   await draw(root, "chart-metrics", [
     { type: "bar", name: "花费（元）", x: keys, y: report.rows.map((row) => (row.spend || 0) / 100) },
     { type: "bar", name: "成交额（元）", x: keys, y: report.rows.map((row) => (row.gmv || 0) / 100) },
@@ -110,29 +124,73 @@ async function loadMetrics(root) {
   ], { barmode: "group", yaxis2: { overlaying: "y", side: "right", rangemode: "tozero" }, legend: { orientation: "h" } });
 }
 
-function linkCard(link) {
-  const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: `二维码 ${link.code}`, width: 96, height: 96 } });
-  const details = [link.channel, link.creative, link.kol].filter(Boolean).join(" · ");
+function linkCard(link, targetName) {
+  const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: "推广链接二维码", width: 96, height: 96 } });
+  const details = [CHANNEL_LABELS[link.channel] || link.channel, link.creative, link.kol].filter(Boolean).join(" · ");
   const text = el("div", {}, [
     el("code", { text: link.url }),
     el("br"),
-    el("span", { className: "muted", text: `${details} → ${link.target}` }),
+    el("span", { className: "muted", text: `${details} → ${targetName}` }),
   ]);
   return el("div", { className: "link-card", dataset: { code: link.code } }, [qr, text]);
 }
 
+/** What a link leads to, picked by name: the shop's rooms (by title) or its products. */
+function targetPicker(form) {
+  const select = $("target-select");
+  const rooms = new RoomPicker({ select, valuePrefix: "room:" });
+  let products = null;
+  async function find() {
+    const text = $("target-search").value.trim();
+    if ($("target-kind").value === "room") {
+      await rooms.find(text);
+      return;
+    }
+    products ??= await api("GET", `/api/shops/${form.dataset.shopId}/products`);
+    const found = products.filter((product) => product.title.includes(text));
+    select.replaceChildren(
+      el("option", { text: found.length ? "请选择商品" : "没有找到商品", attrs: { value: "" } }),
+      ...found.map((product) => el("option", { text: product.title, attrs: { value: `product:${product.id}` } })),
+    );
+    if (text && found.length) select.selectedIndex = 1;
+  }
+  const refind = () => find().catch(() => {});
+  whenTyped($("target-search"), refind);
+  $("target-kind").addEventListener("change", refind);
+  refind();
+  return () => {
+    const kind = $("target-kind");
+    return `${kind.options[kind.selectedIndex].text} ${select.options[select.selectedIndex].text.replace(/ · .*$/, "")}`;
+  };
+}
+
+/** The KOL's account for commissions, by name: hosts whose name contains what was typed. */
+function kolPicker() {
+  const select = $("kol-select");
+  whenTyped($("kol-search"), async (text) => {
+    const accounts = text ? await api("GET", `/api/campaigns/kol-accounts?q=${encodeURIComponent(text)}`).catch(() => []) : [];
+    const none = el("option", { text: text && !accounts.length ? "没有找到账号（不结算佣金）" : "不结算佣金", attrs: { value: "" } });
+    select.replaceChildren(none, ...accounts.map((account) => el("option", { text: account.username, attrs: { value: account.id } })));
+    if (accounts.length) select.selectedIndex = 1;
+  });
+}
+
 function setUpLinkForm(root) {
   const form = $("link-form");
+  const chosenTarget = targetPicker(form);
+  kolPicker();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     $("link-error").hidden = true;
     const data = new FormData(form);
-    const body = { target: data.get("target"), channel: data.get("channel"), creative: data.get("creative") || "", kol: data.get("kol") || "" };
+    const kolSelect = $("kol-select");
+    const kolName = data.get("kol") || (data.get("kol_user_id") ? kolSelect.options[kolSelect.selectedIndex].text : "");
+    const body = { target: data.get("target"), channel: data.get("channel"), creative: data.get("creative") || "", kol: kolName };
     if (data.get("kol_user_id")) body.kol_user_id = Number(data.get("kol_user_id"));
     try {
       const link = await api("POST", `/api/campaigns/${root.dataset.campaignId}/links`, body);
-      $("link-list").prepend(linkCard(link));
-      form.reset();
+      $("link-list").prepend(linkCard(link, chosenTarget()));
+      for (const name of ["creative", "kol"]) form.elements[name].value = "";
     } catch (error) {
       showError("link-error", error);
     }

@@ -4,6 +4,8 @@
 // plain numbers and ids to Plotly); nothing is inserted as HTML.
 import { api, el, formatCount, formatPrice } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
+import { Pager } from "./pager.js";
+import { ROOM_STATUS_LABELS, fetchRooms, roomTime, statusTag, whenTyped } from "./room_picker.js";
 
 const REPORT_REFRESH_MS = 30000;
 const FUNNEL_STEPS = ["view", "product_click", "cart", "purchase"];
@@ -65,9 +67,21 @@ function fillRows(tbody, rows) {
   tbody.replaceChildren(...rows.map((cells) => el("tr", {}, cells.map((cell) => el("td", cell)))));
 }
 
+/** Each figure also as text beside its chart: read aloud, and the same numbers as the API's. */
+function figureList(id, rows) {
+  const list = $(id);
+  if (!list) return;
+  list.replaceChildren(
+    ...rows.map(([key, label, value]) =>
+      el("li", { dataset: { key } }, [el("span", { className: "figure-label", text: `${label} ` }), el("b", { text: formatCount(value) })]),
+    ),
+  );
+}
+
 async function drawFunnel(steps) {
   const users = steps.map((step) => step.users);
   showEmpty("funnel-empty", !users.some((count) => count > 0));
+  figureList("funnel-steps", steps.map((step) => [step.step, STEP_LABELS[step.step] || step.step, step.users]));
   await draw(
     "chart-funnel",
     [
@@ -101,7 +115,10 @@ function roomView() {
   function applyCounters(message) {
     if (typeof message.viewers === "number") setText("live-viewers", formatCount(message.viewers));
     if (typeof message.likes === "number") setText("live-likes", formatCount(message.likes));
-    if (message.status) setText("live-status", message.status);
+    if (message.status && ROOM_STATUS_LABELS[message.status]) {
+      setText("live-status", ROOM_STATUS_LABELS[message.status]);
+      $("live-status").dataset.status = message.status;
+    }
   }
 
   const connection = new LiveConnection(roomId, {
@@ -132,7 +149,15 @@ function roomView() {
     }
   }
 
-  loadReport();
+  const refresh = $("report-refresh");
+  refresh.addEventListener("click", async () => {
+    refresh.disabled = true;
+    await loadReport();
+    refresh.disabled = false;
+  });
+  loadReport().then(() => {
+    refresh.disabled = false;
+  });
   setInterval(loadReport, REPORT_REFRESH_MS);
 }
 
@@ -176,7 +201,7 @@ function showReport(report) {
 
   const products = report.products;
   showEmpty("products-empty", products.length === 0);
-  const labels = products.map((line) => `#${line.product_id}`);
+  const labels = products.map((line) => line.title);
   draw(
     "chart-products",
     [
@@ -204,7 +229,7 @@ function showReport(report) {
   fillRows(
     $("product-table").tBodies[0],
     products.map((line) => [
-      { text: line.product_id },
+      { text: line.title },
       { text: formatCount(line.card_clicks), className: "num" },
       { text: percent(line.click_through), className: "num" },
       { text: formatCount(line.orders), className: "num" },
@@ -213,7 +238,34 @@ function showReport(report) {
   );
 }
 
-// --- the overview: top products, funnel, segments ---
+// --- the overview: the caller's rooms by title, top products, funnel, segments ---
+
+const ROOMS_PER_PAGE = 10;
+
+function roomLine(room) {
+  const link = el("a", { text: room.title, attrs: { href: `/dashboard/rooms/${room.id}` } });
+  return el("li", { className: "room-line", dataset: { roomId: room.id, status: room.status } }, [
+    link,
+    statusTag(room.status),
+    el("span", { className: "muted", text: roomTime(room) }),
+  ]);
+}
+
+function roomList() {
+  let query = "";
+  const pager = new Pager($("rooms-pager"), async (page) => {
+    const result = await fetchRooms({ q: query, page, perPage: ROOMS_PER_PAGE });
+    if (!result.rooms.length && page > result.pages) return pager.go(result.pages);
+    $("room-list").replaceChildren(...result.rooms.map(roomLine));
+    showEmpty("rooms-empty", result.total === 0);
+    pager.show(result.page, result.pages);
+  });
+  whenTyped($("room-search"), (text) => {
+    query = text;
+    pager.go(1).catch(() => {});
+  });
+  pager.go(1).catch(() => showEmpty("rooms-empty", true));
+}
 
 function overview() {
   async function loadTopProducts() {
@@ -222,9 +274,10 @@ function overview() {
     query.set("top", "10");
     const rows = await api("GET", `/api/analytics/top-products?${query}`);
     showEmpty("top-empty", rows.length === 0);
+    figureList("top-products", rows.map((row) => [row.product_id, row.title, row.count]));
     await draw(
       "chart-top-products",
-      [{ type: "bar", x: rows.map((row) => `#${row.product_id}`), y: rows.map((row) => row.count), marker: { color: "#ff7a1a" } }],
+      [{ type: "bar", x: rows.map((row) => row.title), y: rows.map((row) => row.count), marker: { color: "#ff7a1a" } }],
       { xaxis: { type: "category" }, yaxis: { rangemode: "tozero" } },
     );
   }
@@ -279,12 +332,8 @@ function overview() {
     loadFunnel().catch(() => {});
   });
   $("top-event-type").addEventListener("change", () => loadTopProducts().catch(() => {}));
-  $("room-open").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const id = Number($("room-open-id").value);
-    if (Number.isInteger(id) && id > 0) location.assign(`/dashboard/rooms/${id}`);
-  });
   loadAll();
+  roomList();
 }
 
 if (root && root.dataset.view === "room") roomView();

@@ -11,6 +11,7 @@ import {
   statusBadge,
 } from "./commerce.js";
 import { Pager } from "./pager.js";
+import { fetchRooms, statusTag } from "./room_picker.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("merchant");
@@ -160,6 +161,30 @@ async function pageOf(pager, page, status, render) {
 const shipPager = new Pager($("ship-pager"), (page) => pageOf(shipPager, page, "paid", renderToShip));
 const ordersPager = new Pager($("orders-pager"), (page) => pageOf(ordersPager, page, null, renderOrders));
 
+// --- rooms: those with the shop's products on their shelf, newest first ---
+
+function renderRooms(result) {
+  $("shop-rooms-total").textContent = String(result.total);
+  $("shop-rooms-empty").hidden = result.total > 0;
+  $("shop-rooms").tBodies[0].replaceChildren(
+    ...result.rooms.map((room) =>
+      el("tr", { dataset: { roomId: room.id, status: room.status } }, [
+        el("td", { className: "room-title", text: room.title }),
+        el("td", {}, [statusTag(room.status)]),
+        el("td", { className: "room-started", text: shortDateTime(room.started_at || room.scheduled_at) || "未开播" }),
+        el("td", {}, [el("a", { className: "room-report", text: "查看报告", attrs: { href: `/dashboard/rooms/${room.id}` } })]),
+      ]),
+    ),
+  );
+  roomsPager.show(result.page, result.pages);
+}
+
+const roomsPager = new Pager($("rooms-pager"), async (page) => {
+  const result = await fetchRooms({ page, perPage: PER_PAGE });
+  if (!result.rooms.length && page > result.pages) return roomsPager.go(result.pages);
+  return renderRooms(result);
+});
+
 // --- after-sales ---
 
 function renderAfterSale(request) {
@@ -206,6 +231,7 @@ async function load() {
     renderProducts([]);
     $("ship-empty").hidden = false;
     $("merchant-after-sales-empty").hidden = false;
+    $("shop-rooms-empty").hidden = false;
     return;
   }
   const [products, requests] = await Promise.all([
@@ -213,6 +239,7 @@ async function load() {
     api("GET", "/api/after-sales?scope=shop"),
     shipPager.reload(),
     ordersPager.reload(),
+    roomsPager.reload(),
   ]);
   renderProducts(products);
   $("merchant-after-sales-empty").hidden = requests.length > 0;

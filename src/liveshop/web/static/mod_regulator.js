@@ -24,6 +24,15 @@ const FIGURES = {
 // The audit log pages on a cursor: cursors[n] is the after_seq of page n + 1.
 let cursors = [0];
 
+// A list shows the answer to its latest request only: a slower answer to an earlier one (the
+// page's first load, when a range was applied meanwhile) would show another range's rows.
+const latest = {};
+function ask(list) {
+  latest[list] = (latest[list] || 0) + 1;
+  const mine = latest[list];
+  return () => latest[list] === mine;
+}
+
 /** "2026-11-25 22:05:09" in the regulator's time zone: records need the year and seconds. */
 function fullDateTime(iso) {
   if (!iso) return "";
@@ -83,7 +92,9 @@ function auditRow(entry) {
 async function loadAudit(page) {
   if (page === 1) cursors = [0];
   const afterSeq = cursors[page - 1] ?? 0;
+  const current = ask("audit");
   const result = await api("GET", withParams("/api/regulator/audit", { after_seq: afterSeq, limit: PAGE }));
+  if (!current()) return;
   $("audit").tBodies[0].replaceChildren(...result.entries.map(auditRow));
   if (result.next_after_seq !== null) cursors[page] = result.next_after_seq;
   $("audit-count").textContent = `共 ${result.total} 条`;
@@ -107,7 +118,9 @@ async function loadChain() {
 }
 
 async function loadStatistics() {
+  const current = ask("statistics");
   const figures = await api("GET", withParams("/api/regulator/statistics", {}));
+  if (!current()) return;
   const panels = Object.entries(FIGURES).map(([key, title]) => {
     const counts = Object.entries(figures[key] || {});
     const rows = counts.map(([name, count]) => el("tr", {}, cells([KINDS[name] || RESULTS[name] || actionLabel(name), String(count)])));
@@ -119,45 +132,60 @@ async function loadStatistics() {
   $("statistics").replaceChildren(...panels);
 }
 
-async function loadPenalties() {
-  const data = await api("GET", withParams("/api/regulator/penalties", { limit: 500 }));
-  $("penalties").tBodies[0].replaceChildren(
-    ...data.penalties.map((p) =>
-      el("tr", { className: "penalty-row" }, cells([
-        String(p.id),
-        fullDateTime(p.created_at),
-        KINDS[p.kind] || p.kind,
-        `${p.subject_type === "shop" ? "店铺" : "用户"} #${p.subject_id}`,
-        p.rule,
-        String(p.points),
-        fullDateTime(p.appeal_deadline),
-        p.revoked_at ? `已撤销 ${fullDateTime(p.revoked_at)}` : "有效",
-      ])),
-    ),
-  );
+/** A records table paged on ids: cursors[n] is the after_id of page n + 1; the count is the
+ * API's total for the range. */
+function recordsPager(name, render) {
+  let cursors = [0];
+  const load = async (page) => {
+    if (page === 1) cursors = [0];
+    const afterId = cursors[page - 1] ?? 0;
+    const current = ask(name);
+    const data = await api("GET", withParams(`/api/regulator/${name}`, { after_id: afterId, limit: PAGE }));
+    if (!current()) return;
+    const rows = data[name];
+    $(name).tBodies[0].replaceChildren(...rows.map(render));
+    if (data.next_after_id !== null) cursors[page] = data.next_after_id;
+    $(`${name}-count`).textContent = `共 ${data.total} 条`;
+    $(`${name}-count`).dataset.total = String(data.total);
+    const pages = Math.max(page, Math.ceil(data.total / PAGE));
+    pager.show(page, pages, data.next_after_id !== null && page < pages);
+  };
+  const pager = new Pager($(`${name}-pager`), (page) => load(page).catch(showError));
+  return pager;
 }
 
-async function loadInspections() {
-  const data = await api("GET", withParams("/api/regulator/inspections", { limit: 500 }));
-  $("inspections").tBodies[0].replaceChildren(
-    ...data.inspections.map((item) =>
-      el("tr", { className: "inspection-row" }, cells([
-        String(item.id),
-        fullDateTime(item.sampled_at),
-        `${item.target_type === "order" ? "订单" : "商品"} #${item.target_id}`,
-        item.shop_id ? `#${item.shop_id}` : "",
-        RESULTS[item.result] || item.result,
-        item.findings,
-      ])),
-    ),
-  );
+function penaltyRow(p) {
+  return el("tr", { className: "penalty-row", dataset: { id: p.id } }, cells([
+    String(p.id),
+    fullDateTime(p.created_at),
+    KINDS[p.kind] || p.kind,
+    `${p.subject_type === "shop" ? "店铺" : "用户"} #${p.subject_id}`,
+    p.rule,
+    String(p.points),
+    fullDateTime(p.appeal_deadline),
+    p.revoked_at ? `已撤销 ${fullDateTime(p.revoked_at)}` : "有效",
+  ]));
 }
+
+function inspectionRow(item) {
+  return el("tr", { className: "inspection-row", dataset: { id: item.id } }, cells([
+    String(item.id),
+    fullDateTime(item.sampled_at),
+    `${item.target_type === "order" ? "订单" : "商品"} #${item.target_id}`,
+    item.shop_id ? `#${item.shop_id}` : "",
+    RESULTS[item.result] || item.result,
+    item.findings,
+  ]));
+}
+
+const penaltiesPager = recordsPager("penalties", penaltyRow);
+const inspectionsPager = recordsPager("inspections", inspectionRow);
 
 async function loadAll() {
   $("regulator-error").hidden = true;
   root.dataset.state = "loading";
   setExportLinks();
-  const results = await Promise.allSettled([loadAudit(1), loadStatistics(), loadPenalties(), loadInspections()]);
+  const results = await Promise.allSettled([loadAudit(1), loadStatistics(), penaltiesPager.go(1), inspectionsPager.go(1)]);
   results.push(...(await Promise.allSettled([loadChain()]))); // after the log: its count includes the reads
   for (const result of results) if (result.status === "rejected") showError(result.reason);
   root.dataset.state = "ready";
