@@ -69,7 +69,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "liveshop.assistant.cli:app",
         "The shop's customer-service assistant: evaluate on labelled questions.",
     ),
-    "search": ("liveshop.search.cli:app", "Product, room and shop search: reindex, query."),
+    "search": (
+        "liveshop.search.cli:app",
+        "Product, room and shop search: reindex, build-index, query.",
+    ),
     "recommend": (
         "liveshop.recommend.cli:app",
         "Recommendations: evaluate models on a log, train, model versions and rollback.",

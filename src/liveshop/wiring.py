@@ -105,7 +105,10 @@ from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
 from liveshop.reviews import governance_hooks as reviews_governance
 from liveshop.reviews import privacy_hooks as reviews_privacy
+from liveshop.search.database_engine import DatabaseEngine
+from liveshop.search.engines import use_search_engine
 from liveshop.search.indexer import SearchIndexer
+from liveshop.search.tantivy_engine import tantivy_engine_at
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
 Listener = tuple[type[DomainEvent], Callable[[Any], None]]
@@ -124,6 +127,7 @@ def connect_domains(settings: Settings | None = None) -> None:
     """Fill every registry with its production source. Registering again replaces
     the same function, so calling this twice changes nothing."""
     _connect_risk(settings or get_settings())
+    _connect_search(settings or get_settings())
     _connect_rooms()
     _connect_catalog()
     _connect_moderation()
@@ -137,6 +141,16 @@ def _connect_risk(settings: Settings) -> None:
     from liveshop.risk.online import online_risk  # its engine loads NumPy when first used
 
     register_risk_assessor(online_risk(settings), on_error=settings.risk_on_error)
+
+
+def _connect_search(settings: Settings) -> None:
+    """The full-text engine search asks: Tantivy (an index per database, under the
+    home) or the database's own; one Tantivy engine per directory (connecting again
+    keeps it, and its open indexes)."""
+    if settings.search_engine == "tantivy":
+        use_search_engine(tantivy_engine_at(settings.search_index_path()))
+    else:
+        use_search_engine(DatabaseEngine())
 
 
 def _connect_rooms() -> None:

@@ -7,11 +7,13 @@ import time
 from fastapi.testclient import TestClient
 
 from liveshop.catalog import service as catalog
+from liveshop.catalog.models import ListingStatus, Product
 from liveshop.catalog.schemas import ProductPatch
 from liveshop.core.bus import bus
 from liveshop.core.db import unit_of_work
-from liveshop.search.indexer import SearchIndexer
+from liveshop.search.indexer import SearchIndexer, add_sales, index_product
 from liveshop.search.query import forget_vocabularies
+from liveshop.search.schemas import SearchSort
 from liveshop.search.service import search
 from liveshop.wiring import Subscriptions
 from tests.search.helpers import add_product, make_world
@@ -73,3 +75,44 @@ def test_the_api_answers_with_results_facets_and_clear_errors(
     assert client.get("/api/search", params={"q": ""}).status_code == 422
     assert client.get("/api/search", params={"q": "x", "type": "video"}).status_code == 422
     assert client.get("/api/search", params={"q": "x", "limit": 500}).status_code == 422
+
+
+def test_a_committed_change_is_found_by_the_next_query_and_a_removed_one_is_gone(
+    database_url: str,
+) -> None:
+    """Read-your-writes: the index a query asks holds every change committed before it."""
+    forget_vocabularies()
+    world = make_world(database_url)
+    assert found(database_url, "手机壳") == ["iPhone 15 透明手机壳"]
+    with unit_of_work(database_url) as session:
+        product = session.get(Product, world.products["case"])
+        assert product is not None
+        product.title = "iPhone 15 防摔手机壳"
+        index_product(session, product_id=product.id)
+    assert found(database_url, "防摔") == ["iPhone 15 防摔手机壳"]
+    with unit_of_work(database_url) as session:
+        product = session.get(Product, world.products["dress"])
+        assert product is not None
+        product.listing_status = ListingStatus.HELD_FOR_REVIEW
+        index_product(session, product_id=product.id)
+    with unit_of_work(database_url, writes=False) as session:
+        out = search(session, query="连衣裙")
+    assert [hit.title for hit in out.results] == ["法式长款连衣裙"]
+    assert out.total == 1
+    assert [(p.min_price, p.max_price, p.count) for p in out.facets.price_ranges] == [
+        (20000, 50000, 1)
+    ]
+
+
+def test_sales_move_the_sales_order(database_url: str) -> None:
+    forget_vocabularies()
+    world = make_world(database_url)
+    assert found_sorted(database_url, "连衣裙") == ["夏季新款碎花连衣裙 女", "法式长款连衣裙"]
+    with unit_of_work(database_url) as session:
+        add_sales(session, sold={world.products["long_dress"]: 3})
+    assert found_sorted(database_url, "连衣裙") == ["法式长款连衣裙", "夏季新款碎花连衣裙 女"]
+
+
+def found_sorted(database_url: str, query: str) -> list[str]:
+    with unit_of_work(database_url, writes=False) as session:
+        return [hit.title for hit in search(session, query=query, sort=SearchSort.SALES).results]

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     moderation_gift_monthly_cap: int = Field(default=500_000, ge=0)
     moderation_gifts_require_verification: bool = False
     moderation_regulated_categories: frozenset[str] = frozenset({"food", "cosmetics", "health"})
+
+    # Search (liveshop.search): the full-text engine. "tantivy": an index per database
+    # under home/search-index, derived from search_documents and kept in step by the
+    # queries themselves; "database": SQLite FTS5 or PostgreSQL's text search.
+    search_engine: Literal["tantivy", "database"] = "tantivy"
+
+    def search_index_path(self) -> Path:
+        return self.ensure_home() / "search-index"
 
     def resolved_database_url(self) -> str:
         """The OLTP database: the given URL, or SQLite in ``home``."""

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,13 @@ from liveshop.live.models import Room
 from liveshop.orders.events import OrderPaid
 from liveshop.orders.models import Order, OrderItem, OrderStatus
 from liveshop.search import text
-from liveshop.search.models import DocumentKind, SearchDocument, SearchTerm
+from liveshop.search.models import (
+    DocumentKind,
+    SearchChange,
+    SearchDocument,
+    SearchTerm,
+    new_stamp,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +71,16 @@ def add_terms(session: Session, vocabulary: dict[str, str]) -> None:
     session.execute(insert(SearchTerm).values(rows).on_conflict_do_nothing())
 
 
+def record_changes(session: Session, *, kind: DocumentKind, object_ids: Iterable[int]) -> None:
+    """Log that these documents changed, in the caller's transaction (derived indexes
+    replay the log; see :mod:`liveshop.search.tantivy_index`)."""
+    rows = [
+        {"kind": kind, "object_id": object_id, "stamp": new_stamp()} for object_id in object_ids
+    ]
+    if rows:
+        session.execute(insert(SearchChange), rows)
+
+
 def _write_document(
     session: Session, *, kind: DocumentKind, object_id: int, fields: DocumentFields
 ) -> None:
@@ -86,6 +102,7 @@ def _write_document(
     if getattr(changed, "rowcount", 0) == 0:
         session.add(SearchDocument(kind=kind, object_id=object_id, sales=0, **values))
     add_terms(session, vocabulary)
+    record_changes(session, kind=kind, object_ids=[object_id])
     session.flush()
 
 
@@ -95,6 +112,7 @@ def remove_document(session: Session, *, kind: DocumentKind, object_id: int) -> 
             SearchDocument.kind == kind, SearchDocument.object_id == object_id
         )
     )
+    record_changes(session, kind=kind, object_ids=[object_id])
 
 
 def units_sold(session: Session, *, product_id: int) -> int:
@@ -185,6 +203,7 @@ def add_sales(session: Session, *, sold: dict[int, int]) -> None:
             )
             .values(sales=SearchDocument.sales + quantity)
         )
+    record_changes(session, kind=DocumentKind.PRODUCT, object_ids=sold)
 
 
 def rebuild_index(session: Session) -> dict[str, int]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Enum, Index, Integer, String, Text, UniqueConstraint
@@ -53,3 +54,23 @@ class SearchTerm(Base):
 
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     pinyin: Mapped[str] = mapped_column(String(200), index=True)
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(8)
+
+
+class SearchChange(Base):
+    """The log of changed documents, one row per write or removal, in the same
+    transaction: what a derived index (Tantivy, :mod:`liveshop.search.tantivy_index`)
+    replays past its watermark. ``stamp`` is random, so an index can tell that the
+    row it stopped at is still the same row (a restored or emptied database numbers
+    its changes from 1 again)."""
+
+    __tablename__ = "search_changes"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 - SQLAlchemy's own form
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[DocumentKind] = mapped_column(Enum(DocumentKind, native_enum=False, length=10))
+    object_id: Mapped[int] = mapped_column(Integer)
+    stamp: Mapped[str] = mapped_column(String(16), default=new_stamp)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from liveshop.search import text
-from liveshop.search.models import SearchTerm
+from liveshop.search.models import SearchChange, SearchTerm
 
 VOCABULARY_CHECK_SECONDS = 2.0  # how stale the in-memory vocabulary may be
 MAX_SPAN = 4  # words joined when looking for a known pinyin
@@ -41,6 +41,7 @@ class Vocabulary:
     pinyins: list[str] = field(default_factory=list)
     size: int = -1
     checked_at: float = 0.0
+    changes_head: int = -1  # the change log's newest seq when last checked
 
     def load(self, rows: list[tuple[str, str]]) -> None:
         self.terms = {term for term, _ in rows}
@@ -60,15 +61,18 @@ _vocabulary_lock = threading.Lock()
 
 
 def vocabulary(session: Session) -> Vocabulary:
-    """This database's vocabulary, reloaded when words were added (checked every
-    VOCABULARY_CHECK_SECONDS), shared by the process's requests."""
+    """This database's vocabulary, reloaded when words were added, shared by the
+    process's requests. Checked when the change log moved (words come with a
+    document's change, in its transaction: a query after the commit knows them),
+    and every VOCABULARY_CHECK_SECONDS."""
     key = str(session.get_bind().engine.url)
+    head = session.scalar(select(func.max(SearchChange.seq))) or 0
     with _vocabulary_lock:
         known = _vocabularies.setdefault(key, Vocabulary())
         now = time.monotonic()
-        if now - known.checked_at < VOCABULARY_CHECK_SECONDS:
+        if head == known.changes_head and now - known.checked_at < VOCABULARY_CHECK_SECONDS:
             return known
-        known.checked_at = now
+        known.checked_at, known.changes_head = now, head
         size = session.scalar(select(func.count()).select_from(SearchTerm)) or 0
         if size != known.size:
             rows = session.execute(select(SearchTerm.term, SearchTerm.pinyin)).all()
