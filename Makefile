@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test install install-dev lock upgrade-lock services browser media lint typecheck pytest clean
+.PHONY: demo test install install-dev lock upgrade-lock messages services browser media lint typecheck pytest clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ lock:
 
 upgrade-lock:
 	bash scripts/lock.sh --upgrade
+
+# The pages' catalogues (babel.cfg): extract the marked messages and update locale/*/messages.po;
+# a new message then waits for its English (tests/web/test_catalogues.py). The .po files are
+# what runs: they are compiled in memory on first use, no build step.
+messages: install-dev
+	bash scripts/messages.sh
 
 demo: install media
 	$(VENV)/bin/liveshop demo
