@@ -164,3 +164,71 @@ def test_a_product_named_by_one_word_but_asked_about_anothers_fact_goes_to_the_h
 def test_whether_there_is_a_colour_or_size_asks_for_its_stock() -> None:
     decision = RoomAnswerer(houseware_shop()).decide("32cm的有吗")
     assert (decision.fact, decision.answer) == ("pot.stock", "麦饭石不粘炒锅：32cm 已售罄")
+
+
+def sports_shop() -> RoomKnowledge:
+    shoe = ProductFact(
+        key="shoe",
+        title="缓震跑步鞋",
+        attributes={"鞋面材质": "透气网布", "鞋码建议": "正常码数，脚背高选大半码"},
+        skus=(SkuFact({"尺码": "40"}, 29900, 6),),
+        pinned=True,
+    )
+    bottle = ProductFact(
+        key="bottle",
+        title="运动水杯 大容量",
+        attributes={"容量": "1000ml", "材质": "Tritan"},
+        skus=(SkuFact({"颜色": "蓝色"}, 5900, 12),),
+    )
+    grip = ProductFact(
+        key="grip",
+        title="硅胶握力器",
+        attributes={"阻力": "5-60kg可调"},
+        skus=(SkuFact({"颜色": "黑色"}, 1900, 30),),
+    )
+    answers = (FaqFact("host_size", "主播穿的多大码", "主播穿38"),)
+    return RoomKnowledge("运动馆", (shoe, bottle, grip), host_answers=answers)
+
+
+def test_a_title_stretch_that_ends_in_a_word_for_a_fact_asks_that_fact() -> None:
+    # '大容量' is in the bottle's title; its head 容量 is what is asked
+    decision = RoomAnswerer(sports_shop()).decide("水杯多大容量")
+    assert (decision.answered, decision.fact) == (True, "bottle.attributes.容量")
+
+
+def test_an_attribute_name_takes_the_words_of_the_names_inside_it() -> None:
+    answerer = RoomAnswerer(sports_shop())
+    assert answerer.decide("鞋码偏大还是偏小").fact == "shoe.attributes.鞋码建议"
+    assert answerer.decide("鞋子是什么料子的").fact == "shoe.attributes.鞋面材质"
+
+
+def test_a_fact_only_another_product_has_is_its_or_the_hosts_never_a_weaker_one() -> None:
+    answerer = RoomAnswerer(sports_shop())
+    # no product named: the one product with 阻力, not the pinned shoe's weaker match
+    assert answerer.decide("阻力能调吗").fact == "grip.attributes.阻力"
+    # the shoe named, but only the grip has 阻力: the host
+    assert answerer.decide("跑步鞋阻力大吗").fact == "host"
+    # the bottle named, its own 材质 matches about as well as the shoe's 鞋面材质
+    assert answerer.decide("水杯什么材质").fact == "bottle.attributes.材质"
+
+
+def test_what_the_host_wears_is_the_hosts_to_answer() -> None:
+    # not the shoe's 鞋码建议: a question about the host in person
+    decision = RoomAnswerer(sports_shop()).decide("主播穿多大码")
+    assert (decision.answered, decision.fact) == (False, "host")
+
+
+def test_one_character_is_not_read_by_its_sound_nor_names_a_product() -> None:
+    food = ProductFact(
+        key="food",
+        title="冻干猫粮",
+        attributes={"喂食量": "每天50克"},
+        skus=(SkuFact({"规格": "2kg"}, 12900, 5),),
+        pinned=True,
+    )
+    bowl = ProductFact(key="bowl", title="大号陶瓷碗", attributes={"容量": "500ml"})
+    answerer = RoomAnswerer(RoomKnowledge("宠物店", (food, bowl)))
+    # 粮 sounds like 量 (of 喂食量): not a match
+    assert answerer.decide("有没有狗粮").fact == "host"
+    # '大' is a character of 大号, which names the bowl; the pinned food is meant
+    assert answerer.decide("一天喂多大量").fact == "food.attributes.喂食量"

@@ -80,8 +80,20 @@ class RoomAnswerer:
             return Decision(
                 False, HOST, None, 0.0, "no word of the question is in the shop's facts"
             )
-        scores = self.facts.kind_scores(kind_tokens)
+        scores = self.facts.kind_scores(kind_tokens) * self.facts.eligible(None, normal)
         product = self.facts.resolve_product(normal, tokens)
+        top = kinds[int(np.argmax(scores))]
+        if top.key.startswith("attr:") and (product is None or not _has(product, top)):
+            # the best fact is one this product lacks: another product's, if only one has it
+            # and the question did not name a product; this product's own fact only if it
+            # matches about as well ('袜子是纯棉的吗': 材质 beside 鞋面材质); else the host
+            holders = [other for other in self.facts.products if _has(other, top)]
+            named = self.facts.names_a_product(normal, tokens)
+            own = scores * self.facts.eligible(product, normal) if product else scores * 0
+            if len(holders) == 1 and not named:
+                product = holders[0]
+            elif product is None or float(own.max()) * MARGIN < float(scores.max()):
+                return Decision(False, HOST, None, 0.0, "the product asked about lacks the fact")
         scores = scores * self.facts.eligible(product, normal)
         order = np.argsort(-scores)
         best, runner_up = (
@@ -93,12 +105,12 @@ class RoomAnswerer:
         if best < MIN_SCORE:
             return Decision(False, HOST, None, confidence, "no fact matches well enough")
         if not self._matched_by_a_word(question, asked, int(order[0])):
-            suggestion = self._render_guess(kind, normal, tokens)
+            suggestion = self._answer(kind, normal, tokens, 0.0, product).answer
             return Decision(False, HOST, suggestion, confidence, "only characters match")
         if runner_up > 0 and best < MARGIN * runner_up:
-            suggestion = self._render_guess(kind, normal, tokens)
+            suggestion = self._answer(kind, normal, tokens, 0.0, product).answer
             return Decision(False, HOST, suggestion, confidence, "two facts match about as well")
-        return self._answer(kind, normal, tokens, confidence)
+        return self._answer(kind, normal, tokens, confidence, product)
 
     def _matched_by_a_word(self, question: str, asked: str, kind: int) -> bool:
         """Whether a whole word of the question, not only characters of a word the room
@@ -141,8 +153,15 @@ class RoomAnswerer:
         return None
 
     def _answer(
-        self, kind: FactKind, normal: str, tokens: Sequence[str], confidence: float
+        self,
+        kind: FactKind,
+        normal: str,
+        tokens: Sequence[str],
+        confidence: float,
+        product: ProductFact | None = None,
     ) -> Decision:
+        """The decision for this kind of fact, about ``product`` (by default the one the
+        question names, else the pinned one)."""
         if kind.key.startswith(("faq:", "qa:")):
             entries = (
                 self.knowledge.faq if kind.key.startswith("faq:") else self.knowledge.host_answers
@@ -155,7 +174,7 @@ class RoomAnswerer:
                 confidence,
                 "the shop's FAQ" if kind.key.startswith("faq:") else "the host's earlier answer",
             )
-        product = self.facts.resolve_product(normal, tokens)
+        product = product or self.facts.resolve_product(normal, tokens)
         if product is None:
             return Decision(False, HOST, None, confidence, "which product is meant is unclear")
         if kind.key in ("price", "stock") and self.facts.names_something_unknown(normal):
@@ -179,10 +198,6 @@ class RoomAnswerer:
             return Decision(False, HOST, None, confidence, f"{product.title} has no such fact")
         return Decision(True, fact, answer, confidence, "the product's facts")
 
-    def _render_guess(self, kind: FactKind, normal: str, tokens: Sequence[str]) -> str | None:
-        decision = self._answer(kind, normal, tokens, 0.0)
-        return decision.answer
-
 
 def product_fact(product: ProductFact, kind: FactKind, normal: str) -> tuple[str, str | None]:
     """The fact's path on this product and its answer (None: the product lacks it)."""
@@ -199,6 +214,10 @@ def product_fact(product: ProductFact, kind: FactKind, normal: str) -> tuple[str
     value = product.attributes.get(name)
     answer = f"{product.title}的{name}：{value}" if value else None
     return f"{product.key}.attributes.{name}", answer
+
+
+def _has(product: ProductFact, kind: FactKind) -> bool:
+    return kind.key.split(":", 1)[1] in product.attributes
 
 
 def _entry(entries: Sequence[FaqFact], key: str) -> FaqFact:

@@ -12,7 +12,8 @@ from liveshop.assistant.lexicon import DIMENSION_QUESTIONS, SHORTHAND, UNIT_DIME
 from liveshop.search import text
 
 HOST_ONLY = re.compile(
-    r"主播.{0,4}(多高|多重|几斤|体重|身高|穿的|用的|用什么|吃的|家|睡|皮肤|宝宝|孩子)|便宜点|便宜.{0,3}块|少点|"
+    r"主播.{0,4}(多高|多重|几斤|体重|身高|穿|用的|用什么|吃的|戴|家|睡|皮肤|肤质|脚|宝宝|孩子)|"
+    r"便宜点|便宜.{0,3}块|少点|"
     r"再便宜|能不能送|能送|送个|比.{0,6}(好|哪个)|哪个好|区别|下一|下次|下场|明天|几点|什么时候(上|出|有|开|抽)|"
     r"抽奖|秒杀|新款|团购|国外|海外|货到付款|分开买|各一|试(一下|色|穿|戴|吃|用)|再试",
 )
@@ -157,14 +158,17 @@ def quantity_tokens(piece: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def document_tokens(*texts: str) -> list[str]:
+def document_tokens(*texts: str, characters: bool = CHARACTERS) -> list[str]:
+    """Words (jieba's search mode), the pinyin of the Chinese ones of two characters or
+    more (one character has too many homophones) and, unless ``characters`` is False,
+    the characters of the longer words."""
     tokens: list[str] = []
     for piece in texts:
         for word in text.index_words(piece):
             tokens.append(word)
-            if text.has_han(word):
+            if text.has_han(word) and len(word) > 1:
                 tokens.append(text.pinyin_of(word))
-                if CHARACTERS and len(word) > 1:
+                if characters:
                     tokens.extend(char for char in word if text.has_han(char))
     return tokens
 

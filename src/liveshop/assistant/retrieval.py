@@ -173,10 +173,16 @@ class FactIndex:
         return "".join(pieces)
 
     def _title_stretch(self, normal: str, start: int, kept: frozenset[str]) -> int:
+        """How long the title stretch starting here is (0: none, or one to keep). A
+        stretch that ends in a word for a kind of fact keeps that word: Chinese puts the
+        head last, so '大容量' asks 容量, where '充电宝' names a thing."""
         for end in range(len(normal), start + 1, -1):
             piece = normal[start:end]
             if text.has_han(piece) and any(piece in title for title in self._titles):
-                return 0 if piece in kept else end - start
+                if piece in kept:
+                    return 0
+                head = next((len(w) for w in self._asking_words if piece.endswith(w)), 0)
+                return end - start - head if end - start - head > 1 else 0
         return 0
 
     @cached_property
@@ -299,8 +305,7 @@ class FactIndex:
         pinned = self.knowledge.pinned()
         if not self.products:
             return pinned
-        naming = [token for token in tokens if token not in MEASURE_WORDS]  # '一袋' names none
-        scores = _scores(self._name_index, naming, len(self.products))
+        scores = self._name_scores(tokens)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         second = float(scores[order[1]]) if len(order) > 1 else 0.0
@@ -313,10 +318,20 @@ class FactIndex:
             return pinned
         return having[0] if len(having) == 1 else None
 
+    def names_a_product(self, normal: str, tokens: Sequence[str]) -> bool:
+        """Whether the question names a product (its shelf number or words of a title,
+        brand or category), rather than meaning the pinned one."""
+        return SHELF_NUMBER.search(normal) is not None or bool(self._name_scores(tokens).any())
+
+    def _name_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        # a measure word ('一袋') names no product
+        naming = [token for token in tokens if token not in MEASURE_WORDS]
+        return _scores(self._name_index, naming, len(self.products))
+
     @cached_property
     def _name_tokens(self) -> list[list[str]]:
         return [
-            document_tokens(product.title, product.brand, product.category)
+            document_tokens(product.title, product.brand, product.category, characters=False)
             for product in self.products
         ]
 
@@ -334,7 +349,8 @@ def _fact_kinds(knowledge: RoomKnowledge) -> list[FactKind]:
     names = dict.fromkeys(name for p in knowledge.products for name in p.attributes)
     for name in names:
         values = " ".join(p.attributes.get(name, "") for p in knowledge.products)
-        synonyms = ATTRIBUTE_SYNONYMS.get(name, "")
+        # the words for the lexicon's names inside this one ('鞋面材质' -> 材质, '主要成分' -> 成分)
+        synonyms = " ".join(words for known, words in ATTRIBUTE_SYNONYMS.items() if known in name)
         if name.startswith(("适用", "适合", "兼容")):
             synonyms += " " + FITS_WORDS
         tokens = document_tokens(name, name, synonyms, values)
