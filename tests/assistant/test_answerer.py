@@ -83,3 +83,6 @@ def test_the_evaluate_command_prints_both_methods_as_json() -> None:
         report["assistant"]["wrong_answer_rate"] < report["keyword_baseline"]["wrong_answer_rate"]
     )
     assert report["assistant"]["accuracy"] > report["keyword_baseline"]["accuracy"]
+    # the goals, on questions not used for tuning
+    assert report["assistant"]["share_answered"] >= 0.70
+    assert report["assistant"]["wrong_answer_rate"] < 0.02
