@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -68,32 +69,15 @@ class RoomAnswerer:
         if shortcut is not None:
             return self._answer(shortcut, normal, tokens, 1.0)
         kinds = self.facts.kinds
-        asked = self.facts.without_titles(question)
-        kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked))
-        if not kind_tokens:  # the title said it all: its words of a value, or all of it
-            asked = self.facts.without_titles(question, keep_values=True)
-            kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked))
-        if not kind_tokens:
-            asked = question
-            kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(question))
+        asked, kind_tokens = self._what_is_asked(question)
         if not kind_tokens or not kinds:
             return Decision(
                 False, HOST, None, 0.0, "no word of the question is in the shop's facts"
             )
         scores = self.facts.kind_scores(kind_tokens) * self.facts.eligible(None, normal)
-        product = self.facts.resolve_product(normal, tokens)
-        top = kinds[int(np.argmax(scores))]
-        if top.key.startswith("attr:") and (product is None or not _has(product, top)):
-            # the best fact is one this product lacks: another product's, if only one has it
-            # and the question did not name a product; this product's own fact only if it
-            # matches about as well ('袜子是纯棉的吗': 材质 beside 鞋面材质); else the host
-            holders = [other for other in self.facts.products if _has(other, top)]
-            named = self.facts.names_a_product(normal, tokens)
-            own = scores * self.facts.eligible(product, normal) if product else scores * 0
-            if len(holders) == 1 and not named:
-                product = holders[0]
-            elif product is None or float(own.max()) * MARGIN < float(scores.max()):
-                return Decision(False, HOST, None, 0.0, "the product asked about lacks the fact")
+        product = self._product_with(kinds[int(np.argmax(scores))], scores, normal, tokens)
+        if product is False:
+            return Decision(False, HOST, None, 0.0, "the product asked about lacks the fact")
         scores = scores * self.facts.eligible(product, normal)
         order = np.argsort(-scores)
         best, runner_up = (
@@ -111,6 +95,41 @@ class RoomAnswerer:
             suggestion = self._answer(kind, normal, tokens, 0.0, product).answer
             return Decision(False, HOST, suggestion, confidence, "two facts match about as well")
         return self._answer(kind, normal, tokens, confidence, product)
+
+    def _what_is_asked(self, question: str) -> tuple[str, list[str]]:
+        """The part of the question that says what is asked, and its tokens: without
+        the product's title; when nothing is left, with its words of a value kept;
+        when still nothing, the whole question."""
+        for asked in (
+            self.facts.without_titles(question),
+            self.facts.without_titles(question, keep_values=True),
+            question,
+        ):
+            kind_tokens = self.facts.kind_tokens(self.facts.query_tokens(asked))
+            if kind_tokens:
+                return asked, kind_tokens
+        return question, []
+
+    def _product_with(
+        self, top: FactKind, scores: np.ndarray, normal: str, tokens: Sequence[str]
+    ) -> ProductFact | Literal[False] | None:
+        """The product the question is about, given the best kind of fact; False when
+        that fact is one the product lacks and no product can stand in for it.
+
+        The best fact one the product lacks is another product's, if only one has it
+        and the question did not name a product; this product's own fact only if it
+        matches about as well ('袜子是纯棉的吗': 材质 beside 鞋面材质); else the host's
+        (never a weaker fact in its place)."""
+        product = self.facts.resolve_product(normal, tokens)
+        if not top.key.startswith("attr:") or (product is not None and _has(product, top)):
+            return product
+        holders = [other for other in self.facts.products if _has(other, top)]
+        if len(holders) == 1 and not self.facts.names_a_product(normal, tokens):
+            return holders[0]
+        if product is None:
+            return False
+        own = float((scores * self.facts.eligible(product, normal)).max())
+        return product if own * MARGIN >= float(scores.max()) else False
 
     def _matched_by_a_word(self, question: str, asked: str, kind: int) -> bool:
         """Whether a whole word of the question, not only characters of a word the room

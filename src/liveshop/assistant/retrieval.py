@@ -181,7 +181,14 @@ class FactIndex:
             if text.has_han(piece) and any(piece in title for title in self._titles):
                 if piece in kept:
                     return 0
-                head = next((len(w) for w in self._asking_words if piece.endswith(w)), 0)
+                head = max(
+                    (
+                        len(word)
+                        for word in self._asking_words
+                        if len(word) > 1 and piece.endswith(word)
+                    ),
+                    default=0,
+                )
                 return end - start - head if end - start - head > 1 else 0
         return 0
 
