@@ -118,7 +118,7 @@ def test_campaign_dashboard_link_builder_and_experiment_results(
     expect(page.locator("#kpi-spend")).to_have_text("120.50")
     expect(page.locator("#chart-metrics svg.main-svg").first).to_be_visible()
     expect(page.locator("#metrics-table tbody tr")).to_have_count(1)
-    expect(page.locator("#definitions")).to_contain_text("spend / clicks")
+    expect(page.locator("#definitions")).to_contain_text("花费 ÷ 点击")
     page.select_option("#metrics-by", "kol")
     expect(page.locator("#metrics-table tbody tr").first).to_contain_text("小红")
     # the target and the KOL's account are picked by name, not typed as ids

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.campaigns import access, commissions, experiments, links, metrics, service
 from liveshop.campaigns.links import parse_target
-from liveshop.campaigns.metrics import DEFINITIONS, Dimension
+from liveshop.campaigns.metrics import Dimension
 from liveshop.campaigns.models import TargetKind
 from liveshop.campaigns.schemas import GOALS, KNOWN_CHANNELS
 from liveshop.catalog import service as catalog
@@ -61,6 +61,22 @@ TARGET_KIND_LABELS = {
     TargetKind.ROOM: "直播间",
     TargetKind.PRODUCT: "商品",
     TargetKind.COUPON: "优惠券",
+}
+# campaigns.metrics.DEFINITIONS, as the page's people read them
+DEFINITIONS = {
+    "impressions": "广告被展示的次数，来自导入的花费数据",
+    "clicks": "推广链接被打开的次数",
+    "ctr": "点击 ÷ 曝光",
+    "visits": "带着链接归因进入直播间或打开直播间的次数",
+    "viewers": "点击或进房的去重访客数",
+    "orders": "归因到链接的已支付订单（线性归因时一笔订单按比例分摊）",
+    "conversion_rate": "订单 ÷ 观众（去重）",
+    "gmv": "归因订单的实付金额",
+    "spend": "导入的广告花费",
+    "cpc": "花费 ÷ 点击",
+    "cpa": "花费 ÷ 订单",
+    "roas": "成交额 ÷ 花费",
+    "roi": "（成交额 − 花费）÷ 花费",
 }
 MONEY = frozenset({"gmv", "spend", "cpc", "cpa"})
 PERCENT = frozenset({"ctr", "conversion_rate"})
