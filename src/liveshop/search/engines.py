@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from liveshop.live.models import Room, RoomStatus, ShelfItem
@@ -105,16 +105,15 @@ def live_rooms_selling(session: Session, product_ids: Sequence[int]) -> dict[int
     return selling
 
 
+LIVE_PRODUCTS = text(
+    "SELECT DISTINCT s.product_id FROM shelf_items s JOIN rooms r ON r.id = s.room_id "
+    f"WHERE r.status = '{RoomStatus.LIVE.name}'"
+)  # every query asks: a constant statement, built once
+
+
 def live_product_ids(session: Session) -> list[int]:
     """Every product on a live room's shelf."""
-    return list(
-        session.scalars(
-            select(ShelfItem.product_id)
-            .join(Room, Room.id == ShelfItem.room_id)
-            .where(Room.status == RoomStatus.LIVE)
-            .distinct()
-        )
-    )
+    return [int(product_id) for product_id in session.scalars(LIVE_PRODUCTS)]
 
 
 def shelf_product_ids(session: Session, *, room_id: int) -> list[int]:

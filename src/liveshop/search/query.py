@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from liveshop.search import text
-from liveshop.search.models import SearchChange, SearchTerm
+from liveshop.search.models import SearchTerm
 
 VOCABULARY_CHECK_SECONDS = 2.0  # how stale the in-memory vocabulary may be
 MAX_SPAN = 4  # words joined when looking for a known pinyin
@@ -56,6 +57,7 @@ class Vocabulary:
         return word in self.terms or word in self.by_pinyin
 
 
+NEWEST_CHANGE = sql("SELECT max(seq) FROM search_changes")  # asked by every query
 _vocabularies: dict[str, Vocabulary] = {}
 _vocabulary_lock = threading.Lock()
 
@@ -66,7 +68,7 @@ def vocabulary(session: Session) -> Vocabulary:
     document's change, in its transaction: a query after the commit knows them),
     and every VOCABULARY_CHECK_SECONDS."""
     key = str(session.get_bind().engine.url)
-    head = session.scalar(select(func.max(SearchChange.seq))) or 0
+    head = session.scalar(NEWEST_CHANGE) or 0
     with _vocabulary_lock:
         known = _vocabularies.setdefault(key, Vocabulary())
         now = time.monotonic()

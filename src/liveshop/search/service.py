@@ -8,10 +8,10 @@ the names are read from the database here, the same for both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from liveshop.catalog.models import Shop
@@ -44,11 +44,20 @@ MAX_PAGE = 50
 FACET_VALUES = 10
 
 
+def _id_list(ids: Iterable[int]) -> str:
+    """Integer ids written into the statement: the hot reads below skip building a
+    bound parameter per id (they come from the index or the database, never a user)."""
+    return ",".join(str(int(each)) for each in ids)
+
+
 def shop_names(session: Session, shop_ids: Sequence[int | None]) -> dict[int, str]:
     wanted = {shop_id for shop_id in shop_ids if shop_id is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(Shop.id, Shop.name).where(Shop.id.in_(wanted))).all())
+    rows = session.execute(
+        text(f"SELECT id, name FROM {Shop.__tablename__} WHERE id IN ({_id_list(wanted)})")
+    )
+    return {int(shop_id): str(name) for shop_id, name in rows}
 
 
 def _product_hit(row: Any, live_room: int | None) -> SearchHit:
@@ -65,24 +74,17 @@ def _product_hit(row: Any, live_room: int | None) -> SearchHit:
     )
 
 
+PRODUCT_ROWS = (
+    "SELECT object_id, title, shop_id, category, price_min, sales, image_url "
+    f"FROM search_documents WHERE kind = '{DocumentKind.PRODUCT.name}' AND object_id IN "
+)
+
+
 def _product_rows(session: Session, object_ids: Sequence[int]) -> list[Any]:
     """The documents of these products, in this order (one gone since it matched is left out)."""
     if not object_ids:
         return []
-    rows = session.execute(
-        select(
-            SearchDocument.object_id,
-            SearchDocument.title,
-            SearchDocument.shop_id,
-            SearchDocument.category,
-            SearchDocument.price_min,
-            SearchDocument.sales,
-            SearchDocument.image_url,
-        ).where(
-            SearchDocument.kind == DocumentKind.PRODUCT,
-            SearchDocument.object_id.in_(object_ids),
-        )
-    ).all()
+    rows = session.execute(text(f"{PRODUCT_ROWS}({_id_list(object_ids)})")).all()
     by_id = {row.object_id: row for row in rows}
     return [by_id[object_id] for object_id in object_ids if object_id in by_id]
 
@@ -114,11 +116,15 @@ def _search_products(
         page = ranked[offset : offset + limit]  # sorted is stable: live first, by rank
     live = live_rooms_selling(session, [object_id for object_id in page if object_id in live_now])
     hits = [_product_hit(row, live.get(row.object_id)) for row in _product_rows(session, page)]
-    return matches.total, hits, _facets(session, matches.facets)
+    names = shop_names(
+        session, [*(hit.shop_id for hit in hits), *(shop for shop, _ in matches.facets.shops)]
+    )
+    for hit in hits:
+        hit.shop_name = names.get(hit.shop_id) if hit.shop_id is not None else None
+    return matches.total, hits, _facets(matches.facets, names)
 
 
-def _facets(session: Session, counts: FacetCounts) -> Facets:
-    names = shop_names(session, [shop_id for shop_id, _ in counts.shops])
+def _facets(counts: FacetCounts, names: dict[int, str]) -> Facets:
     bounds: list[int | None] = [*PRICE_BOUNDS, None]
     return Facets(
         categories=[
@@ -275,9 +281,6 @@ def search(
         total, hits, facets = _search_products(
             session, engine, groups, filters=filters, sort=sort, offset=offset, limit=limit
         )
-        names = shop_names(session, [hit.shop_id for hit in hits])
-        for hit in hits:
-            hit.shop_name = names.get(hit.shop_id) if hit.shop_id is not None else None
     elif kind is SearchType.ROOM:
         total, hits, facets = _search_rooms(
             session, engine, groups, filters=filters, offset=offset, limit=limit

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from liveshop.search.models import DocumentKind, SearchChange, SearchDocument
@@ -92,6 +92,9 @@ DOCUMENT_COLUMNS = (
 )
 
 
+NEWEST_CHANGE = text("SELECT seq, stamp FROM search_changes ORDER BY seq DESC LIMIT 1")
+
+
 @dataclass
 class IndexState:
     """The last change the index holds, and changes numbered below it not yet seen."""
@@ -149,9 +152,7 @@ class TantivyIndex:
         return self.index.searcher()
 
     def catch_up(self, session: Session) -> None:
-        newest = session.execute(
-            select(SearchChange.seq, SearchChange.stamp).order_by(SearchChange.seq.desc()).limit(1)
-        ).first()
+        newest = session.execute(NEWEST_CHANGE).first()
         head = (newest[0], newest[1]) if newest is not None else (0, "")
         held = self._held
         if held is not None and held.head() == head and not held.gaps:
