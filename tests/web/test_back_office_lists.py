@@ -226,4 +226,7 @@ def test_the_regulators_records_page_with_the_apis_total(
     page.locator(f"#{name}-pager .pager-prev").click()
     expect(rows.first).to_have_attribute("data-id", str(first_ids[0]))
     _fits(page)
+    page.fill("#range-start", "2026-02-09")  # after the end: told in words, not the API's code
+    page.click("#range-apply")
+    expect(page.locator("#regulator-error")).to_have_text("结束日期不能早于开始日期")
     assert new_page.errors[page] == []

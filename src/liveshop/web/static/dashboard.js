@@ -145,7 +145,7 @@ function roomView() {
       setText("report-updated", `更新于 ${new Date().toLocaleTimeString()}`);
     } catch (error) {
       $("report-error").hidden = false;
-      $("report-error").textContent = `报告加载失败：${error.message}`;
+      $("report-error").textContent = error.status === 403 ? "你不能查看这场直播的报告" : "报告暂时加载不了，请稍后再试";
     }
   }
 
@@ -320,7 +320,8 @@ function overview() {
   function loadAll() {
     for (const load of [loadTopProducts, loadFunnel, loadSegments]) {
       load().catch((error) => {
-        const note = el("p", { className: "dash-error", text: `加载失败：${error.message}` });
+        const words = error.status === 422 ? "日期不对：结束日期不能早于开始日期" : "数据暂时加载不了，请稍后再试";
+        const note = el("p", { className: "dash-error", text: words });
         root.prepend(note);
       });
     }

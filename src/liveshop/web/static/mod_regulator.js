@@ -43,7 +43,8 @@ function fullDateTime(iso) {
 }
 
 function showError(error) {
-  $("regulator-error").textContent = error.message || "查询失败";
+  // in words: never the API's code or its English detail
+  $("regulator-error").textContent = error.code === "bad_range" ? "结束日期不能早于开始日期" : "查询失败，请稍后再试";
   $("regulator-error").hidden = false;
 }
 
