@@ -1,14 +1,15 @@
 """Each page speaks one language (issue 18 §2), in Chromium on a phone (390x844) and a
 desktop (1280x800): a browser asking for English gets the viewer's path (home, sign-in,
-sign-up, password reset, search, product, room) with no Chinese in its visible text; one
-asking for Chinese gets no English interface words; the footer's switch changes the
-language and the choice outlives the page; money follows the language, server- and
-script-formatted alike."""
+sign-up, password reset, search, product, room, cart, my orders, an order, notifications)
+with no Chinese in its visible text; one asking for Chinese gets no English interface
+words; the footer's switch changes the language and the choice outlives the page; money
+follows the language, server- and script-formatted alike."""
 
 from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,7 @@ class World:
     viewer: User
     product: dict[str, Any]
     room_id: int
+    order_id: int
 
     def paths(self) -> list[tuple[bool, str]]:
         """(signed in, path) of every converted page on the viewer's path."""
@@ -75,6 +77,10 @@ class World:
             (True, "/search?q=linen"),
             (True, f"/products/{self.product['id']}"),
             (True, f"/rooms/{self.room_id}"),
+            (True, "/cart"),
+            (True, "/orders"),
+            (True, f"/orders/{self.order_id}"),
+            (True, "/notifications"),
         ]
 
 
@@ -90,7 +96,12 @@ def world(server: LiveServer) -> World:
         assert time.monotonic() < deadline, "the product was not indexed within 10 s"
         time.sleep(0.1)
     viewer = server.create_user(server.unique("viewer"), Role.VIEWER)
-    return World(viewer=viewer, product=product, room_id=room_id)
+    sku = {"sku_id": product["skus"][0]["id"]}
+    server.api(viewer, "POST", "/api/cart/items", sku)  # a line in the cart
+    order = {"items": [sku | {"quantity": 1}]}  # and an order awaiting payment
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    placed = server.api(viewer, "POST", "/api/orders", order, expect=201, headers=key)
+    return World(viewer=viewer, product=product, room_id=room_id, order_id=placed["id"])
 
 
 @pytest.fixture
@@ -133,6 +144,10 @@ def _settle(page: Page, path: str) -> None:
     if path.startswith("/rooms/"):
         expect(page.locator("#conn")).to_have_attribute("data-state", "open")
         expect(page.locator("#buy-btn")).to_be_enabled()
+    if path == "/cart":
+        expect(page.locator("#cart-lines > li")).to_have_count(1)
+    if path == "/orders":
+        expect(page.locator("#order-list > li")).to_have_count(1)
     page.wait_for_load_state("networkidle")
 
 

@@ -12,21 +12,22 @@ from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import InvalidInput
 from liveshop.notifications import centre
 from liveshop.notifications.models import NotificationKind
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
 KIND_NAMES = {
-    NotificationKind.ROOM_LIVE: "关注的主播开播",
-    NotificationKind.ROOM_STARTING: "预约的直播即将开始",
-    NotificationKind.ORDER_SHIPPED: "订单发货",
-    NotificationKind.ORDER_DELIVERED: "订单签收",
-    NotificationKind.PARCEL_EXCEPTION: "包裹异常",
-    NotificationKind.REFUND_DECIDED: "退款结果",
-    NotificationKind.COUPON_EXPIRING: "优惠券即将过期",
-    NotificationKind.AUCTION_OUTBID: "竞拍被超越",
-    NotificationKind.ROOM_PROMOTED: "店铺推荐的直播",
-    NotificationKind.ORDER_APPEAL: "订单申诉结果",
+    NotificationKind.ROOM_LIVE: N_("关注的主播开播"),
+    NotificationKind.ROOM_STARTING: N_("预约的直播即将开始"),
+    NotificationKind.ORDER_SHIPPED: N_("订单发货"),
+    NotificationKind.ORDER_DELIVERED: N_("订单签收"),
+    NotificationKind.PARCEL_EXCEPTION: N_("包裹异常"),
+    NotificationKind.REFUND_DECIDED: N_("退款结果"),
+    NotificationKind.COUPON_EXPIRING: N_("优惠券即将过期"),
+    NotificationKind.AUCTION_OUTBID: N_("竞拍被超越"),
+    NotificationKind.ROOM_PROMOTED: N_("店铺推荐的直播"),
+    NotificationKind.ORDER_APPEAL: N_("订单申诉结果"),
 }
 Token = Annotated[str, Query(max_length=200)]
 

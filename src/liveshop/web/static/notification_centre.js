@@ -1,6 +1,6 @@
 // The notification centre: new notices appear at the top, reading marks them read,
 // "全部已读", and the per-kind preferences.
-import { api } from "/static/common.js";
+import { _, api } from "/static/common.js";
 
 const list = document.getElementById("notice-list");
 const unread = document.getElementById("centre-unread");
@@ -17,7 +17,7 @@ function say(message) {
 
 function showUnread(count) {
   unread.dataset.unread = String(count);
-  unread.textContent = `${count} 条未读`;
+  unread.textContent = _("{count} 条未读", { count });
   readAll.disabled = count === 0;
   document.dispatchEvent(new CustomEvent("liveshop:unread", { detail: count }));
 }
@@ -42,7 +42,7 @@ function noticeItem(notice) {
   }
   const when = document.createElement("time");
   when.dateTime = notice.created_at;
-  when.textContent = "刚刚";
+  when.textContent = _("刚刚");
   link.append(when);
   item.append(link);
   return item;
@@ -91,7 +91,7 @@ document.getElementById("preferences").addEventListener("submit", async (event) 
   const email = document.getElementById("pref-email").value.trim();
   try {
     await api("PUT", "/api/notifications/preferences", { email: email || null, kinds });
-    say("已保存");
+    say(_("已保存"));
   } catch (error) {
     say(error.message);
   }

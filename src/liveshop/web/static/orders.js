@@ -1,6 +1,6 @@
 // My orders: statuses and totals, pay or cancel while unpaid, confirm delivery, ask for a refund
 // or return, send a return back; my after-sales requests and my coupon wallet.
-import { api, el, formatPrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, shortDateTime, toast } from "./common.js";
 import {
   AFTER_SALE_KIND_LABELS,
   AFTER_SALE_STATUS_LABELS,
@@ -23,7 +23,7 @@ const payments = new PaymentPanel($("pay-sheet"));
 
 function paymentJob(order) {
   return {
-    subject: "实付",
+    subject: _("实付"),
     amount: order.total,
     currency: order.currency,
     start: (choice, key) => api("POST", "/api/payments", { order_id: order.id, ...choice }, { "Idempotency-Key": key }),
@@ -33,7 +33,7 @@ function paymentJob(order) {
 }
 
 function openPayment(order) {
-  $("pay-order-no").textContent = `订单号 ${order.id}`;
+  $("pay-order-no").textContent = _("订单号 {number}", { number: order.id });
   payments.open(paymentJob(order));
 }
 
@@ -46,7 +46,7 @@ async function resumePayment() {
   history.replaceState(null, "", location.pathname);
   try {
     const order = await api("GET", `/api/orders/${orderId}`);
-    $("pay-order-no").textContent = `订单号 ${order.id}`;
+    $("pay-order-no").textContent = _("订单号 {number}", { number: order.id });
     payments.resume(paymentJob(order), paymentId);
   } catch (error) {
     toast(commerceError(error));
@@ -64,7 +64,7 @@ function confirmingButton(label, className, action) {
   let armed = 0;
   const node = button(label, className, () => {
     if (!armed) {
-      node.textContent = `确认${label}？`;
+      node.textContent = _("确认{action}？", { action: label });
       node.classList.add("is-armed");
       armed = setTimeout(() => {
         armed = 0;
@@ -93,23 +93,23 @@ async function act(promise, success) {
 }
 
 function afterSaleForm(order) {
-  const kind = el("select", { className: "as-kind", attrs: { "aria-label": "售后类型" } }, [
-    el("option", { text: "仅退款", attrs: { value: "refund" } }),
-    el("option", { text: "退货退款", attrs: { value: "return" } }),
+  const kind = el("select", { className: "as-kind", attrs: { "aria-label": _("售后类型") } }, [
+    el("option", { text: _("仅退款"), attrs: { value: "refund" } }),
+    el("option", { text: _("退货退款"), attrs: { value: "return" } }),
   ]);
   if (order.status === "paid") kind.disabled = true; // nothing shipped: only a refund
-  const reason = el("input", { className: "as-reason", attrs: { required: "", maxlength: 500, placeholder: "申请原因，例如：不想要了", "aria-label": "申请原因" } });
+  const reason = el("input", { className: "as-reason", attrs: { required: "", maxlength: 500, placeholder: _("申请原因，例如：不想要了"), "aria-label": _("申请原因") } });
   const form = el("form", { className: "inline-row as-form" }, [
     kind,
     reason,
-    el("button", { className: "btn btn-small btn-primary as-submit", text: "提交申请", attrs: { type: "submit" } }),
+    el("button", { className: "btn btn-small btn-primary as-submit", text: _("提交申请"), attrs: { type: "submit" } }),
   ]);
   form.hidden = true;
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = reason.value.trim();
     if (!text) return;
-    act(api("POST", `/api/orders/${order.id}/after-sales`, { kind: kind.value, reason: text }), "售后申请已提交");
+    act(api("POST", `/api/orders/${order.id}/after-sales`, { kind: kind.value, reason: text }), _("售后申请已提交"));
   });
   return form;
 }
@@ -118,10 +118,10 @@ function renderOrder(order) {
   const li = el("li", { className: "order-card", dataset: { orderId: order.id, status: order.status } });
   li.append(
     el("header", { className: "order-head" }, [
-      el("a", { className: "order-no order-detail-link", text: `订单号 ${order.id} ›`, attrs: { href: `/orders/${order.id}`, "aria-label": `订单 ${order.id} 详情` } }),
+      el("a", { className: "order-no order-detail-link", text: _("订单号 {number}", { number: order.id }) + " ›", attrs: { href: `/orders/${order.id}`, "aria-label": _("订单 {number} 详情", { number: order.id }) } }),
       el("span", { className: "muted", text: shortDateTime(order.created_at) }),
-      order.room_id ? el("a", { className: "order-room", text: "直播间下单", attrs: { href: `/rooms/${order.room_id}` } }) : null,
-      order.flash_sale_id ? el("span", { className: "tag tag-notice", text: "秒杀" }) : null,
+      order.room_id ? el("a", { className: "order-room", text: _("直播间下单"), attrs: { href: `/rooms/${order.room_id}` } }) : null,
+      order.flash_sale_id ? el("span", { className: "tag tag-notice", text: _("秒杀") }) : null,
       statusBadge(order.status),
     ]),
     el("ul", { className: "order-items" }, order.items.map((item) =>
@@ -132,8 +132,8 @@ function renderOrder(order) {
     )),
   );
   const totals = el("p", { className: "order-totals" }, [
-    order.discount_total ? el("span", { className: "muted order-discount", text: `已优惠 ${formatPrice(order.discount_total, order.currency)} · ` }) : null,
-    el("span", { text: "实付 " }),
+    order.discount_total ? el("span", { className: "muted order-discount", text: _("已优惠 {amount}", { amount: formatPrice(order.discount_total, order.currency) }) + " · " }) : null,
+    el("span", { text: _("实付 ") }),
     el("strong", { className: "order-total", text: formatPrice(order.total, order.currency) }),
   ]);
   li.append(totals);
@@ -141,25 +141,25 @@ function renderOrder(order) {
   if (expiry) li.append(el("p", { className: "order-expiry muted", text: expiry }));
   if (order.tracking_number) {
     li.append(el("p", { className: "order-tracking" }, [
-      el("span", { text: `运单号 ${order.tracking_number} ` }),
-      el("a", { className: "track-link", text: "查看物流", attrs: { href: `/orders/${order.id}/tracking` } }),
+      el("span", { text: _("运单号 {number}", { number: order.tracking_number }) + " " }),
+      el("a", { className: "track-link", text: _("查看物流"), attrs: { href: `/orders/${order.id}/tracking` } }),
     ]));
   }
   const actions = el("div", { className: "order-actions" });
   if (order.status === "pending_payment") {
-    actions.append(button("去支付", "btn-primary pay-btn", () => openPayment(order)));
-    actions.append(confirmingButton("取消订单", "cancel-btn", () => act(api("POST", `/api/orders/${order.id}/cancel`, { reason: "买家取消" }), "订单已取消")));
+    actions.append(button(_("去支付"), "btn-primary pay-btn", () => openPayment(order)));
+    actions.append(confirmingButton(_("取消订单"), "cancel-btn", () => act(api("POST", `/api/orders/${order.id}/cancel`, { reason: _("买家取消") }), _("订单已取消"))));
   }
   if (order.status === "shipped") {
-    actions.append(button("确认收货", "btn-primary confirm-btn", () => act(api("POST", `/api/orders/${order.id}/confirm-delivery`), "已确认收货")));
+    actions.append(button(_("确认收货"), "btn-primary confirm-btn", () => act(api("POST", `/api/orders/${order.id}/confirm-delivery`), _("已确认收货"))));
   }
   if (order.status === "delivered") {
-    actions.append(button("完成订单", "complete-btn", () => act(api("POST", `/api/orders/${order.id}/complete`), "订单已完成")));
+    actions.append(button(_("完成订单"), "complete-btn", () => act(api("POST", `/api/orders/${order.id}/complete`), _("订单已完成"))));
   }
   const hasOpenRequest = afterSales.some((request) => request.order_id === order.id && !["rejected", "closed"].includes(request.status));
   if (AFTER_SALE_OPEN.has(order.status) && !hasOpenRequest) {
     const form = afterSaleForm(order);
-    actions.append(button("申请售后", "refund-btn", () => {
+    actions.append(button(_("申请售后"), "refund-btn", () => {
       form.hidden = !form.hidden;
       if (!form.hidden) form.querySelector(".as-reason").focus();
     }));
@@ -173,25 +173,25 @@ function renderOrder(order) {
 function renderAfterSale(request) {
   const li = el("li", { className: "order-card after-sale", dataset: { afterSaleId: request.id, status: request.status } }, [
     el("header", { className: "order-head" }, [
-      el("span", { className: "order-no", text: `售后 ${request.id} · 订单 ${request.order_id}` }),
+      el("span", { className: "order-no", text: _("售后 {number} · 订单 {order}", { number: request.id, order: request.order_id }) }),
       el("span", { className: "tag tag-host", text: AFTER_SALE_KIND_LABELS[request.kind] || request.kind }),
       el("span", { className: `order-status as-status-${request.status}`, text: AFTER_SALE_STATUS_LABELS[request.status] || request.status }),
     ]),
-    el("p", {}, [el("span", { className: "muted", text: "原因：" }), el("span", { text: request.reason })]),
-    el("p", {}, [el("span", { className: "muted", text: "退款金额 " }), el("strong", { text: formatPrice(request.amount) })]),
+    el("p", {}, [el("span", { className: "muted", text: _("原因：") }), el("span", { text: request.reason })]),
+    el("p", {}, [el("span", { className: "muted", text: _("退款金额 ") }), el("strong", { text: formatPrice(request.amount) })]),
   ]);
-  if (request.rejection_reason) li.append(el("p", { className: "as-rejection" }, [el("span", { className: "muted", text: "商家说明：" }), el("span", { text: request.rejection_reason })]));
+  if (request.rejection_reason) li.append(el("p", { className: "as-rejection" }, [el("span", { className: "muted", text: _("商家说明：") }), el("span", { text: request.rejection_reason })]));
   if (request.status === "awaiting_return") {
-    const tracking = el("input", { className: "return-tracking", attrs: { required: "", pattern: "[A-Za-z0-9\\-]{4,64}", placeholder: "退货运单号", "aria-label": "退货运单号" } });
-    const form = el("form", { className: "inline-row" }, [tracking, el("button", { className: "btn btn-small btn-primary", text: "已寄回", attrs: { type: "submit" } })]);
+    const tracking = el("input", { className: "return-tracking", attrs: { required: "", pattern: "[A-Za-z0-9\\-]{4,64}", placeholder: _("退货运单号"), "aria-label": _("退货运单号") } });
+    const form = el("form", { className: "inline-row" }, [tracking, el("button", { className: "btn btn-small btn-primary", text: _("已寄回"), attrs: { type: "submit" } })]);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      act(api("POST", `/api/after-sales/${request.id}/return-shipment`, { tracking_number: tracking.value.trim() }), "已提交退货运单");
+      act(api("POST", `/api/after-sales/${request.id}/return-shipment`, { tracking_number: tracking.value.trim() }), _("已提交退货运单"));
     });
     li.append(form);
   }
   if (request.status === "rejected") {
-    li.append(button("申请平台介入", "escalate-btn", () => act(api("POST", `/api/after-sales/${request.id}/escalate`), "已申请平台介入")));
+    li.append(button(_("申请平台介入"), "escalate-btn", () => act(api("POST", `/api/after-sales/${request.id}/escalate`), _("已申请平台介入"))));
   }
   return li;
 }
@@ -202,15 +202,15 @@ function renderWallet(wallet) {
     ...wallet.map((held) => {
       const coupon = held.coupon;
       const used = held.order_id !== null;
-      const face = coupon.kind === "percent" ? `${(100 - coupon.percent) / 10}折` : formatPrice(coupon.amount);
+      const face = coupon.kind === "percent" ? _("{discount}折", { discount: (100 - coupon.percent) / 10, percent: coupon.percent }) : formatPrice(coupon.amount);
       return el("li", { className: `wallet-coupon${used ? " is-used" : ""}`, dataset: { couponId: coupon.id, code: coupon.code } }, [
         el("span", { className: "coupon-face", text: face }),
         el("span", { className: "coupon-body" }, [
           el("b", { className: "coupon-name", text: coupon.name }),
           el("small", { className: "coupon-terms", text: couponTerms(coupon) }),
-          el("small", { className: "muted", text: `有效期至 ${shortDateTime(coupon.ends_at)}` }),
+          el("small", { className: "muted", text: _("有效期至 {time}", { time: shortDateTime(coupon.ends_at) }) }),
         ]),
-        el("span", { className: "wallet-state", text: used ? `已用于订单 ${held.order_id}` : "可使用" }),
+        el("span", { className: "wallet-state", text: used ? _("已用于订单 {number}", { number: held.order_id }) : _("可使用") }),
       ]);
     }),
   );
