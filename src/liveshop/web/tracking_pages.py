@@ -10,17 +10,18 @@ from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import NotFound
 from liveshop.tracking.models import ParcelStatus
 from liveshop.tracking.service import tracking_for
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
 STATUS_NAMES = {
-    ParcelStatus.REGISTERED: "等待揽收",
-    ParcelStatus.PICKED_UP: "已揽收",
-    ParcelStatus.IN_TRANSIT: "运输中",
-    ParcelStatus.OUT_FOR_DELIVERY: "派送中",
-    ParcelStatus.DELIVERED: "已签收",
-    ParcelStatus.EXCEPTION: "异常",
+    ParcelStatus.REGISTERED: N_("等待揽收"),
+    ParcelStatus.PICKED_UP: N_("已揽收"),
+    ParcelStatus.IN_TRANSIT: N_("运输中"),
+    ParcelStatus.OUT_FOR_DELIVERY: N_("派送中"),
+    ParcelStatus.DELIVERED: N_("已签收"),
+    ParcelStatus.EXCEPTION: N_("异常"),
 }
 
 

@@ -1,6 +1,6 @@
 // The replay page (and a highlight's page): the recording with the chat replayed in sync,
 // a chapter per pinned product, and the product pinned at that moment, at today's price.
-import { ApiError, api, el, formatCountdown, formatPrice } from "./common.js";
+import { _, ApiError, api, el, formatCountdown, formatPrice } from "./common.js";
 
 const CHAT_LINES = 12; // on screen over the video
 const root = document.getElementById("replay");
@@ -10,13 +10,13 @@ const $ = (id) => document.getElementById(id);
 const products = new Map(); // id -> product (today's price), fetched once
 
 const EVENT_TEXT = {
-  pin: (item) => `开始讲解：${item.title || "商品"}`,
-  unpin: () => "讲解结束",
-  flash_sale: (item) => `限时秒杀开始 ${formatPrice(item.price)}`,
-  draw: (item) => (item.event === "drawn" ? `福袋开奖：${item.title}` : `福袋开启：${item.title}`),
-  order: (item) => `有人买了 ${item.title} ×${item.quantity}`,
-  start: () => "开播",
-  end: () => "下播",
+  pin: (item) => _("开始讲解：{title}", { title: item.title || _("商品") }),
+  unpin: () => _("讲解结束"),
+  flash_sale: (item) => _("限时秒杀开始 {price}", { price: formatPrice(item.price) }),
+  draw: (item) => (item.event === "drawn" ? _("福袋开奖：{title}", { title: item.title }) : _("福袋开启：{title}", { title: item.title })),
+  order: (item) => _("有人买了 {title} ×{count}", { title: item.title, count: item.quantity }),
+  start: () => _("开播"),
+  end: () => _("下播"),
 };
 
 function timeLabel(seconds) {
@@ -24,9 +24,9 @@ function timeLabel(seconds) {
 }
 
 function messageFor(error) {
-  if (error instanceof ApiError && error.status === 409) return "回放还在生成，请稍后刷新";
-  if (error instanceof ApiError && error.status === 404) return "没有找到这段回放";
-  return "回放暂时无法播放，请稍后再试";
+  if (error instanceof ApiError && error.status === 409) return _("回放还在生成，请稍后刷新");
+  if (error instanceof ApiError && error.status === 404) return _("没有找到这段回放");
+  return _("回放暂时无法播放，请稍后再试");
 }
 
 function showMessage(text) {
@@ -44,7 +44,7 @@ function makeVideo(url) {
 
 function lineFor(item) {
   if (item.type === "comment") {
-    return el("p", { text: item.user ? `${item.user}：${item.text}` : item.text });
+    return el("p", { text: item.user ? _("{user}：", { user: item.user }) + item.text : item.text });
   }
   if (item.type === "announcement") return el("p", { className: "is-announcement", text: `📢 ${item.text}` });
   const text = EVENT_TEXT[item.type];
@@ -103,7 +103,7 @@ async function renderShelf(pin) {
   if (today && today.skus && today.skus.length) {
     $("replay-shelf-price").textContent = formatPrice(today.min_price, today.currency);
   } else {
-    $("replay-shelf-price").textContent = "已下架";
+    $("replay-shelf-price").textContent = _("已下架");
     $("replay-shelf-buy").hidden = true;
   }
 }
@@ -114,7 +114,7 @@ function renderChapters(timeline, video) {
   list.replaceChildren(
     ...pins.map((pin) => {
       const button = el("button", { attrs: { type: "button" } }, [
-        el("span", { text: pin.title || "商品" }),
+        el("span", { text: pin.title || _("商品") }),
         el("span", { className: "muted", text: timeLabel(pin.t) }),
       ]);
       button.addEventListener("click", () => {
@@ -143,7 +143,7 @@ async function renderHighlights() {
       ...clips.map((clip) =>
         el("li", {}, [
           el("a", { attrs: { href: clip.page_url } }, [
-            el("span", { text: clip.title || "商品" }),
+            el("span", { text: clip.title || _("商品") }),
             el("span", { className: "muted", text: timeLabel(clip.duration_s) }),
           ]),
         ]),
@@ -177,7 +177,7 @@ async function showHighlight() {
   const clips = await renderHighlights();
   const clip = clips.find((item) => item.product_id === clipProductId);
   if (!clip) {
-    showMessage("这件商品没有高光片段");
+    showMessage(_("这件商品没有高光片段"));
     return;
   }
   const replay = await api("GET", `/api/rooms/${roomId}/replay`);

@@ -1,6 +1,6 @@
 // My wallet: balances (wallet, coins, host earnings), top-ups paid in the payment sheet,
 // saved cards (make default, remove) and the history of every movement.
-import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import { bindSheets } from "./commerce.js";
 import { PaymentPanel } from "./pay_sheet.js";
 import { ACCOUNT_LABELS, cardLabel, movementLabel, paymentError, savedMethods } from "./payments.js";
@@ -29,7 +29,7 @@ async function loadHistory() {
     ...movements.map((movement) => {
       const coins = movement.account === "buyer_coins";
       const sign = movement.amount > 0 ? "+" : "";
-      const amount = coins ? `${sign}${movement.amount / COIN_VALUE} 金币` : `${sign}${formatPrice(movement.amount)}`;
+      const amount = coins ? sign + _("{coins} 金币", { coins: movement.amount / COIN_VALUE }) : `${sign}${formatPrice(movement.amount)}`;
       return el("tr", { className: `movement kind-${movement.kind}`, dataset: { kind: movement.kind, account: movement.account } }, [
         el("td", { text: shortDateTime(movement.at) }),
         el("td", { text: ACCOUNT_LABELS[movement.account] || movement.account }),
@@ -56,14 +56,14 @@ async function loadCards() {
 function renderCard(method) {
   const li = el("li", { className: "saved-card", dataset: { methodId: method.id } }, [
     el("b", { className: "saved-card-label", text: cardLabel(method) }),
-    el("span", { className: "muted", text: ` 有效期 ${String(method.exp_month).padStart(2, "0")}/${String(method.exp_year).slice(-2)}` }),
+    el("span", { className: "muted", text: " " + _("有效期 {month}/{year}", { month: String(method.exp_month).padStart(2, "0"), year: String(method.exp_year).slice(-2) }) }),
     method.holder ? el("span", { className: "muted", text: ` · ${method.holder}` }) : null,
   ]);
   const actions = el("span", { className: "saved-card-actions" });
   if (method.is_default) {
-    actions.append(el("span", { className: "tag tag-notice", text: "默认" }));
+    actions.append(el("span", { className: "tag tag-notice", text: _("默认") }));
   } else {
-    const make = el("button", { className: "btn btn-small make-default", text: "设为默认", attrs: { type: "button" } });
+    const make = el("button", { className: "btn btn-small make-default", text: _("设为默认"), attrs: { type: "button" } });
     make.addEventListener("click", async () => {
       try {
         await api("POST", `/api/payment-methods/${method.id}/default`);
@@ -74,16 +74,16 @@ function renderCard(method) {
     });
     actions.append(make);
   }
-  const remove = el("button", { className: "btn btn-small btn-ghost remove-card", text: "删除", attrs: { type: "button" } });
+  const remove = el("button", { className: "btn btn-small btn-ghost remove-card", text: _("删除"), attrs: { type: "button" } });
   remove.addEventListener("click", async () => {
     if (!remove.classList.contains("is-armed")) {
       remove.classList.add("is-armed");
-      remove.textContent = "确认删除？";
+      remove.textContent = _("确认删除？");
       return;
     }
     try {
       await api("DELETE", `/api/payment-methods/${method.id}`);
-      toast("已删除");
+      toast(_("已删除"));
       await loadCards();
     } catch (error) {
       toast(paymentError(error));
@@ -104,15 +104,15 @@ function topUpAmount() {
 }
 
 function topUpSubject(amount) {
-  return kind === "coins" ? `购买 ${amount / COIN_VALUE} 金币` : `充值到钱包 ${formatPrice(amount)}`;
+  return kind === "coins" ? _("购买 {coins} 金币", { coins: amount / COIN_VALUE }) : _("充值到钱包 {amount}", { amount: formatPrice(amount) });
 }
 
 function renderPresets() {
   $(`topup-kind-${kind}`).checked = true;
-  $("topup-unit-label").textContent = kind === "coins" ? "金币数" : "金额（元）";
+  $("topup-unit-label").textContent = kind === "coins" ? _("金币数") : _("金额（元）");
   $("topup-presets").replaceChildren(
     ...PRESETS[kind].map((value) => {
-      const label = kind === "coins" ? `${value} 金币` : formatPrice(value);
+      const label = kind === "coins" ? _("{coins} 金币", { coins: value }) : formatPrice(value);
       const chip = el("button", { className: "sku-chip topup-preset", text: label, attrs: { type: "button" }, dataset: { value } });
       chip.addEventListener("click", () => {
         $("topup-amount").value = kind === "coins" ? String(value) : String(value / 100);
@@ -131,19 +131,19 @@ function showPrice() {
     const value = Number(chip.dataset.value);
     chip.classList.toggle("is-selected", amount === (kind === "coins" ? value * COIN_VALUE : value));
   }
-  $("topup-price").textContent = amount ? `${topUpSubject(amount)}，需支付 ${formatPrice(amount)}` : "请输入金额";
+  $("topup-price").textContent = amount ? _("{subject}，需支付 {amount}", { subject: topUpSubject(amount), amount: formatPrice(amount) }) : _("请输入金额");
   $("topup-submit").disabled = !amount;
 }
 
 function topUpJob(topUpKind, amount) {
   return {
-    subject: topUpKind === "coins" ? `购买 ${amount / COIN_VALUE} 金币` : "充值到钱包",
+    subject: topUpKind === "coins" ? _("购买 {coins} 金币", { coins: amount / COIN_VALUE }) : _("充值到钱包"),
     amount,
     allowWallet: topUpKind === "coins", // the wallet cannot top itself up
     start: (choice, key) => api("POST", "/api/top-ups", { kind: topUpKind, amount, ...choice }, { "Idempotency-Key": key }),
     returnPath: (payment) => `/wallet?payment=${payment.id}&topup=${topUpKind}`,
     onSettled: (payment) => {
-      if (payment.status === "succeeded") toast(topUpKind === "coins" ? "金币已到账" : "已充值到钱包");
+      if (payment.status === "succeeded") toast(topUpKind === "coins" ? _("金币已到账") : _("已充值到钱包"));
       refresh();
     },
   };
@@ -160,7 +160,7 @@ $("topup-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const amount = topUpAmount();
   if (!amount) return;
-  $("pay-sheet-title").textContent = kind === "coins" ? "购买金币" : "充值";
+  $("pay-sheet-title").textContent = kind === "coins" ? _("购买金币") : _("充值");
   payments.open(topUpJob(kind, amount));
 });
 
