@@ -1,9 +1,10 @@
 """Each page speaks one language (issue 18 §2), in Chromium on a phone (390x844) and a
 desktop (1280x800): a browser asking for English gets the viewer's path (home, sign-in,
 sign-up, password reset, search, product, room, cart, my orders, an order and its parcel,
-notifications, wallet) with no Chinese in its visible text; one asking for Chinese gets
-no English interface words; the footer's switch changes the language and the choice
-outlives the page; money follows the language, server- and script-formatted alike."""
+notifications, wallet, account security) with no Chinese in its visible text; one asking
+for Chinese gets no English interface words; the footer's switch changes the language
+and the choice outlives the page; money follows the language, server- and
+script-formatted alike."""
 
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ class World:
             (True, f"/orders/{self.order_id}/tracking"),
             (True, "/notifications"),
             (True, "/wallet"),
+            (True, "/account/security"),
         ]
 
 

@@ -1,8 +1,8 @@
 // The account's email for a forgotten password's reset link (账户安全 page).
-import { api, toast } from "./common.js";
+import { _, api, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const ERRORS = { email_taken: "这个邮箱已绑定其他账户" };
+const ERRORS = { email_taken: _("这个邮箱已绑定其他账户") };
 
 async function load() {
   const mine = await api("GET", "/api/auth/me/email").catch(() => null);
@@ -14,9 +14,9 @@ $("account-email-form").addEventListener("submit", async (event) => {
   const email = $("account-email-input").value.trim();
   try {
     await api("PUT", "/api/auth/me/email", { email: email || null });
-    toast(email ? "邮箱已保存" : "已解除邮箱");
+    toast(email ? _("邮箱已保存") : _("已解除邮箱"));
   } catch (error) {
-    toast(ERRORS[error.code] || (error.status === 422 ? "邮箱格式不正确" : "保存失败，请稍后再试"));
+    toast(ERRORS[error.code] || (error.status === 422 ? _("邮箱格式不正确") : _("保存失败，请稍后再试")));
   }
 });
 

@@ -2,22 +2,22 @@
 // recovery codes shown once), see its state, remove it with a code.
 // The QR SVG comes from our server (segno); it is still shown as an image (data: URL), where
 // an SVG can run no script, never inserted into the page as markup.
-import { api, el, toast } from "./common.js";
+import { _, api, el, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("security-root");
 const TOTP_ERRORS = {
-  wrong_code: "动态码不正确，请检查手机时间后重试",
-  second_factor_locked: "错误次数过多，已暂时锁定，请 15 分钟后再试",
-  no_pending_totp: "请重新开始绑定",
-  totp_already_enrolled: "两步验证已开启",
-  totp_not_enrolled: "两步验证未开启",
+  wrong_code: _("动态码不正确，请检查手机时间后重试"),
+  second_factor_locked: _("错误次数过多，已暂时锁定，请 15 分钟后再试"),
+  no_pending_totp: _("请重新开始绑定"),
+  totp_already_enrolled: _("两步验证已开启"),
+  totp_not_enrolled: _("两步验证未开启"),
 };
 
 function totpError(error) {
   if (TOTP_ERRORS[error.code]) return TOTP_ERRORS[error.code];
-  if (error.code === "http_422") return "请输入 6 位数字或恢复码";
-  return error.message || "操作失败";
+  if (error.code === "http_422") return _("请输入 6 位数字或恢复码");
+  return error.message || _("操作失败");
 }
 
 function show(state) {
@@ -37,8 +37,8 @@ function showError(error) {
 async function loadStatus() {
   const status = await api("GET", "/api/me/totp");
   $("totp-status").textContent = status.enrolled
-    ? `已开启 · 剩余 ${status.recovery_codes_left} 个恢复码`
-    : "未开启";
+    ? _("已开启 · 剩余 {count} 个恢复码", { count: status.recovery_codes_left })
+    : _("未开启");
   $("totp-status").dataset.enrolled = String(status.enrolled);
   return status;
 }
@@ -56,7 +56,7 @@ $("totp-start").addEventListener("click", async () => {
   $("totp-start").disabled = true;
   try {
     const enrolment = await api("POST", "/api/me/totp");
-    $("totp-qr").replaceChildren(svgImage(enrolment.qr_svg, "两步验证二维码"));
+    $("totp-qr").replaceChildren(svgImage(enrolment.qr_svg, _("两步验证二维码")));
     $("totp-secret").textContent = enrolment.secret;
     $("totp-qr").dataset.uri = enrolment.otpauth_uri;
     show("enrolling");
@@ -94,7 +94,7 @@ $("totp-remove-form").addEventListener("submit", async (event) => {
   try {
     await api("POST", "/api/me/totp/remove", { code });
     $("totp-remove-code").value = "";
-    toast("两步验证已关闭");
+    toast(_("两步验证已关闭"));
     await loadStatus();
     show("off");
   } catch (error) {

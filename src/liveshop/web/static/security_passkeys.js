@@ -1,6 +1,6 @@
 // Account security, passkeys: the buyer's passkeys (this device marked, trusted or not), adding
 // one on this device, trusting and revoking, and the daily limit for paying without a step-up.
-import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import { createPasskey, deviceId, passkeyError, passkeysSupported } from "./passkeys.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +20,7 @@ async function run(action) {
 }
 
 function passkeyItem(passkey) {
-  const trustLabel = passkey.trusted ? "取消信任" : "信任此设备";
+  const trustLabel = passkey.trusted ? _("取消信任") : _("信任此设备");
   const trust = el("button", { className: "btn btn-small", text: trustLabel, attrs: { type: "button" } });
   trust.addEventListener("click", () =>
     run(async () => {
@@ -28,21 +28,21 @@ function passkeyItem(passkey) {
       await loadPasskeys();
     }),
   );
-  const revoke = el("button", { className: "btn btn-small btn-danger", text: "删除", attrs: { type: "button" } });
+  const revoke = el("button", { className: "btn btn-small btn-danger", text: _("删除"), attrs: { type: "button" } });
   revoke.addEventListener("click", () =>
     run(async () => {
       await api("DELETE", `/api/me/passkeys/${passkey.id}`);
-      toast("通行密钥已删除");
+      toast(_("通行密钥已删除"));
       await loadPasskeys();
     }),
   );
-  const tags = [passkey.this_device ? "本机" : null, passkey.trusted ? "已信任" : null].filter(Boolean);
-  const used = passkey.last_used_at ? `上次使用 ${shortDateTime(passkey.last_used_at)}` : "尚未使用";
+  const tags = [passkey.this_device ? _("本机") : null, passkey.trusted ? _("已信任") : null].filter(Boolean);
+  const used = passkey.last_used_at ? _("上次使用 {time}", { time: shortDateTime(passkey.last_used_at) }) : _("尚未使用");
   return el("li", { className: "passkey-item", attrs: { "data-trusted": String(passkey.trusted) } }, [
     el("div", {}, [
       el("strong", { className: "passkey-name", text: passkey.name }),
       ...tags.map((tag) => el("span", { className: "tag", text: tag })),
-      el("p", { className: "muted", text: `添加于 ${shortDateTime(passkey.created_at)} · ${used}` }),
+      el("p", { className: "muted", text: _("添加于 {time}", { time: shortDateTime(passkey.created_at) }) + " · " + used }),
     ]),
     el("div", { className: "passkey-actions" }, [trust, revoke]),
   ]);
@@ -59,8 +59,8 @@ async function loadLimit() {
   const limit = await api("GET", "/api/me/seamless-limit");
   $("seamless-limit").value = String(limit.daily_limit / 100);
   $("seamless-status").textContent = limit.daily_limit
-    ? `已开启：每日 ${formatPrice(limit.daily_limit)}，今日已用 ${formatPrice(limit.spent_today)}，剩余 ${formatPrice(limit.remaining)}（平台上限 ${formatPrice(limit.platform_max)}）`
-    : `未开启（平台上限 ${formatPrice(limit.platform_max)}）`;
+    ? _("已开启：每日 {limit}，今日已用 {spent}，剩余 {left}（平台上限 {max}）", { limit: formatPrice(limit.daily_limit), spent: formatPrice(limit.spent_today), left: formatPrice(limit.remaining), max: formatPrice(limit.platform_max) })
+    : _("未开启（平台上限 {max}）", { max: formatPrice(limit.platform_max) });
 }
 
 $("passkey-add-form").addEventListener("submit", (event) => {
@@ -69,9 +69,9 @@ $("passkey-add-form").addEventListener("submit", (event) => {
     deviceId({ create: true }); // this browser names itself from now on (common.js sends it)
     const options = await api("POST", "/api/me/passkeys/registration-options");
     const credential = await createPasskey(options);
-    const body = { credential, name: $("passkey-name").value.trim() || "我的设备", trusted: $("passkey-trusted").checked };
+    const body = { credential, name: $("passkey-name").value.trim() || _("我的设备"), trusted: $("passkey-trusted").checked };
     await api("POST", "/api/me/passkeys", body);
-    toast("通行密钥已添加");
+    toast(_("通行密钥已添加"));
     await loadPasskeys();
   });
 });
@@ -80,12 +80,12 @@ $("seamless-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const amount = parsePrice($("seamless-limit").value);
   if (amount === null) {
-    showError({ message: "请输入金额，例如 200" });
+    showError({ message: _("请输入金额，例如 200") });
     return;
   }
   run(async () => {
     await api("PUT", "/api/me/seamless-limit", { daily_limit: amount });
-    toast("每日免密额度已保存");
+    toast(_("每日免密额度已保存"));
     await loadLimit();
   });
 });
