@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -49,7 +51,7 @@ def bulk_followers(
         return ids
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -66,11 +68,26 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
+    def wait_for(self, recipient: str, pattern: str, seconds: float = 10.0) -> re.Match[str]:
+        """The first match of ``pattern`` in a message to ``recipient``, waiting for it."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for message in self.messages:
+                if message["To"] == recipient:
+                    body = message.get_payload(decode=True)
+                    assert isinstance(body, bytes)
+                    found = re.search(pattern, body.decode())
+                    assert found, body
+                    return found
+            time.sleep(0.1)
+        raise AssertionError(f"no message for {recipient}")
+
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[Inbox, int]]:
+def smtp_sink(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server on ``port`` (a free one when None) collecting every message."""
     inbox = Inbox()
-    port = _free_port()
+    port = free_port() if port is None else port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -7,16 +7,13 @@ desktop sizes."""
 from __future__ import annotations
 
 import re
-import socket
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from tests.notifications.helpers import Inbox
+from tests.notifications.helpers import Inbox, free_port, smtp_sink
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -26,14 +23,7 @@ pytestmark = pytest.mark.browser
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-SINK_PORT = _free_port()
+SINK_PORT = free_port()
 SERVER_ENVIRONMENT = {
     "LIVESHOP_SMTP_PORT": str(SINK_PORT),
     "LIVESHOP_RISK_RULES": "challenge if is_login",  # every sign-in here steps up
@@ -42,27 +32,8 @@ SERVER_ENVIRONMENT = {
 
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[Inbox]:
-    sink = Inbox()
-    controller = Controller(sink, hostname="127.0.0.1", port=SINK_PORT)
-    controller.start()
-    try:
+    with smtp_sink(SINK_PORT) as (sink, _port):
         yield sink
-    finally:
-        controller.stop()
-
-
-def _mailed_code(inbox: Inbox, recipient: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in inbox.messages:
-            if message["To"] == recipient:
-                body = message.get_payload(decode=True)
-                assert isinstance(body, bytes)
-                found = re.search(r"验证码是：(\d{6})", body.decode())
-                assert found, body
-                return found.group(1)
-        time.sleep(0.1)
-    raise AssertionError(f"no sign-in code for {recipient}")
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -88,7 +59,7 @@ def test_a_stepped_up_sign_in_is_confirmed_with_a_code_sent_by_email(
         f"验证码已发送到 {user.username[0]}***@example.com，请查收邮件"
     )
     expect(page.locator("#email-send")).to_be_disabled()  # a second tap sends no second mail
-    code = _mailed_code(inbox, email)
+    code = inbox.wait_for(email, r"验证码是：(\d{6})").group(1)
 
     page.fill("#email-code", f"{(int(code) + 1) % 1_000_000:06d}")
     page.click("#email-submit")

@@ -5,16 +5,13 @@ which signs in while the old session is revoked. Phone and desktop sizes."""
 from __future__ import annotations
 
 import re
-import socket
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from tests.notifications.helpers import Inbox
+from tests.notifications.helpers import Inbox, free_port, smtp_sink
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -25,40 +22,14 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "hei
 NEW_PASSWORD = "amber-willow-compass-58"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-SINK_PORT = _free_port()
+SINK_PORT = free_port()
 SERVER_ENVIRONMENT = {"LIVESHOP_SMTP_PORT": str(SINK_PORT)}
 
 
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[Inbox]:
-    sink = Inbox()
-    controller = Controller(sink, hostname="127.0.0.1", port=SINK_PORT)
-    controller.start()
-    try:
+    with smtp_sink(SINK_PORT) as (sink, _port):
         yield sink
-    finally:
-        controller.stop()
-
-
-def _reset_path(inbox: Inbox, recipient: str) -> str:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        for message in inbox.messages:
-            if message["To"] == recipient:
-                body = message.get_payload(decode=True)
-                assert isinstance(body, bytes)
-                found = re.search(r"/reset-password\?token=[A-Za-z0-9_-]+", body.decode())
-                assert found, body
-                return found.group(0)
-        time.sleep(0.1)
-    raise AssertionError(f"no reset email for {recipient}")
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -81,7 +52,7 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(
     page.click("#reset-ask-btn")
     expect(page.locator("#reset-sent")).to_be_visible()
 
-    page.goto(_reset_path(inbox, email))
+    page.goto(inbox.wait_for(email, r"/reset-password\?token=[A-Za-z0-9_-]+").group(0))
     page.fill("#new-password", NEW_PASSWORD)
     page.click("#reset-btn")
     expect(page.locator("#reset-done")).to_be_visible()
