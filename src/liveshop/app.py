@@ -100,6 +100,7 @@ from liveshop.web.tracking_pages import router as tracking_pages_router
 from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
 
 logger = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 30.0
 
 
 def settle_garbage_collector() -> None:
@@ -195,9 +196,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         )
         if owns_process:
             settle_garbage_collector()
-        try:
-            yield
-        finally:
+
+        async def shut_down() -> None:
             subscriptions.cancel()
             app.state.notification_streams.shut()
             for task in background:
@@ -206,6 +206,16 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             await asyncio.to_thread(sales.close)  # its last sales reach the recorder's flush
             await app.state.recorder.stop()
             await touches.stop()
+
+        try:
+            yield
+        finally:
+            try:  # a stop that waits on a dead connection must not hold the process forever
+                await asyncio.wait_for(shut_down(), SHUTDOWN_SECONDS)
+            except TimeoutError:
+                logger.error(
+                    "shutting down took over %s s; stopped without the rest", SHUTDOWN_SECONDS
+                )
 
     app = FastAPI(
         title="LiveShop",
