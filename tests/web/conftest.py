@@ -32,6 +32,7 @@ from playwright.sync_api import (
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import Settings
@@ -84,6 +85,30 @@ class LiveServer:
     def session_token(self, user: User) -> str:
         with unit_of_work(self.database_url) as session:
             return accounts.issue_token(session, user=user)
+
+    def pay_by_card(self, buyer: User, order_id: int, *, idempotency_key: str) -> Any:
+        """Save a test card (with the buyer's consent) and pay the order with it."""
+        card = self.api(
+            buyer,
+            "POST",
+            "/api/payment-methods",
+            {
+                "card_number": "4242424242424242",
+                "exp_month": 12,
+                "exp_year": utcnow().year + 2,
+                "cvc": "123",
+                "save_consent": True,
+            },
+            expect=201,
+        )
+        return self.api(
+            buyer,
+            "POST",
+            "/api/payments",
+            {"order_id": order_id, "payment_method_id": card["id"]},
+            expect=201,
+            headers={"Idempotency-Key": idempotency_key},
+        )
 
     def api(
         self,

@@ -18,7 +18,6 @@ from tests.web.conftest import LiveServer, PageOpener, expect_image_loaded
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-CARD = "4242424242424242"
 
 
 def _campaign(server: LiveServer, merchant: User, name: str) -> dict[str, Any]:
@@ -53,27 +52,7 @@ def _attributed_order(
         expect=201,
         headers={"Idempotency-Key": f"order-{code}"},
     )
-    card = server.api(
-        buyer,
-        "POST",
-        "/api/payment-methods",
-        {
-            "card_number": CARD,
-            "exp_month": 12,
-            "exp_year": utcnow().year + 2,
-            "cvc": "123",
-            "save_consent": True,
-        },
-        expect=201,
-    )
-    paid = server.api(
-        buyer,
-        "POST",
-        "/api/payments",
-        {"order_id": order["id"], "payment_method_id": card["id"]},
-        expect=201,
-        headers={"Idempotency-Key": f"pay-{code}"},
-    )
+    paid = server.pay_by_card(buyer, order["id"], idempotency_key=f"pay-{code}")
     assert paid["status"] == "succeeded"
 
 

@@ -27,7 +27,6 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from liveshop.accounts.models import User
-from liveshop.core.clock import utcnow
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -39,7 +38,6 @@ SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 800},
 }
-CARD = "4242424242424242"
 SCARF: dict[str, Any] = {"title": "羊绒围巾", "price": 12_900, "stock": 100}
 CUP: dict[str, Any] = {"title": "保温杯", "price": 3_900, "stock": 100}
 LIKES = 5
@@ -86,27 +84,7 @@ def _pay(server: LiveServer, buyer: User, room_id: int, sku_id: int, quantity: i
         expect=201,
         headers={"Idempotency-Key": uuid.uuid4().hex},
     )
-    card = server.api(
-        buyer,
-        "POST",
-        "/api/payment-methods",
-        {
-            "card_number": CARD,
-            "exp_month": 12,
-            "exp_year": utcnow().year + 2,
-            "cvc": "123",
-            "save_consent": True,
-        },
-        expect=201,
-    )
-    paid = server.api(
-        buyer,
-        "POST",
-        "/api/payments",
-        {"order_id": order["id"], "payment_method_id": card["id"]},
-        expect=201,
-        headers={"Idempotency-Key": uuid.uuid4().hex},
-    )
+    paid = server.pay_by_card(buyer, order["id"], idempotency_key=uuid.uuid4().hex)
     assert paid["status"] == "succeeded"
 
 
