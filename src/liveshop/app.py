@@ -97,7 +97,13 @@ from liveshop.web.product_pages import router as product_pages_router
 from liveshop.web.risk_pages import router as risk_pages_router
 from liveshop.web.search_pages import router as search_pages_router
 from liveshop.web.tracking_pages import router as tracking_pages_router
-from liveshop.wiring import Subscriptions, app_listeners, connect_domains, domain_listeners
+from liveshop.wiring import (
+    Subscriptions,
+    app_listeners,
+    connect_domains,
+    domain_listeners,
+    start_risk_engine,
+)
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 30.0
@@ -139,6 +145,8 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
                 "LIVESHOP_VAULT_MASTER_KEY",
                 settings.home,
             )
+        # The risk engine's rolling state is rebuilt from its journal before any request.
+        await asyncio.to_thread(start_risk_engine, settings)
         # The recorder also notes each viewer's actions for this session's recommendations.
         app.state.recommendations = Recommendations(
             home=settings.home,

@@ -23,6 +23,7 @@ Every domain event has a subscriber below, or is named in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -119,6 +120,8 @@ ACCOUNTS_ERASED_LAST = 900  # the account is anonymised after every other domain
 EXPORT_ACCOUNT = per_user(accounts_privacy.export_account)
 ERASE_ACCOUNT = per_user(accounts_privacy.erase_account)
 
+logger = logging.getLogger(__name__)
+
 # Domain events no subscriber in this process needs, and why they are published.
 EMITTED_FOR_OUTSIDE_LISTENERS: dict[type[DomainEvent], str] = {}
 
@@ -141,6 +144,19 @@ def _connect_risk(settings: Settings) -> None:
     from liveshop.risk.online import online_risk  # its engine loads NumPy when first used
 
     register_risk_assessor(online_risk(settings), on_error=settings.risk_on_error)
+
+
+def start_risk_engine(settings: Settings) -> None:
+    """Build the risk engine at start-up (the app's lifespan), not on the first
+    assessment: its model loaded and an in-process state rebuilt from the journal's
+    last day. A failure is logged and the first assessment tries again (the guarded
+    paths fail safe meanwhile); it never stops the app from starting."""
+    from liveshop.risk.online import online_risk
+
+    try:
+        online_risk(settings).start()
+    except Exception:
+        logger.exception("the risk engine did not start; the first assessment will retry")
 
 
 def _connect_search(settings: Settings) -> None:

@@ -19,6 +19,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     # Where a forgotten password's reset link goes (optional; stored lower-cased).
     email: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True, index=True)
+    # When the person proved they read mail at ``email`` (a code mailed there); None
+    # until then, and again once the address changes. Only then is it a sign-in factor.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -33,6 +36,23 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class EmailConfirmation(Base):
+    """A six-digit code mailed to confirm the account's email: only its keyed hash is
+    kept; it confirms ``email`` only (not an address set since), once, before
+    ``expires_at``, and ``failures`` wrong codes use it up."""
+
+    __tablename__ = "email_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiToken(Base):

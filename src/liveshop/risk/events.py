@@ -22,6 +22,7 @@ GRAB_KINDS = frozenset({EventKind.COUPON_GRAB, EventKind.RED_PACKET_GRAB})
 class Outcome(enum.StrEnum):
     OK = "ok"
     FAIL = "fail"
+    STEPPED_UP = "stepped_up"  # challenged, then confirmed with a second factor
 
 
 class Decision(enum.StrEnum):

@@ -9,6 +9,7 @@ request opens a review case in the path's own transaction.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -26,6 +27,8 @@ from liveshop.risk.events import Assessment, Decision, EventKind, Outcome, RiskE
 from liveshop.risk.rule_store import current_rules
 from liveshop.risk.rules import parse_rules
 from liveshop.risk.state import MemoryState, RiskState
+
+log = logging.getLogger(__name__)
 
 RULES_REFRESH_SECONDS = 10.0  # an operator's new rule version is live within this long
 PUBLIC_REASONS = {
@@ -63,7 +66,11 @@ def _state(settings: Settings) -> RiskState:
 
         return RedisState.from_url(settings.redis_url)
     state = MemoryState()
-    journal.replay_recent(settings.home, state)
+    started = time.perf_counter()
+    lines = journal.replay_recent(settings.home, state)
+    log.info(
+        "risk state rebuilt from %d journal lines in %.2f s", lines, time.perf_counter() - started
+    )
     return state
 
 
@@ -74,6 +81,13 @@ class OnlineRisk:
         self._engine: RiskEngine | None = None
         self._rules_read_at = 0.0
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Build the engine now: the current model loaded and an in-process state
+        rebuilt from the journal. The app's start-up calls this, so the first request
+        neither waits for the replay nor is assessed on a state still empty."""
+        with self._lock:
+            self._built()
 
     def _built(self) -> RiskEngine:
         if self._engine is None:
@@ -119,8 +133,13 @@ class OnlineRisk:
         )
 
     def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None:
+        self._record(request, Outcome.OK if succeeded else Outcome.FAIL)
+
+    def record_step_up(self, request: RiskRequest) -> None:
+        self._record(request, Outcome.STEPPED_UP)
+
+    def _record(self, request: RiskRequest, outcome: Outcome) -> None:
         event = to_event(request)
-        outcome = Outcome.OK if succeeded else Outcome.FAIL
         with self._lock:
             engine = self._built()  # outcomes need no rules: no database read
         engine.record_outcome(event, outcome)
