@@ -21,62 +21,63 @@ from liveshop.core.errors import NotFound
 from liveshop.live import service as live
 from liveshop.promotions import coupons
 from liveshop.web.analytics_pages import PLOTLY_PATH
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
 LABELS = {
-    "impressions": "曝光",
-    "clicks": "点击",
-    "ctr": "点击率 CTR",
-    "visits": "进房",
-    "viewers": "观众（去重）",
-    "orders": "订单",
-    "conversion_rate": "转化率",
-    "gmv": "成交额 GMV（元）",
-    "spend": "花费（元）",
-    "cpc": "单次点击成本 CPC（元）",
-    "cpa": "单笔订单成本 CPA（元）",
-    "roas": "广告回报 ROAS",
-    "roi": "投资回报 ROI",
+    "impressions": N_("曝光"),
+    "clicks": N_("点击"),
+    "ctr": N_("点击率 CTR"),
+    "visits": N_("进房"),
+    "viewers": N_("观众（去重）"),
+    "orders": N_("订单"),
+    "conversion_rate": N_("转化率"),
+    "gmv": N_("成交额 GMV（元）"),
+    "spend": N_("花费（元）"),
+    "cpc": N_("单次点击成本 CPC（元）"),
+    "cpa": N_("单笔订单成本 CPA（元）"),
+    "roas": N_("广告回报 ROAS"),
+    "roi": N_("投资回报 ROI"),
 }
 CHANNEL_LABELS = {
-    "douyin": "抖音",
-    "wechat": "微信",
-    "weibo": "微博",
-    "xiaohongshu": "小红书",
+    "douyin": N_("抖音"),
+    "wechat": N_("微信"),
+    "weibo": N_("微博"),
+    "xiaohongshu": N_("小红书"),
     "tiktok": "TikTok",
     "instagram": "Instagram",
     "facebook": "Facebook",
-    "share": "观众分享",
+    "share": N_("观众分享"),
 }
 GOAL_LABELS = {
-    "awareness": "品牌曝光",
-    "traffic": "引流",
-    "room_visits": "直播间进房",
-    "sales": "销售",
-    "followers": "涨粉",
+    "awareness": N_("品牌曝光"),
+    "traffic": N_("引流"),
+    "room_visits": N_("直播间进房"),
+    "sales": N_("销售"),
+    "followers": N_("涨粉"),
 }
 TARGET_KIND_LABELS = {
-    TargetKind.ROOM: "直播间",
-    TargetKind.PRODUCT: "商品",
-    TargetKind.COUPON: "优惠券",
+    TargetKind.ROOM: N_("直播间"),
+    TargetKind.PRODUCT: N_("商品"),
+    TargetKind.COUPON: N_("优惠券"),
 }
 # campaigns.metrics.DEFINITIONS, as the page's people read them
 DEFINITIONS = {
-    "impressions": "广告被展示的次数，来自导入的花费数据",
-    "clicks": "推广链接被打开的次数",
-    "ctr": "点击 ÷ 曝光",
-    "visits": "带着链接归因进入直播间或打开直播间的次数",
-    "viewers": "点击或进房的去重访客数",
-    "orders": "归因到链接的已支付订单（线性归因时一笔订单按比例分摊）",
-    "conversion_rate": "订单 ÷ 观众（去重）",
-    "gmv": "归因订单的实付金额",
-    "spend": "导入的广告花费",
-    "cpc": "花费 ÷ 点击",
-    "cpa": "花费 ÷ 订单",
-    "roas": "成交额 ÷ 花费",
-    "roi": "（成交额 − 花费）÷ 花费",
+    "impressions": N_("广告被展示的次数，来自导入的花费数据"),
+    "clicks": N_("推广链接被打开的次数"),
+    "ctr": N_("点击 ÷ 曝光"),
+    "visits": N_("带着链接归因进入直播间或打开直播间的次数"),
+    "viewers": N_("点击或进房的去重访客数"),
+    "orders": N_("归因到链接的已支付订单（线性归因时一笔订单按比例分摊）"),
+    "conversion_rate": N_("订单 ÷ 观众（去重）"),
+    "gmv": N_("归因订单的实付金额"),
+    "spend": N_("导入的广告花费"),
+    "cpc": N_("花费 ÷ 点击"),
+    "cpa": N_("花费 ÷ 订单"),
+    "roas": N_("成交额 ÷ 花费"),
+    "roi": N_("（成交额 − 花费）÷ 花费"),
 }
 MONEY = frozenset({"gmv", "spend", "cpc", "cpa"})
 PERCENT = frozenset({"ctr", "conversion_rate"})
@@ -96,12 +97,14 @@ def shown(column: str, value: object) -> str:
 
 
 def channel_label(channel: str) -> str:
-    """A known channel by its name in Chinese; a merchant's own channel as they wrote it."""
+    """A known channel by its name (a msgid, translated where it is shown); a merchant's
+    own channel as they wrote it."""
     return CHANNEL_LABELS.get(channel, channel)
 
 
-def target_name(session: Session, target: str) -> str:
-    """Where a link leads as people know it: "商品 保温杯", "直播间 冬季上新"."""
+def target_name(session: Session, target: str) -> tuple[str, str | None]:
+    """Where a link leads as people know it: its kind (a msgid: "商品", "直播间") and
+    its name ("保温杯"), None once it was deleted."""
     kind, target_id = parse_target(target)
     try:
         if kind is TargetKind.PRODUCT:
@@ -111,8 +114,8 @@ def target_name(session: Session, target: str) -> str:
         else:
             name = coupons.get_coupon(session, coupon_id=target_id).name
     except NotFound:
-        name = "（已删除）"
-    return f"{TARGET_KIND_LABELS[kind]} {name}"
+        return TARGET_KIND_LABELS[kind], None
+    return TARGET_KIND_LABELS[kind], name
 
 
 @router.get("/campaigns", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from liveshop.accounts.webauthn_challenges import relying_party
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import LiveShopError
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _check_form_csrf, _render, _safe_next, _signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -26,14 +27,14 @@ router = APIRouter(include_in_schema=False)
 MAX_CREDENTIAL_CHARS = 20_000  # a passkey assertion is a few kilobytes of JSON
 # A wrong answer, in the user's words; the challenge stays and the page asks again.
 STEP_UP_MESSAGES = {
-    "wrong_second_factor": "验证未通过：验证码不正确、已过期，或通行密钥未通过，请重试",
-    "no_passkey_challenge": "通行密钥验证已过期，请重试",
-    "factor_unavailable": "该账号不能使用这种验证方式",
+    "wrong_second_factor": N_("验证未通过：验证码不正确、已过期，或通行密钥未通过，请重试"),
+    "no_passkey_challenge": N_("通行密钥验证已过期，请重试"),
+    "factor_unavailable": N_("该账号不能使用这种验证方式"),
 }
 # The sign-in is over (expired, used, or too many wrong answers): start again.
 START_AGAIN_MESSAGES = {
-    "login_challenge_invalid": "本次登录已过期或已完成，请重新输入密码",
-    "second_factor_locked": "验证错误次数过多，本次登录已锁定，请稍后重新登录",
+    "login_challenge_invalid": N_("本次登录已过期或已完成，请重新输入密码"),
+    "second_factor_locked": N_("验证错误次数过多，本次登录已锁定，请稍后重新登录"),
 }
 
 

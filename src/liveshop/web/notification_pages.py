@@ -30,6 +30,7 @@ KIND_NAMES = {
     NotificationKind.ORDER_APPEAL: N_("订单申诉结果"),
 }
 Token = Annotated[str, Query(max_length=200)]
+BAD_LINK = N_("这个退订链接无效，可能不完整或已被改动")
 
 
 @router.get("/notifications", response_class=HTMLResponse)
@@ -74,7 +75,7 @@ def unsubscribe_now(
         )
     except InvalidInput as error:
         response = _render(
-            request, "unsubscribe.html", settings, user, token="", done=None, error=error.message
+            request, "unsubscribe.html", settings, user, token="", done=None, error=BAD_LINK
         )
         response.status_code = error.status_code
         return response

@@ -52,6 +52,9 @@ PRE_SESSION_COOKIE = "liveshop_presession"  # CSRF binding for the login and reg
 WELCOME_COOKIE = "liveshop_welcome"  # set by sign-up: the home page greets the newcomer once
 MIN_PASSWORD_LENGTH = 8  # the same bounds as the JSON API's Credentials
 MAX_PASSWORD_LENGTH = 256
+# The sandbox wallet page says no more than this, whether the reference is unknown or the
+# payment is someone else's (to them it does not exist).
+UNKNOWN_PAYMENT = N_("找不到这笔付款，链接可能已失效")
 
 
 def static_files() -> StaticFiles:
@@ -197,7 +200,7 @@ def sandbox_wallet_page(
         own_payment(session, buyer=user, payment_id=approval.payment_id)
     except LiveShopError as error:
         response = _render(
-            request, "sandbox_wallet.html", settings, user, approval=None, error=error.message
+            request, "sandbox_wallet.html", settings, user, approval=None, error=UNKNOWN_PAYMENT
         )
         response.status_code = error.status_code
         return response

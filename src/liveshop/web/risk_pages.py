@@ -8,13 +8,42 @@ from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.risk import RiskPath
 from liveshop.risk import access, cases
 from liveshop.risk.cases import LABELS
+from liveshop.risk.models import CaseStatus
 from liveshop.risk.schemas import held_out
+from liveshop.web.i18n import N_
 from liveshop.web.pages import _render, login_redirect
 
 router = APIRouter()
 SHOWN_FEATURES = 12  # the features most beyond legit behaviour, for one case
+# The analysts' labels and the guarded paths as people name them (marked for the catalogues).
+LABEL_NAMES = {
+    "legit": N_("正常"),
+    "card_testing": N_("盗卡试刷"),
+    "account_takeover": N_("盗号"),
+    "coupon_farming": N_("薅券"),
+    "flash_sale_bot": N_("秒杀机器人"),
+    "brushing_ring": N_("刷单团伙"),
+    "refund_abuse": N_("恶意退款"),
+    "other_abuse": N_("其他滥用"),
+}
+PATH_NAMES = {
+    RiskPath.LOGIN: N_("登录"),
+    RiskPath.PAYMENT: N_("支付"),
+    RiskPath.ORDER: N_("下单"),
+    RiskPath.COUPON_GRAB: N_("抢券"),
+    RiskPath.RED_PACKET_GRAB: N_("抢红包"),
+    RiskPath.FLASH_BUY: N_("秒杀"),
+    RiskPath.REFUND: N_("退款"),
+}
+# What the merchant may know of a hold: where its review stands (never why).
+HELD_STATUS_NAMES = {
+    CaseStatus.OPEN: N_("等待审核"),
+    CaseStatus.CONFIRMED: N_("审核后拒绝"),
+    CaseStatus.CLEARED: N_("审核后放行"),
+}
 
 
 @router.get("/risk", response_class=HTMLResponse, include_in_schema=False)
@@ -24,7 +53,16 @@ def review_page(
     if user is None:
         return login_redirect("/risk")
     queue = cases.review_queue(session, analyst=user)
-    return _render(request, "risk_queue.html", settings, user, cases=queue, labels=LABELS)
+    return _render(
+        request,
+        "risk_queue.html",
+        settings,
+        user,
+        cases=queue,
+        labels=LABELS,
+        label_names=LABEL_NAMES,
+        path_names={path.value: name for path, name in PATH_NAMES.items()},
+    )
 
 
 @router.get("/risk/held", response_class=HTMLResponse, include_in_schema=False)
@@ -34,5 +72,7 @@ def held_page(
     if user is None:
         return login_redirect("/risk/held")
     access.require_merchant(user)
-    held = [held_out(case) for case in cases.held_for_merchant(session, merchant=user)]
-    return _render(request, "risk_held.html", settings, user, held=held)
+    held_cases = cases.held_for_merchant(session, merchant=user)
+    status_names = {case.id: HELD_STATUS_NAMES[case.status] for case in held_cases}
+    held = [held_out(case) for case in held_cases]
+    return _render(request, "risk_held.html", settings, user, held=held, status_names=status_names)

@@ -1,4 +1,4 @@
-import { api } from "./common.js";
+import { _, api } from "./common.js";
 
 const root = document.getElementById("assistant-root");
 const roomId = root.dataset.roomId;
@@ -19,7 +19,7 @@ function correction(reply) {
     value: reply.answer || reply.suggestion || "", maxLength: 1000, required: true,
   });
   const button = Object.assign(document.createElement("button"), {
-    type: "submit", className: "btn btn-ghost", textContent: reply.answered ? "更正" : "按此回答",
+    type: "submit", className: "btn btn-ghost", textContent: reply.answered ? _("更正") : _("按此回答"),
   });
   form.append(input, button);
   form.addEventListener("submit", async (event) => {
@@ -28,7 +28,7 @@ function correction(reply) {
       await api("POST", `/api/rooms/${roomId}/assistant/corrections`, {
         reply_id: reply.id, answer: input.value.trim(),
       });
-      button.textContent = "已加入常见问题";
+      button.textContent = _("已加入常见问题");
       button.disabled = true;
     } catch (failure) {
       error.textContent = failure.message;
@@ -39,20 +39,20 @@ function correction(reply) {
 }
 
 function render(state) {
-  document.getElementById("assistant-enabled").textContent = state.enabled ? "已开启" : "已关闭";
+  document.getElementById("assistant-enabled").textContent = state.enabled ? _("已开启") : _("已关闭");
   const insights = state.insights;
   document.getElementById("chat-summary").textContent = insights.summary.text;
   document.getElementById("question-groups").replaceChildren(
     ...insights.question_groups.map((group) => item(`${group.text} ×${group.count}`)),
   );
   document.getElementById("buying-intent").replaceChildren(
-    ...insights.buying_intent.map((line) => item(`${line.user ?? "观众"}：${line.text}`)),
+    ...insights.buying_intent.map((line) => item(_("{user}：{text}", { user: line.user ?? _("观众"), text: line.text }))),
   );
   const replies = document.getElementById("replies");
   if (document.activeElement && replies.contains(document.activeElement)) return; // typing
   replies.replaceChildren(
     ...state.replies.map((reply) => {
-      const said = reply.answered ? `助手已答：${reply.answer}` : "待主播回答";
+      const said = reply.answered ? _("助手已答：{answer}", { answer: reply.answer }) : _("待主播回答");
       const li = item(`“${reply.text}” — ${said}`);
       if (reply.corrected_faq_id === null) li.append(correction(reply));
       return li;

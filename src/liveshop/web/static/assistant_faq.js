@@ -1,4 +1,4 @@
-import { api } from "./common.js";
+import { _, api } from "./common.js";
 
 const root = document.getElementById("faq-root");
 const list = document.getElementById("faq-list");
@@ -9,18 +9,18 @@ function row(entry = { question: "", answer: "", source: "merchant" }) {
   const li = document.createElement("li");
   li.className = "faq-entry";
   const question = Object.assign(document.createElement("input"), {
-    className: "faq-question", value: entry.question, maxLength: 300, placeholder: "观众会怎么问，如：几天发货",
+    className: "faq-question", value: entry.question, maxLength: 300, placeholder: _("观众会怎么问，如：几天发货"),
   });
   const answer = Object.assign(document.createElement("textarea"), {
-    className: "faq-answer", value: entry.answer, maxLength: 1000, rows: 2, placeholder: "回答",
+    className: "faq-answer", value: entry.answer, maxLength: 1000, rows: 2, placeholder: _("回答"),
   });
   const remove = Object.assign(document.createElement("button"), {
-    type: "button", className: "btn btn-ghost faq-remove", textContent: "删除",
+    type: "button", className: "btn btn-ghost faq-remove", textContent: _("删除"),
   });
   remove.addEventListener("click", () => li.remove());
   li.append(question, answer, remove);
   if (entry.source === "host_correction") {
-    li.append(Object.assign(document.createElement("span"), { className: "tag", textContent: "主播更正" }));
+    li.append(Object.assign(document.createElement("span"), { className: "tag", textContent: _("主播更正") }));
   }
   return li;
 }

@@ -1,7 +1,7 @@
 // Campaign pages: create a campaign, the campaign's metrics by dimension with a Plotly
 // chart, the link builder with its QR codes, and an experiment's rates with intervals.
 // Server text reaches the page through textContent only.
-import { api, el } from "./common.js";
+import { _, api, el } from "./common.js";
 import { RoomPicker, whenTyped } from "./room_picker.js";
 
 const CHART_CONFIG = { displaylogo: false, responsive: true };
@@ -10,17 +10,17 @@ const COLUMNS = ["impressions", "clicks", "ctr", "visits", "viewers", "orders", 
   "gmv", "spend", "cpc", "cpa", "roas", "roi"];
 const MONEY = new Set(["gmv", "spend", "cpc", "cpa"]);
 const PERCENT = new Set(["ctr", "conversion_rate"]);
-const KEY_LABELS = { channel: "渠道", creative: "素材", kol: "达人", day: "日期" };
+const KEY_LABELS = { channel: _("渠道"), creative: _("素材"), kol: _("达人"), day: _("日期") };
 // as campaign_pages.CHANNEL_LABELS: a merchant's own channel shows as they wrote it
 const CHANNEL_LABELS = {
-  douyin: "抖音", wechat: "微信", weibo: "微博", xiaohongshu: "小红书", tiktok: "TikTok",
-  instagram: "Instagram", facebook: "Facebook", share: "观众分享",
+  douyin: _("抖音"), wechat: _("微信"), weibo: _("微博"), xiaohongshu: _("小红书"), tiktok: "TikTok",
+  instagram: "Instagram", facebook: "Facebook", share: _("观众分享"),
 };
 const ERRORS = {
-  target_not_yours: "这个推广对象不属于本店",
-  kol_not_found: "没有这个达人账号",
-  no_shop: "发布第一个商品开店后才能做推广",
-  bad_channel: "渠道名称只能用小写字母、数字、_ 和 -",
+  target_not_yours: _("这个推广对象不属于本店"),
+  kol_not_found: _("没有这个达人账号"),
+  no_shop: _("发布第一个商品开店后才能做推广"),
+  bad_channel: _("渠道名称只能用小写字母、数字、_ 和 -"),
 };
 const $ = (id) => document.getElementById(id);
 
@@ -58,7 +58,7 @@ async function draw(root, id, traces, layout = {}) {
 /** A refusal in words (never the API's code or its English message). */
 function showError(id, error) {
   const node = $(id);
-  node.textContent = ERRORS[error.code] || (error.status === 422 ? "请检查填写的内容" : "没有成功，请稍后再试");
+  node.textContent = ERRORS[error.code] || (error.status === 422 ? _("请检查填写的内容") : _("没有成功，请稍后再试"));
   node.hidden = false;
 }
 
@@ -118,14 +118,14 @@ async function loadMetrics(root) {
   fillMetrics(report);
   const keys = report.rows.map((row) => (report.by === "channel" ? CHANNEL_LABELS[row.channel] || row.channel : String(row[report.by])));
   await draw(root, "chart-metrics", [
-    { type: "bar", name: "花费（元）", x: keys, y: report.rows.map((row) => (row.spend || 0) / 100) },
-    { type: "bar", name: "成交额（元）", x: keys, y: report.rows.map((row) => (row.gmv || 0) / 100) },
-    { type: "scatter", mode: "lines+markers", name: "点击", yaxis: "y2", x: keys, y: report.rows.map((row) => row.clicks) },
+    { type: "bar", name: _("花费（元）"), x: keys, y: report.rows.map((row) => (row.spend || 0) / 100) },
+    { type: "bar", name: _("成交额（元）"), x: keys, y: report.rows.map((row) => (row.gmv || 0) / 100) },
+    { type: "scatter", mode: "lines+markers", name: _("点击"), yaxis: "y2", x: keys, y: report.rows.map((row) => row.clicks) },
   ], { barmode: "group", yaxis2: { overlaying: "y", side: "right", rangemode: "tozero" }, legend: { orientation: "h" } });
 }
 
 function linkCard(link, targetName) {
-  const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: "推广链接二维码", width: 96, height: 96 } });
+  const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: _("推广链接二维码"), width: 96, height: 96 } });
   const details = [CHANNEL_LABELS[link.channel] || link.channel, link.creative, link.kol].filter(Boolean).join(" · ");
   const text = el("div", {}, [
     el("code", { text: link.url }),
@@ -149,7 +149,7 @@ function targetPicker(form) {
     products ??= await api("GET", `/api/shops/${form.dataset.shopId}/products`);
     const found = products.filter((product) => product.title.includes(text));
     select.replaceChildren(
-      el("option", { text: found.length ? "请选择商品" : "没有找到商品", attrs: { value: "" } }),
+      el("option", { text: found.length ? _("请选择商品") : _("没有找到商品"), attrs: { value: "" } }),
       ...found.map((product) => el("option", { text: product.title, attrs: { value: `product:${product.id}` } })),
     );
     if (text && found.length) select.selectedIndex = 1;
@@ -169,7 +169,7 @@ function kolPicker() {
   const select = $("kol-select");
   whenTyped($("kol-search"), async (text) => {
     const accounts = text ? await api("GET", `/api/campaigns/kol-accounts?q=${encodeURIComponent(text)}`).catch(() => []) : [];
-    const none = el("option", { text: text && !accounts.length ? "没有找到账号（不结算佣金）" : "不结算佣金", attrs: { value: "" } });
+    const none = el("option", { text: text && !accounts.length ? _("没有找到账号（不结算佣金）") : _("不结算佣金"), attrs: { value: "" } });
     select.replaceChildren(none, ...accounts.map((account) => el("option", { text: account.username, attrs: { value: account.id } })));
     if (accounts.length) select.selectedIndex = 1;
   });
@@ -221,7 +221,7 @@ function setUpExperiment(root) {
       array: rows.map((row, index) => Number(row.dataset.high) * 100 - rates[index]),
       arrayminus: rows.map((row, index) => rates[index] - Number(row.dataset.low) * 100),
     },
-  }], { yaxis: { title: "转化率 %", rangemode: "tozero" } }).catch((error) => console.warn("chart:", error.message));
+  }], { yaxis: { title: _("转化率 %"), rangemode: "tozero" } }).catch((error) => console.warn("chart:", error.message));
 }
 
 setUpCampaignForm();

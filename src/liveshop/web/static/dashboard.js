@@ -2,22 +2,23 @@
 // session report with Plotly charts, top products, the funnel and customer segments.
 // Every figure and label from the server reaches the page through textContent (or as
 // plain numbers and ids to Plotly); nothing is inserted as HTML.
-import { api, el, formatCount, formatPrice } from "./common.js";
+import { LOCALE, _, api, el, formatCount, formatPrice } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 import { Pager } from "./pager.js";
 import { ROOM_STATUS_LABELS, fetchRooms, roomTime, statusTag, whenTyped } from "./room_picker.js";
 
 const REPORT_REFRESH_MS = 30000;
 const FUNNEL_STEPS = ["view", "product_click", "cart", "purchase"];
-const STEP_LABELS = { view: "观看", product_click: "点击", cart: "加购", purchase: "购买" };
+const STEP_LABELS = { view: _("观看"), product_click: _("点击"), cart: _("加购"), purchase: _("购买") };
 const CHART_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
 const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 40 }, height: 300, font: { size: 12 } };
 
 const root = document.getElementById("dashboard");
 const $ = (id) => document.getElementById(id);
 
+/** Minor units as yuan without the symbol (the column says 元): "1,259.80" in either language. */
 function yuan(minor) {
-  return formatPrice(minor).replace("¥", "");
+  return formatPrice(minor).replace(/[^\d.,\-]/g, "");
 }
 
 function percent(fraction) {
@@ -142,10 +143,10 @@ function roomView() {
       showReport(report);
       const funnel = await api("GET", `/api/analytics/funnel?steps=${FUNNEL_STEPS.join(",")}&room_id=${roomId}`);
       await drawFunnel(funnel.steps);
-      setText("report-updated", `更新于 ${new Date().toLocaleTimeString()}`);
+      setText("report-updated", _("更新于 {time}", { time: new Date().toLocaleTimeString(LOCALE) }));
     } catch (error) {
       $("report-error").hidden = false;
-      $("report-error").textContent = error.status === 403 ? "你不能查看这场直播的报告" : "报告暂时加载不了，请稍后再试";
+      $("report-error").textContent = error.status === 403 ? _("你不能查看这场直播的报告") : _("报告暂时加载不了，请稍后再试");
     }
   }
 
@@ -179,11 +180,11 @@ function showReport(report) {
   draw(
     "chart-timeline",
     [
-      { type: "scatter", mode: "lines+markers", name: "观众", x: minutes, y: report.timeline.map((p) => p.viewers) },
-      { type: "scatter", mode: "lines+markers", name: "评论", x: minutes, y: report.timeline.map((p) => p.comments) },
+      { type: "scatter", mode: "lines+markers", name: _("观众"), x: minutes, y: report.timeline.map((p) => p.viewers) },
+      { type: "scatter", mode: "lines+markers", name: _("评论"), x: minutes, y: report.timeline.map((p) => p.comments) },
       {
         type: "bar",
-        name: "成交额（元）",
+        name: _("成交额（元）"),
         x: minutes,
         y: report.timeline.map((p) => p.gmv_minor_units / 100),
         yaxis: "y2",
@@ -192,8 +193,8 @@ function showReport(report) {
       },
     ],
     {
-      yaxis: { title: { text: "人数" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "元" }, overlaying: "y", side: "right", rangemode: "tozero" },
+      yaxis: { title: { text: _("人数") }, rangemode: "tozero" },
+      yaxis2: { title: { text: _("元") }, overlaying: "y", side: "right", rangemode: "tozero" },
       legend: { orientation: "h", y: -0.2 },
       margin: { l: 50, r: 50, t: 10, b: 60 },
     },
@@ -206,11 +207,11 @@ function showReport(report) {
     "chart-products",
     [
       // offsetgroups keep the bars side by side although GMV has its own axis
-      { type: "bar", name: "卡片点击", x: labels, y: products.map((line) => line.card_clicks), offsetgroup: "1" },
-      { type: "bar", name: "订单", x: labels, y: products.map((line) => line.orders), offsetgroup: "2" },
+      { type: "bar", name: _("卡片点击"), x: labels, y: products.map((line) => line.card_clicks), offsetgroup: "1" },
+      { type: "bar", name: _("订单"), x: labels, y: products.map((line) => line.orders), offsetgroup: "2" },
       {
         type: "bar",
-        name: "成交额（元）",
+        name: _("成交额（元）"),
         x: labels,
         y: products.map((line) => line.gmv_minor_units / 100),
         yaxis: "y2",
@@ -291,7 +292,7 @@ function overview() {
 
   async function loadSegments() {
     const data = await api("GET", "/api/analytics/segments");
-    setText("segments-summary", `${data.customers} 位顾客${data.k ? ` · ${data.k} 个分群` : ""}`);
+    setText("segments-summary", _("{count} 位顾客", { count: data.customers }) + (data.k ? " · " + _("{count} 个分群", { count: data.k }) : ""));
     showEmpty("segments-empty", data.segments.length === 0);
     fillRows(
       $("segment-table").tBodies[0],
@@ -320,7 +321,7 @@ function overview() {
   function loadAll() {
     for (const load of [loadTopProducts, loadFunnel, loadSegments]) {
       load().catch((error) => {
-        const words = error.status === 422 ? "日期不对：结束日期不能早于开始日期" : "数据暂时加载不了，请稍后再试";
+        const words = error.status === 422 ? _("日期不对：结束日期不能早于开始日期") : _("数据暂时加载不了，请稍后再试");
         const note = el("p", { className: "dash-error", text: words });
         root.prepend(note);
       });

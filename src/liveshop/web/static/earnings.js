@@ -1,6 +1,6 @@
 // Earnings for hosts (and merchants who host): the host earnings balance and its entries
 // (gift shares, commissions on orders paid in their rooms). A shop's payable is server-rendered.
-import { api, el, formatPrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, shortDateTime, toast } from "./common.js";
 import { movementLabel } from "./payments.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,4 +29,4 @@ async function load() {
   );
 }
 
-load().catch((error) => toast(error.message || "加载失败"));
+load().catch((error) => toast(error.message || _("加载失败")));

@@ -2,7 +2,7 @@
 // list with mute and kick; selling (shelf, pinning, flash sales, coupons, draws, orders) is
 // in host_shop.js, red packets and earnings in host_money.js.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
-import { api, el, formatCount, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCount, formatPrice, toast } from "./common.js";
 import { HostMoney } from "./host_money.js";
 import { HostShop } from "./host_shop.js";
 import { HostVideo } from "./host_video.js";
@@ -29,7 +29,7 @@ function run(action, success) {
       return result;
     },
     (error) => {
-      toast(error.message || "操作失败");
+      toast(error.message || _("操作失败"));
       return null;
     },
   );
@@ -47,13 +47,13 @@ function showStatus(status) {
 }
 
 $("start-btn").addEventListener("click", async () => {
-  const room = await run(api("POST", `${base}/start`), "已开播");
+  const room = await run(api("POST", `${base}/start`), _("已开播"));
   if (room) showStatus(room.status);
 });
 
 $("end-btn").addEventListener("click", async () => {
-  if (!window.confirm("确定下播吗？下播后不能再开启本场直播。")) return;
-  const room = await run(api("POST", `${base}/end`), "已下播");
+  if (!window.confirm(_("确定下播吗？下播后不能再开启本场直播。"))) return;
+  const room = await run(api("POST", `${base}/end`), _("已下播"));
   if (room) showStatus(room.status);
 });
 
@@ -70,7 +70,7 @@ function showPinned(card) {
 const shop = new HostShop({ roomId, onPinned: showPinned });
 
 $("unpin-btn").addEventListener("click", async () => {
-  const room = await run(api("DELETE", `${base}/pinned`), "已取消讲解");
+  const room = await run(api("DELETE", `${base}/pinned`), _("已取消讲解"));
   if (room) showPinned(room.pinned);
 });
 
@@ -81,7 +81,7 @@ $("announce-form").addEventListener("submit", async (event) => {
   const input = $("announce-input");
   const text = input.value.trim();
   if (!text) return;
-  const comment = await run(api("POST", `${base}/announcements`, { text }), "公告已发布");
+  const comment = await run(api("POST", `${base}/announcements`, { text }), _("公告已发布"));
   if (comment) {
     input.value = "";
     addComment({ count: 1, ...comment });
@@ -97,28 +97,28 @@ function renderQuestion(question) {
     dataset: { questionId: question.id },
   });
   const head = el("div", { className: "q-body" }, [
-    question.pinned ? el("span", { className: "tag tag-host", text: "置顶" }) : null,
+    question.pinned ? el("span", { className: "tag tag-host", text: _("置顶") }) : null,
     el("span", { className: "q-text", text: question.text }),
     el("span", { className: "q-user", text: question.user }),
     el("span", { className: "q-votes-pill" }, [el("span", { className: "vote-icon", text: "▲" }), el("span", { className: "q-votes", text: question.upvotes })]),
   ]);
   li.append(head);
   if (question.answer) {
-    li.append(el("p", { className: "q-answer" }, [el("b", { text: "已回答：" }), el("span", { text: question.answer })]));
+    li.append(el("p", { className: "q-answer" }, [el("b", { text: _("已回答：") }), el("span", { text: question.answer })]));
   }
-  const input = el("input", { className: "q-answer-input", attrs: { maxlength: 2000, placeholder: "输入回答…", "aria-label": "回答" } });
-  const answer = el("button", { className: "btn btn-small btn-primary q-answer-btn", text: "回答", attrs: { type: "submit" } });
+  const input = el("input", { className: "q-answer-input", attrs: { maxlength: 2000, placeholder: _("输入回答…"), "aria-label": _("回答") } });
+  const answer = el("button", { className: "btn btn-small btn-primary q-answer-btn", text: _("回答"), attrs: { type: "submit" } });
   const form = el("form", { className: "q-actions" }, [input, answer]);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
-    const updated = await run(api("POST", `${base}/questions/${id}/answer`, { answer: text }), "已回答");
+    const updated = await run(api("POST", `${base}/questions/${id}/answer`, { answer: text }), _("已回答"));
     if (updated) questions.merge([updated]);
   });
   const pin = el("button", {
     className: "btn btn-small q-pin-btn",
-    text: question.pinned ? "取消置顶" : "置顶",
+    text: question.pinned ? _("取消置顶") : _("置顶"),
     attrs: { type: "button" },
   });
   pin.addEventListener("click", async () => {
@@ -149,7 +149,7 @@ function restrictMinutes() {
 function addRestrictButtons(li, comment) {
   if (comment.kind !== "comment" || !comment.user_id || comment.user_id === hostId) return;
   const actions = el("span", { className: "line-actions" });
-  for (const [kind, label, path] of [["mute", "禁言", "mutes"], ["kick", "踢出", "kicks"]]) {
+  for (const [kind, label, path] of [["mute", _("禁言"), "mutes"], ["kick", _("踢出"), "kicks"]]) {
     const button = el("button", {
       className: `btn btn-small btn-${kind}`,
       text: label,
@@ -159,7 +159,7 @@ function addRestrictButtons(li, comment) {
       const minutes = restrictMinutes();
       const done = await run(
         api("POST", `${base}/${path}`, { user_id: comment.user_id, minutes }),
-        `已${label} ${comment.user} ${minutes} 分钟`,
+        _("已{action} {user} {minutes} 分钟", { action: label, user: comment.user, minutes }),
       );
       if (done) li.classList.add(`was-${kind}`);
     });

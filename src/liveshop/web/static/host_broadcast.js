@@ -1,7 +1,7 @@
 // Go live from the browser: the camera and microphone, previewed here, recorded by
 // MediaRecorder (WebM, VP8 + Opus, a chunk every 500 ms) and sent over a WebSocket to
 // LiveShop, which encodes and publishes them to the media server with a key it keeps.
-import { toast } from "./common.js";
+import { _, toast } from "./common.js";
 
 const TIMESLICE_MS = 500;
 const MIME = "video/webm;codecs=vp8,opus";
@@ -15,7 +15,7 @@ export class HostBroadcast {
     this.recorder = null;
     this.socket = null;
     $("camera-start").addEventListener("click", () => this.start());
-    $("camera-stop").addEventListener("click", () => this.stop("已停止浏览器开播"));
+    $("camera-stop").addEventListener("click", () => this.stop(_("已停止浏览器开播")));
   }
 
   show(state, text) {
@@ -27,14 +27,14 @@ export class HostBroadcast {
 
   async start() {
     if (!navigator.mediaDevices || !window.MediaRecorder) {
-      toast("这个浏览器不支持直接开播，请用 OBS 推流");
+      toast(_("这个浏览器不支持直接开播，请用 OBS 推流"));
       return;
     }
     if (!MediaRecorder.isTypeSupported(MIME)) {
-      toast("这个浏览器不能录制 VP8 视频，请换用 Chrome 或用 OBS 推流");
+      toast(_("这个浏览器不能录制 VP8 视频，请换用 Chrome 或用 OBS 推流"));
       return;
     }
-    this.show("starting", "正在打开摄像头…");
+    this.show("starting", _("正在打开摄像头…"));
     try {
       this.media = await navigator.mediaDevices.getUserMedia({
         video: { width: { ideal: 1280 }, height: { ideal: 720 } },
@@ -42,7 +42,7 @@ export class HostBroadcast {
       });
     } catch {
       this.show("idle", "");
-      toast("没有拿到摄像头或麦克风的权限");
+      toast(_("没有拿到摄像头或麦克风的权限"));
       return;
     }
     const preview = $("camera-preview");
@@ -57,15 +57,15 @@ export class HostBroadcast {
     const socket = new WebSocket(`${scheme}://${location.host}/ws/rooms/${this.roomId}/broadcast`);
     socket.binaryType = "arraybuffer";
     this.socket = socket;
-    this.show("starting", "正在连接直播服务器…");
+    this.show("starting", _("正在连接直播服务器…"));
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "ready") this.record();
     });
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
-      const why = event.code === 4409 ? "这个直播间已经在用浏览器开播" : event.reason;
-      this.stop(why ? `浏览器开播已结束：${why}` : "浏览器开播已断开");
+      const why = event.code === 4409 ? _("这个直播间已经在用浏览器开播") : event.reason;
+      this.stop(why ? _("浏览器开播已结束：{why}", { why }) : _("浏览器开播已断开"));
     });
   }
 
@@ -75,14 +75,14 @@ export class HostBroadcast {
       const socket = this.socket;
       if (!socket || socket.readyState !== WebSocket.OPEN || event.data.size === 0) return;
       if (socket.bufferedAmount > MAX_UNSENT_BYTES) {
-        this.stop("网络太慢，浏览器开播已停止");
+        this.stop(_("网络太慢，浏览器开播已停止"));
         return;
       }
       socket.send(event.data);
     });
     this.recorder.start(TIMESLICE_MS);
-    this.show("live", "正在用浏览器推流");
-    toast("画面已开始推送");
+    this.show("live", _("正在用浏览器推流"));
+    toast(_("画面已开始推送"));
   }
 
   stop(text) {

@@ -1,16 +1,16 @@
 // The host console's money: dropping a red packet from the wallet, the packets of this room
 // (live from the frames' notices), the wallet balance and the gift earnings.
-import { api, el, formatPrice, idempotencyKey, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, idempotencyKey, parsePrice, shortDateTime, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const DROP_ERRORS = {
-  insufficient_funds: "钱包余额不足，请先充值",
-  room_not_live: "开播后才能发红包",
-  bad_red_packet: "每个红包至少 0.01 元，最多 1000 个、合计 2 万元",
-  shares_too_small: "每个红包至少 0.01 元",
-  not_your_room: "只有本场主播或上架商家可以发红包",
+  insufficient_funds: _("钱包余额不足，请先充值"),
+  room_not_live: _("开播后才能发红包"),
+  bad_red_packet: _("每个红包至少 0.01 元，最多 1000 个、合计 2 万元"),
+  shares_too_small: _("每个红包至少 0.01 元"),
+  not_your_room: _("只有本场主播或上架商家可以发红包"),
 };
-const STATUS_LABELS = { open: "进行中", empty: "已抢完", expired: "已结束，余额已退回" };
+const STATUS_LABELS = { open: _("进行中"), empty: _("已抢完"), expired: _("已结束，余额已退回") };
 
 export class HostMoney {
   constructor({ roomId }) {
@@ -57,9 +57,9 @@ export class HostMoney {
     $("host-red-packets").replaceChildren(
       ...packets.map((packet) =>
         el("li", { className: "host-item red-packet-row", dataset: { packetId: packet.id, status: packet.status } }, [
-          el("b", { text: `🧧 ${formatPrice(packet.total)} · ${packet.shares} 个` }),
+          el("b", { text: `🧧 ${formatPrice(packet.total)} · ${_("{count} 个", { count: packet.shares })}` }),
           el("span", { text: packet.greeting ? ` 「${packet.greeting}」` : "" }),
-          el("span", { className: "muted", text: ` 剩 ${packet.left} 个 · ${STATUS_LABELS[packet.status] || packet.status} · ${shortDateTime(packet.expires_at)} 截止` }),
+          el("span", { className: "muted", text: " " + _("剩 {left} 个 · {status} · {time} 截止", { left: packet.left, status: STATUS_LABELS[packet.status] || packet.status, time: shortDateTime(packet.expires_at) }) }),
         ]),
       ),
     );
@@ -71,7 +71,7 @@ export class HostMoney {
     const shares = Number($("rp-shares").value);
     const minutes = Number($("rp-minutes").value);
     if (!total || !Number.isInteger(shares) || shares < 1) {
-      toast("请填写金额和个数");
+      toast(_("请填写金额和个数"));
       return;
     }
     this.dropping = true;
@@ -85,10 +85,10 @@ export class HostMoney {
       );
       this.packets.set(packet.id, { ...packet, ...this.packets.get(packet.id) });
       this.render();
-      toast(`已发出 ${formatPrice(packet.total)} 红包`);
+      toast(_("已发出 {amount} 红包", { amount: formatPrice(packet.total) }));
       this.loadBalances();
     } catch (error) {
-      toast(DROP_ERRORS[error.code] || error.message || "发红包失败");
+      toast(DROP_ERRORS[error.code] || error.message || _("发红包失败"));
     } finally {
       this.dropping = false;
       $("rp-drop").disabled = false;

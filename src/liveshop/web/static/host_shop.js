@@ -1,7 +1,7 @@
 // The host console's selling tools: the shelf and pinning from it, flash sales, coupon drops,
 // lucky draws, and the orders placed in this room (host_orders.js: polled, and refreshed on
 // purchase notices). The shop to sell from is picked by name (shop_picker.js).
-import { api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import { commerceError, couponTerms, isoAfter, skuLabel } from "./commerce.js";
 import { RoomOrders } from "./host_orders.js";
 import { ShopPicker } from "./shop_picker.js";
@@ -95,7 +95,7 @@ export class HostShop {
   }
 
   async pin(productId) {
-    const room = await run(api("PUT", `${this.base}/pinned`, { product_id: productId }), "已置顶讲解");
+    const room = await run(api("PUT", `${this.base}/pinned`, { product_id: productId }), _("已置顶讲解"));
     if (!room) return;
     this.onPinned(room.pinned);
     await this.loadShelf(); // pinning puts a product on the shelf if it was not
@@ -113,7 +113,7 @@ export class HostShop {
       el("span", { className: "host-product-id", text: `#${product.id}` }),
       el("span", { className: "host-product-title", text: product.title }),
       el("span", { className: "host-product-price", text: formatPrice(product.min_price, product.currency) }),
-      el("span", { className: "muted host-product-stock", text: `库存 ${product.total_stock}` }),
+      el("span", { className: "muted host-product-stock", text: _("库存 {stock}", { stock: product.total_stock }) }),
       el("span", { className: "host-product-actions" }, actions),
     ]);
   }
@@ -125,14 +125,14 @@ export class HostShop {
   }
 
   renderShelf() {
-    $("host-shelf-count").textContent = this.shelf.length ? `${this.shelf.length} 件` : "空";
+    $("host-shelf-count").textContent = this.shelf.length ? _("{count} 件", { count: this.shelf.length }) : _("空");
     $("host-shelf").replaceChildren(
       ...this.shelf.map((product) =>
         this.productRow(product, [
           product.id === this.pinnedId
-            ? el("span", { className: "tag tag-notice", text: "讲解中" })
-            : this.button("讲解", () => this.pin(product.id), "btn btn-small btn-primary pin-btn"),
-          this.button("下架", () => this.setShelf(this.shelf.map((p) => p.id).filter((id) => id !== product.id), "已下架"), "btn btn-small shelf-remove-btn"),
+            ? el("span", { className: "tag tag-notice", text: _("讲解中") })
+            : this.button(_("讲解"), () => this.pin(product.id), "btn btn-small btn-primary pin-btn"),
+          this.button(_("下架"), () => this.setShelf(this.shelf.map((p) => p.id).filter((id) => id !== product.id), _("已下架")), "btn btn-small shelf-remove-btn"),
         ]),
       ),
     );
@@ -142,7 +142,7 @@ export class HostShop {
   async loadShopProducts() {
     const shopId = this.shops.shopId;
     if (shopId === null) {
-      toast("请选择店铺");
+      toast(_("请选择店铺"));
       return;
     }
     const products = await run(api("GET", `/api/shops/${shopId}/products`));
@@ -150,8 +150,8 @@ export class HostShop {
     $("shop-products").replaceChildren(
       ...products.map((product) =>
         this.productRow(product, [
-          this.button("加入货架", () => this.setShelf([...this.shelf.map((p) => p.id).filter((id) => id !== product.id), product.id], "已加入货架"), "btn btn-small shelf-add-btn"),
-          this.button("讲解", () => this.pin(product.id), "btn btn-small btn-primary pin-btn"),
+          this.button(_("加入货架"), () => this.setShelf([...this.shelf.map((p) => p.id).filter((id) => id !== product.id), product.id], _("已加入货架")), "btn btn-small shelf-add-btn"),
+          this.button(_("讲解"), () => this.pin(product.id), "btn btn-small btn-primary pin-btn"),
         ]),
       ),
     );
@@ -165,11 +165,11 @@ export class HostShop {
       const options = [];
       for (const product of this.shelf) {
         for (const sku of product.skus) {
-          const label = `${product.title} · ${skuLabel(sku.options)} · ${formatPrice(sku.price, product.currency)} · 库存 ${sku.stock}`;
+          const label = `${product.title} · ${skuLabel(sku.options)} · ${formatPrice(sku.price, product.currency)} · ${_("库存 {stock}", { stock: sku.stock })}`;
           options.push(el("option", { text: label, attrs: { value: sku.id } }));
         }
       }
-      if (!options.length) options.push(el("option", { text: "先把商品加入货架", attrs: { value: "" } }));
+      if (!options.length) options.push(el("option", { text: _("先把商品加入货架"), attrs: { value: "" } }));
       select.replaceChildren(...options);
       if ([...select.options].some((option) => option.value === before)) select.value = before;
     }
@@ -189,7 +189,7 @@ export class HostShop {
     const price = parsePrice($("flash-price").value);
     const skuId = Number($("flash-sku").value);
     if (price === null || !skuId) {
-      toast("请选择商品并填写秒杀价");
+      toast(_("请选择商品并填写秒杀价"));
       return;
     }
     const startsIn = numberOf("flash-start");
@@ -202,7 +202,7 @@ export class HostShop {
       starts_at: isoAfter(startsIn),
       ends_at: isoAfter(startsIn + numberOf("flash-duration") * 60),
     };
-    const sale = await run(api("POST", "/api/flash-sales", body), "秒杀已创建");
+    const sale = await run(api("POST", "/api/flash-sales", body), _("秒杀已创建"));
     if (sale) {
       this.sales.set(sale.id, sale);
       this.renderPromotions();
@@ -226,7 +226,7 @@ export class HostShop {
       total_quantity: numberOf("coupon-total"),
       per_user_limit: numberOf("coupon-limit"),
     };
-    const coupon = await run(api("POST", "/api/coupons", body), "优惠券已发放");
+    const coupon = await run(api("POST", "/api/coupons", body), _("优惠券已发放"));
     if (coupon) {
       this.coupons.set(coupon.id, coupon);
       this.renderPromotions();
@@ -247,7 +247,7 @@ export class HostShop {
       tasks,
       deadline: isoAfter(numberOf("draw-deadline")),
     };
-    const draw = await run(api("POST", "/api/draws", body), "福袋已发起");
+    const draw = await run(api("POST", "/api/draws", body), _("福袋已发起"));
     if (draw) {
       this.draws.set(draw.id, draw);
       this.renderPromotions();
@@ -255,7 +255,7 @@ export class HostShop {
   }
 
   async runDraw(drawId) {
-    const draw = await run(api("POST", `/api/draws/${drawId}/draw`), "已开奖");
+    const draw = await run(api("POST", `/api/draws/${drawId}/draw`), _("已开奖"));
     if (draw) {
       this.draws.set(draw.id, draw);
       this.renderPromotions();
@@ -283,8 +283,8 @@ export class HostShop {
         el("li", { className: "host-item", dataset: { saleId: sale.id } }, [
           el("b", { text: this.skuName(sale.sku_id) }),
           el("span", { text: ` ${formatPrice(sale.price)} · ` }),
-          el("span", { className: "sale-remaining", text: `剩余 ${sale.remaining}/${sale.quantity}` }),
-          el("small", { className: "muted", text: ` · ${shortDateTime(sale.starts_at)} 开抢` }),
+          el("span", { className: "sale-remaining", text: _("剩余 {left}/{total}", { left: sale.remaining, total: sale.quantity }) }),
+          el("small", { className: "muted", text: " · " + _("{time} 开抢", { time: shortDateTime(sale.starts_at) }) }),
         ]),
       ),
     );
@@ -294,7 +294,7 @@ export class HostShop {
         el("li", { className: "host-item", dataset: { couponId: coupon.id } }, [
           el("b", { text: coupon.name }),
           el("span", { text: ` ${couponTerms(coupon)} · ` }),
-          el("span", { className: "coupon-remaining", text: `已领 ${coupon.claimed}/${coupon.total_quantity}` }),
+          el("span", { className: "coupon-remaining", text: _("已领 {claimed}/{total}", { claimed: coupon.claimed, total: coupon.total_quantity }) }),
         ]),
       ),
     );
@@ -304,10 +304,10 @@ export class HostShop {
         const drawn = draw.status === "drawn";
         const li = el("li", { className: "host-item", dataset: { drawId: draw.id, status: draw.status } }, [
           el("b", { text: draw.title }),
-          el("span", { text: drawn ? ` 已开奖 · 中奖 ${(draw.winners || []).map((id) => "#" + id).join("、") || "无"}` : ` ${shortDateTime(draw.deadline)} 开奖 ` }),
+          el("span", { text: drawn ? " " + _("已开奖 · 中奖 {winners}", { winners: (draw.winners || []).map((id) => "#" + id).join(_("、")) || _("无") }) : ` ${_("{time} 开奖", { time: shortDateTime(draw.deadline) })} ` }),
         ]);
-        if (!drawn) li.append(this.button("开奖", () => this.runDraw(draw.id), "btn btn-small run-draw-btn"));
-        else li.append(el("a", { text: " 验证", attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }));
+        if (!drawn) li.append(this.button(_("开奖"), () => this.runDraw(draw.id), "btn btn-small run-draw-btn"));
+        else li.append(el("a", { text: " " + _("验证"), attrs: { href: `/api/draws/${draw.id}/verification`, target: "_blank", rel: "noopener" } }));
         return li;
       }),
     );

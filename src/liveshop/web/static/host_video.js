@@ -1,7 +1,7 @@
 // The host console's video panel: the ingest URL and stream key for OBS or ffmpeg (the key
 // masked until revealed; each "new key" replaces the last), the stream's health from the
 // media server (bitrate, frame rate), and "go live": the room starts when the video arrives.
-import { api, toast } from "./common.js";
+import { _, api, toast } from "./common.js";
 
 const HEALTH_MS = 3000;
 const $ = (id) => document.getElementById(id);
@@ -29,7 +29,7 @@ export class HostVideo {
       this.showKey();
       $("stream-key-reveal").disabled = false;
       $("stream-key-copy").disabled = false;
-      toast("新的推流密钥已生成，旧密钥已失效");
+      toast(_("新的推流密钥已生成，旧密钥已失效"));
     } catch (error) {
       toast(error.message);
     }
@@ -38,7 +38,7 @@ export class HostVideo {
   showKey() {
     const field = $("stream-key");
     field.value = this.key ? (this.revealed ? this.key : "•".repeat(16)) : "";
-    $("stream-key-reveal").textContent = this.revealed ? "隐藏" : "显示";
+    $("stream-key-reveal").textContent = this.revealed ? _("隐藏") : _("显示");
   }
 
   toggleReveal() {
@@ -50,18 +50,18 @@ export class HostVideo {
     if (!this.key) return;
     try {
       await navigator.clipboard.writeText(this.key);
-      toast("已复制推流密钥");
+      toast(_("已复制推流密钥"));
     } catch {
-      toast("无法复制，请点“显示”后手动复制");
+      toast(_("无法复制，请点“显示”后手动复制"));
     }
   }
 
   async goLive() {
     try {
       const answer = await api("POST", `/api/rooms/${this.roomId}/go-live`);
-      if (answer.room_status === "live") toast("已开播");
-      else if (answer.starts_when_stream_arrives) toast("画面一到就自动开播");
-      $("go-live-state").textContent = answer.starts_when_stream_arrives ? "等待画面，到达后自动开播" : "";
+      if (answer.room_status === "live") toast(_("已开播"));
+      else if (answer.starts_when_stream_arrives) toast(_("画面一到就自动开播"));
+      $("go-live-state").textContent = answer.starts_when_stream_arrives ? _("等待画面，到达后自动开播") : "";
       this.setRoomStatus(answer.room_status);
     } catch (error) {
       toast(error.message);
@@ -86,7 +86,7 @@ export class HostVideo {
 
   showHealth(health) {
     const live = health.stream_status === "live";
-    $("stream-state").textContent = live ? "画面已接入" : "未收到画面";
+    $("stream-state").textContent = live ? _("画面已接入") : _("未收到画面");
     $("stream-state").dataset.state = live ? "live" : "offline";
     $("stream-bitrate").textContent = live && health.bitrate_kbps !== null ? `${health.bitrate_kbps} kbps` : "—";
     $("stream-fps").textContent = live && health.fps !== null ? `${Math.round(health.fps)} fps` : "—";

@@ -1,14 +1,14 @@
 // A merchant's compliance check of a product's title and description: the findings of each
 // (term, category, rule, severity, suggested rewrite), and whether it may be published.
-import { api, el } from "./common.js";
+import { _, api, el } from "./common.js";
 import { ACTIONS, findingView, namesFrom } from "./mod_findings.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("compliance-root");
-const FIELDS = { title: "标题", description: "描述" };
+const FIELDS = { title: _("标题"), description: _("描述") };
 
 function fieldView(name, report) {
-  const verdict = report.findings.length ? ACTIONS[report.action] || report.action : "未发现问题";
+  const verdict = report.findings.length ? ACTIONS[report.action] || report.action : _("未发现问题");
   return el("section", { className: "copy-field", dataset: { field: name, action: report.action } }, [
     el("h3", { className: "sub-title", text: `${FIELDS[name]}：${verdict}` }),
     ...report.findings.map(findingView),
@@ -21,7 +21,7 @@ $("copy-form").addEventListener("submit", async (event) => {
   const title = $("copy-title-input").value;
   const description = $("copy-description").value;
   if (!title.trim() && !description.trim()) {
-    $("copy-error").textContent = "请填写标题或描述";
+    $("copy-error").textContent = _("请填写标题或描述");
     $("copy-error").hidden = false;
     return;
   }
@@ -32,7 +32,7 @@ $("copy-form").addEventListener("submit", async (event) => {
     $("copy-results-panel").hidden = false;
     root.dataset.state = "checked";
   } catch (error) {
-    $("copy-error").textContent = error.message || "检查失败";
+    $("copy-error").textContent = error.message || _("检查失败");
     $("copy-error").hidden = false;
   } finally {
     $("copy-check").disabled = false;

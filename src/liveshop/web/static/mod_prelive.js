@@ -1,7 +1,7 @@
 // The host's pre-live check: a pasted script or an uploaded subtitle file (SRT), checked cue
 // by cue against advertising law; each flagged cue shows its timestamps and findings.
 // Also the host's warnings in force.
-import { api, el, shortDateTime } from "./common.js";
+import { _, api, el, shortDateTime } from "./common.js";
 import { ACTIONS, findingView, namesFrom } from "./mod_findings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -9,14 +9,14 @@ const root = $("prelive-root");
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 function showError(id, error) {
-  $(id).textContent = error.message || "操作失败";
+  $(id).textContent = error.message || _("操作失败");
   $(id).hidden = false;
 }
 
 function timeLabel(cue) {
   if (cue.start && cue.end) return `${cue.start} → ${cue.end}`;
   if (cue.start) return cue.start;
-  return `第 ${cue.line} 行`;
+  return _("第 {line} 行", { line: cue.line });
 }
 
 function cueCard(cue) {
@@ -34,7 +34,7 @@ function showResults(cues) {
   $("results-panel").hidden = false;
   $("results").replaceChildren(...cues.map(cueCard));
   const findings = cues.reduce((sum, cue) => sum + cue.findings.length, 0);
-  $("results-summary").textContent = cues.length ? `${cues.length} 处需处理，共 ${findings} 个问题` : "未发现问题，可以开播";
+  $("results-summary").textContent = cues.length ? _("{cues} 处需处理，共 {findings} 个问题", { cues: cues.length, findings }) : _("未发现问题，可以开播");
   root.dataset.state = "checked";
 }
 
@@ -42,7 +42,7 @@ $("script-file").addEventListener("change", async () => {
   const file = $("script-file").files[0];
   if (!file) return;
   if (file.size > MAX_FILE_BYTES) {
-    showError("script-error", { message: "文件过大（最大 2 MB）" });
+    showError("script-error", { message: _("文件过大（最大 2 MB）") });
     return;
   }
   $("script-input").value = await file.text();
@@ -53,7 +53,7 @@ $("script-form").addEventListener("submit", async (event) => {
   $("script-error").hidden = true;
   const script = $("script-input").value;
   if (!script.trim()) {
-    showError("script-error", { message: "请粘贴话术或上传字幕文件" });
+    showError("script-error", { message: _("请粘贴话术或上传字幕文件") });
     return;
   }
   $("script-check").disabled = true;
@@ -69,15 +69,15 @@ $("script-form").addEventListener("submit", async (event) => {
   }
 });
 
-const KINDS = { warning: "警告", mute: "禁言", limit_exposure: "限流", suspension: "暂停", fine: "罚款", stop_room: "关闭直播间", ban: "封禁", delete_comment: "删除评论" };
+const KINDS = { warning: _("警告"), mute: _("禁言"), limit_exposure: _("限流"), suspension: _("暂停"), fine: _("罚款"), stop_room: _("关闭直播间"), ban: _("封禁"), delete_comment: _("删除评论") };
 
 async function loadWarnings() {
   const warnings = await api("GET", "/api/penalties/warnings");
   $("warnings").replaceChildren(
     ...warnings.map((w) =>
       el("li", { className: "panel warning-item", dataset: { penaltyId: w.id } }, [
-        el("strong", { text: `${KINDS[w.kind] || w.kind}：${w.rule}` }),
-        el("div", { className: "muted", text: `${shortDateTime(w.starts_at)} 起${w.ends_at ? `，至 ${shortDateTime(w.ends_at)}` : ""} · 违规分 ${w.points} · 申诉截止 ${shortDateTime(w.appeal_deadline)}` }),
+        el("strong", { text: _("{kind}：{rule}", { kind: KINDS[w.kind] || w.kind, rule: w.rule }) }),
+        el("div", { className: "muted", text: (w.ends_at ? _("{start} 起，至 {end}", { start: shortDateTime(w.starts_at), end: shortDateTime(w.ends_at) }) : _("{start} 起", { start: shortDateTime(w.starts_at) })) + " · " + _("违规分 {points} · 申诉截止 {deadline}", { points: w.points, deadline: shortDateTime(w.appeal_deadline) }) }),
       ]),
     ),
   );
@@ -85,30 +85,30 @@ async function loadWarnings() {
 }
 
 const APPEAL_ERRORS = {
-  appeal_exists: "已提交过申诉",
-  appeal_too_late: "已过申诉截止时间",
-  penalty_revoked: "该处罚已撤销",
+  appeal_exists: _("已提交过申诉"),
+  appeal_too_late: _("已过申诉截止时间"),
+  penalty_revoked: _("该处罚已撤销"),
 };
 
 function penaltyCard(p) {
   const open = !p.revoked_at && new Date(p.appeal_deadline) > new Date();
   const children = [
-    el("strong", { text: `${KINDS[p.kind] || p.kind}：${p.rule}` }),
-    el("div", { className: "muted", text: `${shortDateTime(p.starts_at)} · 违规分 ${p.points}${p.revoked_at ? " · 已撤销" : ""} · 申诉截止 ${shortDateTime(p.appeal_deadline)}` }),
+    el("strong", { text: _("{kind}：{rule}", { kind: KINDS[p.kind] || p.kind, rule: p.rule }) }),
+    el("div", { className: "muted", text: [shortDateTime(p.starts_at), _("违规分 {points}", { points: p.points }), p.revoked_at ? _("已撤销") : null, _("申诉截止 {deadline}", { deadline: shortDateTime(p.appeal_deadline) })].filter(Boolean).join(" · ") }),
   ];
   const evidence = p.evidence || {};
   const said = (evidence.reported && evidence.reported.message) || (evidence.captured && evidence.captured.message);
-  if (said) children.push(el("div", { className: "penalty-evidence", text: `证据：${said}` }));
+  if (said) children.push(el("div", { className: "penalty-evidence", text: _("证据：{said}", { said }) }));
   if (open) {
-    const statement = el("input", { className: "appeal-statement", attrs: { maxlength: 4000, required: "", placeholder: "申诉理由", "aria-label": "申诉理由" } });
-    const submit = el("button", { className: "btn appeal-submit", text: "申诉", attrs: { type: "submit" } });
+    const statement = el("input", { className: "appeal-statement", attrs: { maxlength: 4000, required: "", placeholder: _("申诉理由"), "aria-label": _("申诉理由") } });
+    const submit = el("button", { className: "btn appeal-submit", text: _("申诉"), attrs: { type: "submit" } });
     const form = el("form", { className: "inline-row appeal-form" }, [statement, submit]);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       submit.disabled = true;
       try {
         await api("POST", `/api/penalties/${p.id}/appeal`, { statement: statement.value.trim() });
-        form.replaceWith(el("p", { className: "muted appeal-filed", text: "申诉已提交，等待审核员处理" }));
+        form.replaceWith(el("p", { className: "muted appeal-filed", text: _("申诉已提交，等待审核员处理") }));
       } catch (error) {
         showError("penalties-error", { message: APPEAL_ERRORS[error.code] || error.message });
         submit.disabled = false;
@@ -128,11 +128,11 @@ async function loadPenalties() {
 async function loadScore() {
   const scores = await api("GET", "/api/scores/mine");
   if (!scores.host) {
-    $("score").textContent = "仅主播有信用分";
+    $("score").textContent = _("仅主播有信用分");
     return;
   }
   const { value, base, reasons } = scores.host;
-  $("score").textContent = `${value} / ${base}${value < scores.flash_sale_min_score ? `（低于 ${scores.flash_sale_min_score} 分不能开秒杀）` : ""}`;
+  $("score").textContent = `${value} / ${base}${value < scores.flash_sale_min_score ? _("（低于 {score} 分不能开秒杀）", { score: scores.flash_sale_min_score }) : ""}`;
   $("score").dataset.value = String(value);
   $("score-reasons").replaceChildren(...reasons.map((r) => el("li", { text: `-${r.deduction} ${r.detail}` })));
 }
@@ -140,5 +140,5 @@ async function loadScore() {
 loadWarnings().catch((error) => showError("warnings-error", error));
 loadPenalties().catch((error) => showError("penalties-error", error));
 loadScore().catch((error) => {
-  $("score").textContent = error.message || "加载失败";
+  $("score").textContent = error.message || _("加载失败");
 });

@@ -1,25 +1,25 @@
 // My privacy: consents granted and withdrawn with one click each, my data as a JSON download
 // (a plain link to GET /api/me/export), and deleting my account confirmed with my password.
-import { api, el, shortDateTime, toast } from "./common.js";
+import { _, api, el, shortDateTime, toast } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("privacy-root");
 
 const PURPOSES = {
-  personalised_recommendations: ["个性化推荐", "根据您的浏览和购买记录推荐直播间和商品"],
-  marketing_messages: ["营销消息", "向您发送优惠和活动消息"],
-  stored_cards: ["保存银行卡", "保存银行卡以便下次快捷支付（敏感个人信息）"],
-  location: ["位置信息", "使用您的位置推荐附近的直播和配送（敏感个人信息）"],
+  personalised_recommendations: [_("个性化推荐"), _("根据您的浏览和购买记录推荐直播间和商品")],
+  marketing_messages: [_("营销消息"), _("向您发送优惠和活动消息")],
+  stored_cards: [_("保存银行卡"), _("保存银行卡以便下次快捷支付（敏感个人信息）")],
+  location: [_("位置信息"), _("使用您的位置推荐附近的直播和配送（敏感个人信息）")],
 };
 
 const ERRORS = {
-  sensitive_consent_required: "敏感个人信息需单独同意",
-  wrong_password: "密码不正确",
-  bad_password: "密码不正确",
+  sensitive_consent_required: _("敏感个人信息需单独同意"),
+  wrong_password: _("密码不正确"),
+  bad_password: _("密码不正确"),
 };
 
 function message(error) {
-  return ERRORS[error.code] || error.message || "操作失败";
+  return ERRORS[error.code] || error.message || _("操作失败");
 }
 
 function showError(id, error) {
@@ -31,15 +31,15 @@ function consentRow(status) {
   const [label, description] = PURPOSES[status.purpose] || [status.purpose, ""];
   const name = el("td", {}, [
     el("strong", { text: label }),
-    status.sensitive ? el("span", { className: "tag tag-notice", text: "敏感" }) : null,
+    status.sensitive ? el("span", { className: "tag tag-notice", text: _("敏感") }) : null,
     el("div", { className: "muted", text: description }),
   ]);
-  const state = el("td", { className: "consent-state", text: status.granted ? "已同意" : "未同意" });
+  const state = el("td", { className: "consent-state", text: status.granted ? _("已同意") : _("未同意") });
   const version = el("td", { text: status.policy_version || status.current_policy_version });
-  const when = status.granted ? `同意于 ${shortDateTime(status.granted_at)}` : status.withdrawn_at ? `撤回于 ${shortDateTime(status.withdrawn_at)}` : "";
+  const when = status.granted ? _("同意于 {time}", { time: shortDateTime(status.granted_at) }) : status.withdrawn_at ? _("撤回于 {time}", { time: shortDateTime(status.withdrawn_at) }) : "";
   const button = el("button", {
     className: status.granted ? "btn consent-toggle" : "btn btn-primary consent-toggle",
-    text: status.granted ? "撤回同意" : status.sensitive ? "单独同意" : "同意",
+    text: status.granted ? _("撤回同意") : status.sensitive ? _("单独同意") : _("同意"),
     attrs: { type: "button" },
   });
   button.addEventListener("click", () => toggle(status, button));
@@ -58,7 +58,7 @@ async function toggle(status, button) {
   try {
     if (status.granted) {
       await api("DELETE", `/api/me/consents/${encodeURIComponent(status.purpose)}`);
-      toast("已撤回同意");
+      toast(_("已撤回同意"));
     } else {
       // Clicking this purpose's own button is its separate consent (never bundled).
       await api("POST", "/api/me/consents", {
@@ -66,7 +66,7 @@ async function toggle(status, button) {
         policy_version: status.current_policy_version,
         acknowledge_sensitive: status.sensitive,
       });
-      toast("已同意");
+      toast(_("已同意"));
     }
     await loadConsents();
   } catch (error) {

@@ -2,7 +2,7 @@
 // links, the hash chain's verification, violation statistics, penalties and inspections.
 // Dates are the regulator's local days; the API gets their UTC moments.
 import { actionLabel, detailsList } from "./audit_details.js";
-import { api, el } from "./common.js";
+import { _, api, el } from "./common.js";
 import { Pager } from "./pager.js";
 
 const $ = (id) => document.getElementById(id);
@@ -10,15 +10,15 @@ const root = $("regulator-root");
 const PAGE = 20;
 
 const KINDS = {
-  delete_comment: "删除评论", mute: "禁言", warning: "警告", limit_exposure: "限流", stop_room: "关闭直播间",
-  fine: "罚款", suspension: "暂停", ban: "封禁",
+  delete_comment: _("删除评论"), mute: _("禁言"), warning: _("警告"), limit_exposure: _("限流"), stop_room: _("关闭直播间"),
+  fine: _("罚款"), suspension: _("暂停"), ban: _("封禁"),
 };
-const RESULTS = { pending: "待检", pass: "合格", fail: "不合格" };
+const RESULTS = { pending: _("待检"), pass: _("合格"), fail: _("不合格") };
 const FIGURES = {
-  actions: "审计动作",
-  penalties_by_kind: "处罚（按类型）",
-  penalties_by_subject: "处罚（按对象）",
-  inspections_by_result: "抽检（按结果）",
+  actions: _("审计动作"),
+  penalties_by_kind: _("处罚（按类型）"),
+  penalties_by_subject: _("处罚（按对象）"),
+  inspections_by_result: _("抽检（按结果）"),
 };
 
 // The audit log pages on a cursor: cursors[n] is the after_seq of page n + 1.
@@ -44,7 +44,7 @@ function fullDateTime(iso) {
 
 function showError(error) {
   // in words: never the API's code or its English detail
-  $("regulator-error").textContent = error.code === "bad_range" ? "结束日期不能早于开始日期" : "查询失败，请稍后再试";
+  $("regulator-error").textContent = error.code === "bad_range" ? _("结束日期不能早于开始日期") : _("查询失败，请稍后再试");
   $("regulator-error").hidden = false;
 }
 
@@ -98,7 +98,7 @@ async function loadAudit(page) {
   if (!current()) return;
   $("audit").tBodies[0].replaceChildren(...result.entries.map(auditRow));
   if (result.next_after_seq !== null) cursors[page] = result.next_after_seq;
-  $("audit-count").textContent = `共 ${result.total} 条`;
+  $("audit-count").textContent = _("共 {count} 条", { count: result.total });
   $("audit-count").dataset.total = String(result.total);
   auditPager.show(page, Math.max(page, Math.ceil(result.total / PAGE)), result.next_after_seq !== null);
 }
@@ -111,10 +111,10 @@ async function loadChain() {
   status.dataset.ok = String(report.ok);
   if (report.ok) {
     status.className = "chain-ok";
-    status.textContent = `✓ 哈希链完整：共 ${report.entries} 条（序号 ${report.first_seq ?? "-"} 至 ${report.last_seq ?? "-"}）`;
+    status.textContent = "✓ " + _("哈希链完整：共 {count} 条（序号 {first} 至 {last}）", { count: report.entries, first: report.first_seq ?? "-", last: report.last_seq ?? "-" });
   } else {
     status.className = "chain-bad";
-    status.textContent = `✗ 哈希链异常：第 ${report.first_bad_seq} 条起 ${report.problem || ""} ${report.detail || ""}`;
+    status.textContent = "✗ " + _("哈希链异常：第 {seq} 条起", { seq: report.first_bad_seq }) + ` ${report.problem || ""} ${report.detail || ""}`;
   }
 }
 
@@ -127,7 +127,7 @@ async function loadStatistics() {
     const rows = counts.map(([name, count]) => el("tr", {}, cells([KINDS[name] || RESULTS[name] || actionLabel(name), String(count)])));
     return el("div", { className: "stat-panel", dataset: { figure: key } }, [
       el("h3", { className: "sub-title", text: title }),
-      counts.length ? el("table", { className: "data-table" }, [el("tbody", {}, rows)]) : el("p", { className: "muted", text: "无" }),
+      counts.length ? el("table", { className: "data-table" }, [el("tbody", {}, rows)]) : el("p", { className: "muted", text: _("无") }),
     ]);
   });
   $("statistics").replaceChildren(...panels);
@@ -146,7 +146,7 @@ function recordsPager(name, render) {
     const rows = data[name];
     $(name).tBodies[0].replaceChildren(...rows.map(render));
     if (data.next_after_id !== null) cursors[page] = data.next_after_id;
-    $(`${name}-count`).textContent = `共 ${data.total} 条`;
+    $(`${name}-count`).textContent = _("共 {count} 条", { count: data.total });
     $(`${name}-count`).dataset.total = String(data.total);
     const pages = Math.max(page, Math.ceil(data.total / PAGE));
     pager.show(page, pages, data.next_after_id !== null && page < pages);
@@ -160,11 +160,11 @@ function penaltyRow(p) {
     String(p.id),
     fullDateTime(p.created_at),
     KINDS[p.kind] || p.kind,
-    `${p.subject_type === "shop" ? "店铺" : "用户"} #${p.subject_id}`,
+    `${p.subject_type === "shop" ? _("店铺") : _("用户")} #${p.subject_id}`,
     p.rule,
     String(p.points),
     fullDateTime(p.appeal_deadline),
-    p.revoked_at ? `已撤销 ${fullDateTime(p.revoked_at)}` : "有效",
+    p.revoked_at ? _("已撤销 {time}", { time: fullDateTime(p.revoked_at) }) : _("有效"),
   ]));
 }
 
@@ -172,7 +172,7 @@ function inspectionRow(item) {
   return el("tr", { className: "inspection-row", dataset: { id: item.id } }, cells([
     String(item.id),
     fullDateTime(item.sampled_at),
-    `${item.target_type === "order" ? "订单" : "商品"} #${item.target_id}`,
+    `${item.target_type === "order" ? _("订单") : _("商品")} #${item.target_id}`,
     item.shop_id ? `#${item.shop_id}` : "",
     RESULTS[item.result] || item.result,
     item.findings,

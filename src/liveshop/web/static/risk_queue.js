@@ -1,5 +1,5 @@
 // The risk analysts' queue: each form posts its case's label, then the card leaves.
-import { api } from "/static/common.js";
+import { _, api } from "/static/common.js";
 
 for (const form of document.querySelectorAll(".label-form")) {
   form.addEventListener("submit", async (event) => {
@@ -12,7 +12,7 @@ for (const form of document.querySelectorAll(".label-form")) {
       });
       form.closest(".case-card").remove();
     } catch (failure) {
-      error.textContent = failure.message || "标注失败";
+      error.textContent = failure.message || _("标注失败");
       error.hidden = false;
     }
   });

@@ -2,10 +2,10 @@
 // (GET /api/analytics/rooms: a merchant's rooms with the shop's products on the shelf, a
 // host's own), newest first, live ones marked. The dashboard and the merchant console list
 // them as links to the room's report; the campaign page's link builder picks one in a select.
-import { api, el, shortDateTime } from "./common.js";
+import { _, api, el, shortDateTime } from "./common.js";
 
 const SEARCH_DELAY_MS = 250;
-export const ROOM_STATUS_LABELS = { scheduled: "预告", live: "直播中", ended: "已结束" };
+export const ROOM_STATUS_LABELS = { scheduled: _("预告"), live: _("直播中"), ended: _("已结束") };
 
 /** One page of the caller's rooms whose title contains `q`. */
 export function fetchRooms({ q = "", page = 1, perPage = 20 } = {}) {
@@ -16,8 +16,8 @@ export function fetchRooms({ q = "", page = 1, perPage = 20 } = {}) {
 
 /** When the room started, or is to start; "" for a room with neither. */
 export function roomTime(room) {
-  if (room.started_at) return `${shortDateTime(room.started_at)} 开播`;
-  if (room.scheduled_at) return `${shortDateTime(room.scheduled_at)} 预告`;
+  if (room.started_at) return _("{time} 开播", { time: shortDateTime(room.started_at) });
+  if (room.scheduled_at) return _("{time} 预告", { time: shortDateTime(room.scheduled_at) });
   return "";
 }
 
@@ -32,7 +32,7 @@ export function statusTag(status) {
 
 /** "标题 · 直播中" for a select's option. */
 export function roomOptionText(room) {
-  return room.status === "live" ? `${room.title} · 直播中` : `${room.title} · ${ROOM_STATUS_LABELS[room.status] || ""}`;
+  return room.status === "live" ? `${room.title} · ${_("直播中")}` : `${room.title} · ${ROOM_STATUS_LABELS[room.status] || ""}`;
 }
 
 /** Calls `onInput(text)` a moment after the person stops typing in `search`. */
@@ -64,7 +64,7 @@ export class RoomPicker {
     const { rooms } = await fetchRooms({ q: text, perPage: this.perPage });
     const value = (room) => `${this.valuePrefix}${room.id}`;
     const options = rooms.map((room) => el("option", { text: roomOptionText(room), attrs: { value: value(room) } }));
-    const prompt = el("option", { text: rooms.length ? "请选择直播间" : "没有找到直播间", attrs: { value: "" } });
+    const prompt = el("option", { text: rooms.length ? _("请选择直播间") : _("没有找到直播间"), attrs: { value: "" } });
     this.select.replaceChildren(prompt, ...options);
     const kept = rooms.find((room) => room.id === chosen);
     if (kept) this.select.value = value(kept);

@@ -1,6 +1,6 @@
 // Picks a shop by its name (GET /api/shops?q=), not by typing its id: the host console's
 // shop select, filled as the host types and preselected with the host's own shop.
-import { api, el } from "./common.js";
+import { _, api, el } from "./common.js";
 
 const SEARCH_DELAY_MS = 250;
 
@@ -26,7 +26,7 @@ export class ShopPicker {
     const shops = await api("GET", `/api/shops?q=${encodeURIComponent(text)}`);
     const chosen = this.shopId ?? this.ownShopId;
     const options = shops.map((shop) => el("option", { text: shop.name, attrs: { value: shop.id } }));
-    this.select.replaceChildren(el("option", { text: shops.length ? "请选择店铺" : "没有找到店铺", attrs: { value: "" } }), ...options);
+    this.select.replaceChildren(el("option", { text: shops.length ? _("请选择店铺") : _("没有找到店铺"), attrs: { value: "" } }), ...options);
     if (chosen && shops.some((shop) => shop.id === chosen)) this.select.value = String(chosen);
     else if (text && shops.length) this.select.value = String(shops[0].id);
     return shops;
