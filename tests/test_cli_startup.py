@@ -37,6 +37,10 @@ HEAVY = (
     "duckdb",
     "pyarrow",
     "numpy",
+    # The settings (pydantic-settings), and Pydantic itself, which Typer 0.17 and later
+    # load to build an adapter per option even for help (pyproject holds Typer below).
+    "pydantic",
+    "pydantic_settings",
 )
 
 PROBE = """
