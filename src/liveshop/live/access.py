@@ -12,6 +12,9 @@ judge a room already at hand.
 - Taking part (asking and up-voting questions; over the real-time edge, chat and
   likes) is for everyone but a regulator, who reads and writes nothing in a room.
 - Anyone may watch a room and read its chat, questions and shelf.
+- Watching without being counted (a host's console, a dashboard, a moderator's
+  or regulator's look) is for the platform's people, never for a viewer: the room's
+  audience figures are the audience's.
 """
 
 from __future__ import annotations
@@ -55,6 +58,18 @@ def require_viewer_restricter(user: User, *, room: Room) -> None:
 def can_take_part(user: User) -> bool:
     """Ask, up-vote, chat, like: anyone who may write."""
     return not is_read_only(user)
+
+
+def can_watch_uncounted(user: User | None) -> bool:
+    """Watch a room without counting as one of its viewers (no join, no watch time)."""
+    return user is not None and user.role is not Role.VIEWER
+
+
+def require_uncounted_watcher(user: User | None) -> None:
+    if not can_watch_uncounted(user):
+        raise PermissionDenied(
+            "only the platform's staff watch a room without being counted", code="wrong_role"
+        )
 
 
 def require_participant(user: User) -> None:

@@ -69,6 +69,7 @@ class ViewerSession:
     question_bucket: TokenBucket = field(
         default_factory=lambda: TokenBucket(rate=QUESTIONS_PER_MINUTE / 60, burst=2)
     )
+    counted: bool = True  # False: a console or dashboard watching, not the audience
     violations: list[float] = field(default_factory=list)
     joined_at: float = field(default_factory=time.monotonic)
     anonymous_key: str = field(default_factory=lambda: f"anon-{new_id()}")
@@ -215,7 +216,15 @@ class ViewerSession:
             return {"type": "pong", "ts": time.time()}
         raise InvalidInput(f"unknown message type {kind!r}", code="unknown_type")
 
+    def join(self, transport: str) -> None:
+        if self.counted:
+            self.recorder.record(
+                EventType.JOIN, user=self.actor_key, room_id=self.room_id, transport=transport
+            )
+
     def leave(self) -> None:
+        if not self.counted:
+            return
         watched = round(time.monotonic() - self.joined_at, 3)
         self.recorder.record(
             EventType.LEAVE, user=self.actor_key, room_id=self.room_id, watch_seconds=watched

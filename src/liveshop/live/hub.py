@@ -341,7 +341,7 @@ class LiveHub:
         """Send this worker's viewer count when it changed, at most every
         VIEWER_CHANGE_SECONDS (a crowd joining must not make every tick a frame
         for everyone), and every VIEWER_REPORT_SECONDS anyway."""
-        count = len(channel.subscribers)
+        count = sum(1 for subscriber in channel.subscribers if subscriber.counted)
         now = time.monotonic()
         changed = count != channel.last_viewers_sent
         if force or (changed and now - channel.last_viewers_report >= VIEWER_CHANGE_SECONDS):

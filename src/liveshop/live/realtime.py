@@ -22,8 +22,7 @@ from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import InvalidInput, LiveShopError, NotAuthenticated, PermissionDenied
 from liveshop.core.security import is_allowed_origin
 from liveshop.core.settings import Settings
-from liveshop.events.recorder import EventType
-from liveshop.live import service
+from liveshop.live import access, service
 from liveshop.live.chat import TokenBucket
 from liveshop.live.connection import PolicyViolation, ViewerSession
 from liveshop.live.dependencies import HubDep, RecorderDep
@@ -45,13 +44,18 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
 
 
-def _authenticate(database_url: str, token: str | None, room_id: int) -> tuple[User | None, bool]:
-    """The caller (None if anonymous) and whether a kick keeps them out of the room."""
+def _authenticate(
+    database_url: str, token: str | None, room_id: int, *, uncounted: bool = False
+) -> tuple[User | None, bool]:
+    """The caller (None if anonymous) and whether a kick keeps them out of the room;
+    ``uncounted``: they ask to watch without counting as a viewer."""
     with unit_of_work(database_url, writes=False) as session:
         service.get_room(session, room_id=room_id)
         user = user_for_token(session, token=token) if token else None
         if token and user is None:
             raise NotAuthenticated("the token is invalid, expired or revoked", code="bad_token")
+        if uncounted:
+            access.require_uncounted_watcher(user)
         restrictions = (
             service.active_restrictions(session, room_id=room_id, user_id=user.id) if user else {}
         )
@@ -63,13 +67,20 @@ def _connection_token(connection: HTTPConnection, token: str | None) -> str | No
 
 
 def _viewer_session(
-    hub: LiveHub, recorder: Any, channel: RoomChannel, user: User | None, settings: Settings
+    hub: LiveHub,
+    recorder: Any,
+    channel: RoomChannel,
+    user: User | None,
+    settings: Settings,
+    *,
+    counted: bool,
 ) -> ViewerSession:
     return ViewerSession(
         hub=hub,
         recorder=recorder,
         channel=channel,
         user=user,
+        counted=counted,
         comment_max_length=settings.comment_max_length,
         comment_bucket=TokenBucket(
             rate=settings.comment_rate_per_second, burst=settings.comment_burst
@@ -103,6 +114,7 @@ async def room_socket(
     token: str | None = None,
     last_seq: int | None = None,
     stream: str | None = None,
+    uncounted: bool = False,
 ) -> None:
     # Before the token or cookie is looked at: a page of another site would come
     # with the viewer's session cookie (cross-site WebSocket hijacking).
@@ -112,7 +124,11 @@ async def room_socket(
         return
     try:
         user, kicked = await asyncio.to_thread(
-            _authenticate, hub.database_url, _connection_token(websocket, token), room_id
+            _authenticate,
+            hub.database_url,
+            _connection_token(websocket, token),
+            room_id,
+            uncounted=uncounted,
         )
     except LiveShopError as error:
         await websocket.close(
@@ -124,11 +140,11 @@ async def room_socket(
         return
     await websocket.accept()
     channel = await hub.open_channel(room_id)
-    viewer = _viewer_session(hub, recorder, channel, user, settings)
-    subscriber = WebSocketSubscriber(websocket, user.id if user else None)
+    viewer = _viewer_session(hub, recorder, channel, user, settings, counted=not uncounted)
+    subscriber = WebSocketSubscriber(websocket, user.id if user else None, counted=not uncounted)
     _catch_up(channel, viewer, subscriber, stream, last_seq)
     hub.join(channel, subscriber)
-    recorder.record(EventType.JOIN, user=viewer.actor_key, room_id=room_id, transport="websocket")
+    viewer.join("websocket")
     try:
         await _serve_messages(websocket, viewer, subscriber)
     except PolicyViolation as violation:
@@ -191,10 +207,16 @@ async def room_stream(
     last_seq: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     stream: Annotated[str | None, Query(max_length=100)] = None,
     last_event_id: Annotated[str | None, Header(max_length=200)] = None,
+    uncounted: bool = False,
 ) -> StreamingResponse:
-    """Server-Sent Events: the same frames as the WebSocket, for networks that block it."""
+    """Server-Sent Events: the same frames as the WebSocket, for networks that block it.
+    ``uncounted``: a console or dashboard of the platform's people, not a viewer."""
     user, kicked = await asyncio.to_thread(
-        _authenticate, hub.database_url, _connection_token(connection, None), room_id
+        _authenticate,
+        hub.database_url,
+        _connection_token(connection, None),
+        room_id,
+        uncounted=uncounted,
     )
     if kicked:
         raise PermissionDenied("you were kicked from this room", code="kicked")
@@ -202,11 +224,11 @@ async def room_stream(
         stream, _, seq_text = last_event_id.rpartition(":")
         last_seq = int(seq_text) if seq_text.isdigit() else None
     channel = await hub.open_channel(room_id)
-    viewer = _viewer_session(hub, recorder, channel, user, settings)
-    subscriber = StreamSubscriber(user.id if user else None)
+    viewer = _viewer_session(hub, recorder, channel, user, settings, counted=not uncounted)
+    subscriber = StreamSubscriber(user.id if user else None, counted=not uncounted)
     _catch_up(channel, viewer, subscriber, stream, last_seq)
     hub.join(channel, subscriber)
-    recorder.record(EventType.JOIN, user=viewer.actor_key, room_id=room_id, transport="sse")
+    viewer.join("sse")
     return StreamingResponse(
         _event_stream(hub, channel, viewer, subscriber),
         media_type="text/event-stream",
@@ -248,7 +270,7 @@ async def _http_viewer(
     key = (room_id, user.id)
     if key not in sessions:
         channel = await hub.open_channel(room_id)
-        sessions[key] = _viewer_session(hub, recorder, channel, user, settings)
+        sessions[key] = _viewer_session(hub, recorder, channel, user, settings, counted=True)
     sessions[key].user = user
     return sessions[key]
 

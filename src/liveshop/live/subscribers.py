@@ -43,6 +43,7 @@ class Subscriber(Protocol):
     user_id: int | None
     closed: bool
     connected_at: float
+    counted: bool  # one of the room's viewers; False for a console or dashboard watching
 
     def deliver(self, frame: str) -> bool:
         """Hand over one frame; True when it went out as the tick's shared bytes, which
@@ -133,8 +134,9 @@ def _shared_bytes_protocol(websocket: WebSocket) -> Any | None:
 
 
 class WebSocketSubscriber:
-    def __init__(self, websocket: WebSocket, user_id: int | None) -> None:
+    def __init__(self, websocket: WebSocket, user_id: int | None, *, counted: bool = True) -> None:
         self.websocket = websocket
+        self.counted = counted
         self.protocol = _shared_bytes_protocol(websocket)
         if self.protocol is not None:
             _limit_send_buffer(self.protocol)
@@ -240,8 +242,11 @@ class WebSocketSubscriber:
 class StreamSubscriber:
     """A Server-Sent Events client: frames wait in a bounded asyncio queue."""
 
-    def __init__(self, user_id: int | None, max_backlog: int = MAX_BACKLOG) -> None:
+    def __init__(
+        self, user_id: int | None, max_backlog: int = MAX_BACKLOG, *, counted: bool = True
+    ) -> None:
         self.user_id = user_id
+        self.counted = counted
         self.connected_at = time.monotonic()
         self.closed = False
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=max_backlog)

@@ -12,9 +12,11 @@ export class LiveConnection {
   /**
    * onMessage(message) gets every server message (snapshot, frame, ack, error, mute, kick...);
    * onState(state, transport) gets "connecting" | "open" | "reconnecting" | "kicked" | "gone".
+   * uncounted: a console or dashboard of the platform's people, not one of the room's viewers.
    */
-  constructor(roomId, { onMessage, onState, transport = "websocket" }) {
+  constructor(roomId, { onMessage, onState, transport = "websocket", uncounted = false }) {
     this.roomId = roomId;
+    this.uncounted = uncounted;
     this.onMessage = onMessage;
     this.onState = onState;
     this.transport = transport === "sse" || !("WebSocket" in window) ? "sse" : "websocket";
@@ -46,9 +48,15 @@ export class LiveConnection {
     return Boolean(this.socket && this.socket.readyState === WebSocket.OPEN);
   }
 
-  resumeQuery() {
-    if (this.stream === null || this.seq === null) return "";
-    return `?last_seq=${this.seq}&stream=${encodeURIComponent(this.stream)}`;
+  connectQuery() {
+    const query = new URLSearchParams();
+    if (this.uncounted) query.set("uncounted", "true");
+    if (this.stream !== null && this.seq !== null) {
+      query.set("last_seq", String(this.seq));
+      query.set("stream", this.stream);
+    }
+    const text = query.toString();
+    return text ? `?${text}` : "";
   }
 
   setState(state) {
@@ -57,7 +65,7 @@ export class LiveConnection {
 
   openSocket() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(`${scheme}//${location.host}/ws/rooms/${this.roomId}${this.resumeQuery()}`);
+    const socket = new WebSocket(`${scheme}//${location.host}/ws/rooms/${this.roomId}${this.connectQuery()}`);
     let opened = false;
     this.setState(this.attempt ? "reconnecting" : "connecting");
     const openTimer = setTimeout(() => {
@@ -99,7 +107,7 @@ export class LiveConnection {
   }
 
   openEventSource() {
-    const source = new EventSource(`/api/rooms/${this.roomId}/stream${this.resumeQuery()}`, {
+    const source = new EventSource(`/api/rooms/${this.roomId}/stream${this.connectQuery()}`, {
       withCredentials: true,
     });
     this.source = source;
