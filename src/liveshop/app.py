@@ -147,13 +147,9 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
             )
         # The risk engine's rolling state is rebuilt from its journal before any request.
         await asyncio.to_thread(start_risk_engine, settings)
-        # The recorder also notes each viewer's actions for this session's recommendations.
-        app.state.recommendations = Recommendations(
-            home=settings.home,
-            secret_key=settings.resolved_secret_key(),
-            max_per_shop=settings.recommend_max_per_shop,
-            max_per_category=settings.recommend_max_per_category,
-        )
+        # The recorder also notes each viewer's actions for this session's recommendations
+        # (in Redis when configured, so that every worker sees them).
+        app.state.recommendations = Recommendations.from_settings(settings)
         app.state.recorder = RecorderWithSessions(
             settings.event_store_path(),
             settings.resolved_secret_key(),

@@ -3,14 +3,17 @@
 A room's score: live beats scheduled (sooner beats later), its audience (viewers
 now and the model's decayed engagement), a host the viewer follows or a shop the
 host runs or staffs that the viewer follows, a reminder the viewer set,
-the viewer's history with the host (trained, and this session's joins), and an
-exploration bonus for new hosts so they are seen at all. At least one slot of the
-top few goes to a new host when one is on.
+the viewer's history with the host (trained, and this session's joins), what the
+room sells against what the viewer likes (its shelf against the viewer's products
+and categories, ``room_content.py``), and an exploration bonus for new hosts so
+they are seen at all. At least one slot of the top few goes to a new host when
+one is on.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -20,11 +23,13 @@ from liveshop.accounts.models import User
 from liveshop.catalog.models import Shop, ShopFollower, ShopStaff
 from liveshop.core.clock import utcnow
 from liveshop.live.models import Room, RoomStatus
+from liveshop.live.schemas import RoomOut
 from liveshop.live.service import list_rooms
 from liveshop.notifications.follows import my_follows
-from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
+from liveshop.recommend.room_content import RoomMatch, match_rooms, viewer_interests
 from liveshop.recommend.schemas import RecommendedRoom
+from liveshop.recommend.serving import ModelCache
 from liveshop.recommend.sessions import Action
 
 SOON = timedelta(hours=2)  # a scheduled room is offered this long before it starts
@@ -33,9 +38,13 @@ FOLLOWED_BOOST = 2.0
 REMINDER_BOOST = 1.5  # the viewer asked to be reminded of this room
 AFFINITY_BOOST = 1.0
 SESSION_BOOST = 1.0
+CONTENT_BOOST = 1.0  # times the shelf's match (0..1): as much as the host's history
 EXPLORATION_BOOST = 0.4
 EXPLORATION_SLOT = 3  # a new host is placed no lower than this (1-based) when on
 ROOM_LISTING_LIMIT = 500
+# Which reason names a room when two boosts are equal: a followed host over a followed
+# shop, anything over "new host".
+REASON_PREFERENCE = {"followed_host": 1.01, "new_host": 0.99}
 
 
 def _followed_hosts(session: Session, viewer_id: int | None, hosts: set[int]) -> dict[int, str]:
@@ -73,10 +82,112 @@ def _new_hosts(session: Session, hosts: set[int]) -> set[int]:
     return {host for host in hosts if counts.get(host, 0) < NEW_HOST_ROOMS}
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What the ranking knows of the viewer, read once per request."""
+
+    followed_shops: dict[int, str]  # host id -> the followed shop's name
+    followed_hosts: set[int]
+    reminders: set[int]  # room ids
+    new_hosts: set[int]
+    affinity: dict[int, float]  # host id -> trained share of the viewer's watching (0..1)
+    joined_hosts: set[int]  # this session
+    matches: dict[int, RoomMatch]  # room id -> the shelf against the viewer's interests
+
+
+def _open_rooms(session: Session, now: datetime) -> list[RoomOut]:
+    return list_rooms(session, status=RoomStatus.LIVE, limit=ROOM_LISTING_LIMIT) + [
+        room
+        for room in list_rooms(session, status=RoomStatus.SCHEDULED, limit=ROOM_LISTING_LIMIT)
+        if room.scheduled_at is not None and now - SOON / 4 <= room.scheduled_at <= now + SOON
+    ]
+
+
+def _signals(
+    session: Session,
+    rooms: list[RoomOut],
+    *,
+    cache: ModelCache,
+    viewer: User | None,
+    viewer_key: str | None,
+    actions: list[Action],
+) -> Signals:
+    hosts = {room.host.id for room in rooms}
+    follows = my_follows(session, user=viewer) if viewer is not None else None
+    model = cache.current()
+    affinity = model.host_affinity.get(viewer_key, {}) if model and viewer_key else {}
+    peak = max(affinity.values(), default=1.0)
+    joined_rooms = {a.room_id for a in actions if a.room_id} if viewer_key else set()
+    interests = viewer_interests(cache, viewer_key, actions) if viewer_key else {}
+    return Signals(
+        followed_shops=_followed_hosts(session, viewer.id if viewer else None, hosts),
+        followed_hosts=set(follows.hosts) if follows else set(),
+        reminders=set(follows.rooms) if follows else set(),
+        new_hosts=_new_hosts(session, hosts),
+        affinity={host: value / peak for host, value in affinity.items()},
+        joined_hosts={room.host.id for room in rooms if room.id in joined_rooms},
+        matches=match_rooms(session, room_ids=[room.id for room in rooms], interests=interests),
+    )
+
+
+def _boosts(room: RoomOut, signals: Signals) -> list[tuple[float, str, str]]:
+    """(boost, reason kind, subject) for each signal that holds for ``room``."""
+    host = room.host
+    found: list[tuple[float, str, str]] = []
+    if host.id in signals.followed_shops:
+        found.append((FOLLOWED_BOOST, "followed_shop", signals.followed_shops[host.id]))
+    if host.id in signals.followed_hosts:
+        found.append((FOLLOWED_BOOST, "followed_host", host.username))
+    if room.id in signals.reminders:
+        found.append((REMINDER_BOOST, "reminder_set", ""))
+    if host.id in signals.affinity:
+        found.append((AFFINITY_BOOST * signals.affinity[host.id], "watched_host", host.username))
+    if host.id in signals.joined_hosts:
+        found.append((SESSION_BOOST, "just_watched_host", host.username))
+    match = signals.matches.get(room.id)
+    if match is not None:
+        kind = "because_you_just_looked_at" if match.fresh else "because_you_watched"
+        found.append((CONTENT_BOOST * match.weight, kind, match.anchor_title))
+    if host.id in signals.new_hosts:
+        found.append((EXPLORATION_BOOST, "new_host", host.username))
+    return found
+
+
+def _pick(room: RoomOut, signals: Signals, engagement: float, now: datetime) -> RecommendedRoom:
+    live = room.status is RoomStatus.LIVE
+    score = (1.0 if live else 0.5) + 0.1 * math.log1p(engagement)
+    if not live and room.scheduled_at is not None:
+        score -= 0.2 * max(0.0, (room.scheduled_at - now) / SOON)
+    boosts = _boosts(room, signals)
+    score += sum(boost for boost, _kind, _subject in boosts)
+    plain = "popular_live" if live and engagement else "live_now" if live else "starting_soon"
+    # The strongest boost names the reason; a shelf match without a product of the
+    # viewer's to name gives none.
+    named = [
+        (boost * REASON_PREFERENCE.get(kind, 1.0), kind, subject)
+        for boost, kind, subject in boosts
+        if subject or kind == "reminder_set"
+    ]
+    _weight, kind, subject = max([(0.0, plain, ""), *named], key=lambda r: r[0])
+    return RecommendedRoom(
+        room_id=room.id,
+        title=room.title,
+        host_id=room.host.id,
+        host_name=room.host.username,
+        status=room.status.value,
+        scheduled_at=room.scheduled_at,
+        viewers=room.viewers,
+        score=round(score, 4),
+        reason=sentence(kind, subject),
+        reason_kind=kind,
+        reason_subject=subject,
+    )
+
+
 def recommend_rooms(
     session: Session,
     *,
-    model: ModelArtifact | None,
+    cache: ModelCache,
     viewer: User | None,
     viewer_key: str | None,
     actions: list[Action],
@@ -86,73 +197,17 @@ def recommend_rooms(
     """``viewer_key`` (the pseudonym) is None when the ranking must not be personal;
     ``viewer`` still finds the hosts and shops the viewer chose to follow."""
     now = now or utcnow()
-    rooms = list_rooms(session, status=RoomStatus.LIVE, limit=ROOM_LISTING_LIMIT) + [
-        room
-        for room in list_rooms(session, status=RoomStatus.SCHEDULED, limit=ROOM_LISTING_LIMIT)
-        if room.scheduled_at is not None and now - SOON / 4 <= room.scheduled_at <= now + SOON
-    ]
-    hosts = {room.host.id for room in rooms}
-    followed = _followed_hosts(session, viewer.id if viewer else None, hosts)
-    follows = my_follows(session, user=viewer) if viewer is not None else None
-    followed_hosts = set(follows.hosts) if follows else set()
-    reminders = set(follows.rooms) if follows else set()
-    new = _new_hosts(session, hosts)
-    affinity = model.host_affinity.get(viewer_key, {}) if model and viewer_key else {}
-    peak_affinity = max(affinity.values(), default=1.0)
-    joined_rooms = {a.room_id for a in actions if a.room_id} if viewer_key else set()
-    joined_hosts = {room.host.id for room in rooms if room.id in joined_rooms}
+    rooms = _open_rooms(session, now)
+    signals = _signals(
+        session, rooms, cache=cache, viewer=viewer, viewer_key=viewer_key, actions=actions
+    )
+    model = cache.current()
     picks = []
     for room in rooms:
-        live = room.status is RoomStatus.LIVE
         engagement = (model.room_popularity.get(room.id, 0.0) if model else 0.0) + room.viewers
-        score = (1.0 if live else 0.5) + 0.1 * math.log1p(engagement)
-        if not live and room.scheduled_at is not None:
-            score -= 0.2 * max(0.0, (room.scheduled_at - now) / SOON)
-        reasons: list[tuple[float, str, str]] = [
-            (
-                0.0,
-                "popular_live" if live and engagement else "live_now" if live else "starting_soon",
-                "",
-            )
-        ]
-        host, shop = room.host, followed.get(room.host.id)
-        if shop is not None:
-            score += FOLLOWED_BOOST
-            reasons.append((FOLLOWED_BOOST, "followed_shop", shop))
-        if host.id in followed_hosts:
-            score += FOLLOWED_BOOST
-            reasons.append((FOLLOWED_BOOST * 1.01, "followed_host", host.username))
-        if room.id in reminders:
-            score += REMINDER_BOOST
-            reasons.append((REMINDER_BOOST, "reminder_set", ""))
-        if host.id in affinity:
-            boost = AFFINITY_BOOST * affinity[host.id] / peak_affinity
-            score += boost
-            reasons.append((boost, "watched_host", host.username))
-        if host.id in joined_hosts:
-            score += SESSION_BOOST
-            reasons.append((SESSION_BOOST, "just_watched_host", host.username))
-        if host.id in new:
-            score += EXPLORATION_BOOST
-            reasons.append((EXPLORATION_BOOST * 0.99, "new_host", host.username))
-        _weight, kind, subject = max(reasons, key=lambda r: r[0])
-        picks.append(
-            RecommendedRoom(
-                room_id=room.id,
-                title=room.title,
-                host_id=host.id,
-                host_name=host.username,
-                status=room.status.value,
-                scheduled_at=room.scheduled_at,
-                viewers=room.viewers,
-                score=round(score, 4),
-                reason=sentence(kind, subject),
-                reason_kind=kind,
-                reason_subject=subject,
-            )
-        )
+        picks.append(_pick(room, signals, engagement, now))
     picks.sort(key=lambda p: (-p.score, p.room_id))
-    return _explore(picks, new)[:limit]
+    return _explore(picks, signals.new_hosts)[:limit]
 
 
 def _explore(picks: list[RecommendedRoom], new: set[int]) -> list[RecommendedRoom]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.recommend import access
 from liveshop.recommend.rooms import recommend_rooms
@@ -22,7 +23,7 @@ from liveshop.recommend.serving import (
     parse_context,
     rank_products,
 )
-from liveshop.recommend.sessions import SessionActivity
+from liveshop.recommend.sessions import MemorySessionActivity, SessionActivity, session_activity
 
 DEFAULT_MAX_PER_SHOP = 3
 DEFAULT_MAX_PER_CATEGORY = 4
@@ -36,11 +37,22 @@ class Recommendations:
     secret_key: str
     max_per_shop: int = DEFAULT_MAX_PER_SHOP
     max_per_category: int = DEFAULT_MAX_PER_CATEGORY
-    activity: SessionActivity = field(default_factory=SessionActivity)
+    activity: SessionActivity = field(default_factory=MemorySessionActivity)
     models: ModelCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.models = ModelCache(self.home)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Recommendations:
+        """The app's: sessions in Redis when several workers share it."""
+        return cls(
+            home=settings.home,
+            secret_key=settings.resolved_secret_key(),
+            max_per_shop=settings.recommend_max_per_shop,
+            max_per_category=settings.recommend_max_per_category,
+            activity=session_activity(settings.redis_url),
+        )
 
     def viewer_key(self, viewer: User) -> str:
         return pseudonymous_id(viewer.id, self.secret_key)
@@ -87,7 +99,7 @@ def recommend_live_rooms(
     key = engine.viewer_key(viewer) if personal and viewer is not None else None
     picks = recommend_rooms(
         session,
-        model=engine.models.current(),
+        cache=engine.models,
         viewer=viewer,
         viewer_key=key,
         actions=engine.activity.recent(key) if key else [],
