@@ -66,6 +66,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         ["moderation", "liveshop.governance.privacy_hooks.erase_moderation_data", 100],
         ["notifications", "liveshop.notifications.privacy_hooks.erase_notifications", 100],
         ["payment_methods", "liveshop.payments.privacy_hooks.erase_cards", 100],
+        ["recommendations", "liveshop.recommend.privacy_hooks.erase_recommendations", 100],
         ["reviews", "liveshop.reviews.privacy_hooks.erase_reviews", 100],
         ["account", "liveshop.accounts.privacy_hooks.erase_account", 900],
     ],

@@ -104,6 +104,7 @@ from liveshop.privacy.retention import (
 from liveshop.promotions.access import register_shelf_lookup
 from liveshop.promotions.coupons import current_drop_notices
 from liveshop.promotions.flash_sales import current_sale_notices
+from liveshop.recommend import privacy_hooks as recommend_privacy
 from liveshop.reviews import governance_hooks as reviews_governance
 from liveshop.reviews import privacy_hooks as reviews_privacy
 from liveshop.search.database_engine import DatabaseEngine
@@ -218,6 +219,7 @@ def _connect_privacy() -> None:
     register_eraser("moderation", moderation_privacy.erase_moderation_data)
     register_eraser("reviews", reviews_privacy.erase_reviews)
     register_eraser("notifications", notifications_privacy.erase_notifications)
+    register_eraser("recommendations", recommend_privacy.erase_recommendations)
     register_eraser("account", ERASE_ACCOUNT, order=ACCOUNTS_ERASED_LAST)
 
     register_withdrawal_hook(

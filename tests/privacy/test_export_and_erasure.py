@@ -176,6 +176,7 @@ def test_erasure_unlinks_the_person_keeps_legal_records_and_the_ledger_balances(
                 "outbound_emails": 0,
             },
             "reviews": {"reviews": 0, "review_votes": 0},
+            "recommendations": {"model_versions": 0, "session_actions": 0},
             "moderation": {
                 "identity_verifications": 0,
                 "reports_anonymised": 0,

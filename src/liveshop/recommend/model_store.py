@@ -1,16 +1,24 @@
 """Model versions under ``LIVESHOP_HOME/recommend/``: one directory per training
-(``v0001``, ``v0002``...), arrays in ``arrays.npz`` and facts in ``meta.json``
-(no pickle: a model file is data, never code), and ``CURRENT`` naming the one
-served. Rolling back points ``CURRENT`` at an earlier version; nothing is deleted.
+(``v0001``, ``v0002``...), each array in its own ``.npy`` file and facts in
+``meta.json`` (no pickle: a model file is data, never code), and ``CURRENT``
+naming the one served. Rolling back points ``CURRENT`` at an earlier version.
+
+Erasing a viewer (privacy) blanks their rows in every kept version in place (a
+row's position never changes, so arrays and facts stay aligned for any reader)
+and drops their pseudonym and host affinities from the facts; serving reloads a
+version whose facts changed (:func:`stamp`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +29,8 @@ import numpy.typing as npt
 from liveshop.core.errors import InvalidInput, NotFound
 
 CURRENT_FILE = "CURRENT"
+FACTS_FILE = "meta.json"
+PACKED_ARRAYS = "arrays.npz"  # how versions were written before one file per array
 VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
 KEPT_VERSIONS = 10  # older model directories are pruned after a training
 
@@ -50,6 +60,7 @@ class ModelArtifact:
         "candidate_scores",
         "candidate_anchors",
     )
+    PER_VIEWER = ("candidates", "candidate_scores", "candidate_anchors")  # a row per user_ids
 
 
 def _root(home: Path) -> Path:
@@ -87,9 +98,8 @@ def save(home: Path, artifact: ModelArtifact) -> str:
     number = int(existing[-1][1:]) + 1 if existing else 1
     version = f"v{number:04d}"
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging."))
-    np.savez(
-        staging / "arrays.npz", **{name: getattr(artifact, name) for name in ModelArtifact.ARRAYS}
-    )
+    for name in ModelArtifact.ARRAYS:
+        np.save(staging / f"{name}.npy", getattr(artifact, name), allow_pickle=False)
     facts = {
         **artifact.meta,
         "version": version,
@@ -100,7 +110,7 @@ def save(home: Path, artifact: ModelArtifact) -> str:
             for user, hosts in artifact.host_affinity.items()
         },
     }
-    (staging / "meta.json").write_text(json.dumps(facts))
+    (staging / FACTS_FILE).write_text(json.dumps(facts))
     os.rename(staging, root / version)
     _point_current_at(home, version)
     for old in versions(home)[:-KEPT_VERSIONS]:
@@ -108,13 +118,23 @@ def save(home: Path, artifact: ModelArtifact) -> str:
     return version
 
 
+def _read_arrays(directory: Path) -> dict[str, npt.NDArray[Any]]:
+    packed = directory / PACKED_ARRAYS
+    if packed.exists():
+        with np.load(packed, allow_pickle=False) as arrays:
+            return {name: arrays[name] for name in ModelArtifact.ARRAYS}
+    return {
+        name: np.load(directory / f"{name}.npy", allow_pickle=False)
+        for name in ModelArtifact.ARRAYS
+    }
+
+
 def load(home: Path, version: str) -> ModelArtifact:
     directory = _root(home) / version
     if not VERSION_PATTERN.match(version) or not directory.is_dir():
         raise NotFound(f"no recommendation model {version}")
-    with np.load(directory / "arrays.npz", allow_pickle=False) as arrays:
-        loaded = {name: arrays[name] for name in ModelArtifact.ARRAYS}
-    facts = json.loads((directory / "meta.json").read_text())
+    loaded = _read_arrays(directory)
+    facts = json.loads((directory / FACTS_FILE).read_text())
     return ModelArtifact(
         **loaded,
         user_ids=list(facts.pop("user_ids")),
@@ -132,7 +152,7 @@ def describe(home: Path) -> list[dict[str, Any]]:
     served = current_version(home)
     rows = []
     for version in versions(home):
-        facts = json.loads((_root(home) / version / "meta.json").read_text())
+        facts = json.loads((_root(home) / version / FACTS_FILE).read_text())
         rows.append(
             {
                 "version": version,
@@ -159,3 +179,77 @@ def rollback(home: Path, *, to: str | None = None) -> str:
         raise NotFound(f"no recommendation model {to} (kept: {', '.join(kept) or 'none'})")
     _point_current_at(home, to)
     return to
+
+
+def stamp(home: Path, version: str) -> tuple[int, int]:
+    """Changes when the version's facts are rewritten (an erasure), so a cached copy
+    knows to reload."""
+    found = (_root(home) / version / FACTS_FILE).stat()
+    return found.st_ino, found.st_mtime_ns
+
+
+def _unpack(directory: Path) -> None:
+    """A version in the packed layout becomes one ``.npy`` per array (edited in place)."""
+    packed = directory / PACKED_ARRAYS
+    if not packed.exists():
+        return
+    for name, array in _read_arrays(directory).items():
+        np.save(directory / f"{name}.npy", array, allow_pickle=False)
+    packed.unlink()
+
+
+def _write_facts(directory: Path, facts: dict[str, Any]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".meta.")
+    with os.fdopen(handle, "w") as out:
+        json.dump(facts, out)
+    os.replace(temporary, directory / FACTS_FILE)
+
+
+@contextmanager
+def _erasing(home: Path) -> Iterator[None]:
+    """One erasure at a time (each rewrites the facts it read)."""
+    root = _root(home)
+    with open(root / ".erasure.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _erase_from(directory: Path, viewer: str) -> bool:
+    facts = json.loads((directory / FACTS_FILE).read_text())
+    rows = [row for row, user in enumerate(facts["user_ids"]) if user == viewer]
+    if not rows and viewer not in facts["host_affinity"]:
+        return False
+    if rows:  # (a viewer may hold host affinities only)
+        _unpack(directory)
+        for name in ModelArtifact.PER_VIEWER:
+            array = np.load(directory / f"{name}.npy", mmap_mode="r+", allow_pickle=False)
+            array[rows] = -1 if array.dtype.kind == "i" else 0
+            array.flush()
+            del array  # unmapped before the facts say the rows are gone
+    for row in rows:
+        facts["user_ids"][row] = ""  # the row stays, so later rows keep their place
+    facts["host_affinity"].pop(viewer, None)
+    _write_facts(directory, facts)
+    return True
+
+
+def erase_viewer(home: Path, viewer: str) -> int:
+    """Remove ``viewer`` (a pseudonym) from every kept version: their candidate rows
+    are blanked (no candidates, no scores, no anchors) and their pseudonym and host
+    affinities leave the facts. Returns how many versions held them.
+
+    The rows go first, then the facts: a reader in between finds the viewer with
+    an empty row, never another viewer's row under their name."""
+    if not _root(home).is_dir():
+        return 0
+    changed = 0
+    with _erasing(home):
+        for version in versions(home):
+            try:
+                changed += _erase_from(_root(home) / version, viewer)
+            except FileNotFoundError:  # pruned by a training meanwhile: nothing left to erase
+                continue
+    return changed

@@ -84,6 +84,7 @@ class ModelCache:
         self._lock = threading.Lock()
         self._checked = 0.0
         self._version: str | None = None
+        self._stamp: tuple[int, int] | None = None
         self._model: ModelArtifact | None = None
         self.index: dict[int, int] = {}
         self.users: dict[str, int] = {}
@@ -96,14 +97,15 @@ class ModelCache:
         with self._lock:
             self._checked = now
             version = model_store.current_version(self.home)
-            if version != self._version:
+            stamp = model_store.stamp(self.home, version) if version else None
+            if (version, stamp) != (self._version, self._stamp):  # new, rolled back or erased
                 model = model_store.load(self.home, version) if version else None
                 self.index = (
                     {int(p): i for i, p in enumerate(model.product_ids.tolist())} if model else {}
                 )
-                self.users = {u: i for i, u in enumerate(model.user_ids)} if model else {}
+                self.users = {u: i for i, u in enumerate(model.user_ids) if u} if model else {}
                 self.popular = _popular_head(model) if model else []
-                self._model, self._version = model, version
+                self._model, self._version, self._stamp = model, version, stamp
         return self._model
 
     @property
