@@ -46,8 +46,8 @@ function valueText(value) {
   if (value === null || value === undefined || value === "") return _("无");
   if (value === true) return _("是");
   if (value === false) return _("否");
-  if (Array.isArray(value)) return value.map(valueText).join("、") || _("无");
-  if (typeof value === "object") return Object.entries(value).map(([key, inner]) => `${KEYS[key] || key}：${valueText(inner)}`).join("；");
+  if (Array.isArray(value)) return value.map(valueText).join(_("、")) || _("无");
+  if (typeof value === "object") return Object.entries(value).map(([key, inner]) => _("{name}：{value}", { name: KEYS[key] || key, value: valueText(inner) })).join(_("；"));
   return String(value);
 }
 

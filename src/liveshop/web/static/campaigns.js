@@ -1,7 +1,7 @@
 // Campaign pages: create a campaign, the campaign's metrics by dimension with a Plotly
 // chart, the link builder with its QR codes, and an experiment's rates with intervals.
 // Server text reaches the page through textContent only.
-import { _, api, el } from "./common.js";
+import { LOCALE, _, api, el } from "./common.js";
 import { RoomPicker, whenTyped } from "./room_picker.js";
 
 const CHART_CONFIG = { displaylogo: false, responsive: true };
@@ -26,10 +26,10 @@ const $ = (id) => document.getElementById(id);
 
 function shown(column, value) {
   if (value === null || value === undefined) return "–";
-  if (MONEY.has(column)) return (value / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  if (MONEY.has(column)) return (value / 100).toLocaleString(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   if (PERCENT.has(column)) return `${(value * 100).toFixed(2)}%`;
   if (!Number.isInteger(value)) return Number(value).toFixed(2);
-  return value.toLocaleString("zh-CN");
+  return value.toLocaleString(LOCALE);
 }
 
 let plotlyPromise = null;

@@ -10,6 +10,22 @@ import { ROOM_STATUS_LABELS, fetchRooms, roomTime, statusTag, whenTyped } from "
 const REPORT_REFRESH_MS = 30000;
 const FUNNEL_STEPS = ["view", "product_click", "cart", "purchase"];
 const STEP_LABELS = { view: _("观看"), product_click: _("点击"), cart: _("加购"), purchase: _("购买") };
+// The analytics API's words for a segment (segments.WORDS) and the RFM map (profiles.RFM_SEGMENTS)
+const SEGMENT_WORDS = {
+  lapsing: _("久未购买"), "recently active": _("近期活跃"), "frequent buyers": _("常购"), "rare buyers": _("少购"),
+  "high value": _("高消费"), "low value": _("低消费"), "coupon-driven": _("爱用券"), "pays full price": _("原价购买"),
+  "evening viewers": _("晚间观看"), "daytime viewers": _("白天观看"), "highly engaged": _("互动多"),
+  "quiet watchers": _("安静观看"), typical: _("普通"),
+};
+const RFM_NAMES = {
+  hibernating: _("沉睡"), "at risk": _("有流失风险"), "can't lose them": _("不能流失"), "about to sleep": _("即将沉睡"),
+  "need attention": _("需要关注"), "loyal customers": _("忠诚顾客"), promising: _("有潜力"), "new customers": _("新顾客"),
+  "potential loyalists": _("潜在忠诚"), champions: _("核心顾客"),
+};
+
+function segmentWords(description) {
+  return description.split(", ").map((word) => SEGMENT_WORDS[word] || word).join(_("、"));
+}
 const CHART_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["sendDataToCloud"] };
 const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 40 }, height: 300, font: { size: 12 } };
 
@@ -299,7 +315,7 @@ function overview() {
       data.segments.map((segment) => [
         { text: `#${segment.segment + 1}` },
         { text: formatCount(segment.size) },
-        { text: segment.description },
+        { text: segmentWords(segment.description) },
         { text: yuan(Math.round(segment.means.monetary_minor_units || 0)), className: "num" },
         { text: Number(segment.means.frequency || 0).toFixed(1), className: "num" },
         { text: Number(segment.means.recency_days || 0).toFixed(0), className: "num" },
@@ -312,7 +328,7 @@ function overview() {
         { text: profile.recency_days ?? "–", className: "num" },
         { text: profile.frequency, className: "num" },
         { text: yuan(profile.monetary_minor_units), className: "num" },
-        { text: profile.rfm_segment || "–" },
+        { text: profile.rfm_segment ? RFM_NAMES[profile.rfm_segment] || profile.rfm_segment : "–" },
         { text: profile.segment === null || profile.segment === undefined ? "–" : `#${profile.segment + 1}` },
       ]),
     );

@@ -52,7 +52,7 @@ function showError(id, error) {
 
 /** A user by name when the evidence knows it ("alice（#4）"), else by number. */
 function person(name, id) {
-  if (name) return id ? `${name}（#${id}）` : name;
+  if (name) return id ? _("{name}（#{id}）", { name, id }) : name;
   return id ? `#${id}` : null;
 }
 
