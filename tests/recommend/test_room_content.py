@@ -20,6 +20,7 @@ from liveshop.recommend.jobs import train_once
 from liveshop.recommend.service import recommend_live_rooms
 from liveshop.recommend.sessions import Action
 from tests.conftest import MakeAccount
+from tests.recommend.helpers import product
 from tests.recommend.test_serving import Shopfront, engine_for
 
 
@@ -60,7 +61,9 @@ def test_rooms_ranked_by_their_shelf_against_the_viewer(
 ) -> None:
     train_once(settings)
     room = functools.partial(_live_room, database_url, make_account)
-    room(title="snack room", shelf=shopfront.snacks[:2], viewers=5)  # the busiest
+    umbrella_shop = make_account(Role.MERCHANT, "umbrella_merchant")
+    umbrella = product(database_url, umbrella_shop, "Umbrella", "umbrellas")  # nobody's
+    room(title="umbrella room", shelf=[umbrella], viewers=5)  # the busiest
     cups = room(title="cup room", shelf=[shopfront.cups[0]], viewers=0)
     mugs = room(title="mug room", shelf=[shopfront.cups[2]], viewers=0)
     engine = engine_for(settings)
@@ -78,7 +81,7 @@ def test_rooms_ranked_by_their_shelf_against_the_viewer(
     private = session.get_one(User, shopfront.private.id)
     theirs = recommend_live_rooms(session, engine=engine, viewer=private, limit=10)
     assert theirs.personalised is False
-    assert theirs.items[0].title == "snack room"
+    assert theirs.items[0].title == "umbrella room"
     assert {item.reason_kind for item in theirs.items} == {"popular_live", "live_now"}
 
     # Looking at a cup nobody else did puts the room selling it first, at once.
@@ -109,7 +112,7 @@ def test_a_new_host_keeps_a_top_slot_against_shelf_matches(
         database_url,
         make_account,
         title="first stream",
-        shelf=[shopfront.snacks[5]],
+        shelf=[product(database_url, make_account(Role.MERCHANT, "scarves"), "Scarf", "scarves")],
         viewers=0,
         established=False,
     )
