@@ -63,22 +63,23 @@ def unsubscribe_now(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
-    user: OptionalUser,
     token: Token = "",
     form_token: Annotated[str, Form(alias="token", max_length=200)] = "",
 ) -> Response:
     """The one click (RFC 8058: a mail client posts here with the link's token); the
-    signed token is the proof, so no sign-in and no form token are needed."""
+    signed token is the proof, so no sign-in and no form token are needed. The session
+    is not read at all: a signed-in visitor's cookie would ask for a CSRF header that a
+    plain form cannot send, and the answer is the same for anyone."""
     try:
         kind = centre.unsubscribe(
             session, secret_key=settings.resolved_secret_key(), token=token or form_token
         )
     except InvalidInput as error:
         response = _render(
-            request, "unsubscribe.html", settings, user, token="", done=None, error=BAD_LINK
+            request, "unsubscribe.html", settings, None, token="", done=None, error=BAD_LINK
         )
         response.status_code = error.status_code
         return response
     return _render(
-        request, "unsubscribe.html", settings, user, token="", done=KIND_NAMES[kind], error=None
+        request, "unsubscribe.html", settings, None, token="", done=KIND_NAMES[kind], error=None
     )

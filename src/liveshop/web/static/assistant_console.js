@@ -38,10 +38,21 @@ function correction(reply) {
   return form;
 }
 
+/** The last minute in the page's language, from the figures (insights.room_insights writes
+ * its text in Chinese for the API). */
+function summaryText(insights) {
+  const { lines, questions, buying_intent: intent, top_words: words } = insights.summary;
+  let text = _("最近一分钟 {lines} 条弹幕，{questions} 个提问，{intent} 条购买意向", { lines, questions, intent });
+  if (words.length) text += _("；大家在说：{words}", { words: words.join(_("、")) });
+  const [top] = insights.question_groups;
+  if (top && top.count > 1) text += _("；问得最多：“{text}”（{count} 次）", { text: top.text, count: top.count });
+  return text;
+}
+
 function render(state) {
   document.getElementById("assistant-enabled").textContent = state.enabled ? _("已开启") : _("已关闭");
   const insights = state.insights;
-  document.getElementById("chat-summary").textContent = insights.summary.text;
+  document.getElementById("chat-summary").textContent = summaryText(insights);
   document.getElementById("question-groups").replaceChildren(
     ...insights.question_groups.map((group) => item(`${group.text} ×${group.count}`)),
   );
