@@ -140,6 +140,7 @@ function roomView() {
 
   const connection = new LiveConnection(roomId, {
     transport: pageTransport(),
+    uncounted: true, // the room's figures are its audience's, not this page's
     onMessage: (message) => {
       if (message.type === "snapshot") applyCounters(message);
       if (message.type === "frame") {
