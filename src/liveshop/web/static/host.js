@@ -195,6 +195,7 @@ function applyCounters(message) {
 
 const connection = new LiveConnection(roomId, {
   transport: pageTransport(),
+  uncounted: true, // the host is not one of their own room's viewers
   onState: (state, transport) => showConnection($("conn"), state, transport),
   onMessage(message) {
     if (message.type === "snapshot") {
