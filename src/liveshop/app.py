@@ -84,6 +84,7 @@ from liveshop.web.analytics_pages import router as dashboard_router
 from liveshop.web.assistant_pages import router as assistant_pages_router
 from liveshop.web.campaign_pages import router as campaign_pages_router
 from liveshop.web.cart_pages import router as cart_pages_router
+from liveshop.web.coupon_pages import router as coupon_pages_router
 from liveshop.web.error_pages import error_page, wants_page
 from liveshop.web.login_step_up_pages import router as login_step_up_pages_router
 from liveshop.web.media_pages import router as media_pages_router
@@ -324,6 +325,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     app.include_router(moderation_pages_router)
     app.include_router(product_pages_router)
     app.include_router(cart_pages_router)
+    app.include_router(coupon_pages_router)
     app.include_router(media_pages_router)
     app.include_router(search_pages_router)
     app.include_router(assistant_pages_router)

@@ -647,6 +647,7 @@ ROUTES: dict[RouteKey, Access] = {
         s.HELD_REVIEW, parties={BUYER: FORBIDDEN, SELLER: FORBIDDEN}, roles=MODERATION
     ),
     ("GET", "/products/{product_id}"): public(s.PRODUCT, parties=(SELLER,)),
+    ("GET", "/coupons/{coupon_id}"): public(s.COUPON, parties=(SELLER,)),  # its landing page
     # --- follows and notifications ---
     ("POST", "/api/hosts/{host_id}/follow"): everyone_but_regulators(s.HOST, parties=(ROOM_HOST,)),
     ("DELETE", "/api/hosts/{host_id}/follow"): everyone_but_regulators(

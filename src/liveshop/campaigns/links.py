@@ -155,13 +155,14 @@ def link_by_code(session: Session, *, code: str) -> TrackingLink:
 
 
 def target_path(link: TrackingLink) -> str:
-    """Where the link leads: the room's page, the product's page, the wallet at the coupon."""
+    """Where the link leads: the room's page, the product's page, the coupon's landing
+    page (where it is claimed, after signing in if need be)."""
     kind, target_id = parse_target(link.target)
     if kind is TargetKind.ROOM:
         return f"/rooms/{target_id}"
     if kind is TargetKind.PRODUCT:
         return f"/products/{target_id}"
-    return f"/wallet?coupon={target_id}"
+    return f"/coupons/{target_id}"
 
 
 def record_click(

@@ -2,8 +2,8 @@
 ``X-Attribution: <code>`` header, marks a request as the link's.
 
 The middleware only reads two headers and appends to an in-memory buffer (no
-query, no thread); repeats of the same visitor, link, kind and room within
-``REPEAT_SECONDS`` are dropped there. A task flushes the buffer every
+query, no thread); repeats of the same visitor, caller, link, kind and
+room within ``REPEAT_SECONDS`` are dropped there. A task flushes the buffer every
 ``FLUSH_SECONDS``: it resolves the callers' tokens through accounts' cached
 lookups and writes the touches in one transaction, off the request path. The
 flash-sale fast path answers before this middleware, and WebSockets pass it
@@ -86,11 +86,13 @@ class TouchRecorder:
         self.settings = settings
         self.database_url = settings.resolved_database_url()
         self.pending: list[PendingTouch] = []
-        self.recent: dict[tuple[str, str, TouchKind, int | None], float] = {}
+        # A repeat is the same caller too: the visitor's first call once signed in must
+        # reach the database, or their anonymous click is never linked to their account.
+        self.recent: dict[tuple[str, str, str | None, TouchKind, int | None], float] = {}
         self.task: asyncio.Task[None] | None = None
 
     def note(self, touch: PendingTouch) -> None:
-        key = (touch.code, touch.visitor, touch.kind, touch.room_id)
+        key = (touch.code, touch.visitor, touch.credential, touch.kind, touch.room_id)
         now = time.monotonic()
         last = self.recent.get(key)
         if last is not None and now - last < REPEAT_SECONDS:

@@ -185,6 +185,16 @@ def _ensure_holder(session: Session, *, coupon_id: int, user_id: int) -> None:
     session.execute(module.insert(CouponHolder).values(**values).on_conflict_do_nothing())
 
 
+def claimed_by(session: Session, *, coupon_id: int, user_id: int) -> int:
+    """How many of this coupon the user has claimed (against its per-user limit)."""
+    claimed = session.scalar(
+        select(CouponHolder.claimed).where(
+            CouponHolder.coupon_id == coupon_id, CouponHolder.user_id == user_id
+        )
+    )
+    return int(claimed or 0)
+
+
 def wallet(session: Session, *, user: User) -> list[WalletCouponOut]:
     rows = session.execute(
         select(UserCoupon, Coupon)

@@ -311,6 +311,7 @@ def register_submit(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
     try:
@@ -335,7 +336,7 @@ def register_submit(
         response.status_code = error.status_code
         response.headers.update(error.headers())
         return response
-    signed_in = _signed_in(accounts.issue_token(session, user=user), "/")
+    signed_in = _signed_in(accounts.issue_token(session, user=user), _safe_next(next))
     signed_in.set_cookie(WELCOME_COOKIE, "1", httponly=True, samesite="lax", max_age=600)
     return signed_in
 
