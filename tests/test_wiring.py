@@ -42,6 +42,11 @@ PRODUCTION_SOURCES: dict[str, Any] = {
     "catalog listing auditor": "liveshop.governance.listing_audit.audit_listing_decision",
     "promotions shelf lookup": "liveshop.live.shelf.shelved_product_ids",
     "live stream source": "liveshop.media.streams.stream_view",
+    "media timeline sources": {
+        "auctions": "liveshop.auctions.room_history.room_auction_moments",
+        "gifts": "liveshop.payments.room_history.room_gift_moments",
+        "red_packets": "liveshop.payments.room_history.room_red_packet_moments",
+    },
     "moderation comment evidence": "liveshop.live.moderation_evidence.comment_evidence",
     "moderation after-sales source": "liveshop.orders.moderation_figures.after_sales_figures",
     "moderation order sampling source": "liveshop.orders.moderation_figures.orders_to_sample",

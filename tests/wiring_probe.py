@@ -44,6 +44,7 @@ def registries() -> dict[str, Any]:
     from liveshop.governance.reports import registered_evidence_source
     from liveshop.governance.scores import registered_after_sales_source, registered_rating_source
     from liveshop.live.streams import registered_stream_source
+    from liveshop.media.timeline_sources import timeline_sources
     from liveshop.privacy import registry
     from liveshop.privacy.consents import Purpose
     from liveshop.privacy.retention import purgers
@@ -57,6 +58,9 @@ def registries() -> dict[str, Any]:
         "catalog listing auditor": name_of(registered_listing_auditor()),
         "promotions shelf lookup": name_of(registered_shelf_lookup()),
         "live stream source": name_of(registered_stream_source()),
+        "media timeline sources": {
+            name: name_of(source) for name, source in sorted(timeline_sources().items())
+        },
         "moderation comment evidence": name_of(registered_evidence_source(ReportTarget.COMMENT)),
         "moderation after-sales source": name_of(registered_after_sales_source()),
         "moderation order sampling source": name_of(registered_order_sampling_source()),

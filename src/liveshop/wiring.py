@@ -30,6 +30,7 @@ from typing import Any
 from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.responder import AssistantResponder
+from liveshop.auctions.room_history import room_auction_moments
 from liveshop.campaigns import privacy_hooks as campaigns_privacy
 from liveshop.campaigns.events import RoomReminderPushed
 from liveshop.campaigns.listeners import RecordConversions
@@ -68,6 +69,7 @@ from liveshop.live.moderation_evidence import comment_evidence
 from liveshop.live.streams import register_stream_source
 from liveshop.media import streams as media_streams
 from liveshop.media.listeners import DropPublisherOnRoomEnd
+from liveshop.media.timeline_sources import register_timeline_source
 from liveshop.moderation.compliance import review_product_copy
 from liveshop.notifications import privacy_hooks as notifications_privacy
 from liveshop.notifications.events import NotificationsPosted
@@ -87,6 +89,7 @@ from liveshop.payments.fines import BookFines
 from liveshop.payments.gifts import GiftSent
 from liveshop.payments.jobs import RefundOnAfterSale
 from liveshop.payments.red_packets import open_packet_notices
+from liveshop.payments.room_history import room_gift_moments, room_red_packet_moments
 from liveshop.privacy.consents import Purpose
 from liveshop.privacy.registry import (
     per_user,
@@ -180,6 +183,10 @@ def _connect_rooms() -> None:
     register_shelf_lookup(shelf.shelved_product_ids)  # promotions' goods rule reads live's shelf
     register_stream_source(media_streams.stream_view)  # media: the room's video, if any
     register_notice_source(media_streams.current_stream_notices)  # media: live or offline
+    # What media's replay timeline reads from domains it may not import.
+    register_timeline_source("gifts", room_gift_moments)  # payments
+    register_timeline_source("red_packets", room_red_packet_moments)  # payments
+    register_timeline_source("auctions", room_auction_moments)  # auctions
 
 
 def _connect_catalog() -> None:

@@ -138,3 +138,30 @@ def test_go_live_starts_the_room_when_the_stream_arrives(
     # no media server runs in this test: live, without figures
     assert health.json()["stream_status"] == "live"
     assert health.json()["bitrate_kbps"] is None
+
+
+def test_only_a_live_stream_gives_a_playback_url_and_hides_the_poster(
+    client: TestClient, make_account: MakeAccount
+) -> None:
+    """The host cannot set a playback URL of their own (the retired ``rooms.playback_url``
+    showed one while offline, so the page skipped its poster)."""
+    host = make_account(Role.HOST)
+    offered = client.post(
+        "/api/rooms",
+        json={"title": "直播间", "playback_url": "https://example.com/old.m3u8"},
+        headers=host.headers,
+    )
+    assert offered.status_code == 422
+    room_id = _room(client, host)
+
+    offline_page = client.get(f"/rooms/{room_id}").text
+    assert client.get(f"/api/rooms/{room_id}").json()["playback_url"] is None
+    assert 'id="player-poster" data-playback-url="" >' in offline_page
+
+    assert _publish(client, _key(client, host, room_id)).status_code == 200
+    playlist = f"http://127.0.0.1:8088/hls/room-{room_id}.m3u8"
+    assert client.get(f"/api/rooms/{room_id}").json()["playback_url"] == playlist
+    assert (
+        f'id="player-poster" data-playback-url="{playlist}" hidden>'
+        in client.get(f"/rooms/{room_id}").text
+    )

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, HttpUrl
 
-PLAYBACK_URL_LENGTH = 500  # the rooms.playback_url column
 IMAGE_URL_LENGTH = 2000
 
 
@@ -30,5 +29,4 @@ def _without_nul(text: str) -> str:
 
 
 PlainText = Annotated[str, AfterValidator(_without_nul)]
-PlaybackUrl = Annotated[HttpUrl, AfterValidator(_url_at_most(PLAYBACK_URL_LENGTH))]
 ImageUrl = Annotated[HttpUrl, AfterValidator(_url_at_most(IMAGE_URL_LENGTH))]

@@ -51,7 +51,6 @@ def create_room(body: RoomCreate, user: CurrentUser, session: DbSession) -> Room
         title=body.title,
         description=body.description,
         scheduled_at=body.scheduled_at,
-        playback_url=str(body.playback_url) if body.playback_url else None,
     )
     return service.room_out(session, room)
 

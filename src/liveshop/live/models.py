@@ -47,7 +47,6 @@ class Room(Base):
     host_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
-    playback_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     status: Mapped[RoomStatus] = mapped_column(
         Enum(RoomStatus, native_enum=False, length=20), default=RoomStatus.SCHEDULED, index=True
     )
@@ -134,6 +133,18 @@ class HostAction(Base):
     action: Mapped[str] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RoomLikeCount(Base):
+    """The likes one worker stored for a room in one write-behind flush, and when: the
+    replay's likes over time (``Room.likes`` keeps only the total)."""
+
+    __tablename__ = "room_like_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class ShelfItem(Base):

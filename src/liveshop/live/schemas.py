@@ -6,17 +6,20 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from liveshop.core.dependencies import MAX_ROW_ID
-from liveshop.core.validation import PlainText, PlaybackUrl
+from liveshop.core.validation import PlainText
 from liveshop.live.models import HeldCommentStatus, QuestionStatus, RestrictionKind, RoomStatus
 
 MAX_RESTRICTION_MINUTES = 60 * 24 * 30
 
 
 class RoomCreate(BaseModel):
+    # Forbidden extras: a client still sending the retired host-set ``playback_url``
+    # hears why (the video's URL comes from the media server while the room is live).
+    model_config = ConfigDict(extra="forbid")
+
     title: PlainText = Field(min_length=1, max_length=120)
     description: PlainText = Field(default="", max_length=5000)
     scheduled_at: AwareDatetime | None = None
-    playback_url: PlaybackUrl | None = None
 
 
 class HostOut(BaseModel):

@@ -31,6 +31,7 @@ from liveshop.live.models import (
     QuestionVote,
     RestrictionKind,
     Room,
+    RoomLikeCount,
     RoomRestriction,
     RoomStatus,
 )
@@ -51,7 +52,6 @@ def create_room(
     title: str,
     description: str = "",
     scheduled_at: datetime | None = None,
-    playback_url: str | None = None,
 ) -> Room:
     access.require_room_opener(host)
     room = Room(
@@ -59,7 +59,6 @@ def create_room(
         title=title.strip(),
         description=description,
         scheduled_at=scheduled_at,
-        playback_url=playback_url,
         status=RoomStatus.SCHEDULED,
     )
     session.add(room)
@@ -81,12 +80,13 @@ def room_facts(session: Session, room_id: int) -> RoomFacts:
     return RoomFacts(id=room.id, host_id=room.host_id, status=room.status.value)
 
 
-ROOM_OUT_DERIVED = frozenset({"host", "stream_status"})
+ROOM_OUT_DERIVED = frozenset({"host", "stream_status", "playback_url"})
 
 
 def room_out(session: Session, room: Room) -> RoomOut:
-    """The room as the API shows it; its video's state and, while live, the HLS
-    playlist come from the media package (``streams.stream_view``)."""
+    """The room as the API shows it; its video's state and, only while live, the HLS
+    playlist come from the media package (``streams.stream_view``): an offline room
+    has no playback URL, so the viewer page shows its poster."""
     host = session.get(User, room.host_id)
     assert host is not None  # foreign key
     stream = stream_view(session, room.id)
@@ -98,7 +98,7 @@ def room_out(session: Session, room: Room) -> RoomOut:
     return RoomOut.model_validate(
         {
             **columns,
-            "playback_url": stream.playback_url or room.playback_url,
+            "playback_url": stream.playback_url,
             "stream_status": stream.status,
             "host": HostOut(id=host.id, username=host.username),
         }
@@ -437,8 +437,11 @@ def add_room_counters(
 ) -> None:
     """Add this worker's new likes and comments; keep the viewer count and its peak.
 
-    Additive updates let every worker persist its own share without a read.
+    Additive updates let every worker persist its own share without a read; the new
+    likes are also kept with their moment, for the replay.
     """
+    if likes > 0:
+        session.add(RoomLikeCount(room_id=room_id, count=likes))
     session.execute(
         update(Room)
         .where(Room.id == room_id)

@@ -20,11 +20,13 @@ from sqlalchemy.orm import Session
 from liveshop.core.clock import as_utc
 from liveshop.core.errors import Conflict, NotFound
 from liveshop.live import service as live_service
-from liveshop.live.history import host_moments
+from liveshop.live.history import host_moments, like_moments, question_moments
 from liveshop.media.ffmpeg import cut_clip, join_mp4
 from liveshop.media.recordings import pending_recordings, ready_recordings
 from liveshop.media.server_config import MediaPaths
+from liveshop.media.timeline_sources import timeline_sources
 from liveshop.orders.room_history import room_draw_moments, room_order_moments
+from liveshop.promotions.coupons import room_drops
 from liveshop.promotions.flash_sales import list_room_sales
 
 COMMENT_PAGE = 500
@@ -148,6 +150,7 @@ def _commerce(session: Session, video: ReplayVideo, room_id: int) -> list[dict[s
             "order",
             product_id=order.product_id,
             title=order.title,
+            orders=order.orders,
             quantity=order.quantity,
         )
         for order in room_order_moments(session, room_id=room_id)
@@ -155,10 +158,60 @@ def _commerce(session: Session, video: ReplayVideo, room_id: int) -> list[dict[s
     return items
 
 
+def _coupon_drops(session: Session, video: ReplayVideo, room_id: int) -> list[dict[str, Any]]:
+    return [
+        _item(
+            video,
+            drop.starts_at,
+            "coupon_drop",
+            coupon_id=drop.id,
+            name=drop.name,
+            kind=str(drop.kind),
+            amount=drop.amount,
+            percent=drop.percent,
+            threshold=drop.threshold,
+            quantity=drop.total_quantity,
+            ends_t=video.offset_of(drop.ends_at),
+        )
+        for drop in reversed(room_drops(session, room_id=room_id))
+    ]
+
+
+def _audience(session: Session, video: ReplayVideo, room_id: int) -> list[dict[str, Any]]:
+    items = [
+        _item(
+            video,
+            question.at,
+            "question" if question.event == "asked" else "answer",
+            question_id=question.question_id,
+            text=question.text,
+            **({"upvotes": question.upvotes} if question.event == "asked" else {}),
+        )
+        for question in question_moments(session, room_id=room_id)
+    ]
+    items += [
+        _item(video, like.at, "likes", count=like.count)
+        for like in like_moments(session, room_id=room_id)
+    ]
+    return items
+
+
+def _registered(session: Session, video: ReplayVideo, room_id: int) -> list[dict[str, Any]]:
+    """Gifts, red packets and auctions, from the sources wiring registered."""
+    items: list[dict[str, Any]] = []
+    for source in timeline_sources().values():
+        for moment in source(session, room_id):
+            fields = {key: value for key, value in moment.items() if key not in {"at", "type"}}
+            items.append(_item(video, moment["at"], str(moment["type"]), **fields))
+    return items
+
+
 def replay_timeline(session: Session, *, video: ReplayVideo, room_id: int) -> list[dict[str, Any]]:
     """Everything the room had, by offset (ties keep each source's order)."""
     items = _chat(session, video, room_id) + _host(session, video, room_id)
-    items += _commerce(session, video, room_id)
+    items += _commerce(session, video, room_id) + _coupon_drops(session, video, room_id)
+    items += _audience(session, video, room_id)
+    items += _registered(session, video, room_id)
     return sorted(items, key=lambda item: (item["t"], item["at"]))
 
 
