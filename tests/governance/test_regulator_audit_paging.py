@@ -3,12 +3,16 @@ total (issue 18, §4)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from liveshop.accounts.models import Role, User
+from liveshop.catalog.models import Shop
 from liveshop.core.audit.log import append_audit
 from liveshop.core.db import unit_of_work
 from liveshop.governance.inspections import sample_inspections
@@ -100,3 +104,50 @@ def test_penalties_and_inspections_carry_the_ranges_total(
             headers=regulator.headers,
         ).json()
         assert (len(rest[name]), rest["total"], rest["next_after_id"]) == (total - 3, total, None)
+
+
+def test_records_name_the_user_shop_and_product_behind_their_ids(
+    client: TestClient, make_account: MakeAccount, database_url: str
+) -> None:
+    moderator, host = make_account(Role.MODERATOR), make_account(Role.HOST, "host_mei")
+    merchant = make_account(Role.MERCHANT)
+    made = client.post(
+        "/api/products",
+        json={"title": "龙井 250g", "price": 900, "stock": 5},
+        headers=merchant.headers,
+    ).json()
+    with unit_of_work(database_url) as session:
+        moderator_row = session.get_one(User, moderator.id)
+        for subject_type, subject_id in (
+            (SubjectType.USER, host.id),
+            (SubjectType.SHOP, made["shop_id"]),
+            (SubjectType.USER, 987_654),  # nobody: no name, not an error
+        ):
+            impose_penalty(
+                session,
+                moderator=moderator_row,
+                request=ActionRequest(
+                    PenaltyKind.WARNING,
+                    "虚假宣传",
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                ),
+                settings=moderation_settings(),
+            )
+        sample_inspections(session, of=InspectionTarget.PRODUCT, rate=Decimal(1), seed="n")
+        shop_name = session.execute(
+            select(Shop.name).where(Shop.id == made["shop_id"])
+        ).scalar_one()
+    regulator = make_account(Role.REGULATOR)
+
+    penalties = client.get("/api/regulator/penalties", headers=regulator.headers).json()
+    inspections = client.get("/api/regulator/inspections", headers=regulator.headers).json()
+    exported = client.get(
+        "/api/regulator/penalties", params={"format": "csv"}, headers=regulator.headers
+    )
+
+    assert [p["subject_name"] for p in penalties["penalties"]] == ["host_mei", shop_name, None]
+    [inspection] = [i for i in inspections["inspections"] if i["target_id"] == made["id"]]
+    assert (inspection["target_name"], inspection["shop_name"]) == ("龙井 250g", shop_name)
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["subject_name"] for row in rows] == ["host_mei", shop_name, ""]

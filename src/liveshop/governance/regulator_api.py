@@ -14,7 +14,7 @@ import csv
 import enum
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ from liveshop.core.dependencies import DbSession
 from liveshop.core.errors import InvalidInput
 from liveshop.governance import access
 from liveshop.governance.models import Inspection, Penalty
+from liveshop.governance.subject_names import with_inspection_names, with_penalty_names
 
 router = APIRouter(prefix="/api/regulator", tags=["regulator"])
 
@@ -250,11 +251,20 @@ def _record_count(
 
 
 def _record_export(
-    session: Session, *, regulator: User, model: Any, moment: Any, name: str, page: RecordPage
+    session: Session,
+    *,
+    regulator: User,
+    model: Any,
+    moment: Any,
+    name: str,
+    page: RecordPage,
+    named: Callable[[Session, list[dict[str, Any]]], list[dict[str, Any]]],
 ) -> dict[str, Any] | Response:
+    """A page of records, each with the names behind its ids (``named``)."""
     start, end = _range(page.start, page.end)
     after_id, limit = page.after_id, page.limit
     rows = _records(session, model, moment, start=start, end=end, after_id=after_id, limit=limit)
+    rows = named(session, rows)
     _audit_read(
         session,
         regulator=regulator,
@@ -263,7 +273,8 @@ def _record_export(
     )
     if page.output is ExportFormat.CSV:
         columns = [attribute.key for attribute in inspect(model).column_attrs]
-        return _csv_response(rows, columns, name)
+        names = [key for key in (rows[0] if rows else {}) if key not in columns]
+        return _csv_response(rows, [*columns, *names], name)
     total = _record_count(session, model, moment, start, end)
     next_after_id = rows[-1]["id"] if len(rows) == limit else None
     return {name: rows, "next_after_id": next_after_id, "total": total}
@@ -280,6 +291,7 @@ def penalties(regulator: Regulator, session: DbSession, page: Page) -> dict[str,
         moment=Penalty.created_at,
         name="penalties",
         page=page,
+        named=with_penalty_names,
     )
 
 
@@ -294,6 +306,7 @@ def inspections(regulator: Regulator, session: DbSession, page: Page) -> dict[st
         moment=Inspection.sampled_at,
         name="inspections",
         page=page,
+        named=with_inspection_names,
     )
 
 

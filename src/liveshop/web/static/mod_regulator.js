@@ -155,12 +155,17 @@ function recordsPager(name, render) {
   return pager;
 }
 
+/** A record's subject by name, its number beside it (an order, or a row since erased, by number). */
+function named(name, id) {
+  return name ? `${name} (#${id})` : `#${id}`;
+}
+
 function penaltyRow(p) {
   return el("tr", { className: "penalty-row", dataset: { id: p.id } }, cells([
     String(p.id),
     fullDateTime(p.created_at),
     KINDS[p.kind] || p.kind,
-    `${p.subject_type === "shop" ? _("店铺") : _("用户")} #${p.subject_id}`,
+    `${p.subject_type === "shop" ? _("店铺") : _("用户")} ${named(p.subject_name, p.subject_id)}`,
     p.rule,
     String(p.points),
     fullDateTime(p.appeal_deadline),
@@ -172,8 +177,8 @@ function inspectionRow(item) {
   return el("tr", { className: "inspection-row", dataset: { id: item.id } }, cells([
     String(item.id),
     fullDateTime(item.sampled_at),
-    `${item.target_type === "order" ? _("订单") : _("商品")} #${item.target_id}`,
-    item.shop_id ? `#${item.shop_id}` : "",
+    `${item.target_type === "order" ? _("订单") : _("商品")} ${named(item.target_name, item.target_id)}`,
+    item.shop_id ? named(item.shop_name, item.shop_id) : "",
     RESULTS[item.result] || item.result,
     item.findings,
   ]));
