@@ -152,7 +152,7 @@ def test_campaign_dashboard_link_builder_and_experiment_results(
     results.set_viewport_size(PHONE)
     expect(results.locator("#variant-table tbody tr")).to_have_count(2)
     expect(results.locator("#chart-rates svg.main-svg").first).to_be_visible()
-    expect(results.locator("#guidance")).to_contain_text("always-valid")
+    expect(results.locator("#guidance")).to_contain_text("随时有效 p 值")
     _clean(new_page, page, phone, results)
 
     stranger = server.create_user(server.unique("campother"), Role.MERCHANT)
