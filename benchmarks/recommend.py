@@ -12,6 +12,8 @@ of them purchases), then measures in one run:
   SQLite database holding the catalogue and viewers who allowed personalisation,
   p50/p99 over many calls for the home feed and a product page's "more like this";
 and prints JSON. The machine may be shared: CPU seconds are reported beside wall time.
+The report so far is also written to standard error after each stage, so a run cut
+short at a large size still says what it measured.
 
     python benchmarks/recommend.py                       # 100k users, 20k products, 5M
     python benchmarks/recommend.py --users 1000000 --items 100000 --interactions 50000000
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -46,6 +49,7 @@ from liveshop.privacy.models import Consent
 from liveshop.recommend import model_store
 from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.service import Recommendations, recommend_products
+from liveshop.recommend.sessions import Action
 from liveshop.recommend.training import NEIGHBOURS, fit_candidates, fit_neighbours
 
 SECRET = "benchmark-secret-key-0123456789abcdef"
@@ -53,6 +57,10 @@ SHOPS = 2_000
 CATEGORIES = 200
 VIEWERS = 1_000  # real accounts (with consent) whose requests are timed
 PURCHASE_SHARE = 0.1
+
+
+def so_far(report: dict[str, Any]) -> None:
+    print(json.dumps(report), file=sys.stderr, flush=True)
 
 
 def timed(function: Callable[[], Any]) -> tuple[Any, float, float]:
@@ -181,13 +189,12 @@ def catalogue_database(directory: Path, items: int) -> str:
 
 
 def serving(url: str, home: Path, items: int, calls: int) -> dict[str, Any]:
+    """The product page's call follows the viewer's view of that product, as the
+    recorder notes it: its session (up to 20 products) adds candidates too."""
     engine = Recommendations(home=home, secret_key=SECRET)
     rng = np.random.default_rng(5)
     results: dict[str, Any] = {}
-    for label, context in (
-        ("home", lambda: "home"),
-        ("product", lambda: f"product:{int(rng.integers(1, items))}"),
-    ):
+    for label in ("home", "product"):
         latencies, cpu_times = [], []
         with unit_of_work(url, writes=False) as session:
             viewers = [session.get_one(User, int(v)) for v in rng.integers(1, VIEWERS, 200)]
@@ -195,13 +202,15 @@ def serving(url: str, home: Path, items: int, calls: int) -> dict[str, Any]:
                 session, engine=engine, viewer=viewers[0], context="home", limit=10
             )  # loads the model
             for call in range(calls):
+                viewer, context = viewers[call % len(viewers)], "home"
+                if label == "product":
+                    product = int(rng.integers(1, items))
+                    viewed = Action("view", product, None, time.time())
+                    engine.activity.note(engine.viewer_key(viewer), viewed)
+                    context = f"product:{product}"
                 started, cpu_started = time.perf_counter(), time.process_time()
                 answer = recommend_products(
-                    session,
-                    engine=engine,
-                    viewer=viewers[call % len(viewers)],
-                    context=context(),
-                    limit=10,
+                    session, engine=engine, viewer=viewer, context=context, limit=10
                 )
                 latencies.append(time.perf_counter() - started)
                 cpu_times.append(time.process_time() - cpu_started)
@@ -240,15 +249,19 @@ def main() -> None:
         "generate_seconds": round(gen_wall, 2),
         "cpus": os.cpu_count(),
     }
+    so_far(report)
     artifact, report["ours_training"] = ours(history, bought)
+    so_far(report)
     if not options.skip_implicit:
         report["implicit"] = implicit_side(history)
+        so_far(report)
     with tempfile.TemporaryDirectory() as directory:
         home = Path(directory)
         _version, save_wall, _cpu = timed(lambda: model_store.save(home, artifact))
         report["model_save_seconds"] = round(save_wall, 2)
         url, db_wall, _cpu = timed(lambda: catalogue_database(home, options.items))
         report["catalogue_database_seconds"] = round(db_wall, 2)
+        so_far(report)
         report["serving"] = serving(url, home, options.items, options.calls)
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report, indent=2))
