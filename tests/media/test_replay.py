@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,52 @@ def test_an_ended_room_becomes_a_replay_with_its_timeline_and_highlights(
     page = client.get(highlights[0]["page_url"])
     assert page.status_code == 200
     assert "高光片段" in page.text
+
+
+def test_two_first_requests_at_once_join_and_cut_each_file_once_and_whole(
+    client: TestClient, make_account: MakeAccount, settings: Settings
+) -> None:
+    """Two recordings (the host's connection dropped), so the first GET joins them and
+    cuts the clip: two such GETs at the same moment both answer, with whole files."""
+    host, merchant = make_account(Role.HOST), make_account(Role.MERCHANT)
+    scarf = shop_product(client, merchant, title="真丝围巾", price=12_900)
+    room_id = client.post("/api/rooms", json={"title": "冬装"}, headers=host.headers).json()["id"]
+    assert client.post(f"/api/rooms/{room_id}/start", headers=host.headers).status_code == 200
+    started = int(time.time())
+    pinned = client.put(
+        f"/api/rooms/{room_id}/pinned", json={"product_id": scarf["id"]}, headers=host.headers
+    )
+    assert pinned.status_code == 200, pinned.text
+    time.sleep(PIN_SECONDS)
+    assert client.post(f"/api/rooms/{room_id}/end", headers=host.headers).status_code == 200
+    paths = media_paths(settings.home)
+    paths.make()
+    for part in range(2):
+        flv = paths.recordings / f"room-{room_id}-{started + 4 * part}.flv"
+        record_test_pattern(flv, seconds=4)
+        done = client.post(
+            f"/api/media/on-record-done?secret={SECRET}",
+            data={"app": "live", "name": f"room-{room_id}", "path": str(flv)},
+        )
+        assert done.status_code == 200, done.text
+
+    barrier = threading.Barrier(2)
+
+    def first_request(_: int) -> tuple[int, list[dict[str, object]]]:
+        barrier.wait()
+        response = client.get(f"/api/rooms/{room_id}/highlights")
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(first_request, range(2)))
+
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1] == answers[1][1]
+    [clip] = answers[0][1]
+    assert clip["product_id"] == scarf["id"]
+    replay = client.get(f"/api/rooms/{room_id}/replay").json()
+    joined = paths.vod / str(replay["video_url"]).rsplit("/", 1)[1]
+    assert abs(duration_seconds(joined) - 8) < 0.5  # both recordings, whole
+    cut = paths.vod / str(clip["video_url"]).rsplit("/", 1)[1]
+    assert 1.0 <= duration_seconds(cut) <= float(str(clip["duration_s"])) + 1.5
+    assert sorted(path.name for path in paths.vod.glob("*.part.mp4")) == []
