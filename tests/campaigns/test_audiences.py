@@ -1,5 +1,6 @@
 """Audiences: segments from the behaviour log, lookalikes, hashed exports, a coupon
-push with a holdout and its lift."""
+push with a holdout and its lift; consents: only who allowed personalisation is
+profiled, only who accepts marketing is exported or pushed to."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from liveshop.accounts.models import Role
-from liveshop.campaigns.models import PushRecipient
+from liveshop.accounts.models import Role, User
+from liveshop.campaigns.models import Push, PushRecipient
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.events.store import append_events
+from liveshop.privacy.consents import POLICY_VERSIONS, Purpose, grant_consent
 from tests.campaigns.helpers import order_and_pay
 from tests.conftest import SECRET_KEY, Account, MakeAccount
 from tests.live.helpers import live_room, shop_product
@@ -37,6 +39,31 @@ def _event(
     }
 
 
+PROFILED = (Purpose.PERSONALISED_RECOMMENDATIONS,)
+PROFILED_AND_MARKETED = (Purpose.PERSONALISED_RECOMMENDATIONS, Purpose.MARKETING_MESSAGES)
+
+
+def _consent(database_url: str, people: list[Account], *purposes: Purpose) -> None:
+    with unit_of_work(database_url) as session:
+        for person in people:
+            for purpose in purposes:
+                grant_consent(
+                    session,
+                    user_id=person.id,
+                    purpose=purpose,
+                    policy_version=POLICY_VERSIONS[purpose],
+                )
+
+
+def _set_email(database_url: str, person: Account, email: str) -> None:
+    with unit_of_work(database_url) as session:
+        session.execute(update(User).where(User.id == person.id).values(email=email))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def test_segments_lookalikes_export_and_a_push_with_its_lift(
     client: TestClient, make_account: MakeAccount, settings: Settings, database_url: str
 ) -> None:
@@ -44,10 +71,20 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
     product = shop_product(client, merchant, price=5_000)
     elsewhere = shop_product(client, other_merchant, title="hat", price=5_000)
     buyers = [make_account(Role.VIEWER) for _ in range(4)]
+    quiet = make_account(Role.VIEWER)  # profiled, but takes no marketing
+    unprofiled = make_account(Role.VIEWER)  # takes marketing, but did not allow profiling
     similar = [make_account(Role.VIEWER) for _ in range(2)]
     browsers = [make_account(Role.VIEWER) for _ in range(3)]
+    _consent(database_url, [*buyers, similar[0], unprofiled], Purpose.MARKETING_MESSAGES)
+    _consent(database_url, [*buyers, quiet, *similar, *browsers], *PROFILED)
+    for index, person in enumerate(buyers[:3]):
+        _set_email(database_url, person, f"  Buyer{index}@Example.COM ")
+    _set_email(database_url, quiet, "quiet@example.com")
+    _set_email(database_url, unprofiled, "unprofiled@example.com")
+    _set_email(database_url, similar[0], "Twin@example.com")
+    _set_email(database_url, similar[1], "twin2@example.com")
     events = []
-    for buyer in buyers:
+    for buyer in [*buyers, quiet, unprofiled]:
         events += [
             _event("purchase", buyer.id, product["id"], days, amount=5_000) for days in (1, 3)
         ]
@@ -61,18 +98,32 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
 
     counts = client.get("/api/audiences/segments", headers=merchant.headers)
     assert counts.status_code == 200, counts.text
-    assert counts.json()["all"] == 4
+    assert counts.json()["all"] == 5  # the buyers and quiet; not the unprofiled buyer
 
     exported = client.post(
         "/api/audiences/export", json={"segment": "all", "lookalikes": 2}, headers=merchant.headers
     )
     assert exported.status_code == 200, exported.text
     body = exported.json()
-    expected = sorted(
-        hashlib.sha256(f"{body['salt']}:{person.id}".encode()).hexdigest()
-        for person in buyers + similar
+    emails = ("buyer0@example.com", "buyer1@example.com", "buyer2@example.com", "twin@example.com")
+    expected = [_sha256(email) for email in emails]
+    assert body == {
+        "platform": "meta",
+        "column": "EMAIL_SHA256",
+        "hashing": "sha256(lowercase(trim(email)))",
+        "count": 4,
+        "lookalikes": 2,
+        "left_out": 3,  # buyers[3] has no e-mail; quiet and similar[1] take no marketing
+        "hashes": sorted(expected),
+    }
+    as_file = client.post(
+        "/api/audiences/export",
+        json={"segment": "all", "lookalikes": 2, "platform": "google", "format": "csv"},
+        headers=merchant.headers,
     )
-    assert (body["count"], body["lookalikes"], body["hashes"]) == (6, 2, expected)
+    assert as_file.status_code == 200, as_file.text
+    assert as_file.headers["content-type"].startswith("text/csv")
+    assert as_file.text.splitlines() == ["Email", *sorted(expected)]
 
     coupon = client.post(
         "/api/coupons",
@@ -99,6 +150,7 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
         headers=merchant.headers,
     )
     assert pushed.status_code == 201, pushed.text
+    assert pushed.json()["recipients"] == 4  # quiet is in the segment, not in the push
     with unit_of_work(database_url) as session:
         split = dict(
             session.execute(select(PushRecipient.user_id, PushRecipient.held_out)).tuples().all()
@@ -110,6 +162,7 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
     held_out = [by_id[user_id] for user_id, held in split.items() if held]
     assert len(_wallet(client, sent[0])) == 1
     assert _wallet(client, held_out[0]) == []
+    assert _wallet(client, quiet) == []
 
     for index, person in enumerate(sent):
         order_and_pay(client, person, product["skus"][0]["id"], f"after-push-{index}")
@@ -132,12 +185,13 @@ def test_segments_lookalikes_export_and_a_push_with_its_lift(
 
 
 def test_a_room_reminder_push_reaches_the_notification_centre_of_the_sent_only(
-    client: TestClient, make_account: MakeAccount, settings: Settings
+    client: TestClient, make_account: MakeAccount, settings: Settings, database_url: str
 ) -> None:
     merchant = make_account(Role.MERCHANT)
     product = shop_product(client, merchant, price=5_000)
     room_id = live_room(client, make_account(Role.HOST), title="双十二专场")
     buyers = [make_account(Role.VIEWER) for _ in range(4)]
+    _consent(database_url, buyers, *PROFILED_AND_MARKETED)
     append_events(
         settings.event_store_path(),
         [_event("purchase", buyer.id, product["id"], 2, amount=5_000) for buyer in buyers],
@@ -180,3 +234,30 @@ def _wallet(client: TestClient, who: Account) -> list[Any]:
     assert response.status_code == 200
     held: list[Any] = response.json()
     return held
+
+
+def test_no_push_to_an_audience_that_takes_no_marketing(
+    client: TestClient, make_account: MakeAccount, settings: Settings, database_url: str
+) -> None:
+    merchant = make_account(Role.MERCHANT)
+    product = shop_product(client, merchant, price=5_000)
+    room_id = live_room(client, make_account(Role.HOST))
+    buyers = [make_account(Role.VIEWER) for _ in range(3)]
+    _consent(database_url, buyers, *PROFILED)
+    append_events(
+        settings.event_store_path(),
+        [_event("purchase", buyer.id, product["id"], 2, amount=5_000) for buyer in buyers],
+    )
+    assert client.get("/api/audiences/segments", headers=merchant.headers).json()["all"] == 3
+
+    refused = client.post(
+        "/api/audiences/pushes",
+        json={"segment": "all", "kind": "room_reminder", "target": f"room:{room_id}"},
+        headers=merchant.headers,
+    )
+
+    assert (refused.status_code, refused.json()["code"]) == (422, "audience_not_reachable")
+    with unit_of_work(database_url) as session:
+        assert session.scalar(select(func.count()).select_from(Push)) == 0
+        assert session.scalar(select(func.count()).select_from(PushRecipient)) == 0
+    assert all(_centre(client, buyer) == [] for buyer in buyers)

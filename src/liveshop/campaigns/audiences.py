@@ -2,24 +2,29 @@
 with a random holdout, and the push's lift.
 
 Profiles come from analytics (``build_profiles`` on the event store, where users
-are pseudonymous ids): the shop's customers are the users who bought its
-products; everyone else with events is a lookalike candidate. A pseudonymous
-id is mapped back to an account only here, by recomputing each account's id.
+are pseudonymous ids), built from the behaviour of the users who allowed
+personalisation only (privacy's ``personalised_recommendations``: profiling is
+opt-in, as for recommendations): the shop's customers are those who bought its
+products; everyone else with events is a lookalike candidate. Their pseudonymous
+ids are computed from their accounts, so each maps back to one.
 
 - Segments: RFM segments (``champions``, ``at risk``, ...) or ``all``.
 - Lookalikes: scaled profile features; candidates ranked by their distance to the
   nearest seed user (scikit-learn ``NearestNeighbors``).
-- Export: SHA-256 of ``salt:user_id`` with a fresh salt per export (the salt goes
-  to the ad platform with the list); accounts hold no e-mail or phone, so the
-  platforms' own convention (SHA-256 of a lowercased e-mail) has nothing to hash.
-- Push: a coupon put in each treated user's wallet, or a room reminder in their
-  notification centre (``RoomReminderPushed``, told by notifications); a random
-  share (the holdout) gets nothing, so that the lift in visits, orders and GMV
-  against it is the push's effect, with a 95 % interval.
+- Export, for an ad platform's customer list: SHA-256 of the normalised e-mail
+  (trimmed, lowercased: what Meta, Google and TikTok match on) of the audience's
+  users who accept marketing (``marketing_messages``) and have an e-mail, under the
+  platform's column name.
+- Push, to the audience's users who accept marketing only: a coupon put in each
+  treated user's wallet, or a room reminder in their notification centre
+  (``RoomReminderPushed``, told by notifications); a random share of them (the
+  holdout) gets nothing, so that the lift in visits, orders and GMV against it is
+  the push's effect, with a 95 % interval.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from collections import Counter
@@ -28,6 +33,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
 from sklearn.neighbors import NearestNeighbors  # type: ignore[import-untyped]
 from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 from sqlalchemy import func, select
@@ -51,25 +57,43 @@ from liveshop.core.rooms import room_facts
 from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.events.store import ANALYTICS_QUERY, connect_store
+from liveshop.privacy.consents import Purpose, consenting_users, users_with_consent
 from liveshop.promotions import coupons
 
 ALL = "all"
 MAX_AUDIENCE = 100_000
 MAX_LOOKALIKES = 10_000
+ID_BATCH = 1_000  # ids per IN list: SQLite binds at most 32,766 parameters
 
 
 @dataclass(frozen=True)
 class Profiles:
     customers: list[dict[str, Any]]  # the shop's buyers
     others: list[dict[str, Any]]  # everyone else with events (lookalike candidates)
+    accounts: dict[str, int]  # pseudonymous id -> account id, of everyone profiled
+
+
+def profiled_accounts(session: Session, settings: Settings) -> dict[str, int]:
+    """Pseudonymous id -> account id of the users who allowed personalisation: the only
+    ones whose behaviour builds segments and lookalikes."""
+    secret = settings.resolved_secret_key()
+    allowed = users_with_consent(session, purpose=Purpose.PERSONALISED_RECOMMENDATIONS)
+    return {pseudonymous_id(user_id, secret): user_id for user_id in allowed}
 
 
 def load_profiles(settings: Settings, session: Session, *, shop_id: int, as_of: date) -> Profiles:
     products = shop_product_ids(session, shop_id)
     ids = ", ".join(f"'{int(product)}'" for product in products) or "NULL"
+    accounts = profiled_accounts(session, settings)
     connection = connect_store(settings.event_store_path())
     try:
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS {ANALYTICS_QUERY}")
+        connection.register(
+            "profiled_users", pa.table({"user_id": pa.array(list(accounts), type=pa.string())})
+        )
+        connection.execute(
+            f"CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM ({ANALYTICS_QUERY}) AS e "
+            "WHERE e.user_id IN (SELECT user_id FROM profiled_users)"
+        )
         buyers = {
             row[0]
             for row in connection.execute(
@@ -83,6 +107,7 @@ def load_profiles(settings: Settings, session: Session, *, shop_id: int, as_of: 
     return Profiles(
         customers=[row for row in rows if row["user_id"] in buyers],
         others=[row for row in rows if row["user_id"] not in buyers and row["user_id"]],
+        accounts=accounts,
     )
 
 
@@ -115,17 +140,6 @@ def lookalikes(
     return [candidates[int(index)] for index in order]
 
 
-def accounts_of(session: Session, settings: Settings, pseudonyms: set[str]) -> dict[str, int]:
-    """Pseudonymous id -> account id, for the accounts that have one of these ids."""
-    secret = settings.resolved_secret_key()
-    found: dict[str, int] = {}
-    for (user_id,) in session.execute(select(User.id)).tuples():
-        pseudonym = pseudonymous_id(user_id, secret)
-        if pseudonym in pseudonyms:
-            found[pseudonym] = user_id
-    return found
-
-
 def audience_user_ids(
     settings: Settings,
     session: Session,
@@ -138,24 +152,66 @@ def audience_user_ids(
     profiles = load_profiles(settings, session, shop_id=shop_id, as_of=utcnow().date())
     seed = segment_members(profiles, segment)
     similar = lookalikes(seed, profiles.others, size=min(lookalike_size, MAX_LOOKALIKES))
-    mapped = accounts_of(session, settings, {str(row["user_id"]) for row in seed + similar})
-    seed_ids = [mapped[str(row["user_id"])] for row in seed if str(row["user_id"]) in mapped]
-    similar_ids = [mapped[str(row["user_id"])] for row in similar if str(row["user_id"]) in mapped]
+    seed_ids = [profiles.accounts[str(row["user_id"])] for row in seed]
+    similar_ids = [profiles.accounts[str(row["user_id"])] for row in similar]
     return (seed_ids + similar_ids)[:MAX_AUDIENCE], len(similar_ids)
 
 
-def hashed_export(user_ids: list[int], *, salt: str | None = None) -> tuple[str, list[str]]:
-    """A fresh salt and SHA-256 of ``salt:user_id`` for each id (sorted: no order leaks)."""
-    salt = salt or secrets.token_hex(16)
-    return salt, sorted(
-        hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest() for user_id in user_ids
-    )
+def reachable(session: Session, user_ids: list[int]) -> list[int]:
+    """Those of ``user_ids`` who accept marketing messages, in the same order."""
+    allowed = consenting_users(session, purpose=Purpose.MARKETING_MESSAGES, user_ids=user_ids)
+    return [user_id for user_id in user_ids if user_id in allowed]
+
+
+class AdPlatform(enum.StrEnum):
+    META = "meta"
+    GOOGLE = "google"
+    TIKTOK = "tiktok"
+
+
+# The column (or schema key) each platform reads a list of hashed e-mails from: Meta's
+# Marketing API audience schema, Google Ads Customer Match's upload file, TikTok's
+# customer-file identifier.
+EMAIL_COLUMNS = {
+    AdPlatform.META: "EMAIL_SHA256",
+    AdPlatform.GOOGLE: "Email",
+    AdPlatform.TIKTOK: "EMAIL_SHA256",
+}
+EMAIL_HASHING = "sha256(lowercase(trim(email)))"
+
+
+@dataclass(frozen=True)
+class EmailExport:
+    platform: AdPlatform
+    column: str
+    hashes: list[str]  # sorted: the list's order says nothing about the audience
+    left_out: int  # in the audience, but without marketing consent or an e-mail
 
 
 def normalised_email_hash(email: str) -> str:
-    """The ad platforms' convention for e-mail lists: SHA-256 of the trimmed, lowercased
-    address (kept for when accounts carry e-mails)."""
+    """The ad platforms' convention for e-mail lists: SHA-256 (hex) of the trimmed,
+    lowercased address."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def email_export(session: Session, *, user_ids: list[int], platform: AdPlatform) -> EmailExport:
+    """The audience as the platform matches it: hashed e-mails of those who accept
+    marketing (one per address)."""
+    allowed = reachable(session, user_ids)
+    hashes: set[str] = set()
+    for start in range(0, len(allowed), ID_BATCH):
+        emails = session.scalars(
+            select(User.email).where(
+                User.id.in_(allowed[start : start + ID_BATCH]), User.email.is_not(None)
+            )
+        )
+        hashes.update(normalised_email_hash(email) for email in emails if email and email.strip())
+    return EmailExport(
+        platform=platform,
+        column=EMAIL_COLUMNS[platform],
+        hashes=sorted(hashes),
+        left_out=len(set(user_ids)) - len(hashes),
+    )
 
 
 def send_push(
@@ -168,12 +224,18 @@ def send_push(
     message: str,
     holdout_percent: int,
 ) -> Push:
-    """Split the audience at random, keep the holdout out, deliver to the rest."""
+    """Keep the audience's users who accept marketing messages, split them at random,
+    keep the holdout out, deliver to the rest (so the lift compares like with like)."""
     shop_id = access.shop_to_run_campaigns(session, actor=actor)
     _check_push_target(session, shop_id=shop_id, kind=kind, target=target)
     if not user_ids:
         raise InvalidInput("the audience is empty", code="audience_empty")
-    shuffled = secrets.SystemRandom().sample(user_ids, len(user_ids))
+    eligible = reachable(session, user_ids)
+    if not eligible:
+        raise InvalidInput(
+            "no one in the audience accepts marketing messages", code="audience_not_reachable"
+        )
+    shuffled = secrets.SystemRandom().sample(eligible, len(eligible))
     held = round(len(shuffled) * holdout_percent / 100)
     push = Push(
         shop_id=shop_id,
@@ -205,6 +267,16 @@ def send_push(
         )
     session.flush()
     return push
+
+
+def recipients_of(session: Session, *, push: Push) -> int:
+    """How many of the audience the push split (sent and held out)."""
+    return int(
+        session.scalar(
+            select(func.count()).select_from(PushRecipient).where(PushRecipient.push_id == push.id)
+        )
+        or 0
+    )
 
 
 def _check_push_target(session: Session, *, shop_id: int, kind: str, target: str) -> None:

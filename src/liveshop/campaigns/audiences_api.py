@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from liveshop.accounts.dependencies import CurrentUser
@@ -24,11 +24,18 @@ class AudienceIn(BaseModel):
     lookalikes: int = Field(default=0, ge=0, le=audiences.MAX_LOOKALIKES)
 
 
+class ExportIn(AudienceIn):
+    platform: audiences.AdPlatform = audiences.AdPlatform.META
+    format: Literal["json", "csv"] = "json"
+
+
 class ExportOut(BaseModel):
-    salt: str
+    platform: audiences.AdPlatform
+    column: str = Field(description="the platform's name for the hashed e-mail column")
     hashing: str
     count: int
     lookalikes: int
+    left_out: int = Field(description="in the audience, without marketing consent or e-mail")
     hashes: list[str]
 
 
@@ -57,21 +64,32 @@ def segments(user: CurrentUser, session: DbSession, settings: SettingsDep) -> di
     return audiences.segment_counts(profiles)
 
 
-@router.post("/export")
+@router.post("/export", response_model=ExportOut)
 def export(
-    body: AudienceIn, user: CurrentUser, session: DbSession, settings: SettingsDep
-) -> ExportOut:
+    body: ExportIn, user: CurrentUser, session: DbSession, settings: SettingsDep
+) -> ExportOut | Response:
+    """The audience as an ad platform's customer list: SHA-256 of each normalised e-mail
+    of those who accept marketing, under the platform's column (``format=csv``: the file
+    to upload, one column)."""
     shop_id = access.shop_to_run_campaigns(session, actor=user)
     user_ids, similar = audiences.audience_user_ids(
         settings, session, shop_id=shop_id, segment=body.segment, lookalike_size=body.lookalikes
     )
-    salt, hashes = audiences.hashed_export(user_ids)
+    found = audiences.email_export(session, user_ids=user_ids, platform=body.platform)
+    if body.format == "csv":
+        return Response(
+            "\n".join([found.column, *found.hashes]) + "\n",
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="audience-{body.platform}.csv"'},
+        )
     return ExportOut(
-        salt=salt,
-        hashing="sha256(salt + ':' + user_id)",
-        count=len(hashes),
+        platform=found.platform,
+        column=found.column,
+        hashing=audiences.EMAIL_HASHING,
+        count=len(found.hashes),
         lookalikes=similar,
-        hashes=hashes,
+        left_out=found.left_out,
+        hashes=found.hashes,
     )
 
 
@@ -90,7 +108,7 @@ def push(body: PushIn, user: CurrentUser, session: DbSession, settings: Settings
         message=body.message,
         holdout_percent=body.holdout_percent,
     )
-    return _push_out(sent, recipients=len(user_ids))
+    return _push_out(sent, recipients=audiences.recipients_of(session, push=sent))
 
 
 @router.get("/pushes/{push_id}/lift")

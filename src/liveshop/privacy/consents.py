@@ -204,3 +204,25 @@ def users_with_consent(session: Session, *, purpose: Purpose) -> list[int]:
             .order_by(Consent.user_id)
         ).all()
     )
+
+
+CONSENT_BATCH = 1_000  # ids per IN list: SQLite binds at most 32,766 parameters
+
+
+def consenting_users(session: Session, *, purpose: Purpose, user_ids: Sequence[int]) -> set[int]:
+    """Those of ``user_ids`` whose open consent to ``purpose`` is under its current policy
+    (e.g. who of an audience may be sent marketing)."""
+    unique = sorted(set(user_ids))
+    found: set[int] = set()
+    for start in range(0, len(unique), CONSENT_BATCH):
+        found.update(
+            session.scalars(
+                select(Consent.user_id).where(
+                    Consent.user_id.in_(unique[start : start + CONSENT_BATCH]),
+                    Consent.purpose == purpose.value,
+                    Consent.withdrawn_at.is_(None),
+                    Consent.policy_version == POLICY_VERSIONS[purpose],
+                )
+            )
+        )
+    return found
