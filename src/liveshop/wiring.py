@@ -252,12 +252,14 @@ def domain_listeners(settings: Settings) -> list[Listener]:
     database_url = settings.resolved_database_url()
     in_the_room = ApplyModerationActions(database_url)
     fines = BookFines(database_url)
-    conversions = RecordConversions(database_url)
+    conversions = RecordConversions(
+        database_url, share_commission_bps=settings.share_commission_bps
+    )
     notify = NotifyOnDomainEvents(settings)
     return [
         (AfterSaleRefunded, RefundOnAfterSale(settings)),  # payments: money back to the card
         (AfterSaleRefunded, conversions.refunded),  # campaigns: net GMV, commission cancelled
-        (OrderPaid, conversions.paid),  # campaigns: attribution and KOL commissions
+        (OrderPaid, conversions.paid),  # campaigns: attribution, KOL and sharer commissions
         (ModerationActionTaken, in_the_room.taken),  # live: stop the room, silence the user
         (ModerationActionRevoked, in_the_room.revoked),  # live: let the user talk again
         (FineImposed, fines.imposed),  # payments: the fine in the ledger

@@ -1,9 +1,11 @@
-"""KOL commissions: a share of each attributed order, paid once its after-sales window
-has closed.
+"""KOL and sharer (affiliate) commissions: a share of each attributed order, paid once
+its after-sales window has closed.
 
 When an order is paid, the last-touch link within the default window decides: a
-campaign link with a KOL account and a commission rate opens a pending
-commission (``rate x order total``, rounded down). A refund cancels it while it
+campaign link with a KOL account and a commission rate, or a viewer's share link
+under the platform's ``share_commission_bps`` (never on the sharer's own order),
+opens a pending commission for the KOL or the sharer (``rate x order total``,
+rounded down). A refund cancels it while it
 is pending. Once payments has settled the order to the shop (the ledger's
 ``order_settled`` transaction: the after-sales window closed with no open
 after-sale), the commission is one balanced ledger transaction from the shop's
@@ -62,8 +64,11 @@ JOB_SECONDS = 60.0
 BATCH = 500
 
 
-def open_commission(session: Session, *, order_id: int) -> Commission | None:
-    """The pending commission of a just-recorded paid order, if a KOL's link earned it."""
+def open_commission(
+    session: Session, *, order_id: int, share_commission_bps: int = 0
+) -> Commission | None:
+    """The pending commission of a just-recorded paid order, if a KOL's link or a
+    sharer's link earned it (``share_commission_bps``: the sharers' rate)."""
     conversion = session.get(Conversion, order_id)
     if conversion is None:
         return None
@@ -71,10 +76,11 @@ def open_commission(session: Session, *, order_id: int) -> Commission | None:
     if not credits:
         return None
     link = credits[0].link
-    campaign = session.get(Campaign, link.campaign_id) if link.campaign_id is not None else None
-    if campaign is None or link.kol_user_id is None or campaign.commission_bps == 0:
+    earner = _earner_and_rate(session, link, conversion, share_commission_bps)
+    if earner is None:
         return None
-    amount = conversion.total * campaign.commission_bps // BASIS_POINTS
+    earner_id, rate_bps = earner
+    amount = conversion.total * rate_bps // BASIS_POINTS
     if amount <= 0:
         return None
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -83,7 +89,7 @@ def open_commission(session: Session, *, order_id: int) -> Commission | None:
         .values(
             order_id=order_id,
             link_id=link.id,
-            kol_user_id=link.kol_user_id,
+            kol_user_id=earner_id,
             shop_id=conversion.shop_id,
             amount=amount,
             status=CommissionStatus.PENDING,
@@ -92,6 +98,20 @@ def open_commission(session: Session, *, order_id: int) -> Commission | None:
         .on_conflict_do_nothing()
     )
     return session.get(Commission, order_id)
+
+
+def _earner_and_rate(
+    session: Session, link: TrackingLink, conversion: Conversion, share_commission_bps: int
+) -> tuple[int, int] | None:
+    """(who earns, at what rate in basis points) for an order the link is credited with."""
+    if link.sharer_id is not None:
+        if link.sharer_id == conversion.buyer_id:
+            return None  # buying through one's own link is a discount, not a referral
+        return link.sharer_id, share_commission_bps
+    campaign = session.get(Campaign, link.campaign_id) if link.campaign_id is not None else None
+    if campaign is None or link.kol_user_id is None:
+        return None
+    return link.kol_user_id, campaign.commission_bps
 
 
 def settle_commissions(session: Session, *, limit: int = BATCH) -> tuple[int, int]:

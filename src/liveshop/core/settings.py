@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # Basis points (1/100 of a percent), so fees are integer arithmetic on minor units.
     platform_fee_bps: int = Field(default=500, ge=0, le=10_000)
     host_commission_bps: int = Field(default=1_000, ge=0, le=10_000)
+    # A viewer's share link's attributed paid order: the sharer's commission, from the shop's
+    # payable (campaigns/commissions.py); 0 pays sharers nothing until the platform sets it.
+    share_commission_bps: int = Field(default=0, ge=0, le=10_000)
     gift_host_share_bps: int = Field(default=5_000, ge=0, le=10_000)  # the rest: the platform
     red_packet_minutes: int = Field(default=10, ge=1, le=24 * 60)  # then what is left goes back
 
