@@ -6,11 +6,13 @@ Run by hand (not a test); prints one JSON document on stdout, progress on stderr
 
     .venv/bin/python benchmarks/auction.py               # sqlite and postgres, sql and redis
     .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --bids 2000
+    .venv/bin/python benchmarks/auction.py --engines redis --workers 2
 
 For each backend: a fresh database (a SQLite home, or a private schema in the
 PostgreSQL database ``test``), seeded with a shop, a live room, an auction and
 ``--bidders`` bidders with a card on file and a token; then a server process
-(``python -m liveshop.cli serve``, one worker) and ``--bids`` bids sent
+(``python -m liveshop.cli serve``, ``--workers`` uvicorn workers: one by default;
+more only with the Redis engine, as ``serve`` requires) and ``--bids`` bids sent
 ``--concurrency`` at a time: ``--workload rising`` (default), each maximum above
 the last by more than any increment (bids that arrive out of order under
 concurrency may still be refused: 67 % accepted on SQLite, 37 % on PostgreSQL in
@@ -204,6 +206,17 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
 
 
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the app's shutdown (bounded at 30 s) runs over."""
+    server.terminate()
+    try:
+        server.wait(timeout=45)
+    except subprocess.TimeoutExpired:
+        log("the server did not stop in 45 s: killed")
+        server.kill()
+        server.wait(timeout=10)
+
+
 def record_of(database_url: str, auction_id: int) -> tuple[int, int | None, int, int | None]:
     """(bid_count, current price, bid rows, highest seq) as SQL holds them."""
     with unit_of_work(database_url) as session:
@@ -249,7 +262,16 @@ def run_backend(
         port = free_port()
         with (home / "server.log").open("wb") as server_log:
             server = subprocess.Popen(
-                [sys.executable, "-m", "liveshop.cli", "serve", "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "liveshop.cli",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                ],
                 env=env,
                 stdout=server_log,
                 stderr=subprocess.STDOUT,
@@ -268,6 +290,7 @@ def run_backend(
                     raise RuntimeError((home / "server.log").read_text()[-2000:])
                 time.sleep(0.2)
             log(f"{backend}/{engine}: {args.bids} bids, {args.concurrency} at a time")
+            load_average = [round(value, 2) for value in os.getloadavg()]
             result = asyncio.run(
                 burst(
                     base_url,
@@ -286,9 +309,9 @@ def run_backend(
                     break
                 time.sleep(0.1)
             result["persisted_after_seconds"] = round(time.perf_counter() - waited, 3)
+            result["load_average_at_start"] = load_average
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            stop(server)
         bid_count, price, rows, top = record_of(database_url, auction_id)
         result["log_consistent"] = rows == bid_count == top == result["accepted"]
         result["final_price"] = price
@@ -312,7 +335,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workload", choices=("rising", "noisy"), default="rising")
+    parser.add_argument("--workers", type=int, default=1, help="the server's uvicorn workers")
     args = parser.parse_args()
+    engines = [engine.strip() for engine in args.engines.split(",")]
+    if args.workers > 1 and "sql" in engines:
+        parser.error("--workers above 1 needs Redis (liveshop serve refuses it): --engines redis")
     connect_domains()
     document: dict[str, Any] = {
         "benchmark": "auction bids over HTTP",
@@ -321,17 +348,20 @@ def main() -> None:
         "bidders": args.bidders,
         "concurrency": args.concurrency,
         "workload": args.workload,
-        "note": "one server worker; measured on a shared, busy 2-core machine",
+        "workers": args.workers,
+        "load_average_before": [round(value, 2) for value in os.getloadavg()],
+        "note": "measured on a shared, busy 2-core machine",
         "results": {},  # "backend/engine": the burst's figures
     }
     with tempfile.TemporaryDirectory(prefix="liveshop-auction-bench-") as workdir:
         for backend in args.backends.split(","):
-            for engine in args.engines.split(","):
-                name = f"{backend.strip()}/{engine.strip()}"
+            for engine in engines:
+                name = f"{backend.strip()}/{engine}"
                 document["results"][name] = run_backend(
-                    backend.strip(), engine.strip(), args, Path(workdir)
+                    backend.strip(), engine, args, Path(workdir)
                 )
                 log(f"{name}: {json.dumps(document['results'][name])}")
+    document["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     print(json.dumps(document, indent=2, ensure_ascii=False))
 
 

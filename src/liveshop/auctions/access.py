@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import Role, User
 from liveshop.catalog.access import can_manage_shop, is_admin, require_shopper
 from liveshop.core.errors import Conflict, PermissionDenied
-from liveshop.core.rooms import RoomFacts
 from liveshop.payments.models import PaymentMethod
 from liveshop.promotions.access import require_goods_offerer
 
@@ -36,23 +35,23 @@ class CardRequired(Conflict):
     code = "card_required"
 
 
-def can_run_auction(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> bool:
-    return actor.id == room.host_id or can_manage_shop(session, actor=actor, shop_id=shop_id)
+def can_run_auction(session: Session, *, actor: User, shop_id: int, host_id: int) -> bool:
+    return actor.id == host_id or can_manage_shop(session, actor=actor, shop_id=shop_id)
 
 
-def require_auction_runner(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> None:
-    if not can_run_auction(session, actor=actor, shop_id=shop_id, room=room):
+def require_auction_runner(session: Session, *, actor: User, shop_id: int, host_id: int) -> None:
+    if not can_run_auction(session, actor=actor, shop_id=shop_id, host_id=host_id):
         raise PermissionDenied(
             "only the room's host or the selling shop runs this auction", code="not_auction_runner"
         )
 
 
-def can_see_bidders(session: Session, *, actor: User | None, shop_id: int, room: RoomFacts) -> bool:
+def can_see_bidders(session: Session, *, actor: User | None, shop_id: int, host_id: int) -> bool:
     if actor is None:
         return False
     if actor.role is Role.REGULATOR or is_admin(actor):
         return True
-    return can_run_auction(session, actor=actor, shop_id=shop_id, room=room)
+    return can_run_auction(session, actor=actor, shop_id=shop_id, host_id=host_id)
 
 
 def has_card_on_file(session: Session, *, user_id: int) -> bool:
@@ -64,9 +63,9 @@ def has_card_on_file(session: Session, *, user_id: int) -> bool:
     return found is not None
 
 
-def require_bidder(session: Session, *, actor: User, shop_id: int, room: RoomFacts) -> None:
+def require_bidder(session: Session, *, actor: User, shop_id: int, host_id: int) -> None:
     require_shopper(actor)
-    if can_run_auction(session, actor=actor, shop_id=shop_id, room=room):
+    if can_run_auction(session, actor=actor, shop_id=shop_id, host_id=host_id):
         raise PermissionDenied(
             "the auction's own host and shop may not bid on it", code="own_auction"
         )

@@ -48,9 +48,10 @@ def bid(
     engine: BidEngineDep,
 ) -> BidResult:
     """402 ``card_required`` without a card on file; 409 ``bid_too_low`` (the message
-    gives the minimum) or ``auction_closed``. On the Redis engine the auction answered
-    is Redis' state; its bid log catches up as the persister writes the bids."""
-    auction, placed, replayed = bidding.place_bid(
+    gives the minimum) or ``auction_closed``. The reply is the bid and where the auction
+    stands after it (on the Redis engine, Redis' state); the bid log is read with
+    ``GET /api/auctions/{id}`` or followed in the room."""
+    standing, placed, replayed = bidding.place_bid(
         session,
         bidder=user,
         auction_id=auction_id,
@@ -58,7 +59,7 @@ def bid(
         idempotency_key=key,
         engine=engine,
     )
-    return views.bid_result(session, auction, placed, viewer=user, replayed=replayed)
+    return views.bid_result(standing, placed, viewer=user, replayed=replayed)
 
 
 @router.get("/auctions/{auction_id}")

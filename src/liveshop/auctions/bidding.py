@@ -1,8 +1,10 @@
 """Bidding: a bidder's bid checked (an Idempotency-Key, a shopper with a card on
 file who is none of the auction's people) and decided by the auction's bid engine
 (``engines.py``: under the auction's row lock in SQL, or by one Lua script in
-Redis). A retried bid (same bidder and idempotency key) answers with the bid it made
-the first time; the unique (auction, bidder, key) constraint backs that up.
+Redis). Its access is checked once, before the engine decides; the reply is built
+from what the engine answered, without the bid log. A retried bid (same bidder and
+idempotency key) answers with the bid it made the first time; the unique (auction,
+bidder, key) constraint backs that up.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.auctions import access
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
-from liveshop.auctions.models import Auction, AuctionBid
+from liveshop.auctions.facts import PlacedBid
 from liveshop.auctions.proxy import AuctionClosed
-from liveshop.auctions.service import get_auction
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import InvalidInput
-from liveshop.core.rooms import room_facts
 
 __all__ = ["AuctionClosed", "place_bid"]
 
@@ -33,16 +33,16 @@ def place_bid(
     idempotency_key: str,
     now: datetime | None = None,
     engine: BidEngine = SQL_BIDS,
-) -> tuple[Auction, AuctionBid, bool]:
-    """Decide one bid; (the auction after it, the bid, replayed)."""
+) -> PlacedBid:
+    """Decide one bid, its access checked once: (where the auction stands after it, the
+    bid, replayed)."""
     if not idempotency_key or len(idempotency_key) > 100:
         raise InvalidInput("an Idempotency-Key of 1-100 characters is required")
-    auction = get_auction(session, auction_id=auction_id)
-    room = room_facts(session, auction.room_id)
-    access.require_bidder(session, actor=bidder, shop_id=auction.shop_id, room=room)
+    facts = engine.facts(session, auction_id=auction_id)
+    access.require_bidder(session, actor=bidder, shop_id=facts.shop_id, host_id=facts.host_id)
     return engine.place(
         session,
-        auction=auction,
+        facts=facts,
         bidder=bidder,
         max_amount=max_amount,
         idempotency_key=idempotency_key,

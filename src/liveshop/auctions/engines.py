@@ -20,7 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
+from liveshop.auctions.facts import AuctionFacts, PlacedBid, read_facts, standing_of_row
+from liveshop.auctions.models import AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, decide
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.service import get_auction
@@ -33,19 +34,22 @@ class BidEngine(Protocol):
     name: str
     writes_in_request: bool  # a bid's own transaction writes to SQL
 
+    def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
+        """What the auction is (NotFound for an unknown one), for the bid's access check."""
+
     def place(
         self,
         session: Session,
         *,
-        auction: Auction,
+        facts: AuctionFacts,
         bidder: User,
         max_amount: int,
         idempotency_key: str,
         moment: datetime,
-    ) -> tuple[Auction, AuctionBid, bool]:
-        """Decide one bid: (the auction as it stands after it, the bid, replayed).
+    ) -> PlacedBid:
+        """Decide one bid: where the auction stands after it, the bid, replayed.
 
-        ``auction`` was read without a lock; the bidder's access is checked already."""
+        The bidder's access is checked already."""
 
     def finish(self, auction_id: int, *, moment: datetime) -> bool:
         """Stop taking bids for an auction due at ``moment``; False when its deadline
@@ -68,17 +72,20 @@ class SqlBidEngine:
     name = "sql"
     writes_in_request = True
 
+    def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
+        return read_facts(session, auction_id=auction_id)
+
     def place(
         self,
         session: Session,
         *,
-        auction: Auction,
+        facts: AuctionFacts,
         bidder: User,
         max_amount: int,
         idempotency_key: str,
         moment: datetime,
-    ) -> tuple[Auction, AuctionBid, bool]:
-        auction = get_auction(session, auction_id=auction.id, lock=True)
+    ) -> PlacedBid:
+        auction = get_auction(session, auction_id=facts.id, lock=True)
         earlier = session.scalars(
             select(AuctionBid).where(
                 AuctionBid.auction_id == auction.id,
@@ -87,7 +94,8 @@ class SqlBidEngine:
             )
         ).first()
         if earlier is not None:
-            return auction, replayed_bid(earlier, max_amount), True
+            standing = standing_of_row(session, facts, auction, bidder)
+            return PlacedBid(standing, replayed_bid(earlier, max_amount), True)
         if auction.status != AuctionStatus.RUNNING or auction.ends_at is None:
             raise AuctionClosed("the auction is not taking bids")
         if moment >= as_utc(auction.ends_at):
@@ -139,7 +147,7 @@ class SqlBidEngine:
             extended=extended,
             moment=moment,
         )
-        return auction, bid, False
+        return PlacedBid(standing_of_row(session, facts, auction, bidder), bid, False)
 
     def finish(self, auction_id: int, *, moment: datetime) -> bool:
         return True  # the closing reads the row under its lock: nothing is elsewhere

@@ -38,9 +38,20 @@ def increment_at(increments: Sequence[Sequence[int]], price: int) -> int:
 
 def next_minimum(auction: Auction) -> int:
     """The least a new bidder may offer now."""
-    if auction.leader_id is None or auction.current_price is None:
-        return auction.starting_price
-    return auction.current_price + increment_at(auction.increments, auction.current_price)
+    return minimum_bid(
+        increments=auction.increments,
+        starting_price=auction.starting_price,
+        current_price=auction.current_price if auction.leader_id is not None else None,
+    )
+
+
+def minimum_bid(
+    *, increments: Sequence[Sequence[int]], starting_price: int, current_price: int | None
+) -> int:
+    """The least a new bidder may offer at ``current_price`` (None: nobody leads yet)."""
+    if current_price is None:
+        return starting_price
+    return current_price + increment_at(increments, current_price)
 
 
 @dataclass(frozen=True)

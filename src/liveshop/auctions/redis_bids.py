@@ -21,21 +21,29 @@ import redis
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.auctions.facts import AuctionFacts, FactsCache, PlacedBid, Standing
 from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, BidTooLow, yuan
+from liveshop.auctions.service import get_auction
 from liveshop.core.clock import as_utc
 from liveshop.core.errors import Conflict
+from liveshop.privacy.masking import mask_username
 
 PERSISTERS = "bid-persisters"  # the stream's consumer group
 
 # KEYS: state (hash), answers (hash "bidder:key" -> the bid), bids stream
-# ARGV: bidder, max amount, idempotency key, now (µs since the epoch), auction id
+# ARGV: bidder, max amount, idempotency key, now (µs since the epoch), auction id,
+# the bidder's masked name (the state keeps the leader's, for the bid's reply)
 BID_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing', '', '', '', '', 0, 0, '', '', 0} end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'missing', '', '', '', '', 0, 0, '', '', 0, '0', ''}
+end
 local s = redis.call('HMGET', KEYS[1], 'running', 'ends_at', 'extend', 'starting', 'reserve',
-  'bands', 'price', 'leader', 'leader_max', 'count')
+  'bands', 'price', 'leader', 'leader_max', 'count', 'leader_name')
+s[11] = s[11] or ''
 local function state(status, detail, entry, outbid, extended)
-  return {status, detail, s[7], s[8], s[9], s[10], s[2], entry or '', outbid or '', extended or 0}
+  return {status, detail, s[7], s[8], s[9], s[10], s[2], entry or '', outbid or '', extended or 0,
+    s[1], s[11]}
 end
 local bidder, amount, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local member = bidder .. ':' .. ARGV[3]
@@ -80,14 +88,16 @@ end
 local seq = tonumber(s[10]) + 1
 local extend, extended = tonumber(s[3]), 0
 if extend > 0 and ends_at < now + extend then ends_at, extended = now + extend, 1 end
+local name = s[11]
+if leader == bidder then name = ARGV[6] end
 redis.call('HSET', KEYS[1], 'price', price, 'leader', leader, 'leader_max', top, 'count', seq,
-  'ends_at', ends_at)
+  'ends_at', ends_at, 'leader_name', name)
 local entry = redis.call('XADD', KEYS[3], '*', 'auction', ARGV[5], 'seq', seq, 'bidder', bidder,
   'max', amount, 'price', price, 'leading', leading, 'leader', leader, 'leader_max', top,
   'outbid', outbid, 'ends_at', ends_at, 'at', ARGV[4], 'key', ARGV[3], 'extended', extended)
 local answer = seq .. ':' .. amount .. ':' .. price .. ':' .. leading .. ':' .. ARGV[4]
 redis.call('HSET', KEYS[2], member, answer)
-s[2], s[7], s[8], s[9], s[10] = ends_at, price, leader, top, seq
+s[2], s[7], s[8], s[9], s[10], s[11] = ends_at, price, leader, top, seq, name
 return state('accepted', answer, entry, outbid, extended)
 """
 # KEYS: state; ARGV: the state's fields and values. Only where there is none yet.
@@ -147,6 +157,8 @@ class Answer:
     entry: str
     outbid_id: int | None
     extended: bool
+    running: bool
+    leader_name: str  # masked; empty for a state loaded before leaders' names were kept
 
     @classmethod
     def parse(cls, reply: list[Any]) -> Answer:
@@ -163,6 +175,8 @@ class Answer:
             entry=_text(reply[7]),
             outbid_id=_number(reply[8]),
             extended=bool(_number(reply[9])),
+            running=_text(reply[10]) == "1",
+            leader_name=_text(reply[11]),
         )
 
 
@@ -178,16 +192,23 @@ class RedisBidEngine:
         self._bid = self.client.register_script(BID_SCRIPT)
         self._load = self.client.register_script(LOAD_SCRIPT)
         self._finish = self.client.register_script(FINISH_SCRIPT)
+        self._facts = FactsCache()  # per engine: one Redis namespace, one set of auctions
 
     def keys(self, auction_id: int) -> list[str]:
         """state (hash), answers (hash "bidder:key" -> bid); one hash slot per auction."""
         base = f"{self.namespace}:auction:{{{auction_id}}}"
         return [f"{base}:state", f"{base}:answers"]
 
-    def load(self, auction: Auction) -> None:
+    def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
+        """From memory after the first bid (facts never change); read again whenever
+        Redis is found without the auction's state."""
+        return self._facts.get(session, auction_id=auction_id)
+
+    def load(self, session: Session, auction: Auction) -> None:
         """The auction's state from its row, unless Redis holds it already."""
         running = auction.status == AuctionStatus.RUNNING and auction.ends_at is not None
         extend = auction.extend_seconds if auction.ending == AuctionEnding.EXTEND else 0
+        leader = session.get(User, auction.leader_id) if auction.leader_id is not None else None
         fields: dict[str, str | int] = {
             "running": "1" if running else "0",
             "ends_at": to_us(auction.ends_at) if auction.ends_at else 0,
@@ -199,6 +220,7 @@ class RedisBidEngine:
             "leader": "" if auction.leader_id is None else auction.leader_id,
             "leader_max": "" if auction.leader_max is None else auction.leader_max,
             "count": auction.bid_count,
+            "leader_name": mask_username(leader.username) if leader is not None else "",
         }
         flat = [item for pair in fields.items() for item in pair]
         self._load(keys=[self.keys(auction.id)[0]], args=flat)
@@ -207,37 +229,40 @@ class RedisBidEngine:
         self,
         session: Session,
         *,
-        auction: Auction,
+        facts: AuctionFacts,
         bidder: User,
         max_amount: int,
         idempotency_key: str,
         moment: datetime,
-    ) -> tuple[Auction, AuctionBid, bool]:
-        """The script decides; the row is not written here (the persister does), so the
-        auction answered is a copy of the row with Redis' state, never flushed."""
+    ) -> PlacedBid:
+        """The script decides; SQL is read only when Redis has no state for the auction
+        yet (its row is loaded) and to name the status of an auction no longer running."""
         arguments: list[str | int] = [
             bidder.id,
             max_amount,
             idempotency_key,
             to_us(moment),
-            auction.id,
+            facts.id,
+            mask_username(bidder.username),
         ]
-        keys = [*self.keys(auction.id), self.stream]
+        keys = [*self.keys(facts.id), self.stream]
         answer = Answer.parse(self._bid(keys=keys, args=arguments))
         if answer.status == "missing":
+            facts = self._facts.refresh(session, auction_id=facts.id)  # new to this Redis
+            auction = get_auction(session, auction_id=facts.id)
             if auction.status != AuctionStatus.RUNNING:
                 raise AuctionClosed("the auction is not taking bids")
-            self.load(auction)
+            self.load(session, auction)
             answer = Answer.parse(self._bid(keys=keys, args=arguments))
-        bid = self._bid_of(answer, auction=auction, bidder=bidder, key=idempotency_key)
+        bid = self._bid_of(answer, auction_id=facts.id, bidder=bidder, key=idempotency_key)
         if bid.max_amount != max_amount:
             raise Conflict(
                 "this Idempotency-Key was used for another amount", code="idempotency_conflict"
             )
-        return _as_decided(auction, answer), bid, answer.status == "replayed"
+        return PlacedBid(_standing(session, facts, answer), bid, answer.status == "replayed")
 
     @staticmethod
-    def _bid_of(answer: Answer, *, auction: Auction, bidder: User, key: str) -> AuctionBid:
+    def _bid_of(answer: Answer, *, auction_id: int, bidder: User, key: str) -> AuctionBid:
         if answer.status == "closed":
             raise AuctionClosed(answer.detail)
         if answer.status == "too_low":
@@ -249,7 +274,7 @@ class RedisBidEngine:
             )
         seq, amount, price, leading, at = answer.detail.split(":")
         return AuctionBid(
-            auction_id=auction.id,
+            auction_id=auction_id,
             seq=int(seq),
             bidder_id=bidder.id,
             max_amount=int(amount),
@@ -266,13 +291,23 @@ class RedisBidEngine:
         return bool(finished)
 
 
-def _as_decided(auction: Auction, answer: Answer) -> Auction:
-    """A transient copy of the row (never added to a session) with Redis' state."""
-    columns = Auction.__mapper__.column_attrs
-    copy = Auction(**{column.key: getattr(auction, column.key) for column in columns})
-    copy.current_price = answer.price
-    copy.leader_id = answer.leader_id
-    copy.leader_max = answer.leader_max
-    copy.bid_count = answer.count
-    copy.ends_at = answer.ends_at
-    return copy
+def _standing(session: Session, facts: AuctionFacts, answer: Answer) -> Standing:
+    """The standing Redis answered with (the status of an auction it no longer runs,
+    and a leader's name it does not hold, from SQL)."""
+    status = (
+        AuctionStatus.RUNNING
+        if answer.running
+        else get_auction(session, auction_id=facts.id).status
+    )
+    leader = answer.leader_name or None
+    if answer.leader_id is not None and leader is None:
+        leader = mask_username(session.get_one(User, answer.leader_id).username)
+    return Standing(
+        facts=facts,
+        status=str(status),
+        current_price=answer.price,
+        leader_id=answer.leader_id,
+        leader=leader,
+        bid_count=answer.count,
+        ends_at=answer.ends_at,
+    )

@@ -83,7 +83,22 @@ class AuctionOut(BaseModel):
     bids: list[BidOut]
 
 
+class StandingOut(BaseModel):
+    """Where the auction stands right after a bid, as its bid engine decided it. The
+    bid log is not in a bid's reply: ``GET /api/auctions/{id}`` and the room have it."""
+
+    id: int
+    status: str
+    current_price: int | None
+    next_minimum: int
+    leader: str | None  # masked
+    bid_count: int
+    reserve_met: bool
+    ends_at: datetime | None
+    seconds_left: float | None
+
+
 class BidResult(BaseModel):
-    auction: AuctionOut
+    auction: StandingOut
     bid: BidOut
     replayed: bool

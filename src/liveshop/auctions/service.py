@@ -73,7 +73,9 @@ def start_auction(
 ) -> Auction:
     auction = get_auction(session, auction_id=auction_id, lock=True)
     room = room_facts(session, auction.room_id)
-    access.require_auction_runner(session, actor=actor, shop_id=auction.shop_id, room=room)
+    access.require_auction_runner(
+        session, actor=actor, shop_id=auction.shop_id, host_id=room.host_id
+    )
     if auction.status != AuctionStatus.DRAFT:
         raise Conflict("the auction has started already", code="auction_started")
     if room.status != "live":

@@ -1,12 +1,14 @@
 """What the room and the API see of an auction: the live card (sent with each
 announcement in the room), the auction with its public bid log (names masked; a
 bidder sees their own maximum, the auction's people see who bid: ``access``), a
-bid's result, and a room's auctions."""
+bid's result (the bid and where the auction stands, without the log), and a room's
+auctions."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,14 +16,17 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.auctions import access
 from liveshop.auctions.models import Auction, AuctionBid, AuctionStatus
-from liveshop.auctions.proxy import next_minimum, yuan
-from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult
+from liveshop.auctions.proxy import minimum_bid, next_minimum, yuan
+from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult, StandingOut
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.rooms import RoomNotice, room_facts
 from liveshop.notifications.centre import Notice, notify_users
 from liveshop.notifications.models import NotificationKind
 from liveshop.privacy.masking import mask_username
+
+if TYPE_CHECKING:  # facts.py reads auctions through service.py, which imports this module
+    from liveshop.auctions.facts import Standing
 
 PUBLIC_BIDS = 50  # the room's bid log shows the latest bids
 
@@ -113,7 +118,9 @@ def auction_out(
 ) -> AuctionOut:
     moment = now or utcnow()
     room = room_facts(session, auction.room_id)
-    insider = access.can_see_bidders(session, actor=viewer, shop_id=auction.shop_id, room=room)
+    insider = access.can_see_bidders(
+        session, actor=viewer, shop_id=auction.shop_id, host_id=room.host_id
+    )
     rows = session.execute(
         select(AuctionBid, User.username)
         .join(User, User.id == AuctionBid.bidder_id)
@@ -161,10 +168,38 @@ def auction_out(
 
 
 def bid_result(
-    session: Session, auction: Auction, bid: AuctionBid, *, viewer: User, replayed: bool
+    standing: Standing,
+    bid: AuctionBid,
+    *,
+    viewer: User,
+    replayed: bool,
+    now: datetime | None = None,
 ) -> BidResult:
+    """A bid's reply to its bidder: the bid (with their own maximum) and where the
+    auction stands after it. Reads nothing: the access was checked before the bid."""
+    facts = standing.facts
+    ends_at = as_utc(standing.ends_at) if standing.ends_at else None
+    left = None
+    if ends_at is not None and standing.status == AuctionStatus.RUNNING:
+        left = max((ends_at - (now or utcnow())).total_seconds(), 0.0)
+    current = standing.current_price if standing.leader_id is not None else None
     return BidResult(
-        auction=auction_out(session, auction, viewer=viewer),
+        auction=StandingOut(
+            id=facts.id,
+            status=standing.status,
+            current_price=standing.current_price,
+            next_minimum=minimum_bid(
+                increments=facts.increments,
+                starting_price=facts.starting_price,
+                current_price=current,
+            ),
+            leader=standing.leader,
+            bid_count=standing.bid_count,
+            reserve_met=facts.reserve_price is None
+            or (standing.current_price or 0) >= facts.reserve_price,
+            ends_at=ends_at,
+            seconds_left=left,
+        ),
         bid=_bid_out(bid, viewer.username, viewer=viewer, insider=False),
         replayed=replayed,
     )

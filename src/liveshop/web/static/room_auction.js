@@ -72,7 +72,10 @@ async function bid(maxAmount) {
   const key = `bid-${auction.id}-${crypto.randomUUID()}`;
   try {
     const result = await api("POST", `/api/auctions/${auction.id}/bids`, { max_amount: maxAmount }, { "Idempotency-Key": key });
-    auction = result.auction;
+    // the reply is where the auction stands, without its log: the log keeps what the
+    // last poll read, with this bid on top until the next poll
+    const bids = result.replayed ? auction.bids : [result.bid, ...auction.bids];
+    auction = { ...auction, ...result.auction, bids };
     toast(result.bid.leading ? _("出价成功，你目前领先") : _("出价已记录，但已被代理出价超过"));
   } catch (error) {
     toast(MESSAGES[error.code] || error.message || _("出价失败"));

@@ -1,0 +1,132 @@
+"""What a bid costs beyond deciding it. On the Redis engine, once the auction's facts
+are known, a bid reads SQL only for its authorisation (the bidder's shop, if any, and
+card on file), once: not the auction, its room or its bid log. The reply is the bid
+and where the auction stands, without the log; on both engines it agrees with the
+auction as the room then reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from liveshop.accounts.models import User
+from liveshop.auctions import bidding, views
+from liveshop.auctions.bid_persister import persist_bids
+from liveshop.auctions.engines import BidEngine
+from liveshop.auctions.models import Auction
+from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.auctions.schemas import BidResult
+from liveshop.core.db import unit_of_work
+from tests.auctions.conftest import Shelf, bidders, running_auction
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")  # SQLite sends them as statements
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """The SQL statements (queries and writes) every engine sends meanwhile, any thread."""
+    sent: list[str] = []
+
+    def seen(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+
+def _bid(
+    database_url: str, engine: BidEngine, auction_id: int, user: User, amount: int, key: str
+) -> BidResult:
+    with unit_of_work(database_url, writes=engine.writes_in_request) as session:
+        standing, bid, replayed = bidding.place_bid(
+            session,
+            bidder=user,
+            auction_id=auction_id,
+            max_amount=amount,
+            idempotency_key=key,
+            engine=engine,
+        )
+        return views.bid_result(standing, bid, viewer=user, replayed=replayed)
+
+
+def _users(database_url: str, ids: list[int]) -> list[User]:
+    """Detached, as the token cache hands them to a request."""
+    with unit_of_work(database_url, writes=False) as session:
+        users = [session.get_one(User, user_id) for user_id in ids]
+        for user in users:
+            _ = user.username, user.role
+        session.expunge_all()
+        return users
+
+
+def test_a_bid_on_redis_reads_sql_only_for_its_authorisation(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    amy, ben = _users(database_url, bidders(database_url, 2, prefix="cost"))
+    auction_id = running_auction(database_url, shelf, reserve_price=2_500)
+    _bid(database_url, redis_bids, auction_id, amy, 2_000, "first")  # facts and state loaded
+
+    with statements_sent() as sent:
+        result = _bid(database_url, redis_bids, auction_id, ben, 3_000, "second")
+    tables = " ".join(sent).lower()
+    assert len(sent) == 3, sent  # the bidder's owned shop, staffed shop, card on file
+    for read in ("payment_methods", "shops"):
+        assert read in tables
+    for unread in ("auctions", "auction_bids", "rooms", "users"):
+        assert unread not in tables
+    assert result.model_dump(mode="json", exclude={"bid": {"at"}, "auction": {"ends_at"}}) == {
+        "auction": {
+            "id": auction_id,
+            "status": "running",
+            "current_price": 2_500,  # the reserve, met by ben's maximum
+            "next_minimum": 2_600,
+            "leader": "c**",
+            "bid_count": 2,
+            "reserve_met": True,
+            "seconds_left": result.auction.seconds_left,
+        },
+        "bid": {
+            "seq": 2,
+            "bidder": "c**",
+            "bidder_id": ben.id,
+            "max_amount": 3_000,
+            "price_after": 2_500,
+            "leading": True,
+        },
+        "replayed": False,
+    }
+    assert "bids" not in result.auction.model_dump()
+
+
+def test_a_bids_reply_agrees_with_the_auction_the_room_reads(
+    database_url: str, shelf: Shelf, bid_engine: BidEngine
+) -> None:
+    amy, ben = _users(database_url, bidders(database_url, 2, prefix="same"))
+    auction_id = running_auction(database_url, shelf)
+    _bid(database_url, bid_engine, auction_id, amy, 9_000, "a1")
+    outbid = _bid(database_url, bid_engine, auction_id, ben, 5_000, "b1")  # amy's proxy answers
+    replayed = _bid(database_url, bid_engine, auction_id, ben, 5_000, "b1")
+    if isinstance(bid_engine, RedisBidEngine):
+        persist_bids(database_url, bid_engine)
+    with unit_of_work(database_url) as session:
+        room = views.auction_out(session, session.get_one(Auction, auction_id), viewer=None)
+    for reply in (outbid, replayed):
+        assert (reply.bid.leading, reply.auction.leader, reply.auction.current_price) == (
+            False,
+            room.leader,
+            room.current_price,
+        )
+        assert (reply.auction.next_minimum, reply.auction.bid_count) == (
+            room.next_minimum,
+            room.bid_count,
+        )
+        assert reply.auction.ends_at == room.ends_at
+    assert (room.leader, room.current_price, replayed.replayed) == ("s**", 5_100, True)
