@@ -11,6 +11,10 @@ What a bid tells (the outbid notice, the room's line) goes with its first write.
 After ``kill -9`` nothing is lost: entries the dead process had read but not
 acknowledged are still pending in the group and are read again (``0``) before new
 ones (``>``), by whichever process runs the persister next.
+
+The stream keeps only what is not in the record yet: after each acknowledgement the
+entries every reader has acknowledged are trimmed (``core/redis_streams.py``); one
+read and not acknowledged (pending), and every later one, stays.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from liveshop.auctions.models import Auction, AuctionBid
 from liveshop.auctions.redis_bids import PERSISTERS, RedisBidEngine, from_us
 from liveshop.auctions.views import tell_bid
 from liveshop.core.db import unit_of_work
+from liveshop.core.redis_streams import trim_acknowledged
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +111,7 @@ def persist_bids(database_url: str, engine: RedisBidEngine, *, block_ms: int | N
                 break
             written += write_entries(database_url, [fields for _id, fields in entries if fields])
             engine.client.xack(engine.stream, PERSISTERS, *[entry_id for entry_id, _ in entries])
+            trim_acknowledged(engine.client, engine.stream)
             block_ms = None
             if len(entries) < BATCH:
                 break

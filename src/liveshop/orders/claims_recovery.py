@@ -4,6 +4,10 @@ Every claim is also an entry on a Redis Stream. The request acknowledges its
 entry once its order is committed; entries still unacknowledged after a grace
 period belong to a request that died, and their orders are written here.
 Idempotent on (sale, user, attempt): an order that exists is left alone.
+
+Each run ends by trimming what every reader acknowledged (``core/redis_streams.py``):
+the stream keeps the claims still pending and the ones not read yet, not every claim
+the sale ever took.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from liveshop.accounts.service import get_user
 from liveshop.catalog.access import require_shopper
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
+from liveshop.core.redis_streams import trim_acknowledged
 from liveshop.orders.flash_purchase import find_attempt_order
 from liveshop.orders.models import Order
 from liveshop.orders.placement import AttemptInProgress, Win, place_won_orders
@@ -62,6 +67,7 @@ def recover_claims(
                 continue
             client.xack(engine.stream, CLAIMS_GROUP, entry_id)
         if start in (b"0-0", "0-0"):
+            trim_acknowledged(client, engine.stream)
             return written
 
 
