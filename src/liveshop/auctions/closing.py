@@ -18,7 +18,7 @@ from liveshop.auctions.service import get_auction
 from liveshop.auctions.views import announce
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import LiveShopError
-from liveshop.orders.models import Order, OrderStatus
+from liveshop.orders.models import Order, OrderOrigin, OrderStatus
 from liveshop.orders.placement import place_order
 from liveshop.orders.schemas import OrderIn, OrderItemIn
 from liveshop.privacy.masking import mask_username
@@ -62,6 +62,7 @@ def _sell(session: Session, auction: Auction, *, buyer_id: int, price: int, key:
                 ),
                 idempotency_key=f"auction-{auction.id}-{key}",
                 payment_minutes=auction.payment_minutes,
+                origin=OrderOrigin.AUCTION,
                 unit_price_override=price,
             )
     except LiveShopError as error:

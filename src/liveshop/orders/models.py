@@ -38,6 +38,7 @@ class OrderOrigin(enum.StrEnum):
     CHECKOUT = "checkout"  # the buyer: the cart, buy now in a room
     FLASH_SALE = "flash_sale"  # a unit the buyer won in a flash sale
     LUCKY_DRAW = "lucky_draw"  # a prize the draw gave its winner, at price 0
+    AUCTION = "auction"  # an item won in a live auction (or offered to its runner-up)
 
 
 class Address(Base):

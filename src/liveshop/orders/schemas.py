@@ -100,7 +100,8 @@ class OrderOut(BaseModel):
     host_id: int | None
     flash_sale_id: int | None
     origin: OrderOrigin = Field(
-        description="what made the order: checkout, flash_sale, or lucky_draw (a prize)"
+        description="what made the order: checkout, flash_sale, lucky_draw (a prize), or "
+        "auction (won at the auction's price)"
     )
     status: OrderStatus
     currency: str
