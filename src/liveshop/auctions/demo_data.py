@@ -1,19 +1,23 @@
-"""The demo's auction: one won in the demo room by proxy bidding, its winner's order
-placed by the closing job's function. Safe to run again (a won auction in the room
-is left as it is)."""
+"""The demo's auction: one won in the demo room by proxy bidding through the configured
+bid engine (SQL or Redis, as the API's bids), its winner's order placed by the closing
+job. Safe to run again (a won auction in the room is left as it is)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions import bidding, closing, service
+from liveshop.auctions import bidding, service
+from liveshop.auctions.engines import BidEngine
+from liveshop.auctions.jobs import run_auction_jobs_once
 from liveshop.auctions.models import Auction, AuctionStatus
 from liveshop.auctions.schemas import AuctionIn
+from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.live.models import Room
 from liveshop.payments.methods import add_payment_method
@@ -36,9 +40,12 @@ def seed_won_auction(
     sku_id: int,
     bids: Sequence[tuple[str, int]],
     master: MasterKey,
+    engine: BidEngine,
 ) -> int:
-    """An auction of ``sku_id`` in the room, bid on by (username, maximum in 分) in
-    order, closed at its deadline: the winner's order at the proxy price."""
+    """An auction of ``sku_id`` in the room, held over the last two minutes: bid on by
+    (username, maximum in 分) in order, each bid placed as the API places it (its own
+    unit of work, the configured bid engine), then closed by the closing job at its
+    deadline, now: the winner's order at the proxy price."""
     with unit_of_work(database_url) as session:
         done = session.scalars(
             select(Auction.id).where(
@@ -47,26 +54,31 @@ def seed_won_auction(
         ).first()
         if done is not None:
             return done
-        room = session.get_one(Room, room_id)
-        host = session.get_one(User, room.host_id)
-        auction = service.create_auction(
-            session,
-            actor=host,
-            body=AuctionIn(
-                room_id=room_id, sku_id=sku_id, starting_price=5_000, reserve_price=8_000
-            ),
-        )
-        service.start_auction(session, actor=host, auction_id=auction.id)
-        for index, (username, maximum) in enumerate(bids):
+        auction_id, started = _started_auction(session, room_id=room_id, sku_id=sku_id)
+        for username, _maximum in bids:
             bidder = session.scalars(select(User).where(User.username == username)).one()
             add_payment_method(session, user=bidder, body=DEMO_CARD, master=master)
+    for index, (username, maximum) in enumerate(bids):
+        with unit_of_work(database_url, writes=engine.writes_in_request) as session:
             bidding.place_bid(
                 session,
-                bidder=bidder,
-                auction_id=auction.id,
+                bidder=session.scalars(select(User).where(User.username == username)).one(),
+                auction_id=auction_id,
                 max_amount=maximum,
                 idempotency_key=f"demo-auction-{index}",
+                now=started + timedelta(seconds=index + 1),
+                engine=engine,
             )
-        assert auction.ends_at is not None
-        closing.close_due_auctions(session, now=auction.ends_at + timedelta(seconds=1))
-        return auction.id
+    run_auction_jobs_once(database_url, engine)
+    return auction_id
+
+
+def _started_auction(session: Session, *, room_id: int, sku_id: int) -> tuple[int, datetime]:
+    """The demo's auction, started long enough ago that its deadline is now."""
+    room = session.get_one(Room, room_id)
+    host = session.get_one(User, room.host_id)
+    body = AuctionIn(room_id=room_id, sku_id=sku_id, starting_price=5_000, reserve_price=8_000)
+    auction = service.create_auction(session, actor=host, body=body)
+    started = utcnow() - timedelta(seconds=body.duration_seconds + 1)
+    service.start_auction(session, actor=host, auction_id=auction.id, now=started)
+    return auction.id, started

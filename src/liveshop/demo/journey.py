@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.auctions.demo_data import seed_won_auction
+from liveshop.auctions.engines import bid_engine_for
 from liveshop.catalog import service as catalog
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
@@ -34,7 +35,9 @@ JOURNEY_SCARF = 2  # the shop's third product, the scarf: reviewed, and a second
 
 def seed_demo_auction(database_url: str, *, room_id: int) -> int:
     """An auction won in the demo room: fan_001 bids up to ¥120, demo_viewer up to
-    ¥200; demo_viewer wins at ¥125 and has the order to pay (issue 17 §4)."""
+    ¥200; demo_viewer wins at ¥125 and has the order to pay (issue 17 §4). The bids go
+    through the configured bid engine, as the API's do."""
+    settings = get_settings()
     with unit_of_work(database_url) as session:
         merchant = session.scalars(select(User).where(User.username == "demo_merchant")).one()
         shop = catalog.ensure_shop(session, merchant=merchant)
@@ -44,7 +47,8 @@ def seed_demo_auction(database_url: str, *, room_id: int) -> int:
         room_id=room_id,
         sku_id=sku_id,
         bids=[("fan_001", 12_000), ("demo_viewer", 20_000)],
-        master=MasterKey(get_settings().resolved_vault_master_key()),
+        master=MasterKey(settings.resolved_vault_master_key()),
+        engine=bid_engine_for(settings.redis_url),
     )
 
 
