@@ -64,7 +64,8 @@ def _sign_in_by_form(client: TestClient, path: str, fields: dict[str, str]) -> s
         follow_redirects=False,
     )
     assert submitted.status_code == 303, submitted.text
-    return submitted.headers["location"]
+    location: str = submitted.headers["location"]
+    return location
 
 
 def test_a_coupon_link_survives_sign_in_and_one_tap_claims_it(
