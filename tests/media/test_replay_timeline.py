@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from liveshop.core.ids import new_id
 from liveshop.live.models import Comment, CommentKind, HostAction, Question, RoomLikeCount
 from liveshop.media.replay import ReplayVideo, Segment, replay_timeline
 from liveshop.media.timeline_sources import timeline_sources
+from liveshop.orders import room_history
 from liveshop.orders.models import (
     DrawStatus,
     LuckyDraw,
@@ -120,10 +122,11 @@ def _sales(
             ),
         ]
     )
-    # Two paid in the same second (one mark, counted), one never paid (no mark).
-    _order(session, room_id, viewer, product, key="a", placed=60, paid=65.0, quantity=1)
-    _order(session, room_id, viewer, product, key="b", placed=61, paid=65.5, quantity=2)
-    _order(session, room_id, viewer, product, key="c", placed=70, paid=None, quantity=1)
+    # Two paid in the same second (one mark, counted; one of two lines, two SKUs of the
+    # product, counted once), one never paid (no mark).
+    _order(session, room_id, viewer, product, key="a", placed=60, paid=65.0, quantities=(1, 1))
+    _order(session, room_id, viewer, product, key="b", placed=61, paid=65.5, quantities=(2,))
+    _order(session, room_id, viewer, product, key="c", placed=70, paid=None, quantities=(1,))
 
 
 def _order(
@@ -135,9 +138,9 @@ def _order(
     key: str,
     placed: float,
     paid: float | None,
-    quantity: int,
+    quantities: tuple[int, ...],
 ) -> None:
-    price = product["min_price"]
+    price, quantity = product["min_price"], sum(quantities)
     order = Order(
         buyer_id=buyer.id,
         shop_id=product["shop_id"],
@@ -152,16 +155,17 @@ def _order(
     )
     session.add(order)
     session.flush()
-    session.add(
+    session.add_all(
         OrderItem(
             order_id=order.id,
             sku_id=product["skus"][0]["id"],
             product_id=product["id"],
             title=product["title"],
             unit_price=price,
-            quantity=quantity,
-            total=price * quantity,
+            quantity=line_quantity,
+            total=price * line_quantity,
         )
+        for line_quantity in quantities
     )
     session.add(OrderTransition(order_id=order.id, to_status="pending_payment", at=at(placed)))
     if paid is not None:
@@ -258,7 +262,10 @@ def _auction(
 
 
 def test_every_kind_the_room_had_is_on_the_timeline_at_its_offset(
-    client: TestClient, make_account: MakeAccount, session: Session
+    client: TestClient,
+    make_account: MakeAccount,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     host, merchant, viewer = (
         make_account(Role.HOST),
@@ -306,7 +313,7 @@ def test_every_kind_the_room_had_is_on_the_timeline_at_its_offset(
     assert by_t[40.0, "flash_sale"]["ends_t"] == 100.0
     assert [by_t[t, "draw"]["event"] for t in (50.0, 110.0)] == ["opened", "drawn"]
     order = by_t[65.0, "order"]
-    assert (order["product_id"], order["orders"], order["quantity"]) == (product["id"], 2, 3)
+    assert (order["product_id"], order["orders"], order["quantity"]) == (product["id"], 2, 4)
     assert (by_t[80.0, "coupon_drop"]["amount"], by_t[80.0, "coupon_drop"]["ends_t"]) == (
         500,
         140.0,
@@ -321,3 +328,6 @@ def test_every_kind_the_room_had_is_on_the_timeline_at_its_offset(
     closed = by_t[300.0, "auction_close"]
     assert (closed["status"], closed["sold_price"]) == ("won", 12_000)
     assert all("buyer_id" not in item and "sender_id" not in item for item in timeline)
+
+    monkeypatch.setattr(room_history, "ORDER_PAGE", 1)  # a payment a page: none is lost
+    assert replay_timeline(session, video=VIDEO, room_id=room_id) == timeline

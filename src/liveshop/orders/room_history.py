@@ -42,6 +42,7 @@ def room_order_moments(session: Session, *, room_id: int) -> list[OrderMoment]:
     and second; read ``ORDER_PAGE`` payments at a time, so no order is left out. An
     order never paid sold nothing and is not on the timeline."""
     moments: dict[tuple[int, int], OrderMoment] = {}
+    counted: set[tuple[int, int, int]] = set()  # (second, product, order): two SKUs, one order
     after = 0
     while True:
         payments = _payments_after(session, room_id=room_id, after=after)
@@ -50,8 +51,10 @@ def room_order_moments(session: Session, *, room_id: int) -> list[OrderMoment]:
             at = paid_at[order_id]
             key = (int(at.timestamp()), product_id)
             seen = moments.get(key) or OrderMoment(at, product_id, title, 0, 0)
+            orders = seen.orders + ((*key, order_id) not in counted)
+            counted.add((*key, order_id))
             moments[key] = OrderMoment(
-                min(seen.at, at), product_id, title, seen.orders + 1, seen.quantity + quantity
+                min(seen.at, at), product_id, title, orders, seen.quantity + quantity
             )
         if len(payments) < ORDER_PAGE:
             return sorted(moments.values(), key=lambda moment: (moment.at, moment.product_id))
