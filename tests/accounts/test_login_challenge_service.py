@@ -38,6 +38,7 @@ def user_id(database_url: str) -> int:
             session, username="lin_wei", password="s3cret-password", role=Role.VIEWER
         )
         user.email = "lin.wei@example.com"
+        user.email_confirmed_at = utcnow()  # a code mailed there was typed back
         return user.id
 
 

@@ -70,9 +70,16 @@ def _headers(client: TestClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _with_email(client: TestClient) -> None:
-    set_email = client.put("/api/auth/me/email", json={"email": EMAIL}, headers=_headers(client))
+def _with_email(client: TestClient, inbox: Inbox) -> None:
+    """The account's email, confirmed with the code mailed to it (then the inbox is
+    emptied: the tests count the sign-in codes)."""
+    headers = _headers(client)
+    set_email = client.put("/api/auth/me/email", json={"email": EMAIL}, headers=headers)
     assert set_email.status_code == 200, set_email.text
+    code = inbox.wait_for(EMAIL.lower(), r"验证码是：(\d{6})").group(1)
+    confirmed = client.post("/api/auth/me/email/confirm", json={"code": code}, headers=headers)
+    assert confirmed.json() == {"email": EMAIL.lower(), "confirmed": True}, confirmed.text
+    inbox.messages.clear()
 
 
 def _challenged(client: TestClient) -> Json:
@@ -120,9 +127,9 @@ def _age_sends(database_url: str, seconds: float) -> None:
 
 
 def test_the_401_names_the_factors_only_after_the_right_password(
-    client: TestClient, engine: LoginVerdicts
+    client: TestClient, inbox: Inbox, engine: LoginVerdicts
 ) -> None:
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE
 
     asked = _challenged(client)
@@ -140,7 +147,7 @@ def test_the_401_names_the_factors_only_after_the_right_password(
 def test_an_emailed_code_signs_in_once(
     client: TestClient, inbox: Inbox, engine: LoginVerdicts, database_url: str
 ) -> None:
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE
     challenge = _challenged(client)["login_challenge"]
     before = _tokens(database_url)
@@ -169,7 +176,7 @@ def test_an_emailed_code_signs_in_once(
 def test_sending_codes_is_limited(
     client: TestClient, inbox: Inbox, engine: LoginVerdicts, database_url: str
 ) -> None:
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE
     challenge = _challenged(client)["login_challenge"]
     ask = {"login_challenge": challenge}
@@ -197,7 +204,7 @@ def test_sending_codes_is_limited(
 def test_an_expired_code_and_too_many_wrong_answers_are_refused(
     client: TestClient, inbox: Inbox, engine: LoginVerdicts, database_url: str
 ) -> None:
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE
     challenge = _challenged(client)["login_challenge"]
     client.post("/api/auth/login/email-code", json={"login_challenge": challenge})
@@ -253,7 +260,7 @@ def test_a_passkey_answers_only_the_sign_in_it_was_asked_for(
 
 
 def test_the_authenticator_app_answers_the_challenge_too(
-    client: TestClient, engine: LoginVerdicts
+    client: TestClient, inbox: Inbox, engine: LoginVerdicts
 ) -> None:
     headers = _headers(client)
     app_secret = client.post("/api/me/totp", headers=headers).json()["secret"]
@@ -261,7 +268,7 @@ def test_the_authenticator_app_answers_the_challenge_too(
     confirmed = client.post(
         "/api/me/totp/confirm", json={"code": authenticator.now()}, headers=headers
     )
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE
 
     asked = _challenged(client)
@@ -278,11 +285,11 @@ def test_the_authenticator_app_answers_the_challenge_too(
 
 
 def test_an_account_without_any_factor_is_refused_and_an_outage_steps_up(
-    client: TestClient, engine: LoginVerdicts, database_url: str
+    client: TestClient, inbox: Inbox, engine: LoginVerdicts, database_url: str
 ) -> None:
     engine.decision = RiskDecision.CHALLENGE
     refused = client.post("/api/auth/login", json=CREDENTIALS)
-    _with_email_while_allowed(client, engine)
+    _with_email_while_allowed(client, inbox, engine)
 
     class Broken(LoginVerdicts):
         def assess(self, request: Any, *, session: Any = None) -> Any:
@@ -300,7 +307,7 @@ def test_an_account_without_any_factor_is_refused_and_an_outage_steps_up(
     )
 
 
-def _with_email_while_allowed(client: TestClient, engine: LoginVerdicts) -> None:
+def _with_email_while_allowed(client: TestClient, inbox: Inbox, engine: LoginVerdicts) -> None:
     engine.decision = RiskDecision.ALLOW
-    _with_email(client)
+    _with_email(client, inbox)
     engine.decision = RiskDecision.CHALLENGE

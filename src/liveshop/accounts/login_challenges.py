@@ -1,6 +1,7 @@
 """A sign-in the risk checks stepped up, answered with any second factor the account
 has: a code from the authenticator app (or a recovery code), a passkey, or a
-six-digit code sent to the account's email.
+six-digit code sent to the account's email, once that email is confirmed
+(``account_email``: a code mailed to it was typed back).
 
 Only a right password opens a challenge; the client gets its token (only the
 SHA-256 is kept) and the factors it may use, and answers once within
@@ -95,7 +96,7 @@ def available_factors(session: Session, *, user: User) -> tuple[Factor, ...]:
     has_passkey = session.scalar(select(Passkey.id).where(Passkey.user_id == user.id).limit(1))
     if has_passkey is not None:
         factors.append(Factor.PASSKEY)
-    if user.email:
+    if user.email and user.email_confirmed_at is not None:  # a code typed back from it
         factors.append(Factor.EMAIL)
     return tuple(factors)
 

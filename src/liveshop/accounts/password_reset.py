@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from liveshop.accounts.account_email import normalise_email
 from liveshop.accounts.mail import Relay as Relay  # re-exported: the route builds one
 from liveshop.accounts.mail import deliver
 from liveshop.accounts.models import ApiToken, PasswordReset, User
@@ -28,7 +28,7 @@ from liveshop.accounts.passwords import check_new_password
 from liveshop.accounts.service import token_cache
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
-from liveshop.core.errors import Conflict, InvalidInput, RateLimited
+from liveshop.core.errors import InvalidInput, RateLimited
 from liveshop.core.security import hash_password, hash_token, new_token
 
 LINK_MINUTES = 30
@@ -67,21 +67,6 @@ class AskLimiter:
 
 
 ask_limiter = AskLimiter()
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def set_account_email(session: Session, *, user: User, email: str | None) -> User:
-    """Where reset links go (None: nowhere); one account per address."""
-    user.email = normalise_email(email) if email else None
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        raise Conflict("this email belongs to another account", code="email_taken") from error
-    return user
 
 
 def _links_last_hour(session: Session, *, user_id: int, now: datetime) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import (
     ApiToken,
+    EmailConfirmation,
     LoginChallenge,
     Passkey,
     PasswordReset,
@@ -50,6 +51,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
         "id": user.id,
         "username": user.username,
         "email": user.email,
+        "email_confirmed_at": _iso(user.email_confirmed_at),
         "role": user.role.value,
         "created_at": _iso(user.created_at),
         "second_factor": session.get(TotpFactor, user.id) is not None,
@@ -86,7 +88,9 @@ def erase_account(session: Session, user_id: int) -> dict[str, int]:
     user.username = name
     user.password_hash = UNUSABLE_PASSWORD_HASH
     user.email = None
+    user.email_confirmed_at = None
     session.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
+    session.execute(delete(EmailConfirmation).where(EmailConfirmation.user_id == user_id))
     revoked = session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
