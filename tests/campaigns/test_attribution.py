@@ -52,6 +52,7 @@ def test_a_paid_order_after_a_click_is_credited_to_the_last_link(
     )
     flush_touches(client)
     order_and_pay(client, buyer, sku_id, "attributed-1")
+    client.cookies.clear()  # another person's browser, which followed no link
     order_and_pay(client, direct, sku_id, "direct-1")  # no touch: nobody's credit
 
     by_channel = _metrics(client, merchant, campaign["id"], by="channel")

@@ -90,6 +90,9 @@ class TouchRecorder:
         # reach the database, or their anonymous click is never linked to their account.
         self.recent: dict[tuple[str, str, str | None, TouchKind, int | None], float] = {}
         self.task: asyncio.Task[None] | None = None
+        # One flush at a time: a caller's flush (a test, stop) waits for the task's write
+        # in flight, so what was buffered before it is in the database when it returns.
+        self.flushing = asyncio.Lock()
 
     def note(self, touch: PendingTouch) -> None:
         key = (touch.code, touch.visitor, touch.credential, touch.kind, touch.room_id)
@@ -123,6 +126,10 @@ class TouchRecorder:
 
     async def flush(self) -> int:
         """Write what is buffered; returns how many touches were written."""
+        async with self.flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         batch, self.pending = self.pending, []
         if not batch:
             self._forget_old()
