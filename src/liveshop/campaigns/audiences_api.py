@@ -64,7 +64,11 @@ def segments(user: CurrentUser, session: DbSession, settings: SettingsDep) -> di
     return audiences.segment_counts(profiles)
 
 
-@router.post("/export", response_model=ExportOut)
+@router.post(
+    "/export",
+    response_model=ExportOut,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 def export(
     body: ExportIn, user: CurrentUser, session: DbSession, settings: SettingsDep
 ) -> ExportOut | Response:
