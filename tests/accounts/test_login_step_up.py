@@ -43,6 +43,9 @@ class LoginVerdicts:
     def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None:
         return None
 
+    def record_step_up(self, request: RiskRequest) -> None:
+        return None
+
 
 @pytest.fixture
 def engine(client: TestClient) -> LoginVerdicts:

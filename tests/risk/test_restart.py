@@ -7,10 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from liveshop.app import create_app
 from liveshop.core.clock import utcnow
 from liveshop.core.risk import RiskDecision, RiskPath, RiskRequest
 from liveshop.core.settings import Settings
-from liveshop.risk.online import OnlineRisk, to_event
+from liveshop.risk.online import OnlineRisk, online_risk, to_event
+from tests.conftest import SECRET_KEY
 
 RULES = "block if is_payment and user_count_24h >= 4\nchallenge if user_fail_count_1h >= 2"
 
@@ -80,3 +84,56 @@ def test_a_line_cut_short_by_a_crash_does_not_stop_the_start(tmp_path: Path) -> 
     features = OnlineRisk(_settings(tmp_path)).engine().assess(to_event(_payment(now))).features
 
     assert features["user_count_24h"] == 3.0
+
+
+def test_the_app_rebuilds_the_state_when_it_starts_not_on_the_first_assessment(
+    sqlite_url: str, home: Path
+) -> None:
+    """The journal is read in the app's lifespan: removed after the start, it is not
+    needed by the first assessment, which counts the payments made before."""
+    now = utcnow()
+    settings = Settings(
+        home=home,
+        database_url=sqlite_url,
+        redis_url=None,
+        environment="development",
+        risk_rules=RULES,
+        secret_key=SECRET_KEY,
+    )
+    earlier = OnlineRisk(settings)
+    for minutes in (30, 20, 10):
+        earlier.assess(_payment(now - timedelta(minutes=minutes)))
+
+    with TestClient(create_app(settings)):
+        for journal_file in (home / "risk" / "journal").glob("*.jsonl"):
+            journal_file.unlink()  # read at the start already, or never
+        features = online_risk(settings).engine().assess(to_event(_payment(now))).features
+
+    assert features["user_count_24h"] == 4.0
+
+
+def test_a_passed_step_up_vouches_for_its_client_after_a_restart_too(tmp_path: Path) -> None:
+    now = utcnow()
+    settings = _settings(tmp_path).model_copy(
+        update={"risk_rules": "challenge if is_login and not client_stepped_up"}
+    )
+
+    def login(ip: str, device: str = "device-a") -> RiskRequest:
+        return RiskRequest(
+            path=RiskPath.LOGIN,
+            user_id=7,
+            account_created_at=now - timedelta(days=300),
+            at=now,
+            device_id=device,
+            ip=ip,
+        )
+
+    before = OnlineRisk(settings)
+    challenged = before.assess(login("203.0.113.20"))
+    before.record_step_up(login("203.0.113.20"))
+    after = OnlineRisk(settings)  # restarted: the journal vouches for the client again
+
+    assert challenged.decision is RiskDecision.CHALLENGE
+    assert after.assess(login("203.0.113.20")).decision is RiskDecision.ALLOW
+    assert after.assess(login("192.0.2.55")).decision is RiskDecision.CHALLENGE
+    assert after.assess(login("203.0.113.20", "device-b")).decision is RiskDecision.CHALLENGE

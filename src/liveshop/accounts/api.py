@@ -115,15 +115,23 @@ def login_passkey_options(
 
 
 @router.post("/login/verify")
-def verify_login(body: LoginAnswerIn, settings: SettingsDep, rp: RelyingPartyDep) -> LoginOut:
+def verify_login(
+    body: LoginAnswerIn,
+    settings: SettingsDep,
+    rp: RelyingPartyDep,
+    guard: SignInGuardDep,
+    address: ClientAddress,
+) -> LoginOut:
     """Answer the sign-in's challenge with one factor: ``code`` for totp or email,
-    ``credential`` for passkey."""
+    ``credential`` for passkey. A right answer makes this client known for the account."""
     user, token = login_step_up.finish_login(
         settings.resolved_database_url(),
         token=body.login_challenge,
         answer=body.answer(),
         secret_key=settings.resolved_secret_key(),
         rp=rp,
+        guard=guard,
+        address=address,
     )
     return LoginOut(token=token, user=UserOut.model_validate(user))
 

@@ -35,6 +35,7 @@ from liveshop.core.risk import (
     RiskRequest,
     assess_risk,
     record_risk_outcome,
+    record_risk_step_up,
 )
 from liveshop.core.security import verify_password
 
@@ -170,6 +171,7 @@ def _risk_refusal(
         session, user_id=user.id, code=answer.code, secret_key=answer.secret_key
     )
     if result is totp.CheckResult.ACCEPTED:
+        record_risk_step_up(login_request(user.id, user))
         return None
     record_risk_outcome(login_request(user.id, user), succeeded=False)
     if result is totp.CheckResult.LOCKED:

@@ -129,9 +129,14 @@ class SignInGuard:
 
     def login_succeeded(self, attempt: LoginAttempt) -> None:
         self.store.give_back(attempt.address_slot)
+        self.mark_known(username=attempt.username, address=attempt.address)
+
+    def mark_known(self, *, username: str, address: str) -> None:
+        """``address`` signed in to ``username`` (with the password, or through the
+        step-up): failures from elsewhere do not lock it out of the account."""
         if self.limits.known_address_seconds > 0:
             self.store.mark(
-                f"known:{attempt.username}|{attempt.address}",
+                f"known:{username}|{address}",
                 seconds=self.limits.known_address_seconds,
                 now=self.clock(),
             )

@@ -106,6 +106,11 @@ class RiskCheck(Protocol):
 
     def record_outcome(self, request: RiskRequest, *, succeeded: bool) -> None: ...
 
+    def record_step_up(self, request: RiskRequest) -> None:
+        """``request``, which the engine challenged, was confirmed with a second factor:
+        its client (address and device) is known for the account from now on."""
+        ...
+
 
 @dataclass(frozen=True)
 class ClientFacts:
@@ -199,6 +204,16 @@ def record_risk_outcome(request: RiskRequest, *, succeeded: bool) -> None:
             _checks[0].record_outcome(with_client_facts(request), succeeded=succeeded)
     except Exception:
         log.exception("risk outcome for %s not recorded", request.path.value)
+
+
+def record_risk_step_up(request: RiskRequest) -> None:
+    """Tell the engine a challenged request passed the step-up (the sign-in's second
+    factor was right), so the same client is not challenged again for that alone."""
+    try:
+        if _checks:
+            _checks[0].record_step_up(with_client_facts(request))
+    except Exception:
+        log.exception("risk step-up for %s not recorded", request.path.value)
 
 
 class RiskRefused(PermissionDenied):

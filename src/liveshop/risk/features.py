@@ -26,6 +26,9 @@ NEVER_SECONDS = 7 * DAY  # "seconds since" for a first event
 SALE_GAP_SECONDS = 600.0  # flash buys in a room this far apart belong to different sales
 NOT_A_SALE = -1.0
 SHARING_CHECKED = 20  # the most recent users of a device or address checked for a merchant
+# Past a month an account's age is no evidence either way (aged accounts are bought and
+# sold); below it, a day or two is what card testers and farms show.
+ACCOUNT_AGE_CAP_DAYS = 30.0
 
 
 def _names() -> tuple[str, ...]:
@@ -63,6 +66,7 @@ def _names() -> tuple[str, ...]:
         "address_is_new",
         "ip_region_is_new",
         "account_age_days",
+        "ip_other_new_devices_1h",
         "user_prior_events",
         "amount",
         "amount_zscore",
@@ -81,6 +85,7 @@ def _names() -> tuple[str, ...]:
         "shares_address_with_merchant",
         "merchant_links",
         "device_shared_with_a_merchant",
+        "ip_shared_with_a_merchant",
         "address_shared_with_a_merchant",
         "is_own_room",
         "user_orders_30d",
@@ -93,6 +98,9 @@ def _names() -> tuple[str, ...]:
 
 
 FEATURE_NAMES = _names()
+# What the rules may read beyond the model's inputs: facts about the account's own
+# confirmations, which a stream without step-ups (a simulation) never has.
+CONTEXT_NAMES = ("client_stepped_up",)
 
 
 def _keys(event: RiskEvent) -> tuple[str, str, str, str, str]:
@@ -112,11 +120,26 @@ def observe(state: RiskState, event: RiskEvent) -> dict[str, float]:
     _refunds(state, event, features)
     for kind in EventKind:
         features[f"is_{kind.value}"] = 1.0 if event.kind is kind else 0.0
+    client = _client_key(event)
+    features["client_stepped_up"] = float(
+        bool(client) and state.has_member("stepped_up_clients", event.user_id, client)
+    )
     return features
 
 
+def _client_key(event: RiskEvent) -> str:
+    """The client a step-up vouches for: its address and, when it sent one, its device."""
+    return f"{event.ip}|{event.device_id}" if event.ip else ""
+
+
 def record_outcome(state: RiskState, event: RiskEvent, outcome: Outcome) -> None:
-    """What the path learnt after asking: failures feed the failure bursts."""
+    """What the path learnt after asking: failures feed the failure bursts; a passed
+    step-up makes the client known for the account."""
+    if outcome is Outcome.STEPPED_UP:
+        client = _client_key(event)
+        if client:
+            state.add_member("stepped_up_clients", event.user_id, client, event.ts)
+        return
     if outcome is not Outcome.FAIL:
         return
     ts = event.ts
@@ -177,6 +200,10 @@ def _members(state: RiskState, event: RiskEvent, features: dict[str, float]) -> 
     ts, user = event.ts, event.user_id
     device, ip, card, address = event.device_id, event.ip, event.card_fp, event.address_id
     zero = 0.0
+    # A device that arrives now: its account's devices include it (month > 0) and did
+    # not before. Redis's planning pass answers month 0, so the write this brings is
+    # not planned but sent on its own, only when a device really is new.
+    arrived = False
     if device:
         users = state.add_member("device_users", device, user, ts)
         features["device_distinct_users_24h"] = float(users.day)
@@ -184,6 +211,7 @@ def _members(state: RiskState, event: RiskEvent, features: dict[str, float]) -> 
         mine = state.add_member("user_devices", user, device, ts)
         features["user_distinct_devices_30d"] = float(mine.month)
         features["device_is_new"] = 0.0 if mine.known else 1.0
+        arrived = mine.month > 0 and not mine.known
     else:
         features["device_distinct_users_24h"] = features["device_distinct_users_30d"] = zero
         features["user_distinct_devices_30d"] = features["device_is_new"] = zero
@@ -194,9 +222,11 @@ def _members(state: RiskState, event: RiskEvent, features: dict[str, float]) -> 
         mine = state.add_member("user_ips", user, ip, ts)
         features["user_distinct_ips_24h"] = float(mine.day)
         features["ip_is_new"] = 0.0 if mine.known else 1.0
+        features["ip_other_new_devices_1h"] = _new_devices_at(state, event, arrived=arrived)
     else:
         features["ip_distinct_users_24h"] = features["ip_distinct_users_30d"] = zero
         features["user_distinct_ips_24h"] = features["ip_is_new"] = zero
+        features["ip_other_new_devices_1h"] = zero
     _card_members(state, event, features)
     if address:
         users = state.add_member("address_users", address, user, ts)
@@ -206,6 +236,16 @@ def _members(state: RiskState, event: RiskEvent, features: dict[str, float]) -> 
     else:
         features["address_distinct_users_30d"] = features["address_is_new"] = zero
     _ = card
+
+
+def _new_devices_at(state: RiskState, event: RiskEvent, *, arrived: bool) -> float:
+    """For a device new to its account: how many other devices new to theirs arrived
+    at this address in the last hour. One address signing in account after account
+    on devices never seen is a script; a carrier's shared address mostly sees devices
+    their owners used before. Zero for a known device."""
+    if not arrived:
+        return 0.0
+    return float(state.add_to_series("new_devices", event.ip, event.ts, 1.0).counts[1] - 1)
 
 
 def _card_members(state: RiskState, event: RiskEvent, features: dict[str, float]) -> None:
@@ -242,7 +282,8 @@ def _card_members(state: RiskState, event: RiskEvent, features: dict[str, float]
 def _amounts(state: RiskState, event: RiskEvent, features: dict[str, float]) -> None:
     amount = float(event.amount)
     features["amount"] = amount
-    features["account_age_days"] = max(event.ts - event.account_created_at, 0.0) / DAY
+    age = max(event.ts - event.account_created_at, 0.0) / DAY
+    features["account_age_days"] = min(age, ACCOUNT_AGE_CAP_DAYS)
     features["user_prior_events"] = state.add_decayed("events", event.user_id, event.ts, 1.0)
     history: list[float] = []
     if event.kind in MONEY_KINDS and amount > 0:
@@ -325,9 +366,13 @@ def _merchant_links(state: RiskState, event: RiskEvent, features: dict[str, floa
     features["merchant_links"] = sum(links)
     if merchant:
         state.add_member("merchants", "", merchant, event.ts)
-    # Outside any room (a login), a ring member still sits on a merchant's device or address.
+    # Outside any room (a login), a ring member still sits on a merchant's device, network
+    # or address.
     features["device_shared_with_a_merchant"] = _shared_with_a_merchant(
         state, "device_users", event.device_id, event.user_id
+    )
+    features["ip_shared_with_a_merchant"] = _shared_with_a_merchant(
+        state, "ip_users", event.ip, event.user_id
     )
     features["address_shared_with_a_merchant"] = _shared_with_a_merchant(
         state, "address_users", event.address_id, event.user_id

@@ -4,8 +4,8 @@
     challenge if amount > 3 * user_amount_p95_90d and device_is_new
     review if model_score >= 0.9 and is_order   # a comment
 
-A condition uses feature names (``FEATURE_NAMES`` and ``model_score``,
-``anomaly_score``), numbers, ``true``/``false``, ``+ - * /``, comparisons
+A condition uses feature names (``FEATURE_NAMES``, ``CONTEXT_NAMES`` and
+``model_score``, ``anomaly_score``), numbers, ``true``/``false``, ``+ - * /``, comparisons
 (chains too), ``and``, ``or``, ``not`` and parentheses. It is parsed with
 Python's ``ast`` and only those nodes are accepted; the tree is compiled into
 closures, never evaluated as code, so a rule can name nothing else and call
@@ -23,10 +23,10 @@ from typing import Any
 
 from liveshop.core.errors import LiveShopError
 from liveshop.risk.events import Decision
-from liveshop.risk.features import FEATURE_NAMES
+from liveshop.risk.features import CONTEXT_NAMES, FEATURE_NAMES
 
 SCORE_NAMES = ("model_score", "anomaly_score", "model_challenge_at", "model_block_at")
-KNOWN_NAMES = frozenset(FEATURE_NAMES) | frozenset(SCORE_NAMES)
+KNOWN_NAMES = frozenset(FEATURE_NAMES) | frozenset(CONTEXT_NAMES) | frozenset(SCORE_NAMES)
 RULE_ACTIONS = (Decision.CHALLENGE, Decision.REVIEW, Decision.BLOCK)
 MAX_RULE_LENGTH = 500
 MAX_RULES = 200
