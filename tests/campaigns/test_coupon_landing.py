@@ -125,6 +125,16 @@ def test_a_newcomer_signs_up_from_the_coupon_and_lands_back_on_it(
     landing = f"/coupons/{coupon['id']}"
     assert client.get(f"/l/{code}", follow_redirects=False).headers["location"] == landing
 
+    form = client.get(f"/register?next={landing}")
+    assert f'action="/register?next={landing}"' in form.text
+    csrf = HIDDEN_CSRF.search(form.text)
+    assert csrf is not None
+    too_short = client.post(
+        f"/register?next={landing}",
+        data={"csrf_token": csrf.group(1), "next": landing, "username": "li", "password": "x"},
+    )
+    assert too_short.status_code == 422
+    assert f'name="next" value="{landing}"' in too_short.text  # kept for the second try
     back = _sign_in_by_form(
         client,
         f"/register?next={landing}",
