@@ -13,8 +13,8 @@ ids are computed from their accounts, so each maps back to one.
   nearest seed user (scikit-learn ``NearestNeighbors``).
 - Export, for an ad platform's customer list: SHA-256 of the normalised e-mail
   (trimmed, lowercased: what Meta, Google and TikTok match on) of the audience's
-  users who accept marketing (``marketing_messages``) and have an e-mail, under the
-  platform's column name.
+  users who accept marketing (``marketing_messages``) and confirmed their e-mail,
+  under the platform's column name.
 - Push, to the audience's users who accept marketing only: a coupon put in each
   treated user's wallet, or a room reminder in their notification centre
   (``RoomReminderPushed``, told by notifications); a random share of them (the
@@ -185,7 +185,7 @@ class EmailExport:
     platform: AdPlatform
     column: str
     hashes: list[str]  # sorted: the list's order says nothing about the audience
-    left_out: int  # in the audience, but without marketing consent or an e-mail
+    left_out: int  # in the audience, without marketing consent or a confirmed e-mail
 
 
 def normalised_email_hash(email: str) -> str:
@@ -202,7 +202,9 @@ def email_export(session: Session, *, user_ids: list[int], platform: AdPlatform)
     for start in range(0, len(allowed), ID_BATCH):
         emails = session.scalars(
             select(User.email).where(
-                User.id.in_(allowed[start : start + ID_BATCH]), User.email.is_not(None)
+                User.id.in_(allowed[start : start + ID_BATCH]),
+                User.email.is_not(None),
+                User.email_confirmed_at.is_not(None),  # a typo'd address is someone else's
             )
         )
         hashes.update(normalised_email_hash(email) for email in emails if email and email.strip())

@@ -35,7 +35,9 @@ class ExportOut(BaseModel):
     hashing: str
     count: int
     lookalikes: int
-    left_out: int = Field(description="in the audience, without marketing consent or e-mail")
+    left_out: int = Field(
+        description="in the audience, without marketing consent or a confirmed e-mail"
+    )
     hashes: list[str]
 
 
