@@ -24,6 +24,8 @@ from liveshop.media.demo_video import DemoVideo, start_demo_video
 from liveshop.media.server import MediaServerMissing
 from liveshop.payments.verify import verify_ledger
 
+ATTACK_GRACE_SECONDS = 60
+
 
 async def _serve_with_audience(
     host: str,
@@ -60,7 +62,7 @@ async def _serve_with_audience(
     base_url = f"http://{host}:{port}"
     audience.append(asyncio.create_task(shop(base_url, demo, stop, cards, ready)))
     audience.append(asyncio.create_task(spend(base_url, demo, stop, cards, ready)))
-    audience.append(asyncio.create_task(attack(base_url, demo)))
+    attackers = asyncio.create_task(attack(base_url, demo))
     if demo.campaign is not None:
         audience.append(
             asyncio.create_task(
@@ -78,7 +80,10 @@ async def _serve_with_audience(
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds or None)
     stop.set()
-    for task in audience:
+    # The attack is a fixed scene: on a busy machine it may outlast a short demo, and
+    # what the risk engine did to it is worth the wait.
+    await asyncio.wait([attackers], timeout=ATTACK_GRACE_SECONDS)
+    for task in [*audience, attackers]:
         task.cancel()
     if video is not None:
         video.stop()
