@@ -5,6 +5,7 @@ address out when failures from elsewhere lock the account."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -77,4 +78,42 @@ def test_failures_elsewhere_do_not_lock_out_the_client_that_stepped_up(app: Fast
         429,
         "account_locked",
     )
+    assert owner.status_code == 200, owner.text
+
+
+def _hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"', page)
+    assert match, f"no {name} in the page"
+    return match[1]
+
+
+def test_a_step_up_through_the_sign_in_page_makes_its_client_known_too(app: FastAPI) -> None:
+    """The page's second step (not the API's) vouches for its client to the limiter."""
+    home = _from(app, "198.51.100.7")
+    assert home.post("/api/auth/register", json=CREDENTIALS).status_code == 201
+    authenticator = _enrol(home)
+    browser = _from(app, "203.0.113.20")
+    form = browser.get("/login").text
+    step = browser.post(
+        "/login", data={**CREDENTIALS, "csrf_token": _hidden(form, "csrf_token"), "next": "/"}
+    )
+    assert 'name="login_challenge"' in step.text, step.text[:500]
+    answered = browser.post(
+        "/login/verify",
+        data={
+            "csrf_token": _hidden(step.text, "csrf_token"),
+            "login_challenge": _hidden(step.text, "login_challenge"),
+            "factor": "totp",
+            "code": authenticator.at(time.time() + 30),
+            "next": "/",
+        },
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303, answered.text[:500]
+    guesser = _from(app, "192.0.2.99")
+    for _ in range(LOCKOUT_AFTER):
+        guesser.post("/api/auth/login", json=WRONG)
+
+    owner = _from(app, "203.0.113.20").post("/api/auth/login", json=CREDENTIALS)
+
     assert owner.status_code == 200, owner.text

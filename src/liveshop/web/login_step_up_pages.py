@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts import login_challenges, login_step_up, sign_in
+from liveshop.accounts.dependencies import ClientAddress, SignInGuardDep
 from liveshop.accounts.login_challenges import ChallengeAnswer, Factor, StepUp
 from liveshop.accounts.webauthn_challenges import relying_party
 from liveshop.core.db import unit_of_work
@@ -89,6 +90,8 @@ def _credential(text: str) -> dict[str, Any] | None:
 def login_verify_submit(
     request: Request,
     settings: SettingsDep,
+    guard: SignInGuardDep,
+    address: ClientAddress,
     csrf_token: Annotated[str, Form()],
     login_challenge: Annotated[str, Form(min_length=20, max_length=100)],
     factor: Annotated[Factor, Form()],
@@ -111,6 +114,8 @@ def login_verify_submit(
             answer=answer,
             secret_key=settings.resolved_secret_key(),
             rp=rp,
+            guard=guard,
+            address=address,
         )
     except (login_challenges.LoginChallengeInvalid, sign_in.SecondFactorLocked) as error:
         return _start_again(request, settings, error)
