@@ -146,8 +146,6 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
                 "LIVESHOP_VAULT_MASTER_KEY",
                 settings.home,
             )
-        # The risk engine's rolling state is rebuilt from its journal before any request.
-        await asyncio.to_thread(start_risk_engine, settings)
         # The recorder also notes each viewer's actions for this session's recommendations
         # (in Redis when configured, so that every worker sees them).
         app.state.recommendations = Recommendations.from_settings(settings)
@@ -184,6 +182,10 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
                     settings, interval_seconds=settings.recommend_train_minutes * 60
                 )
             ),
+            # The risk engine's model loads and its rolling state is rebuilt from the
+            # journal now, beside the first requests (an assessment meanwhile waits for
+            # it): a day's journal takes seconds, which health checks must not wait for.
+            loop.create_task(asyncio.to_thread(start_risk_engine, settings)),
             # jieba's dictionary (about a second) loads now, not in the first search
             loop.create_task(asyncio.to_thread(warm_up_assistant)),  # jieba, pinyin, the model
         ]

@@ -4,6 +4,7 @@ starts from the journal's last 24 h, so velocity counts go on where they stopped
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +106,9 @@ def test_the_app_rebuilds_the_state_when_it_starts_not_on_the_first_assessment(
         earlier.assess(_payment(now - timedelta(minutes=minutes)))
 
     with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 60
+        while not online_risk(settings).started and time.monotonic() < deadline:
+            time.sleep(0.05)  # the start-up builds it beside the first requests
         for journal_file in (home / "risk" / "journal").glob("*.jsonl"):
             journal_file.unlink()  # read at the start already, or never
         features = online_risk(settings).engine().assess(to_event(_payment(now))).features

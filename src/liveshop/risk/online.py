@@ -85,9 +85,14 @@ class OnlineRisk:
     def start(self) -> None:
         """Build the engine now: the current model loaded and an in-process state
         rebuilt from the journal. The app's start-up calls this, so the first request
-        neither waits for the replay nor is assessed on a state still empty."""
+        is not assessed on a state still empty (one that comes meanwhile waits for it)."""
         with self._lock:
             self._built()
+
+    @property
+    def started(self) -> bool:
+        """The engine is built: its model loaded, its state rebuilt from the journal."""
+        return self._engine is not None
 
     def _built(self) -> RiskEngine:
         if self._engine is None:
