@@ -22,8 +22,8 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.models import Order
 from tests.conftest import Account
-from tests.live.test_real_server import free_port
 from tests.payments.money import new_account
+from tests.ports import free_port
 
 USERS = 40
 IN_FLIGHT = 20

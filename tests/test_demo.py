@@ -18,7 +18,7 @@ from liveshop.core.settings import Settings
 from liveshop.demo.audience import EVASIVE_SPAM
 from liveshop.wiring import connect_domains
 from tests.conftest import SECRET_KEY
-from tests.live.test_real_server import free_port
+from tests.ports import free_port
 
 
 def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from liveshop.app import create_app
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from tests.conftest import PASSWORD, SECRET_KEY, forget_engine
-from tests.live.test_real_server import free_port
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="module")

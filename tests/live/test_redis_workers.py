@@ -29,7 +29,7 @@ from liveshop.accounts.models import Role
 from liveshop.core.db import unit_of_work
 from liveshop.core.migrations import upgrade_database
 from tests.conftest import PASSWORD, REDIS_URL, SECRET_KEY, forget_engine, require_service
-from tests.live.test_real_server import free_port
+from tests.ports import free_port
 
 REDIS_DB = 11  # a database index of its own, flushed before the test
 CONNECTIONS = 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.catalog.models import ShopFollower
 from liveshop.core.db import unit_of_work
 from liveshop.notifications.models import HostFollower
+from tests.ports import free_port
 
 UNUSABLE_PASSWORD_HASH = "!"  # these users never sign in
 
@@ -49,13 +49,6 @@ def bulk_followers(
         if shop_id is not None:
             session.execute(insert(ShopFollower), [{"shop_id": shop_id, "user_id": i} for i in ids])
         return ids
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class Inbox:

@@ -23,7 +23,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -54,6 +53,7 @@ from liveshop.promotions.stock_engines import (
     StockEngine,
 )
 from tests.conftest import REDIS_URL, SECRET_KEY, require_service
+from tests.ports import free_port
 from tests.promotions.conftest import Shelf, create_buyers, start_sale
 
 pytestmark = pytest.mark.timeout(150)
@@ -76,13 +76,6 @@ def database_url(sqlite_url: str) -> str:
 
 
 # --- the server process ---
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class ServerProcess:

@@ -8,11 +8,10 @@ file the server uses; browsers get a session cookie instead of typing a password
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from playwright.sync_api import (
     Dialog,
     Locator,
     Page,
+    ViewportSize,
     expect,
     sync_playwright,
 )
@@ -37,12 +37,19 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import Settings
 from liveshop.live import service as live
+from tests.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # A page waits this long for an element or an assertion. The suite runs on two
 # workers on a two-core machine: a room page's first purchase makes several
 # requests in a row, which took over 5 s there while both workers were busy.
 PAGE_TIMEOUT_MS = 15_000
+# The two sizes pages are tried at: a phone held upright, a laptop.
+SIZES: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 800},
+}
+OpenPage = Callable[..., Page]
 expect.set_options(timeout=PAGE_TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,13 +63,6 @@ SERVER_START_SECONDS = 90.0  # a loaded 2-core machine can take 30 s just to imp
 
 if not CHROMIUM.exists():
     pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -176,7 +176,7 @@ def server(
     settings = Settings(home=home)
     database_url = settings.resolved_database_url()
     upgrade_database(database_url)
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"LIVESHOP_HOME": str(home)}
     env.pop("LIVESHOP_DATABASE_URL", None)
     env.pop("LIVESHOP_REDIS_URL", None)
@@ -292,3 +292,39 @@ def expect_image_loaded(image: Locator) -> None:
     a string by eval, which the pages' Content-Security-Policy refuses.)"""
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("(img) => img.naturalWidth") > 0
+
+
+@pytest.fixture
+def open_page(server: LiveServer, browser: Browser) -> Iterator[OpenPage]:
+    """Pages in a browser whose language is ``locale`` (its Accept-Language and
+    navigator.language) at one of :data:`SIZES`, failing the test on a script error or a
+    CSP violation: ``open_page(user, path, locale="en", size="phone")``."""
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def open_(user: User | None, path: str, *, locale: str, size: str) -> Page:
+        context = browser.new_context(base_url=server.base_url, locale=locale, viewport=SIZES[size])
+        contexts.append(context)
+        if user is not None:
+            token = server.session_token(user)
+            context.add_cookies(
+                [{"name": "liveshop_session", "value": token, "url": server.base_url}]
+            )
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.goto(path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert problems == []

@@ -16,16 +16,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
 from liveshop.core.settings import Settings
 from liveshop.notifications.centre import unsubscribe_token
 from liveshop.notifications.models import NotificationKind
-from tests.notifications.helpers import Inbox, free_port, smtp_sink
-from tests.web.conftest import PAGE_TIMEOUT_MS
-from tests.web.test_language_pages import CJK, ENGLISH_UI_WORDS, SIZES, VISIBLE_TEXT
+from tests.notifications.helpers import Inbox, smtp_sink
+from tests.ports import free_port
+from tests.web.conftest import SIZES, OpenPage
+from tests.web.test_language_pages import CJK, ENGLISH_UI_WORDS, VISIBLE_TEXT
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -217,44 +218,6 @@ def world(server: LiveServer) -> World:
         wallet_path=_wallet_path(server, viewer, sku_id),
         unsubscribe_path=f"/notifications/unsubscribe?token={token}",
     )
-
-
-OpenPage = Callable[..., Page]
-
-
-@pytest.fixture
-def open_page(server: LiveServer, browser: Browser) -> Iterator[OpenPage]:
-    """Pages in a browser whose language is ``locale``, failing the test on a script
-    error or a Content-Security-Policy violation."""
-    contexts: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def open_(user: User | None, path: str, *, locale: str, size: str) -> Page:
-        context = browser.new_context(base_url=server.base_url, locale=locale, viewport=SIZES[size])
-        contexts.append(context)
-        if user is not None:
-            token = server.session_token(user)
-            context.add_cookies(
-                [{"name": "liveshop_session", "value": token, "url": server.base_url}]
-            )
-        page = context.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MS)
-        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        page.goto(path)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert problems == []
 
 
 def _visited(open_page: OpenPage, visit: Visit, *, locale: str, size: str) -> Page:

@@ -6,7 +6,6 @@ and goes on without video."""
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from pathlib import Path
 
@@ -18,17 +17,10 @@ from liveshop.core.settings import Settings
 from liveshop.demo.runner import _start_demo_video
 from liveshop.media.demo_video import start_demo_video
 from liveshop.media.server_config import RTMP_MODULE
+from tests.ports import free_port
 from tests.web.conftest import LiveServer
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-RTMP_PORT, HTTP_PORT = _free_port(), _free_port()
+RTMP_PORT, HTTP_PORT = free_port(), free_port()
 SERVER_ENVIRONMENT = {
     "LIVESHOP_MEDIA_INGEST_URL": f"rtmp://127.0.0.1:{RTMP_PORT}/live",
     "LIVESHOP_MEDIA_PUBLIC_URL": f"http://127.0.0.1:{HTTP_PORT}",

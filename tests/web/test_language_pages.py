@@ -11,26 +11,21 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from liveshop.accounts.models import Role, User
-from tests.web.conftest import PAGE_TIMEOUT_MS
+from tests.web.conftest import SIZES, OpenPage
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-SIZES: dict[str, ViewportSize] = {
-    "phone": {"width": 390, "height": 844},
-    "desktop": {"width": 1280, "height": 800},
-}
 # Han, CJK punctuation and full-width forms: any of them in an English page is a leftover.
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 # Words of the English interface; none belongs in a Chinese page.
@@ -57,8 +52,6 @@ VISIBLE_TEXT = """() => {
   const language = document.getElementById("language-switch");
   return document.body.innerText.replace(language ? language.innerText : "", "");
 }"""
-
-OpenPage = Callable[..., Page]
 
 
 @dataclass
@@ -106,41 +99,6 @@ def world(server: LiveServer) -> World:
     key = {"Idempotency-Key": uuid.uuid4().hex}
     placed = server.api(viewer, "POST", "/api/orders", order, expect=201, headers=key)
     return World(viewer=viewer, product=product, room_id=room_id, order_id=placed["id"])
-
-
-@pytest.fixture
-def open_page(server: LiveServer, browser: Browser) -> Iterator[OpenPage]:
-    """Pages in a browser whose language is ``locale`` (its Accept-Language and
-    navigator.language), failing the test on a script error or a CSP violation."""
-    contexts: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def open_(user: User | None, path: str, *, locale: str, size: str) -> Page:
-        context = browser.new_context(base_url=server.base_url, locale=locale, viewport=SIZES[size])
-        contexts.append(context)
-        if user is not None:
-            token = server.session_token(user)
-            context.add_cookies(
-                [{"name": "liveshop_session", "value": token, "url": server.base_url}]
-            )
-        page = context.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MS)
-        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                problems.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        page.goto(path)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert problems == []
 
 
 def _settle(page: Page, path: str) -> None:

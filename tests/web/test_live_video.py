@@ -22,6 +22,7 @@ from liveshop.core.settings import Settings
 from liveshop.media.naming import callback_secret
 from liveshop.media.server import start_media_server, stop_media_server
 from liveshop.media.server_config import RTMP_MODULE, ServerOptions, media_paths
+from tests.ports import free_port
 from tests.web.conftest import LiveServer, PageOpener
 
 pytestmark = [
@@ -34,14 +35,7 @@ pytestmark = [
 VENDORED_HLS = Path(__file__).parents[2] / "src/liveshop/web/static/vendor/hls/hls.min.js"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-RTMP_PORT, HTTP_PORT = _free_port(), _free_port()
+RTMP_PORT, HTTP_PORT = free_port(), free_port()
 SERVER_ENVIRONMENT = {
     "LIVESHOP_MEDIA_INGEST_URL": f"rtmp://127.0.0.1:{RTMP_PORT}/live",
     "LIVESHOP_MEDIA_PUBLIC_URL": f"http://127.0.0.1:{HTTP_PORT}",

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
-from tests.notifications.helpers import Inbox, free_port, smtp_sink
+from tests.notifications.helpers import Inbox, smtp_sink
+from tests.ports import free_port
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
