@@ -12,6 +12,7 @@ from liveshop.campaigns import audiences, experiments, links, service
 from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
 from liveshop.campaigns.schemas import CampaignIn, LinkIn
 from liveshop.core.clock import utcnow
+from liveshop.privacy.consents import POLICY_VERSIONS, Purpose, grant_consent
 from tests.access.rules import Expect, Subject
 from tests.access.world import SELLER, Made, World
 from tests.conftest import Account
@@ -74,6 +75,13 @@ def _experiment(world: World) -> Made:
 
 def _push(world: World) -> Made:
     with world.session() as session:
+        for buyer in (world.buyer, world.buyer_b):  # a push reaches only those who accept it
+            grant_consent(
+                session,
+                user_id=buyer.id,
+                purpose=Purpose.MARKETING_MESSAGES,
+                policy_version=POLICY_VERSIONS[Purpose.MARKETING_MESSAGES],
+            )
         push = audiences.send_push(
             session,
             actor=session.get_one(User, world.seller.id),

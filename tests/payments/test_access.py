@@ -91,7 +91,7 @@ def test_a_wallet_approval_page_is_the_payers_alone(client: TestClient, database
     own = client.get(page_path, headers=payer.headers)
 
     assert theirs.status_code == 404
-    assert f"payment {payment['id']} not found" in theirs.text
+    assert "找不到这笔付款" in theirs.text  # the page says it in its own words, no id
     assert 'id="provider"' not in theirs.text
     assert (approved.status_code, approved.json()["code"]) == (404, "payment_not_found")
     assert own.status_code == 200
