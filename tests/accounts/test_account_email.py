@@ -14,13 +14,12 @@ from sqlalchemy import select
 
 from liveshop.accounts import account_email
 from liveshop.accounts.models import EmailConfirmation
-from liveshop.app import create_app
 from liveshop.core.db import unit_of_work
 from liveshop.core.risk import RiskDecision, register_risk_assessor
 from liveshop.core.settings import Settings
 from liveshop.wiring import connect_domains
 from tests.accounts.test_login_step_up import CREDENTIALS, LoginVerdicts
-from tests.notifications.helpers import Inbox, smtp_sink
+from tests.notifications.helpers import Inbox, mailing_client
 
 CODE = r"验证码是：(\d{6})"
 Json = dict[str, Any]
@@ -28,10 +27,8 @@ Json = dict[str, Any]
 
 @pytest.fixture
 def mailed(settings: Settings) -> Iterator[tuple[TestClient, Inbox]]:
-    with smtp_sink() as (inbox, port):
-        app = create_app(settings.model_copy(update={"smtp_port": port}))
-        with TestClient(app) as client:
-            yield client, inbox
+    with mailing_client(settings) as mailed:
+        yield mailed
 
 
 @pytest.fixture

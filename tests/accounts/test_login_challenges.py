@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from liveshop.accounts.models import LoginChallenge
-from liveshop.app import create_app
 from liveshop.core import risk as core_risk
 from liveshop.core.db import unit_of_work
 from liveshop.core.risk import RiskDecision, register_risk_assessor
@@ -26,7 +25,7 @@ from liveshop.core.settings import Settings
 from liveshop.wiring import connect_domains
 from tests.accounts.soft_authenticator import SoftAuthenticator
 from tests.accounts.test_login_step_up import CREDENTIALS, LoginVerdicts, _tokens
-from tests.notifications.helpers import Inbox, smtp_sink
+from tests.notifications.helpers import Inbox, mailing_client
 
 EMAIL = "Mei.Li@example.com"
 Json = dict[str, Any]
@@ -39,10 +38,8 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def inbox_and_client(settings: Settings) -> Iterator[tuple[Inbox, TestClient]]:
-    with smtp_sink() as (inbox, port):
-        app = create_app(settings.model_copy(update={"smtp_port": port}))
-        with TestClient(app) as client:
-            yield inbox, client
+    with mailing_client(settings) as (client, inbox):
+        yield inbox, client
 
 
 @pytest.fixture

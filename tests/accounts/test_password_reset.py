@@ -23,7 +23,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.security import hash_token
 from liveshop.core.settings import Settings
 from tests.conftest import Account, MakeAccount
-from tests.notifications.helpers import Inbox, smtp_sink
+from tests.notifications.helpers import Inbox, mailing_client
 
 SITE = "http://shop.test"
 NEW_PASSWORD = "teal-harbour-lantern-42"
@@ -37,10 +37,8 @@ def database_url(sqlite_url: str) -> str:
 @pytest.fixture
 def mailed(settings: Settings) -> Iterator[tuple[TestClient, Inbox]]:
     password_reset.ask_limiter = password_reset.AskLimiter()  # a fresh window per test
-    with smtp_sink() as (inbox, port):
-        app = create_app(settings.model_copy(update={"smtp_port": port, "site_url": SITE}))
-        with TestClient(app) as client:
-            yield client, inbox
+    with mailing_client(settings, site_url=SITE) as mailed:
+        yield mailed
 
 
 def _wait_for(inbox: Inbox, count: int) -> list[Message]:

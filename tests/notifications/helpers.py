@@ -11,11 +11,14 @@ from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from liveshop.accounts.models import Role, User
+from liveshop.app import create_app
 from liveshop.catalog.models import ShopFollower
 from liveshop.core.db import unit_of_work
+from liveshop.core.settings import Settings
 from liveshop.notifications.models import HostFollower
 from tests.ports import free_port
 
@@ -87,3 +90,13 @@ def smtp_sink(port: int | None = None) -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def mailing_client(settings: Settings, **update: Any) -> Iterator[tuple[TestClient, Inbox]]:
+    """A running app (lifespan and all) whose mail reaches a fresh sink, with the sink's
+    inbox; ``update`` changes more settings."""
+    with smtp_sink() as (inbox, port):
+        app = create_app(settings.model_copy(update={"smtp_port": port, **update}))
+        with TestClient(app) as client:
+            yield client, inbox
