@@ -53,6 +53,7 @@ export class PaymentPanel {
     $("pay-subject").textContent = this.job.subject || "";
     $("pay-amount").textContent = formatPrice(this.job.amount, this.job.currency);
     this.showStep("choose");
+    $("pay-submit").disabled = true; // a tap before the methods are known would pay with none
     if (this.sheet) openSheet(this.sheet);
     await this.loadMethods();
   }
