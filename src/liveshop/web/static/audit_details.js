@@ -1,7 +1,7 @@
 // An audit entry as the regulator reads it: its action in Chinese and its details as a
 // key/value list with Chinese names (issue 18), not the stored JSON. A key or action with no
 // name here shows as stored.
-import { _, el } from "./common.js";
+import { _, el, fullDateTime, isIsoMoment } from "./common.js";
 
 const ACTIONS = {
   announce: _("发布公告"), block: _("拦截"), end: _("下播"), start: _("开播"), pin: _("置顶讲解"), reveal: _("查看密钥"),
@@ -46,6 +46,7 @@ function valueText(value) {
   if (value === null || value === undefined || value === "") return _("无");
   if (value === true) return _("是");
   if (value === false) return _("否");
+  if (isIsoMoment(value)) return fullDateTime(value); // a range's start and end, a penalty's until
   if (Array.isArray(value)) return value.map(valueText).join(_("、")) || _("无");
   if (typeof value === "object") return Object.entries(value).map(([key, inner]) => _("{name}：{value}", { name: KEYS[key] || key, value: valueText(inner) })).join(_("；"));
   return String(value);

@@ -151,6 +151,30 @@ export function shortDateTime(iso) {
   return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
+/** A moment a record keeps, with its year and seconds, in the viewer's time zone and the
+ * page's language: "2026-12-07 11:29:26" in Chinese, "Dec 7, 2026, 11:29:26 AM" in English.
+ * The back office's one date format for people; exports keep the API's ISO text. */
+export function fullDateTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  if (LOCALE !== SOURCE_LANGUAGE) {
+    const options = { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit" };
+    return new Intl.DateTimeFormat(LOCALE, options).format(date);
+  }
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+// An ISO 8601 moment as the API writes one ("2026-12-07T03:29:26Z", "…+00:00", with or
+// without fractions): a value in a record's details that is a time, not text.
+const ISO_MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** True when `value` is an ISO moment (format it with fullDateTime before a person sees it). */
+export function isIsoMoment(value) {
+  return typeof value === "string" && ISO_MOMENT.test(value);
+}
+
 /** Milliseconds -> "1:05" or "1:02:03" for countdowns. */
 export function formatCountdown(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));

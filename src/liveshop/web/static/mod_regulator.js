@@ -2,7 +2,7 @@
 // links, the hash chain's verification, violation statistics, penalties and inspections.
 // Dates are the regulator's local days; the API gets their UTC moments.
 import { actionLabel, detailsList } from "./audit_details.js";
-import { _, api, el } from "./common.js";
+import { _, api, el, fullDateTime } from "./common.js";
 import { Pager } from "./pager.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,15 +31,6 @@ function ask(list) {
   latest[list] = (latest[list] || 0) + 1;
   const mine = latest[list];
   return () => latest[list] === mine;
-}
-
-/** "2026-11-25 22:05:09" in the regulator's time zone: records need the year and seconds. */
-function fullDateTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
 function showError(error) {
