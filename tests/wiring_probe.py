@@ -37,6 +37,7 @@ def name_of(function: Callable[..., Any] | None) -> str | None:
 def registries() -> dict[str, Any]:
     from liveshop.catalog.copy_review import registered_copy_checker
     from liveshop.catalog.listing import registered_listing_auditor
+    from liveshop.core.experiments import registered_experiment_source
     from liveshop.core.risk import registered_risk_assessor
     from liveshop.core.rooms import notice_sources, registered_room_lookup
     from liveshop.governance.inspections import registered_order_sampling_source
@@ -53,6 +54,7 @@ def registries() -> dict[str, Any]:
     return {
         "core.rooms room lookup": name_of(registered_room_lookup()),
         "core.risk assessor": type(registered_risk_assessor()).__qualname__,
+        "core.experiments source": list(map(name_of, registered_experiment_source() or ())),
         "core.rooms notice sources": sorted(map(name_of, notice_sources())),
         "catalog copy checker": name_of(registered_copy_checker()),
         "catalog listing auditor": name_of(registered_listing_auditor()),

@@ -31,6 +31,7 @@ from liveshop.accounts import privacy_hooks as accounts_privacy
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.responder import AssistantResponder
 from liveshop.auctions.room_history import room_auction_moments
+from liveshop.campaigns import experiments as campaigns_experiments
 from liveshop.campaigns import privacy_hooks as campaigns_privacy
 from liveshop.campaigns.events import RoomReminderPushed
 from liveshop.campaigns.listeners import RecordConversions
@@ -38,6 +39,7 @@ from liveshop.catalog import privacy_hooks as catalog_privacy
 from liveshop.catalog.copy_review import register_copy_checker
 from liveshop.catalog.listing import register_listing_auditor
 from liveshop.core.bus import DomainEvent, EventBus
+from liveshop.core.experiments import register_experiment_source
 from liveshop.core.risk import register_risk_assessor
 from liveshop.core.rooms import register_notice_source, register_room_lookup
 from liveshop.core.settings import Settings, get_settings
@@ -136,6 +138,7 @@ def connect_domains(settings: Settings | None = None) -> None:
     _connect_risk(settings or get_settings())
     _connect_search(settings or get_settings())
     _connect_rooms()
+    _connect_experiments()
     _connect_catalog()
     _connect_moderation()
     _connect_privacy()
@@ -171,6 +174,13 @@ def _connect_search(settings: Settings) -> None:
         use_search_engine(tantivy_engine_at(settings.search_index_path()))
     else:
         use_search_engine(DatabaseEngine())
+
+
+def _connect_experiments() -> None:
+    # campaigns' experiments, for the mechanics of lower packages they vary (coupon depth)
+    register_experiment_source(
+        campaigns_experiments.experiment_facts, campaigns_experiments.exposed_variant
+    )
 
 
 def _connect_rooms() -> None:

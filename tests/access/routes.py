@@ -391,6 +391,10 @@ ROUTES: dict[RouteKey, Access] = {
     ),
     ("GET", "/api/coupons/{coupon_id}"): public(s.COUPON, parties=(SELLER,)),
     ("POST", "/api/coupons/{coupon_id}/grab"): everyone_but_regulators(s.COUPON, parties=(SELLER,)),
+    ("GET", "/api/coupons/{coupon_id}/offer"): everyone_but_regulators(s.COUPON, parties=(SELLER,)),
+    ("POST", "/api/coupons/{coupon_id}/experiment"): Access(  # the shop's merchant only
+        cs.TESTED_COUPON, parties={SELLER: ALLOWED}, body=cs.coupon_experiment_body
+    ),
     ("GET", "/api/rooms/{room_id}/coupons"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     # --- payments ---
     ("DELETE", "/api/payment-methods/{method_id}"): Access(

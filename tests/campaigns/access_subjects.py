@@ -94,9 +94,22 @@ def _push(world: World) -> Made:
         return Made(ids={"push_id": push.id}, parties={SELLER: world.seller})
 
 
+def _tested_coupon(world: World) -> Made:
+    """Shop A's fresh coupon (10 off) and shop A's experiment to vary its depth."""
+    made = _experiment(world)
+    made.ids["coupon_id"] = world.fresh_coupon()
+    return made
+
+
+def coupon_experiment_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:
+    """Depths within the coupon's face (1,000) for the experiment's two variants."""
+    return {"experiment_id": made.ids["experiment_id"], "depths": {"a": 500, "b": 1_000}}
+
+
 CAMPAIGN = Subject("campaign (shop A's, with a link)", _campaign)
 EXPERIMENT = Subject("experiment (shop A's)", _experiment)
 PUSH = Subject("audience push (shop A's)", _push)
+TESTED_COUPON = Subject("coupon with an experiment to attach (shop A's)", _tested_coupon)
 
 
 def link_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from liveshop.campaigns.experiment_schemas import (
 from liveshop.campaigns.models import Conversion, Experiment, Exposure
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import NotFound
+from liveshop.core.experiments import ExperimentFacts
 
 HASH_SPACE = 2**64
 
@@ -89,23 +90,40 @@ def assign(session: Session, *, experiment: Experiment, user: User) -> Assignmen
     """The user's variant; the first call logs the exposure (in ``session``, which the
     caller commits)."""
     access.require_participant(user)
+    exposure = _expose(session, experiment=experiment, user_id=user.id)
+    return AssignmentOut(
+        experiment_id=experiment.id, variant=exposure.variant, exposed_at=exposure.at
+    )
+
+
+def _expose(session: Session, *, experiment: Experiment, user_id: int) -> Exposure:
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
         module.insert(Exposure)
         .values(
             experiment_id=experiment.id,
-            user_id=user.id,
-            variant=variant_for(experiment, user.id),
+            user_id=user_id,
+            variant=variant_for(experiment, user_id),
             at=utcnow(),
         )
         .on_conflict_do_nothing()
     )
-    exposure = session.scalars(
-        select(Exposure).where(Exposure.experiment_id == experiment.id, Exposure.user_id == user.id)
+    return session.scalars(
+        select(Exposure).where(Exposure.experiment_id == experiment.id, Exposure.user_id == user_id)
     ).one()
-    return AssignmentOut(
-        experiment_id=experiment.id, variant=exposure.variant, exposed_at=exposure.at
-    )
+
+
+def experiment_facts(session: Session, experiment_id: int) -> ExperimentFacts:
+    """What a mechanic of a lower package may know (``core.experiments``)."""
+    experiment = get_experiment(session, experiment_id=experiment_id)
+    variants = tuple(str(variant["name"]) for variant in experiment.variants)
+    return ExperimentFacts(id=experiment.id, shop_id=experiment.shop_id, variants=variants)
+
+
+def exposed_variant(session: Session, experiment_id: int, user_id: int) -> str:
+    """A mechanic's viewer was shown it: their variant, the exposure logged once."""
+    experiment = get_experiment(session, experiment_id=experiment_id)
+    return _expose(session, experiment=experiment, user_id=user_id).variant
 
 
 @dataclass

@@ -7,13 +7,15 @@ from fastapi import APIRouter, Depends, status
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.accounts.models import User
-from liveshop.core.db import unit_of_work
+from liveshop.core.db import separate_writing_unit, unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.governance.config import ModerationSettings, get_moderation_settings
-from liveshop.promotions import coupons, flash_sales
+from liveshop.promotions import coupon_experiments, coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.promotions.schemas import (
     AdmissionOut,
+    CouponExperimentIn,
+    CouponExperimentOut,
     CouponIn,
     CouponOut,
     FlashSaleIn,
@@ -86,6 +88,25 @@ def get_coupon(coupon_id: RowId, session: DbSession) -> CouponOut:
     return coupons.coupon_out(coupons.get_coupon(session, coupon_id=coupon_id))
 
 
+@router.get("/coupons/{coupon_id}/offer")
+def coupon_offer(coupon_id: RowId, user: CurrentUser, session: DbSession) -> CouponOut:
+    """The coupon as the caller is offered it: at their variant's depth when its depth is
+    A/B tested, the first call logging the exposure (the room's card asks when it shows)."""
+    coupons.get_coupon(session, coupon_id=coupon_id)
+    with separate_writing_unit(session) as writer:  # a GET that logs its exposure
+        return coupons.offer(writer, user=user, coupon_id=coupon_id)
+
+
+@router.post("/coupons/{coupon_id}/experiment", status_code=status.HTTP_201_CREATED)
+def attach_coupon_experiment(
+    coupon_id: RowId, body: CouponExperimentIn, user: CurrentUser, session: DbSession
+) -> CouponExperimentOut:
+    """A/B test the coupon's depth (its shop's merchant, before its first grab): one of
+    the shop's experiments, with each variant's depth, none beyond the coupon's face."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return coupon_experiments.attach_experiment(session, actor=user, coupon=coupon, body=body)
+
+
 @router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)
 async def grab_coupon(
     coupon_id: RowId, user: CurrentUser, settings: SettingsDep
@@ -101,7 +122,7 @@ def _grab(database_url: str, user: User, coupon_id: int) -> WalletCouponOut:
         coupon = coupons.get_coupon(session, coupon_id=coupon_id)
         return WalletCouponOut(
             id=held.id,
-            coupon=coupons.coupon_out(coupon),
+            coupon=coupon_experiments.at_depth(coupons.coupon_out(coupon), held.depth),
             order_id=None,
             claimed_at=held.claimed_at,
         )

@@ -22,7 +22,7 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.risk import RiskPath, RiskRequest, refuse_unless_allowed
 from liveshop.core.rooms import RoomNotice, room_facts
-from liveshop.promotions import access
+from liveshop.promotions import access, coupon_experiments
 from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
 from liveshop.promotions.pricing import AppliedDiscount, PriceLine
 from liveshop.promotions.schemas import CouponIn, CouponOut, WalletCouponOut
@@ -123,7 +123,17 @@ def coupon_out(coupon: Coupon) -> CouponOut:
         claimed=coupon.claimed,
         remaining=coupon.total_quantity - coupon.claimed,
         per_user_limit=coupon.per_user_limit,
+        experiment=coupon.experiment_id is not None,
     )
+
+
+def offer(session: Session, *, user: User, coupon_id: int) -> CouponOut:
+    """The coupon as this viewer is offered it: at their variant's depth when its depth
+    is tested (the viewer sees it now: the experiment's exposure)."""
+    require_shopper(user)
+    coupon = get_coupon(session, coupon_id=coupon_id)
+    depth = coupon_experiments.depth_for(session, coupon=coupon, user_id=user.id)
+    return coupon_experiments.at_depth(coupon_out(coupon), depth)
 
 
 def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
@@ -169,7 +179,8 @@ def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
     )
     if taken != 1:
         raise CouponsGone("all of these coupons were taken")
-    wallet_coupon = UserCoupon(coupon_id=coupon.id, user_id=user.id)
+    depth = coupon_experiments.depth_for(session, coupon=coupon, user_id=user.id)
+    wallet_coupon = UserCoupon(coupon_id=coupon.id, user_id=user.id, depth=depth)
     session.add(wallet_coupon)
     session.flush()
     session.refresh(coupon)
@@ -205,7 +216,7 @@ def wallet(session: Session, *, user: User) -> list[WalletCouponOut]:
     return [
         WalletCouponOut(
             id=held.id,
-            coupon=coupon_out(coupon),
+            coupon=coupon_experiments.at_depth(coupon_out(coupon), held.depth),
             order_id=held.order_id,
             claimed_at=held.claimed_at,
         )
@@ -251,13 +262,14 @@ def discounts_for(
             raise InvalidInput(
                 f"coupon {coupon.code!r} is for another shop", code="coupon_not_applicable"
             )
-        amount = discount_amount(coupon, lines)
+        held = _wallet_coupon(session, buyer, coupon)
+        amount = discount_amount(coupon, lines, depth=held.depth)
         if amount <= 0:
             raise InvalidInput(
                 f"coupon {coupon.code!r} does not apply to this order",
                 code="coupon_not_applicable",
             )
-        uses.append(CouponUse(_discount(coupon, amount), _wallet_coupon(session, buyer, coupon)))
+        uses.append(CouponUse(_discount(coupon, amount), held))
     return uses
 
 
@@ -297,19 +309,21 @@ def _wallet_coupon(session: Session, buyer: User, coupon: Coupon) -> UserCoupon:
     return grab_coupon(session, user=buyer, coupon_id=coupon.id)
 
 
-def discount_amount(coupon: Coupon, lines: Sequence[PriceLine]) -> int:
-    """What the coupon takes off the lines it covers (0: it does not apply)."""
+def discount_amount(coupon: Coupon, lines: Sequence[PriceLine], *, depth: int | None = None) -> int:
+    """What the coupon takes off the lines it covers (0: it does not apply); ``depth``
+    replaces its amount (or percent) for a coupon held at a tested variant's depth."""
     eligible = sum(
         line.subtotal
         for line in lines
         if coupon.product_id is None or line.product_id == coupon.product_id
     )
-    if coupon.kind is CouponKind.THRESHOLD:
-        return min(coupon.amount, eligible) if eligible >= coupon.threshold else 0
     if coupon.kind is CouponKind.PERCENT:
-        off = eligible * coupon.percent // 100
+        off = eligible * (coupon.percent if depth is None else depth) // 100
         return min(off, coupon.cap) if coupon.cap else off
-    return min(coupon.amount, eligible)
+    amount = coupon.amount if depth is None else depth
+    if coupon.kind is CouponKind.THRESHOLD:
+        return min(amount, eligible) if eligible >= coupon.threshold else 0
+    return min(amount, eligible)
 
 
 def attach_to_order(session: Session, *, uses: Sequence[CouponUse], order_id: int) -> None:

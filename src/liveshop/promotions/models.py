@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Enum,
@@ -111,6 +112,11 @@ class Coupon(Base):
     total_quantity: Mapped[int] = mapped_column(Integer)
     claimed: Mapped[int] = mapped_column(Integer, default=0)
     per_user_limit: Mapped[int] = mapped_column(Integer, default=1)
+    # An A/B test of its depth (``coupon_experiments.py``): campaigns' experiment (no
+    # foreign key: campaigns sits above promotions) and each variant's depth, the
+    # amount in minor units, or the percent of a percent coupon.
+    experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    experiment_depths: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -137,3 +143,4 @@ class UserCoupon(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    depth: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set: the variant's

@@ -104,6 +104,25 @@ class CouponOut(BaseModel):
     claimed: int
     remaining: int
     per_user_limit: int
+    experiment: bool = Field(
+        default=False,
+        description="its depth is A/B tested: each viewer's is at /api/coupons/{id}/offer",
+    )
+
+
+class CouponExperimentIn(BaseModel):
+    experiment_id: int = Field(ge=1, le=MAX_ROW_ID)
+    depths: dict[str, int] = Field(
+        min_length=2,
+        max_length=10,
+        description="each variant's depth: the amount in minor units, or a percent's percent",
+    )
+
+
+class CouponExperimentOut(BaseModel):
+    coupon_id: int
+    experiment_id: int
+    depths: dict[str, int]
 
 
 class WalletCouponOut(BaseModel):
