@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 
 from liveshop.catalog.models import Product
 from liveshop.core.db import unit_of_work
+from liveshop.search import indexer
 from liveshop.search.indexer import index_product, remove_document
 from liveshop.search.models import DocumentKind, SearchChange, SearchDocument
 from liveshop.search.query import forget_vocabularies
@@ -116,3 +117,22 @@ def test_rebuild_writes_every_document(database_url: str, search_engine: Tantivy
     with unit_of_work(database_url, writes=False) as session:
         documents = session.scalar(select(func.count()).select_from(SearchDocument))
         assert search_engine.index_for(session).rebuild(session) == documents == 6  # 1 shop, 1 room
+
+
+def test_the_change_log_is_trimmed_and_an_index_behind_it_rebuilds(
+    database_url: str, search_engine: TantivyEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log keeps its newest rows only; an index whose watermark fell off the end
+    rebuilds from the record and still finds every change."""
+    forget_vocabularies()
+    world = make_world(database_url)
+    assert titles(database_url, search_engine, "龙井") == ["西湖龙井绿茶 250g"]
+    monkeypatch.setattr(indexer, "TRIM_EVERY", 1)
+    monkeypatch.setattr(indexer, "CHANGES_KEPT", 2)
+    for step in range(5):
+        rename(database_url, world.products["tea"], f"西湖龙井第{step}批 250g")
+    with unit_of_work(database_url, writes=False) as session:
+        numbers = session.scalars(select(SearchChange.seq).order_by(SearchChange.seq)).all()
+    assert len(numbers) == 2
+    assert numbers[-1] - numbers[0] == 1
+    assert titles(database_url, search_engine, "龙井") == ["西湖龙井第4批 250g"]

@@ -26,7 +26,7 @@ from liveshop.catalog.models import ListingStatus, Product, Shop, Sku
 from liveshop.catalog.shops import shop_of
 from liveshop.core.bus import DomainEvent
 from liveshop.core.clock import utcnow
-from liveshop.core.db import unit_of_work
+from liveshop.core.db import rows_changed, unit_of_work
 from liveshop.live.events import RoomChanged, RoomStatusChanged
 from liveshop.live.models import Room
 from liveshop.orders.events import OrderPaid
@@ -49,6 +49,11 @@ SOLD_STATUSES = (
     OrderStatus.COMPLETED,
 )
 BATCH = 200  # objects indexed per transaction by the background indexer
+# The change log keeps its newest CHANGES_KEPT rows; an index that stopped further
+# back finds its watermark row gone and rebuilds from search_documents. It is trimmed
+# by the write whose change number is a multiple of TRIM_EVERY.
+CHANGES_KEPT = 100_000
+TRIM_EVERY = 1_000
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,17 @@ def record_changes(session: Session, *, kind: DocumentKind, object_ids: Iterable
     rows = [
         {"kind": kind, "object_id": object_id, "stamp": new_stamp()} for object_id in object_ids
     ]
-    if rows:
-        session.execute(insert(SearchChange), rows)
+    if not rows:
+        return
+    numbers = session.scalars(insert(SearchChange).returning(SearchChange.seq), rows).all()
+    if any(number % TRIM_EVERY == 0 for number in numbers):
+        trim_changes(session, newest=max(numbers), kept=CHANGES_KEPT)
+
+
+def trim_changes(session: Session, *, newest: int, kept: int) -> int:
+    """Remove the log's rows more than ``kept`` changes behind ``newest``; how many."""
+    cut = session.execute(delete(SearchChange).where(SearchChange.seq <= newest - kept))
+    return rows_changed(cut)
 
 
 def _write_document(
