@@ -1,17 +1,31 @@
 """The home page shows the recommended feed: picks with their reasons in Chinese,
-and rooms in the recommended order with theirs (escaped, no internal codes)."""
+and rooms in the recommended order with theirs (escaped, no internal codes); the
+product page's "more like this" is the API's ranking for the product, topped up
+with its category's published products."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from fastapi.testclient import TestClient
 
 from liveshop.accounts.models import Role, User
+from liveshop.catalog.models import ListingStatus, Product
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.live import service as live
+from liveshop.recommend import serving
 from liveshop.recommend.jobs import train_once
+from liveshop.web.product_view import SIMILAR_SHOWN
 from tests.conftest import MakeAccount
 from tests.recommend.helpers import allow_personalisation, events, merchants, product
+from tests.recommend.test_serving import Shopfront
+
+
+@pytest.fixture
+def shopfront(database_url: str, settings: Settings, make_account: MakeAccount) -> Shopfront:
+    return Shopfront(database_url, settings, make_account)
 
 
 def test_home_page_shows_picks_and_room_reasons(
@@ -55,3 +69,66 @@ def test_home_page_shows_picks_and_room_reasons(
     anonymous = client.get("/").text
     assert "因为你看过" not in anonymous
     assert "「tea」热卖" in anonymous or "「cups」热卖" in anonymous
+
+
+def _similar_on_page(client: TestClient, product_id: int, headers: dict[str, str]) -> list[int]:
+    page = client.get(f"/products/{product_id}", headers=headers)
+    assert page.status_code == 200
+    section = page.text.split('id="similar-title"', 1)[1].split("</section>", 1)[0]
+    return [int(found) for found in re.findall(r'data-product-id="(\d+)"', section)]
+
+
+def _from_api(client: TestClient, product_id: int, headers: dict[str, str]) -> list[int]:
+    answer = client.get(
+        "/api/recommendations/products",
+        params={"context": f"product:{product_id}", "limit": SIMILAR_SHOWN},
+        headers=headers,
+    )
+    assert answer.status_code == 200
+    return [item["product_id"] for item in answer.json()["items"]]
+
+
+def test_more_like_this_is_what_the_api_answers_for_the_product(
+    shopfront: Shopfront, settings: Settings, client: TestClient
+) -> None:
+    train_once(settings)
+    tea = shopfront.tea[0]
+    for headers in ({}, shopfront.reader.headers, shopfront.private.headers):
+        shown = _similar_on_page(client, tea, headers)
+        assert shown == _from_api(client, tea, headers)
+        assert len(shown) == SIMILAR_SHOWN
+    assert shopfront.cups[0] in _similar_on_page(client, tea, {})  # viewed together
+
+
+def test_more_like_this_falls_back_to_the_category_and_shows_published_only(
+    database_url: str,
+    settings: Settings,
+    make_account: MakeAccount,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serving, "RELOAD_CHECK_SECONDS", 0.0)
+    tea_shop, cup_shop = merchants(make_account, 2)
+    green, black, oolong = (product(database_url, tea_shop, f"{n} tea", "tea") for n in "GBO")
+    cup = product(database_url, cup_shop, "Cup", "cups")
+    viewers = [make_account(Role.VIEWER, f"taster_{i}") for i in range(3)]
+    for account in viewers:
+        allow_personalisation(database_url, account)
+    events(
+        settings,
+        [(a.id, "view", {"product_id": p}) for a in viewers for p in (green, cup, black)],
+    )
+
+    # No model yet: the same category, newest first.
+    assert _from_api(client, green, {}) == []
+    assert _similar_on_page(client, green, {}) == [oolong, black]
+
+    # A model of these four; a tea listed after it is unknown to it, and one the model
+    # knows is held for review since.
+    train_once(settings)
+    white = product(database_url, tea_shop, "White tea", "tea")
+    with unit_of_work(database_url) as work:
+        work.get_one(Product, oolong).listing_status = ListingStatus.HELD_FOR_REVIEW
+    ranked = _from_api(client, green, {})
+    assert set(ranked) == {cup, black}  # fewer than the page shows
+    assert _similar_on_page(client, green, {}) == [*ranked, white]

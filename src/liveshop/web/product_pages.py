@@ -21,5 +21,6 @@ def product_detail(
     settings: SettingsDep,
     user: OptionalUser,
 ) -> Response:
-    page = product_page(session, viewer=user, product_id=product_id)
+    engine = getattr(request.app.state, "recommendations", None)
+    page = product_page(session, viewer=user, product_id=product_id, engine=engine)
     return _render(request, "product.html", settings, user, page=page)

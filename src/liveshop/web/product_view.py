@@ -1,7 +1,8 @@
 """What the product page shows, gathered from the domains that own each part.
 
 :func:`more_like_this` is the one place the page asks for similar products: the
-same category for now; switch it to ``liveshop.recommend`` when that exists.
+recommender's ranking for the product (what ``GET /api/recommendations/products``
+answers for ``product:ID``), topped up with the same category.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from liveshop.catalog.models import ListingStatus, Product, Sku
 from liveshop.catalog.schemas import ProductOut
 from liveshop.catalog.shops import get_shop
 from liveshop.live.models import Room, RoomStatus, ShelfItem
+from liveshop.recommend.service import Recommendations, recommend_products
 from liveshop.reviews import queries as reviews
 from liveshop.reviews.schemas import ProductReviewsOut
 
@@ -99,15 +101,12 @@ def rooms_selling(session: Session, *, product_id: int, limit: int = ROOMS_SHOWN
     return views[:limit]
 
 
-def more_like_this(
-    session: Session, *, product: Product, limit: int = SIMILAR_SHOWN
-) -> list[SimilarView]:
-    """Products to show beside ``product``: published ones of the same category, in
-    stock first. The recommender replaces this body when it lands."""
+def _same_category(session: Session, *, product: Product, limit: int) -> list[int]:
+    """Published products of ``product``'s category, in stock first, newest first."""
     if not product.category:
         return []
-    candidates = session.scalars(
-        select(Product)
+    ids = session.scalars(
+        select(Product.id)
         .where(
             Product.category == product.category,
             Product.id != product.id,
@@ -116,22 +115,65 @@ def more_like_this(
         .order_by(Product.id.desc())
         .limit(limit * 4)
     ).all()
-    views: list[tuple[bool, SimilarView]] = []
-    for candidate in candidates:
-        skus = catalog.skus_of(session, product_id=candidate.id)
-        in_stock = any(sku.stock > 0 for sku in skus)
-        view = SimilarView(
-            candidate.id,
-            candidate.title,
-            candidate.images[0] if candidate.images else None,
-            min((sku.price for sku in skus), default=0),
+    stocked = set(
+        session.scalars(select(Sku.product_id).where(Sku.product_id.in_(ids), Sku.stock > 0))
+    )
+    return sorted(ids, key=lambda pid: pid not in stocked)[:limit]  # stable: newest first
+
+
+def _views(session: Session, product_ids: list[int]) -> list[SimilarView]:
+    """``product_ids`` in that order, those still published only."""
+    found = {
+        product.id: product
+        for product in session.scalars(
+            select(Product).where(
+                Product.id.in_(product_ids), Product.listing_status == ListingStatus.PUBLISHED
+            )
         )
-        views.append((in_stock, view))
-    views.sort(key=lambda pair: not pair[0])  # stable: newest first within each group
-    return [view for _, view in views[:limit]]
+    }
+    prices: dict[int, int] = {}
+    for sku in session.scalars(select(Sku).where(Sku.product_id.in_(found))):
+        prices[sku.product_id] = min(prices.get(sku.product_id, sku.price), sku.price)
+    return [
+        SimilarView(
+            pid,
+            found[pid].title,
+            found[pid].images[0] if found[pid].images else None,
+            prices.get(pid, 0),
+        )
+        for pid in product_ids
+        if pid in found
+    ]
 
 
-def product_page(session: Session, *, viewer: User | None, product_id: int) -> ProductPage:
+def more_like_this(
+    session: Session,
+    *,
+    product: Product,
+    viewer: User | None,
+    engine: Recommendations | None,
+    limit: int = SIMILAR_SHOWN,
+) -> list[SimilarView]:
+    """Products to show beside ``product``: the recommender's ranking for it, through
+    the function the API answers with (so the page and the API agree), then published
+    products of the same category while there are fewer than ``limit`` (no model
+    trained yet, or a product the model does not know)."""
+    picked: list[int] = []
+    if engine is not None:
+        ranked = recommend_products(
+            session, engine=engine, viewer=viewer, context=f"product:{product.id}", limit=limit
+        )
+        picked = [item.product_id for item in ranked.items]
+    if len(picked) < limit:
+        extra = _same_category(session, product=product, limit=limit + len(picked))
+        picked += [pid for pid in extra if pid not in picked][: limit - len(picked)]
+    return _views(session, picked)
+
+
+def product_page(
+    session: Session, *, viewer: User | None, product_id: int, engine: Recommendations | None
+) -> ProductPage:
+    """``engine`` is the app's recommendations (None: the same category only)."""
     product = catalog.get_visible_product(session, user=viewer, product_id=product_id)
     shop = get_shop(session, shop_id=product.shop_id)
     skus = [
@@ -160,5 +202,5 @@ def product_page(session: Session, *, viewer: User | None, product_id: int) -> P
             viewer=viewer,
             limit=REVIEWS_SHOWN,
         ),
-        similar=more_like_this(session, product=product),
+        similar=more_like_this(session, product=product, viewer=viewer, engine=engine),
     )
