@@ -1,5 +1,6 @@
-"""The demo's campaign and A/B test, driven through the API: the variant that buys
-more shows a significant difference, and the campaign's two channels get the orders."""
+"""The demo's campaign and A/B test, driven through the API: shoppers offered the deeper
+coupon (the only thing their variant changes) buy more often, a significant difference
+from the orders they paid, and the campaign's two channels get the orders."""
 
 from __future__ import annotations
 
@@ -62,6 +63,11 @@ def test_the_demo_experiment_shows_a_real_difference(
     )
     assert treated["rate"] > control["rate"]
     assert answer["p_value"] < 0.01
+    depths = {  # each buyer paid the price less their variant's depth
+        (control["name"], control["gmv"] // max(control["conversions"], 1)),
+        (treated["name"], treated["gmv"] // max(treated["conversions"], 1)),
+    }
+    assert depths == {(name, 12_800 - depth) for name, depth in demo_data.DEPTHS.items()}
     metrics = client.get(f"/api/campaigns/{demo.campaign_id}/metrics", headers=merchant.headers)
     rows = {row["channel"]: row for row in metrics.json()["rows"]}
     assert set(rows) == {"douyin", "xiaohongshu"}

@@ -3,9 +3,13 @@ through the HTTP API (assignment, a click on a tracking link, an attributed orde
 by card), so the campaign's dashboard and the experiment's results page show figures
 the platform measured, not made-up ones.
 
-The experiment compares a 10-yuan coupon banner (control) with a 20-yuan one; the
-simulated shoppers of the second variant buy more often (``BUY_PROBABILITY``), so the
-results page shows a real difference with a few hundred users.
+The experiment is the depth of the shop's coupon for the product (promotions'
+``coupon_experiments``): 10 yuan off (control) or 20 yuan off. A shopper is offered
+the coupon (``GET /api/coupons/{id}/offer``: the exposure, at their variant's depth),
+and buys, with the coupon, when the price after it is within what they would pay (a
+reservation price drawn the same way for everyone, ``RESERVATION_PRICE``). The
+shoppers never learn their variant: the difference on the results page comes from the
+depth the platform gave them.
 """
 
 from __future__ import annotations
@@ -25,13 +29,20 @@ from liveshop.campaigns import experiments, links, service
 from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
 from liveshop.campaigns.models import Campaign, Experiment, SpendRow, TrackingLink
 from liveshop.campaigns.schemas import CampaignIn, LinkIn
+from liveshop.catalog import service as catalog
 from liveshop.core.clock import utcnow
 from liveshop.core.security import hash_password
+from liveshop.promotions import coupon_experiments, coupons
+from liveshop.promotions.models import Coupon, CouponKind
+from liveshop.promotions.schemas import CouponExperimentIn, CouponIn
 
 CAMPAIGN_NAME = "双12 预热"
-EXPERIMENT_NAME = "优惠券横幅: 10 元 vs 20 元"
+EXPERIMENT_NAME = "商品券深度: 立减 10 元 vs 20 元"
+DEPTHS = {"coupon_10": 1_000, "coupon_20": 2_000}  # the coupon's face is the deeper one
 SHOPPERS = 300
-BUY_PROBABILITY = {"coupon_10": 0.08, "coupon_20": 0.30}
+# The most a shopper would pay for the product, in minor units, uniform on this range:
+# for the ¥128 scarf, about 8% pay ¥118 (10 off) and 30% pay ¥108 (20 off).
+RESERVATION_PRICE = (7_600, 12_150)
 CHANNEL_SHARE = {"douyin": 0.65, "xiaohongshu": 0.35}
 DEMO_CARD = {
     "card_number": "4242 4242 4242 4242",
@@ -48,6 +59,9 @@ class CampaignDemo:
     link_codes: dict[str, str]  # channel -> code
     shopper_ids: list[int]
     sku_id: int
+    coupon_id: int  # its depth is the experiment's
+    coupon_code: str
+    price: int  # the SKU's
 
 
 def seed_campaign_demo(
@@ -71,11 +85,56 @@ def seed_campaign_demo(
         actor=merchant,
         body=ExperimentIn(
             name=EXPERIMENT_NAME,
-            variants=[VariantIn(name="coupon_10", weight=1), VariantIn(name="coupon_20", weight=1)],
+            variants=[VariantIn(name=name, weight=1) for name in DEPTHS],
             planned_users_per_variant=100,
         ),
     )
-    return CampaignDemo(campaign.id, experiment.id, codes, _shoppers(session), sku_id)
+    coupon = _tested_coupon(
+        session, merchant=merchant, product_id=product_id, experiment_id=experiment.id
+    )
+    price = catalog.get_sku(session, sku_id=sku_id).price
+    return CampaignDemo(
+        campaign.id,
+        experiment.id,
+        codes,
+        _shoppers(session),
+        sku_id,
+        coupon.id,
+        coupon.code,
+        price,
+    )
+
+
+def _tested_coupon(
+    session: Session, *, merchant: User, product_id: int, experiment_id: int
+) -> Coupon:
+    """The product's coupon whose depth the experiment varies (made once)."""
+    code = f"DEPTH{experiment_id:04d}"
+    found = session.scalars(select(Coupon).where(Coupon.code == code)).first()
+    if found is not None:
+        return found
+    now = utcnow()
+    coupon = coupons.create_coupon(
+        session,
+        actor=merchant,
+        body=CouponIn(
+            code=code,
+            name="围巾立减券",
+            kind=CouponKind.FIXED,
+            amount=max(DEPTHS.values()),
+            product_id=product_id,
+            starts_at=now - timedelta(minutes=1),
+            ends_at=now + timedelta(days=14),
+            total_quantity=SHOPPERS,
+        ),
+    )
+    coupon_experiments.attach_experiment(
+        session,
+        actor=merchant,
+        coupon=coupon,
+        body=CouponExperimentIn(experiment_id=experiment_id, depths=DEPTHS),
+    )
+    return coupon
 
 
 def _new_campaign(session: Session, *, merchant: User, kol: User, product_id: int) -> Campaign:
@@ -158,8 +217,10 @@ async def drive_shoppers(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Each shopper: their variant, a click on one channel's link, and maybe an order
-    carrying that link's attribution, paid by card. Returns how many paid."""
+    """Each shopper: the coupon's offer at their depth, a click on one channel's link,
+    and, when the price after the coupon is within their reservation price, the coupon
+    grabbed and an order with it carrying that link's attribution, paid by card.
+    Returns how many paid."""
     rng = random.Random(1212)
     paid = 0
     async with httpx.AsyncClient(base_url=base_url, timeout=15, transport=transport) as client:
@@ -176,18 +237,22 @@ async def _one_shopper(
 ) -> int:
     client.cookies.clear()  # each shopper is a browser of their own: their own visitor id
     auth = {"Authorization": f"Bearer {token}"}
-    variant = (
-        await client.get(f"/api/experiments/{demo.experiment_id}/assignment", headers=auth)
-    ).json()["variant"]
+    offer = (await client.get(f"/api/coupons/{demo.coupon_id}/offer", headers=auth)).json()
     channel = rng.choices(list(CHANNEL_SHARE), weights=list(CHANNEL_SHARE.values()))[0]
     code = demo.link_codes[channel]
     await client.get(f"/l/{code}", headers=auth)  # the click, signed in
-    if rng.random() >= BUY_PROBABILITY.get(variant, 0.0):
+    if demo.price - offer["amount"] > rng.uniform(*RESERVATION_PRICE):
+        return 0
+    grabbed = await client.post(f"/api/coupons/{demo.coupon_id}/grab", headers=auth)
+    if grabbed.status_code != 201:
         return 0
     tagged = auth | {"X-Attribution": code}
     order = await client.post(
         "/api/orders",
-        json={"items": [{"sku_id": demo.sku_id, "quantity": 1}]},
+        json={
+            "items": [{"sku_id": demo.sku_id, "quantity": 1}],
+            "coupon_codes": [demo.coupon_code],
+        },
         headers=tagged | {"Idempotency-Key": f"demo-campaign-{index}"},
     )
     if order.status_code != 201:
