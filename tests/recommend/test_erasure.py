@@ -60,7 +60,7 @@ def test_an_erased_viewer_leaves_every_kept_version(
         session, engine=engine, viewer=session.get_one(User, reader), context="home", limit=10
     )
     assert "buy_again" in {item.reason_kind for item in served.items}
-    assert key in engine.models.users
+    assert key in engine.models.served().users
     session.rollback()  # end the read so SQLite lets the erasure write
 
     with unit_of_work(database_url) as work:
@@ -82,12 +82,11 @@ def test_an_erased_viewer_leaves_every_kept_version(
         assert np.array_equal(new.candidate_scores[others], old.candidate_scores[others])
         assert np.array_equal(new.neighbours, old.neighbours)
         assert new.host_affinity == {u: h for u, h in old.host_affinity.items() if u != key}
-    engine.models.current()  # the served copy is reloaded: the facts changed
-    assert key not in engine.models.users
+    assert key not in engine.models.served().users  # reloaded: the facts changed
     assert model_store.rollback(settings.home) == "v0001"  # no way back for them
-    engine.models.current()
-    assert engine.models.version == "v0001"
-    assert key not in engine.models.users
+    reloaded = engine.models.served()
+    assert reloaded.version == "v0001"
+    assert key not in reloaded.users
     # Erasing again finds nothing left.
     assert model_store.erase_viewer(settings.home, key) == 0
 

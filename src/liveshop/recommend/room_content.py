@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.catalog.models import ListingStatus, Product
 from liveshop.live.models import ShelfItem
-from liveshop.recommend.serving import ModelCache
+from liveshop.recommend.serving import ServedModel
 from liveshop.recommend.sessions import Action
 
 SESSION_INTEREST = 1.0  # a product looked at in this session
@@ -55,8 +55,8 @@ def _keep(interests: dict[int, Interest], product_id: int, interest: Interest) -
         interests[product_id] = interest
 
 
-def _trained(cache: ModelCache, viewer: str, interests: dict[int, Interest]) -> None:
-    model, row = cache.current(), cache.users.get(viewer)
+def _trained(served: ServedModel, viewer: str, interests: dict[int, Interest]) -> None:
+    model, row = served.model, served.users.get(viewer)
     if model is None or row is None:
         return
     scores = model.candidate_scores[row]
@@ -74,13 +74,13 @@ def _trained(cache: ModelCache, viewer: str, interests: dict[int, Interest]) -> 
             _keep(interests, int(model.product_ids[item]), Interest(score / peak, explained, False))
 
 
-def _fresh(cache: ModelCache, actions: list[Action], interests: dict[int, Interest]) -> None:
-    model = cache.current()
+def _fresh(served: ServedModel, actions: list[Action], interests: dict[int, Interest]) -> None:
+    model = served.model
     for action in actions:
         if action.product_id is None:
             continue
         _keep(interests, action.product_id, Interest(SESSION_INTEREST, action.product_id, True))
-        item = cache.index.get(action.product_id)
+        item = served.index.get(action.product_id)
         if model is None or item is None:
             continue
         for neighbour, score in zip(
@@ -92,10 +92,12 @@ def _fresh(cache: ModelCache, actions: list[Action], interests: dict[int, Intere
                 _keep(interests, int(model.product_ids[neighbour]), close)
 
 
-def viewer_interests(cache: ModelCache, viewer: str, actions: list[Action]) -> dict[int, Interest]:
+def viewer_interests(
+    served: ServedModel, viewer: str, actions: list[Action]
+) -> dict[int, Interest]:
     interests: dict[int, Interest] = {}
-    _trained(cache, viewer, interests)
-    _fresh(cache, actions, interests)
+    _trained(served, viewer, interests)
+    _fresh(served, actions, interests)
     return interests
 
 

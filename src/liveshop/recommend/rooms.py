@@ -29,7 +29,7 @@ from liveshop.notifications.follows import my_follows
 from liveshop.recommend.reasons import sentence
 from liveshop.recommend.room_content import RoomMatch, match_rooms, viewer_interests
 from liveshop.recommend.schemas import RecommendedRoom
-from liveshop.recommend.serving import ModelCache
+from liveshop.recommend.serving import ServedModel
 from liveshop.recommend.sessions import Action
 
 SOON = timedelta(hours=2)  # a scheduled room is offered this long before it starts
@@ -107,18 +107,18 @@ def _signals(
     session: Session,
     rooms: list[RoomOut],
     *,
-    cache: ModelCache,
+    served: ServedModel,
     viewer: User | None,
     viewer_key: str | None,
     actions: list[Action],
 ) -> Signals:
     hosts = {room.host.id for room in rooms}
     follows = my_follows(session, user=viewer) if viewer is not None else None
-    model = cache.current()
+    model = served.model
     affinity = model.host_affinity.get(viewer_key, {}) if model and viewer_key else {}
     peak = max(affinity.values(), default=1.0)
     joined_rooms = {a.room_id for a in actions if a.room_id} if viewer_key else set()
-    interests = viewer_interests(cache, viewer_key, actions) if viewer_key else {}
+    interests = viewer_interests(served, viewer_key, actions) if viewer_key else {}
     return Signals(
         followed_shops=_followed_hosts(session, viewer.id if viewer else None, hosts),
         followed_hosts=set(follows.hosts) if follows else set(),
@@ -187,7 +187,7 @@ def _pick(room: RoomOut, signals: Signals, engagement: float, now: datetime) -> 
 def recommend_rooms(
     session: Session,
     *,
-    cache: ModelCache,
+    served: ServedModel,
     viewer: User | None,
     viewer_key: str | None,
     actions: list[Action],
@@ -199,9 +199,9 @@ def recommend_rooms(
     now = now or utcnow()
     rooms = _open_rooms(session, now)
     signals = _signals(
-        session, rooms, cache=cache, viewer=viewer, viewer_key=viewer_key, actions=actions
+        session, rooms, served=served, viewer=viewer, viewer_key=viewer_key, actions=actions
     )
-    model = cache.current()
+    model = served.model
     picks = []
     for room in rooms:
         engagement = (model.room_popularity.get(room.id, 0.0) if model else 0.0) + room.viewers

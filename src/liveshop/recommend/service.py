@@ -70,9 +70,10 @@ def recommend_products(
     access.require_visible_context(session, viewer=viewer, context=parsed)
     personal = access.can_personalise(session, viewer=viewer)
     key = engine.viewer_key(viewer) if personal and viewer is not None else None
+    served = engine.models.served()  # one version for the whole answer
     found = candidate_products(
         session,
-        cache=engine.models,
+        served=served,
         context=parsed,
         viewer=key,
         actions=engine.activity.recent(key) if key else [],
@@ -87,7 +88,7 @@ def recommend_products(
     return ProductRecommendations(
         context=context,
         personalised=key is not None,
-        model_version=engine.models.version,
+        model_version=served.version,
         items=[RecommendedProduct(**pick.__dict__) for pick in picks],
     )
 
@@ -97,9 +98,10 @@ def recommend_live_rooms(
 ) -> RoomRecommendations:
     personal = access.can_personalise(session, viewer=viewer)
     key = engine.viewer_key(viewer) if personal and viewer is not None else None
+    served = engine.models.served()
     picks = recommend_rooms(
         session,
-        cache=engine.models,
+        served=served,
         viewer=viewer,
         viewer_key=key,
         actions=engine.activity.recent(key) if key else [],
@@ -107,6 +109,6 @@ def recommend_live_rooms(
     )
     return RoomRecommendations(
         personalised=key is not None,
-        model_version=engine.models.version,
+        model_version=served.version,
         items=picks,
     )

@@ -8,10 +8,12 @@ array look-ups.
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from liveshop.catalog.models import ListingStatus, Product
-from liveshop.core.errors import InvalidInput
+from liveshop.core.errors import InvalidInput, NotFound
 from liveshop.live.service import get_room
 from liveshop.live.shelf import shelf
 from liveshop.recommend import model_store
 from liveshop.recommend.model_store import ModelArtifact
 from liveshop.recommend.reasons import sentence
 from liveshop.recommend.sessions import Action
+
+logger = logging.getLogger(__name__)
 
 # One statement, compiled once: an expanding IN binds the ids without re-building SQL.
 PUBLISHED_ROWS = select(Product.id, Product.title, Product.shop_id, Product.category).where(
@@ -76,41 +80,74 @@ class ProductPick:
     reason_subject: str
 
 
+@dataclass(frozen=True)
+class ServedModel:
+    """One version as served: the model and the lookup tables made from it. A request
+    takes one (:meth:`ModelCache.served`) and reads only it, so nothing it answers
+    mixes two versions, and it names the version it used."""
+
+    version: str | None = None
+    stamp: tuple[int, int] | None = None
+    model: ModelArtifact | None = None
+    index: Mapping[int, int] = field(default_factory=dict)  # product id -> row
+    users: Mapping[str, int] = field(default_factory=dict)  # pseudonym -> row
+    popular: tuple[tuple[int, float], ...] = ()  # (product id, share of the top)
+
+
+def _serve(version: str, stamp: tuple[int, int], model: ModelArtifact) -> ServedModel:
+    return ServedModel(
+        version,
+        stamp,
+        model,
+        index={int(p): i for i, p in enumerate(model.product_ids.tolist())},
+        users={u: i for i, u in enumerate(model.user_ids) if u},
+        popular=_popular_head(model),
+    )
+
+
 class ModelCache:
-    """The current model of a ``LIVESHOP_HOME``, reloaded when ``CURRENT`` changes."""
+    """The current model of a ``LIVESHOP_HOME``, reloaded when ``CURRENT`` changes or
+    an erasure rewrites the served version.
+
+    One request at a time checks for a new version and loads it; the others are
+    meanwhile served the version already loaded (none waits for the load, none loads
+    it again), except before the first load, when there is nothing to serve and they
+    wait for it. A loaded version replaces the served one in a single assignment.
+    """
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self._lock = threading.Lock()
-        self._checked = 0.0
-        self._version: str | None = None
-        self._stamp: tuple[int, int] | None = None
-        self._model: ModelArtifact | None = None
-        self.index: dict[int, int] = {}
-        self.users: dict[str, int] = {}
-        self.popular: list[tuple[int, float]] = []  # (product id, share of the top)
+        self._loading = threading.Lock()
+        self._first_check = threading.Event()
+        self._checked = -math.inf
+        self._served = ServedModel()
 
-    def current(self) -> ModelArtifact | None:
-        now = time.monotonic()
-        if now - self._checked < RELOAD_CHECK_SECONDS:
-            return self._model
-        with self._lock:
-            self._checked = now
+    def served(self) -> ServedModel:
+        if time.monotonic() - self._checked >= RELOAD_CHECK_SECONDS:
+            self._refresh()
+        return self._served
+
+    def _refresh(self) -> None:
+        if not self._loading.acquire(blocking=not self._first_check.is_set()):
+            return  # another request is checking: serve the loaded version meanwhile
+        try:
+            self._checked = time.monotonic()
             version = model_store.current_version(self.home)
             stamp = model_store.stamp(self.home, version) if version else None
-            if (version, stamp) != (self._version, self._stamp):  # new, rolled back or erased
-                model = model_store.load(self.home, version) if version else None
-                self.index = (
-                    {int(p): i for i, p in enumerate(model.product_ids.tolist())} if model else {}
-                )
-                self.users = {u: i for i, u in enumerate(model.user_ids) if u} if model else {}
-                self.popular = _popular_head(model) if model else []
-                self._model, self._version, self._stamp = model, version, stamp
-        return self._model
-
-    @property
-    def version(self) -> str | None:
-        return self._version
+            served = self._served
+            if (version, stamp) == (served.version, served.stamp):
+                return
+            # The stamp is read before the load: an erasure in between stamps the
+            # version again, and the next check loads it once more.
+            if version is None or stamp is None:
+                self._served = ServedModel()
+            else:
+                self._served = _serve(version, stamp, model_store.load(self.home, version))
+        except (OSError, ValueError, KeyError, NotFound):  # pruned meanwhile, unreadable
+            logger.exception("recommendation model not reloaded; serving %s", self._served.version)
+        finally:
+            self._first_check.set()
+            self._loading.release()
 
 
 def _add(
@@ -125,30 +162,30 @@ def _add(
     known.score += score * 0.5 if score <= known.score else known.score * 0.5
 
 
-def _popular_head(model: ModelArtifact) -> list[tuple[int, float]]:
+def _popular_head(model: ModelArtifact) -> tuple[tuple[int, float], ...]:
     """The most popular products, once per model (not per request)."""
     top = np.argsort(-model.popularity, kind="stable")[:POPULAR_POOL]
     peak = float(model.popularity[top[0]]) if len(top) and model.popularity[top[0]] > 0 else 1.0
-    return [
+    return tuple(
         (int(model.product_ids[item]), float(model.popularity[item]) / peak)
         for item in top.tolist()
-    ]
+    )
 
 
-def _popular(cache: ModelCache, found: dict[int, Scored]) -> None:
-    for product_id, share in cache.popular:
+def _popular(served: ServedModel, found: dict[int, Scored]) -> None:
+    for product_id, share in served.popular:
         _add(found, product_id, POPULAR_SHARE * share, "popular")
 
 
 def _neighbours_of(
-    cache: ModelCache,
+    served: ServedModel,
     model: ModelArtifact,
     product_id: int,
     weight: float,
     reason: str,
     found: dict[int, Scored],
 ) -> None:
-    item = cache.index.get(product_id)
+    item = served.index.get(product_id)
     if item is None:
         return
     for neighbour, score in zip(
@@ -161,9 +198,9 @@ def _neighbours_of(
 
 
 def _personal(
-    cache: ModelCache, model: ModelArtifact, viewer: str, found: dict[int, Scored]
+    served: ServedModel, model: ModelArtifact, viewer: str, found: dict[int, Scored]
 ) -> None:
-    row = cache.users.get(viewer)
+    row = served.users.get(viewer)
     if row is None:
         return
     for item, score, anchor in zip(
@@ -192,7 +229,7 @@ def _personal(
 def candidate_products(
     session: Session,
     *,
-    cache: ModelCache,
+    served: ServedModel,
     context: Context,
     viewer: str | None,
     actions: list[Action],
@@ -200,15 +237,15 @@ def candidate_products(
     """Every source's candidates with a score and a reason (``viewer`` is None when
     the ranking must not be personal)."""
     found: dict[int, Scored] = {}
-    model = cache.current()
+    model = served.model
     if model is not None:
-        _popular(cache, found)
+        _popular(served, found)
         if viewer is not None:
-            _personal(cache, model, viewer, found)
+            _personal(served, model, viewer, found)
             for age, action in enumerate(a for a in actions if a.product_id):
                 assert action.product_id is not None
                 _neighbours_of(
-                    cache,
+                    served,
                     model,
                     action.product_id,
                     SESSION_WEIGHT / (1 + age),
@@ -216,7 +253,7 @@ def candidate_products(
                     found,
                 )
         if context.kind == "product" and context.target_id is not None:
-            _neighbours_of(cache, model, context.target_id, CONTEXT_WEIGHT, "similar_to", found)
+            _neighbours_of(served, model, context.target_id, CONTEXT_WEIGHT, "similar_to", found)
     if context.kind == "room" and context.target_id is not None:
         get_room(session, room_id=context.target_id)  # 404 for a room that does not exist
         # The host's order breaks ties: without a model or a personal signal the shelf
