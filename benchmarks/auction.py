@@ -7,6 +7,8 @@ Run by hand (not a test); prints one JSON document on stdout, progress on stderr
     .venv/bin/python benchmarks/auction.py               # sqlite and postgres, sql and redis
     .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --bids 2000
     .venv/bin/python benchmarks/auction.py --engines redis --workers 2
+    # before and after a change, side by side in one run (servers from each source tree):
+    .venv/bin/python benchmarks/auction.py --trees before=/tmp/before/src,after=src
 
 For each backend: a fresh database (a SQLite home, or a private schema in the
 PostgreSQL database ``test``), seeded with a shop, a live room, an auction and
@@ -22,6 +24,11 @@ burst), all answers per second, latency p50/p99 of every answer, and a check tha
 the bid log is one unbroken sequence with ``bid_count`` rows. On Redis the bids reach
 SQL through the server's persister: the check waits for it (``persisted_after_seconds``:
 how long after the burst the record held every accepted bid).
+
+``--trees label=path,...`` runs the server from each source tree in turn (its
+``PYTHONPATH``), for each backend and engine, on databases seeded alike: results are
+keyed ``label:backend/engine``, and ``ratios`` gives each later tree's accepted bids
+and answers per second over the first's.
 """
 
 from __future__ import annotations
@@ -231,11 +238,16 @@ def record_of(database_url: str, auction_id: int) -> tuple[int, int | None, int,
 
 
 def run_backend(
-    backend: str, engine: str, args: argparse.Namespace, workdir: Path
+    backend: str, engine: str, args: argparse.Namespace, workdir: Path, tree: tuple[str, str]
 ) -> dict[str, Any]:
-    home = workdir / f"{backend}-{engine}"
+    """One burst against a server run from ``tree`` (label, source path; path "" for this
+    interpreter's own ``liveshop``)."""
+    label, source = tree
+    home = workdir / f"{label}-{backend}-{engine}"
     home.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
+    if source:
+        env["PYTHONPATH"] = str(Path(source).resolve())
     env.update(
         LIVESHOP_HOME=str(home),
         LIVESHOP_SECRET_KEY="bench-secret-key-" + "x" * 32,
@@ -326,6 +338,25 @@ def run_backend(
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
+def ratios(results: dict[str, Any], labels: list[str]) -> dict[str, Any]:
+    """Each later tree's accepted bids and answers per second over the first tree's."""
+    first, *later = labels
+    out: dict[str, Any] = {}
+    for name, base in results.items():
+        if not name.startswith(f"{first}:"):
+            continue
+        case = name.split(":", 1)[1]
+        for label in later:
+            other = results.get(f"{label}:{case}")
+            if other is None:
+                continue
+            out[f"{label}/{first}:{case}"] = {
+                key: round(other[key] / base[key], 2) if base[key] else None
+                for key in ("accepted_bids_per_second", "answers_per_second")
+            }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="sqlite,postgres")
@@ -336,7 +367,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workload", choices=("rising", "noisy"), default="rising")
     parser.add_argument("--workers", type=int, default=1, help="the server's uvicorn workers")
+    parser.add_argument(
+        "--trees",
+        default="",
+        help="label=source,... : the server from each source tree in turn (default: this one)",
+    )
     args = parser.parse_args()
+    trees = [
+        (label.strip(), source.strip())
+        for label, _, source in (item.partition("=") for item in args.trees.split(",") if item)
+    ] or [("this", "")]
     engines = [engine.strip() for engine in args.engines.split(",")]
     if args.workers > 1 and "sql" in engines:
         parser.error("--workers above 1 needs Redis (liveshop serve refuses it): --engines redis")
@@ -349,6 +389,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "workload": args.workload,
         "workers": args.workers,
+        "trees": dict(trees),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],
         "note": "measured on a shared, busy 2-core machine",
         "results": {},  # "backend/engine": the burst's figures
@@ -356,11 +397,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="liveshop-auction-bench-") as workdir:
         for backend in args.backends.split(","):
             for engine in engines:
-                name = f"{backend.strip()}/{engine}"
-                document["results"][name] = run_backend(
-                    backend.strip(), engine, args, Path(workdir)
-                )
-                log(f"{name}: {json.dumps(document['results'][name])}")
+                for tree in trees:  # one tree after the other, per backend and engine
+                    name = f"{backend.strip()}/{engine}"
+                    if len(trees) > 1:
+                        name = f"{tree[0]}:{name}"
+                    document["results"][name] = run_backend(
+                        backend.strip(), engine, args, Path(workdir), tree
+                    )
+                    log(f"{name}: {json.dumps(document['results'][name])}")
+    if len(trees) > 1:
+        document["ratios"] = ratios(document["results"], [label for label, _ in trees])
     document["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     print(json.dumps(document, indent=2, ensure_ascii=False))
 

@@ -31,6 +31,7 @@ from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.api import router as assistant_router
 from liveshop.assistant.responder import warm_up_assistant
 from liveshop.auctions.api import router as auctions_router
+from liveshop.auctions.bid_fast_path import AuctionBidFastPath
 from liveshop.auctions.jobs import run_auction_jobs_forever, run_bid_persister_forever
 from liveshop.campaigns.api import router as campaigns_router
 from liveshop.campaigns.audiences_api import router as audiences_router
@@ -232,12 +233,14 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.state.sign_in_guard = make_sign_in_guard(settings)
-    # Added first, so innermost: the flash-sale fast path answers before it (JSON,
-    # no page to protect) and WebSockets pass it untouched.
+    # Added first, so innermost: the fast paths (flash-sale buy, auction bid) answer
+    # before it (JSON, no page to protect) and WebSockets pass it untouched.
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(KeepServerSend)
-    # Outside the pages' headers, inside the fast path: a flash-sale buy never pays for it.
+    # Outside the pages' headers, inside the fast paths: a flash-sale buy or an auction
+    # bid never pays for it.
     app.add_middleware(AttributionTouches, recorder=touches)
+    app.add_middleware(AuctionBidFastPath)
     app.add_middleware(FlashSaleBuyFastPath)
     # Outermost: every path's risk request knows the client's device and address.
     app.add_middleware(ClientFactsMiddleware)

@@ -1,6 +1,7 @@
 """What a bid costs beyond deciding it. On the Redis engine, once the auction's facts
 are known, a bid reads SQL only for its authorisation (the bidder's shop, if any, and
-card on file), once: not the auction, its room or its bid log. The reply is the bid
+card on file), in one statement: not the auction, its room or its bid log. On SQL, a
+bid reads the auction's row once, locked, before its access is checked. The reply is the bid
 and where the auction stands, without the log; on both engines it agrees with the
 auction as the room then reads it."""
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from liveshop.accounts.models import User
 from liveshop.auctions import bidding, views
 from liveshop.auctions.bid_persister import persist_bids
-from liveshop.auctions.engines import BidEngine
+from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.models import Auction
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.schemas import BidResult
@@ -77,7 +78,7 @@ def test_a_bid_on_redis_reads_sql_only_for_its_authorisation(
     with statements_sent() as sent:
         result = _bid(database_url, redis_bids, auction_id, ben, 3_000, "second")
     tables = " ".join(sent).lower()
-    assert len(sent) == 3, sent  # the bidder's owned shop, staffed shop, card on file
+    assert len(sent) == 1, sent  # the shop the bidder acts for, and their card on file
     for read in ("payment_methods", "shops"):
         assert read in tables
     for unread in ("auctions", "auction_bids", "rooms", "users"):
@@ -130,3 +131,22 @@ def test_a_bids_reply_agrees_with_the_auction_the_room_reads(
         )
         assert reply.auction.ends_at == room.ends_at
     assert (room.leader, room.current_price, replayed.replayed) == ("s**", 5_100, True)
+
+
+def test_a_bid_on_sql_reads_the_auction_once_and_its_access_in_one_statement(
+    database_url: str, shelf: Shelf
+) -> None:
+    amy, ben = _users(database_url, bidders(database_url, 2, prefix="sqlcost"))
+    auction_id = running_auction(database_url, shelf)
+    _bid(database_url, SQL_BIDS, auction_id, amy, 2_000, "first")
+
+    with statements_sent() as sent:
+        _bid(database_url, SQL_BIDS, auction_id, ben, 3_000, "second")  # amy is outbid
+    auction_reads = [
+        statement for statement in sent if statement.lstrip().upper().startswith("SELECT AUCTIONS.")
+    ]
+    assert len(auction_reads) == 1, "\n---\n".join(sent)  # locked on PostgreSQL (FOR UPDATE)
+    assert not any("SAVEPOINT" in statement.upper() for statement in sent), sent
+    # the auction (locked), its room's host, the bidder's shop and card, an earlier bid
+    # with this key; the auction's row, the bid; amy's notice (her settings, the notice)
+    assert len(sent) == 8, sent

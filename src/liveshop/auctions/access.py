@@ -4,18 +4,20 @@
   or the shop's merchant on a room that shelves the product; admins);
 - start: the room's host, the selling shop's people, admins;
 - bid: a shopper (not a read-only role) who is none of the auction's people
-  (no shill bids) and has a card on file in the payments vault;
+  (no shill bids) and has a card on file in the payments vault (both read in one
+  statement: a bid is the crowd's request);
 - read: everyone; a bidder's id, the winner's order only to the auction's people
   and to the bidder or buyer themself.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog.access import can_manage_shop, is_admin, require_shopper
+from liveshop.catalog.shops import acting_shop_id
 from liveshop.core.errors import Conflict, PermissionDenied
 from liveshop.payments.models import PaymentMethod
 from liveshop.promotions.access import require_goods_offerer
@@ -23,7 +25,6 @@ from liveshop.promotions.access import require_goods_offerer
 __all__ = [
     "can_run_auction",
     "can_see_bidders",
-    "has_card_on_file",
     "require_auction_runner",
     "require_bidder",
     "require_goods_offerer",
@@ -54,20 +55,19 @@ def can_see_bidders(session: Session, *, actor: User | None, shop_id: int, host_
     return can_run_auction(session, actor=actor, shop_id=shop_id, host_id=host_id)
 
 
-def has_card_on_file(session: Session, *, user_id: int) -> bool:
-    found = session.scalar(
-        select(PaymentMethod.id)
-        .where(PaymentMethod.user_id == user_id, PaymentMethod.removed_at.is_(None))
-        .limit(1)
-    )
-    return found is not None
-
-
 def require_bidder(session: Session, *, actor: User, shop_id: int, host_id: int) -> None:
+    """``can_run_auction`` refuses (no shill bids), then a card on file is required: the
+    shop the bidder acts for and their card are read in one statement."""
     require_shopper(actor)
-    if can_run_auction(session, actor=actor, shop_id=shop_id, host_id=host_id):
-        raise PermissionDenied(
-            "the auction's own host and shop may not bid on it", code="own_auction"
-        )
-    if not has_card_on_file(session, user_id=actor.id):
+    if actor.id == host_id or is_admin(actor):
+        raise_own_auction()
+    card = exists().where(PaymentMethod.user_id == actor.id, PaymentMethod.removed_at.is_(None))
+    acting, has_card = session.execute(select(acting_shop_id(actor.id), card)).one()
+    if acting == shop_id:
+        raise_own_auction()
+    if not has_card:
         raise CardRequired("add a card before bidding: the winner pays at once")
+
+
+def raise_own_auction() -> None:
+    raise PermissionDenied("the auction's own host and shop may not bid on it", code="own_auction")

@@ -5,6 +5,9 @@ Redis). Its access is checked once, before the engine decides; the reply is buil
 from what the engine answered, without the bid log. A retried bid (same bidder and
 idempotency key) answers with the bid it made the first time; the unique (auction,
 bidder, key) constraint backs that up.
+
+Over HTTP a bid is one call of ``bid_reply`` in one worker thread: its transaction,
+from the first statement to the commit, and its reply's JSON.
 """
 
 from __future__ import annotations
@@ -14,14 +17,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions import access
+from liveshop.auctions import access, views
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.facts import PlacedBid
 from liveshop.auctions.proxy import AuctionClosed
 from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
 from liveshop.core.errors import InvalidInput
 
-__all__ = ["AuctionClosed", "place_bid"]
+__all__ = ["AuctionClosed", "bid_reply", "place_bid"]
 
 
 def place_bid(
@@ -48,3 +52,27 @@ def place_bid(
         idempotency_key=idempotency_key,
         moment=now or utcnow(),
     )
+
+
+def bid_reply(
+    database_url: str,
+    *,
+    bidder: User,
+    auction_id: int,
+    max_amount: int,
+    idempotency_key: str,
+    engine: BidEngine,
+) -> bytes:
+    """One bid in a unit of work of its own (writing on the SQL engine, reading only on
+    Redis), committed before its reply (the JSON of ``views.bid_result``) is returned."""
+    with unit_of_work(database_url, writes=engine.writes_in_request) as session:
+        standing, bid, replayed = place_bid(
+            session,
+            bidder=bidder,
+            auction_id=auction_id,
+            max_amount=max_amount,
+            idempotency_key=idempotency_key,
+            engine=engine,
+        )
+        result = views.bid_result(standing, bid, viewer=bidder, replayed=replayed)
+    return result.model_dump_json().encode()

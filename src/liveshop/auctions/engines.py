@@ -11,6 +11,7 @@ persister (``bid_persister.py``) writes the stream to SQL, idempotently.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
@@ -20,14 +21,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions.facts import AuctionFacts, PlacedBid, read_facts, standing_of_row
-from liveshop.auctions.models import AuctionBid, AuctionEnding, AuctionStatus
+from liveshop.auctions.facts import AuctionFacts, PlacedBid, standing_of_row
+from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, decide
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.service import get_auction
 from liveshop.auctions.views import tell_bid
 from liveshop.core.clock import as_utc
 from liveshop.core.errors import Conflict
+from liveshop.core.rooms import room_facts
 
 
 class BidEngine(Protocol):
@@ -56,6 +58,14 @@ class BidEngine(Protocol):
         moved past ``moment`` (a late bid the record has not seen yet)."""
 
 
+@dataclass(frozen=True)
+class LockedFacts(AuctionFacts):
+    """Facts read with the auction's row locked, and that row: on SQL a bid reads the
+    auction once (the session's identity map holds it only weakly)."""
+
+    row: Auction | None = field(default=None, compare=False, repr=False)
+
+
 def replayed_bid(earlier: AuctionBid, max_amount: int) -> AuctionBid:
     if earlier.max_amount != max_amount:
         raise Conflict(
@@ -73,7 +83,11 @@ class SqlBidEngine:
     writes_in_request = True
 
     def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
-        return read_facts(session, auction_id=auction_id)
+        """From the auction's row, locked now and handed to ``place`` with the facts: a
+        bid reads it once. A refused bidder holds the lock only until their rollback."""
+        auction = get_auction(session, auction_id=auction_id, lock=True)
+        facts = AuctionFacts.of(auction, host_id=room_facts(session, auction.room_id).host_id)
+        return LockedFacts(**vars(facts), row=auction)
 
     def place(
         self,
@@ -85,7 +99,10 @@ class SqlBidEngine:
         idempotency_key: str,
         moment: datetime,
     ) -> PlacedBid:
-        auction = get_auction(session, auction_id=facts.id, lock=True)
+        if isinstance(facts, LockedFacts) and facts.row is not None:
+            auction = facts.row
+        else:
+            auction = get_auction(session, auction_id=facts.id, lock=True)
         earlier = session.scalars(
             select(AuctionBid).where(
                 AuctionBid.auction_id == auction.id,
@@ -130,11 +147,10 @@ class SqlBidEngine:
             if as_utc(auction.ends_at) < floor:
                 auction.ends_at = floor
                 extended = True
+        session.add(bid)
         try:
-            with session.begin_nested():
-                session.add(bid)
-                session.flush()
-        except IntegrityError as error:  # only if a lock was somehow not held
+            session.flush()
+        except IntegrityError as error:  # only if a lock was somehow not held (rolled back)
             raise Conflict("this bid is being placed already", code="bid_in_progress") from error
         tell_bid(
             session,

@@ -7,7 +7,7 @@ change which shop is an owner's.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -32,6 +32,22 @@ def staffed_shop(session: Session, *, user: User) -> Shop | None:
 def shop_of(session: Session, *, user: User) -> Shop | None:
     """The shop the user owns, else the one they staff, else None."""
     return owned_shop(session, user=user) or staffed_shop(session, user=user)
+
+
+def acting_shop_id(user_id: int) -> ColumnElement[int | None]:
+    """``shop_of``'s answer as one SQL expression (the id of the shop the user owns, else
+    of the first one they staff, else NULL), for a check that reads it together with
+    other facts in one statement (a live auction's bid)."""
+    owned = select(Shop.id).where(Shop.owner_id == user_id).limit(1).scalar_subquery()
+    staffed = (
+        select(ShopStaff.shop_id)
+        .join(Shop, Shop.id == ShopStaff.shop_id)
+        .where(ShopStaff.user_id == user_id)
+        .order_by(ShopStaff.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(owned, staffed)
 
 
 def get_shop(session: Session, *, shop_id: int) -> Shop:

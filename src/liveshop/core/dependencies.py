@@ -38,8 +38,9 @@ SQLITE_WRITING_REQUESTS = 2
 _writer_gates: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Semaphore] = {}
 
 
-def _writer_gate(database_url: str) -> asyncio.Semaphore:
-    """The writing requests' gate of this event loop and database."""
+def writer_gate(database_url: str) -> asyncio.Semaphore:
+    """The writing requests' gate of this event loop and database (a route that runs its
+    own unit of work passes it as ``request_unit_of_work`` does)."""
     loop = asyncio.get_running_loop()
     gate = _writer_gates.get((loop, database_url))
     if gate is None:
@@ -94,7 +95,7 @@ async def get_db_session(
 async def request_unit_of_work(database_url: str, *, writes: bool) -> AsyncIterator[Session]:
     """A request's transaction (see ``get_db_session``), for a dependency that decides
     itself whether its request writes: a POST that only reads takes no lock."""
-    async with _writer_gate(database_url) if writes else contextlib.nullcontext():
+    async with writer_gate(database_url) if writes else contextlib.nullcontext():
         # Creating a session does no I/O: its transaction begins at its first statement.
         session = get_session_factory(database_url, writes=writes)()
         try:
