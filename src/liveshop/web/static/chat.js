@@ -1,6 +1,6 @@
 // Chat lines and question lists, shared by the viewer page and the host console.
 // Every user-supplied string goes through textContent (see el()).
-import { _, clockTime, el } from "./common.js";
+import { _, clockTime, el, inPageLanguage } from "./common.js";
 
 const MAX_LINES = 200;
 
@@ -132,11 +132,9 @@ export const ERROR_LABELS = {
   text_too_long: _("内容太长了"),
 };
 
-const CHINESE = /[\u4e00-\u9fff]/;
-
 /** The viewer's words for a refusal: a known code's label, the server's message when it is
- * already Chinese, never an English detail or a code. */
+ * in the page's language, never a detail in the other language or a code. */
 export function errorText(message) {
   if (ERROR_LABELS[message.code]) return ERROR_LABELS[message.code];
-  return CHINESE.test(message.message || "") ? message.message : _("出错了，请稍后再试");
+  return inPageLanguage(message.message) ? message.message : _("出错了，请稍后再试");
 }

@@ -21,12 +21,15 @@ export function parseJson(text) {
 }
 
 export class ApiError extends Error {
-  /** `data` is the whole error body (a refused payment challenge carries the payment). */
-  constructor(status, code, message, data = null) {
+  /** `message` is in the page's language (see errorWords); `detail` is the server's own text,
+   * for a script that reads it; `data` is the whole error body (a refused payment challenge
+   * carries the payment). */
+  constructor(status, code, message, data = null, detail = message) {
     super(message);
     this.status = status;
     this.code = code;
     this.data = data;
+    this.detail = detail;
   }
 }
 
@@ -49,20 +52,50 @@ export async function api(method, path, body, extraHeaders = {}) {
     data = null;
   }
   if (!response.ok) {
-    throw new ApiError(response.status, (data && data.code) || "http_" + response.status, errorDetail(data, response.status), data);
+    const detail = errorDetail(data);
+    const code = (data && data.code) || "http_" + response.status;
+    throw new ApiError(response.status, code, errorWords(detail, response.status), data, detail);
   }
   return data;
 }
 
 /** The server's message: a string, or the first of a validation error list. */
-function errorDetail(data, status) {
+function errorDetail(data) {
   if (data && typeof data.detail === "string") return data.detail;
   if (data && Array.isArray(data.detail) && data.detail.length && data.detail[0].msg) {
     const first = data.detail[0];
     const where = Array.isArray(first.loc) ? first.loc.filter((part) => part !== "body").join(".") : "";
     return where ? `${where}: ${first.msg}` : String(first.msg);
   }
-  return status >= 500 ? _("服务暂时不可用，请稍后再试") : _("请求失败，请稍后再试"); // no status codes for people
+  return "";
+}
+
+const CHINESE = /[\u3400-\u9fff]/;
+
+/** Whether a server's text is in the page's language: Chinese on a Chinese page, free of
+ * Chinese on an English one (the API writes its details in English, a few in Chinese). */
+export function inPageLanguage(text) {
+  return Boolean(text) && CHINESE.test(text) === (LOCALE === SOURCE_LANGUAGE);
+}
+
+/** Words for a refusal by its HTTP status, for a script with no words of its own for its code. */
+export function statusWords(status) {
+  if (status === 400) return _("请求有误");
+  if (status === 401) return _("请先登录");
+  if (status === 403) return _("没有权限");
+  if (status === 404) return _("找不到");
+  if (status === 409) return _("状态已变化，请刷新后再试");
+  if (status === 422) return _("填写的内容有误");
+  if (status === 429) return _("操作太频繁，请稍后再试");
+  if (status >= 500) return _("服务暂时不可用，请稍后再试");
+  return _("请求失败，请稍后再试"); // no status codes for people
+}
+
+/** The page's words for a refusal: the server's detail when it is in the page's language
+ * (an English detail on an English page), else words by its status: a Chinese page never
+ * shows the API's English. */
+export function errorWords(detail, status) {
+  return inPageLanguage(detail) ? detail : statusWords(status);
 }
 
 /** A fresh key per purchase click: a retried request then returns the same order. */

@@ -292,7 +292,7 @@ export class RoomPerks {
       toast(_("已参与福袋，开奖后公布结果"));
     } catch (error) {
       if (error.code === "draw_tasks_missing") {
-        const missing = missingTasks(error.message);
+        const missing = missingTasks(error.detail); // the server's list, in its own words
         const keyword = draw.tasks && draw.tasks.comment_keyword;
         const onlyComment = missing.length === 1 && keyword && this.saidInChat(keyword);
         if (onlyComment && retries > 0) {
