@@ -1,8 +1,11 @@
 """Erasing a viewer (privacy's erasure, through the erasers wiring registers) takes
 them out of every kept model version, so neither the served model nor a rollback
-brings them back; everyone else's rows stay as they were."""
+brings them back; everyone else's rows stay as they were. A training that read
+their events before the erasure publishes its version without them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +17,7 @@ from liveshop.core.settings import Settings
 from liveshop.events.recorder import pseudonymous_id
 from liveshop.live import service as live
 from liveshop.privacy.erasure import erase_subject
-from liveshop.recommend import model_store, serving
+from liveshop.recommend import model_store, serving, training
 from liveshop.recommend.jobs import train_once
 from liveshop.recommend.service import recommend_products
 from tests.conftest import MakeAccount
@@ -111,3 +114,42 @@ def test_a_version_in_the_packed_layout_is_erased_too(
     assert erased.user_ids[row] == ""
     assert (erased.candidates[row] == -1).all()
     assert np.array_equal(erased.product_ids, arrays["product_ids"])
+
+
+def test_a_viewer_erased_while_a_training_runs_is_not_in_the_version_it_writes(
+    shopfront: Shopfront,
+    database_url: str,
+    settings: Settings,
+    make_account: MakeAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The training has read the events and consents when the erasure comes; the
+    version it publishes after must not hold the viewer (nor may the one before)."""
+    reader = shopfront.reader.id
+    key = pseudonymous_id(reader, settings.resolved_secret_key())
+    _room_watched_by(database_url, settings, make_account, reader)
+    assert train_once(settings) == "v0001"
+    build = training.build_artifact
+    erasures: list[dict[str, int]] = []
+
+    def build_then_erase(**given: Any) -> model_store.ModelArtifact:
+        artifact = build(**given)
+        assert key in artifact.user_ids  # read before the erasure
+        with unit_of_work(database_url) as work:
+            erased = erase_subject(work, user_id=reader, settings=settings, actor="admin:test")
+        erasures.append(erased.erased["recommendations"])
+        return artifact
+
+    monkeypatch.setattr(training, "build_artifact", build_then_erase)
+    assert train_once(settings) == "v0002"
+    assert erasures == [{"model_versions": 1, "session_actions": 0}]
+    for version in ("v0001", "v0002"):
+        model = model_store.load(settings.home, version)
+        assert key not in model.user_ids
+        assert key not in model.host_affinity
+        assert "" in model.user_ids  # the row is kept, blank
+        row = model.user_ids.index("")
+        assert (model.candidates[row] == -1).all()
+        assert (model.candidate_scores[row] == 0).all()
+    assert model_store.erase_viewer(settings.home, key) == 0  # nothing left anywhere
+    assert list((settings.home / "recommend" / model_store.TRAININGS).iterdir()) == []

@@ -6,7 +6,11 @@ naming the one served. Rolling back points ``CURRENT`` at an earlier version.
 Erasing a viewer (privacy) blanks their rows in every kept version in place (a
 row's position never changes, so arrays and facts stay aligned for any reader)
 and drops their pseudonym and host affinities from the facts; serving reloads a
-version whose facts changed (:func:`stamp`).
+version whose facts changed (:func:`stamp`). A training in flight has read the
+viewer's events already: the erasure notes the viewer in the training's file under
+``.trainings/`` (:func:`erasures_during`), and :func:`save` blanks them in the new
+version before publishing it, under the same lock, so an erasure lands either in
+that file or, later, in the published version.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy.typing as npt
 from liveshop.core.errors import InvalidInput, NotFound
 
 CURRENT_FILE = "CURRENT"
+TRAININGS = ".trainings"  # a file per training in flight: the viewers erased since it began
 FACTS_FILE = "meta.json"
 PACKED_ARRAYS = "arrays.npz"  # how versions were written before one file per array
 VERSION_PATTERN = re.compile(r"^v(\d{4,})$")
@@ -90,19 +95,17 @@ def _point_current_at(home: Path, version: str) -> None:
     os.replace(temporary, root / CURRENT_FILE)
 
 
-def save(home: Path, artifact: ModelArtifact) -> str:
-    """Write a new version and make it current; returns its name."""
+def save(home: Path, artifact: ModelArtifact, *, erased_since: Path | None = None) -> str:
+    """Write a new version and make it current; returns its name. ``erased_since``:
+    the training's file of :func:`erasures_during`, whose viewers leave the version
+    before anyone can read it."""
     root = _root(home)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    existing = versions(home)
-    number = int(existing[-1][1:]) + 1 if existing else 1
-    version = f"v{number:04d}"
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging."))
     for name in ModelArtifact.ARRAYS:
         np.save(staging / f"{name}.npy", getattr(artifact, name), allow_pickle=False)
     facts = {
         **artifact.meta,
-        "version": version,
         "user_ids": artifact.user_ids,
         "room_popularity": {str(k): v for k, v in artifact.room_popularity.items()},
         "host_affinity": {
@@ -110,12 +113,48 @@ def save(home: Path, artifact: ModelArtifact) -> str:
             for user, hosts in artifact.host_affinity.items()
         },
     }
-    (staging / FACTS_FILE).write_text(json.dumps(facts))
-    os.rename(staging, root / version)
-    _point_current_at(home, version)
-    for old in versions(home)[:-KEPT_VERSIONS]:
-        shutil.rmtree(root / old, ignore_errors=True)
+    with _exclusive(home):
+        existing = versions(home)
+        version = f"v{int(existing[-1][1:]) + 1 if existing else 1:04d}"
+        (staging / FACTS_FILE).write_text(json.dumps({**facts, "version": version}))
+        if erased_since is not None:
+            for viewer in set(erased_since.read_text().split()):
+                _erase_from(staging, viewer)
+        os.rename(staging, root / version)
+        _point_current_at(home, version)
+        for old in versions(home)[:-KEPT_VERSIONS]:
+            shutil.rmtree(root / old, ignore_errors=True)
     return version
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@contextmanager
+def erasures_during(home: Path) -> Iterator[Path]:
+    """A training in flight: a file where each erasure from now on notes its viewer,
+    for :func:`save`; removed when the training ends (and, should its process have
+    died, by the next training)."""
+    folder = _root(home) / TRAININGS
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _exclusive(home):
+        for left in folder.iterdir():
+            if not _running(int(left.name.split(".")[0])):
+                left.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f"{os.getpid()}.")
+        os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        with _exclusive(home):
+            Path(name).unlink(missing_ok=True)
 
 
 def _read_arrays(directory: Path) -> dict[str, npt.NDArray[Any]]:
@@ -206,8 +245,9 @@ def _write_facts(directory: Path, facts: dict[str, Any]) -> None:
 
 
 @contextmanager
-def _erasing(home: Path) -> Iterator[None]:
-    """One erasure at a time (each rewrites the facts it read)."""
+def _exclusive(home: Path) -> Iterator[None]:
+    """One erasure or publication at a time (each rewrites facts it read, and a
+    publication reads the erasures its training missed)."""
     root = _root(home)
     with open(root / ".erasure.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -239,14 +279,19 @@ def _erase_from(directory: Path, viewer: str) -> bool:
 def erase_viewer(home: Path, viewer: str) -> int:
     """Remove ``viewer`` (a pseudonym) from every kept version: their candidate rows
     are blanked (no candidates, no scores, no anchors) and their pseudonym and host
-    affinities leave the facts. Returns how many versions held them.
+    affinities leave the facts, and trainings in flight note them for their
+    version. Returns how many versions held them.
 
     The rows go first, then the facts: a reader in between finds the viewer with
     an empty row, never another viewer's row under their name."""
     if not _root(home).is_dir():
         return 0
     changed = 0
-    with _erasing(home):
+    with _exclusive(home):
+        trainings = _root(home) / TRAININGS
+        for training in trainings.iterdir() if trainings.is_dir() else []:
+            with open(training, "a") as noted:
+                noted.write(viewer + "\n")
         for version in versions(home):
             try:
                 changed += _erase_from(_root(home) / version, viewer)

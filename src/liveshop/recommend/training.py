@@ -346,20 +346,24 @@ def build_artifact(
 
 def train(session: Session, settings: Settings, *, step: Step = lambda _text: None) -> str:
     """Read the store and the catalogue, build a model, save it as the new current
-    version; returns the version's name."""
-    step("reading the behaviour store")
-    store = settings.event_store_path()
-    products = product_feedback(store)
-    rooms = room_feedback(store)
-    step("reading the catalogue and consents")
-    artifact = build_artifact(
-        catalogue=published_catalogue(session),
-        products=products,
-        rooms=rooms,
-        hosts=room_hosts(session),
-        personalised=personalised_pseudonyms(session, secret_key=settings.resolved_secret_key()),
-        now=time.time(),
-        step=step,
-    )
-    step("saving")
-    return model_store.save(settings.home, artifact)
+    version; returns the version's name. A viewer erased from the moment the training
+    starts is left out of the version it saves (the erasure's eraser of events runs
+    before the model's, so one erased earlier has no events left to read)."""
+    with model_store.erasures_during(settings.home) as erased:
+        step("reading the behaviour store")
+        store = settings.event_store_path()
+        products = product_feedback(store)
+        rooms = room_feedback(store)
+        step("reading the catalogue and consents")
+        secret_key = settings.resolved_secret_key()
+        artifact = build_artifact(
+            catalogue=published_catalogue(session),
+            products=products,
+            rooms=rooms,
+            hosts=room_hosts(session),
+            personalised=personalised_pseudonyms(session, secret_key=secret_key),
+            now=time.time(),
+            step=step,
+        )
+        step("saving")
+        return model_store.save(settings.home, artifact, erased_since=erased)
