@@ -42,6 +42,7 @@ PRODUCTION_SOURCES: dict[str, Any] = {
         "liveshop.promotions.coupons.current_drop_notices",
         "liveshop.promotions.flash_sales.current_sale_notices",
     ],
+    "accounts display name check": "liveshop.moderation.names.display_name_allowed",
     "catalog copy checker": "liveshop.moderation.compliance.review_product_copy",
     "catalog listing auditor": "liveshop.governance.listing_audit.audit_listing_decision",
     "promotions shelf lookup": "liveshop.live.shelf.shelved_product_ids",

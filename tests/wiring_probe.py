@@ -35,6 +35,7 @@ def name_of(function: Callable[..., Any] | None) -> str | None:
 
 
 def registries() -> dict[str, Any]:
+    from liveshop.accounts.display_names import registered_display_name_check
     from liveshop.catalog.copy_review import registered_copy_checker
     from liveshop.catalog.listing import registered_listing_auditor
     from liveshop.core.experiments import registered_experiment_source
@@ -56,6 +57,7 @@ def registries() -> dict[str, Any]:
         "core.risk assessor": type(registered_risk_assessor()).__qualname__,
         "core.experiments source": list(map(name_of, registered_experiment_source() or ())),
         "core.rooms notice sources": sorted(map(name_of, notice_sources())),
+        "accounts display name check": name_of(registered_display_name_check()),
         "catalog copy checker": name_of(registered_copy_checker()),
         "catalog listing auditor": name_of(registered_listing_auditor()),
         "promotions shelf lookup": name_of(registered_shelf_lookup()),

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from liveshop.accounts import privacy_hooks as accounts_privacy
+from liveshop.accounts.display_names import register_display_name_check
 from liveshop.analytics.platform_events import RecordPlatformSales
 from liveshop.assistant.responder import AssistantResponder
 from liveshop.auctions.room_history import room_auction_moments
@@ -73,6 +74,7 @@ from liveshop.media import streams as media_streams
 from liveshop.media.listeners import DropPublisherOnRoomEnd
 from liveshop.media.timeline_sources import register_timeline_source
 from liveshop.moderation.compliance import review_product_copy
+from liveshop.moderation.names import display_name_allowed
 from liveshop.notifications import privacy_hooks as notifications_privacy
 from liveshop.notifications.events import NotificationsPosted
 from liveshop.notifications.listeners import NotifyOnDomainEvents
@@ -201,6 +203,7 @@ def _connect_rooms() -> None:
 
 def _connect_catalog() -> None:
     register_copy_checker(review_product_copy)  # moderation's advertising-law check
+    register_display_name_check(display_name_allowed)  # moderation's text filter, for names
     register_listing_auditor(audit_listing_decision)  # moderation's audit log
 
 

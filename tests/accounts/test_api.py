@@ -25,7 +25,7 @@ def test_register_creates_a_viewer(client: TestClient, session: Session) -> None
 
     assert response.status_code == 201
     body = response.json()
-    assert body == {"id": body["id"], "username": "mei_li", "role": "viewer"}
+    assert body == {"id": body["id"], "username": "mei_li", "display_name": None, "role": "viewer"}
     user = session.scalars(select(User)).one()
     assert user.id == body["id"]
     assert user.password_hash.startswith("$argon2")
@@ -66,7 +66,12 @@ def test_login_returns_a_token_that_is_stored_hashed(client: TestClient, session
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
 
     assert me.status_code == 200
-    assert me.json() == {"id": user_id, "username": "mei_li", "role": "viewer"}
+    assert me.json() == {
+        "id": user_id,
+        "username": "mei_li",
+        "display_name": None,
+        "role": "viewer",
+    }
     stored = session.scalars(select(ApiToken)).one()
     assert stored.token_hash == hash_token(token)
     assert session.scalars(select(ApiToken).where(ApiToken.token_hash == token)).all() == []

@@ -6,7 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, stat
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from liveshop.accounts import login_challenges, login_step_up, service, sign_in
+from liveshop.accounts import display_names, login_challenges, login_step_up, service, sign_in
 from liveshop.accounts.dependencies import (
     SESSION_COOKIE,
     ClientAddress,
@@ -15,14 +15,16 @@ from liveshop.accounts.dependencies import (
     bearer_scheme,
 )
 from liveshop.accounts.mail import Relay
+from liveshop.accounts.models import User
 from liveshop.accounts.passkeys_api import RelyingPartyDep
 from liveshop.accounts.schemas import (
-    Credentials,
+    DisplayNameIn,
     EmailCodeSentOut,
     LoginAnswerIn,
     LoginChallengeIn,
     LoginIn,
     LoginOut,
+    RegistrationIn,
     UserOut,
 )
 from liveshop.core.dependencies import DbSession, SettingsDep
@@ -34,7 +36,7 @@ router = APIRouter(prefix="/api/auth", tags=["accounts"])
 # transactions of their own (accounts/sign_in.py).
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
 def register(
-    body: Credentials, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
+    body: RegistrationIn, settings: SettingsDep, guard: SignInGuardDep, address: ClientAddress
 ) -> UserOut:
     user = sign_in.register_viewer(
         settings.resolved_database_url(),
@@ -42,6 +44,7 @@ def register(
         username=body.username,
         password=body.password,
         address=address,
+        display_name=body.display_name,
     )
     return UserOut.model_validate(user)
 
@@ -154,3 +157,13 @@ def logout(
 @router.get("/me", response_model=UserOut)
 def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
+
+
+@router.put("/me/display-name", response_model=UserOut)
+def set_my_display_name(body: DisplayNameIn, user: CurrentUser, session: DbSession) -> UserOut:
+    """Set the name other people see (昵称), or clear it with null or blank: 422
+    display_name_too_long, display_name_invalid, or display_name_refused by the filter."""
+    own = session.get_one(User, user.id)  # the cached user is detached
+    return UserOut.model_validate(
+        display_names.set_display_name(session, user=own, display_name=body.display_name)
+    )

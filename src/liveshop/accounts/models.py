@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    func,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.accounts.roles import Role as Role  # re-exported: callers import it here
@@ -15,6 +26,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
+    # The name other people see (昵称), optional: chosen at sign-up or on the account
+    # page, checked by accounts.display_names; not unique, never used to sign in.
+    display_name: Mapped[str | None] = mapped_column(String(20), nullable=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     # Where a forgotten password's reset link goes (optional; stored lower-cased).
@@ -23,6 +37,17 @@ class User(Base):
     # until then, and again once the address changes. Only then is it a sign-in factor.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @hybrid_property
+    def public_name(self) -> str:
+        """The name people know them by: the display name when set, else the username (what
+        the masked names of purchase lines, bids and draws start from, and the chat shows)."""
+        return self.display_name or self.username
+
+    @public_name.inplace.expression
+    @classmethod
+    def _public_name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(cls.display_name, cls.username).label("public_name")
 
 
 class PasswordReset(Base):

@@ -50,6 +50,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
     return {
         "id": user.id,
         "username": user.username,
+        "display_name": user.display_name,
         "email": user.email,
         "email_confirmed_at": _iso(user.email_confirmed_at),
         "role": user.role.value,
@@ -78,14 +79,16 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
 
 
 def erase_account(session: Session, user_id: int) -> dict[str, int]:
-    """The name and the email go (``erased-<id>``), the password becomes unusable, every token
-    is revoked and the second factor and the passkeys forgotten; the row stays for the records
-    under legal hold that point at it. Run after every other domain's eraser."""
+    """The names and the email go (``erased-<id>``, no display name), the password becomes
+    unusable, every token is revoked and the second factor and the passkeys forgotten; the
+    row stays for the records under legal hold that point at it. Run after every other
+    domain's eraser."""
     user = session.get_one(User, user_id)
     name = f"{ERASED_NAME_PREFIX}{user_id}"
     if session.scalar(select(User.id).where(User.username == name, User.id != user_id)):
         name = f"{name}-{secrets.token_hex(4)}"  # someone registered that name first
     user.username = name
+    user.display_name = None
     user.password_hash = UNUSABLE_PASSWORD_HASH
     user.email = None
     user.email_confirmed_at = None

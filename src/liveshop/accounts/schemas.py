@@ -17,6 +17,18 @@ class Credentials(BaseModel):
     password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
 
 
+class RegistrationIn(Credentials):
+    display_name: str | None = Field(
+        default=None, max_length=100, description="the name others see (昵称), 1-20 characters"
+    )
+
+
+class DisplayNameIn(BaseModel):
+    display_name: str | None = Field(
+        max_length=100, description="1-20 characters once trimmed; null or blank clears it"
+    )
+
+
 SECOND_FACTOR_PATTERN = r"^[0-9]{6}$|^[a-z0-9]{5}-?[a-z0-9]{5}$"
 
 
@@ -72,6 +84,7 @@ class UserOut(BaseModel):
 
     id: int
     username: str
+    display_name: str | None = None
     role: Role
 
 

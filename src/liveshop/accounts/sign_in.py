@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from liveshop.accounts import login_challenges, totp
+from liveshop.accounts.display_names import clean_display_name
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.service import (
     add_user,
@@ -87,13 +88,23 @@ RISK_REFUSALS = (RiskRefused, SecondFactorLocked, SecondFactorUnavailable)
 
 
 def register_viewer(
-    database_url: str, *, guard: SignInGuard, username: str, password: str, address: str
+    database_url: str,
+    *,
+    guard: SignInGuard,
+    username: str,
+    password: str,
+    address: str,
+    display_name: str | None = None,
 ) -> User:
-    """A new viewer, committed; RateLimited when ``address`` signs up too often."""
+    """A new viewer, committed, with the display name (昵称) they chose if any (checked
+    before anything is stored); RateLimited when ``address`` signs up too often."""
     guard.start_registration(address=address)
+    shown = clean_display_name(display_name)
     credentials = prepare_credentials(username=username, password=password)
     with unit_of_work(database_url) as session:
-        return add_user(session, credentials=credentials, role=Role.VIEWER)
+        user = add_user(session, credentials=credentials, role=Role.VIEWER)
+        user.display_name = shown
+        return user
 
 
 def log_in(

@@ -136,7 +136,7 @@ def write_entries(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
             tell_bid(
                 session,
                 auction,
-                bidder_name=bidder.username,
+                bidder_name=bidder.public_name,
                 bidder_id=bid.bidder_id,
                 seq=bid.seq,
                 price=bid.price,

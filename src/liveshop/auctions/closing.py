@@ -77,7 +77,7 @@ def _sell(session: Session, auction: Auction, *, buyer_id: int, price: int, key:
         session,
         auction,
         line=f"{'成交' if key == 'won' else '转让给次高出价者'}: {auction.title} "
-        f"{mask_username(buyer.username)} {yuan(price)}",
+        f"{mask_username(buyer.public_name)} {yuan(price)}",
     )
 
 

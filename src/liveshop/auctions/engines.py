@@ -155,7 +155,7 @@ class SqlBidEngine:
         tell_bid(
             session,
             auction,
-            bidder_name=bidder.username,
+            bidder_name=bidder.public_name,
             bidder_id=bidder.id,
             seq=bid.seq,
             price=decision.price,

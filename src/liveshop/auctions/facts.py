@@ -88,9 +88,9 @@ def standing_of_row(
     leader = None
     if auction.leader_id is not None:
         name = (
-            bidder.username
+            bidder.public_name
             if auction.leader_id == bidder.id
-            else session.get_one(User, auction.leader_id).username
+            else session.get_one(User, auction.leader_id).public_name
         )
         leader = mask_username(name)
     return Standing(

@@ -220,7 +220,7 @@ class RedisBidEngine:
             "leader": "" if auction.leader_id is None else auction.leader_id,
             "leader_max": "" if auction.leader_max is None else auction.leader_max,
             "count": auction.bid_count,
-            "leader_name": mask_username(leader.username) if leader is not None else "",
+            "leader_name": mask_username(leader.public_name) if leader is not None else "",
         }
         flat = [item for pair in fields.items() for item in pair]
         self._load(keys=[self.keys(auction.id)[0]], args=flat)
@@ -243,7 +243,7 @@ class RedisBidEngine:
             idempotency_key,
             to_us(moment),
             facts.id,
-            mask_username(bidder.username),
+            mask_username(bidder.public_name),
         ]
         keys = [*self.keys(facts.id), self.stream]
         answer = Answer.parse(self._bid(keys=keys, args=arguments))
@@ -301,7 +301,7 @@ def _standing(session: Session, facts: AuctionFacts, answer: Answer) -> Standing
     )
     leader = answer.leader_name or None
     if answer.leader_id is not None and leader is None:
-        leader = mask_username(session.get_one(User, answer.leader_id).username)
+        leader = mask_username(session.get_one(User, answer.leader_id).public_name)
     return Standing(
         facts=facts,
         status=str(status),

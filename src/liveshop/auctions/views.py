@@ -122,7 +122,7 @@ def auction_out(
         session, actor=viewer, shop_id=auction.shop_id, host_id=room.host_id
     )
     rows = session.execute(
-        select(AuctionBid, User.username)
+        select(AuctionBid, User.public_name)
         .join(User, User.id == AuctionBid.bidder_id)
         .where(AuctionBid.auction_id == auction.id)
         .order_by(AuctionBid.seq.desc())
@@ -131,7 +131,7 @@ def auction_out(
     names = {}
     for user_id in {auction.leader_id, auction.buyer_id} - {None}:
         user = session.get(User, user_id)
-        names[user_id] = user.username if user else "?"
+        names[user_id] = user.public_name if user else "?"
     ends_at = as_utc(auction.ends_at) if auction.ends_at else None
     left = None
     if ends_at is not None and auction.status == AuctionStatus.RUNNING:

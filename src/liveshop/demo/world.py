@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts import service as accounts
+from liveshop.accounts.display_names import set_display_name
 from liveshop.accounts.models import Role, User
 from liveshop.assistant import service as assistant
 from liveshop.assistant.schemas import FaqIn
@@ -22,6 +23,7 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.migrations import upgrade_database
 from liveshop.demo.campaign import seed_campaign
 from liveshop.demo.journey import seed_buyer_journey, seed_demo_auction
+from liveshop.demo.names import fan_name
 from liveshop.live import service as live
 from liveshop.live import shelf
 from liveshop.live.models import Room, RoomStatus
@@ -118,6 +120,7 @@ def seed_demo(
         tokens = []
         for index in range(CHATTERS):
             chatter = _get_or_create(session, f"fan_{index:03d}", "demo-fan-pass", Role.VIEWER)
+            set_display_name(session, user=chatter, display_name=fan_name(index))
             tokens.append(accounts.issue_token(session, user=chatter))
         host_token = accounts.issue_token(session, user=host)
         campaign = seed_campaign(

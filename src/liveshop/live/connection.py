@@ -125,7 +125,7 @@ class ViewerSession:
         verdict = moderated(text)
         comment = {
             "id": str(new_id()),  # 63 bits: JavaScript numbers keep only 53
-            "user": user.username,
+            "user": user.public_name,  # the name people know them by
             "user_id": user.id,
             "kind": "host" if user.id == self.channel.host_id else "comment",
             "text": verdict.masked,

@@ -201,7 +201,7 @@ def post_announcement(session: Session, *, actor: User, room_id: int, text: str)
     session.flush()
     out = CommentOut(
         id=str(comment.id),
-        user=actor.username,
+        user=actor.public_name,
         user_id=actor.id,
         kind=comment.kind.value,
         text=text,
@@ -289,7 +289,7 @@ def _question_out(question: Question, username: str) -> QuestionOut:
 
 def _publish_question(session: Session, question: Question) -> QuestionOut:
     author = session.get(User, question.user_id)
-    out = _question_out(question, author.username if author else "?")
+    out = _question_out(question, author.public_name if author else "?")
     publish_after_commit(
         session, events.QuestionChanged(room_id=question.room_id, question=out.model_dump())
     )
@@ -369,7 +369,7 @@ def list_questions(
     """Top questions first: pinned, then most up-voted, then oldest."""
     get_room(session, room_id=room_id)
     query = (
-        select(Question, User.username)
+        select(Question, User.public_name)
         .join(User, User.id == Question.user_id)
         .where(Question.room_id == room_id)
     )
@@ -387,7 +387,7 @@ def list_comments(
     """Stored chat in order, for replays and moderation, paged by ``after_id``."""
     get_room(session, room_id=room_id)
     rows = session.execute(
-        select(Comment, User.username)
+        select(Comment, User.public_name)
         .outerjoin(User, User.id == Comment.user_id)
         .where(Comment.room_id == room_id, Comment.id > after_id)
         .order_by(Comment.id.asc())
@@ -400,7 +400,7 @@ def list_recent_comments(session: Session, *, room_id: int, limit: int = 50) -> 
     """The newest ``limit`` lines, oldest first (a joining viewer's scrollback)."""
     rows = (
         session.execute(
-            select(Comment, User.username)
+            select(Comment, User.public_name)
             .outerjoin(User, User.id == Comment.user_id)
             .where(Comment.room_id == room_id)
             .order_by(Comment.id.desc())

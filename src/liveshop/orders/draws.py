@@ -159,7 +159,7 @@ def _masked_names(session: Session, user_ids: list[int]) -> list[str]:
     """The winners in draw order, masked as every buyer shown to other viewers is."""
     if not user_ids:
         return []
-    found = select(User.id, User.username).where(User.id.in_(user_ids))
+    found = select(User.id, User.public_name).where(User.id.in_(user_ids))
     names = {user_id: name for user_id, name in session.execute(found).tuples()}
     return [mask_username(names[user_id]) for user_id in user_ids if user_id in names]
 

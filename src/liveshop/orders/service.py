@@ -215,7 +215,7 @@ def _purchase_notice(session: Session, order: Order) -> RoomNotice:
     assert order.room_id is not None  # only orders bought in a room
     buyer = session.get_one(User, order.buyer_id)
     first = session.scalars(select(OrderItem.title).where(OrderItem.order_id == order.id)).first()
-    masked = mask_username(buyer.username)
+    masked = mask_username(buyer.public_name)
     return RoomNotice(
         room_id=order.room_id,
         topic="purchase",

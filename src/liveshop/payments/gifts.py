@@ -138,7 +138,7 @@ def send_gift(
     except IntegrityError as error:
         raise Conflict("a gift with this key is under way", code="gift_in_progress") from error
     _book(session, send=send, host_share_bps=host_share_bps)
-    publish_after_commit(session, _gift_notice(send, gift, sender.username))
+    publish_after_commit(session, _gift_notice(send, gift, sender.public_name))
     publish_after_commit(session, _gift_sent(send))
     return send
 

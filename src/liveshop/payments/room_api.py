@@ -66,7 +66,7 @@ def send_gift(
 
 def _packet_out(session: Session, packet: RedPacket) -> RedPacketOut:
     grabs = session.execute(
-        select(User.username, RedPacketShare.amount, RedPacketShare.grabbed_at)
+        select(User.public_name, RedPacketShare.amount, RedPacketShare.grabbed_at)
         .join(User, User.id == RedPacketShare.user_id)
         .where(RedPacketShare.packet_id == packet.id)
         .order_by(RedPacketShare.grabbed_at, RedPacketShare.position)

@@ -61,13 +61,14 @@ def mask_card(brand: str, last4: str) -> str:
     return f"{brand} ****{last4[-4:]}"
 
 
-def mask_username(username: str) -> str:
+def mask_username(name: str) -> str:
     """A buyer as other viewers see them: the first character of the name people know
-    them by (the username: accounts have no other) and a fixed ``**`` (张三丰 -> 张**,
-    alice -> a**), so that someone bought shows, not who. The one place for it: the
-    room's purchase lines, a flash sale's admission log, auction bids and results,
-    lucky-draw winners and review authors all call it."""
-    return username[:1] + "**"
+    them by (``User.public_name``: their display name, 昵称, when they chose one, else the
+    username) and a fixed ``**`` (张三丰 -> 张**, alice -> a**), so that someone bought
+    shows, not who. The one place for it: the room's purchase lines, a flash sale's
+    admission log, auction bids and results, lucky-draw winners and review authors all
+    call it."""
+    return name[:1] + "**"
 
 
 def mask_address_snapshot(address: dict[str, Any] | None) -> dict[str, Any] | None:

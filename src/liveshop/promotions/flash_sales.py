@@ -313,7 +313,7 @@ def admission_log(session: Session, *, sale_id: int, viewer: User | None) -> lis
         session, actor=viewer, sale=sale, room=room_facts(session, sale.room_id)
     )
     rows = session.execute(
-        select(FlashSaleAdmission, User.username)
+        select(FlashSaleAdmission, User.public_name)
         .join(User, User.id == FlashSaleAdmission.user_id)
         .where(FlashSaleAdmission.sale_id == sale_id)
         .order_by(FlashSaleAdmission.id)

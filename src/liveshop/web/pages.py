@@ -174,10 +174,13 @@ def earnings_page(
 
 
 @router.get("/account/security", response_class=HTMLResponse)
-def security_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+def security_page(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
     if user is None:
         return login_redirect("/account/security")
-    return _render(request, "security.html", settings, user)
+    shown = session.get_one(User, user.id).display_name  # the cached user may be stale
+    return _render(request, "security.html", settings, user, display_name=shown)
 
 
 @router.get("/sandbox/wallet/{reference}", response_class=HTMLResponse)
@@ -229,6 +232,12 @@ SIGN_IN_MESSAGES = {
         N_("本次登录需要额外验证，但该账号没有可用的验证方式。请稍后再试，或联系客服")
     ),
     "risk_refused": N_("本次登录未通过安全检查，请稍后再试，或联系客服"),
+}
+# A display name (昵称) refused, by its code (accounts.display_names).
+DISPLAY_NAME_MESSAGES = {
+    "display_name_too_long": N_("昵称最多 20 个字"),
+    "display_name_invalid": N_("昵称里有不能显示的字符"),
+    "display_name_refused": N_("这个昵称不能使用，请换一个"),
 }
 ASKS_SECOND_FACTOR = frozenset({"second_factor_required", "wrong_second_factor"})
 
@@ -312,6 +321,7 @@ def register_submit(
     password: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
+    display_name: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     _check_form_csrf(request, settings, csrf_token)
     try:
@@ -327,11 +337,19 @@ def register_submit(
             username=username,
             password=password,
             address=address,
+            display_name=display_name,
         )
     except LiveShopError as error:
         session.rollback()
         response = _render(
-            request, "login.html", settings, None, mode="register", error=error.message
+            request,
+            "login.html",
+            settings,
+            None,
+            mode="register",
+            error=DISPLAY_NAME_MESSAGES.get(error.code, error.message),
+            username=username,
+            display_name=display_name,
         )
         response.status_code = error.status_code
         response.headers.update(error.headers())
