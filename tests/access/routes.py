@@ -597,6 +597,12 @@ ROUTES: dict[RouteKey, Access] = {
         body=lambda made, _caller, _world: {"product_ids": [made.ids["product_id"]]},
     ),
     ("GET", "/api/rooms/{room_id}/shelf"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
+    ("POST", "/api/rooms/{room_id}/shelf-experiment"): Access(  # the host, for their shop
+        cs.TESTED_ROOM,
+        parties={ROOM_HOST: ALLOWED},
+        roles={Role.ADMIN: HIDDEN},  # runs any room, acts for no shop: no such experiment
+        body=cs.shelf_experiment_body,
+    ),
     ("GET", "/api/rooms/{room_id}/stream"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     ("POST", "/api/rooms/{room_id}/chat"): everyone_but_regulators(
         s.ROOM, parties=(ROOM_HOST, SELLER), body=body(text="Hello")

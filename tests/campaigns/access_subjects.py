@@ -14,7 +14,7 @@ from liveshop.campaigns.schemas import CampaignIn, LinkIn
 from liveshop.core.clock import utcnow
 from liveshop.privacy.consents import POLICY_VERSIONS, Purpose, grant_consent
 from tests.access.rules import Expect, Subject
-from tests.access.world import SELLER, Made, World
+from tests.access.world import ROOM_HOST, SELLER, Made, World
 from tests.conftest import Account
 
 
@@ -106,9 +106,25 @@ def coupon_experiment_body(made: Made, _caller: Account | None, _world: World) -
     return {"experiment_id": made.ids["experiment_id"], "depths": {"a": 500, "b": 1_000}}
 
 
+def _tested_room(world: World) -> Made:
+    """Host A's live room (product A on its shelf) and shop A's experiment."""
+    made = _experiment(world)
+    return Made(
+        ids=made.ids | {"room_id": world.fresh_room(), "product_id": world.product},
+        parties={ROOM_HOST: world.host, SELLER: world.seller},
+    )
+
+
+def shelf_experiment_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:
+    """Both variants lead with product A (on the room's shelf)."""
+    lead = made.ids["product_id"]
+    return {"experiment_id": made.ids["experiment_id"], "leads": {"a": lead, "b": lead}}
+
+
 CAMPAIGN = Subject("campaign (shop A's, with a link)", _campaign)
 EXPERIMENT = Subject("experiment (shop A's)", _experiment)
 PUSH = Subject("audience push (shop A's)", _push)
+TESTED_ROOM = Subject("room with an experiment to attach (host A's, shop A's)", _tested_room)
 TESTED_COUPON = Subject("coupon with an experiment to attach (shop A's)", _tested_coupon)
 
 

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from liveshop.accounts.dependencies import CurrentUser
+from liveshop.accounts.dependencies import CurrentUser, OptionalUser
 from liveshop.catalog.schemas import ProductOut
+from liveshop.core.db import separate_writing_unit
 from liveshop.core.dependencies import DbSession, RowId
-from liveshop.live import service, shelf
+from liveshop.live import service, shelf, shelf_experiments
 from liveshop.live.dependencies import HubDep
 from liveshop.live.models import QuestionStatus, RestrictionKind, RoomStatus
 from liveshop.live.schemas import (
@@ -21,6 +22,8 @@ from liveshop.live.schemas import (
     RestrictionOut,
     RoomCreate,
     RoomOut,
+    ShelfExperimentIn,
+    ShelfExperimentOut,
     ShelfIn,
     TextIn,
 )
@@ -197,6 +200,21 @@ def set_shelf(
 
 
 @router.get("/{room_id}/shelf")
-def get_shelf(room_id: RowId, session: DbSession) -> list[ProductOut]:
-    service.get_room(session, room_id=room_id)
-    return shelf.shelf(session, room_id=room_id)
+def get_shelf(room_id: RowId, user: OptionalUser, session: DbSession) -> list[ProductOut]:
+    """In the host's order; when the order is A/B tested, a signed-in viewer's variant's
+    lead product comes first (the first call logging the exposure)."""
+    if user is None or not shelf_experiments.is_tested(session, room_id=room_id):
+        return shelf.shelf(session, room_id=room_id)
+    with separate_writing_unit(session) as writer:  # a GET that logs its exposure
+        return shelf_experiments.shelf_for(writer, room_id=room_id, viewer=user)
+
+
+@router.post("/{room_id}/shelf-experiment", status_code=status.HTTP_201_CREATED)
+def attach_shelf_experiment(
+    room_id: RowId, body: ShelfExperimentIn, user: CurrentUser, session: DbSession
+) -> ShelfExperimentOut:
+    """A/B test the shelf's order: the room's host, with an experiment of the shop they
+    act for and each variant's lead product (the shop's, on this shelf)."""
+    return shelf_experiments.attach_shelf_experiment(
+        session, actor=user, room_id=room_id, body=body
+    )

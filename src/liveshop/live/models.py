@@ -58,6 +58,10 @@ class Room(Base):
     peak_viewers: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(BigInteger, default=0)
     pinned: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # An A/B test of the shelf's order (``shelf_experiments.py``): campaigns' experiment
+    # (no foreign key: campaigns sits above live) and the product each variant leads with.
+    shelf_experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    shelf_experiment_leads: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

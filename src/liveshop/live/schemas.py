@@ -57,6 +57,19 @@ class ShelfIn(BaseModel):
     product_ids: list[int] = Field(max_length=100)
 
 
+class ShelfExperimentIn(BaseModel):
+    experiment_id: int = Field(ge=1, le=MAX_ROW_ID)
+    leads: dict[str, int] = Field(
+        min_length=2, max_length=10, description="each variant's first product (on the shelf)"
+    )
+
+
+class ShelfExperimentOut(BaseModel):
+    room_id: int
+    experiment_id: int
+    leads: dict[str, int]
+
+
 class PinnedSku(BaseModel):
     id: int
     options: dict[str, str]
