@@ -34,6 +34,7 @@ from liveshop.core.errors import (
 from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_token
 from liveshop.live import access as live_access
 from liveshop.live import service as live
+from liveshop.live import shelf_experiments
 from liveshop.payments import access as payments_access
 from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
@@ -110,7 +111,9 @@ def room_page(
     room_id: int, request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
 ) -> Response:
     room = live.room_out(session, live.get_room(session, room_id=room_id))
-    page = _render(request, "room.html", settings, user, room=room)
+    # An A/B tested shelf keeps the order the server gives each viewer (no re-ranking).
+    shelf_tested = shelf_experiments.is_tested(session, room_id=room_id)
+    page = _render(request, "room.html", settings, user, room=room, shelf_tested=shelf_tested)
     return allow_media_connections(page, settings)
 
 

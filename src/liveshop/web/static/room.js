@@ -37,7 +37,12 @@ const connection = new LiveConnection(roomId, {
   onState: (state, transport) => showConnection($("conn"), state, transport, { quietWhenOpen: true }),
 });
 const checkout = new Checkout({ roomId, userId });
-const shop = new RoomShop({ roomId, checkout, onBuyClick: () => connection.send({ type: "click" }) });
+const shop = new RoomShop({
+  roomId,
+  checkout,
+  onBuyClick: () => connection.send({ type: "click" }),
+  shelfTested: root.dataset.shelfTested === "true",
+});
 const perks = new RoomPerks({
   roomId,
   userId,

@@ -6,8 +6,10 @@ import { cartButton } from "./cart_add.js";
 const $ = (id) => document.getElementById(id);
 
 export class RoomShop {
-  constructor({ roomId, checkout, onBuyClick }) {
+  /** shelfTested: the shelf's order is an A/B test, so the server's order is kept. */
+  constructor({ roomId, checkout, onBuyClick, shelfTested = false }) {
     this.roomId = roomId;
+    this.shelfTested = shelfTested;
     this.checkout = checkout;
     this.onBuyClick = onBuyClick;
     this.products = new Map(); // product id -> shelf product
@@ -24,9 +26,14 @@ export class RoomShop {
   /** The shelf, loaded once (and again when the pinned product is not on it yet). */
   loadShelf(force = false) {
     if (!this.shelfLoaded || force) {
-      // The shelf in the order recommendations give for this room and viewer (unranked last).
-      const ranked = api("GET", `/api/recommendations/products?context=room:${this.roomId}&limit=50`)
-        .then((answer) => answer.items.map((item) => item.product_id), () => []);
+      // The shelf in the order recommendations give for this room and viewer (unranked last),
+      // unless the order is under test: then the viewer's variant decides it.
+      const ranked = this.shelfTested
+        ? Promise.resolve([])
+        : api("GET", `/api/recommendations/products?context=room:${this.roomId}&limit=50`).then(
+            (answer) => answer.items.map((item) => item.product_id),
+            () => [],
+          );
       this.shelfLoaded = Promise.all([api("GET", `/api/rooms/${this.roomId}/shelf`), ranked]).then(
         ([products, order]) => {
           const rank = new Map(order.map((id, index) => [id, index]));
