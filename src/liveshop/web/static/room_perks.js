@@ -50,6 +50,7 @@ export class RoomPerks {
     this.draws = new Map();
     this.seen = new Set(); // topics a notice has set: fresher than any REST answer
     this.grabbed = new Set(); // coupon ids in the viewer's wallet
+    this.offers = new Map(); // coupon id -> this viewer's offer of a coupon whose depth is tested
     this.won = new Set(); // flash sales this viewer got a unit of
     this.entered = new Set(); // draws this viewer entered
     this.missing = new Map(); // draw id -> tasks still to do
@@ -71,7 +72,10 @@ export class RoomPerks {
     for (const draw of draws) this.setDraw(draw, { fromRest: true });
     if (this.userId !== null) {
       const wallet = await api("GET", "/api/coupons/mine").catch(() => []);
-      for (const held of wallet) this.grabbed.add(held.coupon.id);
+      for (const held of wallet) {
+        this.grabbed.add(held.coupon.id);
+        if (held.coupon.experiment) this.offers.set(held.coupon.id, held.coupon); // as held
+      }
     }
     this.render();
   }
@@ -188,7 +192,26 @@ export class RoomPerks {
     this.showPerksPanel();
   }
 
-  renderCoupon(coupon) {
+  /** A coupon whose depth is A/B tested shows this viewer's depth: asked once, when the
+   * card is first shown to a signed-in viewer (that is their exposure). */
+  offerOf(coupon) {
+    if (!coupon.experiment || this.userId === null) return coupon;
+    const offer = this.offers.get(coupon.id);
+    if (offer === undefined) {
+      this.offers.set(coupon.id, null);
+      api("GET", `/api/coupons/${coupon.id}/offer`).then(
+        (answer) => {
+          this.offers.set(coupon.id, answer);
+          this.renderCoupons();
+        },
+        () => {},
+      );
+    }
+    return offer ? { ...coupon, amount: offer.amount, percent: offer.percent } : coupon;
+  }
+
+  renderCoupon(shown) {
+    const coupon = this.offerOf(shown);
     const held = this.grabbed.has(coupon.id);
     const gone = coupon.remaining <= 0;
     const face = coupon.kind === "percent" ? _("{discount}折", { discount: (100 - coupon.percent) / 10, percent: coupon.percent }) : formatPrice(coupon.amount);
@@ -220,6 +243,7 @@ export class RoomPerks {
     try {
       const held = await api("POST", `/api/coupons/${coupon.id}/grab`);
       this.grabbed.add(coupon.id);
+      if (held.coupon.experiment) this.offers.set(coupon.id, held.coupon);
       if (!this.seen.has(`coupon:${coupon.id}`) || held.coupon.remaining < coupon.remaining) {
         this.coupons.set(coupon.id, held.coupon);
       }
