@@ -23,7 +23,9 @@ from tests.live.helpers import shop_product
 def campaign_setup(client: TestClient, make_account: MakeAccount) -> tuple[Account, int]:
     merchant = make_account(Role.MERCHANT)
     shop_product(client, merchant)
-    campaign = new_campaign(client, merchant, channels=("douyin", "facebook", "google", "wechat"))
+    campaign = new_campaign(
+        client, merchant, channels=("douyin", "facebook", "google", "tiktok", "wechat")
+    )
     return merchant, campaign["id"]
 
 
@@ -82,7 +84,19 @@ def test_platform_exports_in_major_units_become_exact_minor_units(
         "Total: Account,,4200,77,0.1\n"
     )
     douyin = "日期,计划名称,展示数,点击数,消耗\n2026/12/04,预热,9900,300,88.8\n"
-    for text, channel in ((facebook, "facebook"), (google, "google"), (douyin, "douyin")):
+    facebook_daily = (
+        "Reporting starts,Reporting ends,Day,Ad name,Impressions,Amount spent (CNY)\n"
+        "2026-12-01,2026-12-31,2026-12-06,Reel B,300,2.5\n"
+    )
+    tiktok = "Date,Ad name,Cost,Impressions,Clicks\n2026-12-05,Try-on,12.34,5000,90\n"
+    exports = (
+        (facebook, "facebook"),
+        (google, "google"),
+        (douyin, "douyin"),
+        (facebook_daily, "facebook"),
+        (tiktok, "tiktok"),
+    )
+    for text, channel in exports:
         response = _post_csv(client, merchant, campaign_id, text)
         assert response.status_code == 201, response.text
         assert response.json()["source_format"] == channel
@@ -90,6 +104,8 @@ def test_platform_exports_in_major_units_become_exact_minor_units(
         (date(2026, 12, 2), "facebook", "Reel A", 10_500, 123_456),
         (date(2026, 12, 3), "google", "", 4_200, 10),
         (date(2026, 12, 4), "douyin", "", 9_900, 8_880),
+        (date(2026, 12, 5), "tiktok", "Try-on", 5_000, 1_234),
+        (date(2026, 12, 6), "facebook", "Reel B", 300, 250),
     ]
 
 

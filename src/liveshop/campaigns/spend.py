@@ -60,7 +60,7 @@ ADAPTERS = (
     ),
     Adapter(
         "facebook",
-        date=("reporting starts",),
+        date=("day", "reporting starts"),  # "Day" with a daily breakdown: the row's own day
         impressions=("impressions",),
         spend=("amount spent (cny)", "amount spent (usd)", "amount spent (eur)", "amount spent"),
         creative=("ad name",),
@@ -73,6 +73,14 @@ ADAPTERS = (
         spend=("cost",),
         creative=("ad", "ad group"),
         default_channel="google",
+    ),
+    Adapter(
+        "tiktok",
+        date=("date", "by day", "stat_time_day"),  # Ads Manager's report, or the API's rows
+        impressions=("impressions",),
+        spend=("cost", "spend"),
+        creative=("ad name", "ad_name"),
+        default_channel="tiktok",
     ),
     Adapter(
         "douyin",
