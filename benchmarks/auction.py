@@ -25,7 +25,9 @@ the bid log is one unbroken sequence with ``bid_count`` rows. On Redis the bids 
 SQL through the server's persister: the check waits for it (``persisted_after_seconds``:
 how long after the burst the record held every accepted bid).
 
-``--trees label=path,...`` runs the server from each source tree in turn (its
+``--client raw`` sends the bids over plain keep-alive sockets written and read by
+hand instead of httpx, whose CPU (on the same machine as the server) otherwise caps
+what is measured. ``--trees label=path,...`` runs the server from each source tree in turn (its
 ``PYTHONPATH``), for each backend and engine, on databases seeded alike: results are
 keyed ``label:backend/engine``, and ``ratios`` gives each later tree's accepted bids
 and answers per second over the first's.
@@ -144,6 +146,7 @@ async def burst(
     concurrency: int,
     seed_value: int,
     workload: str,
+    client_kind: str = "httpx",
 ) -> dict[str, Any]:
     rng = random.Random(seed_value)
     if workload == "rising":  # each maximum above the last by more than any increment
@@ -170,11 +173,44 @@ async def burst(
             latencies.append((time.perf_counter() - started) * 1_000)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+    async def raw_worker() -> None:
+        """One keep-alive connection, requests written and answers read by hand: a
+        fraction of httpx's CPU, which shares the machine with the server."""
+        host, _, port = base_url.removeprefix("http://").partition(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while queue:
+                token, amount, key = queue.pop()
+                body = json.dumps({"max_amount": amount}).encode()
+                head = (
+                    f"POST /api/auctions/{auction_id}/bids HTTP/1.1\r\nHost: {host}\r\n"
+                    f"Authorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                )
+                started = time.perf_counter()
+                writer.write(head.encode() + body)
+                status_code = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                await reader.readexactly(length)
+                latencies.append((time.perf_counter() - started) * 1_000)
+                statuses[status_code] = statuses.get(status_code, 0) + 1
+        finally:
+            writer.close()
+
+    if client_kind == "raw":
         started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await asyncio.gather(*(raw_worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+            wall = time.perf_counter() - started
     latencies.sort()
     accepted = statuses.get(200, 0)
     return {
@@ -312,6 +348,7 @@ def run_backend(
                     args.concurrency,
                     args.seed,
                     args.workload,
+                    args.client,
                 )
             )
             waited = time.perf_counter()
@@ -368,6 +405,12 @@ def main() -> None:
     parser.add_argument("--workload", choices=("rising", "noisy"), default="rising")
     parser.add_argument("--workers", type=int, default=1, help="the server's uvicorn workers")
     parser.add_argument(
+        "--client",
+        choices=("httpx", "raw"),
+        default="httpx",
+        help="the load's HTTP client: httpx, or raw keep-alive sockets (far less CPU)",
+    )
+    parser.add_argument(
         "--trees",
         default="",
         help="label=source,... : the server from each source tree in turn (default: this one)",
@@ -388,6 +431,7 @@ def main() -> None:
         "bidders": args.bidders,
         "concurrency": args.concurrency,
         "workload": args.workload,
+        "client": args.client,
         "workers": args.workers,
         "trees": dict(trees),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],

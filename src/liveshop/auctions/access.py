@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
@@ -29,6 +29,16 @@ __all__ = [
     "require_bidder",
     "require_goods_offerer",
 ]
+
+
+# A bidder's standing, built once (a bid is the crowd's request): the shop they act for,
+# and whether they have a card on file.
+BIDDER_STANDING = select(
+    acting_shop_id(bindparam("user_id")),
+    exists().where(
+        PaymentMethod.user_id == bindparam("user_id"), PaymentMethod.removed_at.is_(None)
+    ),
+)
 
 
 class CardRequired(Conflict):
@@ -61,8 +71,7 @@ def require_bidder(session: Session, *, actor: User, shop_id: int, host_id: int)
     require_shopper(actor)
     if actor.id == host_id or is_admin(actor):
         raise_own_auction()
-    card = exists().where(PaymentMethod.user_id == actor.id, PaymentMethod.removed_at.is_(None))
-    acting, has_card = session.execute(select(acting_shop_id(actor.id), card)).one()
+    acting, has_card = session.execute(BIDDER_STANDING, {"user_id": actor.id}).one()
     if acting == shop_id:
         raise_own_auction()
     if not has_card:

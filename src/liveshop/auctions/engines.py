@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,6 +66,14 @@ class LockedFacts(AuctionFacts):
     row: Auction | None = field(default=None, compare=False, repr=False)
 
 
+# The bid a retry made already (the same bidder and Idempotency-Key), built once.
+EARLIER_BID = select(AuctionBid).where(
+    AuctionBid.auction_id == bindparam("auction_id"),
+    AuctionBid.bidder_id == bindparam("bidder_id"),
+    AuctionBid.idempotency_key == bindparam("key"),
+)
+
+
 def replayed_bid(earlier: AuctionBid, max_amount: int) -> AuctionBid:
     if earlier.max_amount != max_amount:
         raise Conflict(
@@ -104,11 +112,7 @@ class SqlBidEngine:
         else:
             auction = get_auction(session, auction_id=facts.id, lock=True)
         earlier = session.scalars(
-            select(AuctionBid).where(
-                AuctionBid.auction_id == auction.id,
-                AuctionBid.bidder_id == bidder.id,
-                AuctionBid.idempotency_key == idempotency_key,
-            )
+            EARLIER_BID, {"auction_id": auction.id, "bidder_id": bidder.id, "key": idempotency_key}
         ).first()
         if earlier is not None:
             standing = standing_of_row(session, facts, auction, bidder)

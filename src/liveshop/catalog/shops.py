@@ -34,10 +34,11 @@ def shop_of(session: Session, *, user: User) -> Shop | None:
     return owned_shop(session, user=user) or staffed_shop(session, user=user)
 
 
-def acting_shop_id(user_id: int) -> ColumnElement[int | None]:
+def acting_shop_id(user_id: int | ColumnElement[int]) -> ColumnElement[int | None]:
     """``shop_of``'s answer as one SQL expression (the id of the shop the user owns, else
     of the first one they staff, else NULL), for a check that reads it together with
-    other facts in one statement (a live auction's bid)."""
+    other facts in one statement (a live auction's bid); ``user_id`` may be a bound
+    parameter, for a statement built once."""
     owned = select(Shop.id).where(Shop.owner_id == user_id).limit(1).scalar_subquery()
     staffed = (
         select(ShopStaff.shop_id)
