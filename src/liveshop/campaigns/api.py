@@ -9,7 +9,16 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser
-from liveshop.campaigns import access, commissions, kol_accounts, links, metrics, service, spend
+from liveshop.campaigns import (
+    access,
+    commissions,
+    kol_accounts,
+    links,
+    metrics,
+    referrals,
+    service,
+    spend,
+)
 from liveshop.campaigns.attribution import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, AttributionModel
 from liveshop.campaigns.schemas import (
     CampaignIn,
@@ -18,6 +27,7 @@ from liveshop.campaigns.schemas import (
     LinkIn,
     LinkOut,
     MetricsOut,
+    ReferralsOut,
     ShareLinkIn,
     SpendImportOut,
     SpendIn,
@@ -182,6 +192,20 @@ def create_share_link(
 ) -> LinkOut:
     link = links.share_link(session, sharer=user, target=body.target)
     return links.link_out(link, base_url=str(request.base_url))
+
+
+@router.get("/api/me/referrals")
+def my_referrals(
+    request: Request, user: CurrentUser, session: DbSession, settings: SettingsDep
+) -> ReferralsOut:
+    """The caller's share links: clicks, attributed orders, and the commissions earned
+    (pending, settled in the ledger, clawed back by refunds)."""
+    return referrals.my_referrals(
+        session,
+        sharer=user,
+        base_url=str(request.base_url),
+        commission_bps=settings.share_commission_bps,
+    )
 
 
 @router.get("/api/links/{code}/qr.svg", response_class=Response)

@@ -191,3 +191,27 @@ class KolLineOut(BaseModel):
     settled: int
     cancelled: int
     clawed_back: int = Field(description="of the settled, what later refunds took back")
+
+
+class ReferralLinkOut(BaseModel):
+    code: str
+    url: str
+    target: str
+    created_at: datetime
+    clicks: int
+    orders: int = Field(description="paid orders attributed to the link that earn a commission")
+    gmv: int = Field(description="those orders' totals, minor units")
+    commission_pending: int = Field(description="inside the orders' after-sales window")
+    commission_settled: int = Field(description="posted to the sharer's earnings in the ledger")
+    clawed_back: int = Field(description="taken back from settled commissions by refunds")
+
+
+class ReferralsOut(BaseModel):
+    commission_bps: int = Field(description="the sharers' rate, basis points of an order")
+    links: list[ReferralLinkOut]
+    clicks: int
+    orders: int
+    gmv: int
+    commission_pending: int
+    commission_settled: int
+    clawed_back: int
