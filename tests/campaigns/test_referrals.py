@@ -92,3 +92,27 @@ def test_a_sharer_sees_clicks_orders_and_commissions_pending_settled_and_clawed_
     empty = client.get("/api/me/referrals", headers=stranger.headers).json()
     assert (empty["links"], empty["orders"], empty["commission_settled"]) == ([], 0, 0)
     assert client.get("/api/me/referrals").status_code == 401
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a page: one database
+def test_the_wallet_page_shows_the_referrals_in_both_languages(
+    client: TestClient, make_account: MakeAccount
+) -> None:
+    merchant, sharer, newcomer = (
+        make_account(role) for role in (Role.MERCHANT, Role.VIEWER, Role.VIEWER)
+    )
+    product = shop_product(client, merchant, price=12_900)
+    client.post(
+        "/api/share-links", json={"target": f"product:{product['id']}"}, headers=sharer.headers
+    )
+
+    chinese = client.get("/wallet", headers=sharer.headers | {"Accept-Language": "zh-CN"}).text
+    english = client.get("/wallet", headers=sharer.headers | {"Accept-Language": "en"}).text
+    assert "分享收益" in chinese
+    assert f"商品 #{product['id']}" in chinese
+    assert "5%" in chinese
+    assert "Referral earnings" in english
+    assert f"Product #{product['id']}" in english
+    assert "分享" not in english
+    empty = client.get("/wallet", headers=newcomer.headers | {"Accept-Language": "en"}).text
+    assert 'id="referrals-empty"' in empty

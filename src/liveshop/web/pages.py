@@ -21,6 +21,7 @@ from liveshop.accounts.dependencies import (
 )
 from liveshop.accounts.models import User
 from liveshop.accounts.schemas import USERNAME_PATTERN
+from liveshop.campaigns import referrals
 from liveshop.catalog import access as catalog_access
 from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, SettingsDep
@@ -158,10 +159,22 @@ def merchant_console(
 
 
 @router.get("/wallet", response_class=HTMLResponse)
-def wallet_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
+def wallet_page(
+    request: Request, session: DbSession, settings: SettingsDep, user: OptionalUser
+) -> Response:
     if user is None:
         return login_redirect("/wallet")
-    return _render(request, "wallet.html", settings, user)
+    shared = (  # what the viewer's share links earned (a regulator shares nothing)
+        referrals.my_referrals(
+            session,
+            sharer=user,
+            base_url=str(request.base_url),
+            commission_bps=settings.share_commission_bps,
+        )
+        if catalog_access.can_shop(user)
+        else None
+    )
+    return _render(request, "wallet.html", settings, user, referrals=shared)
 
 
 @router.get("/earnings", response_class=HTMLResponse)
