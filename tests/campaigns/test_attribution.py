@@ -69,6 +69,8 @@ def test_a_paid_order_after_a_click_is_credited_to_the_last_link(
         "orders": 0,
         "conversion_rate": 0.0,
         "gmv": 0,
+        "refunds": 0,
+        "net_gmv": 0,
         "spend": 5_000,
         "cpc": 5_000,
         "cpa": None,  # no order: a zero denominator

@@ -88,6 +88,10 @@ def test_a_kols_commission_is_paid_after_settlement_and_cancelled_by_a_refund(
         (kol.id, 1_290, CommissionStatus.SETTLED),
         (kol.id, 1_290, CommissionStatus.CANCELLED),
     ]
+    metrics = client.get(f"/api/campaigns/{campaign['id']}/metrics", headers=merchant.headers)
+    assert metrics.status_code == 200, metrics.text
+    totals = metrics.json()["totals"]
+    assert (totals["gmv"], totals["refunds"], totals["net_gmv"]) == (25_800, 12_900, 12_900)
     leaderboard = client.get("/api/campaigns/kols", headers=merchant.headers)
     assert leaderboard.status_code == 200, leaderboard.text
     assert leaderboard.json() == [

@@ -2,7 +2,8 @@
 
 Clicks, visits and viewers come from the touches on the campaign's links;
 impressions and spend from the imported spend rows; orders and GMV from the paid
-orders credited to the campaign's links (``attribution``). Money is in minor
+orders credited to the campaign's links (``attribution``), and net of what was
+refunded on them since (``refunds``, ``net_gmv``). Money is in minor
 units; a ratio whose denominator is zero is None.
 """
 
@@ -37,6 +38,8 @@ DEFINITIONS = {
     "orders": "paid orders credited to the links (linear credit splits an order)",
     "conversion_rate": "orders / viewers",
     "gmv": "amount paid for the credited orders, minor units (分)",
+    "refunds": "amount refunded on the credited orders so far, minor units",
+    "net_gmv": "gmv - refunds, minor units",
     "spend": "ad spend from the imported rows, minor units (分)",
     "cpc": "cost per click: spend / clicks, minor units",
     "cpa": "cost per acquisition: spend / orders, minor units",
@@ -61,6 +64,7 @@ class Tally:
     viewers: set[str] = field(default_factory=set)
     orders: float = 0.0
     gmv: float = 0.0
+    refunds: float = 0.0
     has_spend: bool = False
 
 
@@ -89,6 +93,7 @@ def row_of(tally: Tally) -> dict[str, object]:
     spend = tally.spend if tally.has_spend else None
     impressions = tally.impressions if tally.has_spend else None
     gmv = round(tally.gmv)
+    refunds = round(tally.refunds)
     viewers = len(tally.viewers)
     return {
         "impressions": impressions,
@@ -99,6 +104,8 @@ def row_of(tally: Tally) -> dict[str, object]:
         "orders": _count(tally.orders),
         "conversion_rate": _ratio(tally.orders, viewers),
         "gmv": gmv,
+        "refunds": refunds,
+        "net_gmv": gmv - refunds,
         "spend": spend,
         "cpc": _money_ratio(spend or 0, tally.clicks),
         "cpa": _money_ratio(spend or 0, tally.orders),
@@ -163,6 +170,9 @@ def tally_campaign(
             for tally in (tallies[key], total):
                 tally.orders += credit.weight
                 tally.gmv += credit.weight * credit.conversion.total
+                tally.refunds += credit.weight * min(
+                    credit.conversion.refunded, credit.conversion.total
+                )
     return dict(tallies), total
 
 

@@ -35,6 +35,8 @@ LABELS = {
     "orders": N_("订单"),
     "conversion_rate": N_("转化率"),
     "gmv": N_("成交额 GMV（元）"),
+    "refunds": N_("退款（元）"),
+    "net_gmv": N_("净成交额（元）"),
     "spend": N_("花费（元）"),
     "cpc": N_("单次点击成本 CPC（元）"),
     "cpa": N_("单笔订单成本 CPA（元）"),
@@ -73,13 +75,15 @@ DEFINITIONS = {
     "orders": N_("归因到链接的已支付订单（线性归因时一笔订单按比例分摊）"),
     "conversion_rate": N_("订单 ÷ 观众（去重）"),
     "gmv": N_("归因订单的实付金额"),
+    "refunds": N_("归因订单至今的退款金额"),
+    "net_gmv": N_("成交额 − 退款"),
     "spend": N_("导入的广告花费"),
     "cpc": N_("花费 ÷ 点击"),
     "cpa": N_("花费 ÷ 订单"),
     "roas": N_("成交额 ÷ 花费"),
     "roi": N_("（成交额 − 花费）÷ 花费"),
 }
-MONEY = frozenset({"gmv", "spend", "cpc", "cpa"})
+MONEY = frozenset({"gmv", "refunds", "net_gmv", "spend", "cpc", "cpa"})
 PERCENT = frozenset({"ctr", "conversion_rate"})
 
 

@@ -7,8 +7,8 @@ import { RoomPicker, whenTyped } from "./room_picker.js";
 const CHART_CONFIG = { displaylogo: false, responsive: true };
 const LAYOUT = { margin: { l: 50, r: 20, t: 10, b: 60 }, height: 300, font: { size: 12 } };
 const COLUMNS = ["impressions", "clicks", "ctr", "visits", "viewers", "orders", "conversion_rate",
-  "gmv", "spend", "cpc", "cpa", "roas", "roi"];
-const MONEY = new Set(["gmv", "spend", "cpc", "cpa"]);
+  "gmv", "refunds", "net_gmv", "spend", "cpc", "cpa", "roas", "roi"];
+const MONEY = new Set(["gmv", "refunds", "net_gmv", "spend", "cpc", "cpa"]);
 const PERCENT = new Set(["ctr", "conversion_rate"]);
 const KEY_LABELS = { channel: _("渠道"), creative: _("素材"), kol: _("达人"), day: _("日期") };
 // as campaign_pages.CHANNEL_LABELS: a merchant's own channel shows as they wrote it
