@@ -98,17 +98,21 @@ def runner_up(session: Session, *, auction: Auction) -> tuple[int, int] | None:
 def offer_unpaid_auctions(session: Session, *, now: datetime | None = None) -> list[int]:
     """Won auctions whose order was not paid in time: the runner-up is offered the
     item at their own highest bid (an order placed for them, paid within the same
-    window); with nobody left, or after a second unpaid offer, the item is unsold."""
+    window); with nobody left, or after a second unpaid offer, the item is unsold. An
+    order held for a risk review waits for the analyst, as its expiry does."""
     moment = now or utcnow()
     candidates = session.execute(
-        select(Auction.id, Order.status, Order.expires_at)
+        select(Auction.id, Order.status, Order.expires_at, Order.risk_hold)
         .join(Order, Order.id == Auction.order_id)
         .where(Auction.status.in_([AuctionStatus.WON, AuctionStatus.OFFERED]))
     ).all()
     offered: list[int] = []
-    for auction_id, status, expires_at in candidates:
+    for auction_id, status, expires_at, held in candidates:
+        # An order held for a risk review does not expire: the analyst decides (released,
+        # the buyer gets their payment time again; refused, it is cancelled, then offered).
         unpaid = status == OrderStatus.CANCELLED or (
             status == OrderStatus.PENDING_PAYMENT
+            and not held
             and expires_at is not None
             and as_utc(expires_at) <= moment
         )

@@ -34,6 +34,7 @@ REFUSED_NOTE = "refused by the risk review"
 NOT_RESTORED = {
     "insufficient_stock": "商品库存已不足，订单未能恢复，请重新下单",
     "order_not_reopenable": "秒杀或使用优惠券的订单无法恢复（优惠券已退回卡包），请重新下单",
+    "auction_order_not_reopenable": "拍卖订单无法恢复：拍品已转给次高出价者或重新上架",
 }
 
 

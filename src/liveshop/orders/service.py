@@ -19,7 +19,7 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.rooms import RoomNotice
 from liveshop.orders import access
-from liveshop.orders.models import Order, OrderItem, OrderStatus, OrderTransition
+from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
 from liveshop.orders.paid_facts import order_paid
 from liveshop.orders.placement import place_order as place_order
 from liveshop.orders.presentation import order_out as order_out
@@ -175,10 +175,18 @@ def _take_units_again(session: Session, *, order: Order) -> None:
     """A cancelled order's units, taken again from its SKUs (in id order: concurrent
     takers lock rows in one order). A flash sale's unit or a coupon's discount went
     back to the sale or the wallet and is not taken again: such an order stays
-    cancelled (the buyer orders anew)."""
+    cancelled (the buyer orders anew). So does an auction's: once it is cancelled the
+    auction's closing job offers the item to the runner-up (``auctions/closing.py``),
+    and reopening it would sell the one item twice."""
     if order.flash_sale_id is not None or order.discount_total:
         raise IllegalTransition(
             "a flash-sale or discounted order cannot be reopened", code="order_not_reopenable"
+        )
+    if order.origin is OrderOrigin.AUCTION:
+        raise IllegalTransition(
+            "an auction's cancelled order cannot be reopened: its item was offered to the"
+            " runner-up, or went back to the shelf",
+            code="auction_order_not_reopenable",
         )
     items = session.scalars(
         select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.sku_id)
