@@ -237,10 +237,11 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     # before it (JSON, no page to protect) and WebSockets pass it untouched.
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(KeepServerSend)
-    # Outside the pages' headers, inside the fast paths: a flash-sale buy or an auction
-    # bid never pays for it.
-    app.add_middleware(AttributionTouches, recorder=touches)
+    # Inside the campaigns' touches: a bid carrying an attribution code counts as a
+    # touch, as it did through the router (a few microseconds).
     app.add_middleware(AuctionBidFastPath)
+    # Outside the pages' headers, inside the flash-sale fast path: a buy never pays for it.
+    app.add_middleware(AttributionTouches, recorder=touches)
     app.add_middleware(FlashSaleBuyFastPath)
     # Outermost: every path's risk request knows the client's device and address.
     app.add_middleware(ClientFactsMiddleware)

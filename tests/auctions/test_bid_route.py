@@ -10,6 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from liveshop.accounts.models import Role
+from liveshop.auctions.bid_fast_path import AuctionBidFastPath
+from liveshop.campaigns.tracking import AttributionTouches
+from liveshop.orders.flash_fast_path import FlashSaleBuyFastPath
 from tests.auctions.conftest import Shelf, give_cards
 from tests.conftest import MakeAccount
 
@@ -106,3 +109,12 @@ def test_the_bid_route_stays_in_the_openapi_schema(client: TestClient) -> None:
     )
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert names == {"auction_id", "Idempotency-Key"}
+
+
+def test_a_bid_still_passes_the_campaigns_touches(client: TestClient) -> None:
+    """A bid carrying an attribution code counts as a touch, as it did through the router:
+    the fast path sits inside the touches' middleware (the flash sale's buy, outside).
+    Starlette lists the app's middleware outermost first."""
+    stack = [middleware.cls for middleware in client.app.user_middleware]  # type: ignore[attr-defined]
+    assert stack.index(AttributionTouches) < stack.index(AuctionBidFastPath)
+    assert stack.index(FlashSaleBuyFastPath) < stack.index(AttributionTouches)
