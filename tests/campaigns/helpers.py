@@ -60,12 +60,18 @@ def flush_touches(client: TestClient) -> int:
 
 
 def order_and_pay(
-    client: TestClient, buyer: Account, sku_id: int, key: str, **headers: str
+    client: TestClient,
+    buyer: Account,
+    sku_id: int,
+    key: str,
+    coupon_codes: tuple[str, ...] = (),
+    **headers: str,
 ) -> Json:
-    """Place and pay an order by card; ``headers`` go with both calls (X-Attribution)."""
+    """Place and pay an order by card, with these coupons; ``headers`` go with both calls
+    (X-Attribution)."""
     placed = client.post(
         "/api/orders",
-        json={"items": [{"sku_id": sku_id, "quantity": 1}]},
+        json={"items": [{"sku_id": sku_id, "quantity": 1}], "coupon_codes": list(coupon_codes)},
         headers=buyer.headers | {"Idempotency-Key": key} | headers,
     )
     assert placed.status_code == 201, placed.text

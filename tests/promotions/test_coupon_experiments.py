@@ -23,7 +23,7 @@ from liveshop.promotions import coupon_experiments, coupons
 from liveshop.promotions.models import Coupon, CouponKind
 from liveshop.promotions.pricing import PriceLine
 from liveshop.promotions.schemas import CouponExperimentIn, CouponIn
-from tests.campaigns.helpers import OK_CARD
+from tests.campaigns.helpers import order_and_pay
 from tests.conftest import Account, MakeAccount
 from tests.promotions.conftest import Shelf, create_buyers
 
@@ -192,35 +192,6 @@ def catalog_product(session: Session, merchant: Account) -> None:
 # --- through the API: attach, offer, grab, pay, results ---
 
 
-def _pay_with_coupon(client: TestClient, buyer: Account, sku_id: int, code: str) -> dict:
-    placed = client.post(
-        "/api/orders",
-        json={"items": [{"sku_id": sku_id, "quantity": 1}], "coupon_codes": [code]},
-        headers=buyer.headers | {"Idempotency-Key": f"depth-order-{buyer.id}"},
-    )
-    assert placed.status_code == 201, placed.text
-    card = client.post(
-        "/api/payment-methods",
-        json={
-            "card_number": OK_CARD,
-            "exp_month": 12,
-            "exp_year": utcnow().year + 2,
-            "cvc": "123",
-            "save_consent": True,
-        },
-        headers=buyer.headers,
-    )
-    assert card.status_code in (200, 201), card.text
-    paid = client.post(
-        "/api/payments",
-        json={"order_id": placed.json()["id"], "payment_method_id": card.json()["id"]},
-        headers=buyer.headers | {"Idempotency-Key": f"depth-pay-{buyer.id}"},
-    )
-    assert paid.json()["status"] == "succeeded", paid.text
-    order: dict = placed.json()
-    return order
-
-
 def test_the_experiments_results_compare_the_depths_viewers_paid_with(
     client: TestClient, shelf: Shelf, make_account: MakeAccount, session: Session
 ) -> None:
@@ -252,7 +223,9 @@ def test_the_experiments_results_compare_the_depths_viewers_paid_with(
         assert grabbed.json()["coupon"]["amount"] == offer["amount"]
         arm = next(name for name, depth in DEPTHS.items() if depth == offer["amount"])
         if index % 2 == 0:  # half of them buy
-            order = _pay_with_coupon(client, viewer, shelf.sku_id, coupon.code)
+            order = order_and_pay(
+                client, viewer, shelf.sku_id, f"depth-order-{viewer.id}", (coupon.code,)
+            )
             assert order["total"] == 29_900 - offer["amount"]
             paid_by_arm[arm].append(order["total"])
 
