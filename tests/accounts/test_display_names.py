@@ -28,6 +28,7 @@ def test_a_name_is_trimmed_and_blank_is_none(typed: str | None, stored: str | No
         ("一" * 21, "display_name_too_long"),
         ("小鱼\u202e儿", "display_name_invalid"),  # a right-to-left override
         ("小鱼\x00儿", "display_name_invalid"),
+        ("\u0301小鱼", "display_name_invalid"),  # a combining mark first: the mask shows it alone
         ("加微信abc12345", "display_name_refused"),  # the filter: contact off the platform
         ("操你妈", "display_name_refused"),
     ],

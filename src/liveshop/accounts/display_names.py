@@ -34,7 +34,7 @@ def registered_display_name_check() -> DisplayNameCheck | None:
 
 def clean_display_name(text: str | None) -> str | None:
     """The name as stored, None for none (blank clears it); InvalidInput when it is too
-    long, holds control or format characters, or the filter refuses it."""
+    long, is not printable text, or the filter refuses it."""
     if text is None:
         return None
     name = unicodedata.normalize("NFC", " ".join(text.split()))
@@ -45,7 +45,11 @@ def clean_display_name(text: str | None) -> str | None:
             f"a display name is at most {DISPLAY_NAME_MAX_LENGTH} characters",
             code="display_name_too_long",
         )
-    if any(unicodedata.category(char)[0] == "C" for char in name):
+    # no control or format characters (a right-to-left override), and no combining mark
+    # first: the masked form shows the first character alone
+    if unicodedata.category(name[0])[0] == "M" or any(
+        unicodedata.category(char)[0] == "C" for char in name
+    ):
         raise InvalidInput("a display name is printable text", code="display_name_invalid")
     if not _checks:
         raise RuntimeError("liveshop.wiring.connect_domains() was not called: no name check")
