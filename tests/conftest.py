@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts import service as accounts
@@ -123,9 +126,27 @@ def postgres_schema_url() -> Iterator[str]:
     admin.dispose()
 
 
+TRUNCATE_TRIES = 5
+
+
 def _empty_postgres(url: str) -> None:
     """Empty every migrated table of the private schema (the migrations, not the
-    models, say which tables exist)."""
+    models, say which tables exist).
+
+    A worker thread of the app just shut down may still be finishing a read (a
+    cancelled ``to_thread`` task runs to its end); PostgreSQL may then pick the
+    TRUNCATE as a deadlock's victim, and it is tried again once the read is done."""
+    for attempt in range(1, TRUNCATE_TRIES + 1):
+        try:
+            _truncate_every_table(url)
+            return
+        except OperationalError as error:
+            if not isinstance(error.orig, DeadlockDetected) or attempt == TRUNCATE_TRIES:
+                raise
+            time.sleep(0.5 * attempt)
+
+
+def _truncate_every_table(url: str) -> None:
     with get_engine(url).begin() as connection:
         tables = connection.scalars(
             text(
