@@ -51,7 +51,12 @@ def test_the_demo_audience_pays_gifts_and_grabs_red_packets(tmp_path: Path) -> N
             "SELECT count(*) FROM ledger_transactions WHERE kind = 'order_paid'"
         ).fetchone()[0]
         chat = [text for (text,) in db.execute("SELECT text FROM comments")]
+        unnamed = db.execute(  # a simulated buyer is masked from a display name (小**)
+            "SELECT count(*) FROM users WHERE display_name IS NULL"
+            " AND (username LIKE 'fan_%' OR username LIKE 'shopper_%')"
+        ).fetchone()[0]
     assert gifts >= 1
+    assert unnamed == 0
     assert grabs == 10  # the first red packet's ten shares, grabbed by fifteen fans
     assert paid >= 1
     assert captures == paid

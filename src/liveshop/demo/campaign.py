@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.campaigns.demo_data import CampaignDemo, drive_shoppers, seed_campaign_demo
 from liveshop.catalog import service as catalog
+from liveshop.demo.names import fan_name
 
 
 def seed_campaign(
@@ -24,9 +26,15 @@ def seed_campaign(
         if found.title == product_title
     )
     sku_id = catalog.skus_of(session, product_id=product.id)[0].id
-    return seed_campaign_demo(
+    campaign = seed_campaign_demo(
         session, merchant=merchant, kol=host, product_id=product.id, sku_id=sku_id
     )
+    names = [
+        {"id": user_id, "display_name": fan_name(index)}
+        for index, user_id in enumerate(campaign.shopper_ids)
+    ]
+    session.execute(update(User), names)  # their purchase lines read 小**, not s**
+    return campaign
 
 
 async def campaign_shoppers(

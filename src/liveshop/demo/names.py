@@ -1,6 +1,6 @@
-"""The simulated chatters' display names (昵称): fan_000 … sign in with Latin usernames,
-but a room shows what people chose to be called, as viewers on Chinese platforms do, so
-their masked purchase lines and bids read 小** or 林**, not f**."""
+"""The simulated chatters' and shoppers' display names (昵称): fan_000 … and shopper_000 …
+sign in with Latin usernames, but a room shows what people chose to be called, as viewers
+on Chinese platforms do, so their masked purchase lines and bids read 小** or 林**, not f**."""
 
 from __future__ import annotations
 
