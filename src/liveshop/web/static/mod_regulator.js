@@ -14,6 +14,15 @@ const KINDS = {
   fine: _("罚款"), suspension: _("暂停"), ban: _("封禁"),
 };
 const RESULTS = { pending: _("待检"), pass: _("合格"), fail: _("不合格") };
+// The verifier's reasons (core/audit/log.py) in the page's words; its English detail is the CLI's.
+const CHAIN_PROBLEMS = {
+  missing: _("有记录缺失"),
+  broken_link: _("与上一条记录的哈希不衔接"),
+  changed: _("内容与其哈希不符，记录被改动过"),
+  head_missing: _("有记录但缺少链头"),
+  truncated: _("日志末尾被截断"),
+  unrecorded_prune: _("有记录被删除，且没有清理记录"),
+};
 const FIGURES = {
   actions: _("审计动作"),
   penalties_by_kind: _("处罚（按类型）"),
@@ -105,7 +114,8 @@ async function loadChain() {
     status.textContent = "✓ " + _("哈希链完整：共 {count} 条（序号 {first} 至 {last}）", { count: report.entries, first: report.first_seq ?? "-", last: report.last_seq ?? "-" });
   } else {
     status.className = "chain-bad";
-    status.textContent = "✗ " + _("哈希链异常：第 {seq} 条起", { seq: report.first_bad_seq }) + ` ${report.problem || ""} ${report.detail || ""}`;
+    const reason = CHAIN_PROBLEMS[report.problem] || _("原因未知");
+    status.textContent = "✗ " + _("哈希链异常：第 {seq} 条起（{reason}）", { seq: report.first_bad_seq, reason });
   }
 }
 
