@@ -270,7 +270,7 @@ def test_register_log_out_and_log_in(server: LiveServer, new_page: NewPage) -> N
     page.fill("#username", username)
     page.fill("#password", "wrong-password")
     page.click("#submit-btn")
-    expect(page.locator("#form-error")).to_have_text("wrong username or password")
+    expect(page.locator("#form-error")).to_have_text("用户名或密码不正确")  # the page's words
     expect(page.locator("#nav-user")).to_have_count(0)
 
     page.fill("#username", username)
@@ -283,7 +283,7 @@ def test_register_log_out_and_log_in(server: LiveServer, new_page: NewPage) -> N
     other.fill("#username", username)
     other.fill("#password", server.password)
     other.click("#submit-btn")
-    expect(other.locator("#form-error")).to_have_text(f"username {username!r} is taken")
+    expect(other.locator("#form-error")).to_have_text("这个用户名已被注册，请换一个")
     expect(other.locator("#nav-user")).to_have_count(0)
 
     # The form checks names like the JSON API does: markup is not a username.
@@ -293,7 +293,7 @@ def test_register_log_out_and_log_in(server: LiveServer, new_page: NewPage) -> N
     other.evaluate("document.getElementById('auth-form').noValidate = true")
     other.click("#submit-btn")
     expect(other.locator("#form-error")).to_have_text(
-        "the username needs 3-40 letters, digits, _ or -"
+        "用户名需要 3-40 个字母、数字、下划线、横线或汉字"
     )
     expect(other.locator("#nav-user")).to_have_count(0)
 

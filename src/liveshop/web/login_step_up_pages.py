@@ -20,6 +20,7 @@ from liveshop.accounts.webauthn_challenges import relying_party
 from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import LiveShopError
+from liveshop.web.form_refusals import form_refusal
 from liveshop.web.i18n import N_
 from liveshop.web.pages import _check_form_csrf, _render, _safe_next, _signed_in
 
@@ -64,13 +65,19 @@ def step_up_page(
 
 
 def _start_again(request: Request, settings: SettingsDep, error: LiveShopError) -> Response:
+    message, values = (
+        (START_AGAIN_MESSAGES[error.code], {})
+        if error.code in START_AGAIN_MESSAGES
+        else form_refusal(error)
+    )
     response = _render(
         request,
         "login.html",
         settings,
         None,
         mode="login",
-        error=START_AGAIN_MESSAGES.get(error.code, error.message),
+        error=message,
+        error_values=values,
     )
     response.status_code = error.status_code
     return response

@@ -43,6 +43,7 @@ from liveshop.payments.models import OwnerType
 from liveshop.payments.settlement import payouts_report
 from liveshop.web import i18n
 from liveshop.web.feeds import home_feed
+from liveshop.web.form_refusals import ASKS_SECOND_FACTOR, form_refusal
 from liveshop.web.i18n import N_
 from liveshop.web.media_csp import allow_media_connections
 from liveshop.web.templating import request_locale, templates_for
@@ -234,30 +235,6 @@ def sandbox_wallet_page(
     )
 
 
-# What the risk checks' answers to a right password mean, in the user's words.
-SIGN_IN_MESSAGES = {
-    "second_factor_required": (
-        N_(
-            "本次登录需要二次验证：请再次输入密码，"
-            "并填写身份验证器 App 中的 6 位验证码（或一个恢复码）"
-        )
-    ),
-    "wrong_second_factor": N_("验证码不正确，请重新输入密码和验证码"),
-    "second_factor_locked": N_("验证码错误次数过多，已暂时锁定，请稍后再试"),
-    "second_factor_unavailable": (
-        N_("本次登录需要额外验证，但该账号没有可用的验证方式。请稍后再试，或联系客服")
-    ),
-    "risk_refused": N_("本次登录未通过安全检查，请稍后再试，或联系客服"),
-}
-# A display name (昵称) refused, by its code (accounts.display_names).
-DISPLAY_NAME_MESSAGES = {
-    "display_name_too_long": N_("昵称最多 20 个字"),
-    "display_name_invalid": N_("昵称里有不能显示的字符"),
-    "display_name_refused": N_("这个昵称不能使用，请换一个"),
-}
-ASKS_SECOND_FACTOR = frozenset({"second_factor_required", "wrong_second_factor"})
-
-
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, settings: SettingsDep, user: OptionalUser) -> Response:
     return _render(request, "login.html", settings, user, mode="login", error=None)
@@ -310,13 +287,15 @@ def login_submit(
 
         return step_up_page(request, settings, required.step_up, next_path=_safe_next(next))
     except (NotAuthenticated, RateLimited, *sign_in.RISK_REFUSALS) as error:
+        message, values = form_refusal(error)
         response = _render(
             request,
             "login.html",
             settings,
             None,
             mode="login",
-            error=SIGN_IN_MESSAGES.get(error.code, error.message),
+            error=message,
+            error_values=values,
             ask_second_factor=error.code in ASKS_SECOND_FACTOR,
             username=username,
         )
@@ -342,10 +321,13 @@ def register_submit(
     _check_form_csrf(request, settings, csrf_token)
     try:
         if not re.fullmatch(USERNAME_PATTERN, username):
-            raise InvalidInput("the username needs 3-40 letters, digits, _ or -")
+            raise InvalidInput(
+                "the username needs 3-40 letters, digits, _ or -", code="bad_username"
+            )
         if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
             raise InvalidInput(
-                f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+                f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+                code="bad_password",
             )
         user = sign_in.register_viewer(
             settings.resolved_database_url(),
@@ -357,13 +339,15 @@ def register_submit(
         )
     except LiveShopError as error:
         session.rollback()
+        message, values = form_refusal(error)
         response = _render(
             request,
             "login.html",
             settings,
             None,
             mode="register",
-            error=DISPLAY_NAME_MESSAGES.get(error.code, error.message),
+            error=message,
+            error_values=values,
             username=username,
             display_name=display_name,
         )
