@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 
 import pytest
 from pydantic import SecretStr
@@ -15,11 +16,13 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions import proxy, service
+from liveshop.auctions import bidding, proxy, service
+from liveshop.auctions.closing import close_due_auctions
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
-from liveshop.auctions.models import AuctionBid
+from liveshop.auctions.models import Auction, AuctionBid
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.schemas import DEFAULT_INCREMENTS, AuctionIn
+from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
 from liveshop.payments.methods import add_payment_method
 from liveshop.payments.schemas import CardIn
@@ -86,6 +89,28 @@ def running_auction(database_url: str, shelf: Shelf, **terms: object) -> int:
         auction = service.create_auction(session, actor=host, body=body)
         service.start_auction(session, actor=host, auction_id=auction.id)
         return auction.id
+
+
+def won_auction(database_url: str, shelf: Shelf, prefix: str) -> tuple[int, int, int]:
+    """An auction closed at its deadline with its winner's order placed: (auction, winner,
+    runner-up). The runner-up's maximum is 3,000; the winner's 5,000 wins at 3,100."""
+    runner_up, winner = bidders(database_url, 2, prefix=prefix)
+    auction_id = running_auction(database_url, shelf, duration_seconds=60)
+    with unit_of_work(database_url) as session:
+        for index, (who, amount) in enumerate([(runner_up, 3_000), (winner, 5_000)]):
+            bidding.place_bid(
+                session,
+                bidder=session.get_one(User, who),
+                auction_id=auction_id,
+                max_amount=amount,
+                idempotency_key=f"{prefix}-{index}",
+            )
+        ends_at = session.get_one(Auction, auction_id).ends_at
+    assert ends_at is not None
+    with unit_of_work(database_url) as session:
+        closed = close_due_auctions(session, now=as_utc(ends_at) + timedelta(seconds=1))
+        assert closed == [auction_id]
+    return auction_id, winner, runner_up
 
 
 def bid_log(session: Session, auction_id: int) -> Sequence[Row[int, int, int, str]]:

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from liveshop.accounts.models import User
-from liveshop.auctions import bidding
-from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
+from liveshop.auctions.closing import offer_unpaid_auctions
 from liveshop.auctions.models import Auction
 from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
@@ -22,36 +21,14 @@ from liveshop.orders.models import Order, OrderOrigin, OrderStatus, OrderTransit
 from liveshop.payments import charges
 from liveshop.payments.context import payment_context
 from liveshop.payments.models import MethodKind, TopUpKind
-from tests.auctions.conftest import Shelf, bidders, running_auction
+from tests.auctions.conftest import Shelf, won_auction
 from tests.payments.money import assert_ledger_verifies, credit
-
-
-def _won(database_url: str, shelf: Shelf) -> tuple[int, int, int]:
-    """An auction closed at its deadline: (auction, winner, runner-up). The runner-up's
-    maximum is 3,000; the winner's 5,000 wins at 3,100."""
-    runner_up, winner = bidders(database_url, 2, prefix="lot")
-    auction_id = running_auction(database_url, shelf, duration_seconds=60)
-    with unit_of_work(database_url) as session:
-        for index, (who, amount) in enumerate([(runner_up, 3_000), (winner, 5_000)]):
-            bidding.place_bid(
-                session,
-                bidder=session.get_one(User, who),
-                auction_id=auction_id,
-                max_amount=amount,
-                idempotency_key=f"lot-{index}",
-            )
-        ends_at = session.get_one(Auction, auction_id).ends_at
-    assert ends_at is not None
-    with unit_of_work(database_url) as session:
-        closed = close_due_auctions(session, now=as_utc(ends_at) + timedelta(seconds=1))
-        assert closed == [auction_id]
-    return auction_id, winner, runner_up
 
 
 def test_the_winners_order_is_an_auction_order_paid_and_booked_like_any_other(
     database_url: str, shelf: Shelf, settings: Settings
 ) -> None:
-    auction_id, winner, _runner_up = _won(database_url, shelf)
+    auction_id, winner, _runner_up = won_auction(database_url, shelf, "lot")
     with unit_of_work(database_url) as session:
         order = session.get_one(Order, session.get_one(Auction, auction_id).order_id)
         assert (order.origin, order.buyer_id, order.items_total) == (
@@ -86,7 +63,7 @@ def test_the_winners_order_is_an_auction_order_paid_and_booked_like_any_other(
 
 
 def test_the_runner_ups_offer_is_an_auction_order_too(database_url: str, shelf: Shelf) -> None:
-    auction_id, _winner, runner_up = _won(database_url, shelf)
+    auction_id, _winner, runner_up = won_auction(database_url, shelf, "lot")
     with unit_of_work(database_url) as session:
         won = session.get_one(Order, session.get_one(Auction, auction_id).order_id)
         late = as_utc(won.expires_at or won.created_at) + timedelta(minutes=1)

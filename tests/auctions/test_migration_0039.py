@@ -11,8 +11,7 @@ from alembic import command
 from sqlalchemy import select, text
 
 from liveshop.accounts.models import User
-from liveshop.auctions import bidding
-from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
+from liveshop.auctions.closing import offer_unpaid_auctions
 from liveshop.auctions.models import Auction
 from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
@@ -20,38 +19,18 @@ from liveshop.core.migrations import alembic_config, upgrade_database
 from liveshop.orders.models import Order, OrderOrigin
 from liveshop.orders.placement import place_order
 from liveshop.orders.schemas import OrderIn, OrderItemIn
-from tests.auctions.conftest import Shelf, bidders, running_auction
-
-
-def _won(database_url: str, shelf: Shelf, prefix: str) -> tuple[int, int, int]:
-    """An auction closed with its winner's order placed: (auction, winner, runner-up)."""
-    runner_up, winner = bidders(database_url, 2, prefix=prefix)
-    auction_id = running_auction(database_url, shelf, duration_seconds=60)
-    with unit_of_work(database_url) as session:
-        for index, (who, amount) in enumerate([(runner_up, 3_000), (winner, 5_000)]):
-            bidding.place_bid(
-                session,
-                bidder=session.get_one(User, who),
-                auction_id=auction_id,
-                max_amount=amount,
-                idempotency_key=f"{prefix}-{index}",
-            )
-        ends_at = session.get_one(Auction, auction_id).ends_at
-    assert ends_at is not None
-    with unit_of_work(database_url) as session:
-        assert close_due_auctions(session, now=as_utc(ends_at) + timedelta(seconds=1))
-    return auction_id, winner, runner_up
+from tests.auctions.conftest import Shelf, bidders, won_auction
 
 
 def test_auction_orders_from_before_the_origin_are_the_auctions(
     database_url: str, shelf: Shelf
 ) -> None:
-    offered_id, winner, runner_up = _won(database_url, shelf, "first")
+    offered_id, winner, runner_up = won_auction(database_url, shelf, "first")
     with unit_of_work(database_url) as session:
         won = session.get_one(Order, session.get_one(Auction, offered_id).order_id)
         late = as_utc(won.expires_at or won.created_at) + timedelta(minutes=1)
         assert offer_unpaid_auctions(session, now=late) == [offered_id]
-    sold_id, later_winner, _ = _won(database_url, shelf, "second")
+    sold_id, later_winner, _ = won_auction(database_url, shelf, "second")
     (stranger,) = bidders(database_url, 1, prefix="lookalike")
     with unit_of_work(database_url) as session:  # a buyer's own key, spelled like the job's
         lookalike, _created = place_order(

@@ -9,36 +9,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from liveshop.accounts.models import User
-from liveshop.auctions import bidding
-from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
+from liveshop.auctions.closing import offer_unpaid_auctions
 from liveshop.auctions.models import Auction, AuctionStatus
 from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
 from liveshop.orders import risk_holds
 from liveshop.orders.models import Order, OrderStatus
 from liveshop.promotions.stock_engines import SqlStockEngine
-from tests.auctions.conftest import Shelf, bidders, running_auction
-
-
-def _won(database_url: str, shelf: Shelf) -> tuple[int, int, int]:
-    """An auction closed with its winner's order placed: (auction, winner, runner-up)."""
-    runner_up, winner = bidders(database_url, 2, prefix="held")
-    auction_id = running_auction(database_url, shelf, duration_seconds=60)
-    with unit_of_work(database_url) as session:
-        for index, (who, amount) in enumerate([(runner_up, 3_000), (winner, 5_000)]):
-            bidding.place_bid(
-                session,
-                bidder=session.get_one(User, who),
-                auction_id=auction_id,
-                max_amount=amount,
-                idempotency_key=f"held-{index}",
-            )
-        ends_at = session.get_one(Auction, auction_id).ends_at
-    assert ends_at is not None
-    with unit_of_work(database_url) as session:
-        assert close_due_auctions(session, now=as_utc(ends_at) + timedelta(seconds=1))
-    return auction_id, winner, runner_up
+from tests.auctions.conftest import Shelf, bidders, won_auction
 
 
 def _winners_order(database_url: str, auction_id: int) -> tuple[int, timedelta]:
@@ -52,7 +30,7 @@ def _winners_order(database_url: str, auction_id: int) -> tuple[int, timedelta]:
 def test_a_held_winners_order_is_not_offered_to_the_runner_up(
     database_url: str, shelf: Shelf
 ) -> None:
-    auction_id, winner, _runner_up = _won(database_url, shelf)
+    auction_id, winner, _runner_up = won_auction(database_url, shelf, "held")
     order_id, past_window = _winners_order(database_url, auction_id)
     with unit_of_work(database_url) as session:
         order = session.get_one(Order, order_id)
@@ -72,7 +50,7 @@ def test_a_held_winners_order_is_not_offered_to_the_runner_up(
 def test_a_cancelled_auction_order_is_not_reopened_on_appeal(
     database_url: str, shelf: Shelf
 ) -> None:
-    auction_id, winner, runner_up = _won(database_url, shelf)
+    auction_id, winner, runner_up = won_auction(database_url, shelf, "held")
     order_id, _ = _winners_order(database_url, auction_id)
     analyst = bidders(database_url, 1, prefix="analyst")[0]
     with unit_of_work(database_url) as session:
