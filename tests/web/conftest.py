@@ -44,6 +44,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 # workers on a two-core machine: a room page's first purchase makes several
 # requests in a row, which took over 5 s there while both workers were busy.
 PAGE_TIMEOUT_MS = 15_000
+# The sandbox's card that pays without a challenge, saved with the buyer's consent.
+SAVED_CARD = {
+    "card_number": "4242424242424242",
+    "exp_month": 12,
+    "exp_year": 2034,
+    "cvc": "123",
+    "save_consent": True,
+}
 # The two sizes pages are tried at: a phone held upright, a laptop.
 SIZES: dict[str, ViewportSize] = {
     "phone": {"width": 390, "height": 844},

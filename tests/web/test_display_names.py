@@ -9,18 +9,13 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.conftest import SAVED_CARD
+
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer, OpenPage
 
 pytestmark = pytest.mark.browser
 ADDRESS = {"recipient": "林晓", "phone": "13900000000", "region": "杭州市", "line": "文三路 1 号"}
-CARD = {
-    "card_number": "4242424242424242",
-    "exp_month": 12,
-    "exp_year": 2034,
-    "cvc": "123",
-    "save_consent": True,
-}
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -33,7 +28,7 @@ def test_a_buyer_shows_as_their_display_name_masked(
     buyer = server.create_user(server.unique("fan_"))
     server.api(buyer, "PUT", "/api/auth/me/display-name", {"display_name": "小鱼儿"})
     server.api(buyer, "POST", "/api/addresses", ADDRESS | {"is_default": True}, expect=201)
-    server.api(buyer, "POST", "/api/payment-methods", CARD, expect=201)
+    server.api(buyer, "POST", "/api/payment-methods", SAVED_CARD, expect=201)
     watcher = server.create_user(server.unique("watcher"))
 
     page = open_page(watcher, f"/rooms/{room_id}", locale="zh-CN", size=size)

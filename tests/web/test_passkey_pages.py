@@ -16,19 +16,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from liveshop.accounts.models import Role, User
+from tests.web.conftest import SAVED_CARD
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 SERVER_ENVIRONMENT = {"LIVESHOP_STEP_UP_AMOUNT": "500"}  # every order here asks for it
-CARD = {
-    "card_number": "4242424242424242",
-    "exp_month": 12,
-    "exp_year": 2034,
-    "cvc": "123",
-    "save_consent": True,
-}
 
 
 def _localhost(server: LiveServer) -> str:
@@ -91,7 +85,7 @@ def test_a_buyer_adds_a_passkey_and_pays_with_it_then_pays_small_sums_from_the_t
 ) -> None:
     buyer = server.create_user(server.unique("passkeybuyer"))
     merchant = server.create_user(server.unique("passkeyshop"), Role.MERCHANT)
-    server.api(buyer, "POST", "/api/payment-methods", CARD, expect=201)
+    server.api(buyer, "POST", "/api/payment-methods", SAVED_CARD, expect=201)
     page = _open_with_authenticator(server, browser, buyer)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -9,19 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from tests.web.conftest import SAVED_CARD
+
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
     from tests.web.conftest import PageOpener as NewPage
 
 pytestmark = pytest.mark.browser
 ADDRESS = {"recipient": "张三", "phone": "13900000000", "region": "杭州市", "line": "文三路 1 号"}
-CARD = {
-    "card_number": "4242424242424242",
-    "exp_month": 12,
-    "exp_year": 2034,
-    "cvc": "123",
-    "save_consent": True,
-}
 
 
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
@@ -33,7 +28,7 @@ def test_another_viewer_sees_the_buyer_masked(
     )
     buyer = server.create_user(server.unique("张三丰"))
     server.api(buyer, "POST", "/api/addresses", ADDRESS | {"is_default": True}, expect=201)
-    server.api(buyer, "POST", "/api/payment-methods", CARD, expect=201)
+    server.api(buyer, "POST", "/api/payment-methods", SAVED_CARD, expect=201)
     watcher = server.create_user(server.unique("watcher"))
 
     viewport = {"width": size[0], "height": size[1]}
