@@ -25,6 +25,8 @@ import argparse
 import json
 import os
 import resource
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
@@ -39,6 +42,7 @@ from implicit.nearest_neighbours import CosineRecommender
 from sqlalchemy import insert
 from threadpoolctl import threadpool_limits
 
+from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.catalog.models import ListingStatus, Product, Shop
 from liveshop.core.db import get_engine, unit_of_work
@@ -229,6 +233,83 @@ def serving(url: str, home: Path, items: int, calls: int) -> dict[str, Any]:
     return results
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(url: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``liveshop serve`` on the benchmark's database and model home, one worker."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LIVESHOP_")}
+    env.update(LIVESHOP_HOME=str(home), LIVESHOP_DATABASE_URL=url, LIVESHOP_SECRET_KEY=SECRET)
+    port = free_port()
+    with (home / "server.log").open("wb") as server_log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "liveshop.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return server, base_url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError((home / "server.log").read_text()[-2000:])
+        time.sleep(0.2)
+
+
+def serving_over_http(url: str, home: Path, items: int, calls: int) -> dict[str, Any]:
+    """The API as a phone meets it: ``GET /api/recommendations/products`` through
+    ``liveshop serve``, one request at a time on a kept-alive connection, wall time
+    from the request's first byte to the answer's last (client included), beside
+    ``/healthz`` on the same connection: the floor of any request here."""
+    with unit_of_work(url) as session:
+        tokens = [
+            accounts.issue_token(session, user=session.get_one(User, viewer))
+            for viewer in range(1, 201)
+        ]
+    server, base_url = start_server(url, home)
+    rng = np.random.default_rng(9)
+    results: dict[str, Any] = {}
+    try:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            for label in ("healthz", "home", "product"):
+                latencies = []
+                for call in range(calls + 50):  # the first 50 warm the model and pools
+                    context = "home" if label == "home" else f"product:{rng.integers(1, items)}"
+                    headers = {"Authorization": f"Bearer {tokens[call % len(tokens)]}"}
+                    path = "/healthz" if label == "healthz" else "/api/recommendations/products"
+                    started = time.perf_counter()
+                    answer = client.get(
+                        path, params={"context": context, "limit": 10}, headers=headers
+                    )
+                    elapsed = time.perf_counter() - started
+                    answer.raise_for_status()
+                    assert label == "healthz" or answer.json()["personalised"]
+                    if call >= 50:
+                        latencies.append(elapsed)
+                milliseconds = np.asarray(latencies) * 1000
+                results[label] = {
+                    "calls": calls,
+                    "p50_ms": round(float(np.percentile(milliseconds, 50)), 3),
+                    "p99_ms": round(float(np.percentile(milliseconds, 99)), 3),
+                    "max_ms": round(float(milliseconds.max()), 3),
+                }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100_000)
@@ -263,6 +344,9 @@ def main() -> None:
         report["catalogue_database_seconds"] = round(db_wall, 2)
         so_far(report)
         report["serving"] = serving(url, home, options.items, options.calls)
+        so_far(report)
+        report["serving_http"] = serving_over_http(url, home, options.items, options.calls)
+    report["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report, indent=2))
 
