@@ -1,14 +1,16 @@
 """The home page shows the recommended feed: picks with their reasons in Chinese,
 and rooms in the recommended order with theirs (escaped, no internal codes); the
-product page's "more like this" is the API's ranking for the product, topped up
-with its category's published products."""
+product page's "more like this" is the API's ranking for the product with the API's
+reasons in the page's language, topped up with its category's published products."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from liveshop.accounts.models import Role, User
 from liveshop.catalog.models import ListingStatus, Product
@@ -17,6 +19,8 @@ from liveshop.core.settings import Settings
 from liveshop.live import service as live
 from liveshop.recommend import serving
 from liveshop.recommend.jobs import train_once
+from liveshop.web import i18n
+from liveshop.web.feeds import reason_text
 from liveshop.web.product_view import SIMILAR_SHOWN
 from tests.conftest import MakeAccount
 from tests.recommend.helpers import allow_personalisation, events, merchants, product
@@ -71,33 +75,84 @@ def test_home_page_shows_picks_and_room_reasons(
     assert "「tea」热卖" in anonymous or "「cups」热卖" in anonymous
 
 
-def _similar_on_page(client: TestClient, product_id: int, headers: dict[str, str]) -> list[int]:
-    page = client.get(f"/products/{product_id}", headers=headers)
+SIMILAR_ITEM = re.compile(
+    r'data-product-id="(\d+)".*?<small class="similar-reason"[^>]*>([^<]*)</small>', re.S
+)
+
+
+def _similar_with_reasons(
+    client: TestClient, product_id: int, headers: dict[str, str], locale: str = "zh_CN"
+) -> list[tuple[int, str]]:
+    """(product id, reason as the page shows it) of "more like this", in order."""
+    client.cookies.set(i18n.LOCALE_COOKIE, locale)
+    try:
+        page = client.get(f"/products/{product_id}", headers=headers)
+    finally:
+        client.cookies.delete(i18n.LOCALE_COOKIE)
     assert page.status_code == 200
     section = page.text.split('id="similar-title"', 1)[1].split("</section>", 1)[0]
-    return [int(found) for found in re.findall(r'data-product-id="(\d+)"', section)]
+    return [(int(found), reason) for found, reason in SIMILAR_ITEM.findall(section)]
 
 
-def _from_api(client: TestClient, product_id: int, headers: dict[str, str]) -> list[int]:
+def _api_items(
+    client: TestClient, product_id: int, headers: dict[str, str]
+) -> list[dict[str, Any]]:
     answer = client.get(
         "/api/recommendations/products",
         params={"context": f"product:{product_id}", "limit": SIMILAR_SHOWN},
         headers=headers,
     )
     assert answer.status_code == 200
-    return [item["product_id"] for item in answer.json()["items"]]
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+def _from_api(client: TestClient, product_id: int, headers: dict[str, str]) -> list[int]:
+    return [item["product_id"] for item in _api_items(client, product_id, headers)]
+
+
+def _in_words(kind: str, subject: str, locale: str) -> str:
+    return str(escape(reason_text(kind, subject, i18n.translations(locale).gettext)))
 
 
 def test_more_like_this_is_what_the_api_answers_for_the_product(
     shopfront: Shopfront, settings: Settings, client: TestClient
 ) -> None:
     train_once(settings)
-    tea = shopfront.tea[0]
-    for headers in ({}, shopfront.reader.headers, shopfront.private.headers):
-        shown = _similar_on_page(client, tea, headers)
-        assert shown == _from_api(client, tea, headers)
-        assert len(shown) == SIMILAR_SHOWN
-    assert shopfront.cups[0] in _similar_on_page(client, tea, {})  # viewed together
+    cup = shopfront.cups[1]
+    kinds = {}
+    for who, headers in (
+        ("anonymous", {}),
+        ("personalised", shopfront.reader.headers),
+        ("opted out", shopfront.private.headers),
+    ):
+        api = _api_items(client, cup, headers)
+        assert len(api) == SIMILAR_SHOWN
+        kinds[who] = [item["reason_kind"] for item in api]
+        for locale in i18n.LOCALES:
+            assert _similar_with_reasons(client, cup, headers, locale) == [
+                (item["product_id"], _in_words(item["reason_kind"], item["reason_subject"], locale))
+                for item in api
+            ]
+    # The other cup of the category first, then popular ones; the reader, who bought
+    # the tea, is offered it again and what others viewed with it. Opted out: as anyone.
+    assert kinds["anonymous"] == ["similar_to", *["popular_in"] * 5]
+    assert kinds["opted out"] == kinds["anonymous"]
+    assert kinds["personalised"] == [
+        "similar_to",
+        "buy_again",
+        *["because_you_watched"] * 3,
+        "popular_in",
+    ]
+    chinese = _similar_with_reasons(client, cup, shopfront.reader.headers)
+    assert chinese[:2] == [(shopfront.cups[0], "和「Cup 1」相似"), (shopfront.tea[0], "再次购买")]
+    assert chinese[2][1] == "因为你看过「Tea 0」"
+    english = _similar_with_reasons(client, cup, shopfront.reader.headers, "en")
+    assert [reason for _, reason in english[:3]] == [
+        "Similar to “Cup 1”",
+        "Buy again",
+        "Because you watched “Tea 0”",
+    ]
 
 
 def test_more_like_this_falls_back_to_the_category_and_shows_published_only(
@@ -119,9 +174,12 @@ def test_more_like_this_falls_back_to_the_category_and_shows_published_only(
         [(a.id, "view", {"product_id": p}) for a in viewers for p in (green, cup, black)],
     )
 
-    # No model yet: the same category, newest first.
+    # No model yet: the same category, newest first, saying so.
     assert _from_api(client, green, {}) == []
-    assert _similar_on_page(client, green, {}) == [oolong, black]
+    assert _similar_with_reasons(client, green, {}) == [
+        (oolong, "同属「tea」"),
+        (black, "同属「tea」"),
+    ]
 
     # A model of these four; a tea listed after it is unknown to it, and one the model
     # knows is held for review since.
@@ -129,6 +187,14 @@ def test_more_like_this_falls_back_to_the_category_and_shows_published_only(
     white = product(database_url, tea_shop, "White tea", "tea")
     with unit_of_work(database_url) as work:
         work.get_one(Product, oolong).listing_status = ListingStatus.HELD_FOR_REVIEW
-    ranked = _from_api(client, green, {})
-    assert set(ranked) == {cup, black}  # fewer than the page shows
-    assert _similar_on_page(client, green, {}) == [*ranked, white]
+    ranked = _api_items(client, green, {})
+    assert {item["product_id"] for item in ranked} == {cup, black}  # fewer than the page shows
+    top_up = [(white, "同属「tea」")]
+    assert _similar_with_reasons(client, green, {}) == [
+        *(
+            (item["product_id"], _in_words(item["reason_kind"], item["reason_subject"], "zh_CN"))
+            for item in ranked
+        ),
+        *top_up,
+    ]
+    assert _similar_with_reasons(client, green, {}, "en")[-1] == (white, "Also in “tea”")

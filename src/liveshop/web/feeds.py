@@ -42,6 +42,8 @@ REASONS = {
     "popular_live": N_("热门直播"),
     "live_now": N_("直播中"),
     "starting_soon": N_("即将开播"),
+    # The product page's own: a same-category product topping up "more like this".
+    "same_category": N_("同属「{subject}」"),
 }
 
 

@@ -2,11 +2,14 @@
 
 :func:`more_like_this` is the one place the page asks for similar products: the
 recommender's ranking for the product (what ``GET /api/recommendations/products``
-answers for ``product:ID``), topped up with the same category.
+answers for ``product:ID``), topped up with the same category, each product with its
+reason in the page's language: the API's reason for a ranked one, the category for a
+top-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +25,7 @@ from liveshop.live.models import Room, RoomStatus, ShelfItem
 from liveshop.recommend.service import Recommendations, recommend_products
 from liveshop.reviews import queries as reviews
 from liveshop.reviews.schemas import ProductReviewsOut
+from liveshop.web.feeds import reason_text
 
 PRICE_LOW_DAYS = 30  # "lowest price in 30 days", as the pricing rules read it
 ROOMS_SHOWN = 6
@@ -53,6 +57,17 @@ class SimilarView:
     title: str
     image: str | None
     min_price: int
+    reason: str  # why it is shown, in the page's language
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A product to show beside another, and why: a reason kind of the recommender's
+    (``recommend.reasons``) or ``same_category``, and its subject."""
+
+    product_id: int
+    reason_kind: str
+    reason_subject: str
 
 
 @dataclass(frozen=True)
@@ -121,8 +136,11 @@ def _same_category(session: Session, *, product: Product, limit: int) -> list[in
     return sorted(ids, key=lambda pid: pid not in stocked)[:limit]  # stable: newest first
 
 
-def _views(session: Session, product_ids: list[int]) -> list[SimilarView]:
-    """``product_ids`` in that order, those still published only."""
+def _views(
+    session: Session, similar: list[Similar], translate: Callable[[str], str]
+) -> list[SimilarView]:
+    """``similar`` in that order, those still published only."""
+    product_ids = [item.product_id for item in similar]
     found = {
         product.id: product
         for product in session.scalars(
@@ -136,13 +154,14 @@ def _views(session: Session, product_ids: list[int]) -> list[SimilarView]:
         prices[sku.product_id] = min(prices.get(sku.product_id, sku.price), sku.price)
     return [
         SimilarView(
-            pid,
-            found[pid].title,
-            found[pid].images[0] if found[pid].images else None,
-            prices.get(pid, 0),
+            item.product_id,
+            found[item.product_id].title,
+            found[item.product_id].images[0] if found[item.product_id].images else None,
+            prices.get(item.product_id, 0),
+            reason_text(item.reason_kind, item.reason_subject, translate),
         )
-        for pid in product_ids
-        if pid in found
+        for item in similar
+        if item.product_id in found
     ]
 
 
@@ -153,27 +172,38 @@ def more_like_this(
     viewer: User | None,
     engine: Recommendations | None,
     limit: int = SIMILAR_SHOWN,
-) -> list[SimilarView]:
+) -> list[Similar]:
     """Products to show beside ``product``: the recommender's ranking for it, through
-    the function the API answers with (so the page and the API agree), then published
-    products of the same category while there are fewer than ``limit`` (no model
-    trained yet, or a product the model does not know)."""
-    picked: list[int] = []
+    the function the API answers with (so the page and the API agree, reasons too), then
+    published products of the same category while there are fewer than ``limit`` (no
+    model trained yet, or a product the model does not know)."""
+    picked: list[Similar] = []
     if engine is not None:
         ranked = recommend_products(
             session, engine=engine, viewer=viewer, context=f"product:{product.id}", limit=limit
         )
-        picked = [item.product_id for item in ranked.items]
+        picked = [
+            Similar(item.product_id, item.reason_kind, item.reason_subject) for item in ranked.items
+        ]
     if len(picked) < limit:
+        shown = {item.product_id for item in picked}
         extra = _same_category(session, product=product, limit=limit + len(picked))
-        picked += [pid for pid in extra if pid not in picked][: limit - len(picked)]
-    return _views(session, picked)
+        picked += [
+            Similar(pid, "same_category", product.category) for pid in extra if pid not in shown
+        ][: limit - len(picked)]
+    return picked
 
 
 def product_page(
-    session: Session, *, viewer: User | None, product_id: int, engine: Recommendations | None
+    session: Session,
+    *,
+    viewer: User | None,
+    product_id: int,
+    engine: Recommendations | None,
+    translate: Callable[[str], str],
 ) -> ProductPage:
-    """``engine`` is the app's recommendations (None: the same category only)."""
+    """``engine`` is the app's recommendations (None: the same category only);
+    ``translate`` is the page's gettext."""
     product = catalog.get_visible_product(session, user=viewer, product_id=product_id)
     shop = get_shop(session, shop_id=product.shop_id)
     skus = [
@@ -202,5 +232,9 @@ def product_page(
             viewer=viewer,
             limit=REVIEWS_SHOWN,
         ),
-        similar=more_like_this(session, product=product, viewer=viewer, engine=engine),
+        similar=_views(
+            session,
+            more_like_this(session, product=product, viewer=viewer, engine=engine),
+            translate,
+        ),
     )
