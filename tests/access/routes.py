@@ -395,6 +395,15 @@ ROUTES: dict[RouteKey, Access] = {
     ("POST", "/api/coupons/{coupon_id}/experiment"): Access(  # the shop's merchant only
         cs.TESTED_COUPON, parties={SELLER: ALLOWED}, body=cs.coupon_experiment_body
     ),
+    ("PUT", "/api/coupons/{coupon_id}/experiment"): Access(  # attach or change: the merchant
+        cs.TESTED_COUPON, parties={SELLER: ALLOWED}, body=cs.coupon_experiment_body
+    ),
+    ("GET", "/api/coupons/{coupon_id}/experiment"): Access(
+        cs.ATTACHED_COUPON, parties={SELLER: ALLOWED}
+    ),
+    ("DELETE", "/api/coupons/{coupon_id}/experiment"): Access(
+        cs.ATTACHED_COUPON, parties={SELLER: ALLOWED}
+    ),
     ("GET", "/api/rooms/{room_id}/coupons"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     # --- payments ---
     ("DELETE", "/api/payment-methods/{method_id}"): Access(
@@ -602,6 +611,18 @@ ROUTES: dict[RouteKey, Access] = {
         parties={ROOM_HOST: ALLOWED},
         roles={Role.ADMIN: HIDDEN},  # runs any room, acts for no shop: no such experiment
         body=cs.shelf_experiment_body,
+    ),
+    ("PUT", "/api/rooms/{room_id}/shelf-experiment"): Access(  # attach or change: the host
+        cs.TESTED_ROOM,
+        parties={ROOM_HOST: ALLOWED},
+        roles={Role.ADMIN: HIDDEN},  # runs any room, acts for no shop: no such experiment
+        body=cs.shelf_experiment_body,
+    ),
+    ("GET", "/api/rooms/{room_id}/shelf-experiment"): Access(  # those who run the room
+        cs.ATTACHED_ROOM, parties={ROOM_HOST: ALLOWED}, roles=ADMIN
+    ),
+    ("DELETE", "/api/rooms/{room_id}/shelf-experiment"): Access(
+        cs.ATTACHED_ROOM, parties={ROOM_HOST: ALLOWED}, roles=ADMIN
     ),
     ("GET", "/api/rooms/{room_id}/stream"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     ("POST", "/api/rooms/{room_id}/chat"): everyone_but_regulators(

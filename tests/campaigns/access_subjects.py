@@ -12,7 +12,11 @@ from liveshop.campaigns import audiences, experiments, links, service
 from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
 from liveshop.campaigns.schemas import CampaignIn, LinkIn
 from liveshop.core.clock import utcnow
+from liveshop.live import shelf_experiments
+from liveshop.live.schemas import ShelfExperimentIn
 from liveshop.privacy.consents import POLICY_VERSIONS, Purpose, grant_consent
+from liveshop.promotions import coupon_experiments, coupons
+from liveshop.promotions.schemas import CouponExperimentIn
 from tests.access.rules import Expect, Subject
 from tests.access.world import ROOM_HOST, SELLER, Made, World
 from tests.conftest import Account
@@ -121,11 +125,39 @@ def shelf_experiment_body(made: Made, _caller: Account | None, _world: World) ->
     return {"experiment_id": made.ids["experiment_id"], "leads": {"a": lead, "b": lead}}
 
 
+def _attached_coupon(world: World) -> Made:
+    """Shop A's fresh coupon with shop A's experiment attached to its depth."""
+    made = _tested_coupon(world)
+    with world.session() as session:
+        coupon_experiments.attach_experiment(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            coupon=coupons.get_coupon(session, coupon_id=made.ids["coupon_id"]),
+            body=CouponExperimentIn(**coupon_experiment_body(made, None, world)),
+        )
+    return made
+
+
+def _attached_room(world: World) -> Made:
+    """Host A's live room with shop A's experiment attached to its shelf's order."""
+    made = _tested_room(world)
+    with world.session() as session:
+        shelf_experiments.attach_shelf_experiment(
+            session,
+            actor=session.get_one(User, world.host.id),
+            room_id=made.ids["room_id"],
+            body=ShelfExperimentIn(**shelf_experiment_body(made, None, world)),
+        )
+    return made
+
+
 CAMPAIGN = Subject("campaign (shop A's, with a link)", _campaign)
 EXPERIMENT = Subject("experiment (shop A's)", _experiment)
 PUSH = Subject("audience push (shop A's)", _push)
 TESTED_ROOM = Subject("room with an experiment to attach (host A's, shop A's)", _tested_room)
 TESTED_COUPON = Subject("coupon with an experiment to attach (shop A's)", _tested_coupon)
+ATTACHED_ROOM = Subject("room whose shelf order is tested (host A's, shop A's)", _attached_room)
+ATTACHED_COUPON = Subject("coupon whose depth is tested (shop A's)", _attached_coupon)
 
 
 def link_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:

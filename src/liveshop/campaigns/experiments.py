@@ -117,7 +117,13 @@ def experiment_facts(session: Session, experiment_id: int) -> ExperimentFacts:
     """What a mechanic of a lower package may know (``core.experiments``)."""
     experiment = get_experiment(session, experiment_id=experiment_id)
     variants = tuple(str(variant["name"]) for variant in experiment.variants)
-    return ExperimentFacts(id=experiment.id, shop_id=experiment.shop_id, variants=variants)
+    exposed = select(Exposure.id).where(Exposure.experiment_id == experiment.id).limit(1)
+    return ExperimentFacts(
+        id=experiment.id,
+        shop_id=experiment.shop_id,
+        variants=variants,
+        has_exposures=session.scalar(exposed) is not None,
+    )
 
 
 def exposed_variant(session: Session, experiment_id: int, user_id: int) -> str:

@@ -21,6 +21,7 @@ class ExperimentFacts:
     id: int
     shop_id: int | None  # None: a platform experiment
     variants: tuple[str, ...]  # the first is the control
+    has_exposures: bool  # a viewer was shown a variant: what they saw may no longer change
 
 
 # (session, experiment id) -> its facts; raises NotFound for an unknown experiment.

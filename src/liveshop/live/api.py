@@ -218,3 +218,26 @@ def attach_shelf_experiment(
     return shelf_experiments.attach_shelf_experiment(
         session, actor=user, room_id=room_id, body=body
     )
+
+
+@router.get("/{room_id}/shelf-experiment")
+def shelf_experiment(room_id: RowId, user: CurrentUser, session: DbSession) -> ShelfExperimentOut:
+    """The experiment attached to the shelf's order (the room's host; 404 when none)."""
+    return shelf_experiments.attached_shelf_experiment(session, actor=user, room_id=room_id)
+
+
+@router.put("/{room_id}/shelf-experiment")
+def change_shelf_experiment(
+    room_id: RowId, body: ShelfExperimentIn, user: CurrentUser, session: DbSession
+) -> ShelfExperimentOut:
+    """Attach, or change the leads or the experiment, while no viewer has been shown a
+    variant of the one attached (409 ``experiment_exposed`` after)."""
+    return shelf_experiments.change_shelf_experiment(
+        session, actor=user, room_id=room_id, body=body
+    )
+
+
+@router.delete("/{room_id}/shelf-experiment", status_code=status.HTTP_204_NO_CONTENT)
+def detach_shelf_experiment(room_id: RowId, user: CurrentUser, session: DbSession) -> None:
+    """The host's order for everyone again, while no viewer has been shown a variant."""
+    shelf_experiments.detach_shelf_experiment(session, actor=user, room_id=room_id)

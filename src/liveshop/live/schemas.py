@@ -68,6 +68,9 @@ class ShelfExperimentOut(BaseModel):
     room_id: int
     experiment_id: int
     leads: dict[str, int]
+    exposed: bool = Field(
+        description="a viewer was shown a variant: the attachment can no longer change"
+    )
 
 
 class PinnedSku(BaseModel):

@@ -107,6 +107,32 @@ def attach_coupon_experiment(
     return coupon_experiments.attach_experiment(session, actor=user, coupon=coupon, body=body)
 
 
+@router.get("/coupons/{coupon_id}/experiment")
+def coupon_experiment(
+    coupon_id: RowId, user: CurrentUser, session: DbSession
+) -> CouponExperimentOut:
+    """The experiment attached to the coupon's depth (its shop's merchant; 404 when none)."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return coupon_experiments.attached_experiment(session, actor=user, coupon=coupon)
+
+
+@router.put("/coupons/{coupon_id}/experiment")
+def change_coupon_experiment(
+    coupon_id: RowId, body: CouponExperimentIn, user: CurrentUser, session: DbSession
+) -> CouponExperimentOut:
+    """Attach, or change the depths or the experiment, while no viewer has been offered a
+    variant of the one attached (409 ``experiment_exposed`` after)."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return coupon_experiments.change_experiment(session, actor=user, coupon=coupon, body=body)
+
+
+@router.delete("/coupons/{coupon_id}/experiment", status_code=status.HTTP_204_NO_CONTENT)
+def detach_coupon_experiment(coupon_id: RowId, user: CurrentUser, session: DbSession) -> None:
+    """One depth for everyone again, while no viewer has been offered a variant (else 409)."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    coupon_experiments.detach_experiment(session, actor=user, coupon=coupon)
+
+
 @router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)
 async def grab_coupon(
     coupon_id: RowId, user: CurrentUser, settings: SettingsDep

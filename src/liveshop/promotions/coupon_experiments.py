@@ -9,6 +9,8 @@ variant when they are shown the offer (``GET /api/coupons/{id}/offer``, the room
 coupon card) or grab it; that moment is the experiment's exposure, so its results
 compare conversion and GMV per viewer between depths. A grabbed coupon keeps its
 depth in the wallet (``UserCoupon.depth``) whatever the experiment does later.
+Until a viewer has been shown a variant of the attached experiment, the merchant may
+change the depths, swap the experiment or detach it; after, it stays as it is.
 """
 
 from __future__ import annotations
@@ -28,18 +30,76 @@ def attach_experiment(
     session: Session, *, actor: User, coupon: Coupon, body: CouponExperimentIn
 ) -> CouponExperimentOut:
     """Vary ``coupon``'s depth by ``body.experiment_id``'s variants (the shop's merchant only)."""
+    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    if coupon.experiment_id is not None:
+        raise Conflict("this coupon is already in an experiment", code="coupon_in_experiment")
+    return _set_experiment(session, coupon=coupon, body=body)
+
+
+def change_experiment(
+    session: Session, *, actor: User, coupon: Coupon, body: CouponExperimentIn
+) -> CouponExperimentOut:
+    """Attach, or replace the attached experiment or its depths, while no viewer has been
+    shown a variant of the one attached (409 ``experiment_exposed`` after)."""
+    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    session.refresh(coupon, with_for_update=True)  # one change at a time
+    _require_unexposed(session, coupon)
+    return _set_experiment(session, coupon=coupon, body=body)
+
+
+def detach_experiment(session: Session, *, actor: User, coupon: Coupon) -> None:
+    """Back to one depth for everyone, while no viewer has been shown a variant."""
+    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    session.refresh(coupon, with_for_update=True)
+    if coupon.experiment_id is None:
+        raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
+    _require_unexposed(session, coupon)
+    coupon.experiment_id = None
+    coupon.experiment_depths = None
+    session.flush()
+
+
+def attached_experiment(session: Session, *, actor: User, coupon: Coupon) -> CouponExperimentOut:
+    """What the merchant attached (404 ``coupon_not_in_experiment`` when nothing)."""
+    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    if coupon.experiment_id is None or not coupon.experiment_depths:
+        raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
+    facts = experiment_facts(session, coupon.experiment_id)
+    return CouponExperimentOut(
+        coupon_id=coupon.id,
+        experiment_id=facts.id,
+        depths=coupon.experiment_depths,
+        exposed=facts.has_exposures,
+    )
+
+
+def _require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
     if coupon.shop_id is None:
         raise PermissionDenied("only a shop's coupons are tested", code="not_your_shop")
     if require_shop_owner(session, actor=actor).id != coupon.shop_id:
         raise PermissionDenied("this coupon belongs to another shop", code="not_your_shop")
+
+
+def _require_unexposed(session: Session, coupon: Coupon) -> None:
+    if coupon.experiment_id is None:
+        return
+    if experiment_facts(session, coupon.experiment_id).has_exposures:
+        raise Conflict(
+            "viewers have been offered this coupon at their variant's depth: the experiment "
+            "stays attached as it is (to test other depths, drop a new coupon)",
+            code="experiment_exposed",
+        )
+
+
+def _set_experiment(
+    session: Session, *, coupon: Coupon, body: CouponExperimentIn
+) -> CouponExperimentOut:
     try:
         facts = experiment_facts(session, body.experiment_id)
     except NotFound:
         facts = None
     if facts is None or facts.shop_id != coupon.shop_id:  # another shop's: as if absent
         raise NotFound(f"experiment {body.experiment_id} not found", code="experiment_not_found")
-    if coupon.experiment_id is not None:
-        raise Conflict("this coupon is already in an experiment", code="coupon_in_experiment")
     if coupon.claimed > 0 or coupon.ends_at <= utcnow():
         raise Conflict(
             "a coupon is tested from its first grab: this one was grabbed or has ended",
@@ -60,7 +120,10 @@ def attach_experiment(
     coupon.experiment_depths = {variant: body.depths[variant] for variant in facts.variants}
     session.flush()
     return CouponExperimentOut(
-        coupon_id=coupon.id, experiment_id=facts.id, depths=coupon.experiment_depths
+        coupon_id=coupon.id,
+        experiment_id=facts.id,
+        depths=coupon.experiment_depths,
+        exposed=facts.has_exposures,
     )
 
 

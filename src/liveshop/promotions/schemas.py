@@ -123,6 +123,9 @@ class CouponExperimentOut(BaseModel):
     coupon_id: int
     experiment_id: int
     depths: dict[str, int]
+    exposed: bool = Field(
+        description="a viewer was shown a variant: the attachment can no longer change"
+    )
 
 
 class WalletCouponOut(BaseModel):
