@@ -1,8 +1,9 @@
 """Closing and second chances, run by the closing job (``jobs.py``): an auction past
 its deadline is sold to its leader (the winner's order placed at once through orders'
 placement, at the final price) or left unsold; a won item whose order went unpaid is
-offered to the runner-up at their own highest maximum. Each auction is decided under
-its row lock."""
+offered to the runner-up at their own highest maximum, the unpaid order's unit passed
+straight to the offer (never through the shelf). Each auction is decided under its row
+lock."""
 
 from __future__ import annotations
 
@@ -16,12 +17,16 @@ from liveshop.auctions.models import Auction, AuctionBid, AuctionStatus
 from liveshop.auctions.proxy import yuan
 from liveshop.auctions.service import get_auction
 from liveshop.auctions.views import announce
+from liveshop.catalog import service as catalog
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import LiveShopError
 from liveshop.orders.models import Order, OrderOrigin, OrderStatus
 from liveshop.orders.placement import place_order
 from liveshop.orders.schemas import OrderIn, OrderItemIn
+from liveshop.orders.service import IllegalTransition, transition
 from liveshop.privacy.masking import mask_username
+
+SOLD_STATUSES = (AuctionStatus.WON, AuctionStatus.OFFERED)
 
 
 def close_due_auctions(session: Session, *, now: datetime | None = None) -> list[int]:
@@ -96,42 +101,74 @@ def runner_up(session: Session, *, auction: Auction) -> tuple[int, int] | None:
 
 
 def offer_unpaid_auctions(session: Session, *, now: datetime | None = None) -> list[int]:
-    """Won auctions whose order was not paid in time: the runner-up is offered the
-    item at their own highest bid (an order placed for them, paid within the same
-    window); with nobody left, or after a second unpaid offer, the item is unsold. An
-    order held for a risk review waits for the analyst, as its expiry does."""
+    """Won auctions whose order was cancelled or not paid in time (such an order is
+    cancelled here): the item's unit, which the cancelled order left with the auction
+    (``orders.service``), passes straight to an order for the runner-up at their own
+    highest bid, paid within the same window; with nobody left, below the reserve, or
+    after a second unpaid offer, the item is unsold and the unit goes back to the
+    shelf. An order held for a risk review waits for the analyst, as its expiry does.
+    Safe in several workers at once: each auction is decided under its row lock, for
+    the order it still names. Returns the auctions offered."""
     moment = now or utcnow()
     candidates = session.execute(
-        select(Auction.id, Order.status, Order.expires_at, Order.risk_hold)
+        select(Auction.id, Auction.order_id)
         .join(Order, Order.id == Auction.order_id)
-        .where(Auction.status.in_([AuctionStatus.WON, AuctionStatus.OFFERED]))
+        .where(
+            Auction.status.in_(SOLD_STATUSES),
+            (Order.status == OrderStatus.CANCELLED)
+            | (
+                (Order.status == OrderStatus.PENDING_PAYMENT)
+                & Order.risk_hold.is_(False)
+                & (Order.expires_at <= moment)
+            ),
+        )
+        .order_by(Auction.id)
     ).all()
     offered: list[int] = []
-    for auction_id, status, expires_at, held in candidates:
-        # An order held for a risk review does not expire: the analyst decides (released,
-        # the buyer gets their payment time again; refused, it is cancelled, then offered).
-        unpaid = status == OrderStatus.CANCELLED or (
-            status == OrderStatus.PENDING_PAYMENT
-            and not held
-            and expires_at is not None
-            and as_utc(expires_at) <= moment
-        )
-        if not unpaid:
-            continue
+    for auction_id, order_id in candidates:
         auction = get_auction(session, auction_id=auction_id, lock=True)
-        if auction.status == AuctionStatus.OFFERED:
-            auction.status = AuctionStatus.UNSOLD
-            continue
-        second = runner_up(session, auction=auction)
-        if second is None:
-            auction.status = AuctionStatus.UNSOLD
-            continue
-        bidder_id, amount = second
-        reserve = auction.reserve_price or 0
-        if amount < reserve:
-            auction.status = AuctionStatus.UNSOLD
-            continue
-        _sell(session, auction, buyer_id=bidder_id, price=amount, key="offer")
-        offered.append(auction.id)
+        if auction.status not in SOLD_STATUSES or auction.order_id != order_id:
+            continue  # another worker decided it meanwhile
+        if order_id is None or not _cancelled_unpaid(session, order_id=order_id, moment=moment):
+            continue  # paid (or put on hold) meanwhile
+        if _pass_unit_on(session, auction):
+            offered.append(auction.id)
     session.flush()
     return offered
+
+
+def _cancelled_unpaid(session: Session, *, order_id: int, moment: datetime) -> bool:
+    """True when the order is cancelled, after cancelling it here if its payment time
+    ran out (an order held for a risk review never runs out)."""
+    order = session.get_one(Order, order_id, populate_existing=True)
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        if order.risk_hold or order.expires_at is None or as_utc(order.expires_at) > moment:
+            return False
+        try:
+            with session.begin_nested():
+                transition(
+                    session,
+                    order=order,
+                    to=OrderStatus.CANCELLED,
+                    actor_id=None,
+                    note="payment time ran out",
+                    expires_at=None,
+                )
+        except IllegalTransition:
+            return False  # paid meanwhile
+    return order.status is OrderStatus.CANCELLED
+
+
+def _pass_unit_on(session: Session, auction: Auction) -> bool:
+    """The unit an unpaid order left with the auction goes to the runner-up's order or,
+    when there is none to offer, back to the shelf. Both in this transaction, under the
+    SKU row's lock from the release on: no other buyer can take the unit in between.
+    Returns whether the runner-up was offered it."""
+    catalog.release_stock(session, sku_id=auction.sku_id, quantity=1)
+    second = runner_up(session, auction=auction) if auction.status == AuctionStatus.WON else None
+    if second is None or second[1] < (auction.reserve_price or 0):
+        auction.status = AuctionStatus.UNSOLD
+        return False
+    bidder_id, amount = second
+    _sell(session, auction, buyer_id=bidder_id, price=amount, key="offer")
+    return auction.status == AuctionStatus.OFFERED

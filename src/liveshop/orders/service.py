@@ -152,8 +152,12 @@ def transition(
 
 def _release_units(session: Session, *, order: Order, engine: StockEngine | None) -> None:
     """Units of a cancelled order go back to the SKU, or to its flash sale; coupons
-    go back to the wallet."""
+    go back to the wallet. An auction's unit stays with the auction: its closing job
+    passes it straight to the runner-up's order, or back to the SKU when nobody is
+    left (``auctions/closing.py``), so no other buyer can take it in between."""
     coupons.release_for_order(session, order_id=order.id)
+    if order.origin is OrderOrigin.AUCTION:
+        return
     items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)).all()
     if order.flash_sale_id is None:
         for item in items:
