@@ -5,6 +5,21 @@ import { cartButton } from "./cart_add.js";
 
 const $ = (id) => document.getElementById(id);
 
+// Why a shelf product comes where it does for this viewer, in the page's words (the
+// recommendations' reason kinds, worded as web/feeds.py words them); a product there for
+// being on the shelf says nothing more.
+const SHELF_REASONS = {
+  because_you_watched: (subject) => _("因为你看过「{subject}」", { subject }),
+  because_you_just_looked_at: (subject) => _("你刚看过「{subject}」", { subject }),
+  buy_again: () => _("再次购买"),
+  picked_for_you: () => _("为你推荐"),
+};
+
+function shelfReason(item) {
+  const words = SHELF_REASONS[item.reason_kind];
+  return words ? words(item.reason_subject) : "";
+}
+
 export class RoomShop {
   /** shelfTested: the shelf's order is an A/B test, so the server's order is kept. */
   constructor({ roomId, checkout, onBuyClick, shelfTested = false }) {
@@ -13,6 +28,7 @@ export class RoomShop {
     this.checkout = checkout;
     this.onBuyClick = onBuyClick;
     this.products = new Map(); // product id -> shelf product
+    this.reasons = new Map(); // product id -> why it is where it is ("" or absent: nothing to say)
     this.pinned = null;
     this.selectedSku = null; // the chosen SKU id on the pinned card
     this.shelfLoaded = null;
@@ -31,12 +47,14 @@ export class RoomShop {
       const ranked = this.shelfTested
         ? Promise.resolve([])
         : api("GET", `/api/recommendations/products?context=room:${this.roomId}&limit=50`).then(
-            (answer) => answer.items.map((item) => item.product_id),
+            (answer) => answer.items,
             () => [],
           );
       this.shelfLoaded = Promise.all([api("GET", `/api/rooms/${this.roomId}/shelf`), ranked]).then(
-        ([products, order]) => {
+        ([products, items]) => {
+          const order = items.map((item) => item.product_id);
           const rank = new Map(order.map((id, index) => [id, index]));
+          this.reasons = new Map(items.map((item) => [item.product_id, shelfReason(item)]));
           products = [...products].sort((a, b) => (rank.get(a.id) ?? order.length) - (rank.get(b.id) ?? order.length));
           this.products = new Map(products.map((product) => [product.id, product]));
           this.renderShelf();
@@ -111,6 +129,7 @@ export class RoomShop {
       picture,
       el("div", { className: "shelf-body" }, [
         el("p", { className: "shelf-title" }, [isPinned ? el("span", { className: "tag tag-notice", text: _("讲解中") }) : null, el("span", { text: product.title })]),
+        this.reasons.get(product.id) ? el("p", { className: "shelf-reason", text: this.reasons.get(product.id) }) : null,
         el("p", { className: "shelf-meta" }, [
           el("strong", { className: "shelf-price", text: priceText }),
           el("span", { className: "muted shelf-stock", text: inStock.length ? _("库存 {count}", { count: product.total_stock }) : _("已售罄") }),
