@@ -169,3 +169,47 @@ def test_the_routes_read_change_and_detach_then_refuse_once_a_viewer_was_offered
     assert refused.status_code == 409
     assert refused.json()["code"] == "experiment_exposed"
     assert client.get(url, headers=host).json()["experiment_id"] == experiment_id
+
+
+def test_the_results_name_the_mechanics_the_experiment_drives(
+    client: TestClient, shelf: Shelf, make_account: MakeAccount, session: Session
+) -> None:
+    viewer = make_account(Role.VIEWER)
+    experiment_id = _experiment(session, shelf.merchant)
+    coupon = _room_coupon(session, shelf, name="冬季立减券")
+    scarf_id = _scarf(session, shelf)
+    room_title = session.get_one(Room, shelf.room_id).title
+    session.commit()
+    results_url = f"/api/experiments/{experiment_id}/results"
+    nothing = client.get(results_url, headers=shelf.merchant.headers).json()
+    assert (nothing["mechanics"], nothing["exposed"]) == ([], False)
+
+    body = {"experiment_id": experiment_id, "depths": DEPTHS}
+    client.put(f"/api/coupons/{coupon.id}/experiment", json=body, headers=shelf.merchant.headers)
+    leads = {"shallow": scarf_id, "deep": shelf.product_id}
+    body = {"experiment_id": experiment_id, "leads": leads}
+    client.put(
+        f"/api/rooms/{shelf.room_id}/shelf-experiment", json=body, headers=shelf.host.headers
+    )
+    results = client.get(results_url, headers=shelf.merchant.headers).json()
+    assert results["mechanics"] == [
+        {
+            "kind": "coupon_depth",
+            "target": f"coupon:{coupon.id}",
+            "target_name": "冬季立减券",
+            "values": DEPTHS,
+            "value_names": {},
+            "percent": False,
+        },
+        {
+            "kind": "shelf_order",
+            "target": f"room:{shelf.room_id}",
+            "target_name": room_title,
+            "values": leads,
+            "value_names": {"shallow": "围巾", "deep": "羽绒服"},
+            "percent": False,
+        },
+    ]
+    assert results["exposed"] is False
+    client.get(f"/api/coupons/{coupon.id}/offer", headers=viewer.headers)
+    assert client.get(results_url, headers=shelf.merchant.headers).json()["exposed"] is True

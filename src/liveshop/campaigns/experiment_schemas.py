@@ -82,6 +82,25 @@ class VariantResultOut(BaseModel):
     comparison: ComparisonOut | None
 
 
+MECHANIC_KINDS = ("coupon_depth", "shelf_order")
+
+
+class MechanicOut(BaseModel):
+    """One thing an experiment's variants change, and where."""
+
+    kind: str = Field(description=f"one of {', '.join(MECHANIC_KINDS)}")
+    target: str = Field(description="what it changes: coupon:ID, room:ID")
+    target_name: str = Field(description="the coupon's name, the room's title")
+    values: dict[str, int] = Field(
+        description="per variant: a coupon's depth (minor units, or a percent coupon's "
+        "percent), a shelf's lead product id"
+    )
+    value_names: dict[str, str] = Field(
+        default_factory=dict, description="per variant, the value's name (a lead's title)"
+    )
+    percent: bool = Field(default=False, description="a coupon depth in percent")
+
+
 class ResultsOut(BaseModel):
     experiment_id: int
     name: str
@@ -93,6 +112,8 @@ class ResultsOut(BaseModel):
     planned_users_per_variant: int | None
     horizon_reached: bool
     guidance: str
+    exposed: bool = Field(description="a viewer was shown a variant: its mechanics are fixed")
+    mechanics: list[MechanicOut] = Field(description="what the variants change, and where")
 
 
 class SampleSizeOut(BaseModel):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.campaigns import access, stats
+from liveshop.campaigns import access, experiment_mechanics, stats
 from liveshop.campaigns.experiment_schemas import (
     AssignmentOut,
     ComparisonOut,
@@ -190,6 +190,8 @@ def results(session: Session, *, actor: User, experiment_id: int) -> ResultsOut:
         planned_users_per_variant=planned,
         horizon_reached=reached,
         guidance=_guidance(planned, reached),
+        exposed=any(arm.users for arm in arms),
+        mechanics=experiment_mechanics.mechanics_of(session, experiment_id=experiment.id),
     )
 
 

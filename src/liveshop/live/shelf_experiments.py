@@ -13,6 +13,7 @@ leads, swap the experiment or detach it; after, it stays as it is.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -140,3 +141,9 @@ def shelf_for(session: Session, *, room_id: int, viewer: User | None) -> list[Pr
     variant = exposed_variant(session, experiment_id=room.shelf_experiment_id, user_id=viewer.id)
     lead = leads.get(variant)
     return sorted(products, key=lambda product: product.id != lead)  # stable: the rest stay
+
+
+def rooms_testing(session: Session, *, experiment_id: int) -> list[Room]:
+    """The rooms whose shelf order ``experiment_id`` varies, newest first."""
+    query = select(Room).where(Room.shelf_experiment_id == experiment_id).order_by(Room.id.desc())
+    return list(session.scalars(query))

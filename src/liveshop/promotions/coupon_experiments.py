@@ -15,10 +15,12 @@ change the depths, swap the experiment or detach it; after, it stays as it is.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.catalog.access import require_shop_owner
+from liveshop.catalog.shops import owned_shop
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.experiments import experiment_facts, exposed_variant
@@ -71,6 +73,12 @@ def attached_experiment(session: Session, *, actor: User, coupon: Coupon) -> Cou
         depths=coupon.experiment_depths,
         exposed=facts.has_exposures,
     )
+
+
+def can_test_coupons(session: Session, *, actor: User, shop_id: int | None) -> bool:
+    """Whether ``actor`` attaches and changes experiments on ``shop_id``'s coupons."""
+    shop = owned_shop(session, user=actor)
+    return shop is not None and shop_id == shop.id
 
 
 def _require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
@@ -146,3 +154,9 @@ def at_depth(offer: CouponOut, depth: int | None) -> CouponOut:
         return offer
     field = "percent" if offer.kind is CouponKind.PERCENT else "amount"
     return offer.model_copy(update={field: depth})
+
+
+def coupons_testing(session: Session, *, experiment_id: int) -> list[Coupon]:
+    """The coupons whose depth ``experiment_id`` varies, newest first."""
+    query = select(Coupon).where(Coupon.experiment_id == experiment_id).order_by(Coupon.id.desc())
+    return list(session.scalars(query))

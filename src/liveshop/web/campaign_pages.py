@@ -19,7 +19,7 @@ from liveshop.catalog import service as catalog
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import NotFound
 from liveshop.live import service as live
-from liveshop.promotions import coupons
+from liveshop.promotions import coupon_experiments, coupons
 from liveshop.web.analytics_pages import PLOTLY_PATH
 from liveshop.web.i18n import N_
 from liveshop.web.pages import _render, login_redirect
@@ -193,11 +193,13 @@ def experiment_page(
     if user is None:
         return login_redirect(f"/experiments/{experiment_id}")
     results = experiments.results(session, actor=user, experiment_id=experiment_id)
+    shop_id = experiments.get_experiment(session, experiment_id=experiment_id).shop_id
     return _render(
         request,
         "experiment.html",
         settings,
         user,
         results=results,
+        can_change=coupon_experiments.can_test_coupons(session, actor=user, shop_id=shop_id),
         plotly_path=PLOTLY_PATH,
     )

@@ -1,0 +1,56 @@
+"""Which mechanics an experiment drives: what its variants change, and where.
+
+The mechanics live below campaigns (a coupon's depth in promotions, a shelf's order
+in live); each keeps the experiment's id on its own row, so this reads them there.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from liveshop.campaigns.experiment_schemas import MechanicOut
+from liveshop.catalog.models import Product
+from liveshop.live import shelf_experiments
+from liveshop.promotions import coupon_experiments
+from liveshop.promotions.models import CouponKind
+
+
+def mechanics_of(session: Session, *, experiment_id: int) -> list[MechanicOut]:
+    return [
+        *_coupon_depths(session, experiment_id),
+        *_shelf_orders(session, experiment_id),
+    ]
+
+
+def _coupon_depths(session: Session, experiment_id: int) -> list[MechanicOut]:
+    return [
+        MechanicOut(
+            kind="coupon_depth",
+            target=f"coupon:{coupon.id}",
+            target_name=coupon.name,
+            values=dict(coupon.experiment_depths or {}),
+            percent=coupon.kind is CouponKind.PERCENT,
+        )
+        for coupon in coupon_experiments.coupons_testing(session, experiment_id=experiment_id)
+    ]
+
+
+def _shelf_orders(session: Session, experiment_id: int) -> list[MechanicOut]:
+    rooms = shelf_experiments.rooms_testing(session, experiment_id=experiment_id)
+    lead_ids = {lead for room in rooms for lead in (room.shelf_experiment_leads or {}).values()}
+    query = select(Product.id, Product.title).where(Product.id.in_(lead_ids))
+    titles = {product_id: title for product_id, title in session.execute(query).tuples()}
+    return [
+        MechanicOut(
+            kind="shelf_order",
+            target=f"room:{room.id}",
+            target_name=room.title,
+            values=dict(room.shelf_experiment_leads or {}),
+            value_names={
+                variant: titles.get(lead, f"#{lead}")
+                for variant, lead in (room.shelf_experiment_leads or {}).items()
+            },
+        )
+        for room in rooms
+    ]

@@ -1,0 +1,107 @@
+"""An experiment's page names what its variants change (a coupon's depth, a shelf's
+lead), in the page's language, at phone and desktop sizes; the shop's merchant changes
+the coupon's depths or detaches it there until a viewer is offered one, and after that
+the page says the settings are fixed and offers no change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from tests.web.conftest import LiveServer, OpenPage
+
+pytestmark = pytest.mark.browser
+
+WORDS = {
+    "zh-CN": {
+        "coupon": "优惠券「直播间立减券」（#{id}）的面额",
+        "shelf": "直播间「冬装专场」（#{id}）购物袋的首位商品",
+        "depth": "a：减 ¥5.00",
+        "changed": "a：减 ¥3.00",
+        "fixed": "不能再更改或解除",
+    },
+    "en": {
+        "coupon": "Coupon “直播间立减券” (#{id}): its depth",
+        "shelf": "Room “冬装专场” (#{id}): the first product on its shelf",
+        "depth": "a: CN¥5.00 off",
+        "changed": "a: CN¥3.00 off",
+        "fixed": "can no longer be changed or detached",
+    },
+}
+
+
+def _tested(server: LiveServer) -> tuple[Any, Any, dict[str, Any], int]:
+    host, merchant, coat, room_id = server.selling_room(
+        title="冬装专场", product={"title": "羽绒服", "price": 29_900, "stock": 5}
+    )
+    now = datetime.now(UTC)
+    coupon = server.api(
+        host,
+        "POST",
+        "/api/coupons",
+        {
+            "code": server.unique("MECH").replace("_", ""),
+            "name": "直播间立减券",
+            "kind": "fixed",
+            "amount": 2_000,
+            "room_id": room_id,
+            "starts_at": (now - timedelta(minutes=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+            "total_quantity": 50,
+        },
+        expect=201,
+    )
+    variants = [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}]
+    experiment = server.api(
+        merchant, "POST", "/api/experiments", {"name": "券深度", "variants": variants}, expect=201
+    )
+    depths = {"experiment_id": experiment["id"], "depths": {"a": 500, "b": 1_000}}
+    server.api(merchant, "PUT", f"/api/coupons/{coupon['id']}/experiment", depths)
+    leads = {"experiment_id": experiment["id"], "leads": {"a": coat["id"], "b": coat["id"]}}
+    server.api(host, "PUT", f"/api/rooms/{room_id}/shelf-experiment", leads)
+    return merchant, coupon, experiment, room_id
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
+    server: LiveServer, open_page: OpenPage, size: str, locale: str
+) -> None:
+    words = WORDS[locale]
+    merchant, coupon, experiment, room_id = _tested(server)
+    page = open_page(merchant, f"/experiments/{experiment['id']}", locale=locale, size=size)
+    coupon_item = page.locator(f'.mechanic[data-target="coupon:{coupon["id"]}"]')
+    expect(coupon_item.locator(".mechanic-what")).to_have_text(
+        words["coupon"].format(id=coupon["id"])
+    )
+    expect(coupon_item.locator('.mechanic-values [data-variant="a"]')).to_have_text(words["depth"])
+    shelf_item = page.locator(f'.mechanic[data-target="room:{room_id}"]')
+    expect(shelf_item.locator(".mechanic-what")).to_have_text(words["shelf"].format(id=room_id))
+    expect(shelf_item.locator('.mechanic-values [data-variant="a"]')).to_have_text(
+        "a：羽绒服" if locale == "zh-CN" else "a: 羽绒服"
+    )
+
+    coupon_item.locator('input[name="a"]').fill("3")
+    coupon_item.locator(".mechanic-save").click()
+    expect(coupon_item.locator('.mechanic-values [data-variant="a"]')).to_have_text(
+        words["changed"]
+    )
+    held = server.api(merchant, "GET", f"/api/coupons/{coupon['id']}/experiment")
+    assert held["depths"] == {"a": 300, "b": 1_000}
+    coupon_item.locator(".mechanic-detach").click()
+    expect(page.locator(f'.mechanic[data-target="coupon:{coupon["id"]}"]')).to_have_count(0)
+    server.api(merchant, "GET", f"/api/coupons/{coupon['id']}/experiment", expect=404)
+
+    viewer = server.create_user(server.unique("shelfviewer"))
+    server.api(viewer, "GET", f"/api/rooms/{room_id}/shelf")  # the exposure
+    page.reload()
+    expect(page.locator("#mechanics-fixed")).to_contain_text(words["fixed"])
+    expect(page.locator(".mechanic-form")).to_have_count(0)
+    box = page.locator("#mechanics").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= page.viewport_size["width"] + 1  # type: ignore[index]
