@@ -101,8 +101,9 @@ class MovementOut(BaseModel):
     at: datetime
     account: str
     kind: str
-    memo: str
+    memo: str  # the ledger's English note; a page writes its own words from kind and order_id
     amount: int
+    order_id: int | None = None
 
 
 class WalletDecisionIn(BaseModel):

@@ -36,6 +36,7 @@ from liveshop.payments.models import (
     TopUp,
     TopUpKind,
 )
+from liveshop.payments.order_ledger import ORDER_PAID, ORDER_REFUND, ORDER_SETTLED
 
 TOP_UP = "top_up"
 CURRENCY = "CNY"
@@ -104,8 +105,21 @@ class Movement:
     at: datetime
     account: str  # buyer_wallet, buyer_coins, host_earnings
     kind: str  # top_up, order_paid, gift, red_packet_grab ...
-    memo: str
+    memo: str  # the ledger's note, in English: for engineers and exports, not for a page
     amount: int  # 分, signed: + in, - out
+    order_id: int | None = None  # the order a payment, refund or settlement is about
+
+
+# The ledger's kinds whose reference starts with their order's id ("40", or "40:7" for the
+# order's after-sale 7): the pages name the order in the person's language from it.
+ORDER_KINDS = frozenset({ORDER_PAID, ORDER_REFUND, ORDER_SETTLED})
+
+
+def _order_of(kind: str, reference: str) -> int | None:
+    if kind not in ORDER_KINDS:
+        return None
+    head = reference.split(":", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def history_of(session: Session, *, user_id: int, limit: int = 100) -> list[Movement]:
@@ -117,6 +131,7 @@ def history_of(session: Session, *, user_id: int, limit: int = 100) -> list[Move
             LedgerTransaction.kind,
             LedgerTransaction.memo,
             LedgerPosting.amount,
+            LedgerTransaction.reference,
         )
         .join(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
         .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
@@ -125,6 +140,13 @@ def history_of(session: Session, *, user_id: int, limit: int = 100) -> list[Move
         .limit(limit)
     ).all()
     return [
-        Movement(at=at, account=account, kind=kind, memo=memo, amount=amount)
-        for at, account, kind, memo, amount in rows
+        Movement(
+            at=at,
+            account=account,
+            kind=kind,
+            memo=memo,
+            amount=amount,
+            order_id=_order_of(kind, reference),
+        )
+        for at, account, kind, memo, amount, reference in rows
     ]

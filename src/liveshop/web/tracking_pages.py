@@ -24,6 +24,15 @@ STATUS_NAMES = {
     ParcelStatus.EXCEPTION: N_("异常"),
 }
 
+# The carriers' names in the page's language, by code (tracking.config.CARRIER_NAMES has
+# them in Chinese for the API); a carrier missing here shows the API's name.
+CARRIER_NAMES = {
+    "sandbox": N_("沙箱快递"),
+    "sf": N_("顺丰速运"),
+    "zto": N_("中通快递"),
+    "yto": N_("圆通速递"),
+}
+
 
 @router.get("/orders/{order_id}/tracking", response_class=HTMLResponse)
 def tracking_page(
@@ -45,4 +54,5 @@ def tracking_page(
         order_id=order_id,
         shipment=shipment,
         status_names=STATUS_NAMES,
+        carrier_names=CARRIER_NAMES,
     )

@@ -1,6 +1,7 @@
-// An audit entry as the regulator reads it: its action in Chinese and its details as a
-// key/value list with Chinese names (issue 18), not the stored JSON. A key or action with no
-// name here shows as stored.
+// An audit entry as the regulator reads it: its action, its actor and subject in the page's
+// words and its details as a key/value list with named keys (issue 18), not the stored JSON
+// nor references such as "user:4". A key or action with no name here shows as stored; a
+// reference of a kind with no name shows as a record (the stored reference is its title).
 import { _, el, fullDateTime, isIsoMoment } from "./common.js";
 
 const ACTIONS = {
@@ -34,8 +35,50 @@ const KEYS = {
   through_seq: _("截至序号"), verify: _("校验哈希链"), start: _("开始"), end: _("结束"), format: _("格式"),
   after_seq: _("起始序号"), rows: _("条数"), limit: _("上限"), order_id: _("订单"), user_id: _("用户"),
   shop_id: _("店铺"), product_id: _("商品"), status: _("状态"), title: _("标题"), text: _("内容"), minutes: _("分钟"),
-  report_id: _("举报编号"), ladder_step: _("处罚阶梯"), until: _("截止时间"), subject: _("对象"), comment_id: _("评论"),
+  report_id: _("举报编号"), after_id: _("起始编号"), ladder_step: _("处罚阶梯"), until: _("截止时间"), subject: _("对象"), comment_id: _("评论"),
 };
+
+// What an audit reference ("user:42", "vault_card:tok_…", core/audit/log.py) points at.
+const REFERENCE_KINDS = {
+  user: (id) => _("用户 {id}", { id }),
+  shop: (id) => _("店铺 {id}", { id }),
+  product: (id) => _("商品 {id}", { id }),
+  order: (id) => _("订单 {id}", { id }),
+  report: (id) => _("举报 {id}", { id }),
+  penalty: (id) => _("处罚 {id}", { id }),
+  comment: (id) => _("评论 {id}", { id }),
+  coupon: (id) => _("优惠券 {id}", { id }),
+  payment: (id) => _("支付 {id}", { id }),
+  flash_sale: (id) => _("秒杀 {id}", { id }),
+  after_sale: (id) => _("售后 {id}", { id }),
+  red_packet: (id) => _("红包 {id}", { id }),
+  room: (id) => _("直播间 {id}", { id }),
+};
+// References without a number: the system's actors and what a regulator reads.
+const REFERENCES = {
+  audit_log: _("审计日志"), statistics: _("违规统计"), penalties: _("处罚记录"), inspections: _("抽检记录"),
+  retention: _("到期清理"), cli: _("命令行"), system: _("系统"), "system:cli": _("系统（命令行）"), "system:ladder": _("系统（处罚阶梯）"),
+  "system:retention": _("系统（到期清理）"), "inspections:product": _("商品抽检"), "inspections:order": _("订单抽检"),
+};
+const REFERENCE = /^([a-z_]+):(.+)$/;
+
+/** An audit reference in words: 用户 4 for "user:4", 银行卡 …8VyH for a vault card's token. */
+export function referenceLabel(reference) {
+  const text = String(reference ?? "");
+  if (Object.hasOwn(REFERENCES, text)) return REFERENCES[text];
+  const match = REFERENCE.exec(text);
+  if (!match) return _("记录");
+  const [, kind, id] = match;
+  if (kind === "vault_card") return _("银行卡 …{tail}", { tail: id.replace(/[^A-Za-z0-9]/g, "").slice(-4) });
+  if (Object.hasOwn(REFERENCE_KINDS, kind) && /^\d+$/.test(id)) return REFERENCE_KINDS[kind](id);
+  return _("记录");
+}
+
+/** A reference as a cell's content: its words, the stored reference as the title (exports
+ * and the CLI show it, so a regulator can match them). */
+export function referenceNode(reference) {
+  return el("span", { className: "audit-ref", text: referenceLabel(reference), attrs: { title: String(reference ?? "") } });
+}
 
 export function actionLabel(action) {
   const penalty = action.startsWith("enforcement.") ? PENALTIES[action.slice("enforcement.".length)] : null;
@@ -47,6 +90,7 @@ function valueText(value) {
   if (value === true) return _("是");
   if (value === false) return _("否");
   if (isIsoMoment(value)) return fullDateTime(value); // a range's start and end, a penalty's until
+  if (typeof value === "string" && REFERENCE.test(value)) return referenceLabel(value); // an author's user:7
   if (Array.isArray(value)) return value.map(valueText).join(_("、")) || _("无");
   if (typeof value === "object") return Object.entries(value).map(([key, inner]) => _("{name}：{value}", { name: KEYS[key] || key, value: valueText(inner) })).join(_("；"));
   return String(value);

@@ -24,12 +24,13 @@ export class ApiError extends Error {
   /** `message` is in the page's language (see errorWords); `detail` is the server's own text,
    * for a script that reads it; `data` is the whole error body (a refused payment challenge
    * carries the payment). */
-  constructor(status, code, message, data = null, detail = message) {
+  constructor(status, code, message, data = null, detail = message, retryAfter = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.data = data;
     this.detail = detail;
+    this.retryAfter = retryAfter; // seconds, from a 429's or 503's Retry-After
   }
 }
 
@@ -54,7 +55,9 @@ export async function api(method, path, body, extraHeaders = {}) {
   if (!response.ok) {
     const detail = errorDetail(data);
     const code = (data && data.code) || "http_" + response.status;
-    throw new ApiError(response.status, code, errorWords(detail, response.status), data, detail);
+    const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
+    const words = errorWords(detail, response.status, retryAfter);
+    throw new ApiError(response.status, code, words, data, detail, retryAfter);
   }
   return data;
 }
@@ -70,6 +73,14 @@ function errorDetail(data) {
   return "";
 }
 
+/** A Retry-After header (seconds, or an HTTP date) as whole seconds from now, or null. */
+function retryAfterSeconds(header) {
+  if (!header) return null;
+  const trimmed = header.trim();
+  const seconds = /^\d+$/.test(trimmed) ? Number(trimmed) : (Date.parse(trimmed) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : null;
+}
+
 const CHINESE = /[\u3400-\u9fff]/;
 
 /** Whether a server's text is in the page's language: Chinese on a Chinese page, free of
@@ -78,8 +89,11 @@ export function inPageLanguage(text) {
   return Boolean(text) && CHINESE.test(text) === (LOCALE === SOURCE_LANGUAGE);
 }
 
-/** Words for a refusal by its HTTP status, for a script with no words of its own for its code. */
-export function statusWords(status) {
+/** Words for a refusal by its HTTP status, for a script with no words of its own for its code;
+ * with the seconds a Retry-After gave, a busy (429) or unavailable (5xx) server says when. */
+export function statusWords(status, retryAfter = null) {
+  if (retryAfter !== null && status === 429) return _("操作太频繁，请 {seconds} 秒后再试", { seconds: retryAfter });
+  if (retryAfter !== null && status >= 500) return _("服务暂时不可用，请 {seconds} 秒后再试", { seconds: retryAfter });
   if (status === 400) return _("请求有误");
   if (status === 401) return _("请先登录");
   if (status === 403) return _("没有权限");
@@ -93,8 +107,11 @@ export function statusWords(status) {
 
 /** The page's words for a refusal: the server's detail when it is in the page's language
  * (an English detail on an English page), else words by its status: a Chinese page never
- * shows the API's English. */
-export function errorWords(detail, status) {
+ * shows the API's English. A busy or failing server (429, 5xx) is always told by its status:
+ * its detail ("internal server error", a proxy's page) is for engineers, and the person needs
+ * to know when to try again. */
+export function errorWords(detail, status, retryAfter = null) {
+  if (status === 429 || status >= 500) return statusWords(status, retryAfter);
   return inPageLanguage(detail) ? detail : statusWords(status);
 }
 

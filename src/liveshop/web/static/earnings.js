@@ -1,7 +1,7 @@
 // Earnings for hosts (and merchants who host): the host earnings balance and its entries
 // (gift shares, commissions on orders paid in their rooms). A shop's payable is server-rendered.
 import { _, api, el, formatPrice, shortDateTime, toast } from "./common.js";
-import { movementLabel } from "./payments.js";
+import { movementDetail, movementLabel } from "./payments.js";
 
 const $ = (id) => document.getElementById(id);
 const HISTORY_LIMIT = 500; // the API's maximum
@@ -22,7 +22,7 @@ async function load() {
       el("tr", { className: `earning kind-${movement.kind}`, dataset: { kind: movement.kind } }, [
         el("td", { text: shortDateTime(movement.at) }),
         el("td", { text: movementLabel(movement.kind) }),
-        el("td", { className: "muted", text: movement.memo }),
+        el("td", { className: "muted", text: movementDetail(movement) }),
         el("td", { className: `num ${movement.amount < 0 ? "is-out" : "is-in"}`, text: `${movement.amount > 0 ? "+" : ""}${formatPrice(movement.amount)}` }),
       ]),
     ),

@@ -1,7 +1,7 @@
 // The regulator's dashboard (read-only): the audit log by date range with CSV and JSON export
 // links, the hash chain's verification, violation statistics, penalties and inspections.
 // Dates are the regulator's local days; the API gets their UTC moments.
-import { actionLabel, detailsList } from "./audit_details.js";
+import { actionLabel, detailsList, referenceNode } from "./audit_details.js";
 import { _, api, el, fullDateTime } from "./common.js";
 import { Pager } from "./pager.js";
 
@@ -84,7 +84,7 @@ function cells(values) {
 
 function auditRow(entry) {
   return el("tr", { className: "audit-entry", dataset: { seq: entry.seq } }, [
-    ...cells([String(entry.seq), fullDateTime(entry.at), entry.actor, actionLabel(entry.action), entry.subject]),
+    ...cells([String(entry.seq), fullDateTime(entry.at), referenceNode(entry.actor), actionLabel(entry.action), referenceNode(entry.subject)]),
     el("td", { className: "audit-details" }, [detailsList(entry.details)]),
     el("td", { className: "hash", text: String(entry.hash).slice(0, 12), attrs: { title: entry.hash } }),
   ]);

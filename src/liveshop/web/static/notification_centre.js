@@ -7,6 +7,8 @@ const unread = document.getElementById("centre-unread");
 const readAll = document.getElementById("read-all");
 const empty = document.getElementById("no-notices");
 const toast = document.getElementById("toast");
+// Notices are stored as the platform wrote them, in Chinese (as the server-rendered list says).
+const STORED_LANGUAGE = "zh-CN";
 
 function say(message) {
   toast.textContent = message;
@@ -32,11 +34,13 @@ function noticeItem(notice) {
   link.href = notice.link && notice.link.startsWith("/") ? notice.link : "#";
   const title = document.createElement("strong");
   title.className = "notice-title";
+  title.lang = STORED_LANGUAGE;
   title.textContent = notice.title;
   link.append(title);
   if (notice.body) {
     const body = document.createElement("span");
     body.className = "notice-body";
+    body.lang = STORED_LANGUAGE;
     body.textContent = notice.body;
     link.append(body);
   }

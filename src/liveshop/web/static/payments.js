@@ -55,10 +55,18 @@ export const MOVEMENT_LABELS = {
   order_refund: _("退款"),
   order_settled: _("订单结算"),
   late_payment_refund: _("退款"),
+  moderation_fine: _("罚款"),
+  moderation_fine_returned: _("罚款退回"),
 };
 
 export function movementLabel(kind) {
-  return MOVEMENT_LABELS[kind] || kind;
+  return MOVEMENT_LABELS[kind] || _("其他"); // never the ledger's code
+}
+
+/** What a movement was about, in the page's words (the ledger's memo is English, for
+ * engineers): the order a payment, refund or settlement was for. */
+export function movementDetail(movement) {
+  return movement.order_id ? _("订单号 {number}", { number: movement.order_id }) : "";
 }
 
 /** Saved cards, the default first (the server's order otherwise). */

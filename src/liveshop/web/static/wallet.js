@@ -3,7 +3,7 @@
 import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import { bindSheets } from "./commerce.js";
 import { PaymentPanel } from "./pay_sheet.js";
-import { ACCOUNT_LABELS, cardLabel, movementLabel, paymentError, savedMethods } from "./payments.js";
+import { ACCOUNT_LABELS, cardLabel, movementDetail, movementLabel, paymentError, savedMethods } from "./payments.js";
 
 const $ = (id) => document.getElementById(id);
 const COIN_VALUE = 10; // 分 per coin, as the server's wallets.COIN_VALUE
@@ -34,7 +34,7 @@ async function loadHistory() {
         el("td", { text: shortDateTime(movement.at) }),
         el("td", { text: ACCOUNT_LABELS[movement.account] || movement.account }),
         el("td", { text: movementLabel(movement.kind) }),
-        el("td", { className: "muted", text: movement.memo }),
+        el("td", { className: "muted", text: movementDetail(movement) }),
         el("td", { className: `num ${movement.amount < 0 ? "is-out" : "is-in"}`, text: amount }),
       ]);
     }),
