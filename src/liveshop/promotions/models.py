@@ -117,6 +117,10 @@ class Coupon(Base):
     # amount in minor units, or the percent of a percent coupon.
     experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     experiment_depths: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    # An A/B test of how long a viewer has to grab it once shown (``coupon_countdowns.py``):
+    # the experiment and each variant's seconds.
+    countdown_experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    countdown_seconds: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -144,3 +148,17 @@ class UserCoupon(Base):
     order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     depth: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set: the variant's
+
+
+class CouponCountdown(Base):
+    """One viewer's window to grab a coupon whose countdown is tested: opened the first
+    time they are shown it, at their variant's length (never past the coupon's end)."""
+
+    __tablename__ = "coupon_countdowns"
+    __table_args__ = (UniqueConstraint("coupon_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coupon_id: Mapped[int] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    seconds: Mapped[int] = mapped_column(Integer)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
