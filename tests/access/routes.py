@@ -404,6 +404,15 @@ ROUTES: dict[RouteKey, Access] = {
     ("DELETE", "/api/coupons/{coupon_id}/experiment"): Access(
         cs.ATTACHED_COUPON, parties={SELLER: ALLOWED}
     ),
+    ("PUT", "/api/coupons/{coupon_id}/countdown-experiment"): Access(  # the merchant
+        cs.TESTED_COUPON, parties={SELLER: ALLOWED}, body=cs.countdown_body
+    ),
+    ("GET", "/api/coupons/{coupon_id}/countdown-experiment"): Access(
+        cs.COUNTDOWN_COUPON, parties={SELLER: ALLOWED}
+    ),
+    ("DELETE", "/api/coupons/{coupon_id}/countdown-experiment"): Access(
+        cs.COUNTDOWN_COUPON, parties={SELLER: ALLOWED}
+    ),
     ("GET", "/api/rooms/{room_id}/coupons"): public(s.ROOM, parties=(ROOM_HOST, SELLER)),
     # --- payments ---
     ("DELETE", "/api/payment-methods/{method_id}"): Access(

@@ -15,8 +15,8 @@ from liveshop.core.clock import utcnow
 from liveshop.live import shelf_experiments
 from liveshop.live.schemas import ShelfExperimentIn
 from liveshop.privacy.consents import POLICY_VERSIONS, Purpose, grant_consent
-from liveshop.promotions import coupon_experiments, coupons
-from liveshop.promotions.schemas import CouponExperimentIn
+from liveshop.promotions import coupon_countdowns, coupon_experiments, coupons
+from liveshop.promotions.schemas import CouponCountdownIn, CouponExperimentIn
 from tests.access.rules import Expect, Subject
 from tests.access.world import ROOM_HOST, SELLER, Made, World
 from tests.conftest import Account
@@ -138,6 +138,24 @@ def _attached_coupon(world: World) -> Made:
     return made
 
 
+def countdown_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:
+    """A countdown of 30 or 60 seconds for the experiment's two variants."""
+    return {"experiment_id": made.ids["experiment_id"], "seconds": {"a": 30, "b": 60}}
+
+
+def _counting_down_coupon(world: World) -> Made:
+    """Shop A's fresh coupon with shop A's experiment attached to its countdown."""
+    made = _tested_coupon(world)
+    with world.session() as session:
+        coupon_countdowns.change_countdown(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            coupon=coupons.get_coupon(session, coupon_id=made.ids["coupon_id"]),
+            body=CouponCountdownIn(**countdown_body(made, None, world)),
+        )
+    return made
+
+
 def _attached_room(world: World) -> Made:
     """Host A's live room with shop A's experiment attached to its shelf's order."""
     made = _tested_room(world)
@@ -158,6 +176,7 @@ TESTED_ROOM = Subject("room with an experiment to attach (host A's, shop A's)", 
 TESTED_COUPON = Subject("coupon with an experiment to attach (shop A's)", _tested_coupon)
 ATTACHED_ROOM = Subject("room whose shelf order is tested (host A's, shop A's)", _attached_room)
 ATTACHED_COUPON = Subject("coupon whose depth is tested (shop A's)", _attached_coupon)
+COUNTDOWN_COUPON = Subject("coupon whose countdown is tested (shop A's)", _counting_down_coupon)
 
 
 def link_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Which mechanics an experiment drives: what its variants change, and where.
 
-The mechanics live below campaigns (a coupon's depth in promotions, a shelf's order
-in live); each keeps the experiment's id on its own row, so this reads them there.
+The mechanics live below campaigns (a coupon's depth and countdown in promotions, a
+shelf's order in live); each keeps the experiment's id on its own row, read here.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from liveshop.campaigns.experiment_schemas import MechanicOut
 from liveshop.catalog.models import Product
 from liveshop.live import shelf_experiments
-from liveshop.promotions import coupon_experiments
+from liveshop.promotions import coupon_countdowns, coupon_experiments
 from liveshop.promotions.models import CouponKind
 
 
 def mechanics_of(session: Session, *, experiment_id: int) -> list[MechanicOut]:
     return [
         *_coupon_depths(session, experiment_id),
+        *_coupon_countdowns(session, experiment_id),
         *_shelf_orders(session, experiment_id),
     ]
 
@@ -33,6 +34,18 @@ def _coupon_depths(session: Session, experiment_id: int) -> list[MechanicOut]:
             percent=coupon.kind is CouponKind.PERCENT,
         )
         for coupon in coupon_experiments.coupons_testing(session, experiment_id=experiment_id)
+    ]
+
+
+def _coupon_countdowns(session: Session, experiment_id: int) -> list[MechanicOut]:
+    return [
+        MechanicOut(
+            kind="coupon_countdown",
+            target=f"coupon:{coupon.id}",
+            target_name=coupon.name,
+            values=dict(coupon.countdown_seconds or {}),
+        )
+        for coupon in coupon_countdowns.coupons_counting_down(session, experiment_id=experiment_id)
     ]
 
 

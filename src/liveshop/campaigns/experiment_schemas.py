@@ -82,7 +82,7 @@ class VariantResultOut(BaseModel):
     comparison: ComparisonOut | None
 
 
-MECHANIC_KINDS = ("coupon_depth", "shelf_order")
+MECHANIC_KINDS = ("coupon_depth", "coupon_countdown", "shelf_order")
 
 
 class MechanicOut(BaseModel):
@@ -93,7 +93,7 @@ class MechanicOut(BaseModel):
     target_name: str = Field(description="the coupon's name, the room's title")
     values: dict[str, int] = Field(
         description="per variant: a coupon's depth (minor units, or a percent coupon's "
-        "percent), a shelf's lead product id"
+        "percent), a coupon's countdown (seconds), a shelf's lead product id"
     )
     value_names: dict[str, str] = Field(
         default_factory=dict, description="per variant, the value's name (a lead's title)"

@@ -10,10 +10,12 @@ from liveshop.accounts.models import User
 from liveshop.core.db import separate_writing_unit, unit_of_work
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.governance.config import ModerationSettings, get_moderation_settings
-from liveshop.promotions import coupon_experiments, coupons, flash_sales
+from liveshop.promotions import coupon_countdowns, coupon_experiments, coupons, flash_sales
 from liveshop.promotions.dependencies import StockEngineDep
 from liveshop.promotions.schemas import (
     AdmissionOut,
+    CouponCountdownIn,
+    CouponCountdownOut,
     CouponExperimentIn,
     CouponExperimentOut,
     CouponIn,
@@ -131,6 +133,35 @@ def detach_coupon_experiment(coupon_id: RowId, user: CurrentUser, session: DbSes
     """One depth for everyone again, while no viewer has been offered a variant (else 409)."""
     coupon = coupons.get_coupon(session, coupon_id=coupon_id)
     coupon_experiments.detach_experiment(session, actor=user, coupon=coupon)
+
+
+@router.get("/coupons/{coupon_id}/countdown-experiment")
+def coupon_countdown_experiment(
+    coupon_id: RowId, user: CurrentUser, session: DbSession
+) -> CouponCountdownOut:
+    """The experiment attached to the coupon's countdown (its shop's merchant; 404: none)."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return coupon_countdowns.attached_countdown(session, actor=user, coupon=coupon)
+
+
+@router.put("/coupons/{coupon_id}/countdown-experiment")
+def change_coupon_countdown_experiment(
+    coupon_id: RowId, body: CouponCountdownIn, user: CurrentUser, session: DbSession
+) -> CouponCountdownOut:
+    """A/B test how long a viewer has to grab the coupon once shown it (its shop's
+    merchant, before its first grab): attach, or change while no viewer has been shown a
+    variant (409 ``experiment_exposed`` after)."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    return coupon_countdowns.change_countdown(session, actor=user, coupon=coupon, body=body)
+
+
+@router.delete("/coupons/{coupon_id}/countdown-experiment", status_code=status.HTTP_204_NO_CONTENT)
+def detach_coupon_countdown_experiment(
+    coupon_id: RowId, user: CurrentUser, session: DbSession
+) -> None:
+    """The coupon's own window for everyone again, while no viewer was shown a variant."""
+    coupon = coupons.get_coupon(session, coupon_id=coupon_id)
+    coupon_countdowns.detach_countdown(session, actor=user, coupon=coupon)
 
 
 @router.post("/coupons/{coupon_id}/grab", status_code=status.HTTP_201_CREATED)

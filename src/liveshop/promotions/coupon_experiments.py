@@ -32,7 +32,7 @@ def attach_experiment(
     session: Session, *, actor: User, coupon: Coupon, body: CouponExperimentIn
 ) -> CouponExperimentOut:
     """Vary ``coupon``'s depth by ``body.experiment_id``'s variants (the shop's merchant only)."""
-    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
     if coupon.experiment_id is not None:
         raise Conflict("this coupon is already in an experiment", code="coupon_in_experiment")
     return _set_experiment(session, coupon=coupon, body=body)
@@ -43,7 +43,7 @@ def change_experiment(
 ) -> CouponExperimentOut:
     """Attach, or replace the attached experiment or its depths, while no viewer has been
     shown a variant of the one attached (409 ``experiment_exposed`` after)."""
-    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
     session.refresh(coupon, with_for_update=True)  # one change at a time
     _require_unexposed(session, coupon)
     return _set_experiment(session, coupon=coupon, body=body)
@@ -51,7 +51,7 @@ def change_experiment(
 
 def detach_experiment(session: Session, *, actor: User, coupon: Coupon) -> None:
     """Back to one depth for everyone, while no viewer has been shown a variant."""
-    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
     session.refresh(coupon, with_for_update=True)
     if coupon.experiment_id is None:
         raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
@@ -63,7 +63,7 @@ def detach_experiment(session: Session, *, actor: User, coupon: Coupon) -> None:
 
 def attached_experiment(session: Session, *, actor: User, coupon: Coupon) -> CouponExperimentOut:
     """What the merchant attached (404 ``coupon_not_in_experiment`` when nothing)."""
-    _require_coupon_merchant(session, actor=actor, coupon=coupon)
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
     if coupon.experiment_id is None or not coupon.experiment_depths:
         raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
     facts = experiment_facts(session, coupon.experiment_id)
@@ -81,7 +81,7 @@ def can_test_coupons(session: Session, *, actor: User, shop_id: int | None) -> b
     return shop is not None and shop_id == shop.id
 
 
-def _require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
+def require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
     if coupon.shop_id is None:
         raise PermissionDenied("only a shop's coupons are tested", code="not_your_shop")
     if require_shop_owner(session, actor=actor).id != coupon.shop_id:

@@ -22,7 +22,7 @@ from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from liveshop.core.risk import RiskPath, RiskRequest, refuse_unless_allowed
 from liveshop.core.rooms import RoomNotice, room_facts
-from liveshop.promotions import access, coupon_experiments
+from liveshop.promotions import access, coupon_countdowns, coupon_experiments
 from liveshop.promotions.models import Coupon, CouponHolder, CouponIssuer, CouponKind, UserCoupon
 from liveshop.promotions.pricing import AppliedDiscount, PriceLine
 from liveshop.promotions.schemas import CouponIn, CouponOut, WalletCouponOut
@@ -124,16 +124,20 @@ def coupon_out(coupon: Coupon) -> CouponOut:
         remaining=coupon.total_quantity - coupon.claimed,
         per_user_limit=coupon.per_user_limit,
         experiment=coupon.experiment_id is not None,
+        countdown=coupon.countdown_experiment_id is not None,
     )
 
 
 def offer(session: Session, *, user: User, coupon_id: int) -> CouponOut:
     """The coupon as this viewer is offered it: at their variant's depth when its depth
-    is tested (the viewer sees it now: the experiment's exposure)."""
+    is tested, with their time to grab it when its countdown is (the viewer sees it now:
+    each experiment's exposure)."""
     require_shopper(user)
     coupon = get_coupon(session, coupon_id=coupon_id)
     depth = coupon_experiments.depth_for(session, coupon=coupon, user_id=user.id)
-    return coupon_experiments.at_depth(coupon_out(coupon), depth)
+    window = coupon_countdowns.window_for(session, coupon=coupon, user_id=user.id)
+    offered = coupon_experiments.at_depth(coupon_out(coupon), depth)
+    return offered.model_copy(update={"offer_ends_at": window})
 
 
 def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
@@ -156,6 +160,7 @@ def grab_coupon(session: Session, *, user: User, coupon_id: int) -> UserCoupon:
         ),
         session=session,
     )  # farms of accounts on a few devices
+    coupon_countdowns.require_window_open(session, coupon=coupon, user_id=user.id)
     _ensure_holder(session, coupon_id=coupon.id, user_id=user.id)
     within_limit = rows_changed(
         session.execute(

@@ -108,6 +108,14 @@ class CouponOut(BaseModel):
         default=False,
         description="its depth is A/B tested: each viewer's is at /api/coupons/{id}/offer",
     )
+    countdown: bool = Field(
+        default=False,
+        description="the time to grab it once shown is A/B tested: see offer_ends_at",
+    )
+    offer_ends_at: datetime | None = Field(
+        default=None,
+        description="in /api/coupons/{id}/offer: when this viewer's time to grab it ends",
+    )
 
 
 class CouponExperimentIn(BaseModel):
@@ -123,6 +131,26 @@ class CouponExperimentOut(BaseModel):
     coupon_id: int
     experiment_id: int
     depths: dict[str, int]
+    exposed: bool = Field(
+        description="a viewer was shown a variant: the attachment can no longer change"
+    )
+
+
+COUNTDOWN_SECONDS_MIN = 5  # shorter than a viewer can read the card and tap
+COUNTDOWN_SECONDS_MAX = 86_400
+
+
+class CouponCountdownIn(BaseModel):
+    experiment_id: int = Field(ge=1, le=MAX_ROW_ID)
+    seconds: dict[str, int] = Field(
+        min_length=2, max_length=10, description="each variant's time to grab, in seconds"
+    )
+
+
+class CouponCountdownOut(BaseModel):
+    coupon_id: int
+    experiment_id: int
+    seconds: dict[str, int]
     exposed: bool = Field(
         description="a viewer was shown a variant: the attachment can no longer change"
     )

@@ -1,0 +1,153 @@
+"""A/B tests of a coupon's countdown: how long a viewer has to grab it once shown.
+
+The shop's merchant attaches one of the shop's experiments with a length in seconds
+per variant (as a coupon's depth is tested, ``coupon_experiments.py``). The first
+time a signed-in viewer is shown the coupon (``GET /api/coupons/{id}/offer``, the
+room's coupon card) or grabs it, their window opens at their sticky variant's length
+(never past the coupon's own end): that moment is the experiment's exposure, and
+``coupon_countdowns`` keeps the window. The countdown is real: after it, that viewer's
+grab is refused (409 ``offer_expired``), so the experiment measures what urgency does
+to conversion rather than a clock that means nothing. Until a viewer has been shown a
+variant, the merchant may change the lengths, swap the experiment or detach it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from liveshop.accounts.models import User
+from liveshop.core.clock import as_utc, utcnow
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.core.experiments import experiment_facts, exposed_variant
+from liveshop.promotions.coupon_experiments import require_coupon_merchant
+from liveshop.promotions.models import Coupon, CouponCountdown
+from liveshop.promotions.schemas import (
+    COUNTDOWN_SECONDS_MAX,
+    COUNTDOWN_SECONDS_MIN,
+    CouponCountdownIn,
+    CouponCountdownOut,
+)
+
+
+def change_countdown(
+    session: Session, *, actor: User, coupon: Coupon, body: CouponCountdownIn
+) -> CouponCountdownOut:
+    """Attach, or replace the experiment or its lengths, while no viewer has been shown a
+    variant of the one attached (409 ``experiment_exposed`` after)."""
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
+    session.refresh(coupon, with_for_update=True)  # one change at a time
+    _require_unexposed(session, coupon)
+    try:
+        facts = experiment_facts(session, body.experiment_id)
+    except NotFound:
+        facts = None
+    if facts is None or facts.shop_id != coupon.shop_id:  # another shop's: as if absent
+        raise NotFound(f"experiment {body.experiment_id} not found", code="experiment_not_found")
+    if coupon.claimed > 0 or coupon.ends_at <= utcnow():
+        raise Conflict(
+            "a countdown is tested from the first grab: this coupon was grabbed or has ended",
+            code="coupon_already_offered",
+        )
+    if set(body.seconds) != set(facts.variants):
+        raise InvalidInput(
+            f"give a length for each variant: {', '.join(facts.variants)}",
+            code="seconds_variants",
+        )
+    for variant, seconds in body.seconds.items():
+        if not COUNTDOWN_SECONDS_MIN <= seconds <= COUNTDOWN_SECONDS_MAX:
+            raise InvalidInput(
+                f"variant {variant!r}: a countdown lasts {COUNTDOWN_SECONDS_MIN} to "
+                f"{COUNTDOWN_SECONDS_MAX} seconds",
+                code="seconds_out_of_range",
+            )
+    coupon.countdown_experiment_id = facts.id
+    coupon.countdown_seconds = {variant: body.seconds[variant] for variant in facts.variants}
+    session.flush()
+    return CouponCountdownOut(
+        coupon_id=coupon.id,
+        experiment_id=facts.id,
+        seconds=coupon.countdown_seconds,
+        exposed=facts.has_exposures,
+    )
+
+
+def detach_countdown(session: Session, *, actor: User, coupon: Coupon) -> None:
+    """One window for everyone again (the coupon's own), while no viewer was shown one."""
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
+    session.refresh(coupon, with_for_update=True)
+    if coupon.countdown_experiment_id is None:
+        raise NotFound("this coupon's countdown is in no experiment", code="countdown_not_tested")
+    _require_unexposed(session, coupon)
+    coupon.countdown_experiment_id = None
+    coupon.countdown_seconds = None
+    session.flush()
+
+
+def attached_countdown(session: Session, *, actor: User, coupon: Coupon) -> CouponCountdownOut:
+    require_coupon_merchant(session, actor=actor, coupon=coupon)
+    if coupon.countdown_experiment_id is None or not coupon.countdown_seconds:
+        raise NotFound("this coupon's countdown is in no experiment", code="countdown_not_tested")
+    facts = experiment_facts(session, coupon.countdown_experiment_id)
+    return CouponCountdownOut(
+        coupon_id=coupon.id,
+        experiment_id=facts.id,
+        seconds=coupon.countdown_seconds,
+        exposed=facts.has_exposures,
+    )
+
+
+def _require_unexposed(session: Session, coupon: Coupon) -> None:
+    if coupon.countdown_experiment_id is None:
+        return
+    if experiment_facts(session, coupon.countdown_experiment_id).has_exposures:
+        raise Conflict(
+            "viewers have been shown this coupon's countdown at their variant's length: the "
+            "experiment stays attached as it is (to test other lengths, drop a new coupon)",
+            code="experiment_exposed",
+        )
+
+
+def window_for(session: Session, *, coupon: Coupon, user_id: int) -> datetime | None:
+    """When the user's time to grab a countdown-tested coupon ends, the window opened (and
+    the exposure logged) on the first call; None: the countdown is not tested."""
+    if coupon.countdown_experiment_id is None or not coupon.countdown_seconds:
+        return None
+    variant = exposed_variant(
+        session, experiment_id=coupon.countdown_experiment_id, user_id=user_id
+    )
+    seconds = coupon.countdown_seconds.get(variant, COUNTDOWN_SECONDS_MAX)
+    now = utcnow()
+    ends_at = min(now + timedelta(seconds=seconds), as_utc(coupon.ends_at))
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(CouponCountdown)
+        .values(coupon_id=coupon.id, user_id=user_id, seconds=seconds, ends_at=ends_at)
+        .on_conflict_do_nothing()  # the first showing fixes the window
+    )
+    opened = session.scalars(
+        select(CouponCountdown.ends_at).where(
+            CouponCountdown.coupon_id == coupon.id, CouponCountdown.user_id == user_id
+        )
+    ).one()
+    return as_utc(opened)
+
+
+def require_window_open(session: Session, *, coupon: Coupon, user_id: int) -> None:
+    """Refuse a grab after the user's countdown ran out (a grab unseen opens it)."""
+    ends_at = window_for(session, coupon=coupon, user_id=user_id)
+    if ends_at is not None and ends_at <= utcnow():
+        raise Conflict("your time to grab this coupon has run out", code="offer_expired")
+
+
+def coupons_counting_down(session: Session, *, experiment_id: int) -> list[Coupon]:
+    """The coupons whose countdown ``experiment_id`` varies, newest first."""
+    query = (
+        select(Coupon)
+        .where(Coupon.countdown_experiment_id == experiment_id)
+        .order_by(Coupon.id.desc())
+    )
+    return list(session.scalars(query))
