@@ -35,6 +35,7 @@ export const COMMERCE_ERRORS = {
   too_early: _("还没开抢，请稍候"),
   coupons_gone: _("券已被抢光"),
   coupon_limit: _("你已经领过这张券了"),
+  offer_expired: _("你的领券时间已过"),
   coupon_not_applicable: _("优惠券不适用于此订单"),
   draw_closed: _("福袋已截止"),
   already_entered: _("你已参与过这个福袋"),

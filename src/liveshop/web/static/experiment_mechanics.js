@@ -1,44 +1,47 @@
-// An experiment's page: the merchant changes a tested coupon's depths or detaches the
-// experiment, while no viewer has been shown a variant (the server refuses after: 409).
+// An experiment's page: the merchant changes a tested coupon's depths or countdowns, or
+// detaches the experiment, while no viewer has been shown a variant (the server refuses after: 409).
 import { _, api, parsePrice, toast } from "./common.js";
 
 const ERRORS = {
   experiment_exposed: _("已有观众看到了分组后的玩法，不能再更改或解除"),
   depth_out_of_range: _("面额要在 1 和优惠券原面额之间"),
   coupon_already_offered: _("优惠券已被领取或已结束"),
+  seconds_out_of_range: _("倒计时要在 5 秒到 1 天之间"),
 };
 
 function refusal(error) {
   return ERRORS[error.code] || error.message;
 }
 
-function depthsOf(form, percent) {
-  const depths = {};
+function valuesOf(form, kind, percent) {
+  const values = {};
   for (const input of form.querySelectorAll("input")) {
-    const value = percent ? Number(input.value) : parsePrice(input.value);
+    const value = kind === "coupon_depth" && !percent ? parsePrice(input.value) : Number(input.value);
     if (value === null || !Number.isInteger(value)) return null;
-    depths[input.name] = value;
+    values[input.name] = value;
   }
-  return depths;
+  return values;
 }
 
 const experimentId = document.getElementById("experiment").dataset.experimentId;
+// kind -> [the route under /api/coupons/{id}, the body's field]
+const ROUTES = { coupon_depth: ["experiment", "depths"], coupon_countdown: ["countdown-experiment", "seconds"] };
 
 function setUp(item) {
   const form = item.querySelector(".mechanic-form");
-  if (!form) return;
-  const [kind, id] = item.dataset.target.split(":");
-  if (kind !== "coupon") return;
-  const url = `/api/coupons/${id}/experiment`;
+  const route = ROUTES[item.dataset.kind];
+  if (!form || !route) return;
+  const id = item.dataset.target.split(":")[1];
+  const url = `/api/coupons/${id}/${route[0]}`;
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const depths = depthsOf(form, item.dataset.percent === "true");
-    if (depths === null) {
-      toast(_("请填写每组的面额"));
+    const values = valuesOf(form, item.dataset.kind, item.dataset.percent === "true");
+    if (values === null) {
+      toast(_("请填写每组的数值"));
       return;
     }
     try {
-      await api("PUT", url, { experiment_id: Number(experimentId), depths });
+      await api("PUT", url, { experiment_id: Number(experimentId), [route[1]]: values });
       location.reload();
     } catch (error) {
       toast(refusal(error));

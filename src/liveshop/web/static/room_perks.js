@@ -120,6 +120,13 @@ export class RoomPerks {
       const draw = this.draws.get(Number(card.dataset.drawId));
       if (draw) card.querySelector(".draw-countdown").textContent = this.drawClock(draw);
     }
+    let ranOut = false;
+    for (const clock of document.querySelectorAll("#coupon-drops .coupon-countdown")) {
+      const endsAt = Number(clock.dataset.endsAt);
+      clock.textContent = this.couponClock(endsAt);
+      if (endsAt <= Date.now() && !clock.closest(".coupon-drop").querySelector(".coupon-grab").disabled) ranOut = true;
+    }
+    if (ranOut) this.renderCoupons();
   }
 
   // --- flash sale ---
@@ -192,10 +199,11 @@ export class RoomPerks {
     this.showPerksPanel();
   }
 
-  /** A coupon whose depth is A/B tested shows this viewer's depth: asked once, when the
-   * card is first shown to a signed-in viewer (that is their exposure). */
+  /** A coupon whose depth or countdown is A/B tested shows this viewer's depth and their
+   * own time to grab it: asked once, when the card is first shown to a signed-in viewer
+   * (that is their exposure). */
   offerOf(coupon) {
-    if (!coupon.experiment || this.userId === null) return coupon;
+    if (!(coupon.experiment || coupon.countdown) || this.userId === null) return coupon;
     const offer = this.offers.get(coupon.id);
     if (offer === undefined) {
       this.offers.set(coupon.id, null);
@@ -207,20 +215,28 @@ export class RoomPerks {
         () => {},
       );
     }
-    return offer ? { ...coupon, amount: offer.amount, percent: offer.percent } : coupon;
+    if (!offer) return coupon;
+    return { ...coupon, amount: offer.amount, percent: offer.percent, offer_ends_at: offer.offer_ends_at };
+  }
+
+  /** The viewer's own countdown to grab a coupon whose countdown is tested. */
+  couponClock(endsAt, now = Date.now()) {
+    return endsAt > now ? _("{time} 后截止领取", { time: formatCountdown(endsAt - now) }) : _("领券时间已到");
   }
 
   renderCoupon(shown) {
     const coupon = this.offerOf(shown);
     const held = this.grabbed.has(coupon.id);
     const gone = coupon.remaining <= 0;
+    const endsAt = coupon.offer_ends_at && !held ? Date.parse(coupon.offer_ends_at) : null;
+    const expired = endsAt !== null && endsAt <= Date.now();
     const face = coupon.kind === "percent" ? _("{discount}折", { discount: (100 - coupon.percent) / 10, percent: coupon.percent }) : formatPrice(coupon.amount);
     const button = el("button", {
       className: "btn btn-small btn-primary coupon-grab",
-      text: held ? _("已领取") : gone ? _("已抢光") : _("领券"),
+      text: held ? _("已领取") : gone ? _("已抢光") : expired ? _("已过期") : _("领券"),
       attrs: { type: "button" },
     });
-    button.disabled = held || gone;
+    button.disabled = held || gone || expired;
     button.addEventListener("click", () => this.grab(coupon, button));
     return el("li", { className: `coupon-drop${held ? " is-held" : ""}`, dataset: { couponId: coupon.id } }, [
       el("span", { className: "coupon-face", text: face }),
@@ -232,6 +248,7 @@ export class RoomPerks {
           el("span", { className: "coupon-left", text: coupon.remaining }),
           el("span", { text: _(" / {count} 张", { count: coupon.total_quantity }) }),
         ]),
+        ...(endsAt === null ? [] : [el("small", { className: "coupon-countdown", dataset: { endsAt: String(endsAt) }, text: this.couponClock(endsAt) })]),
       ]),
       button,
     ]);
