@@ -7,6 +7,7 @@ Run by hand (not a test); prints one JSON document on stdout, progress on stderr
     .venv/bin/python benchmarks/auction.py               # sqlite and postgres, sql and redis
     .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --bids 2000
     .venv/bin/python benchmarks/auction.py --engines redis --workers 2
+    .venv/bin/python benchmarks/auction.py --client raw --rate 1000 --concurrency 64
     # before and after a change, side by side in one run (servers from each source tree):
     .venv/bin/python benchmarks/auction.py --trees before=/tmp/before/src,after=src
 
@@ -25,6 +26,15 @@ the bid log is one unbroken sequence with ``bid_count`` rows. On Redis the bids 
 SQL through the server's persister: the check waits for it (``persisted_after_seconds``:
 how long after the burst the record held every accepted bid).
 
+Also reported: the server's CPU per bid sent (``server_cpu_ms_per_bid``: every process
+of the server, from /proc, over the burst and the persister's catching up; the machine
+is shared, so this says more than bids per second), whether every bid was answered
+(200, or 409 for a bid the auction had outgrown), and whether the accepted answers are
+the log (``answers_match_log``: each 200's seq, key and maximum is a row of the record,
+and the record holds no other). ``--rate 1000`` sends bid i at i/1000 s (bids ordered
+and answered when 1,000 arrive within one second); ``sent_within_seconds`` says how long
+the sending took.
+
 ``--client raw`` sends the bids over plain keep-alive sockets written and read by
 hand instead of httpx, whose CPU (on the same machine as the server) otherwise caps
 what is measured. ``--trees label=path,...`` runs the server from each source tree in turn (its
@@ -39,10 +49,8 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from auction_load import burst  # the script's own directory is on the path
 from pydantic import SecretStr
 from sqlalchemy import create_engine, func, select, text
 
@@ -138,91 +147,21 @@ def seed(database_url: str, bidders: int) -> tuple[int, list[str]]:
         return auction.id, tokens
 
 
-async def burst(
-    base_url: str,
-    auction_id: int,
-    tokens: list[str],
-    bids: int,
-    concurrency: int,
-    seed_value: int,
-    workload: str,
-    client_kind: str = "httpx",
-) -> dict[str, Any]:
-    rng = random.Random(seed_value)
-    if workload == "rising":  # each maximum above the last by more than any increment
-        amounts = [1_000 + index * 12_000 for index in range(bids)]
-    else:  # "noisy": random maxima, most of them below the price when they arrive
-        amounts = [1_000 + index * 30 + rng.randrange(0, 3_000) for index in range(bids)]
-    plan = [
-        (tokens[rng.randrange(len(tokens))], amount, f"b-{index}")
-        for index, amount in enumerate(amounts)
-    ]
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    queue = list(reversed(plan))
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while queue:
-            token, amount, key = queue.pop()
-            started = time.perf_counter()
-            response = await client.post(
-                f"/api/auctions/{auction_id}/bids",
-                json={"max_amount": amount},
-                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-            )
-            latencies.append((time.perf_counter() - started) * 1_000)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    async def raw_worker() -> None:
-        """One keep-alive connection, requests written and answers read by hand: a
-        fraction of httpx's CPU, which shares the machine with the server."""
-        host, _, port = base_url.removeprefix("http://").partition(":")
-        reader, writer = await asyncio.open_connection(host, int(port))
+def server_cpu_seconds(group: int) -> float:
+    """User and system CPU of every process in the server's process group (its
+    workers, and threads in them), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
         try:
-            while queue:
-                token, amount, key = queue.pop()
-                body = json.dumps({"max_amount": amount}).encode()
-                head = (
-                    f"POST /api/auctions/{auction_id}/bids HTTP/1.1\r\nHost: {host}\r\n"
-                    f"Authorization: Bearer {token}\r\nIdempotency-Key: {key}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                )
-                started = time.perf_counter()
-                writer.write(head.encode() + body)
-                status_code = int((await reader.readline()).split()[1])
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
-                        length = int(value)
-                await reader.readexactly(length)
-                latencies.append((time.perf_counter() - started) * 1_000)
-                statuses[status_code] = statuses.get(status_code, 0) + 1
-        finally:
-            writer.close()
-
-    if client_kind == "raw":
-        started = time.perf_counter()
-        await asyncio.gather(*(raw_worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - started
-    else:
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
-            started = time.perf_counter()
-            await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-            wall = time.perf_counter() - started
-    latencies.sort()
-    accepted = statuses.get(200, 0)
-    return {
-        "bids_sent": bids,
-        "accepted": accepted,
-        "statuses": {str(code): count for code, count in sorted(statuses.items())},
-        "wall_seconds": round(wall, 3),
-        "accepted_bids_per_second": round(accepted / wall, 1),
-        "answers_per_second": round(bids / wall, 1),
-        "latency_ms_p50": round(statistics.median(latencies), 2),
-        "latency_ms_p99": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-    }
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == group:  # pgrp (the server runs in a session of its own)
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -258,6 +197,17 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         log("the server did not stop in 45 s: killed")
         server.kill()
         server.wait(timeout=10)
+
+
+def logged_bids(database_url: str, auction_id: int) -> list[tuple[int, str, int]]:
+    """(seq, Idempotency-Key, maximum) of every bid the record holds."""
+    with unit_of_work(database_url) as session:
+        rows = session.execute(
+            select(AuctionBid.seq, AuctionBid.idempotency_key, AuctionBid.max_amount)
+            .where(AuctionBid.auction_id == auction_id)
+            .order_by(AuctionBid.seq)
+        ).all()
+    return [(seq, key, amount) for seq, key, amount in rows]
 
 
 def record_of(database_url: str, auction_id: int) -> tuple[int, int | None, int, int | None]:
@@ -339,6 +289,8 @@ def run_backend(
                 time.sleep(0.2)
             log(f"{backend}/{engine}: {args.bids} bids, {args.concurrency} at a time")
             load_average = [round(value, 2) for value in os.getloadavg()]
+            cpu_before = server_cpu_seconds(server.pid)
+            client_before = time.process_time()
             result = asyncio.run(
                 burst(
                     base_url,
@@ -349,6 +301,7 @@ def run_backend(
                     args.seed,
                     args.workload,
                     args.client,
+                    args.rate,
                 )
             )
             waited = time.perf_counter()
@@ -358,11 +311,24 @@ def run_backend(
                     break
                 time.sleep(0.1)
             result["persisted_after_seconds"] = round(time.perf_counter() - waited, 3)
+            server_cpu = server_cpu_seconds(server.pid) - cpu_before
+            result["server_cpu_seconds"] = round(server_cpu, 2)  # the burst and persisting it
+            result["server_cpu_ms_per_bid"] = round(server_cpu * 1_000 / args.bids, 2)
+            result["client_cpu_ms_per_bid"] = round(
+                (time.process_time() - client_before) * 1_000 / args.bids, 2
+            )
             result["load_average_at_start"] = load_average
         finally:
             stop(server)
         bid_count, price, rows, top = record_of(database_url, auction_id)
         result["log_consistent"] = rows == bid_count == top == result["accepted"]
+        # every accepted answer is in the log under its seq, and the log holds no other bid
+        result["answers_match_log"] = result.pop("answered") == logged_bids(
+            database_url, auction_id
+        )
+        result["every_bid_answered"] = sum(result["statuses"].values()) == args.bids and set(
+            result["statuses"]
+        ) <= {"200", "409"}
         result["final_price"] = price
         return result
     finally:
@@ -411,6 +377,13 @@ def main() -> None:
         help="the load's HTTP client: httpx, or raw keep-alive sockets (far less CPU)",
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="bids per second to send (bid i at i/rate; --concurrency connections); 0: "
+        "as fast as the answers come",
+    )
+    parser.add_argument(
         "--trees",
         default="",
         help="label=source,... : the server from each source tree in turn (default: this one)",
@@ -432,6 +405,7 @@ def main() -> None:
         "concurrency": args.concurrency,
         "workload": args.workload,
         "client": args.client,
+        "rate": args.rate,
         "workers": args.workers,
         "trees": dict(trees),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],

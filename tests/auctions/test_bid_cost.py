@@ -1,6 +1,9 @@
 """What a bid costs beyond deciding it. On the Redis engine, once the auction's facts
 are known, a bid reads SQL only for its authorisation (the bidder's shop, if any, and
-card on file), in one statement: not the auction, its room or its bid log. On SQL, a
+card on file), in one statement: not the auction, its room or its bid log; and only at
+the bidder's first bid on the auction (a refusal is not remembered). The persister
+writes a batch of bids, and the notices of those they outbid, in a fixed number of
+statements whatever the batch's size. On SQL, a
 bid reads the auction's row once, locked, before its access is checked. The reply is the bid
 and where the auction stands, without the log; on both engines it agrees with the
 auction as the room then reads it."""
@@ -11,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from liveshop.accounts.models import User
@@ -22,7 +25,10 @@ from liveshop.auctions.models import Auction
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.schemas import BidResult
 from liveshop.core.db import unit_of_work
-from tests.auctions.conftest import Shelf, bidders, running_auction
+from liveshop.core.errors import LiveShopError
+from liveshop.notifications.models import Notification, NotificationKind
+from tests.auctions.conftest import Shelf, bidders, give_cards, running_auction
+from tests.promotions.conftest import create_buyers
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")  # SQLite sends them as statements
 
@@ -105,6 +111,55 @@ def test_a_bid_on_redis_reads_sql_only_for_its_authorisation(
         "replayed": False,
     }
     assert "bids" not in result.auction.model_dump()
+
+    with statements_sent() as sent:
+        _bid(database_url, redis_bids, auction_id, ben, 4_000, "third")
+    assert sent == []  # ben was admitted to this auction at his first bid
+
+
+def test_a_refusal_is_not_remembered_and_the_auctions_people_are_refused_every_time(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    (cardless,) = _users(database_url, create_buyers(database_url, 1, prefix="cardless"))
+    host = _users(database_url, [shelf.host.id])[0]
+    auction_id = running_auction(database_url, shelf)
+    refusals = []
+    for user, key in [(cardless, "c1"), (host, "h1"), (host, "h2")]:
+        try:
+            _bid(database_url, redis_bids, auction_id, user, 2_000, key)
+        except LiveShopError as refusal:
+            refusals.append(refusal.code)
+    assert refusals == ["card_required", "own_auction", "own_auction"]
+
+    give_cards(database_url, [cardless.id])
+    accepted = _bid(database_url, redis_bids, auction_id, cardless, 2_000, "c2")
+    assert (accepted.bid.seq, accepted.auction.bid_count) == (1, 1)
+
+
+def test_the_persister_writes_a_batch_and_its_outbid_notices_in_six_statements(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    amy, ben = _users(database_url, bidders(database_url, 2, prefix="batch"))
+    auction_id = running_auction(database_url, shelf)
+    for index in range(20):  # each outbids the other: 19 notices
+        bidder = (amy, ben)[index % 2]
+        _bid(database_url, redis_bids, auction_id, bidder, 2_000 + index * 1_000, f"k{index}")
+
+    with statements_sent() as sent:
+        assert persist_bids(database_url, redis_bids) == 20
+    # the auction's row, the bids, the auction and the bidders read, the outbid bidders'
+    # preferences, their notices (SQLite's PRAGMA: a reader's connection made a writer's)
+    written = [statement for statement in sent if not statement.startswith("PRAGMA")]
+    assert len(written) == 6, "\n---\n".join(written)
+    with unit_of_work(database_url, writes=False) as session:
+        told = session.execute(
+            select(Notification.user_id, Notification.dedupe_key)
+            .where(Notification.kind == NotificationKind.AUCTION_OUTBID)
+            .order_by(Notification.id)
+        ).all()
+    assert [tuple(row) for row in told] == [
+        ((amy, ben)[seq % 2].id, f"auction_outbid:{auction_id}:{seq}") for seq in range(2, 21)
+    ]
 
 
 def test_a_bids_reply_agrees_with_the_auction_the_room_reads(

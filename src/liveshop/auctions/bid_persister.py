@@ -25,15 +25,15 @@ from datetime import datetime
 from typing import Any
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.auctions.models import Auction, AuctionBid
 from liveshop.auctions.redis_bids import PERSISTERS, RedisBidEngine, from_us
-from liveshop.auctions.views import tell_bid
-from liveshop.core.db import unit_of_work
+from liveshop.auctions.views import BidNews, tell_bids
+from liveshop.core.db import Base, unit_of_work
 from liveshop.core.redis_streams import trim_acknowledged
 
 logger = logging.getLogger(__name__)
@@ -121,9 +121,11 @@ def persist_bids(database_url: str, engine: RedisBidEngine, *, block_ms: int | N
 def write_entries(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
     """Write stream entries' bids in one transaction; the bids new to the record.
 
-    A batch costs a few statements, not a few per bid: one multi-row insert (the bids
-    already recorded skipped), one read of its auctions and one of its bidders; what
-    a new bid tells then costs what ``tell_bid`` writes."""
+    A batch costs a few statements whatever its size: the auctions' rows advanced (one
+    per auction), one multi-row insert of the bids (those already recorded skipped), one
+    read of its auctions and one of its bidders, and what the new bids tell
+    (``tell_bids``: one read of the outbid bidders' preferences, one insert of their
+    notices)."""
     bids = sorted((StreamedBid.parse(fields) for fields in entries), key=_order)
     if not bids:
         return 0
@@ -131,33 +133,21 @@ def write_entries(database_url: str, entries: list[dict[bytes, bytes]]) -> int:
         latest: dict[int, StreamedBid] = {}
         for bid in bids:
             latest[bid.auction_id] = bid  # sorted: the last is the highest seq
-        for bid in latest.values():
-            _advance_row(session, bid)
+        session.execute(ADVANCE_ROW, [_advanced(bid) for bid in latest.values()])
         new = _insert(session, bids)
         inserted = [bid for bid in bids if (bid.auction_id, bid.seq) in new]
+        if not inserted:
+            return 0
         # held here: the session's identity map keeps rows only while they are referenced
         auctions = {
             auction.id: auction
             for auction in session.scalars(select(Auction).where(Auction.id.in_(latest)))
         }
-        bidders = {
-            user.id: user
-            for user in session.scalars(
-                select(User).where(User.id.in_({bid.bidder_id for bid in inserted}))
-            )
-        }
-        for bid in inserted:
-            tell_bid(
-                session,
-                auctions[bid.auction_id],
-                bidder_name=bidders[bid.bidder_id].public_name,
-                bidder_id=bid.bidder_id,
-                seq=bid.seq,
-                price=bid.price,
-                outbid_id=bid.outbid_id,
-                extended=bid.extended,
-                moment=bid.at,
-            )
+        bidders = select(User.id, User.public_name).where(
+            User.id.in_({bid.bidder_id for bid in inserted})
+        )
+        names = {user_id: name for user_id, name in session.execute(bidders)}
+        tell_bids(session, [(auctions[bid.auction_id], _news(bid, names)) for bid in inserted])
     return len(inserted)
 
 
@@ -165,25 +155,55 @@ def _order(bid: StreamedBid) -> tuple[int, int]:
     return bid.auction_id, bid.seq
 
 
-def _advance_row(session: Session, bid: StreamedBid) -> None:
-    """The auction's row takes the state after ``bid`` unless it holds a later bid's."""
-    session.execute(
-        update(Auction)
-        .where(Auction.id == bid.auction_id, Auction.bid_count < bid.seq)
-        .values(
-            bid_count=bid.seq,
-            current_price=bid.price,
-            leader_id=bid.leader_id,
-            leader_max=bid.leader_max,
-            ends_at=bid.ends_at,
-        )
-        .execution_options(synchronize_session=False)
+def _news(bid: StreamedBid, names: dict[int, str]) -> BidNews:
+    return BidNews(
+        bidder_name=names[bid.bidder_id],
+        bidder_id=bid.bidder_id,
+        seq=bid.seq,
+        price=bid.price,
+        outbid_id=bid.outbid_id,
+        extended=bid.extended,
+        moment=bid.at,
     )
 
 
+AUCTIONS = Base.metadata.tables[Auction.__tablename__]
+# The auction's row takes the state after a bid unless it holds a later bid's. Core
+# statements built once: their compiled forms are cached.
+ADVANCE_ROW = (
+    update(AUCTIONS)
+    .where(AUCTIONS.c.id == bindparam("auction"), AUCTIONS.c.bid_count < bindparam("seq"))
+    .values(
+        bid_count=bindparam("seq"),
+        current_price=bindparam("price"),
+        leader_id=bindparam("leader"),
+        leader_max=bindparam("leader_max"),
+        ends_at=bindparam("ends_at"),
+    )
+)
+BIDS = Base.metadata.tables[AuctionBid.__tablename__]
+INSERT_BIDS = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(BIDS)
+    .on_conflict_do_nothing()
+    .returning(BIDS.c.auction_id, BIDS.c.seq)
+    for dialect in (postgresql, sqlite)
+}
+
+
+def _advanced(bid: StreamedBid) -> dict[str, Any]:
+    return {
+        "auction": bid.auction_id,
+        "seq": bid.seq,
+        "price": bid.price,
+        "leader": bid.leader_id,
+        "leader_max": bid.leader_max,
+        "ends_at": bid.ends_at,
+    }
+
+
 def _insert(session: Session, bids: list[StreamedBid]) -> set[tuple[int, int]]:
-    """Insert the bids the record does not hold yet, in one statement; (auction, seq)
-    of those inserted."""
+    """Insert the bids the record does not hold yet (as multi-row VALUES); (auction,
+    seq) of those inserted."""
     rows = [
         {
             "auction_id": bid.auction_id,
@@ -197,12 +217,5 @@ def _insert(session: Session, bids: list[StreamedBid]) -> set[tuple[int, int]]:
         }
         for bid in bids
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(AuctionBid)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(AuctionBid.auction_id, AuctionBid.seq)
-    )
-    return {(auction_id, seq) for auction_id, seq in session.execute(statement)}
+    statement = INSERT_BIDS[session.get_bind().dialect.name]
+    return {(auction_id, seq) for auction_id, seq in session.execute(statement, rows)}

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.auctions import access, views
+from liveshop.auctions import views
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.facts import PlacedBid
 from liveshop.auctions.proxy import AuctionClosed
@@ -43,7 +43,7 @@ def place_bid(
     if not idempotency_key or len(idempotency_key) > 100:
         raise InvalidInput("an Idempotency-Key of 1-100 characters is required")
     facts = engine.facts(session, auction_id=auction_id)
-    access.require_bidder(session, actor=bidder, shop_id=facts.shop_id, host_id=facts.host_id)
+    engine.require_bidder(session, facts=facts, bidder=bidder)
     return engine.place(
         session,
         facts=facts,

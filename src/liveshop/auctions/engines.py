@@ -21,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.auctions import access
 from liveshop.auctions.facts import AuctionFacts, PlacedBid, standing_of_row
 from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, decide
 from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.service import get_auction
-from liveshop.auctions.views import tell_bid
+from liveshop.auctions.views import BidNews, tell_bids
 from liveshop.core.clock import as_utc
 from liveshop.core.errors import Conflict
 from liveshop.core.rooms import room_facts
@@ -38,6 +39,9 @@ class BidEngine(Protocol):
 
     def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
         """What the auction is (NotFound for an unknown one), for the bid's access check."""
+
+    def require_bidder(self, session: Session, *, facts: AuctionFacts, bidder: User) -> None:
+        """The bidder may bid on the auction (``access.require_bidder``)."""
 
     def place(
         self,
@@ -96,6 +100,9 @@ class SqlBidEngine:
         auction = get_auction(session, auction_id=auction_id, lock=True)
         facts = AuctionFacts.of(auction, host_id=room_facts(session, auction.room_id).host_id)
         return LockedFacts(**vars(facts), row=auction)
+
+    def require_bidder(self, session: Session, *, facts: AuctionFacts, bidder: User) -> None:
+        access.require_bidder(session, actor=bidder, shop_id=facts.shop_id, host_id=facts.host_id)
 
     def place(
         self,
@@ -156,9 +163,7 @@ class SqlBidEngine:
             session.flush()
         except IntegrityError as error:  # only if a lock was somehow not held (rolled back)
             raise Conflict("this bid is being placed already", code="bid_in_progress") from error
-        tell_bid(
-            session,
-            auction,
+        news = BidNews(
             bidder_name=bidder.public_name,
             bidder_id=bidder.id,
             seq=bid.seq,
@@ -167,6 +172,7 @@ class SqlBidEngine:
             extended=extended,
             moment=moment,
         )
+        tell_bids(session, [(auction, news)])
         return PlacedBid(standing_of_row(session, facts, auction, bidder), bid, False)
 
     def finish(self, auction_id: int, *, moment: datetime) -> bool:

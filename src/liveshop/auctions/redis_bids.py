@@ -21,6 +21,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.auctions.access import Admissions
 from liveshop.auctions.facts import AuctionFacts, FactsCache, PlacedBid, Standing
 from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, BidTooLow, yuan
@@ -193,6 +194,7 @@ class RedisBidEngine:
         self._load = self.client.register_script(LOAD_SCRIPT)
         self._finish = self.client.register_script(FINISH_SCRIPT)
         self._facts = FactsCache()  # per engine: one Redis namespace, one set of auctions
+        self._admissions = Admissions()
 
     def keys(self, auction_id: int) -> list[str]:
         """state (hash), answers (hash "bidder:key" -> bid); one hash slot per auction."""
@@ -203,6 +205,12 @@ class RedisBidEngine:
         """From memory after the first bid (facts never change); read again whenever
         Redis is found without the auction's state."""
         return self._facts.get(session, auction_id=auction_id)
+
+    def require_bidder(self, session: Session, *, facts: AuctionFacts, bidder: User) -> None:
+        """Read from SQL at the bidder's first bid on the auction only (``Admissions``)."""
+        self._admissions.require_bidder(
+            session, actor=bidder, auction_id=facts.id, shop_id=facts.shop_id, host_id=facts.host_id
+        )
 
     def load(self, session: Session, auction: Auction) -> None:
         """The auction's state from its row, unless Redis holds it already."""

@@ -7,6 +7,7 @@ auctions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult, StandingOut
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.rooms import RoomNotice, room_facts
-from liveshop.notifications.centre import Notice, notify_users
+from liveshop.notifications.centre import Notice, notify_each
 from liveshop.notifications.models import NotificationKind
 from liveshop.privacy.masking import mask_username
 
@@ -45,38 +46,46 @@ def announce(session: Session, auction: Auction, *, line: str) -> None:
     )
 
 
-def tell_bid(
-    session: Session,
-    auction: Auction,
-    *,
-    bidder_name: str,
-    bidder_id: int,
-    seq: int,
-    price: int,
-    outbid_id: int | None,
-    extended: bool,
-    moment: datetime,
-) -> None:
-    """What an accepted bid tells, after the commit: the outbid leader a notice, the
-    room a line with the bidder's masked name (and the card with ``auction``'s state).
-    Called once per bid, whichever engine decided it."""
-    if outbid_id is not None and outbid_id != bidder_id:
-        notify_users(
-            session,
-            user_ids=[outbid_id],
-            notice=Notice(
+@dataclass(frozen=True)
+class BidNews:
+    """What an accepted bid tells: who bid (their public name), its place in the log, the
+    price after it, whom it outbid, whether it extended the deadline, and when."""
+
+    bidder_name: str
+    bidder_id: int
+    seq: int
+    price: int
+    outbid_id: int | None
+    extended: bool
+    moment: datetime
+
+
+def tell_bids(session: Session, told: Sequence[tuple[Auction, BidNews]]) -> None:
+    """What accepted bids tell, after the commit: each outbid leader a notice (all of
+    them in one write), the room a line per bid with the bidder's masked name (and the
+    card with ``auction``'s state). Called once per bid, whichever engine decided it:
+    the SQL engine tells its one bid, the Redis persister a batch."""
+    notices = [
+        (
+            news.outbid_id,
+            Notice(
                 NotificationKind.AUCTION_OUTBID,
-                f"auction_outbid:{auction.id}:{seq}",
+                f"auction_outbid:{auction.id}:{news.seq}",
                 "你的出价已被超过",
-                f"{auction.title} 当前价 {yuan(price)}",
+                f"{auction.title} 当前价 {yuan(news.price)}",
                 f"/rooms/{auction.room_id}",
             ),
-            now=moment,
         )
-    line = f"{mask_username(bidder_name)} 出价, 当前价 {yuan(price)}"
-    if extended:
-        line += f" · 延时 {auction.extend_seconds} 秒"
-    announce(session, auction, line=line)
+        for auction, news in told
+        if news.outbid_id is not None and news.outbid_id != news.bidder_id
+    ]
+    if notices:
+        notify_each(session, notices=notices, now=max(news.moment for _, news in told))
+    for auction, news in told:
+        line = f"{mask_username(news.bidder_name)} 出价, 当前价 {yuan(news.price)}"
+        if news.extended:
+            line += f" · 延时 {auction.extend_seconds} 秒"
+        announce(session, auction, line=line)
 
 
 def card(auction: Auction) -> dict[str, object]:
