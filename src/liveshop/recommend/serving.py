@@ -43,6 +43,10 @@ CONTEXT_WEIGHT = 3.0  # "more like this" on a product page is about that product
 POPULAR_SHARE = 0.3  # popularity's part of any score
 POPULAR_POOL = 60
 SHELF_ORDER_STEP = 1e-4  # per shelf position: smaller than any popularity or personal score
+# The reasons that come from the viewer's own behaviour (a shelf product keeps them).
+PERSONAL_REASONS = frozenset(
+    {"because_you_watched", "because_you_just_looked_at", "buy_again", "picked_for_you"}
+)
 
 
 @dataclass(frozen=True)
@@ -157,9 +161,23 @@ def _add(
     if known is None:
         found[product_id] = Scored(product_id, score, reason, anchor)
         return
-    if score > known.score:  # the strongest source gives the reason
+    # The stronger source counts whole and gives the reason; the weaker adds half.
+    stronger, weaker = max(score, known.score), min(score, known.score)
+    if score > known.score:
         known.reason, known.anchor = reason, anchor
-    known.score += score * 0.5 if score <= known.score else known.score * 0.5
+    known.score = stronger + weaker * 0.5
+
+
+def _add_shelf_item(found: dict[int, Scored], product_id: int, score: float) -> None:
+    """A product of the room's shelf. The shelf's weight puts it above anything off the
+    shelf, so it cannot say why one shelf product comes before another: the viewer's own
+    signal that lifted it keeps its reason (a product they bought, or one like those
+    they watched); otherwise it is there for being on the shelf."""
+    known = found.get(product_id)
+    own = (known.reason, known.anchor) if known and known.reason in PERSONAL_REASONS else None
+    _add(found, product_id, score, "on_the_shelf")
+    if own is not None:
+        found[product_id].reason, found[product_id].anchor = own
 
 
 def _popular_head(model: ModelArtifact) -> tuple[tuple[int, float], ...]:
@@ -259,7 +277,7 @@ def candidate_products(
         # The host's order breaks ties: without a model or a personal signal the shelf
         # keeps the order the host gave it.
         for position, item in enumerate(shelf(session, room_id=context.target_id)):
-            _add(found, item.id, CONTEXT_WEIGHT - SHELF_ORDER_STEP * position, "on_the_shelf")
+            _add_shelf_item(found, item.id, CONTEXT_WEIGHT - SHELF_ORDER_STEP * position)
     if context.kind == "product" and context.target_id is not None:
         found.pop(context.target_id, None)
     return found
