@@ -39,6 +39,7 @@ from liveshop.campaigns.commissions import run_commission_jobs_forever
 from liveshop.campaigns.experiments_api import router as experiments_router
 from liveshop.campaigns.tracking import AttributionTouches, TouchRecorder
 from liveshop.catalog.api import router as catalog_router
+from liveshop.core.background import BackgroundJobs
 from liveshop.core.bus import bus
 from liveshop.core.errors import LiveShopError
 from liveshop.core.risk import ClientFactsMiddleware
@@ -167,29 +168,34 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         await touches.start()
         await app.state.hub.start()
         loop = asyncio.get_running_loop()
-        background = [
-            loop.create_task(run_order_jobs_forever(settings)),
-            loop.create_task(deliver_sandbox_notifications_forever(settings)),
-            loop.create_task(run_payment_jobs_forever(settings)),
-            loop.create_task(run_retention_forever(settings)),
-            loop.create_task(run_notification_jobs_forever(settings)),
-            loop.create_task(run_tracking_jobs_forever(settings)),
-            loop.create_task(run_auction_jobs_forever(settings)),
+        # Their blocking work runs in the jobs' own threads, so that the shutdown waits
+        # for it (a cancelled task's thread would run on past it, on the database).
+        jobs = BackgroundJobs()
+        in_thread = jobs.in_thread
+        for job in (
+            run_order_jobs_forever(settings, in_thread=in_thread),
+            deliver_sandbox_notifications_forever(settings, in_thread=in_thread),
+            run_payment_jobs_forever(settings, in_thread=in_thread),
+            run_retention_forever(settings, in_thread=in_thread),
+            run_notification_jobs_forever(settings, in_thread=in_thread),
+            run_tracking_jobs_forever(settings, in_thread=in_thread),
+            run_auction_jobs_forever(settings, in_thread=in_thread),
             # on the Redis bid engine (settings.redis_url), the bids stream reaches SQL here
-            loop.create_task(run_bid_persister_forever(settings)),
-            loop.create_task(run_commission_jobs_forever(settings)),
-            loop.create_task(
-                run_training_forever(
-                    settings, interval_seconds=settings.recommend_train_minutes * 60
-                )
+            run_bid_persister_forever(settings, in_thread=in_thread),
+            run_commission_jobs_forever(settings, in_thread=in_thread),
+            run_training_forever(
+                settings,
+                interval_seconds=settings.recommend_train_minutes * 60,
+                in_thread=in_thread,
             ),
             # The risk engine's model loads and its rolling state is rebuilt from the
             # journal now, beside the first requests (an assessment meanwhile waits for
             # it): a day's journal takes seconds, which health checks must not wait for.
-            loop.create_task(asyncio.to_thread(start_risk_engine, settings)),
+            in_thread(start_risk_engine, settings),
             # jieba's dictionary (about a second) loads now, not in the first search
-            loop.create_task(asyncio.to_thread(warm_up_assistant)),  # jieba, pinyin, the model
-        ]
+            in_thread(warm_up_assistant),  # jieba, pinyin, the model
+        ):
+            jobs.start(job)
         sales = RecordPlatformSales(app.state.recorder, loop=loop)
         app.state.platform_sales = sales
         app.state.notification_streams = NotificationStreams(loop)
@@ -208,8 +214,7 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
         async def shut_down() -> None:
             subscriptions.cancel()
             app.state.notification_streams.shut()
-            for task in background:
-                task.cancel()
+            await jobs.stop()  # cancelled, and their threads' work finished (bounded)
             await app.state.hub.stop()
             await asyncio.to_thread(sales.close)  # its last sales reach the recorder's flush
             await app.state.recorder.stop()

@@ -22,6 +22,7 @@ from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
 from liveshop.auctions.engines import BidEngine, bid_engine_for
 from liveshop.auctions.models import Auction, AuctionStatus
 from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.core.background import InThread
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
@@ -63,18 +64,22 @@ def finish_due_in_redis(database_url: str, engine: RedisBidEngine, *, moment: da
         persist_bids(database_url, engine)
 
 
-async def run_auction_jobs_forever(settings: Settings) -> None:
+async def run_auction_jobs_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     database_url = settings.resolved_database_url()
     engine = bid_engine_for(settings.redis_url)
     while True:
         try:
-            await asyncio.to_thread(run_auction_jobs_once, database_url, engine)
+            await in_thread(run_auction_jobs_once, database_url, engine)
         except Exception:  # a failed round is retried on the next tick
             logger.exception("auction jobs failed")
         await asyncio.sleep(TICK_SECONDS)
 
 
-async def run_bid_persister_forever(settings: Settings) -> None:
+async def run_bid_persister_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     """On the Redis engine, write the bids stream to SQL as bids arrive (at start
     first, what a killed process left); on the SQL engine there is nothing to do."""
     engine = bid_engine_for(settings.redis_url)
@@ -83,7 +88,7 @@ async def run_bid_persister_forever(settings: Settings) -> None:
     database_url = settings.resolved_database_url()
     while True:
         try:
-            written = await asyncio.to_thread(
+            written = await in_thread(
                 persist_bids, database_url, engine, block_ms=PERSIST_WAIT_MILLISECONDS
             )
         except Exception:  # retried: nothing is acknowledged before it is written

@@ -39,6 +39,7 @@ from liveshop.campaigns.models import (
     Conversion,
     TrackingLink,
 )
+from liveshop.core.background import InThread
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
@@ -277,11 +278,13 @@ def _settle_in_batches(settings: Settings) -> None:
         settle_commissions(session)
 
 
-async def run_commission_jobs_forever(settings: Settings) -> None:
+async def run_commission_jobs_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     """Every minute: pay the commissions of orders payments has settled."""
     while True:
         await asyncio.sleep(JOB_SECONDS)
         try:
-            await asyncio.to_thread(_settle_in_batches, settings)
+            await in_thread(_settle_in_batches, settings)
         except Exception:
             logger.exception("a commissions job failed; will retry")

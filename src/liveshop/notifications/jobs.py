@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from liveshop.core.background import InThread
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.notifications import reminders
@@ -37,10 +38,12 @@ def run_notification_jobs_once(settings: Settings) -> dict[str, int]:
     return {"fanned_out": fanned, "reminded": reminded, "coupons": coupons, "emailed": emailed}
 
 
-async def run_notification_jobs_forever(settings: Settings) -> None:
+async def run_notification_jobs_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     while True:
         try:
-            await asyncio.to_thread(run_notification_jobs_once, settings)
+            await in_thread(run_notification_jobs_once, settings)
         except Exception:
             logger.exception("notification jobs failed; will retry")
         await asyncio.sleep(settings.notification_jobs_seconds)

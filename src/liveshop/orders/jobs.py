@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from liveshop.core.background import InThread
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders import after_sales, claims_recovery, draws
@@ -48,10 +49,12 @@ def _due_draws(database_url: str) -> list[int]:
         return draws.due_draws(session)
 
 
-async def run_order_jobs_forever(settings: Settings) -> None:
+async def run_order_jobs_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     while True:
         try:
-            await asyncio.to_thread(run_order_jobs_once, settings)
+            await in_thread(run_order_jobs_once, settings)
         except Exception:
             logger.exception("order jobs failed; will retry")
         await asyncio.sleep(settings.order_expiry_check_seconds)

@@ -8,6 +8,7 @@ import logging
 
 import httpx
 
+from liveshop.core.background import InThread
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.orders.events import AfterSaleRefunded
@@ -43,7 +44,9 @@ def deliver_notifications(settings: Settings, notifications: list[Notification])
             )
 
 
-async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
+async def deliver_sandbox_notifications_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     gateway = payment_context(settings).gateway
     if not isinstance(gateway, SandboxGateway):
         return
@@ -52,12 +55,14 @@ async def deliver_sandbox_notifications_forever(settings: Settings) -> None:
         notifications = gateway.take_notifications()
         if notifications:
             try:
-                await asyncio.to_thread(deliver_notifications, settings, notifications)
+                await in_thread(deliver_notifications, settings, notifications)
             except Exception:
                 logger.exception("delivering sandbox notifications failed")
 
 
-async def run_payment_jobs_forever(settings: Settings) -> None:
+async def run_payment_jobs_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     """Red packets past their deadline go back to their senders and delivered
     cash-on-delivery orders are captured (every few seconds);
     orders past their after-sales window settle to their shops (every few minutes)."""
@@ -66,10 +71,10 @@ async def run_payment_jobs_forever(settings: Settings) -> None:
         await asyncio.sleep(FREQUENT_JOBS_SECONDS)
         since_settlement += FREQUENT_JOBS_SECONDS
         try:
-            await asyncio.to_thread(_run_frequent_jobs, settings)
+            await in_thread(_run_frequent_jobs, settings)
             if since_settlement >= SETTLEMENT_SECONDS:
                 since_settlement = 0
-                await asyncio.to_thread(_settle_due_orders, settings)
+                await in_thread(_settle_due_orders, settings)
         except Exception:
             logger.exception("a payments job failed; will retry")
 

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from liveshop.core.background import InThread
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.privacy.retention import DataClass, RetentionRun, run_retention
@@ -61,12 +62,14 @@ def run_retention_once(settings: Settings, *, now: datetime | None = None) -> Re
     return done
 
 
-async def run_retention_forever(settings: Settings) -> None:
+async def run_retention_forever(
+    settings: Settings, *, in_thread: InThread = asyncio.to_thread
+) -> None:
     """Run :func:`run_retention_once` every ``retention_interval_hours`` until cancelled."""
     await asyncio.sleep(FIRST_PASS_DELAY_SECONDS)
     while True:
         try:
-            await asyncio.to_thread(run_retention_once, settings)
+            await in_thread(run_retention_once, settings)
         except Exception:  # the pass itself never raises; the thread hand-off might
             logger.exception("the retention pass could not run; it will run again")
         await asyncio.sleep(settings.retention_interval_hours * SECONDS_PER_HOUR)
