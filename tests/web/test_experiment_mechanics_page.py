@@ -1,7 +1,8 @@
-"""An experiment's page names what its variants change (a coupon's depth, a shelf's
-lead), in the page's language, at phone and desktop sizes; the shop's merchant changes
-the coupon's depths or detaches it there until a viewer is offered one, and after that
-the page says the settings are fixed and offers no change."""
+"""An experiment's page names what its variants change (a coupon's depth and countdown,
+a shelf's lead), in the page's language, at phone and desktop sizes; the shop's merchant
+changes the coupon's depths and countdowns or detaches them there until a viewer is
+shown a variant, and after that the page says the settings are fixed and offers no
+change."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ WORDS = {
     "zh-CN": {
         "coupon": "优惠券「直播间立减券」（#{id}）的面额",
         "shelf": "直播间「冬装专场」（#{id}）购物袋的首位商品",
+        "countdown": "优惠券「直播间立减券」（#{id}）的领券倒计时",
+        "seconds": "a：90 秒",
         "depth": "a：减 ¥5.00",
         "changed": "a：减 ¥3.00",
         "fixed": "不能再更改或解除",
@@ -27,6 +30,8 @@ WORDS = {
     "en": {
         "coupon": "Coupon “直播间立减券” (#{id}): its depth",
         "shelf": "Room “冬装专场” (#{id}): the first product on its shelf",
+        "countdown": "Coupon “直播间立减券” (#{id}): its time to grab",
+        "seconds": "a: 90 seconds",
         "depth": "a: CN¥5.00 off",
         "changed": "a: CN¥3.00 off",
         "fixed": "can no longer be changed or detached",
@@ -61,6 +66,8 @@ def _tested(server: LiveServer) -> tuple[Any, Any, dict[str, Any], int]:
     )
     depths = {"experiment_id": experiment["id"], "depths": {"a": 500, "b": 1_000}}
     server.api(merchant, "PUT", f"/api/coupons/{coupon['id']}/experiment", depths)
+    seconds = {"experiment_id": experiment["id"], "seconds": {"a": 60, "b": 300}}
+    server.api(merchant, "PUT", f"/api/coupons/{coupon['id']}/countdown-experiment", seconds)
     leads = {"experiment_id": experiment["id"], "leads": {"a": coat["id"], "b": coat["id"]}}
     server.api(host, "PUT", f"/api/rooms/{room_id}/shelf-experiment", leads)
     return merchant, coupon, experiment, room_id
@@ -74,7 +81,9 @@ def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
     words = WORDS[locale]
     merchant, coupon, experiment, room_id = _tested(server)
     page = open_page(merchant, f"/experiments/{experiment['id']}", locale=locale, size=size)
-    coupon_item = page.locator(f'.mechanic[data-target="coupon:{coupon["id"]}"]')
+    coupon_item = page.locator(
+        f'.mechanic[data-kind="coupon_depth"][data-target="coupon:{coupon["id"]}"]'
+    )
     expect(coupon_item.locator(".mechanic-what")).to_have_text(
         words["coupon"].format(id=coupon["id"])
     )
@@ -85,6 +94,15 @@ def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
         "a：羽绒服" if locale == "zh-CN" else "a: 羽绒服"
     )
 
+    countdown_item = page.locator('.mechanic[data-kind="coupon_countdown"]')
+    expect(countdown_item.locator(".mechanic-what")).to_have_text(
+        words["countdown"].format(id=coupon["id"])
+    )
+    countdown_item.locator('input[name="a"]').fill("90")
+    countdown_item.locator(".mechanic-save").click()
+    expect(countdown_item.locator('.mechanic-values [data-variant="a"]')).to_have_text(
+        words["seconds"]
+    )
     coupon_item.locator('input[name="a"]').fill("3")
     coupon_item.locator(".mechanic-save").click()
     expect(coupon_item.locator('.mechanic-values [data-variant="a"]')).to_have_text(
@@ -93,7 +111,7 @@ def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
     held = server.api(merchant, "GET", f"/api/coupons/{coupon['id']}/experiment")
     assert held["depths"] == {"a": 300, "b": 1_000}
     coupon_item.locator(".mechanic-detach").click()
-    expect(page.locator(f'.mechanic[data-target="coupon:{coupon["id"]}"]')).to_have_count(0)
+    expect(page.locator(".mechanic")).to_have_count(2)  # the countdown and the shelf
     server.api(merchant, "GET", f"/api/coupons/{coupon['id']}/experiment", expect=404)
 
     viewer = server.create_user(server.unique("shelfviewer"))
@@ -101,6 +119,7 @@ def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
     page.reload()
     expect(page.locator("#mechanics-fixed")).to_contain_text(words["fixed"])
     expect(page.locator(".mechanic-form")).to_have_count(0)
+    expect(page.locator("#mechanics")).to_be_visible()
     box = page.locator("#mechanics").bounding_box()
     assert box is not None
     assert box["x"] >= 0
