@@ -69,6 +69,12 @@ class TrackingLink(Base):
     kol: Mapped[str] = mapped_column(String(80), default="")
     kol_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     sharer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # An A/B test of where its clicks land (``link_experiments.py``): per variant, the
+    # target and the creative, {"b": {"target": "product:7", "creative": "poster-b"}}.
+    experiment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    experiment_landings: Mapped[dict[str, dict[str, str]] | None] = mapped_column(
+        JSON, nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -174,6 +180,20 @@ class Exposure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class VisitorExposure(Base):
+    """A signed-out visitor's variant (by the attribution cookie's visitor id), logged
+    the first time a link's click landed them on it."""
+
+    __tablename__ = "experiment_visitor_exposures"
+    __table_args__ = (UniqueConstraint("experiment_id", "visitor"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    visitor: Mapped[str] = mapped_column(String(32))
     variant: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
