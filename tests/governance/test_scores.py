@@ -119,6 +119,12 @@ def test_a_score_lists_each_deduction_and_never_goes_below_zero(
             ("refund_rate", 11, "refunds on 11% of 200 orders"),
             ("failed_inspections", 10, "1 failed sampling inspections in 90 days"),
         ]
+        assert [r.figures for r in score.reasons] == [
+            {"points": 3, "days": 30},
+            {"percent": 3, "orders": 200},
+            {"percent": 11, "orders": 200},
+            {"count": 1, "days": 90},
+        ]
         assert score.value == 100 - 6 - 9 - 11 - 10
         harsh = moderation_settings(score_per_refund_percent=50)
         floor = compute_score(
@@ -174,6 +180,7 @@ def test_owners_see_their_scores_with_reasons(
                 "code": "violations",
                 "deduction": 4,
                 "detail": "2 violation points in the last 30 days",
+                "figures": {"points": 2, "days": 30},  # what the page says it with
             }
         ]
         shop_view = client.get("/api/scores/mine", headers=merchant.headers).json()
@@ -220,8 +227,18 @@ def test_a_hosts_credit_score_counts_the_after_sales_of_orders_in_their_rooms(
 
     # One of five orders (20 %) drew a complaint (3 points a percent) and a refund (1).
     after_sales = [
-        {"code": "complaint_rate", "deduction": 60, "detail": "complaints on 20% of 5 orders"},
-        {"code": "refund_rate", "deduction": 20, "detail": "refunds on 20% of 5 orders"},
+        {
+            "code": "complaint_rate",
+            "deduction": 60,
+            "detail": "complaints on 20% of 5 orders",
+            "figures": {"percent": 20, "orders": 5},
+        },
+        {
+            "code": "refund_rate",
+            "deduction": 20,
+            "detail": "refunds on 20% of 5 orders",
+            "figures": {"percent": 20, "orders": 5},
+        },
     ]
     assert (scores["host"]["value"], scores["host"]["reasons"]) == (20, after_sales)
     assert (scores["shop"]["value"], scores["shop"]["reasons"]) == (20, after_sales)

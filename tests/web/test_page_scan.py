@@ -55,6 +55,8 @@ TYPED = (
     "Welcome coupon",
     "Private deal",
     "Add me on WeChat for a better price",
+    "Wrong size",
+    "Rule 3: no deals off the platform",
 )
 LEAKS: dict[str, re.Pattern[str]] = {
     "raw JSON": re.compile(r"[{\[]\s*\"[^\"\n]+\"\s*:"),
@@ -213,6 +215,18 @@ def _report(server: LiveServer, reporter: User, *, author: User, room_id: int) -
     server.api(reporter, "POST", "/api/reports", report, expect=201)
 
 
+def _warning(server: LiveServer, moderator: User, *, host: User, room_id: int) -> None:
+    """A warning to the host: the pre-live check, the regulator's penalties and log show it."""
+    action = {
+        "kind": "warning",
+        "rule": "Rule 3: no deals off the platform",
+        "subject_type": "user",
+        "subject_id": host.id,
+        "room_id": room_id,
+    }
+    server.api(moderator, "POST", "/api/moderation/actions", action, expect=201)
+
+
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
     host, merchant, product, room_id = server.selling_room(
@@ -227,14 +241,18 @@ def world(server: LiveServer) -> World:
     server.api(viewer, "POST", "/api/cart/items", {"sku_id": sku_id})
     ended_room_id = server.create_room(host, title="Last night's sale", start=True)
     server.api(host, "POST", f"/api/rooms/{ended_room_id}/end")
+    refund = {"kind": "refund", "reason": "Wrong size"}
+    server.api(viewer, "POST", f"/api/orders/{order_id}/after-sales", refund, expect=201)
     _report(server, viewer, author=host, room_id=room_id)
+    moderator = server.create_user(server.unique("moderator"), Role.MODERATOR)
+    _warning(server, moderator, host=host, room_id=room_id)
     secret = Settings(home=server.home).resolved_secret_key()
     token = unsubscribe_token(secret, user_id=viewer.id, kind=NotificationKind.ORDER_SHIPPED)
     return World(
         host=host,
         merchant=merchant,
         viewer=viewer,
-        moderator=server.create_user(server.unique("moderator"), Role.MODERATOR),
+        moderator=moderator,
         analyst=server.create_user(server.unique("analyst"), Role.RISK_ANALYST),
         regulator=server.create_user(server.unique("regulator"), Role.REGULATOR),
         product_id=product["id"],

@@ -182,7 +182,8 @@ class AppealOut(RowOut[Appeal]):
 class ScoreReasonOut(BaseModel):
     code: str
     deduction: int
-    detail: str
+    detail: str  # English
+    figures: dict[str, int]  # the numbers behind it, by the code's names (points, days, ...)
 
 
 class ScoreOut(RowOut[Score]):

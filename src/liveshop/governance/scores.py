@@ -12,7 +12,7 @@ the same way (:func:`register_rating_source`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -102,6 +102,7 @@ def _rating_reasons(session: Session, *, shop_id: int, since: datetime) -> list[
             (RATING_EXPECTED_TENTHS - figures.average_tenths) * RATING_POINTS_PER_TENTH,
             f"buyers rated the shop {figures.average_tenths / 10:.1f} stars "
             f"in {figures.count} reviews",
+            {"stars_tenths": figures.average_tenths, "reviews": figures.count},
         )
     ]
 
@@ -110,7 +111,8 @@ def _rating_reasons(session: Session, *, shop_id: int, since: datetime) -> list[
 class ScoreReason:
     code: str
     deduction: int
-    detail: str
+    detail: str  # in English, for the API's readers and the flash sale's refusal
+    figures: dict[str, int] = field(default_factory=dict)  # what a page writes its words from
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def compute_score(
                 "violations",
                 points * settings.score_per_point,
                 f"{points} violation points in the last {settings.points_window_days} days",
+                {"points": points, "days": settings.points_window_days},
             )
         )
     if after_sales is not None:
@@ -170,6 +173,7 @@ def compute_score(
                     "failed_inspections",
                     failed * settings.score_per_failed_inspection,
                     f"{failed} failed sampling inspections in {settings.score_window_days} days",
+                    {"count": failed, "days": settings.score_window_days},
                 )
             )
         reasons.extend(_rating_reasons(session, shop_id=subject_id, since=since))
@@ -188,11 +192,13 @@ def _after_sales_reasons(
             "complaint_rate",
             complaint_percent * settings.score_per_complaint_percent,
             f"complaints on {complaint_percent}% of {figures.orders} orders",
+            {"percent": complaint_percent, "orders": figures.orders},
         ),
         ScoreReason(
             "refund_rate",
             refund_percent * settings.score_per_refund_percent,
             f"refunds on {refund_percent}% of {figures.orders} orders",
+            {"percent": refund_percent, "orders": figures.orders},
         ),
     ]
 

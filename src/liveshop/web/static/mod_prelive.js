@@ -125,6 +125,21 @@ async function loadPenalties() {
   $("penalties-empty").hidden = penalties.length > 0;
 }
 
+// A score's deductions in the page's words, from the figures behind each (governance/scores.py);
+// the API's detail is English.
+const SCORE_REASONS = {
+  violations: (f) => _("近 {days} 天违规记分 {points} 分", f),
+  complaint_rate: (f) => _("{orders} 笔订单中 {percent}% 被投诉", f),
+  refund_rate: (f) => _("{orders} 笔订单中 {percent}% 退款", f),
+  failed_inspections: (f) => _("近 {days} 天抽检不合格 {count} 次", f),
+  low_rating: (f) => _("{reviews} 条评价平均 {stars} 星", { reviews: f.reviews, stars: (f.stars_tenths / 10).toFixed(1) }),
+};
+
+function scoreReason(reason) {
+  const words = SCORE_REASONS[reason.code];
+  return `-${reason.deduction} ${words ? words(reason.figures) : _("其他扣分")}`;
+}
+
 async function loadScore() {
   const scores = await api("GET", "/api/scores/mine");
   if (!scores.host) {
@@ -134,7 +149,7 @@ async function loadScore() {
   const { value, base, reasons } = scores.host;
   $("score").textContent = `${value} / ${base}${value < scores.flash_sale_min_score ? _("（低于 {score} 分不能开秒杀）", { score: scores.flash_sale_min_score }) : ""}`;
   $("score").dataset.value = String(value);
-  $("score-reasons").replaceChildren(...reasons.map((r) => el("li", { text: `-${r.deduction} ${r.detail}` })));
+  $("score-reasons").replaceChildren(...reasons.map((reason) => el("li", { text: scoreReason(reason) })));
 }
 
 loadWarnings().catch((error) => showError("warnings-error", error));
