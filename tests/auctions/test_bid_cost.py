@@ -4,7 +4,8 @@ card on file), in one statement: not the auction, its room or its bid log; and o
 the bidder's first bid on the auction (a refusal is not remembered). The persister
 writes a batch of bids, and the notices of those they outbid, in a fixed number of
 statements whatever the batch's size. On SQL, a
-bid reads the auction's row once, locked, before its access is checked. The reply is the bid
+bid reads the auction's row once, locked, with its room's host, before its access is
+checked. The reply is the bid
 and where the auction stands, without the log; on both engines it agrees with the
 auction as the room then reads it."""
 
@@ -202,6 +203,6 @@ def test_a_bid_on_sql_reads_the_auction_once_and_its_access_in_one_statement(
     ]
     assert len(auction_reads) == 1, "\n---\n".join(sent)  # locked on PostgreSQL (FOR UPDATE)
     assert not any("SAVEPOINT" in statement.upper() for statement in sent), sent
-    # the auction (locked), its room's host, the bidder's shop and card, an earlier bid
-    # with this key; the auction's row, the bid; amy's notice (her settings, the notice)
-    assert len(sent) == 8, sent
+    # the auction (locked) with its room's host, the bidder's shop and card, an earlier
+    # bid with this key; the auction's row, the bid; amy's notice (her settings, the notice)
+    assert len(sent) == 7, sent

@@ -26,11 +26,11 @@ from liveshop.auctions.facts import AuctionFacts, PlacedBid, standing_of_row
 from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, decide
 from liveshop.auctions.redis_bids import RedisBidEngine
-from liveshop.auctions.service import get_auction
+from liveshop.auctions.service import auction_not_found, get_auction
 from liveshop.auctions.views import BidNews, tell_bids
 from liveshop.core.clock import as_utc
 from liveshop.core.errors import Conflict
-from liveshop.core.rooms import room_facts
+from liveshop.live.models import Room
 
 
 class BidEngine(Protocol):
@@ -78,6 +78,17 @@ EARLIER_BID = select(AuctionBid).where(
 )
 
 
+# The auction's row, locked (on PostgreSQL; SQLite's writer already holds the database),
+# read afresh, and its room's host: the SQL engine's first statement of a bid.
+AUCTION_AND_HOST = (
+    select(Auction, Room.host_id)
+    .join(Room, Room.id == Auction.room_id)
+    .where(Auction.id == bindparam("auction_id"))
+    .with_for_update(of=Auction)
+    .execution_options(populate_existing=True)
+)
+
+
 def replayed_bid(earlier: AuctionBid, max_amount: int) -> AuctionBid:
     if earlier.max_amount != max_amount:
         raise Conflict(
@@ -95,10 +106,14 @@ class SqlBidEngine:
     writes_in_request = True
 
     def facts(self, session: Session, *, auction_id: int) -> AuctionFacts:
-        """From the auction's row, locked now and handed to ``place`` with the facts: a
-        bid reads it once. A refused bidder holds the lock only until their rollback."""
-        auction = get_auction(session, auction_id=auction_id, lock=True)
-        facts = AuctionFacts.of(auction, host_id=room_facts(session, auction.room_id).host_id)
+        """From the auction's row, locked now and handed to ``place`` with the facts, and
+        its room's host, in one statement: a bid reads them once. A refused bidder holds
+        the lock only until their rollback."""
+        found = session.execute(AUCTION_AND_HOST, {"auction_id": auction_id}).first()
+        if found is None:
+            raise auction_not_found(auction_id)
+        auction, host_id = found
+        facts = AuctionFacts.of(auction, host_id=host_id)
         return LockedFacts(**vars(facts), row=auction)
 
     def require_bidder(self, session: Session, *, facts: AuctionFacts, bidder: User) -> None:

@@ -28,8 +28,12 @@ from liveshop.core.rooms import room_facts
 def get_auction(session: Session, *, auction_id: int, lock: bool = False) -> Auction:
     auction = session.get(Auction, auction_id, with_for_update=lock, populate_existing=lock)
     if auction is None:
-        raise NotFound(f"auction {auction_id} not found", code="auction_not_found")
+        raise auction_not_found(auction_id)
     return auction
+
+
+def auction_not_found(auction_id: int) -> NotFound:
+    return NotFound(f"auction {auction_id} not found", code="auction_not_found")
 
 
 def create_auction(session: Session, *, actor: User, body: AuctionIn) -> Auction:
