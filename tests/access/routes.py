@@ -371,6 +371,15 @@ ROUTES: dict[RouteKey, Access] = {
     ),
     ("GET", "/api/links/{code}/qr.svg"): public(cs.CAMPAIGN, parties=(SELLER,)),
     ("GET", "/api/links/{code}/qr.png"): public(cs.CAMPAIGN, parties=(SELLER,)),
+    ("PUT", "/api/links/{code}/experiment"): Access(  # the campaign's managers
+        cs.LINK_TO_TEST, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN, body=cs.landing_body
+    ),
+    ("GET", "/api/links/{code}/experiment"): Access(
+        cs.TESTED_LINK, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
+    ("DELETE", "/api/links/{code}/experiment"): Access(
+        cs.TESTED_LINK, parties={SELLER: ALLOWED}, roles=ADMIN, others=HIDDEN
+    ),
     ("GET", "/l/{code}"): Access(
         cs.CAMPAIGN, parties={SELLER: cs.FOLLOWED}, others=cs.FOLLOWED, anonymous=cs.FOLLOWED
     ),

@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from liveshop.accounts.models import User
-from liveshop.campaigns import audiences, experiments, links, service
+from liveshop.campaigns import audiences, experiments, link_experiments, links, service
 from liveshop.campaigns.experiment_schemas import ExperimentIn, VariantIn
-from liveshop.campaigns.schemas import CampaignIn, LinkIn
+from liveshop.campaigns.schemas import CampaignIn, LandingExperimentIn, LinkIn
 from liveshop.core.clock import utcnow
 from liveshop.live import shelf_experiments
 from liveshop.live.schemas import ShelfExperimentIn
@@ -156,6 +156,32 @@ def _counting_down_coupon(world: World) -> Made:
     return made
 
 
+def _link_to_test(world: World) -> Made:
+    """Shop A's campaign link and shop A's experiment to test its landing page."""
+    made = _campaign(world)
+    made.ids["experiment_id"] = _experiment(world).ids["experiment_id"]
+    return made
+
+
+def landing_body(made: Made, _caller: Account | None, _world: World) -> dict[str, Any]:
+    """Both variants land on product A (the shop's)."""
+    landing = {"target": f"product:{made.ids['product_id']}", "creative": "poster"}
+    return {"experiment_id": made.ids["experiment_id"], "landings": {"a": landing, "b": landing}}
+
+
+def _tested_link(world: World) -> Made:
+    """Shop A's campaign link whose landing page is tested."""
+    made = _link_to_test(world)
+    with world.session() as session:
+        link_experiments.change_landings(
+            session,
+            actor=session.get_one(User, world.seller.id),
+            code=str(made.ids["code"]),
+            body=LandingExperimentIn(**landing_body(made, None, world)),
+        )
+    return made
+
+
 def _attached_room(world: World) -> Made:
     """Host A's live room with shop A's experiment attached to its shelf's order."""
     made = _tested_room(world)
@@ -176,6 +202,8 @@ TESTED_ROOM = Subject("room with an experiment to attach (host A's, shop A's)", 
 TESTED_COUPON = Subject("coupon with an experiment to attach (shop A's)", _tested_coupon)
 ATTACHED_ROOM = Subject("room whose shelf order is tested (host A's, shop A's)", _attached_room)
 ATTACHED_COUPON = Subject("coupon whose depth is tested (shop A's)", _attached_coupon)
+LINK_TO_TEST = Subject("campaign link and experiment (shop A's)", _link_to_test)
+TESTED_LINK = Subject("campaign link whose landing is tested (shop A's)", _tested_link)
 COUNTDOWN_COUPON = Subject("coupon whose countdown is tested (shop A's)", _counting_down_coupon)
 
 

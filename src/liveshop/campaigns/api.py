@@ -13,6 +13,7 @@ from liveshop.campaigns import (
     access,
     commissions,
     kol_accounts,
+    link_experiments,
     links,
     metrics,
     referrals,
@@ -24,6 +25,8 @@ from liveshop.campaigns.schemas import (
     CampaignIn,
     CampaignOut,
     KolLineOut,
+    LandingExperimentIn,
+    LandingExperimentOut,
     LinkIn,
     LinkOut,
     MetricsOut,
@@ -228,6 +231,27 @@ def link_qr_png(code: LinkCode, request: Request, session: DbSession) -> Respons
     )
 
 
+@router.get("/api/links/{code}/experiment")
+def link_experiment(code: LinkCode, user: CurrentUser, session: DbSession) -> LandingExperimentOut:
+    """The landing-page test on the link (its campaign's managers; 404 when none)."""
+    return link_experiments.attached_landings(session, actor=user, code=code)
+
+
+@router.put("/api/links/{code}/experiment")
+def change_link_experiment(
+    code: LinkCode, body: LandingExperimentIn, user: CurrentUser, session: DbSession
+) -> LandingExperimentOut:
+    """A/B test where the link's clicks land: per variant a room, product or coupon of
+    the shop and a creative; attach, or change while nobody was exposed (else 409)."""
+    return link_experiments.change_landings(session, actor=user, code=code, body=body)
+
+
+@router.delete("/api/links/{code}/experiment", status_code=status.HTTP_204_NO_CONTENT)
+def detach_link_experiment(code: LinkCode, user: CurrentUser, session: DbSession) -> None:
+    """Every click lands on the link's own target again, while nobody was exposed."""
+    link_experiments.detach_landings(session, actor=user, code=code)
+
+
 @router.get("/l/{code}", include_in_schema=False)
 def follow_link(
     code: LinkCode,
@@ -241,13 +265,8 @@ def follow_link(
     link = links.link_by_code(session, code=code)
     visitor = _visitor_of(request) or new_visitor()
     with separate_writing_unit(session) as writer:  # a GET that records its click
-        links.record_click(
-            writer,
-            link=links.link_by_code(writer, code=code),
-            visitor=visitor,
-            user_id=user.id if user is not None else None,
-        )
-    response = RedirectResponse(links.target_path(link), status_code=status.HTTP_302_FOUND)
+        path = link_experiments.follow(writer, code=code, visitor=visitor, user=user)
+    response = RedirectResponse(path, status_code=status.HTTP_302_FOUND)
     response.set_cookie(
         ATTRIBUTION_COOKIE,
         cookie_value(link.code, visitor),

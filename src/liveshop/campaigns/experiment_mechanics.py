@@ -1,7 +1,8 @@
 """Which mechanics an experiment drives: what its variants change, and where.
 
 The mechanics live below campaigns (a coupon's depth and countdown in promotions, a
-shelf's order in live); each keeps the experiment's id on its own row, read here.
+shelf's order in live) and here (a link's landing page); each keeps the experiment's id
+on its own row, read here.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from liveshop.campaigns import link_experiments, links
 from liveshop.campaigns.experiment_schemas import MechanicOut
+from liveshop.campaigns.models import TargetKind
 from liveshop.catalog.models import Product
 from liveshop.live import shelf_experiments
+from liveshop.live.models import Room
 from liveshop.promotions import coupon_countdowns, coupon_experiments
-from liveshop.promotions.models import CouponKind
+from liveshop.promotions.models import Coupon, CouponKind
 
 
 def mechanics_of(session: Session, *, experiment_id: int) -> list[MechanicOut]:
@@ -21,6 +25,7 @@ def mechanics_of(session: Session, *, experiment_id: int) -> list[MechanicOut]:
         *_coupon_depths(session, experiment_id),
         *_coupon_countdowns(session, experiment_id),
         *_shelf_orders(session, experiment_id),
+        *_landings(session, experiment_id),
     ]
 
 
@@ -67,3 +72,38 @@ def _shelf_orders(session: Session, experiment_id: int) -> list[MechanicOut]:
         )
         for room in rooms
     ]
+
+
+def _landings(session: Session, experiment_id: int) -> list[MechanicOut]:
+    found = []
+    for link in link_experiments.links_testing(session, experiment_id=experiment_id):
+        campaign = links.campaign_of(session, link)
+        landings = link.experiment_landings or {}
+        found.append(
+            MechanicOut(
+                kind="landing",
+                target=f"link:{link.code}",
+                target_name=f"{campaign.name if campaign else ''} · {link.channel}",
+                values={},
+                value_names={
+                    variant: _target_name(session, landing["target"])
+                    for variant, landing in landings.items()
+                },
+                landings={variant: landing["target"] for variant, landing in landings.items()},
+                creatives={variant: landing["creative"] for variant, landing in landings.items()},
+            )
+        )
+    return found
+
+
+def _target_name(session: Session, target: str) -> str:
+    """A landing page's title: the room's, the product's, the coupon's name."""
+    kind, target_id = links.parse_target(target)
+    if kind is TargetKind.COUPON:
+        coupon = session.get(Coupon, target_id)
+        return coupon.name if coupon is not None else target
+    if kind is TargetKind.ROOM:
+        room = session.get(Room, target_id)
+        return room.title if room is not None else target
+    product = session.get(Product, target_id)
+    return product.title if product is not None else target

@@ -82,21 +82,30 @@ class VariantResultOut(BaseModel):
     comparison: ComparisonOut | None
 
 
-MECHANIC_KINDS = ("coupon_depth", "coupon_countdown", "shelf_order")
+MECHANIC_KINDS = ("coupon_depth", "coupon_countdown", "shelf_order", "landing")
 
 
 class MechanicOut(BaseModel):
     """One thing an experiment's variants change, and where."""
 
     kind: str = Field(description=f"one of {', '.join(MECHANIC_KINDS)}")
-    target: str = Field(description="what it changes: coupon:ID, room:ID")
-    target_name: str = Field(description="the coupon's name, the room's title")
+    target: str = Field(description="what it changes: coupon:ID, room:ID, link:CODE")
+    target_name: str = Field(
+        description="the coupon's name, the room's title, the link's campaign and channel"
+    )
     values: dict[str, int] = Field(
         description="per variant: a coupon's depth (minor units, or a percent coupon's "
         "percent), a coupon's countdown (seconds), a shelf's lead product id"
     )
     value_names: dict[str, str] = Field(
-        default_factory=dict, description="per variant, the value's name (a lead's title)"
+        default_factory=dict,
+        description="per variant, the value's name (a lead's or a landing page's title)",
+    )
+    landings: dict[str, str] = Field(
+        default_factory=dict, description="a link's test: per variant, room:ID, product:ID…"
+    )
+    creatives: dict[str, str] = Field(
+        default_factory=dict, description="a link's test: per variant, its creative"
     )
     percent: bool = Field(default=False, description="a coupon depth in percent")
 

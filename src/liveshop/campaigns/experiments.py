@@ -13,7 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from liveshop.campaigns.experiment_schemas import (
     ResultsOut,
     VariantResultOut,
 )
-from liveshop.campaigns.models import Conversion, Experiment, Exposure
+from liveshop.campaigns.models import Conversion, Experiment, Exposure, Touch, VisitorExposure
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import NotFound
 from liveshop.core.experiments import ExperimentFacts
@@ -71,12 +71,24 @@ def experiment_out(experiment: Experiment) -> ExperimentOut:
 
 def bucket_of(experiment_id: int, user_id: int) -> float:
     """A number in [0, 1) fixed by experiment and user (SHA-256: evenly spread)."""
-    digest = hashlib.sha256(f"experiment:{experiment_id}:user:{user_id}".encode()).digest()
+    return _bucket(f"experiment:{experiment_id}:user:{user_id}")
+
+
+def _bucket(subject: str) -> float:
+    digest = hashlib.sha256(subject.encode()).digest()
     return int.from_bytes(digest[:8], "big") / HASH_SPACE
 
 
 def variant_for(experiment: Experiment, user_id: int) -> str:
-    point = bucket_of(experiment.id, user_id)
+    return _variant_at(experiment, bucket_of(experiment.id, user_id))
+
+
+def visitor_variant_for(experiment: Experiment, visitor: str) -> str:
+    """A signed-out visitor's variant, fixed by their attribution cookie's visitor id."""
+    return _variant_at(experiment, _bucket(f"experiment:{experiment.id}:visitor:{visitor}"))
+
+
+def _variant_at(experiment: Experiment, point: float) -> str:
     total = sum(int(variant["weight"]) for variant in experiment.variants)
     running = 0
     for variant in experiment.variants:
@@ -113,16 +125,44 @@ def _expose(session: Session, *, experiment: Experiment, user_id: int) -> Exposu
     ).one()
 
 
+def expose_visitor(session: Session, *, experiment: Experiment, visitor: str) -> str:
+    """A signed-out visitor's sticky variant; the first call logs their exposure."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        module.insert(VisitorExposure)
+        .values(
+            experiment_id=experiment.id,
+            visitor=visitor,
+            variant=visitor_variant_for(experiment, visitor),
+            at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+    )
+    return session.scalars(
+        select(VisitorExposure.variant).where(
+            VisitorExposure.experiment_id == experiment.id, VisitorExposure.visitor == visitor
+        )
+    ).one()
+
+
+def has_exposures(session: Session, *, experiment_id: int) -> bool:
+    """Whether anyone, signed in or not, was shown a variant yet."""
+    for table in (Exposure, VisitorExposure):
+        query = select(table.id).where(table.experiment_id == experiment_id).limit(1)
+        if session.scalar(query) is not None:
+            return True
+    return False
+
+
 def experiment_facts(session: Session, experiment_id: int) -> ExperimentFacts:
     """What a mechanic of a lower package may know (``core.experiments``)."""
     experiment = get_experiment(session, experiment_id=experiment_id)
     variants = tuple(str(variant["name"]) for variant in experiment.variants)
-    exposed = select(Exposure.id).where(Exposure.experiment_id == experiment.id).limit(1)
     return ExperimentFacts(
         id=experiment.id,
         shop_id=experiment.shop_id,
         variants=variants,
-        has_exposures=session.scalar(exposed) is not None,
+        has_exposures=has_exposures(session, experiment_id=experiment.id),
     )
 
 
@@ -141,10 +181,14 @@ class Arm:
 
 
 def _arms(session: Session, experiment: Experiment) -> list[Arm]:
+    """Each person exposed counts once, in the variant they were first shown, with the
+    orders they paid after it: a signed-in user by their exposure; a signed-out visitor
+    (a link's landing test) as the user their cookie was later seen signed in as, unless
+    that user is already counted."""
     arms = {str(v["name"]): Arm(str(v["name"]), gmv=[]) for v in experiment.variants}
     exposures = list(
         session.execute(
-            select(Exposure.user_id, Exposure.variant, Exposure.at).where(
+            select(Exposure.user_id, Exposure.variant).where(
                 Exposure.experiment_id == experiment.id
             )
         ).tuples()
@@ -160,14 +204,58 @@ def _arms(session: Session, experiment: Experiment) -> list[Arm]:
         query = query.where(Conversion.shop_id == experiment.shop_id)
     for buyer_id, total in session.execute(query).tuples():
         spent[buyer_id] += total
-    for user_id, variant, _at in exposures:
+    people = [(variant, spent.get(user_id)) for user_id, variant in exposures]
+    people += _visitors(session, experiment, counted={user_id for user_id, _ in exposures})
+    for variant, paid in people:
         arm = arms.get(variant)
         if arm is None or arm.gmv is None:
             continue  # a variant renamed away: its users are not counted
         arm.users += 1
-        arm.converted += 1 if user_id in spent else 0
-        arm.gmv.append(spent.get(user_id, 0))
+        arm.converted += 1 if paid is not None else 0
+        arm.gmv.append(paid or 0)
     return list(arms.values())
+
+
+def _visitors(
+    session: Session, experiment: Experiment, *, counted: set[int]
+) -> list[tuple[str, int | None]]:
+    """Signed-out visitors' (variant, paid after exposure or None), once per person."""
+    exposed = VisitorExposure.experiment_id == experiment.id
+    visitors = session.execute(
+        select(VisitorExposure.visitor, VisitorExposure.variant).where(exposed)
+    ).tuples()
+    linked = session.execute(
+        select(VisitorExposure.visitor, func.min(Touch.user_id))
+        .join(Touch, Touch.visitor == VisitorExposure.visitor)
+        .where(exposed, Touch.user_id.is_not(None))
+        .group_by(VisitorExposure.visitor)
+    ).tuples()
+    user_of = {visitor: user_id for visitor, user_id in linked}
+    paid_query = (
+        select(VisitorExposure.visitor, Conversion.buyer_id, Conversion.order_id, Conversion.total)
+        .join(Touch, Touch.visitor == VisitorExposure.visitor)
+        .join(
+            Conversion,
+            (Conversion.buyer_id == Touch.user_id) & (Conversion.paid_at > VisitorExposure.at),
+        )
+        .where(exposed)
+        .distinct()
+    )
+    if experiment.shop_id is not None:
+        paid_query = paid_query.where(Conversion.shop_id == experiment.shop_id)
+    paid: dict[str, int] = defaultdict(int)
+    for visitor, buyer_id, _order_id, total in session.execute(paid_query).tuples():
+        if buyer_id == user_of.get(visitor):  # one person per visitor, as counted below
+            paid[visitor] += total
+    people: list[tuple[str, int | None]] = []
+    for visitor, variant in visitors:
+        user_id = user_of.get(visitor)
+        if user_id is not None:
+            if user_id in counted:
+                continue  # already counted as that user
+            counted.add(user_id)
+        people.append((variant, paid.get(visitor)))
+    return people
 
 
 def results(session: Session, *, actor: User, experiment_id: int) -> ResultsOut:

@@ -43,7 +43,7 @@ def parse_target(target: str) -> tuple[TargetKind, int]:
     return TargetKind(kind), int(raw_id)
 
 
-def _require_shop_target(session: Session, *, shop_id: int, actor: User, target: str) -> None:
+def require_shop_target(session: Session, *, shop_id: int, actor: User, target: str) -> None:
     kind, target_id = parse_target(target)
     try:
         if kind is TargetKind.PRODUCT:
@@ -90,7 +90,7 @@ def create_link(session: Session, *, actor: User, campaign_id: int, body: LinkIn
             + ", ".join(campaign.channels),
             code="channel_not_in_campaign",
         )
-    _require_shop_target(session, shop_id=campaign.shop_id, actor=actor, target=body.target)
+    require_shop_target(session, shop_id=campaign.shop_id, actor=actor, target=body.target)
     if body.kol_user_id is not None and session.get(User, body.kol_user_id) is None:
         raise InvalidInput(f"no user {body.kol_user_id} to pay as the KOL", code="kol_not_found")
     return _insert_link(
@@ -157,7 +157,11 @@ def link_by_code(session: Session, *, code: str) -> TrackingLink:
 def target_path(link: TrackingLink) -> str:
     """Where the link leads: the room's page, the product's page, the coupon's landing
     page (where it is claimed, after signing in if need be)."""
-    kind, target_id = parse_target(link.target)
+    return path_of(link.target)
+
+
+def path_of(target: str) -> str:
+    kind, target_id = parse_target(target)
     if kind is TargetKind.ROOM:
         return f"/rooms/{target_id}"
     if kind is TargetKind.PRODUCT:
@@ -166,9 +170,15 @@ def target_path(link: TrackingLink) -> str:
 
 
 def record_click(
-    session: Session, *, link: TrackingLink, visitor: str, user_id: int | None
+    session: Session,
+    *,
+    link: TrackingLink,
+    visitor: str,
+    user_id: int | None,
+    landed_on: str | None = None,
 ) -> Touch:
-    kind, target_id = parse_target(link.target)
+    """The click's touch; ``landed_on``: the target a landing test sent it to."""
+    kind, target_id = parse_target(landed_on or link.target)
     touch = Touch(
         link_id=link.id,
         visitor=visitor,

@@ -1,6 +1,7 @@
 """What campaigns hold about a person, for privacy's export and erasure.
 
-Touches (clicks, visits), experiment exposures, pushes received and share links
+Touches (clicks, visits), experiment exposures (signed in, and signed out under a
+visitor id the person was later seen signed in with), pushes received and share links
 are exported and erased. Paid-order facts (conversions) and KOL commissions
 stay: they mirror orders and the ledger, which are under legal hold; the
 person's touches go, so no order is attributed through them again.
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from liveshop.campaigns.models import (
     Exposure,
     PushRecipient,
     Touch,
     TrackingLink,
+    VisitorExposure,
 )
 from liveshop.core.db import rows_changed
 from liveshop.privacy.registry import DataSubject
@@ -30,7 +32,12 @@ def export_campaign_data(subject: DataSubject) -> dict[str, Any]:
         .where(Touch.user_id == user_id)
         .order_by(Touch.id)
     ).tuples()
-    exposures = session.scalars(select(Exposure).where(Exposure.user_id == user_id)).all()
+    exposures = [
+        *session.scalars(select(Exposure).where(Exposure.user_id == user_id)),
+        *session.scalars(
+            select(VisitorExposure).where(VisitorExposure.visitor.in_(_visitors_of(user_id)))
+        ),
+    ]
     shares = session.scalars(select(TrackingLink).where(TrackingLink.sharer_id == user_id)).all()
     received = session.scalars(select(PushRecipient).where(PushRecipient.user_id == user_id)).all()
     return {
@@ -47,15 +54,24 @@ def export_campaign_data(subject: DataSubject) -> dict[str, Any]:
     }
 
 
+def _visitors_of(user_id: int) -> Select[str]:
+    """The attribution cookies' visitor ids the person was seen signed in with."""
+    return select(Touch.visitor).where(Touch.user_id == user_id)
+
+
 def erase_campaign_data(subject: DataSubject) -> dict[str, int]:
     session, user_id = subject.session, subject.user_id
+    as_visitor = rows_changed(  # before their touches go: they name the visitor ids
+        session.execute(
+            delete(VisitorExposure).where(VisitorExposure.visitor.in_(_visitors_of(user_id)))
+        )
+    )
     return {
         "link_touches": rows_changed(
             session.execute(delete(Touch).where(Touch.user_id == user_id))
         ),
-        "experiment_exposures": rows_changed(
-            session.execute(delete(Exposure).where(Exposure.user_id == user_id))
-        ),
+        "experiment_exposures": as_visitor
+        + rows_changed(session.execute(delete(Exposure).where(Exposure.user_id == user_id))),
         "push_recipients": rows_changed(
             session.execute(delete(PushRecipient).where(PushRecipient.user_id == user_id))
         ),

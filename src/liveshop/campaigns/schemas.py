@@ -115,6 +115,37 @@ class LinkIn(BaseModel):
         return normalise_channel(value)
 
 
+class LandingIn(BaseModel):
+    """Where one variant of a link's landing test sends its clicks, and its creative."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(description="room:ID, product:ID or coupon:ID, of the campaign's shop")
+    creative: PlainText = Field(default="", max_length=80)
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str) -> str:
+        match = TARGET_PATTERN.match(value)
+        if not match or int(match.group(2)) > MAX_ROW_ID:
+            raise ValueError("target is room:ID, product:ID or coupon:ID")
+        return value
+
+
+class LandingExperimentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment_id: int = Field(ge=1, le=MAX_ROW_ID)
+    landings: dict[str, LandingIn] = Field(min_length=2, max_length=10)
+
+
+class LandingExperimentOut(BaseModel):
+    code: str
+    experiment_id: int
+    landings: dict[str, LandingIn]
+    exposed: bool = Field(description="someone was shown a variant: the test can no longer change")
+
+
 class ShareLinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
