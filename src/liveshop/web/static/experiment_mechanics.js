@@ -24,15 +24,18 @@ function valuesOf(form, kind, percent) {
 }
 
 const experimentId = document.getElementById("experiment").dataset.experimentId;
-// kind -> [the route under /api/coupons/{id}, the body's field]
-const ROUTES = { coupon_depth: ["experiment", "depths"], coupon_countdown: ["countdown-experiment", "seconds"] };
+// kind -> [its experiment's route, the body's field for a change (none: detach only)]
+const ROUTES = {
+  coupon_depth: [(id) => `/api/coupons/${id}/experiment`, "depths"],
+  coupon_countdown: [(id) => `/api/coupons/${id}/countdown-experiment`, "seconds"],
+  landing: [(code) => `/api/links/${code}/experiment`, null],
+};
 
 function setUp(item) {
   const form = item.querySelector(".mechanic-form");
   const route = ROUTES[item.dataset.kind];
   if (!form || !route) return;
-  const id = item.dataset.target.split(":")[1];
-  const url = `/api/coupons/${id}/${route[0]}`;
+  const url = route[0](item.dataset.target.split(":")[1]);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const values = valuesOf(form, item.dataset.kind, item.dataset.percent === "true");
