@@ -124,3 +124,73 @@ def test_the_page_names_the_mechanics_and_changes_a_depth_until_exposed(
     assert box is not None
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= page.viewport_size["width"] + 1  # type: ignore[index]
+
+
+LANDING_WORDS = {
+    "zh-CN": {
+        "what": "推广链接 {code}（落地页测试 · douyin）点击后的落地页和素材",
+        "a": "a：商品「羽绒服」 · 素材 海报A",
+        "b": "b：直播间「冬装专场」 · 素材 海报B",
+    },
+    "en": {
+        "what": "Tracking link {code} (落地页测试 · douyin): landing page and creative",
+        "a": "a: product “羽绒服” · creative 海报A",
+        "b": "b: room “冬装专场” · creative 海报B",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_page_names_a_links_landing_test_and_detaches_it(
+    server: LiveServer, open_page: OpenPage, size: str, locale: str
+) -> None:
+    words = LANDING_WORDS[locale]
+    _host, merchant, coat, room_id = server.selling_room(
+        title="冬装专场", product={"title": "羽绒服", "price": 29_900, "stock": 5}
+    )
+    now = datetime.now(UTC)
+    campaign = server.api(
+        merchant,
+        "POST",
+        "/api/campaigns",
+        {
+            "name": "落地页测试",
+            "channels": ["douyin"],
+            "budget": 100_000,
+            "starts_at": (now - timedelta(days=1)).isoformat(),
+            "ends_at": (now + timedelta(days=7)).isoformat(),
+        },
+        expect=201,
+    )
+    link = server.api(
+        merchant,
+        "POST",
+        f"/api/campaigns/{campaign['id']}/links",
+        {"target": f"product:{coat['id']}", "channel": "douyin"},
+        expect=201,
+    )
+    variants = [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}]
+    experiment = server.api(
+        merchant, "POST", "/api/experiments", {"name": "落地页", "variants": variants}, expect=201
+    )
+    landings = {
+        "a": {"target": f"product:{coat['id']}", "creative": "海报A"},
+        "b": {"target": f"room:{room_id}", "creative": "海报B"},
+    }
+    body = {"experiment_id": experiment["id"], "landings": landings}
+    server.api(merchant, "PUT", f"/api/links/{link['code']}/experiment", body)
+
+    page = open_page(merchant, f"/experiments/{experiment['id']}", locale=locale, size=size)
+    item = page.locator('.mechanic[data-kind="landing"]')
+    expect(item.locator(".mechanic-what")).to_have_text(words["what"].format(code=link["code"]))
+    expect(item.locator('[data-variant="a"]')).to_have_text(words["a"])
+    expect(item.locator('[data-variant="b"]')).to_have_text(words["b"])
+    expect(page.locator("#mechanics")).to_be_visible()
+    box = page.locator("#mechanics").bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= page.viewport_size["width"] + 1  # type: ignore[index]
+
+    item.locator(".mechanic-detach").click()
+    expect(page.locator("#no-mechanics")).to_be_visible()
+    server.api(merchant, "GET", f"/api/links/{link['code']}/experiment", expect=404)
