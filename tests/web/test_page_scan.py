@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from liveshop.notifications.centre import unsubscribe_token
 from liveshop.notifications.models import NotificationKind
 from liveshop.tracking import config as tracking_config
 from liveshop.web import tracking_pages
+from liveshop.web.risk_pages import ReasonView, reason_view, subject_words
 from tests.web.test_console_language_pages import (
     _campaign,
     _experiment,
@@ -42,6 +44,11 @@ if TYPE_CHECKING:
     from tests.web.conftest import LiveServer, OpenPage
 
 pytestmark = pytest.mark.browser
+
+# An order above 100 元 waits for a risk analyst: the review queue, the merchant's holds and
+# the buyer's orders have one.
+HELD_ABOVE = 10_000
+SERVER_ENVIRONMENT = {"LIVESHOP_RISK_RULES": f"review if is_order and amount > {HELD_ABOVE}"}
 
 # What people typed (English, so that Chinese on an English page is the site's); taken out
 # of a Chinese page's text before it is searched for English sentences.
@@ -71,14 +78,17 @@ ADDRESSES = re.compile(r"\bhttps?://\S+|\S+@\S+")
 # Three English words in a row: a sentence (the API's details are English sentences).
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’-]+[A-Za-z]{2,}){2,}")
 
-# Text an element declares in another language (lang="zh-CN" on an English page): what the
-# platform stores as written, a notice, a carrier's scan (docs/architecture.md, Languages).
-DECLARED_FOREIGN = """() => {
+# Text a page sets apart: what an element declares in another language (lang="zh-CN" on an
+# English page: what the platform stores as written, a notice, a carrier's scan; see
+# docs/architecture.md, Languages), left out of the language checks; and what it marks as
+# code (<code>: a risk rule as its analyst wrote it, a feature name rules are written in),
+# left out of every check.
+SET_APART = """() => {
   const language = document.documentElement.lang.slice(0, 2);
-  return [...document.body.querySelectorAll("[lang]")]
-    .filter((node) => !node.lang.startsWith(language) && !node.closest("#language-switch"))
-    .map((node) => node.innerText)
-    .filter(Boolean);
+  const texts = (selector, keep) => [...document.body.querySelectorAll(selector)]
+    .filter(keep).map((node) => node.innerText).filter(Boolean);
+  const foreign = (node) => !node.lang.startsWith(language) && !node.closest("#language-switch");
+  return { foreign: texts("[lang]", foreign), code: texts("code", () => true) };
 }"""
 
 Ready = Callable[[Page], None]
@@ -215,6 +225,10 @@ def _report(server: LiveServer, reporter: User, *, author: User, room_id: int) -
     server.api(reporter, "POST", "/api/reports", report, expect=201)
 
 
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": uuid.uuid4().hex}
+
+
 def _warning(server: LiveServer, moderator: User, *, host: User, room_id: int) -> None:
     """A warning to the host: the pre-live check, the regulator's penalties and log show it."""
     action = {
@@ -241,6 +255,8 @@ def world(server: LiveServer) -> World:
     server.api(viewer, "POST", "/api/cart/items", {"sku_id": sku_id})
     ended_room_id = server.create_room(host, title="Last night's sale", start=True)
     server.api(host, "POST", f"/api/rooms/{ended_room_id}/end")
+    held = {"items": [{"sku_id": sku_id, "quantity": 3}]}  # 117 元
+    server.api(viewer, "POST", "/api/orders", held, expect=201, headers=_key())
     refund = {"kind": "refund", "reason": "Wrong size"}
     server.api(viewer, "POST", f"/api/orders/{order_id}/after-sales", refund, expect=201)
     _report(server, viewer, author=host, room_id=room_id)
@@ -267,9 +283,14 @@ def world(server: LiveServer) -> World:
     )
 
 
-def _leaks(text: str, *, locale: str, foreign: Sequence[str] = ()) -> list[str]:
+def _leaks(
+    text: str, *, locale: str, foreign: Sequence[str] = (), code: Sequence[str] = ()
+) -> list[str]:
     """What in a page's visible text is server text a person should not see; ``foreign`` is
-    the text its elements declare in another language, left out of the language checks."""
+    the text its elements declare in another language, left out of the language checks,
+    ``code`` what it shows as code, left out of all of them."""
+    for shown_as_code in code:
+        text = text.replace(shown_as_code, " ")
     text = ADDRESSES.sub(" ", text)
     found = [
         f"{name}: {match.group(0)!r}"
@@ -306,7 +327,7 @@ def test_no_page_shows_leaked_server_text(
             visit.ready(page)
         page.wait_for_load_state("networkidle")
         text = f"{page.title()}\n{page.evaluate(VISIBLE_TEXT)}"
-        found = _leaks(text, locale=locale, foreign=page.evaluate(DECLARED_FOREIGN))
+        found = _leaks(text, locale=locale, **page.evaluate(SET_APART))
         if found:
             leaks[visit.path] = sorted(set(found))
         page.context.close()
@@ -334,3 +355,14 @@ def test_the_scan_finds_each_kind_of_leak() -> None:
     assert _leaks("Buy now CN¥39.00 https://x.test/l/a_b?c=d.e", locale="en") == []
     assert _leaks("Shipped 你的订单已发货", locale="en", foreign=["你的订单已发货"]) == []
     assert _leaks("None 你的订单已发货", locale="en", foreign=["None 你的订单已发货"]) != []
+    assert _leaks("规则：review if is_order", locale="zh-CN", code=["review if is_order"]) == []
+
+
+def test_the_risk_engines_reasons_are_read_for_the_page() -> None:
+    """As risk/engine.py and risk/model.py write them; anything else is shown as written."""
+    model = "model: amount_zscore=3.20 (legit p99 1.50)"
+    assert reason_view(model) == ReasonView("model", "amount_zscore", "3.20", "1.50")
+    assert reason_view("rule: block if x > 1") == ReasonView("rule", "block if x > 1")
+    assert reason_view("velocity spike") == ReasonView("other", "velocity spike")
+    assert subject_words("order:12") == ("订单 %(id)s", {"id": "12"})
+    assert subject_words("vault_card:tok_1") is None

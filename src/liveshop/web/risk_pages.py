@@ -3,6 +3,9 @@ held requests (status and the appeal route only, never the reasons)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -45,6 +48,48 @@ HELD_STATUS_NAMES = {
     CaseStatus.CLEARED: N_("审核后放行"),
 }
 
+# What a case is about ("order:12", risk's guarded paths), in words: 订单 12.
+SUBJECT_NAMES = {
+    "user": N_("用户 %(id)s"),
+    "order": N_("订单 %(id)s"),
+    "payment": N_("支付 %(id)s"),
+    "flash_sale": N_("秒杀 %(id)s"),
+    "after_sale": N_("售后 %(id)s"),
+    "coupon": N_("优惠券 %(id)s"),
+    "red_packet": N_("红包 %(id)s"),
+}
+SUBJECT = re.compile(r"^(?P<kind>[a-z_]+):(?P<id>\d+)$")
+# The engine's reasons (risk/engine.py): a rule that fired, as its operator wrote it, and the
+# model's features beyond what legit users show (risk/model.py explain).
+RULE_REASON = re.compile(r"^rule: (?P<rule>.+)$")
+MODEL_REASON = re.compile(r"^model: (?P<feature>\w+)=(?P<value>\S+) \(legit p99 (?P<high>\S+)\)$")
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    """A reason as the page shows it: its kind in words, the rule or feature as code."""
+
+    kind: str  # "rule", "model" or "other" (shown as the engine wrote it)
+    code: str  # the rule's text, the feature's name, or the reason as written
+    value: str = ""
+    high: str = ""
+
+
+def reason_view(reason: str) -> ReasonView:
+    if match := RULE_REASON.match(reason):
+        return ReasonView("rule", match["rule"])
+    if match := MODEL_REASON.match(reason):
+        return ReasonView("model", match["feature"], match["value"], match["high"])
+    return ReasonView("other", reason)
+
+
+def subject_words(subject: str) -> tuple[str, dict[str, str]] | None:
+    """The message id and values naming ``subject``, or None for a kind it has no words for."""
+    match = SUBJECT.match(subject)
+    if match is None or match["kind"] not in SUBJECT_NAMES:
+        return None
+    return SUBJECT_NAMES[match["kind"]], {"id": match["id"]}
+
 
 @router.get("/risk", response_class=HTMLResponse, include_in_schema=False)
 def review_page(
@@ -62,6 +107,8 @@ def review_page(
         labels=LABELS,
         label_names=LABEL_NAMES,
         path_names={path.value: name for path, name in PATH_NAMES.items()},
+        reason_view=reason_view,
+        subject_words=subject_words,
     )
 
 
