@@ -213,3 +213,19 @@ def test_the_results_name_the_mechanics_the_experiment_drives(
     assert results["exposed"] is False
     client.get(f"/api/coupons/{coupon.id}/offer", headers=viewer.headers)
     assert client.get(results_url, headers=shelf.merchant.headers).json()["exposed"] is True
+
+
+def test_the_host_reading_their_shelf_is_not_exposed_and_can_still_change_it(
+    session: Session, shelf: Shelf
+) -> None:
+    host = session.get_one(User, shelf.host.id)
+    scarf_id = _scarf(session, shelf)
+    experiment_id = _experiment(session, shelf.merchant)
+    leads = {"shallow": scarf_id, "deep": shelf.product_id}
+    body = ShelfExperimentIn(experiment_id=experiment_id, leads=leads)
+    shelf_experiments.change_shelf_experiment(session, actor=host, room_id=shelf.room_id, body=body)
+    seen = shelf_experiments.shelf_for(session, room_id=shelf.room_id, viewer=host)
+    assert [product.id for product in seen] == [shelf.product_id, scarf_id]  # the host's order
+    out = shelf_experiments.attached_shelf_experiment(session, actor=host, room_id=shelf.room_id)
+    assert out.exposed is False
+    shelf_experiments.detach_shelf_experiment(session, actor=host, room_id=shelf.room_id)

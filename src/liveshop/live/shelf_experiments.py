@@ -6,9 +6,10 @@ with a lead product per variant: a product of that shop on the room's shelf. A v
 who opens the shelf (``GET /api/rooms/{id}/shelf``, signed in) sees their variant's
 lead first, the rest in the host's order; that moment is the exposure, so the
 experiment's results compare conversion and GMV per viewer between orders. Anyone
-else (signed out, a regulator) sees the host's order and is in no experiment. Until a
-viewer has been shown a variant of the attached experiment, the host may change the
-leads, swap the experiment or detach it; after, it stays as it is.
+else (signed out, a regulator, the room's host at the console) sees the host's order
+and is in no experiment. Until a viewer has been shown a variant of the attached
+experiment, the host may change the leads, swap the experiment or detach it; after,
+it stays as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from liveshop.catalog.schemas import ProductOut
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.experiments import experiment_facts, exposed_variant
 from liveshop.live import shelf
+from liveshop.live.access import can_run_room
 from liveshop.live.models import Room
 from liveshop.live.schemas import ShelfExperimentIn, ShelfExperimentOut
 from liveshop.live.service import controlled_room, get_room
@@ -136,7 +138,13 @@ def shelf_for(session: Session, *, room_id: int, viewer: User | None) -> list[Pr
     room = get_room(session, room_id=room_id)
     products = shelf.shelf(session, room_id=room.id)
     leads = room.shelf_experiment_leads
-    if room.shelf_experiment_id is None or not leads or viewer is None or not can_shop(viewer):
+    if (
+        room.shelf_experiment_id is None
+        or not leads
+        or viewer is None
+        or not can_shop(viewer)
+        or can_run_room(viewer, room=room)  # the host at their console is no viewer
+    ):
         return products
     variant = exposed_variant(session, experiment_id=room.shelf_experiment_id, user_id=viewer.id)
     lead = leads.get(variant)

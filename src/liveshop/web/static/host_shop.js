@@ -4,6 +4,7 @@
 import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
 import { commerceError, couponTerms, isoAfter, skuLabel } from "./commerce.js";
 import { RoomOrders } from "./host_orders.js";
+import { ShelfTest } from "./host_shelf_test.js";
 import { ShopPicker } from "./shop_picker.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,6 +37,7 @@ export class HostShop {
     this.coupons = new Map();
     this.draws = new Map();
     this.orders = new RoomOrders(roomId);
+    this.shelfTest = new ShelfTest({ roomId });
     this.shops = new ShopPicker({ search: $("shop-search"), select: $("shop-id"), ownShopId: $("shop-form").dataset.ownShop });
     this.bind();
   }
@@ -62,6 +64,7 @@ export class HostShop {
 
   async start() {
     await this.loadShelf();
+    this.shelfTest.load();
     await this.shops.find("");
     if (this.shops.shopId) this.loadShopProducts();
     const [sales, coupons, draws] = await Promise.all([
@@ -136,6 +139,7 @@ export class HostShop {
         ]),
       ),
     );
+    this.shelfTest.setShelf(this.shelf);
     this.fillSkuSelects();
   }
 
