@@ -115,7 +115,7 @@ def _json_body(request: Request, raw: bytes) -> Any:
     if not raw:
         return None
     content_type = request.headers.get("content-type")
-    if content_type:
+    if content_type and content_type != "application/json":  # parsed only when not plain
         message = email.message.Message()
         message["content-type"] = content_type
         main, _, subtype = message.get_content_type().partition("/")

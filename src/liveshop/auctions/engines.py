@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from liveshop.accounts.models import User
 from liveshop.auctions import access
@@ -29,6 +30,7 @@ from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.auctions.service import auction_not_found, get_auction
 from liveshop.auctions.views import BidNews, tell_bids
 from liveshop.core.clock import as_utc
+from liveshop.core.db import Base
 from liveshop.core.errors import Conflict
 from liveshop.live.models import Room
 
@@ -86,6 +88,29 @@ AUCTION_AND_HOST = (
     .where(Auction.id == bindparam("auction_id"))
     .with_for_update(of=Auction)
     .execution_options(populate_existing=True)
+)
+
+
+ADVANCED_COLUMNS = ("bid_count", "current_price", "leader_id", "leader_max", "ends_at")
+# A bid's two writes, Core statements built once (the ORM's flush of the row and the
+# bid cost more than the statements themselves).
+BIDS_TABLE = Base.metadata.tables[AuctionBid.__tablename__]
+BID_COLUMNS = (
+    "auction_id",
+    "seq",
+    "bidder_id",
+    "max_amount",
+    "price_after",
+    "leading",
+    "idempotency_key",
+    "created_at",
+)
+RECORD_BID = insert(BIDS_TABLE)
+AUCTIONS_TABLE = Base.metadata.tables[Auction.__tablename__]
+ADVANCE_AUCTION = (
+    update(AUCTIONS_TABLE)
+    .where(AUCTIONS_TABLE.c.id == bindparam("auction_id"))
+    .values({name: bindparam(name) for name in ADVANCED_COLUMNS})
 )
 
 
@@ -153,10 +178,15 @@ class SqlBidEngine:
             bidder_id=bidder.id,
             max_amount=max_amount,
         )
-        auction.bid_count += 1
+        ends_at = as_utc(auction.ends_at)
+        extended = False
+        if auction.ending == AuctionEnding.EXTEND and auction.extend_seconds > 0:
+            floor = moment + timedelta(seconds=auction.extend_seconds)
+            if ends_at < floor:
+                ends_at, extended = floor, True
         bid = AuctionBid(
             auction_id=auction.id,
-            seq=auction.bid_count,
+            seq=auction.bid_count + 1,
             bidder_id=bidder.id,
             max_amount=max_amount,
             price_after=decision.price,
@@ -164,20 +194,20 @@ class SqlBidEngine:
             idempotency_key=idempotency_key,
             created_at=moment,
         )
-        auction.current_price = decision.price
-        auction.leader_id = decision.leader_id
-        auction.leader_max = decision.leader_max
-        extended = False
-        if auction.ending == AuctionEnding.EXTEND and auction.extend_seconds > 0:
-            floor = moment + timedelta(seconds=auction.extend_seconds)
-            if as_utc(auction.ends_at) < floor:
-                auction.ends_at = floor
-                extended = True
-        session.add(bid)
+        advanced = {
+            "bid_count": bid.seq,
+            "current_price": decision.price,
+            "leader_id": decision.leader_id,
+            "leader_max": decision.leader_max,
+            "ends_at": ends_at,
+        }
         try:
-            session.flush()
+            session.execute(RECORD_BID, {column: getattr(bid, column) for column in BID_COLUMNS})
         except IntegrityError as error:  # only if a lock was somehow not held (rolled back)
             raise Conflict("this bid is being placed already", code="bid_in_progress") from error
+        session.execute(ADVANCE_AUCTION, {"auction_id": auction.id, **advanced})
+        for name, value in advanced.items():  # as written: nothing left for the flush
+            set_committed_value(auction, name, value)
         news = BidNews(
             bidder_name=bidder.public_name,
             bidder_id=bidder.id,
