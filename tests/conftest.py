@@ -133,9 +133,10 @@ def _empty_postgres(url: str) -> None:
     """Empty every migrated table of the private schema (the migrations, not the
     models, say which tables exist).
 
-    A worker thread of the app just shut down may still be finishing a read (a
-    cancelled ``to_thread`` task runs to its end); PostgreSQL may then pick the
-    TRUNCATE as a deadlock's victim, and it is tried again once the read is done."""
+    The app's shutdown waits for its background jobs' threads (core/background.py), but
+    only so long: a worker thread still finishing a read after it may make PostgreSQL
+    pick the TRUNCATE as a deadlock's victim, and it is tried again once the read is
+    done."""
     for attempt in range(1, TRUNCATE_TRIES + 1):
         try:
             _truncate_every_table(url)
