@@ -56,7 +56,7 @@ export async function api(method, path, body, extraHeaders = {}) {
     const detail = errorDetail(data);
     const code = (data && data.code) || "http_" + response.status;
     const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
-    const words = errorWords(detail, response.status, retryAfter);
+    const words = COMMON_REFUSALS[code] || errorWords(detail, response.status, retryAfter);
     throw new ApiError(response.status, code, words, data, detail, retryAfter);
   }
   return data;
@@ -89,6 +89,12 @@ export function inPageLanguage(text) {
   return Boolean(text) && CHINESE.test(text) === (LOCALE === SOURCE_LANGUAGE);
 }
 
+// Refusals any page's call may meet, by code, in people's words (the API's detail is for
+// engineers: "missing or wrong CSRF token").
+const COMMON_REFUSALS = {
+  csrf_failed: _("页面已过期，请刷新后再试"),
+};
+
 /** Words for a refusal by its HTTP status, for a script with no words of its own for its code;
  * with the seconds a Retry-After gave, a busy (429) or unavailable (5xx) server says when. */
 export function statusWords(status, retryAfter = null) {
@@ -107,11 +113,12 @@ export function statusWords(status, retryAfter = null) {
 
 /** The page's words for a refusal: the server's detail when it is in the page's language
  * (an English detail on an English page), else words by its status: a Chinese page never
- * shows the API's English. A busy or failing server (429, 5xx) is always told by its status:
- * its detail ("internal server error", a proxy's page) is for engineers, and the person needs
- * to know when to try again. */
+ * shows the API's English. A signed-out caller (401), a busy or a failing server (429, 5xx)
+ * is always told by its status: those details are for engineers ("send Authorization:
+ * Bearer <token>", "internal server error", a proxy's page), and a person needs to sign in
+ * again or to know when to try again. */
 export function errorWords(detail, status, retryAfter = null) {
-  if (status === 429 || status >= 500) return statusWords(status, retryAfter);
+  if (status === 401 || status === 429 || status >= 500) return statusWords(status, retryAfter);
   return inPageLanguage(detail) ? detail : statusWords(status);
 }
 
