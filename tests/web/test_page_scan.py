@@ -26,7 +26,11 @@ from playwright.sync_api import Page, expect
 from liveshop.accounts.models import Role, User
 from liveshop.app import create_app
 from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
+from liveshop.core.ids import new_id
 from liveshop.core.settings import Settings
+from liveshop.live.held_comments import store_held_comments
+from liveshop.live.models import CommentKind, HeldCommentStatus
 from liveshop.notifications.centre import unsubscribe_token
 from liveshop.notifications.models import NotificationKind
 from liveshop.tracking import config as tracking_config
@@ -64,6 +68,8 @@ TYPED = (
     "Add me on WeChat for a better price",
     "Wrong size",
     "Rule 3: no deals off the platform",
+    "Is this the lowest price",
+    "Label checked",
 )
 LEAKS: dict[str, re.Pattern[str]] = {
     "raw JSON": re.compile(r"[{\[]\s*\"[^\"\n]+\"\s*:"),
@@ -241,6 +247,31 @@ def _warning(server: LiveServer, moderator: User, *, host: User, room_id: int) -
     server.api(moderator, "POST", "/api/moderation/actions", action, expect=201)
 
 
+def _held_line(server: LiveServer, author: User, room_id: int) -> None:
+    """A chat line the filter held for a moderator, as the hub writes it behind."""
+    line = {
+        "id": new_id(),
+        "room_id": room_id,
+        "user_id": author.id,
+        "kind": CommentKind.COMMENT,
+        "text": "Is this the lowest price",
+        "categories": ["violence"],
+        "status": HeldCommentStatus.HELD,
+        "created_at": utcnow(),
+    }
+    with unit_of_work(server.database_url) as session:
+        store_held_comments(session, held=[line])
+
+
+def _inspection(server: LiveServer) -> None:
+    """Every product sampled and the shop's passed: the regulator's inspections have one."""
+    admin = server.create_user(server.unique("admin"), Role.ADMIN)
+    sampled = server.api(admin, "POST", "/api/admin/inspections/sample", {"rate": "1"}, expect=201)
+    result = {"result": "pass", "findings": "Label checked"}
+    path = f"/api/admin/inspections/{sampled[0]['id']}/result"
+    server.api(admin, "POST", path, result)
+
+
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
     host, merchant, product, room_id = server.selling_room(
@@ -262,6 +293,10 @@ def world(server: LiveServer) -> World:
     _report(server, viewer, author=host, room_id=room_id)
     moderator = server.create_user(server.unique("moderator"), Role.MODERATOR)
     _warning(server, moderator, host=host, room_id=room_id)
+    _held_line(server, viewer, room_id)
+    _inspection(server)
+    coupon_id = _coupon(server, merchant)
+    server.api(viewer, "POST", f"/api/coupons/{coupon_id}/grab", expect=201)  # in the wallet
     secret = Settings(home=server.home).resolved_secret_key()
     token = unsubscribe_token(secret, user_id=viewer.id, kind=NotificationKind.ORDER_SHIPPED)
     return World(
@@ -275,7 +310,7 @@ def world(server: LiveServer) -> World:
         room_id=room_id,
         ended_room_id=ended_room_id,
         order_id=order_id,
-        coupon_id=_coupon(server, merchant),
+        coupon_id=coupon_id,
         campaign_id=_campaign(server, merchant),
         experiment_id=_experiment(server, merchant),
         wallet_path=_wallet_path(server, viewer, sku_id),
