@@ -164,7 +164,8 @@ def fit_candidates(
     started = time.perf_counter()
     similar = _neighbour_matrix(neighbours, neighbour_scores)  # [had, next to it]
     head = np.argsort(-popularity)[: min(POPULAR_POOL, items)]
-    head_scores = (popularity[head] / max(1e-12, float(popularity.max()))).astype(np.float32)
+    peak = float(popularity.max()) if items else 0.0  # a catalogue with nothing listed yet
+    head_scores = (popularity[head] / max(1e-12, peak)).astype(np.float32)
     candidates = np.full((users, count), -1, dtype=np.int32)
     scores = np.zeros((users, count), dtype=np.float32)
     anchors = np.full((users, count), -1, dtype=np.int32)
