@@ -193,6 +193,8 @@ def test_the_routes_attach_offer_refuse_late_and_name_the_mechanic(
             "values": SECONDS,
             "value_names": {},
             "percent": False,
+            "landings": {},
+            "creatives": {},
         }
     ]
     assert sum(variant["users"] for variant in results["variants"]) == 1

@@ -200,6 +200,8 @@ def test_the_results_name_the_mechanics_the_experiment_drives(
             "values": DEPTHS,
             "value_names": {},
             "percent": False,
+            "landings": {},
+            "creatives": {},
         },
         {
             "kind": "shelf_order",
@@ -208,6 +210,8 @@ def test_the_results_name_the_mechanics_the_experiment_drives(
             "values": leads,
             "value_names": {"shallow": "围巾", "deep": "羽绒服"},
             "percent": False,
+            "landings": {},
+            "creatives": {},
         },
     ]
     assert results["exposed"] is False
