@@ -1,6 +1,7 @@
 // Campaign pages: create a campaign, the campaign's metrics by dimension with a Plotly
 // chart, the link builder with its QR codes, and an experiment's rates with intervals.
 // Server text reaches the page through textContent only.
+import { localisedConfig } from "./chart_locale.js";
 import { LOCALE, _, api, el } from "./common.js";
 import { RoomPicker, whenTyped } from "./room_picker.js";
 
@@ -51,7 +52,7 @@ async function draw(root, id, traces, layout = {}) {
   const node = $(id);
   if (!node) return;
   const Plotly = await plotly(root);
-  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, CHART_CONFIG);
+  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, localisedConfig(Plotly, CHART_CONFIG));
   node.dataset.rendered = "true";
 }
 

@@ -2,6 +2,7 @@
 // session report with Plotly charts, top products, the funnel and customer segments.
 // Every figure and label from the server reaches the page through textContent (or as
 // plain numbers and ids to Plotly); nothing is inserted as HTML.
+import { localisedConfig } from "./chart_locale.js";
 import { LOCALE, _, api, el, formatCount, formatPrice } from "./common.js";
 import { LiveConnection, pageTransport, showConnection } from "./live.js";
 import { Pager } from "./pager.js";
@@ -71,7 +72,7 @@ async function draw(id, traces, layout = {}) {
   const node = $(id);
   if (!node) return;
   const Plotly = await plotly();
-  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, CHART_CONFIG);
+  await Plotly.react(node, traces, { ...LAYOUT, ...layout }, localisedConfig(Plotly, CHART_CONFIG));
   node.dataset.rendered = "true";
 }
 
