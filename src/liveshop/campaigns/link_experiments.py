@@ -66,7 +66,7 @@ def detach_landings(session: Session, *, actor: User, code: str) -> None:
 
 
 def attached_landings(session: Session, *, actor: User, code: str) -> LandingExperimentOut:
-    link, _shop_id = _managed_link(session, actor=actor, code=code)
+    link, _shop_id = _managed_link(session, actor=actor, code=code, changing=False)
     if link.experiment_id is None:
         raise NotFound("this link is in no experiment", code="link_not_in_experiment")
     return _out(session, link, link.experiment_id)
@@ -113,12 +113,15 @@ def links_testing(session: Session, *, experiment_id: int) -> list[TrackingLink]
     return list(session.scalars(query))
 
 
-def _managed_link(session: Session, *, actor: User, code: str) -> tuple[TrackingLink, int]:
+def _managed_link(
+    session: Session, *, actor: User, code: str, changing: bool = True
+) -> tuple[TrackingLink, int]:
     link = links.link_by_code(session, code=code)
     if link.campaign_id is None:  # a viewer's share link: no campaign runs a test on it
         raise NotFound("no such link", code="link_not_found")
     campaign = managed_campaign(session, actor=actor, campaign_id=link.campaign_id)
-    session.refresh(link, with_for_update=True)  # one change at a time
+    if changing:
+        session.refresh(link, with_for_update=True)  # one change at a time
     return link, campaign.shop_id
 
 
