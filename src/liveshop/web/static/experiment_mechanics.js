@@ -61,3 +61,27 @@ function setUp(item) {
 }
 
 for (const item of document.querySelectorAll("#mechanics .mechanic")) setUp(item);
+
+const attach = document.getElementById("attach-coupon");
+if (attach) {
+  attach.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const kind = attach.elements.kind.value;
+    const couponId = Number(attach.elements.coupon.value);
+    try {
+      const coupon = await api("GET", `/api/coupons/${couponId}`);
+      const byPrice = kind === "coupon_depth" && coupon.kind !== "percent";
+      const values = {};
+      for (const input of attach.querySelectorAll("input[data-variant]")) {
+        const value = byPrice ? parsePrice(input.value) : Number(input.value);
+        if (value === null || !Number.isInteger(value)) throw new Error(_("请填写每组的数值"));
+        values[input.dataset.variant] = value;
+      }
+      const [route, field] = ROUTES[kind];
+      await api("PUT", route(couponId), { experiment_id: Number(experimentId), [field]: values });
+      location.reload();
+    } catch (error) {
+      toast(refusal(error));
+    }
+  });
+}
