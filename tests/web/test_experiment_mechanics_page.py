@@ -194,3 +194,42 @@ def test_the_page_names_a_links_landing_test_and_detaches_it(
     item.locator(".mechanic-detach").click()
     expect(page.locator("#no-mechanics")).to_be_visible()
     server.api(merchant, "GET", f"/api/links/{link['code']}/experiment", expect=404)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_merchant_attaches_a_coupons_countdown_and_depth_from_the_page(
+    server: LiveServer, open_page: OpenPage, size: str, locale: str
+) -> None:
+    words = WORDS[locale]
+    merchant, coupon, _experiment, _room_id = _tested(server)
+    variants = [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}]
+    experiment = server.api(
+        merchant, "POST", "/api/experiments", {"name": "新实验", "variants": variants}, expect=201
+    )
+    server.api(merchant, "DELETE", f"/api/coupons/{coupon['id']}/experiment", expect=204)
+    server.api(merchant, "DELETE", f"/api/coupons/{coupon['id']}/countdown-experiment", expect=204)
+
+    page = open_page(merchant, f"/experiments/{experiment['id']}", locale=locale, size=size)
+    form = page.locator("#attach-coupon")
+    form.locator("select[name=kind]").select_option("coupon_countdown")
+    form.locator("input[name=coupon]").fill(str(coupon["id"]))
+    form.locator('input[data-variant="a"]').fill("90")
+    form.locator('input[data-variant="b"]').fill("300")
+    form.locator("button[type=submit]").click()
+    countdown = page.locator('.mechanic[data-kind="coupon_countdown"]')
+    expect(countdown.locator('[data-variant="a"]')).to_have_text(words["seconds"])
+
+    form = page.locator("#attach-coupon")
+    form.locator("select[name=kind]").select_option("coupon_depth")
+    form.locator("input[name=coupon]").fill(str(coupon["id"]))
+    form.locator('input[data-variant="a"]').fill("5")
+    form.locator('input[data-variant="b"]').fill("10")
+    form.locator("button[type=submit]").click()
+    depth = page.locator('.mechanic[data-kind="coupon_depth"]')
+    expect(depth.locator('[data-variant="a"]')).to_have_text(words["depth"])
+    held = server.api(merchant, "GET", f"/api/coupons/{coupon['id']}/experiment")
+    assert (held["experiment_id"], held["depths"]) == (experiment["id"], {"a": 500, "b": 1_000})
+    box = page.locator("#attach-coupon").bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= page.viewport_size["width"] + 1  # type: ignore[index]
