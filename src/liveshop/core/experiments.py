@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from liveshop.core.errors import Conflict, NotFound
+
 
 @dataclass(frozen=True)
 class ExperimentFacts:
@@ -52,3 +54,24 @@ def exposed_variant(session: Session, *, experiment_id: int, user_id: int) -> st
     if not _assigner:
         raise RuntimeError("liveshop.wiring.connect_domains() was not called: no experiments")
     return _assigner[0](session, experiment_id, user_id)
+
+
+def shop_experiment(
+    session: Session, experiment_id: int, *, shop_id: int | None
+) -> ExperimentFacts:
+    """The experiment a mechanic of ``shop_id`` may attach: another shop's (or a platform
+    one) answers 404 ``experiment_not_found`` as if it did not exist."""
+    try:
+        facts = experiment_facts(session, experiment_id)
+    except NotFound:
+        facts = None
+    if facts is None or shop_id is None or facts.shop_id != shop_id:
+        raise NotFound(f"experiment {experiment_id} not found", code="experiment_not_found")
+    return facts
+
+
+def require_unexposed(session: Session, experiment_id: int | None, *, why: str) -> None:
+    """409 ``experiment_exposed`` (with ``why``) once a viewer was shown a variant of the
+    attached experiment: what they saw may no longer change."""
+    if experiment_id is not None and experiment_facts(session, experiment_id).has_exposures:
+        raise Conflict(why, code="experiment_exposed")

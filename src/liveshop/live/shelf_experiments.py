@@ -22,7 +22,12 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.access import can_shop
 from liveshop.catalog.schemas import ProductOut
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.experiments import experiment_facts, exposed_variant
+from liveshop.core.experiments import (
+    experiment_facts,
+    exposed_variant,
+    require_unexposed,
+    shop_experiment,
+)
 from liveshop.live import shelf
 from liveshop.live.access import can_run_room
 from liveshop.live.models import Room
@@ -84,25 +89,20 @@ def _acting_shop_id(session: Session, actor: User) -> int | None:
 
 
 def _require_unexposed(session: Session, room: Room) -> None:
-    if room.shelf_experiment_id is None:
-        return
-    if experiment_facts(session, room.shelf_experiment_id).has_exposures:
-        raise Conflict(
+    require_unexposed(
+        session,
+        room.shelf_experiment_id,
+        why=(
             "viewers have seen this shelf in their variant's order: the experiment stays "
-            "attached as it is until the room ends",
-            code="experiment_exposed",
-        )
+            "attached as it is until the room ends"
+        ),
+    )
 
 
 def _set_leads(
     session: Session, *, room: Room, shop_id: int | None, body: ShelfExperimentIn
 ) -> ShelfExperimentOut:
-    try:
-        facts = experiment_facts(session, body.experiment_id)
-    except NotFound:
-        facts = None
-    if facts is None or shop_id is None or facts.shop_id != shop_id:  # not the actor's shop's
-        raise NotFound(f"experiment {body.experiment_id} not found", code="experiment_not_found")
+    facts = shop_experiment(session, body.experiment_id, shop_id=shop_id)
     if set(body.leads) != set(facts.variants):
         raise InvalidInput(
             f"give a lead product for each variant: {', '.join(facts.variants)}",

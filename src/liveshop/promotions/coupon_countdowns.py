@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.experiments import experiment_facts, exposed_variant
+from liveshop.core.experiments import (
+    experiment_facts,
+    exposed_variant,
+    require_unexposed,
+    shop_experiment,
+)
 from liveshop.promotions.coupon_experiments import require_coupon_merchant
 from liveshop.promotions.models import Coupon, CouponCountdown
 from liveshop.promotions.schemas import (
@@ -41,12 +46,7 @@ def change_countdown(
     require_coupon_merchant(session, actor=actor, coupon=coupon)
     session.refresh(coupon, with_for_update=True)  # one change at a time
     _require_unexposed(session, coupon)
-    try:
-        facts = experiment_facts(session, body.experiment_id)
-    except NotFound:
-        facts = None
-    if facts is None or facts.shop_id != coupon.shop_id:  # another shop's: as if absent
-        raise NotFound(f"experiment {body.experiment_id} not found", code="experiment_not_found")
+    facts = shop_experiment(session, body.experiment_id, shop_id=coupon.shop_id)
     if coupon.claimed > 0 or coupon.ends_at <= utcnow():
         raise Conflict(
             "a countdown is tested from the first grab: this coupon was grabbed or has ended",
@@ -101,14 +101,14 @@ def attached_countdown(session: Session, *, actor: User, coupon: Coupon) -> Coup
 
 
 def _require_unexposed(session: Session, coupon: Coupon) -> None:
-    if coupon.countdown_experiment_id is None:
-        return
-    if experiment_facts(session, coupon.countdown_experiment_id).has_exposures:
-        raise Conflict(
+    require_unexposed(
+        session,
+        coupon.countdown_experiment_id,
+        why=(
             "viewers have been shown this coupon's countdown at their variant's length: the "
-            "experiment stays attached as it is (to test other lengths, drop a new coupon)",
-            code="experiment_exposed",
-        )
+            "experiment stays attached as it is (to test other lengths, drop a new coupon)"
+        ),
+    )
 
 
 def window_for(session: Session, *, coupon: Coupon, user_id: int) -> datetime | None:

@@ -23,7 +23,12 @@ from liveshop.catalog.access import require_shop_owner
 from liveshop.catalog.shops import owned_shop
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from liveshop.core.experiments import experiment_facts, exposed_variant
+from liveshop.core.experiments import (
+    experiment_facts,
+    exposed_variant,
+    require_unexposed,
+    shop_experiment,
+)
 from liveshop.promotions.models import Coupon, CouponKind
 from liveshop.promotions.schemas import CouponExperimentIn, CouponExperimentOut, CouponOut
 
@@ -89,25 +94,20 @@ def require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) ->
 
 
 def _require_unexposed(session: Session, coupon: Coupon) -> None:
-    if coupon.experiment_id is None:
-        return
-    if experiment_facts(session, coupon.experiment_id).has_exposures:
-        raise Conflict(
+    require_unexposed(
+        session,
+        coupon.experiment_id,
+        why=(
             "viewers have been offered this coupon at their variant's depth: the experiment "
-            "stays attached as it is (to test other depths, drop a new coupon)",
-            code="experiment_exposed",
-        )
+            "stays attached as it is (to test other depths, drop a new coupon)"
+        ),
+    )
 
 
 def _set_experiment(
     session: Session, *, coupon: Coupon, body: CouponExperimentIn
 ) -> CouponExperimentOut:
-    try:
-        facts = experiment_facts(session, body.experiment_id)
-    except NotFound:
-        facts = None
-    if facts is None or facts.shop_id != coupon.shop_id:  # another shop's: as if absent
-        raise NotFound(f"experiment {body.experiment_id} not found", code="experiment_not_found")
+    facts = shop_experiment(session, body.experiment_id, shop_id=coupon.shop_id)
     if coupon.claimed > 0 or coupon.ends_at <= utcnow():
         raise Conflict(
             "a coupon is tested from its first grab: this one was grabbed or has ended",
