@@ -65,6 +65,7 @@ def test_the_host_sets_changes_and_detaches_the_shelf_test_until_a_viewer_sees_i
     viewer = server.create_user(server.unique("shelffan"))
     server.api(viewer, "GET", f"/api/rooms/{room_id}/shelf")  # the exposure
     page.reload()
+    expect(page.locator("#shelf-test-fixed")).to_be_visible()  # the panel's own read done
     expect(page.locator("#shelf-test-fixed")).to_contain_text(FIXED[locale])
     expect(page.locator("#shelf-test-save")).to_be_hidden()
     expect(page.locator("#shelf-test-detach")).to_be_hidden()
