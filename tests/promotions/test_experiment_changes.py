@@ -4,11 +4,14 @@ is (409 ``experiment_exposed``) and nothing changes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
+from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, NotFound, PermissionDenied
 from liveshop.live import shelf_experiments
 from liveshop.live.models import Room
@@ -233,3 +236,31 @@ def test_the_host_reading_their_shelf_is_not_exposed_and_can_still_change_it(
     out = shelf_experiments.attached_shelf_experiment(session, actor=host, room_id=shelf.room_id)
     assert out.exposed is False
     shelf_experiments.detach_shelf_experiment(session, actor=host, room_id=shelf.room_id)
+
+
+def test_the_page_offers_the_shops_coupons_not_yet_grabbed_or_ended(
+    session: Session, shelf: Shelf, make_account: MakeAccount
+) -> None:
+    stranger = make_account(Role.MERCHANT)  # another shop's merchant
+    merchant = session.get_one(User, shelf.merchant.id)
+    open_coupon = _room_coupon(session, shelf)
+    grabbed = _room_coupon(session, shelf, code="GRABBED1")
+    grabbed.claimed = 1
+    ended = _room_coupon(session, shelf, code="ENDED1")
+    ended.ends_at = utcnow() - timedelta(minutes=1)
+    session.flush()
+
+    testable = coupon_experiments.testable_coupons(
+        session, actor=merchant, shop_id=open_coupon.shop_id
+    )
+    assert [coupon.id for coupon in testable] == [open_coupon.id]
+    assert (
+        coupon_experiments.testable_coupons(
+            session, actor=session.get_one(User, stranger.id), shop_id=open_coupon.shop_id
+        )
+        == []
+    )  # another shop's merchant is offered none of them
+    host = session.get_one(User, shelf.host.id)
+    assert (
+        coupon_experiments.testable_coupons(session, actor=host, shop_id=open_coupon.shop_id) == []
+    )

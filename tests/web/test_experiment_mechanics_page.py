@@ -213,7 +213,9 @@ def test_the_merchant_attaches_a_coupons_countdown_and_depth_from_the_page(
     page = open_page(merchant, f"/experiments/{experiment['id']}", locale=locale, size=size)
     form = page.locator("#attach-coupon")
     form.locator("select[name=kind]").select_option("coupon_countdown")
-    form.locator("input[name=coupon]").fill(str(coupon["id"]))
+    picked = form.locator(f'select[name=coupon] option[value="{coupon["id"]}"]')
+    expect(picked).to_have_text(coupon["name"])  # picked by its name, not typed by number
+    form.locator("select[name=coupon]").select_option(str(coupon["id"]))
     form.locator('input[data-variant="a"]').fill("90")
     form.locator('input[data-variant="b"]').fill("300")
     form.locator("button[type=submit]").click()
@@ -222,7 +224,7 @@ def test_the_merchant_attaches_a_coupons_countdown_and_depth_from_the_page(
 
     form = page.locator("#attach-coupon")
     form.locator("select[name=kind]").select_option("coupon_depth")
-    form.locator("input[name=coupon]").fill(str(coupon["id"]))
+    form.locator("select[name=coupon]").select_option(str(coupon["id"]))
     form.locator('input[data-variant="a"]').fill("5")
     form.locator('input[data-variant="b"]').fill("10")
     form.locator("button[type=submit]").click()

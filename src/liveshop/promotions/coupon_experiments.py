@@ -86,6 +86,21 @@ def can_test_coupons(session: Session, *, actor: User, shop_id: int | None) -> b
     return shop is not None and shop_id == shop.id
 
 
+def testable_coupons(session: Session, *, actor: User, shop_id: int | None) -> list[Coupon]:
+    """The shop's coupons a test may still be attached to (none grabbed, not ended), for
+    the experiment page's picker: the merchant picks by name, never by typing a number."""
+    if not can_test_coupons(session, actor=actor, shop_id=shop_id):
+        return []
+    return list(
+        session.scalars(
+            select(Coupon)
+            .where(Coupon.shop_id == shop_id, Coupon.claimed == 0, Coupon.ends_at > utcnow())
+            .order_by(Coupon.id.desc())
+            .limit(200)
+        )
+    )
+
+
 def require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
     if coupon.shop_id is None:
         raise PermissionDenied("only a shop's coupons are tested", code="not_your_shop")

@@ -201,5 +201,6 @@ def experiment_page(
         user,
         results=results,
         can_change=coupon_experiments.can_test_coupons(session, actor=user, shop_id=shop_id),
+        testable_coupons=coupon_experiments.testable_coupons(session, actor=user, shop_id=shop_id),
         plotly_path=PLOTLY_PATH,
     )
