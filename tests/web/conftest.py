@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,22 @@ class LiveServer:
         room_id = self.create_room(host, title=title, start=True)
         self.api(host, "PUT", f"/api/rooms/{room_id}/pinned", {"product_id": created["id"]})
         return host, merchant, created, room_id
+
+    def room_coupon_drop(self, host: User, room_id: int, *, name: str, code: str) -> dict[str, Any]:
+        """The room host's coupon drop: 20 off, 50 of them, from a minute ago for an hour."""
+        now = utcnow()
+        body = {
+            "code": self.unique(code).replace("_", ""),
+            "name": name,
+            "kind": "fixed",
+            "amount": 2_000,
+            "room_id": room_id,
+            "starts_at": (now - timedelta(minutes=1)).isoformat(),
+            "ends_at": (now + timedelta(hours=1)).isoformat(),
+            "total_quantity": 50,
+        }
+        coupon: dict[str, Any] = self.api(host, "POST", "/api/coupons", body, expect=201)
+        return coupon
 
 
 @pytest.fixture(scope="module")

@@ -43,23 +43,7 @@ def _tested(server: LiveServer) -> tuple[Any, Any, dict[str, Any], int]:
     host, merchant, coat, room_id = server.selling_room(
         title="冬装专场", product={"title": "羽绒服", "price": 29_900, "stock": 5}
     )
-    now = datetime.now(UTC)
-    coupon = server.api(
-        host,
-        "POST",
-        "/api/coupons",
-        {
-            "code": server.unique("MECH").replace("_", ""),
-            "name": "直播间立减券",
-            "kind": "fixed",
-            "amount": 2_000,
-            "room_id": room_id,
-            "starts_at": (now - timedelta(minutes=1)).isoformat(),
-            "ends_at": (now + timedelta(hours=1)).isoformat(),
-            "total_quantity": 50,
-        },
-        expect=201,
-    )
+    coupon = server.room_coupon_drop(host, room_id, name="直播间立减券", code="MECH")
     variants = [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}]
     experiment = server.api(
         merchant, "POST", "/api/experiments", {"name": "券深度", "variants": variants}, expect=201

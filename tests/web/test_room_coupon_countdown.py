@@ -6,7 +6,6 @@ it has run out the card says so and the server refuses the grab."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -28,23 +27,7 @@ def _counting_down(server: LiveServer, seconds: int) -> tuple[Any, dict[str, Any
     host, merchant, _coat, room_id = server.selling_room(
         title="限时领券", product={"title": "羽绒服", "price": 29_900, "stock": 5}
     )
-    now = datetime.now(UTC)
-    coupon = server.api(
-        host,
-        "POST",
-        "/api/coupons",
-        {
-            "code": server.unique("CLOCK").replace("_", ""),
-            "name": "限时立减券",
-            "kind": "fixed",
-            "amount": 2_000,
-            "room_id": room_id,
-            "starts_at": (now - timedelta(minutes=1)).isoformat(),
-            "ends_at": (now + timedelta(hours=1)).isoformat(),
-            "total_quantity": 50,
-        },
-        expect=201,
-    )
+    coupon = server.room_coupon_drop(host, room_id, name="限时立减券", code="CLOCK")
     variants = [{"name": "a", "weight": 1}, {"name": "b", "weight": 1}]
     experiment = server.api(
         merchant, "POST", "/api/experiments", {"name": "倒计时", "variants": variants}, expect=201

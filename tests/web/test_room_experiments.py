@@ -5,7 +5,6 @@ grab it at that depth); each counts the viewer in the experiment's results."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -57,23 +56,7 @@ def test_the_coupon_card_shows_and_grabs_the_viewers_depth(
     host, merchant, _coat, room_id = server.selling_room(
         title="领券专场", product={"title": "羽绒服", "price": 29_900, "stock": 5}
     )
-    now = datetime.now(UTC)
-    coupon = server.api(
-        host,
-        "POST",
-        "/api/coupons",
-        {
-            "code": server.unique("DEPTH").replace("_", ""),
-            "name": "直播间立减券",
-            "kind": "fixed",
-            "amount": 2_000,
-            "room_id": room_id,
-            "starts_at": (now - timedelta(minutes=1)).isoformat(),
-            "ends_at": (now + timedelta(hours=1)).isoformat(),
-            "total_quantity": 50,
-        },
-        expect=201,
-    )
+    coupon = server.room_coupon_drop(host, room_id, name="直播间立减券", code="DEPTH")
     experiment = _experiment(server, merchant, "券深度")
     depths = {"a": 500, "b": 500}  # whichever arm: 5 off, not the face's 20
     body = {"experiment_id": experiment["id"], "depths": depths}
