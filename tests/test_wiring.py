@@ -31,6 +31,10 @@ NOT_REGISTRIES = frozenset({"register_viewer", "register_page", "register_submit
 PRODUCTION_SOURCES: dict[str, Any] = {
     "core.rooms room lookup": "liveshop.live.service.room_facts",
     "core.risk assessor": "OnlineRisk",
+    "core.languages": [
+        "liveshop.web.templating.request_locale",
+        "liveshop.web.i18n.words",
+    ],
     "core.experiments source": [
         "liveshop.campaigns.experiments.experiment_facts",
         "liveshop.campaigns.experiments.exposed_variant",

@@ -39,6 +39,7 @@ def registries() -> dict[str, Any]:
     from liveshop.catalog.copy_review import registered_copy_checker
     from liveshop.catalog.listing import registered_listing_auditor
     from liveshop.core.experiments import registered_experiment_source
+    from liveshop.core.languages import registered_languages
     from liveshop.core.risk import registered_risk_assessor
     from liveshop.core.rooms import notice_sources, registered_room_lookup
     from liveshop.governance.inspections import registered_order_sampling_source
@@ -55,6 +56,7 @@ def registries() -> dict[str, Any]:
     return {
         "core.rooms room lookup": name_of(registered_room_lookup()),
         "core.risk assessor": type(registered_risk_assessor()).__qualname__,
+        "core.languages": list(map(name_of, registered_languages() or ())),
         "core.experiments source": list(map(name_of, registered_experiment_source() or ())),
         "core.rooms notice sources": sorted(map(name_of, notice_sources())),
         "accounts display name check": name_of(registered_display_name_check()),

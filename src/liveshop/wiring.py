@@ -41,6 +41,7 @@ from liveshop.catalog.copy_review import register_copy_checker
 from liveshop.catalog.listing import register_listing_auditor
 from liveshop.core.bus import DomainEvent, EventBus
 from liveshop.core.experiments import register_experiment_source
+from liveshop.core.languages import register_languages
 from liveshop.core.risk import register_risk_assessor
 from liveshop.core.rooms import register_notice_source, register_room_lookup
 from liveshop.core.settings import Settings, get_settings
@@ -119,6 +120,8 @@ from liveshop.search.engines import use_search_engine
 from liveshop.search.indexer import SearchIndexer
 from liveshop.search.tantivy_engine import tantivy_engine_at
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
+from liveshop.web import i18n
+from liveshop.web.templating import request_locale
 
 Listener = tuple[type[DomainEvent], Callable[[Any], None]]
 
@@ -141,6 +144,7 @@ def connect_domains(settings: Settings | None = None) -> None:
     _connect_search(settings or get_settings())
     _connect_rooms()
     _connect_experiments()
+    _connect_languages()
     _connect_catalog()
     _connect_moderation()
     _connect_privacy()
@@ -176,6 +180,12 @@ def _connect_search(settings: Settings) -> None:
         use_search_engine(tantivy_engine_at(settings.search_index_path()))
     else:
         use_search_engine(DatabaseEngine())
+
+
+def _connect_languages() -> None:
+    # The pages' language rule and catalogues, for what the domains word when it is read
+    # (notices, a parcel's scans): their APIs answer in the language their pages are in.
+    register_languages(request_locale, i18n.words)
 
 
 def _connect_experiments() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +25,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import Translations
 
-SOURCE_LOCALE = "zh_CN"  # the msgids' language, and the answer when nothing else decides
+from liveshop.core.languages import SOURCE_LOCALE, Words
+
 LOCALES = ("zh_CN", "en")
 LOCALE_COOKIE = "liveshop_locale"  # the visitor's own choice, set by the footer's switch
 LOCALE_COOKIE_SECONDS = 365 * 86400
@@ -105,6 +106,20 @@ def translations(locale: str) -> Translations:
     write_mo(compiled, read_catalogue(locale))
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
+
+
+@cache
+def words(locale: str) -> Words:
+    """``locale``'s words for the domains' stored facts (core.languages, registered by
+    liveshop.wiring): the same catalogue and money as the pages."""
+    catalogue = translations(locale)
+    return Words(
+        locale=locale,
+        tag=HTML_LANG[locale],
+        gettext=catalogue.gettext,
+        ngettext=catalogue.ngettext,
+        money=partial(format_money, currency="CNY", locale=locale),
+    )
 
 
 @cache
