@@ -72,7 +72,10 @@ class Notification(Base):
     kind: Mapped[NotificationKind] = mapped_column(
         Enum(NotificationKind, native_enum=False, length=20)
     )
-    title: Mapped[str] = mapped_column(String(200))
+    # What the notice says, worded when read in the reader's language (notifications.words).
+    # None on notices kept before they had parameters: their title and body are their words.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(String(500), default="")
     link: Mapped[str] = mapped_column(String(300), default="")
     dedupe_key: Mapped[str] = mapped_column(String(120))
@@ -150,7 +153,10 @@ class FanOut(Base):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     host_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     shop_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    title: Mapped[str] = mapped_column(String(200))
+    # The notice's parameters (None on a fan-out queued before notices had them, whose
+    # title and body are its words).
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(String(500), default="")
     link: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[FanOutStatus] = mapped_column(

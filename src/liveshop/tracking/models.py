@@ -51,7 +51,10 @@ class CarrierEvent(Base):
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(80))
     status: Mapped[ParcelStatus] = mapped_column(Enum(ParcelStatus, native_enum=False, length=20))
-    location: Mapped[str] = mapped_column(String(120), default="")
-    description: Mapped[str] = mapped_column(String(300), default="")
+    # What happened, as a code worded when read (tracking.words); None on scans kept
+    # before scans had one, whose ``description`` is the words they were stored with.
+    scan: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    location: Mapped[str] = mapped_column(String(120), default="")  # as the carrier wrote it
+    description: Mapped[str] = mapped_column(String(300), default="")  # the carrier's own note
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
