@@ -8,6 +8,7 @@ Run by hand (not a test); prints one JSON document on stdout, progress on stderr
     .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --bids 2000
     .venv/bin/python benchmarks/auction.py --engines redis --workers 2
     .venv/bin/python benchmarks/auction.py --client raw --rate 1000 --concurrency 64
+    .venv/bin/python benchmarks/auction.py --backends sqlite --engines redis --open-loop
     # before and after a change, side by side in one run (servers from each source tree):
     .venv/bin/python benchmarks/auction.py --trees before=/tmp/before/src,after=src
 
@@ -35,6 +36,15 @@ and the record holds no other). ``--rate 1000`` sends bid i at i/1000 s (bids or
 and answered when 1,000 arrive within one second); ``sent_within_seconds`` says how long
 the sending took.
 
+``--open-loop`` is the issue's case, "1,000 bids sent within one second": bid i is
+sent at i/``--rate`` s (1,000 by default) whatever the earlier bids' answers, on an
+idle keep-alive connection (``--concurrency`` opened beforehand, a new one when none
+is idle); reported besides: ``last_answer_after_seconds`` (from the first bid's
+moment), the connections used, and latency counted from each bid's planned moment.
+Each burst starts once the server's start-up work has settled (its CPU quiet:
+``server_settled_after_seconds``), so that the risk engine's rebuild and jieba's
+dictionary are not counted as bids.
+
 ``--client raw`` sends the bids over plain keep-alive sockets written and read by
 hand instead of httpx, whose CPU (on the same machine as the server) otherwise caps
 what is measured. ``--trees label=path,...`` runs the server from each source tree in turn (its
@@ -59,7 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from auction_load import burst  # the script's own directory is on the path
+from auction_load import bid_plan, burst, open_loop  # the script's own directory
 from pydantic import SecretStr
 from sqlalchemy import create_engine, func, select, text
 
@@ -162,6 +172,22 @@ def server_cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:  # pgrp (the server runs in a session of its own)
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def settle(group: int, *, quiet_cpu: float = 0.05, window: float = 0.5) -> float:
+    """Wait until the server's start-up work (the risk engine's state, jieba's
+    dictionary, the first jobs' rounds) is done: until its CPU over ``window`` seconds
+    stays below ``quiet_cpu`` of a core twice in a row (at most 60 s). An auction does
+    not begin as its server starts; the seconds waited."""
+    begun = time.perf_counter()
+    quiet = 0
+    last = server_cpu_seconds(group)
+    while quiet < 2 and time.perf_counter() - begun < 60:
+        time.sleep(window)
+        now = server_cpu_seconds(group)
+        quiet = quiet + 1 if now - last < quiet_cpu * window else 0
+        last = now
+    return round(time.perf_counter() - begun, 2)
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -287,12 +313,16 @@ def run_backend(
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError((home / "server.log").read_text()[-2000:])
                 time.sleep(0.2)
+            settled = settle(server.pid)
             log(f"{backend}/{engine}: {args.bids} bids, {args.concurrency} at a time")
             load_average = [round(value, 2) for value in os.getloadavg()]
             cpu_before = server_cpu_seconds(server.pid)
             client_before = time.process_time()
-            result = asyncio.run(
-                burst(
+            if args.open_loop:
+                plan = bid_plan(tokens, args.bids, args.seed, args.workload)
+                load = open_loop(base_url, auction_id, plan, args.rate or 1_000, args.concurrency)
+            else:
+                load = burst(
                     base_url,
                     auction_id,
                     tokens,
@@ -303,7 +333,7 @@ def run_backend(
                     args.client,
                     args.rate,
                 )
-            )
+            result = asyncio.run(load)
             waited = time.perf_counter()
             while time.perf_counter() - waited < 60:  # Redis: the persister catches up
                 bid_count, _price, _rows, _top = record_of(database_url, auction_id)
@@ -318,6 +348,7 @@ def run_backend(
                 (time.process_time() - client_before) * 1_000 / args.bids, 2
             )
             result["load_average_at_start"] = load_average
+            result["server_settled_after_seconds"] = settled
         finally:
             stop(server)
         bid_count, price, rows, top = record_of(database_url, auction_id)
@@ -384,6 +415,12 @@ def main() -> None:
         "as fast as the answers come",
     )
     parser.add_argument(
+        "--open-loop",
+        action="store_true",
+        help="send bid i at i/rate s (--rate, default 1000) whatever the answers, over raw "
+        "sockets (--concurrency opened beforehand, more when none is idle)",
+    )
+    parser.add_argument(
         "--trees",
         default="",
         help="label=source,... : the server from each source tree in turn (default: this one)",
@@ -404,8 +441,9 @@ def main() -> None:
         "bidders": args.bidders,
         "concurrency": args.concurrency,
         "workload": args.workload,
-        "client": args.client,
-        "rate": args.rate,
+        "client": "raw" if args.open_loop else args.client,
+        "rate": args.rate or (1_000 if args.open_loop else 0),
+        "open_loop": args.open_loop,
         "workers": args.workers,
         "trees": dict(trees),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],
