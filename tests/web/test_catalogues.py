@@ -17,6 +17,8 @@ from liveshop.web import i18n
 
 ROOT = Path(__file__).parents[2]
 WEB = ROOT / "src" / "liveshop" / "web"
+# Domains that word what they keep when it is read (core.languages), as messages.sh lists.
+WORDING_DOMAINS = [ROOT / "src" / "liveshop" / name for name in ("notifications", "tracking")]
 PERCENT_NAMES = re.compile(r"%\((\w+)\)s")
 BRACE_NAMES = re.compile(r"\{(\w+)\}")
 # Script messages whose English needs a different figure than the Chinese: 八五折 is
@@ -31,11 +33,12 @@ def _extracted() -> dict[MessageId, set[str]]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     messages: dict[MessageId, set[str]] = {}
-    for filename, _line, message, _comments, _context in extract_from_dir(
-        WEB, method_map, options_map
-    ):
-        key: MessageId = message if isinstance(message, str) else tuple(message[:2])
-        messages.setdefault(key, set()).add(filename)
+    for directory in [WEB, *WORDING_DOMAINS]:
+        for filename, _line, message, _comments, _context in extract_from_dir(
+            directory, method_map, options_map
+        ):
+            key: MessageId = message if isinstance(message, str) else tuple(message[:2])
+            messages.setdefault(key, set()).add(filename)
     return messages
 
 

@@ -71,8 +71,7 @@ def tell_bids(session: Session, told: Sequence[tuple[Auction, BidNews]]) -> None
             Notice(
                 NotificationKind.AUCTION_OUTBID,
                 f"auction_outbid:{auction.id}:{news.seq}",
-                "你的出价已被超过",
-                f"{auction.title} 当前价 {yuan(news.price)}",
+                {"item": auction.title, "price": news.price},
                 f"/rooms/{auction.room_id}",
             ),
         )

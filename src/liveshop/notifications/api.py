@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.dependencies import DbSession, RowId
+from liveshop.core.languages import ReaderWords, Words
 from liveshop.notifications import centre, follows
 from liveshop.notifications.schemas import (
     FollowsOut,
@@ -56,12 +57,14 @@ def my_follows(user: CurrentUser, session: DbSession) -> FollowsOut:
 def list_notifications(
     user: CurrentUser,
     session: DbSession,
+    words: ReaderWords,
     unread_only: bool = False,
     before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
 ) -> NotificationPage:
+    """Newest first, worded in the request's language (as its page would choose it)."""
     return centre.list_notifications(
-        session, user=user, unread_only=unread_only, before_id=before_id, limit=limit
+        session, user=user, words=words, unread_only=unread_only, before_id=before_id, limit=limit
     )
 
 
@@ -90,19 +93,25 @@ def set_preferences(body: PreferencesIn, user: CurrentUser, session: DbSession) 
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def notification_stream(request: Request, user: CurrentUser) -> StreamingResponse:
-    """Server-Sent Events: each new notice as ``event: notification``, as it is written."""
+async def notification_stream(
+    request: Request, user: CurrentUser, words: ReaderWords
+) -> StreamingResponse:
+    """Server-Sent Events: each new notice as ``event: notification``, as it is written,
+    worded in the request's language."""
     streams: NotificationStreams = request.app.state.notification_streams
     queue = streams.open(user.id)
     return StreamingResponse(
-        _events(streams, user.id, queue),
+        _events(streams, user.id, queue, words),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    streams: NotificationStreams, user_id: int, queue: asyncio.Queue[dict[str, Any] | None]
+    streams: NotificationStreams,
+    user_id: int,
+    queue: asyncio.Queue[dict[str, Any] | None],
+    words: Words,
 ) -> AsyncIterator[bytes]:
     try:
         yield b"retry: 5000\n: connected\n\n"
@@ -114,7 +123,7 @@ async def _events(
                 continue
             if item is None:
                 return
-            data = json.dumps(item, ensure_ascii=False)
+            data = json.dumps(centre.posted_out(item, words), ensure_ascii=False)
             yield f"id: {item['id']}\nevent: notification\ndata: {data}\n\n".encode()
     finally:
         streams.close(user_id, queue)

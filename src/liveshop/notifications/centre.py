@@ -26,6 +26,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import Base, rows_changed
 from liveshop.core.errors import InvalidInput
+from liveshop.core.languages import Words, source_words
 from liveshop.notifications import access
 from liveshop.notifications.events import NotificationsPosted
 from liveshop.notifications.models import (
@@ -42,6 +43,7 @@ from liveshop.notifications.schemas import (
     PreferencesIn,
     PreferencesOut,
 )
+from liveshop.notifications.words import Worded, word_notice
 
 DEFAULT_PREFERENCE = KindPreference()  # in the centre, no email
 UNSUBSCRIBE_PURPOSE = b"liveshop-unsubscribe-v1"
@@ -49,13 +51,17 @@ UNSUBSCRIBE_PURPOSE = b"liveshop-unsubscribe-v1"
 
 @dataclass(frozen=True)
 class Notice:
-    """One fact to tell: the same words for every addressee."""
+    """One fact to tell, the same for every addressee: its kind and parameters, worded
+    for each reader in their language when read (notifications.words)."""
 
     kind: NotificationKind
     dedupe_key: str  # the fact: "room_live:12", "order_shipped:40"
-    title: str
-    body: str = ""
+    params: dict[str, Any] | None  # None only for a fan-out queued before notices had them
     link: str = ""
+    stored: tuple[str, str] = ("", "")  # such a fan-out's (title, body): its words
+
+    def worded(self, words: Words) -> Worded:
+        return word_notice(self.kind, self.params, stored=self.stored, words=words)
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,9 @@ def notify_each(
                 {
                     "user_id": user_id,
                     "kind": notice.kind,
-                    "title": notice.title,
-                    "body": notice.body,
+                    "params": notice.params,
+                    "title": notice.stored[0],
+                    "body": notice.stored[1],
                     "link": notice.link,
                     "dedupe_key": notice.dedupe_key,
                     "created_at": moment,
@@ -151,6 +158,7 @@ WRITTEN_NOTICE = (
     NOTICES_TABLE.c.id,
     NOTICES_TABLE.c.user_id,
     NOTICES_TABLE.c.kind,
+    NOTICES_TABLE.c.params,
     NOTICES_TABLE.c.title,
     NOTICES_TABLE.c.body,
     NOTICES_TABLE.c.link,
@@ -181,13 +189,16 @@ def _write_notices(session: Session, rows: list[dict[str, Any]]) -> int:
                         {
                             "id": notification_id,
                             "kind": NotificationKind(kind).value,
+                            "params": params,
                             "title": title,
                             "body": body,
                             "link": link,
                             "created_at": created_at.isoformat(),
                         },
                     )
-                    for notification_id, user_id, kind, title, body, link, created_at in inserted
+                    for notification_id, user_id, kind, params, title, body, link, created_at in (
+                        inserted
+                    )
                 )
             ),
         )
@@ -197,14 +208,16 @@ def _write_notices(session: Session, rows: list[dict[str, Any]]) -> int:
 def _email_row(
     user_id: int, email: str, notice: Notice, mailing: Mailing, moment: datetime
 ) -> dict[str, Any]:
+    """The email in Chinese: accounts keep no language of their own to write it in."""
     link = f"{mailing.site_url.rstrip('/')}{notice.link}" if notice.link else mailing.site_url
+    worded = notice.worded(source_words())
     return {
         "user_id": user_id,
         "dedupe_key": notice.dedupe_key,
         "kind": notice.kind,
         "recipient": email,
-        "subject": notice.title,
-        "body": f"{notice.body}\n\n{link}".strip(),
+        "subject": worded.title,
+        "body": f"{worded.body}\n\n{link}".strip(),
         "unsubscribe_url": unsubscribe_url(mailing, user_id=user_id, kind=notice.kind),
         "created_at": moment,
         "attempts": 0,
@@ -226,34 +239,52 @@ def unread_count(session: Session, *, user: User) -> int:
     )
 
 
-def _out(notification: Notification) -> NotificationOut:
+def _out(notification: Notification, words: Words) -> NotificationOut:
+    worded = word_notice(
+        notification.kind,
+        notification.params,
+        stored=(notification.title, notification.body),
+        words=words,
+    )
     return NotificationOut(
         id=notification.id,
         kind=notification.kind,
-        title=notification.title,
-        body=notification.body,
+        params=notification.params,
+        title=worded.title,
+        body=worded.body,
+        lang=worded.lang,
         link=notification.link,
         created_at=notification.created_at,
         read=notification.read_at is not None,
     )
 
 
+def posted_out(item: dict[str, Any], words: Words) -> dict[str, Any]:
+    """A notice as posted to open pages (NotificationsPosted), worded in ``words``."""
+    kind = NotificationKind(item["kind"])
+    worded = word_notice(kind, item["params"], stored=(item["title"], item["body"]), words=words)
+    return item | {"title": worded.title, "body": worded.body, "lang": worded.lang}
+
+
 def list_notifications(
     session: Session,
     *,
     user: User,
+    words: Words,
     unread_only: bool = False,
     before_id: int | None = None,
     limit: int = 30,
 ) -> NotificationPage:
-    """Newest first; page with ``before_id`` (the last id seen)."""
+    """Newest first, in ``words``; page with ``before_id`` (the last id seen)."""
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if before_id is not None:
         query = query.where(Notification.id < before_id)
     rows = session.scalars(query.order_by(Notification.id.desc()).limit(limit)).all()
-    return NotificationPage(unread=unread_count(session, user=user), items=[_out(n) for n in rows])
+    return NotificationPage(
+        unread=unread_count(session, user=user), items=[_out(n, words) for n in rows]
+    )
 
 
 def mark_read(session: Session, *, user: User, notification_id: int) -> MarkedRead:

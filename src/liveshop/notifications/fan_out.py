@@ -32,8 +32,9 @@ def start_fan_out(
         dedupe_key=notice.dedupe_key,
         host_id=host_id,
         shop_id=shop_id,
-        title=notice.title,
-        body=notice.body,
+        params=notice.params,
+        title=notice.stored[0],
+        body=notice.stored[1],
         link=notice.link,
         status=FanOutStatus.PENDING,
         cursor=0,
@@ -99,7 +100,13 @@ def run_fan_out_step(
     )
     if rows_changed(moved) != 1:
         return 0  # another worker took this batch
-    notice = Notice(fan_out.kind, fan_out.dedupe_key, fan_out.title, fan_out.body, fan_out.link)
+    notice = Notice(
+        fan_out.kind,
+        fan_out.dedupe_key,
+        fan_out.params,
+        fan_out.link,
+        stored=(fan_out.title, fan_out.body),
+    )
     notify_users(session, user_ids=followers, notice=notice, mailing=mailing, now=now)
     return len(followers)
 

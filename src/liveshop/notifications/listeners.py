@@ -25,14 +25,9 @@ from liveshop.orders.events import (
     AfterSaleRejected,
     RefusedOrderReconsidered,
 )
-from liveshop.tracking.config import CARRIER_NAMES
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 
 LIVE = "live"
-
-
-def yuan(amount: int) -> str:
-    return f"¥{amount // 100}.{amount % 100:02d}"
 
 
 def mailing_for(settings: Settings) -> Mailing:
@@ -51,8 +46,7 @@ def queue_go_live_fan_out(session: Session, *, room_id: int) -> None:
         notice=Notice(
             NotificationKind.ROOM_LIVE,
             f"room_live:{room.id}",
-            f"{host.username} 开播了",
-            room.title,
+            {"host": host.username, "room": room.title},
             f"/rooms/{room.id}",
         ),
         host_id=host.id,
@@ -94,8 +88,7 @@ class NotifyOnDomainEvents:
                 notice=Notice(
                     NotificationKind.ROOM_PROMOTED,
                     f"room_promoted:{event.push_id}",
-                    f"{host.username} 邀你来看直播",
-                    event.message or room.title,
+                    {"host": host.username, "room": room.title, "message": event.message},
                     f"/rooms/{room.id}",
                 ),
                 mailing=mailing_for(self.settings),
@@ -109,8 +102,7 @@ class NotifyOnDomainEvents:
                 notice=Notice(
                     NotificationKind.REFUND_DECIDED,
                     f"refund:{event.after_sale_id}",
-                    "退款申请已同意",
-                    f"订单 {event.order_id} 退款 {yuan(event.amount)}，将原路退回。",
+                    {"decision": "approved", "order": event.order_id, "amount": event.amount},
                     "/orders",
                 ),
                 mailing=mailing_for(self.settings),
@@ -122,29 +114,20 @@ class NotifyOnDomainEvents:
             Notice(
                 NotificationKind.REFUND_DECIDED,
                 f"refund:{event.after_sale_id}",
-                "退款申请被商家拒绝",
-                f"订单 {event.order_id}：{event.reason}。不同意可以申请平台介入。",
+                {"decision": "rejected", "order": event.order_id, "reason": event.reason},
                 "/orders",
             ),
         )
 
     def refused_order_reconsidered(self, event: RefusedOrderReconsidered) -> None:
         """The buyer's appeal cleared an order the risk review had cancelled."""
-        if event.restored:
-            title, body = (
-                "申诉通过，订单已恢复",
-                f"订单 {event.order_id} 可以重新付款，请尽快完成支付。",
-            )
-        else:
-            title = "申诉通过，但订单未能恢复"
-            body = f"订单 {event.order_id}：{event.reason}"
+        params = {"order": event.order_id, "restored": event.restored, "reason": event.reason}
         self._tell(
             [event.buyer_id],
             Notice(
                 NotificationKind.ORDER_APPEAL,
                 f"order_appeal:{event.order_id}",
-                title,
-                body,
+                params,
                 f"/orders/{event.order_id}",
             ),
         )
@@ -156,14 +139,17 @@ class NotifyOnDomainEvents:
             )
 
     def parcel_shipped(self, event: ParcelShipped) -> None:
-        carrier = CARRIER_NAMES.get(event.carrier, event.carrier)
+        params = {
+            "order": event.order_id,
+            "carrier": event.carrier,
+            "tracking_number": event.tracking_number,
+        }
         self._tell(
             [event.buyer_id],
             Notice(
                 NotificationKind.ORDER_SHIPPED,
                 f"order_shipped:{event.order_id}",
-                "你的订单已发货",
-                f"订单 {event.order_id} · {carrier} {event.tracking_number}",
+                params,
                 f"/orders/{event.order_id}/tracking",
             ),
         )
@@ -174,8 +160,7 @@ class NotifyOnDomainEvents:
             Notice(
                 NotificationKind.ORDER_DELIVERED,
                 f"order_delivered:{event.order_id}",
-                "你的包裹已签收",
-                f"订单 {event.order_id} 已送达，满意的话给个评价吧。",
+                {"order": event.order_id},
                 f"/orders/{event.order_id}/tracking",
             ),
         )
@@ -188,8 +173,7 @@ class NotifyOnDomainEvents:
             Notice(
                 NotificationKind.PARCEL_EXCEPTION,
                 f"parcel_exception:{event.order_id}:{event.description[:40]}",
-                "包裹运输异常",
-                f"订单 {event.order_id}：{event.description}",
+                {"order": event.order_id, "scan": event.scan},
                 f"/orders/{event.order_id}/tracking",
             ),
         )

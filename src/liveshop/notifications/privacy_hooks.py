@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from liveshop.core.db import rows_changed
+from liveshop.core.languages import source_words
 from liveshop.notifications.models import (
     HostFollower,
     Notification,
@@ -16,6 +17,7 @@ from liveshop.notifications.models import (
     OutboundEmail,
     RoomReminder,
 )
+from liveshop.notifications.words import word_notice
 from liveshop.privacy.registry import DataSubject
 
 OWNED = (
@@ -42,16 +44,23 @@ def export_notifications(subject: DataSubject) -> dict[str, Any]:
         ),
         "email": settings.email if settings else None,
         "preferences": dict(settings.kinds) if settings else {},
-        "notifications": [
-            {
-                "kind": notice.kind.value,
-                "title": notice.title,
-                "body": notice.body,
-                "created_at": notice.created_at.isoformat(),
-                "read": notice.read_at is not None,
-            }
-            for notice in notices
-        ],
+        "notifications": [_exported(notice) for notice in notices],
+    }
+
+
+def _exported(notice: Notification) -> dict[str, Any]:
+    """A notice as it read in Chinese (accounts keep no language of their own), with
+    the parameters it was kept as."""
+    worded = word_notice(
+        notice.kind, notice.params, stored=(notice.title, notice.body), words=source_words()
+    )
+    return {
+        "kind": notice.kind.value,
+        "params": notice.params,
+        "title": worded.title,
+        "body": worded.body,
+        "created_at": notice.created_at.isoformat(),
+        "read": notice.read_at is not None,
     }
 
 

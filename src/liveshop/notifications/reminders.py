@@ -65,8 +65,7 @@ def remind_starting_rooms(
         notice = Notice(
             NotificationKind.ROOM_STARTING,
             f"room_starting:{room_id}",
-            f"你预约的直播 {left} 分钟后开始",
-            f"{host.username}：{title}",
+            {"host": host.username, "room": title, "minutes": left},
             f"/rooms/{room_id}",
         )
         reminded += notify_users(
@@ -97,8 +96,7 @@ def warn_expiring_coupons(
         notice = Notice(
             NotificationKind.COUPON_EXPIRING,
             f"coupon_expiring:{held_id}",
-            f"优惠券「{name}」{hours} 小时后过期",
-            "别忘了在过期前使用。",
+            {"coupon": name, "hours": hours},
             "/wallet",
         )
         warned += notify_users(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -10,8 +11,10 @@ from liveshop.notifications.models import NotificationKind
 class NotificationOut(BaseModel):
     id: int
     kind: NotificationKind
-    title: str
+    params: dict[str, Any] | None  # what it says (None: kept before notices had them)
+    title: str  # in the request's language (or as stored, without params)
     body: str
+    lang: str  # the language of title and body: "en", "zh-CN"
     link: str
     created_at: datetime
     read: bool

@@ -56,9 +56,9 @@ class AfterSaleRefunded(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class RefusedOrderReconsidered(DomainEvent):
     """An order the risk review had cancelled was cleared on appeal: back in its
-    payment window (``restored``), or not, and why in the buyer's words."""
+    payment window (``restored``), or not, and why (a code the buyer's notice words)."""
 
     order_id: int
     buyer_id: int
     restored: bool
-    reason: str  # "" when restored
+    reason: str  # why not, as a code (risk_holds.NOT_RESTORED, "order_changed"); "" when restored

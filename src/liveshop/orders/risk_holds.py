@@ -31,11 +31,11 @@ from liveshop.orders.service import IllegalTransition, transition
 from liveshop.promotions.stock_engines import StockEngine
 
 REFUSED_NOTE = "refused by the risk review"
-NOT_RESTORED = {
-    "insufficient_stock": "商品库存已不足，订单未能恢复，请重新下单",
-    "order_not_reopenable": "秒杀或使用优惠券的订单无法恢复（优惠券已退回卡包），请重新下单",
-    "auction_order_not_reopenable": "拍卖订单无法恢复：拍品已转给次高出价者或重新上架",
-}
+# Why an order cleared on appeal stays cancelled, as a code the buyer's notice words
+# (notifications.words); any other refusal is "order_changed".
+NOT_RESTORED = frozenset(
+    {"insufficient_stock", "order_not_reopenable", "auction_order_not_reopenable"}
+)
 
 
 class OrderHeldForReview(Conflict):
@@ -120,7 +120,7 @@ def restore_refused_order(
             )
     except (InsufficientStock, IllegalTransition) as error:
         session.refresh(order)
-        reason = NOT_RESTORED.get(error.code, "订单状态已变化，未能恢复，请重新下单")
+        reason = error.code if error.code in NOT_RESTORED else "order_changed"
     restored = not reason
     publish_after_commit(
         session,

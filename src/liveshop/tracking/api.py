@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, status
 from liveshop.accounts.dependencies import CurrentUser
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import InvalidInput
+from liveshop.core.languages import ReaderWords
 from liveshop.tracking import receiving, service
 from liveshop.tracking.config import carriers_for
 from liveshop.tracking.schemas import PushResult, ShipmentIn, ShipmentOut
@@ -20,7 +21,7 @@ MAX_PUSH_BYTES = 256 * 1024
 
 @router.post("/api/orders/{order_id}/shipment", status_code=status.HTTP_201_CREATED)
 def ship_with_tracking(
-    order_id: RowId, body: ShipmentIn, user: CurrentUser, session: DbSession
+    order_id: RowId, body: ShipmentIn, user: CurrentUser, session: DbSession, words: ReaderWords
 ) -> ShipmentOut:
     shipment = service.ship_with_tracking(
         session,
@@ -29,12 +30,15 @@ def ship_with_tracking(
         carrier=body.carrier,
         tracking_number=body.tracking_number,
     )
-    return service.shipment_out(session, shipment)
+    return service.shipment_out(session, shipment, words=words)
 
 
 @router.get("/api/orders/{order_id}/tracking")
-def order_tracking(order_id: RowId, user: CurrentUser, session: DbSession) -> ShipmentOut:
-    return service.tracking_for(session, actor=user, order_id=order_id)
+def order_tracking(
+    order_id: RowId, user: CurrentUser, session: DbSession, words: ReaderWords
+) -> ShipmentOut:
+    """The timeline in the request's language (as its page would choose it)."""
+    return service.tracking_for(session, actor=user, order_id=order_id, words=words)
 
 
 async def raw_body(request: Request) -> bytes:

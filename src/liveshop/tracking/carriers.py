@@ -31,9 +31,14 @@ EXCEPTION_SUFFIX = "X"  # sandbox tracking numbers that end so meet an exception
 
 @dataclass(frozen=True)
 class CarrierScan:
+    """One scan: ``scan`` is what happened, as a code the pages word in the reader's
+    language (tracking.words); ``location`` and ``description`` are the carrier's own
+    text, kept as it sent them (the sandbox sends no description)."""
+
     event_id: str
     tracking_number: str
     status: ParcelStatus
+    scan: str
     location: str
     description: str
     occurred_at: datetime
@@ -49,14 +54,15 @@ class Carrier(Protocol):
         ...
 
 
+# (status, scan, the place as a Chinese carrier writes it)
 SANDBOX_ROUTE: tuple[tuple[ParcelStatus, str, str], ...] = (
-    (ParcelStatus.PICKED_UP, "杭州 揽收网点", "快递员已揽收"),
-    (ParcelStatus.IN_TRANSIT, "杭州 分拨中心", "已到达分拨中心"),
-    (ParcelStatus.IN_TRANSIT, "上海 转运中心", "运输中，已到达转运中心"),
-    (ParcelStatus.OUT_FOR_DELIVERY, "上海 徐汇营业部", "快递员正在派送"),
-    (ParcelStatus.DELIVERED, "上海 徐汇区", "已签收，感谢使用"),
+    (ParcelStatus.PICKED_UP, "picked_up", "杭州 揽收网点"),
+    (ParcelStatus.IN_TRANSIT, "at_sorting_centre", "杭州 分拨中心"),
+    (ParcelStatus.IN_TRANSIT, "at_transit_centre", "上海 转运中心"),
+    (ParcelStatus.OUT_FOR_DELIVERY, "out_for_delivery", "上海 徐汇营业部"),
+    (ParcelStatus.DELIVERED, "delivered", "上海 徐汇区"),
 )
-SANDBOX_EXCEPTION = (ParcelStatus.EXCEPTION, "上海 转运中心", "包裹破损，已联系发件人")
+SANDBOX_EXCEPTION = (ParcelStatus.EXCEPTION, "damaged", "上海 转运中心")
 
 
 class SandboxCarrier:
@@ -74,18 +80,13 @@ class SandboxCarrier:
         self, *, tracking_number: str, shipped_at: datetime, now: datetime
     ) -> list[CarrierScan]:
         scans = []
-        for number, (status, location, description) in enumerate(self._route(tracking_number), 1):
+        for number, (status, scan, location) in enumerate(self._route(tracking_number), 1):
             at = shipped_at + self.step * number
             if at > now:
                 break
             scans.append(
                 CarrierScan(
-                    f"{tracking_number}-{number}",
-                    tracking_number,
-                    status,
-                    location,
-                    description,
-                    at,
+                    f"{tracking_number}-{number}", tracking_number, status, scan, location, "", at
                 )
             )
         return scans
@@ -149,6 +150,7 @@ class WebhookCarrier:
             event_id=str(event["id"])[:80],
             tracking_number=str(event["tracking_number"])[:64],
             status=status,
+            scan=status.value,  # a pushing carrier's status says what happened
             location=str(event.get("location", ""))[:120],
             description=str(event.get("description", ""))[:300],
             occurred_at=occurred,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+from liveshop.core.languages import N_
 from liveshop.core.settings import Settings
 from liveshop.tracking.carriers import SANDBOX, Carrier, SandboxCarrier, WebhookCarrier
 
-# Carriers that push signed webhooks, and their names for buyers.
-PUSHING_CARRIERS = {"sf": "顺丰速运", "zto": "中通快递", "yto": "圆通速递"}
-CARRIER_NAMES = {SANDBOX: "沙箱快递", **PUSHING_CARRIERS}
+# Carriers that push signed webhooks, and their names for buyers (msgids: tracking.words).
+PUSHING_CARRIERS = {"sf": N_("顺丰速运"), "zto": N_("中通快递"), "yto": N_("圆通速递")}
+CARRIER_NAMES = {SANDBOX: N_("沙箱快递"), **PUSHING_CARRIERS}
 
 
 def webhook_secret(settings: Settings) -> str:

@@ -27,9 +27,12 @@ class ParcelDelivered(DomainEvent):
 
 @dataclass(frozen=True)
 class ParcelException(DomainEvent):
-    """Lost, damaged, refused or undeliverable: the buyer and the shop are told."""
+    """Lost, damaged, refused or undeliverable: the buyer and the shop are told.
+    ``scan`` is what happened (a code, tracking.words); ``description`` the carrier's
+    own words, or its place when it sent none."""
 
     order_id: int
     buyer_id: int
     shop_id: int
+    scan: str
     description: str

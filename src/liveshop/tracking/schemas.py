@@ -14,15 +14,18 @@ class ShipmentIn(BaseModel):
 
 class CarrierEventOut(BaseModel):
     status: ParcelStatus
-    location: str
-    description: str
+    scan: str | None  # what happened, as a code; None on a scan kept before codes
+    description: str  # the scan in the request's language (or as stored, without a code)
+    lang: str  # the language of ``description``: "en", "zh-CN"
+    location: str  # as the carrier wrote it
+    carrier_note: str  # the carrier's own words, as it sent them ("" when none)
     occurred_at: datetime
 
 
 class ShipmentOut(BaseModel):
     order_id: int
     carrier: str
-    carrier_name: str
+    carrier_name: str  # in the request's language
     tracking_number: str
     status: ParcelStatus
     delivered_at: datetime | None

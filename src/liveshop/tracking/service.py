@@ -20,6 +20,7 @@ from liveshop.accounts.models import User
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import InvalidInput, NotFound
+from liveshop.core.languages import Words
 from liveshop.orders import access as orders_access
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order, OrderStatus
@@ -28,6 +29,7 @@ from liveshop.tracking.config import CARRIER_NAMES
 from liveshop.tracking.events import ParcelDelivered, ParcelException, ParcelShipped
 from liveshop.tracking.models import CarrierEvent, ParcelStatus, Shipment
 from liveshop.tracking.schemas import CarrierEventOut, ShipmentOut
+from liveshop.tracking.words import carrier_name, scan_words
 
 TERMINAL = frozenset({ParcelStatus.DELIVERED})
 
@@ -90,6 +92,7 @@ def record_scans(session: Session, *, shipment: Shipment, scans: Sequence[Carrie
                         shipment_id=shipment.id,
                         event_id=scan.event_id,
                         status=scan.status,
+                        scan=scan.scan,
                         location=scan.location,
                         description=scan.description,
                         occurred_at=scan.occurred_at,
@@ -138,6 +141,7 @@ def _settle_status(session: Session, shipment: Shipment) -> None:
                 order_id=order.id,
                 buyer_id=order.buyer_id,
                 shop_id=order.shop_id,
+                scan=newest.scan or ParcelStatus.EXCEPTION.value,
                 description=newest.description or newest.location,
             ),
         )
@@ -151,14 +155,32 @@ def _shipment_of(session: Session, order_id: int) -> Shipment:
     return shipment
 
 
-def tracking_for(session: Session, *, actor: User, order_id: int) -> ShipmentOut:
-    """The parcel's timeline, for those who may read the order."""
+def tracking_for(session: Session, *, actor: User, order_id: int, words: Words) -> ShipmentOut:
+    """The parcel's timeline, for those who may read the order, in ``words``."""
     order = orders.get_order(session, order_id=order_id)
     orders_access.require_order_reader(session, actor=actor, order=order)
-    return shipment_out(session, _shipment_of(session, order.id))
+    return shipment_out(session, _shipment_of(session, order.id), words=words)
 
 
-def shipment_out(session: Session, shipment: Shipment) -> ShipmentOut:
+def _event_out(event: CarrierEvent, words: Words) -> CarrierEventOut:
+    if event.scan is None:  # kept before scans had a code: its description is its words
+        description, lang = scan_words(None, event.description, words)
+        note = ""
+    else:
+        description, lang = scan_words(event.scan, "", words)
+        note = event.description
+    return CarrierEventOut(
+        status=event.status,
+        scan=event.scan,
+        description=description,
+        lang=lang,
+        location=event.location,
+        carrier_note=note,
+        occurred_at=event.occurred_at,
+    )
+
+
+def shipment_out(session: Session, shipment: Shipment, *, words: Words) -> ShipmentOut:
     events = session.scalars(
         select(CarrierEvent)
         .where(CarrierEvent.shipment_id == shipment.id)
@@ -167,19 +189,11 @@ def shipment_out(session: Session, shipment: Shipment) -> ShipmentOut:
     return ShipmentOut(
         order_id=shipment.order_id,
         carrier=shipment.carrier,
-        carrier_name=CARRIER_NAMES.get(shipment.carrier, shipment.carrier),
+        carrier_name=carrier_name(shipment.carrier, words),
         tracking_number=shipment.tracking_number,
         status=shipment.status,
         delivered_at=shipment.delivered_at,
-        events=[
-            CarrierEventOut(
-                status=event.status,
-                location=event.location,
-                description=event.description,
-                occurred_at=event.occurred_at,
-            )
-            for event in events
-        ],
+        events=[_event_out(event, words) for event in events],
     )
 
 

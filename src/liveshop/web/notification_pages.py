@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import InvalidInput
+from liveshop.core.languages import request_words
 from liveshop.notifications import centre
 from liveshop.notifications.models import NotificationKind
 from liveshop.web.i18n import N_
@@ -44,7 +45,7 @@ def notification_centre(
         "notifications.html",
         settings,
         user,
-        page=centre.list_notifications(session, user=user, limit=50),
+        page=centre.list_notifications(session, user=user, words=request_words(request), limit=50),
         preferences=centre.preferences(session, user=user),
         kind_names=KIND_NAMES,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.core.dependencies import DbSession, RowId, SettingsDep
 from liveshop.core.errors import NotFound
+from liveshop.core.languages import request_words
 from liveshop.tracking.models import ParcelStatus
 from liveshop.tracking.service import tracking_for
 from liveshop.web.i18n import N_
@@ -23,15 +26,13 @@ STATUS_NAMES = {
     ParcelStatus.DELIVERED: N_("已签收"),
     ParcelStatus.EXCEPTION: N_("异常"),
 }
+# Han and CJK punctuation: a carrier's own text with any is Chinese (its carriers are).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
-# The carriers' names in the page's language, by code (tracking.config.CARRIER_NAMES has
-# them in Chinese for the API); a carrier missing here shows the API's name.
-CARRIER_NAMES = {
-    "sandbox": N_("沙箱快递"),
-    "sf": N_("顺丰速运"),
-    "zto": N_("中通快递"),
-    "yto": N_("圆通速递"),
-}
+
+def carrier_text_lang(text: str) -> str:
+    """The language tag of a carrier's own text (a place, a note), as it sent it."""
+    return "zh-CN" if CJK.search(text) else "en"
 
 
 @router.get("/orders/{order_id}/tracking", response_class=HTMLResponse)
@@ -41,7 +42,8 @@ def tracking_page(
     if user is None:
         return login_redirect(f"/orders/{order_id}/tracking")
     try:
-        shipment = tracking_for(session, actor=user, order_id=order_id)
+        words = request_words(request)
+        shipment = tracking_for(session, actor=user, order_id=order_id, words=words)
     except NotFound as error:
         if error.code != "no_shipment":  # the order itself is not the caller's to see
             raise
@@ -54,5 +56,5 @@ def tracking_page(
         order_id=order_id,
         shipment=shipment,
         status_names=STATUS_NAMES,
-        carrier_names=CARRIER_NAMES,
+        carrier_text_lang=carrier_text_lang,
     )

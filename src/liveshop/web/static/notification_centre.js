@@ -7,8 +7,9 @@ const unread = document.getElementById("centre-unread");
 const readAll = document.getElementById("read-all");
 const empty = document.getElementById("no-notices");
 const toast = document.getElementById("toast");
-// Notices are stored as the platform wrote them, in Chinese (as the server-rendered list says).
-const STORED_LANGUAGE = "zh-CN";
+// A notice comes worded in the page's language (the stream asks as the page did); one kept
+// before notices had parameters says the language of its stored words (notice.lang).
+const PAGE_LANGUAGE = document.documentElement.lang;
 
 function say(message) {
   toast.textContent = message;
@@ -34,13 +35,13 @@ function noticeItem(notice) {
   link.href = notice.link && notice.link.startsWith("/") ? notice.link : "#";
   const title = document.createElement("strong");
   title.className = "notice-title";
-  title.lang = STORED_LANGUAGE;
+  if (notice.lang !== PAGE_LANGUAGE) title.lang = notice.lang;
   title.textContent = notice.title;
   link.append(title);
   if (notice.body) {
     const body = document.createElement("span");
     body.className = "notice-body";
-    body.lang = STORED_LANGUAGE;
+    if (notice.lang !== PAGE_LANGUAGE) body.lang = notice.lang;
     body.textContent = notice.body;
     link.append(body);
   }
