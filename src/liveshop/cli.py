@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("liveshop.core.db_cli:app", "Database schema."),
     "users": ("liveshop.accounts.cli:app", "Operator accounts."),
     "draws": ("liveshop.orders.draws_cli:app", "Lucky draws."),
+    "auctions": ("liveshop.auctions.cli:app", "Live auctions: the Redis bids stream's persister."),
     "vault": ("liveshop.payments.operations_cli:vault_app", "The card vault."),
     "ledger": ("liveshop.payments.operations_cli:ledger_app", "The double-entry ledger."),
     "moderate": (

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
 
+import redis
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from liveshop.auctions.bid_persister import persist_bids
 from liveshop.auctions.closing import close_due_auctions, offer_unpaid_auctions
@@ -81,9 +84,11 @@ async def run_bid_persister_forever(
     settings: Settings, *, in_thread: InThread = asyncio.to_thread
 ) -> None:
     """On the Redis engine, write the bids stream to SQL as bids arrive (at start
-    first, what a killed process left); on the SQL engine there is nothing to do."""
+    first, what a killed process left); on the SQL engine there is nothing to do, nor
+    when a worker of its own does it (``auction_bid_persister`` off:
+    ``persist_in_worker``)."""
     engine = bid_engine_for(settings.redis_url)
-    if not isinstance(engine, RedisBidEngine):
+    if not isinstance(engine, RedisBidEngine) or not settings.auction_bid_persister:
         return
     database_url = settings.resolved_database_url()
     while True:
@@ -97,3 +102,22 @@ async def run_bid_persister_forever(
             continue
         if written:
             await asyncio.sleep(PERSIST_GATHER_SECONDS)
+
+
+def persist_in_worker(database_url: str, engine: RedisBidEngine, *, once: bool = False) -> int:
+    """The bid persister as a process of its own (``liveshop auctions persist``): what
+    ``run_bid_persister_forever`` does in the app, so that the app's CPU goes to
+    answering bids. ``once``: write what the stream holds now and return the bids
+    written; else run until killed. Killed at any moment it loses nothing (entries are
+    acknowledged after their commit)."""
+    if once:
+        return persist_bids(database_url, engine)
+    while True:
+        try:
+            written = persist_bids(database_url, engine, block_ms=PERSIST_WAIT_MILLISECONDS)
+        except (redis.ConnectionError, SQLAlchemyError):  # retried: nothing acknowledged
+            logger.exception("the auction bid persister failed")
+            time.sleep(TICK_SECONDS)
+            continue
+        if written:
+            time.sleep(PERSIST_GATHER_SECONDS)

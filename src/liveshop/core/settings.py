@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     token_ttl_days: int = 30
 
     order_payment_minutes: int = Field(default=15, ge=1)
+    # Auctions on the Redis bid engine: the app writes the bids stream to SQL itself;
+    # false leaves it to `liveshop auctions persist` workers (auctions/cli.py).
+    auction_bid_persister: bool = True
 
     # Reviews, notifications and parcel tracking (issue 17).
     review_edit_hours: int = Field(default=72, ge=0)  # a review may be edited this long
