@@ -22,13 +22,15 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.experiments import (
-    experiment_facts,
-    exposed_variant,
-    require_unexposed,
-    shop_experiment,
+from liveshop.promotions.coupon_variations import (
+    AttachedVariation,
+    CouponVariation,
+    attached_variation,
+    change_variation,
+    coupons_varied_by,
+    detach_variation,
+    viewer_value,
 )
-from liveshop.promotions.coupon_experiments import require_coupon_merchant
 from liveshop.promotions.models import Coupon, CouponCountdown
 from liveshop.promotions.schemas import (
     COUNTDOWN_SECONDS_MAX,
@@ -38,88 +40,71 @@ from liveshop.promotions.schemas import (
 )
 
 
+def _check_seconds(coupon: Coupon, variant: str, seconds: int) -> None:
+    if not COUNTDOWN_SECONDS_MIN <= seconds <= COUNTDOWN_SECONDS_MAX:
+        raise InvalidInput(
+            f"variant {variant!r}: a countdown lasts {COUNTDOWN_SECONDS_MIN} to "
+            f"{COUNTDOWN_SECONDS_MAX} seconds",
+            code="seconds_out_of_range",
+        )
+
+
+COUNTDOWN = CouponVariation(
+    experiment_column="countdown_experiment_id",
+    values_column="countdown_seconds",
+    value_name="length",
+    variants_code="seconds_variants",
+    untested=NotFound("this coupon's countdown is in no experiment", code="countdown_not_tested"),
+    exposed_why=(
+        "viewers have been shown this coupon's countdown at their variant's length: the "
+        "experiment stays attached as it is (to test other lengths, drop a new coupon)"
+    ),
+    check_value=_check_seconds,
+)
+
+
 def change_countdown(
     session: Session, *, actor: User, coupon: Coupon, body: CouponCountdownIn
 ) -> CouponCountdownOut:
     """Attach, or replace the experiment or its lengths, while no viewer has been shown a
     variant of the one attached (409 ``experiment_exposed`` after)."""
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    session.refresh(coupon, with_for_update=True)  # one change at a time
-    _require_unexposed(session, coupon)
-    facts = shop_experiment(session, body.experiment_id, shop_id=coupon.shop_id)
-    if coupon.claimed > 0 or coupon.ends_at <= utcnow():
-        raise Conflict(
-            "a countdown is tested from the first grab: this coupon was grabbed or has ended",
-            code="coupon_already_offered",
-        )
-    if set(body.seconds) != set(facts.variants):
-        raise InvalidInput(
-            f"give a length for each variant: {', '.join(facts.variants)}",
-            code="seconds_variants",
-        )
-    for variant, seconds in body.seconds.items():
-        if not COUNTDOWN_SECONDS_MIN <= seconds <= COUNTDOWN_SECONDS_MAX:
-            raise InvalidInput(
-                f"variant {variant!r}: a countdown lasts {COUNTDOWN_SECONDS_MIN} to "
-                f"{COUNTDOWN_SECONDS_MAX} seconds",
-                code="seconds_out_of_range",
-            )
-    coupon.countdown_experiment_id = facts.id
-    coupon.countdown_seconds = {variant: body.seconds[variant] for variant in facts.variants}
-    session.flush()
-    return CouponCountdownOut(
-        coupon_id=coupon.id,
-        experiment_id=facts.id,
-        seconds=coupon.countdown_seconds,
-        exposed=facts.has_exposures,
+    attached = change_variation(
+        session,
+        COUNTDOWN,
+        actor=actor,
+        coupon=coupon,
+        experiment_id=body.experiment_id,
+        values=body.seconds,
     )
+    return _out(coupon, attached)
 
 
 def detach_countdown(session: Session, *, actor: User, coupon: Coupon) -> None:
     """One window for everyone again (the coupon's own), while no viewer was shown one."""
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    session.refresh(coupon, with_for_update=True)
-    if coupon.countdown_experiment_id is None:
-        raise NotFound("this coupon's countdown is in no experiment", code="countdown_not_tested")
-    _require_unexposed(session, coupon)
-    coupon.countdown_experiment_id = None
-    coupon.countdown_seconds = None
-    session.flush()
+    detach_variation(session, COUNTDOWN, actor=actor, coupon=coupon)
 
 
 def attached_countdown(session: Session, *, actor: User, coupon: Coupon) -> CouponCountdownOut:
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    if coupon.countdown_experiment_id is None or not coupon.countdown_seconds:
-        raise NotFound("this coupon's countdown is in no experiment", code="countdown_not_tested")
-    facts = experiment_facts(session, coupon.countdown_experiment_id)
+    return _out(coupon, attached_variation(session, COUNTDOWN, actor=actor, coupon=coupon))
+
+
+def _out(coupon: Coupon, attached: AttachedVariation) -> CouponCountdownOut:
     return CouponCountdownOut(
         coupon_id=coupon.id,
-        experiment_id=facts.id,
-        seconds=coupon.countdown_seconds,
-        exposed=facts.has_exposures,
-    )
-
-
-def _require_unexposed(session: Session, coupon: Coupon) -> None:
-    require_unexposed(
-        session,
-        coupon.countdown_experiment_id,
-        why=(
-            "viewers have been shown this coupon's countdown at their variant's length: the "
-            "experiment stays attached as it is (to test other lengths, drop a new coupon)"
-        ),
+        experiment_id=attached.experiment.id,
+        seconds=attached.values,
+        exposed=attached.experiment.has_exposures,
     )
 
 
 def window_for(session: Session, *, coupon: Coupon, user_id: int) -> datetime | None:
     """When the user's time to grab a countdown-tested coupon ends, the window opened (and
     the exposure logged) on the first call; None: the countdown is not tested."""
-    if coupon.countdown_experiment_id is None or not coupon.countdown_seconds:
-        return None
-    variant = exposed_variant(
-        session, experiment_id=coupon.countdown_experiment_id, user_id=user_id
+    seconds = viewer_value(
+        session, COUNTDOWN, coupon=coupon, user_id=user_id, default=COUNTDOWN_SECONDS_MAX
     )
-    seconds = coupon.countdown_seconds.get(variant, COUNTDOWN_SECONDS_MAX)
+    if seconds is None:
+        return None
     now = utcnow()
     ends_at = min(now + timedelta(seconds=seconds), as_utc(coupon.ends_at))
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -145,9 +130,4 @@ def require_window_open(session: Session, *, coupon: Coupon, user_id: int) -> No
 
 def coupons_counting_down(session: Session, *, experiment_id: int) -> list[Coupon]:
     """The coupons whose countdown ``experiment_id`` varies, newest first."""
-    query = (
-        select(Coupon)
-        .where(Coupon.countdown_experiment_id == experiment_id)
-        .order_by(Coupon.id.desc())
-    )
-    return list(session.scalars(query))
+    return coupons_varied_by(session, COUNTDOWN, experiment_id=experiment_id)

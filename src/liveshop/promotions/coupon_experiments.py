@@ -19,18 +19,50 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
-from liveshop.catalog.access import require_shop_owner
 from liveshop.catalog.shops import owned_shop
 from liveshop.core.clock import utcnow
-from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from liveshop.core.experiments import (
-    experiment_facts,
-    exposed_variant,
-    require_unexposed,
-    shop_experiment,
+from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.promotions.coupon_variations import (
+    AttachedVariation,
+    CouponVariation,
+    attached_variation,
+    change_variation,
+    coupons_varied_by,
+    detach_variation,
+    require_coupon_merchant,
+    set_variation,
+    viewer_value,
 )
 from liveshop.promotions.models import Coupon, CouponKind
 from liveshop.promotions.schemas import CouponExperimentIn, CouponExperimentOut, CouponOut
+
+
+def face_depth(coupon: Coupon) -> int:
+    """The coupon's own depth: its percent for a percent coupon, else its amount."""
+    return coupon.percent if coupon.kind is CouponKind.PERCENT else coupon.amount
+
+
+def _check_depth(coupon: Coupon, variant: str, depth: int) -> None:
+    deepest = face_depth(coupon)
+    if not 1 <= depth <= deepest:
+        raise InvalidInput(
+            f"variant {variant!r}: the depth must be between 1 and the coupon's {deepest}",
+            code="depth_out_of_range",
+        )
+
+
+DEPTH = CouponVariation(
+    experiment_column="experiment_id",
+    values_column="experiment_depths",
+    value_name="depth",
+    variants_code="depths_variants",
+    untested=NotFound("this coupon is in no experiment", code="coupon_not_in_experiment"),
+    exposed_why=(
+        "viewers have been offered this coupon at their variant's depth: the experiment "
+        "stays attached as it is (to test other depths, drop a new coupon)"
+    ),
+    check_value=_check_depth,
+)
 
 
 def attach_experiment(
@@ -40,7 +72,10 @@ def attach_experiment(
     require_coupon_merchant(session, actor=actor, coupon=coupon)
     if coupon.experiment_id is not None:
         raise Conflict("this coupon is already in an experiment", code="coupon_in_experiment")
-    return _set_experiment(session, coupon=coupon, body=body)
+    attached = set_variation(
+        session, DEPTH, coupon=coupon, experiment_id=body.experiment_id, values=body.depths
+    )
+    return _out(coupon, attached)
 
 
 def change_experiment(
@@ -48,35 +83,33 @@ def change_experiment(
 ) -> CouponExperimentOut:
     """Attach, or replace the attached experiment or its depths, while no viewer has been
     shown a variant of the one attached (409 ``experiment_exposed`` after)."""
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    session.refresh(coupon, with_for_update=True)  # one change at a time
-    _require_unexposed(session, coupon)
-    return _set_experiment(session, coupon=coupon, body=body)
+    attached = change_variation(
+        session,
+        DEPTH,
+        actor=actor,
+        coupon=coupon,
+        experiment_id=body.experiment_id,
+        values=body.depths,
+    )
+    return _out(coupon, attached)
 
 
 def detach_experiment(session: Session, *, actor: User, coupon: Coupon) -> None:
     """Back to one depth for everyone, while no viewer has been shown a variant."""
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    session.refresh(coupon, with_for_update=True)
-    if coupon.experiment_id is None:
-        raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
-    _require_unexposed(session, coupon)
-    coupon.experiment_id = None
-    coupon.experiment_depths = None
-    session.flush()
+    detach_variation(session, DEPTH, actor=actor, coupon=coupon)
 
 
 def attached_experiment(session: Session, *, actor: User, coupon: Coupon) -> CouponExperimentOut:
     """What the merchant attached (404 ``coupon_not_in_experiment`` when nothing)."""
-    require_coupon_merchant(session, actor=actor, coupon=coupon)
-    if coupon.experiment_id is None or not coupon.experiment_depths:
-        raise NotFound("this coupon is in no experiment", code="coupon_not_in_experiment")
-    facts = experiment_facts(session, coupon.experiment_id)
+    return _out(coupon, attached_variation(session, DEPTH, actor=actor, coupon=coupon))
+
+
+def _out(coupon: Coupon, attached: AttachedVariation) -> CouponExperimentOut:
     return CouponExperimentOut(
         coupon_id=coupon.id,
-        experiment_id=facts.id,
-        depths=coupon.experiment_depths,
-        exposed=facts.has_exposures,
+        experiment_id=attached.experiment.id,
+        depths=attached.values,
+        exposed=attached.experiment.has_exposures,
     )
 
 
@@ -101,66 +134,9 @@ def testable_coupons(session: Session, *, actor: User, shop_id: int | None) -> l
     )
 
 
-def require_coupon_merchant(session: Session, *, actor: User, coupon: Coupon) -> None:
-    if coupon.shop_id is None:
-        raise PermissionDenied("only a shop's coupons are tested", code="not_your_shop")
-    if require_shop_owner(session, actor=actor).id != coupon.shop_id:
-        raise PermissionDenied("this coupon belongs to another shop", code="not_your_shop")
-
-
-def _require_unexposed(session: Session, coupon: Coupon) -> None:
-    require_unexposed(
-        session,
-        coupon.experiment_id,
-        why=(
-            "viewers have been offered this coupon at their variant's depth: the experiment "
-            "stays attached as it is (to test other depths, drop a new coupon)"
-        ),
-    )
-
-
-def _set_experiment(
-    session: Session, *, coupon: Coupon, body: CouponExperimentIn
-) -> CouponExperimentOut:
-    facts = shop_experiment(session, body.experiment_id, shop_id=coupon.shop_id)
-    if coupon.claimed > 0 or coupon.ends_at <= utcnow():
-        raise Conflict(
-            "a coupon is tested from its first grab: this one was grabbed or has ended",
-            code="coupon_already_offered",
-        )
-    if set(body.depths) != set(facts.variants):
-        raise InvalidInput(
-            f"give a depth for each variant: {', '.join(facts.variants)}", code="depths_variants"
-        )
-    deepest = face_depth(coupon)
-    for variant, depth in body.depths.items():
-        if not 1 <= depth <= deepest:
-            raise InvalidInput(
-                f"variant {variant!r}: the depth must be between 1 and the coupon's {deepest}",
-                code="depth_out_of_range",
-            )
-    coupon.experiment_id = facts.id
-    coupon.experiment_depths = {variant: body.depths[variant] for variant in facts.variants}
-    session.flush()
-    return CouponExperimentOut(
-        coupon_id=coupon.id,
-        experiment_id=facts.id,
-        depths=coupon.experiment_depths,
-        exposed=facts.has_exposures,
-    )
-
-
-def face_depth(coupon: Coupon) -> int:
-    """The coupon's own depth: its percent for a percent coupon, else its amount."""
-    return coupon.percent if coupon.kind is CouponKind.PERCENT else coupon.amount
-
-
 def depth_for(session: Session, *, coupon: Coupon, user_id: int) -> int | None:
     """The user's depth of a tested coupon (the exposure logged); None: not tested."""
-    if coupon.experiment_id is None or not coupon.experiment_depths:
-        return None
-    variant = exposed_variant(session, experiment_id=coupon.experiment_id, user_id=user_id)
-    return coupon.experiment_depths.get(variant, face_depth(coupon))
+    return viewer_value(session, DEPTH, coupon=coupon, user_id=user_id, default=face_depth(coupon))
 
 
 def at_depth(offer: CouponOut, depth: int | None) -> CouponOut:
@@ -173,5 +149,4 @@ def at_depth(offer: CouponOut, depth: int | None) -> CouponOut:
 
 def coupons_testing(session: Session, *, experiment_id: int) -> list[Coupon]:
     """The coupons whose depth ``experiment_id`` varies, newest first."""
-    query = select(Coupon).where(Coupon.experiment_id == experiment_id).order_by(Coupon.id.desc())
-    return list(session.scalars(query))
+    return coupons_varied_by(session, DEPTH, experiment_id=experiment_id)
