@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import User
 from liveshop.catalog.models import Shop, ShopFollower, ShopStaff
 from liveshop.core.clock import utcnow
+from liveshop.live.listed_rooms import ListedRoom, listed_rooms
 from liveshop.live.models import Room, RoomStatus
-from liveshop.live.schemas import RoomOut
-from liveshop.live.service import list_rooms
 from liveshop.notifications.follows import my_follows
 from liveshop.recommend.reasons import sentence
 from liveshop.recommend.room_content import RoomMatch, match_rooms, viewer_interests
@@ -95,24 +94,28 @@ class Signals:
     matches: dict[int, RoomMatch]  # room id -> the shelf against the viewer's interests
 
 
-def _open_rooms(session: Session, now: datetime) -> list[RoomOut]:
-    return list_rooms(session, status=RoomStatus.LIVE, limit=ROOM_LISTING_LIMIT) + [
+def _open_rooms(session: Session, now: datetime) -> list[ListedRoom]:
+    listed = listed_rooms(
+        session, statuses=(RoomStatus.LIVE, RoomStatus.SCHEDULED), limit=ROOM_LISTING_LIMIT
+    )
+    return [
         room
-        for room in list_rooms(session, status=RoomStatus.SCHEDULED, limit=ROOM_LISTING_LIMIT)
-        if room.scheduled_at is not None and now - SOON / 4 <= room.scheduled_at <= now + SOON
+        for room in listed
+        if room.status is RoomStatus.LIVE
+        or (room.scheduled_at is not None and now - SOON / 4 <= room.scheduled_at <= now + SOON)
     ]
 
 
 def _signals(
     session: Session,
-    rooms: list[RoomOut],
+    rooms: list[ListedRoom],
     *,
     served: ServedModel,
     viewer: User | None,
     viewer_key: str | None,
     actions: list[Action],
 ) -> Signals:
-    hosts = {room.host.id for room in rooms}
+    hosts = {room.host_id for room in rooms}
     follows = my_follows(session, user=viewer) if viewer is not None else None
     model = served.model
     affinity = model.host_affinity.get(viewer_key, {}) if model and viewer_key else {}
@@ -125,35 +128,35 @@ def _signals(
         reminders=set(follows.rooms) if follows else set(),
         new_hosts=_new_hosts(session, hosts),
         affinity={host: value / peak for host, value in affinity.items()},
-        joined_hosts={room.host.id for room in rooms if room.id in joined_rooms},
+        joined_hosts={room.host_id for room in rooms if room.id in joined_rooms},
         matches=match_rooms(session, room_ids=[room.id for room in rooms], interests=interests),
     )
 
 
-def _boosts(room: RoomOut, signals: Signals) -> list[tuple[float, str, str]]:
+def _boosts(room: ListedRoom, signals: Signals) -> list[tuple[float, str, str]]:
     """(boost, reason kind, subject) for each signal that holds for ``room``."""
-    host = room.host
+    host_id, host_name = room.host_id, room.host_name
     found: list[tuple[float, str, str]] = []
-    if host.id in signals.followed_shops:
-        found.append((FOLLOWED_BOOST, "followed_shop", signals.followed_shops[host.id]))
-    if host.id in signals.followed_hosts:
-        found.append((FOLLOWED_BOOST, "followed_host", host.username))
+    if host_id in signals.followed_shops:
+        found.append((FOLLOWED_BOOST, "followed_shop", signals.followed_shops[host_id]))
+    if host_id in signals.followed_hosts:
+        found.append((FOLLOWED_BOOST, "followed_host", host_name))
     if room.id in signals.reminders:
         found.append((REMINDER_BOOST, "reminder_set", ""))
-    if host.id in signals.affinity:
-        found.append((AFFINITY_BOOST * signals.affinity[host.id], "watched_host", host.username))
-    if host.id in signals.joined_hosts:
-        found.append((SESSION_BOOST, "just_watched_host", host.username))
+    if host_id in signals.affinity:
+        found.append((AFFINITY_BOOST * signals.affinity[host_id], "watched_host", host_name))
+    if host_id in signals.joined_hosts:
+        found.append((SESSION_BOOST, "just_watched_host", host_name))
     match = signals.matches.get(room.id)
     if match is not None:
         kind = "because_you_just_looked_at" if match.fresh else "because_you_watched"
         found.append((CONTENT_BOOST * match.weight, kind, match.anchor_title))
-    if host.id in signals.new_hosts:
-        found.append((EXPLORATION_BOOST, "new_host", host.username))
+    if host_id in signals.new_hosts:
+        found.append((EXPLORATION_BOOST, "new_host", host_name))
     return found
 
 
-def _pick(room: RoomOut, signals: Signals, engagement: float, now: datetime) -> RecommendedRoom:
+def _pick(room: ListedRoom, signals: Signals, engagement: float, now: datetime) -> RecommendedRoom:
     live = room.status is RoomStatus.LIVE
     score = (1.0 if live else 0.5) + 0.1 * math.log1p(engagement)
     if not live and room.scheduled_at is not None:
@@ -172,8 +175,8 @@ def _pick(room: RoomOut, signals: Signals, engagement: float, now: datetime) -> 
     return RecommendedRoom(
         room_id=room.id,
         title=room.title,
-        host_id=room.host.id,
-        host_name=room.host.username,
+        host_id=room.host_id,
+        host_name=room.host_name,
         status=room.status.value,
         scheduled_at=room.scheduled_at,
         viewers=room.viewers,
