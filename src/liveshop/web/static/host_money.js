@@ -58,7 +58,7 @@ export class HostMoney {
       ...packets.map((packet) =>
         el("li", { className: "host-item red-packet-row", dataset: { packetId: packet.id, status: packet.status } }, [
           el("b", { text: `🧧 ${formatPrice(packet.total)} · ${_("{count} 个", { count: packet.shares })}` }),
-          el("span", { text: packet.greeting ? ` 「${packet.greeting}」` : "" }),
+          el("span", { text: packet.greeting ? _(" 「{greeting}」", { greeting: packet.greeting }) : "" }),
           el("span", { className: "muted", text: " " + _("剩 {left} 个 · {status} · {time} 截止", { left: packet.left, status: STATUS_LABELS[packet.status] || packet.status, time: shortDateTime(packet.expires_at) }) }),
         ]),
       ),
