@@ -171,7 +171,9 @@ def _notification(world: World) -> Made:
         notify_users(
             session,
             user_ids=[world.buyer.id],
-            notice=Notice(NotificationKind.ROOM_LIVE, f"walk:{number}", "开播了"),
+            notice=Notice(
+                NotificationKind.ROOM_LIVE, f"walk:{number}", {"host": "host", "room": "walk"}
+            ),
         )
         notification_id = session.scalars(
             select(Notification.id).where(Notification.dedupe_key == f"walk:{number}")
