@@ -6,7 +6,9 @@ the words, as the pages do."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,8 +24,8 @@ from liveshop.notifications.listeners import NotifyOnDomainEvents
 from liveshop.notifications.models import NotificationKind
 from liveshop.notifications.words import word_notice
 from liveshop.orders.events import AfterSaleRefunded
-from liveshop.tracking.carriers import SANDBOX
-from liveshop.tracking.config import CARRIER_NAMES, carriers_for
+from liveshop.tracking.carriers import SANDBOX, sign_push
+from liveshop.tracking.config import CARRIER_NAMES, carriers_for, webhook_secret
 from liveshop.tracking.models import Shipment
 from liveshop.tracking.receiving import advance_sandbox_parcels
 from liveshop.tracking.words import SCAN_WORDS, carrier_name, scan_words
@@ -195,3 +197,48 @@ def test_the_tracking_api_answers_in_the_requests_language(
         "Problem with the parcel in transit",
         f"Order {order_id}: The parcel was damaged; the sender has been contacted",
     )
+
+
+def test_a_pushing_carriers_scan_is_worded_by_its_status_and_keeps_its_note(
+    client: TestClient, database_url: str, make_account: MakeAccount, settings: Settings
+) -> None:
+    merchant, buyer = make_account(Role.MERCHANT), make_account()
+    product_id, _ = make_product(database_url, merchant)
+    order_id = order_line(
+        database_url, buyer=buyer, merchant=merchant, product_id=product_id, state="paid"
+    ).order_id
+    shipment = {"carrier": "zto", "tracking_number": "ZT900001"}
+    shipped = client.post(
+        f"/api/orders/{order_id}/shipment", json=shipment, headers=merchant.headers
+    )
+    assert shipped.status_code == 201, shipped.text
+    event = {
+        "id": "z1",
+        "tracking_number": "ZT900001",
+        "status": "SIGNED",
+        "location": "北京 朝阳区",
+        "description": "本人签收",
+        "occurred_at": "2026-12-07T09:30:00+08:00",
+    }
+    body = json.dumps({"events": [event]}).encode()
+    signature = sign_push(webhook_secret(settings), body, int(time.time()))
+    pushed = client.post(
+        "/api/carriers/zto/webhook", content=body, headers={"X-Carrier-Signature": signature}
+    )
+    assert pushed.json() == {"recorded": 1, "duplicates": 0}
+
+    path = f"/api/orders/{order_id}/tracking"
+    english = client.get(path, headers=buyer.headers | {"Accept-Language": "en"}).json()
+    (scan,) = english["events"]
+    assert (scan["scan"], scan["description"], scan["carrier_note"], scan["location"]) == (
+        "delivered",
+        "Delivered and signed for. Thank you",
+        "本人签收",
+        "北京 朝阳区",
+    )
+    page = f"/orders/{order_id}/tracking"
+    english_page = client.get(page, headers=buyer.headers | {"Accept-Language": "en"}).text
+    chinese_page = client.get(page, headers=buyer.headers | {"Accept-Language": "zh-CN"}).text
+    assert '<span class="step-place" lang="zh-CN">北京 朝阳区</span>' in english_page
+    assert "本人签收" not in english_page  # the carrier's note, where it speaks the page's language
+    assert '<span class="step-note">本人签收</span>' in chinese_page

@@ -41,8 +41,8 @@ def tracking_page(
 ) -> Response:
     if user is None:
         return login_redirect(f"/orders/{order_id}/tracking")
+    words = request_words(request)
     try:
-        words = request_words(request)
         shipment = tracking_for(session, actor=user, order_id=order_id, words=words)
     except NotFound as error:
         if error.code != "no_shipment":  # the order itself is not the caller's to see
