@@ -45,6 +45,10 @@ Each burst starts once the server's start-up work has settled (its CPU quiet:
 ``server_settled_after_seconds``), so that the risk engine's rebuild and jieba's
 dictionary are not counted as bids.
 
+``--persister worker`` (Redis) runs the bids stream's persister as ``liveshop auctions
+persist`` beside the server, which is told to leave the stream to it
+(``LIVESHOP_AUCTION_BID_PERSISTER=false``); its CPU is ``persister_cpu_ms_per_bid``.
+
 ``--client raw`` sends the bids over plain keep-alive sockets written and read by
 hand instead of httpx, whose CPU (on the same machine as the server) otherwise caps
 what is measured. ``--trees label=path,...`` runs the server from each source tree in turn (its
@@ -214,6 +218,18 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
 
 
+def start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """``liveshop COMMAND`` in a session of its own (its CPU is its process group's)."""
+    with log_path.open("wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "liveshop.cli", *command],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def stop(server: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then SIGKILL if the app's shutdown (bounded at 30 s) runs over."""
     server.terminate()
@@ -284,23 +300,15 @@ def run_backend(
         upgrade_database(database_url)
         auction_id, tokens = seed(database_url, args.bidders)
         port = free_port()
-        with (home / "server.log").open("wb") as server_log:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "liveshop.cli",
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(args.workers),
-                ],
-                env=env,
-                stdout=server_log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        persister = None
+        if engine == "redis" and args.persister == "worker":
+            env["LIVESHOP_AUCTION_BID_PERSISTER"] = "false"
+            persister = start(["auctions", "persist"], env, home / "persister.log")
+        server = start(
+            ["serve", "--port", str(port), "--workers", str(args.workers)],
+            env,
+            home / "server.log",
+        )
         try:
             base_url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
@@ -314,6 +322,7 @@ def run_backend(
                     raise RuntimeError((home / "server.log").read_text()[-2000:])
                 time.sleep(0.2)
             settled = settle(server.pid)
+            worker_before = server_cpu_seconds(persister.pid) if persister else 0.0
             log(f"{backend}/{engine}: {args.bids} bids, {args.concurrency} at a time")
             load_average = [round(value, 2) for value in os.getloadavg()]
             cpu_before = server_cpu_seconds(server.pid)
@@ -344,6 +353,9 @@ def run_backend(
             server_cpu = server_cpu_seconds(server.pid) - cpu_before
             result["server_cpu_seconds"] = round(server_cpu, 2)  # the burst and persisting it
             result["server_cpu_ms_per_bid"] = round(server_cpu * 1_000 / args.bids, 2)
+            if persister is not None:
+                worker_cpu = server_cpu_seconds(persister.pid) - worker_before
+                result["persister_cpu_ms_per_bid"] = round(worker_cpu * 1_000 / args.bids, 2)
             result["client_cpu_ms_per_bid"] = round(
                 (time.process_time() - client_before) * 1_000 / args.bids, 2
             )
@@ -351,6 +363,8 @@ def run_backend(
             result["server_settled_after_seconds"] = settled
         finally:
             stop(server)
+            if persister is not None:
+                stop(persister)
         bid_count, price, rows, top = record_of(database_url, auction_id)
         result["log_consistent"] = rows == bid_count == top == result["accepted"]
         # every accepted answer is in the log under its seq, and the log holds no other bid
@@ -415,6 +429,13 @@ def main() -> None:
         "as fast as the answers come",
     )
     parser.add_argument(
+        "--persister",
+        choices=("app", "worker"),
+        default="app",
+        help="on Redis, who writes the bids stream to SQL: the server itself, or a "
+        "`liveshop auctions persist` worker beside it (its CPU: persister_cpu_ms_per_bid)",
+    )
+    parser.add_argument(
         "--open-loop",
         action="store_true",
         help="send bid i at i/rate s (--rate, default 1000) whatever the answers, over raw "
@@ -445,6 +466,7 @@ def main() -> None:
         "rate": args.rate or (1_000 if args.open_loop else 0),
         "open_loop": args.open_loop,
         "workers": args.workers,
+        "persister": args.persister,
         "trees": dict(trees),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],
         "note": "measured on a shared, busy 2-core machine",

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.auctions.access import Admissions
-from liveshop.auctions.facts import AuctionFacts, FactsCache, PlacedBid, Standing
-from liveshop.auctions.models import Auction, AuctionBid, AuctionEnding, AuctionStatus
+from liveshop.auctions.facts import AuctionFacts, DecidedBid, FactsCache, PlacedBid, Standing
+from liveshop.auctions.models import Auction, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, BidTooLow, yuan
 from liveshop.auctions.service import get_auction
 from liveshop.core.clock import as_utc
@@ -262,7 +262,7 @@ class RedisBidEngine:
                 raise AuctionClosed("the auction is not taking bids")
             self.load(session, auction)
             answer = Answer.parse(self._bid(keys=keys, args=arguments))
-        bid = self._bid_of(answer, auction_id=facts.id, bidder=bidder, key=idempotency_key)
+        bid = self._bid_of(answer, bidder=bidder)
         if bid.max_amount != max_amount:
             raise Conflict(
                 "this Idempotency-Key was used for another amount", code="idempotency_conflict"
@@ -270,7 +270,7 @@ class RedisBidEngine:
         return PlacedBid(_standing(session, facts, answer), bid, answer.status == "replayed")
 
     @staticmethod
-    def _bid_of(answer: Answer, *, auction_id: int, bidder: User, key: str) -> AuctionBid:
+    def _bid_of(answer: Answer, *, bidder: User) -> DecidedBid:
         if answer.status == "closed":
             raise AuctionClosed(answer.detail)
         if answer.status == "too_low":
@@ -281,14 +281,12 @@ class RedisBidEngine:
                 code="not_above_own_maximum",
             )
         seq, amount, price, leading, at = answer.detail.split(":")
-        return AuctionBid(
-            auction_id=auction_id,
+        return DecidedBid(
             seq=int(seq),
             bidder_id=bidder.id,
             max_amount=int(amount),
             price_after=int(price),
             leading=leading == "1",
-            idempotency_key=key,
             created_at=from_us(at),
         )
 

@@ -27,7 +27,7 @@ from liveshop.notifications.models import NotificationKind
 from liveshop.privacy.masking import mask_username
 
 if TYPE_CHECKING:  # facts.py reads auctions through service.py, which imports this module
-    from liveshop.auctions.facts import Standing
+    from liveshop.auctions.facts import DecidedBid, Standing
 
 PUBLIC_BIDS = 50  # the room's bid log shows the latest bids
 
@@ -108,7 +108,9 @@ def list_room_auctions(session: Session, *, room_id: int) -> Sequence[Auction]:
     ).all()
 
 
-def _bid_out(bid: AuctionBid, name: str, *, viewer: User | None, insider: bool) -> BidOut:
+def _bid_out(
+    bid: AuctionBid | DecidedBid, name: str, *, viewer: User | None, insider: bool
+) -> BidOut:
     own = viewer is not None and viewer.id == bid.bidder_id
     return BidOut(
         seq=bid.seq,
@@ -177,7 +179,7 @@ def auction_out(
 
 def bid_result(
     standing: Standing,
-    bid: AuctionBid,
+    bid: AuctionBid | DecidedBid,
     *,
     viewer: User,
     replayed: bool,
