@@ -1,76 +1,42 @@
 """Every page of the site, in both languages, as the role it is for, shows no leaked server
 text (issue 18 §2): no raw JSON, no internal codes (``not_your_goods``, ``vault.reveal``,
 ``user:4``), no ISO timestamps, no 'None', 'undefined', 'NaN', 'null' or '[object Object]',
-no English sentence on a Chinese page and no Chinese on an English one.
+no English sentence on a Chinese page and no Chinese on an English one; and none is wider
+than its window.
 
 The pages are the app's own list: every GET route answering HTML, read from the app's
 routes, so a new page fails :func:`test_every_page_of_the_app_is_scanned` until it has a
-visit here. Pages are driven in Chromium and read once their scripts have filled them
-(the network idle): Chinese at a phone's size, English at a desktop's, on one server."""
+visit here. They are read filled: the world (tests/web/scan_world.py) has every role's
+activity. Pages are driven in Chromium and read once their scripts have filled them (the
+network idle), at a phone's size (390x844) and again widened to a desktop's (1280x800),
+in each language: one browser context per language, on one server."""
 
 from __future__ import annotations
 
 import re
 import tempfile
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page
 
-from liveshop.accounts.models import Role, User
 from liveshop.app import create_app
-from liveshop.core.clock import utcnow
-from liveshop.core.db import unit_of_work
-from liveshop.core.ids import new_id
 from liveshop.core.settings import Settings
-from liveshop.live.held_comments import store_held_comments
-from liveshop.live.models import CommentKind, HeldCommentStatus
-from liveshop.notifications.centre import unsubscribe_token
-from liveshop.notifications.models import NotificationKind
-from liveshop.tracking import config as tracking_config
-from liveshop.web import tracking_pages
 from liveshop.web.risk_pages import ReasonView, reason_view, subject_words
-from tests.web.test_console_language_pages import (
-    _campaign,
-    _experiment,
-    _paid_order,
-    _wallet_path,
-)
+from tests.web.conftest import PAGE_TIMEOUT_MS, SIZES
+from tests.web.scan_world import HELD_ABOVE, TYPED, Visit, World, build_world
 from tests.web.test_language_pages import CJK, VISIBLE_TEXT
 
 if TYPE_CHECKING:
-    from tests.web.conftest import LiveServer, OpenPage
+    from tests.web.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
 
-# An order above 100 元 waits for a risk analyst: the review queue, the merchant's holds and
-# the buyer's orders have one.
-HELD_ABOVE = 10_000
 SERVER_ENVIRONMENT = {"LIVESHOP_RISK_RULES": f"review if is_order and amount > {HELD_ABOVE}"}
 
-# What people typed (English, so that Chinese on an English page is the site's); taken out
-# of a Chinese page's text before it is searched for English sentences.
-TYPED = (
-    "Linen shirt",
-    "Evening sale",
-    "Last night's sale",
-    "Light.",
-    "Spring push",
-    "Countdown test",
-    "Welcome coupon",
-    "Private deal",
-    "Add me on WeChat for a better price",
-    "Wrong size",
-    "Rule 3: no deals off the platform",
-    "Is this the lowest price",
-    "Label checked",
-)
 LEAKS: dict[str, re.Pattern[str]] = {
     "raw JSON": re.compile(r"[{\[]\s*\"[^\"\n]+\"\s*:"),
     "a snake_case code": re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b"),
@@ -89,13 +55,28 @@ ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’-]+[A-Za-z]{2,}){2,}")
 # docs/architecture.md, Languages), left out of the language checks; and what it marks as
 # code (<code>: a risk rule as its analyst wrote it, a feature name rules are written in),
 # left out of every check.
+# The room's notices in its chat and over its video (a flash sale, an auction's start and
+# bids, a lucky draw, a red packet, a gift): their domains send them as Chinese lines, which
+# the pages do not yet word in their language. They are left out of the English pages' check
+# for Chinese and checked by test_the_rooms_notices_speak_the_pages_language, which fails
+# (a strict xfail) until they are worded, and then fails as passing until this is removed.
+NOTICE_KINDS = ("system", "announcement", "gift")
+ROOM_NOTICES = ", ".join(
+    f"{line}.kind-{kind}{part}"
+    for kind in NOTICE_KINDS
+    for line, part in ((".chat-line", " .text"), (".danmaku-line", ""))
+)
 SET_APART = """() => {
   const language = document.documentElement.lang.slice(0, 2);
   const texts = (selector, keep) => [...document.body.querySelectorAll(selector)]
     .filter(keep).map((node) => node.innerText).filter(Boolean);
   const foreign = (node) => !node.lang.startsWith(language) && !node.closest("#language-switch");
-  return { foreign: texts("[lang]", foreign), code: texts("code", () => true) };
-}"""
+  return {
+    foreign: texts("[lang]", foreign),
+    code: texts("code", () => true),
+    notices: texts(ROOM_NOTICES, () => true),
+  };
+}""".replace("ROOM_NOTICES", repr(ROOM_NOTICES))
 
 # Words people read that are not the page's text: a field's placeholder, a control's
 # accessible name (what a screen reader says), an image's alternative.
@@ -104,94 +85,8 @@ READ_ATTRIBUTES = """() => [...document.body.querySelectorAll("[placeholder], [a
   .flatMap((node) => ["placeholder", "aria-label", "alt"].map((name) => node.getAttribute(name)))
   .filter(Boolean)
   .join("\\n")"""
-
-Ready = Callable[[Page], None]
-
-
-@dataclass(frozen=True)
-class Visit:
-    user: User | None
-    path: str
-    ready: Ready | None = None
-
-
-def _room_ready(page: Page) -> None:
-    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
-
-
-def _host_console_ready(page: Page) -> None:
-    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
-    expect(page.locator("#room-orders tbody tr")).to_have_count(1)
-
-
-def _regulator_ready(page: Page) -> None:
-    expect(page.locator("#chain-status")).to_have_attribute("data-ok", "true")
-
-
-@dataclass
-class World:
-    host: User
-    merchant: User
-    viewer: User
-    moderator: User
-    analyst: User
-    regulator: User
-    product_id: int
-    room_id: int
-    ended_room_id: int
-    order_id: int
-    coupon_id: int
-    campaign_id: int
-    experiment_id: int
-    wallet_path: str
-    unsubscribe_path: str
-
-    def visits(self) -> dict[str, Visit]:
-        """A visit for every HTML route, by the route's path."""
-        room, ended, order = self.room_id, self.ended_room_id, self.order_id
-        return {
-            "/": Visit(self.viewer, "/"),
-            "/login": Visit(None, "/login"),
-            "/register": Visit(None, "/register"),
-            "/forgot-password": Visit(None, "/forgot-password"),
-            "/reset-password": Visit(None, f"/reset-password?token={'t' * 32}"),
-            "/search": Visit(self.viewer, "/search?q=linen"),
-            "/products/{product_id}": Visit(self.viewer, f"/products/{self.product_id}"),
-            "/rooms/{room_id}": Visit(self.viewer, f"/rooms/{room}", _room_ready),
-            "/rooms/{room_id}/replay": Visit(self.viewer, f"/rooms/{ended}/replay"),
-            "/rooms/{room_id}/highlights/{product_id}": Visit(
-                self.viewer, f"/rooms/{ended}/highlights/{self.product_id}"
-            ),
-            "/coupons/{coupon_id}": Visit(self.viewer, f"/coupons/{self.coupon_id}"),
-            "/cart": Visit(self.viewer, "/cart"),
-            "/orders": Visit(self.viewer, "/orders"),
-            "/orders/{order_id}": Visit(self.viewer, f"/orders/{order}"),
-            "/orders/{order_id}/tracking": Visit(self.viewer, f"/orders/{order}/tracking"),
-            "/notifications": Visit(self.viewer, "/notifications"),
-            "/notifications/unsubscribe": Visit(self.viewer, self.unsubscribe_path),
-            "/wallet": Visit(self.viewer, "/wallet"),
-            "/sandbox/wallet/{reference}": Visit(self.viewer, self.wallet_path),
-            "/account/security": Visit(self.viewer, "/account/security"),
-            "/account/privacy": Visit(self.viewer, "/account/privacy"),
-            "/host/rooms/{room_id}": Visit(self.host, f"/host/rooms/{room}", _host_console_ready),
-            "/host/prelive": Visit(self.host, "/host/prelive"),
-            "/host/assistant": Visit(self.host, f"/host/assistant?room={room}"),
-            "/earnings": Visit(self.host, "/earnings"),
-            "/merchant": Visit(self.merchant, "/merchant"),
-            "/merchant/compliance": Visit(self.merchant, "/merchant/compliance"),
-            "/merchant/faq": Visit(self.merchant, "/merchant/faq"),
-            "/dashboard": Visit(self.merchant, "/dashboard"),
-            "/dashboard/rooms/{room_id}": Visit(self.merchant, f"/dashboard/rooms/{room}"),
-            "/campaigns": Visit(self.merchant, "/campaigns"),
-            "/campaigns/{campaign_id}": Visit(self.merchant, f"/campaigns/{self.campaign_id}"),
-            "/experiments/{experiment_id}": Visit(
-                self.merchant, f"/experiments/{self.experiment_id}"
-            ),
-            "/risk/held": Visit(self.merchant, "/risk/held"),
-            "/moderation": Visit(self.moderator, "/moderation"),
-            "/risk": Visit(self.analyst, "/risk"),
-            "/regulator": Visit(self.regulator, "/regulator", _regulator_ready),
-        }
+# How far the page is wider than its window (a phone would scroll it sideways).
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
 def _html_routes() -> set[str]:
@@ -206,124 +101,9 @@ def _html_routes() -> set[str]:
     }
 
 
-def _coupon(server: LiveServer, merchant: User) -> int:
-    body = {
-        "code": server.unique("SCAN"),
-        "name": "Welcome coupon",
-        "kind": "fixed",
-        "amount": 1_000,
-        "starts_at": (utcnow() - timedelta(minutes=1)).isoformat(),
-        "ends_at": (utcnow() + timedelta(days=7)).isoformat(),
-        "total_quantity": 10,
-    }
-    return int(server.api(merchant, "POST", "/api/coupons", body, expect=201)["id"])
-
-
-def _report(server: LiveServer, reporter: User, *, author: User, room_id: int) -> None:
-    """A chat line reported: the moderation queue has a case with its evidence."""
-    said = "Add me on WeChat for a better price"
-    evidence = {
-        "message": said,
-        "author_id": author.id,
-        "room_id": room_id,
-        "at": utcnow().isoformat(),
-        "context": [{"author_id": author.id, "text": said, "at": utcnow().isoformat()}],
-    }
-    report = {
-        "target_type": "comment",
-        "target_id": 987654,
-        "reason": "off_platform_trading",
-        "details": "Private deal",
-        "evidence": evidence,
-    }
-    server.api(reporter, "POST", "/api/reports", report, expect=201)
-
-
-def _key() -> dict[str, str]:
-    return {"Idempotency-Key": uuid.uuid4().hex}
-
-
-def _warning(server: LiveServer, moderator: User, *, host: User, room_id: int) -> None:
-    """A warning to the host: the pre-live check, the regulator's penalties and log show it."""
-    action = {
-        "kind": "warning",
-        "rule": "Rule 3: no deals off the platform",
-        "subject_type": "user",
-        "subject_id": host.id,
-        "room_id": room_id,
-    }
-    server.api(moderator, "POST", "/api/moderation/actions", action, expect=201)
-
-
-def _held_line(server: LiveServer, author: User, room_id: int) -> None:
-    """A chat line the filter held for a moderator, as the hub writes it behind."""
-    line = {
-        "id": new_id(),
-        "room_id": room_id,
-        "user_id": author.id,
-        "kind": CommentKind.COMMENT,
-        "text": "Is this the lowest price",
-        "categories": ["violence"],
-        "status": HeldCommentStatus.HELD,
-        "created_at": utcnow(),
-    }
-    with unit_of_work(server.database_url) as session:
-        store_held_comments(session, held=[line])
-
-
-def _inspection(server: LiveServer) -> None:
-    """Every product sampled and the shop's passed: the regulator's inspections have one."""
-    admin = server.create_user(server.unique("admin"), Role.ADMIN)
-    sampled = server.api(admin, "POST", "/api/admin/inspections/sample", {"rate": "1"}, expect=201)
-    result = {"result": "pass", "findings": "Label checked"}
-    path = f"/api/admin/inspections/{sampled[0]['id']}/result"
-    server.api(admin, "POST", path, result)
-
-
 @pytest.fixture(scope="module")
 def world(server: LiveServer) -> World:
-    host, merchant, product, room_id = server.selling_room(
-        title="Evening sale",
-        product={"title": "Linen shirt", "price": 3_900, "stock": 50, "description": "Light."},
-    )
-    viewer = server.create_user(server.unique("viewer"), Role.VIEWER)
-    sku_id = product["skus"][0]["id"]
-    order_id = _paid_order(server, viewer, sku_id, room_id)
-    shipment = {"carrier": "sandbox", "tracking_number": "SB40001"}
-    server.api(merchant, "POST", f"/api/orders/{order_id}/shipment", shipment, expect=201)
-    server.api(viewer, "POST", "/api/cart/items", {"sku_id": sku_id})
-    ended_room_id = server.create_room(host, title="Last night's sale", start=True)
-    server.api(host, "POST", f"/api/rooms/{ended_room_id}/end")
-    held = {"items": [{"sku_id": sku_id, "quantity": 3}]}  # 117 元
-    server.api(viewer, "POST", "/api/orders", held, expect=201, headers=_key())
-    refund = {"kind": "refund", "reason": "Wrong size"}
-    server.api(viewer, "POST", f"/api/orders/{order_id}/after-sales", refund, expect=201)
-    _report(server, viewer, author=host, room_id=room_id)
-    moderator = server.create_user(server.unique("moderator"), Role.MODERATOR)
-    _warning(server, moderator, host=host, room_id=room_id)
-    _held_line(server, viewer, room_id)
-    _inspection(server)
-    coupon_id = _coupon(server, merchant)
-    server.api(viewer, "POST", f"/api/coupons/{coupon_id}/grab", expect=201)  # in the wallet
-    secret = Settings(home=server.home).resolved_secret_key()
-    token = unsubscribe_token(secret, user_id=viewer.id, kind=NotificationKind.ORDER_SHIPPED)
-    return World(
-        host=host,
-        merchant=merchant,
-        viewer=viewer,
-        moderator=moderator,
-        analyst=server.create_user(server.unique("analyst"), Role.RISK_ANALYST),
-        regulator=server.create_user(server.unique("regulator"), Role.REGULATOR),
-        product_id=product["id"],
-        room_id=room_id,
-        ended_room_id=ended_room_id,
-        order_id=order_id,
-        coupon_id=coupon_id,
-        campaign_id=_campaign(server, merchant),
-        experiment_id=_experiment(server, merchant),
-        wallet_path=_wallet_path(server, viewer, sku_id),
-        unsubscribe_path=f"/notifications/unsubscribe?token={token}",
-    )
+    return build_world(server)
 
 
 def _leaks(
@@ -355,28 +135,93 @@ def test_every_page_of_the_app_is_scanned(world: World) -> None:
     assert _html_routes() == set(world.visits())
 
 
-def test_every_carrier_has_a_name_in_the_pages_words() -> None:
-    assert set(tracking_pages.CARRIER_NAMES) == set(tracking_config.CARRIER_NAMES)
+def _signed_in(context: BrowserContext, server: LiveServer, visit: Visit) -> None:
+    """The context carries the visit's user's session cookie, and no one else's."""
+    context.clear_cookies()
+    if visit.user is not None:
+        if visit.user.id not in server.tokens:
+            server.tokens[visit.user.id] = server.session_token(visit.user)
+        token = server.tokens[visit.user.id]
+        context.add_cookies([{"name": "liveshop_session", "value": token, "url": server.base_url}])
 
 
-@pytest.mark.parametrize(("locale", "size"), [("zh-CN", "phone"), ("en", "desktop")])
+def _read(page: Page, *, locale: str) -> list[str]:
+    """What the page, as it is now, shows that it should not."""
+    read = (page.title(), page.evaluate(VISIBLE_TEXT), page.evaluate(READ_ATTRIBUTES))
+    apart = page.evaluate(SET_APART)
+    foreign = apart["foreign"] + apart["notices"]
+    found = _leaks("\n".join(read), locale=locale, foreign=foreign, code=apart["code"])
+    overflow: int = page.evaluate(OVERFLOW)
+    if overflow > 0:
+        found.append(f"wider than the window by {overflow} px")
+    return found
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_no_page_shows_leaked_server_text(
-    locale: str, size: str, world: World, open_page: OpenPage
+    locale: str, world: World, server: LiveServer, browser: Browser
 ) -> None:
+    """One context per language (its Accept-Language and navigator.language); each page
+    opened once at a phone's size, then widened to a desktop's and read again."""
+    context = browser.new_context(base_url=server.base_url, locale=locale, viewport=SIZES["phone"])
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     leaks: dict[str, list[str]] = {}
-    for visit in world.visits().values():
-        page = open_page(visit.user, visit.path, locale=locale, size=size)
-        if visit.ready is not None:
-            visit.ready(page)
-        page.wait_for_load_state("networkidle")
-        read = (page.title(), page.evaluate(VISIBLE_TEXT), page.evaluate(READ_ATTRIBUTES))
-        text = "\n".join(read)
-        found = _leaks(text, locale=locale, **page.evaluate(SET_APART))
-        if found:
-            leaks[visit.path] = sorted(set(found))
-        page.context.close()
+    try:
+        for visit in world.visits().values():
+            _signed_in(context, server, visit)
+            page.set_viewport_size(SIZES["phone"])
+            page.goto(visit.path)
+            if visit.ready is not None:
+                visit.ready(page)
+            page.wait_for_load_state("networkidle")
+            for size, viewport in SIZES.items():
+                page.set_viewport_size(viewport)
+                if found := _read(page, locale=locale):
+                    leaks[f"{visit.path} ({size})"] = sorted(set(found))
+    finally:
+        context.close()
     shown = "\n".join(f"{path}: {found}" for path, found in leaks.items())
     assert leaks == {}, f"pages show server text a person should not see:\n{shown}"
+    assert problems == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18 §2: flash sales, auctions, draws, red packets and gifts send the room "
+    "Chinese lines (their RoomNotice.line); the room and the host console show them as sent",
+)
+def test_the_rooms_notices_speak_the_pages_language(
+    world: World, server: LiveServer, browser: Browser
+) -> None:
+    context = browser.new_context(base_url=server.base_url, locale="en", viewport=SIZES["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    chinese: list[str] = []
+    try:
+        visits = world.visits()
+        for visit in (visits["/rooms/{room_id}"], visits["/host/rooms/{room_id}"]):
+            _signed_in(context, server, visit)
+            page.goto(visit.path)
+            assert visit.ready is not None
+            visit.ready(page)
+            page.wait_for_load_state("networkidle")
+            notices: list[str] = page.evaluate(SET_APART)["notices"]
+            assert notices, "the room shows its notices"
+            chinese += [notice for notice in notices if CJK.search(notice)]
+    finally:
+        context.close()
+    assert chinese == []
 
 
 def test_the_scan_finds_each_kind_of_leak() -> None:
