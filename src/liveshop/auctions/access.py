@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import Role, User
+from liveshop.auctions.database_keys import database_key
 from liveshop.catalog.access import can_manage_shop, is_admin, require_shopper
 from liveshop.catalog.shops import acting_shop_id
 from liveshop.core.errors import Conflict, PermissionDenied
@@ -102,23 +103,34 @@ class Admissions:
     post on the selling shop's staff taken, after a bid does not withdraw it either. A
     refusal is never remembered (a card added now counts at the next bid), and the
     checks on the bidder's role and on the auction's host and admins, from memory, run
-    on every bid. Thread-safe: bids are answered in worker threads."""
+    on every bid. Thread-safe: bids are answered in worker threads (and, once known,
+    in the event loop)."""
 
     def __init__(self, size: int = ADMISSIONS_KEPT) -> None:
         self.size = size
         self._admitted: OrderedDict[tuple[str, int, int], None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def require_bidder(
-        self, session: Session, *, actor: User, auction_id: int, shop_id: int, host_id: int
-    ) -> None:
+    def admitted(self, database: str, *, actor: User, auction_id: int, host_id: int) -> bool:
+        """From memory alone: the checks on the role, the host and admins (refusing as
+        ``require_bidder`` does), then whether the bidder was admitted to the auction
+        (``database``: ``database_keys``)."""
         _require_not_running_it(actor, host_id=host_id)
-        key = (str(session.get_bind().engine.url), auction_id, actor.id)
+        key = (database, auction_id, actor.id)
         with self._lock:
             if key in self._admitted:
                 self._admitted.move_to_end(key)
-                return
+                return True
+        return False
+
+    def require_bidder(
+        self, session: Session, *, actor: User, auction_id: int, shop_id: int, host_id: int
+    ) -> None:
+        database = database_key(session)
+        if self.admitted(database, actor=actor, auction_id=auction_id, host_id=host_id):
+            return
         _require_standing(session, actor=actor, shop_id=shop_id)
+        key = (database, auction_id, actor.id)
         with self._lock:
             self._admitted[key] = None
             while len(self._admitted) > self.size:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, TypeAdapter, ValidationError
 
 from liveshop.accounts.dependencies import CurrentUser, OptionalUser, required_caller
+from liveshop.accounts.models import User
 from liveshop.auctions import bidding, service, views
 from liveshop.auctions.dependencies import get_bid_engine
 from liveshop.auctions.engines import BidEngine
@@ -77,9 +78,10 @@ async def bid(auction_id: RowId, request: Request) -> Response:
     lean as the flash sale's buy is: no FastAPI dependency (each sync one is a thread
     hop, and with the app's dependency overrides FastAPI rebuilds their graph per
     request). The caller is authenticated in the event loop from the token cache, the
-    input is checked here as FastAPI would, and the bid's whole unit of work, to its
-    commit, and its reply run in one worker thread (on the SQL engine behind the
-    writing requests' gate, as any writing request's)."""
+    input is checked here as FastAPI would. On Redis, a bid whose auction and bidder
+    are known already is decided and answered in the event loop
+    (``bidding.bid_reply_from_memory``); any other bid's whole unit of work, to its
+    commit, and its reply run in one worker thread (``_bid_in_thread``)."""
     raw = await request.body()
     settings = _settings(request)
     try:
@@ -88,16 +90,17 @@ async def bid(auction_id: RowId, request: Request) -> Response:
         max_amount, key = _bid_input(request, document)
         engine = _bid_engine(request, settings)
         database_url = settings.resolved_database_url()
-        gate = writer_gate(database_url) if engine.writes_in_request else None
-        async with gate or contextlib.nullcontext():
-            reply = await asyncio.to_thread(
-                bidding.bid_reply,
-                database_url,
-                bidder=user,
-                auction_id=auction_id,
-                max_amount=max_amount,
-                idempotency_key=key,
-                engine=engine,
+        reply = await bidding.bid_reply_from_memory(
+            database_url,
+            bidder=user,
+            auction_id=auction_id,
+            max_amount=max_amount,
+            idempotency_key=key,
+            engine=engine,
+        )
+        if reply is None:
+            reply = await _bid_in_thread(
+                database_url, user, auction_id, max_amount, key, engine=engine
             )
     except LiveShopError as error:
         # The app's LiveShopError answer, without the trip through exception handling.
@@ -107,6 +110,30 @@ async def bid(auction_id: RowId, request: Request) -> Response:
             headers=error.headers(),
         )
     return Response(reply, media_type="application/json")
+
+
+async def _bid_in_thread(
+    database_url: str,
+    bidder: User,
+    auction_id: int,
+    max_amount: int,
+    key: str,
+    *,
+    engine: BidEngine,
+) -> bytes:
+    """The bid's unit of work and reply in one worker thread (on the SQL engine behind
+    the writing requests' gate, as any writing request's)."""
+    gate = writer_gate(database_url) if engine.writes_in_request else None
+    async with gate or contextlib.nullcontext():
+        return await asyncio.to_thread(
+            bidding.bid_reply,
+            database_url,
+            bidder=bidder,
+            auction_id=auction_id,
+            max_amount=max_amount,
+            idempotency_key=key,
+            engine=engine,
+        )
 
 
 def _json_body(request: Request, raw: bytes) -> Any:

@@ -21,11 +21,12 @@ from liveshop.auctions import views
 from liveshop.auctions.engines import SQL_BIDS, BidEngine
 from liveshop.auctions.facts import PlacedBid
 from liveshop.auctions.proxy import AuctionClosed
+from liveshop.auctions.redis_bids import RedisBidEngine
 from liveshop.core.clock import utcnow
 from liveshop.core.db import get_session_factory, unit_of_work
 from liveshop.core.errors import InvalidInput
 
-__all__ = ["AuctionClosed", "bid_reply", "place_bid"]
+__all__ = ["AuctionClosed", "bid_reply", "bid_reply_from_memory", "place_bid"]
 
 
 def place_bid(
@@ -40,8 +41,7 @@ def place_bid(
 ) -> PlacedBid:
     """Decide one bid, its access checked once: (where the auction stands after it, the
     bid, replayed)."""
-    if not idempotency_key or len(idempotency_key) > 100:
-        raise InvalidInput("an Idempotency-Key of 1-100 characters is required")
+    _check_key(idempotency_key)
     facts = engine.facts(session, auction_id=auction_id)
     engine.require_bidder(session, facts=facts, bidder=bidder)
     return engine.place(
@@ -52,6 +52,41 @@ def place_bid(
         idempotency_key=idempotency_key,
         moment=now or utcnow(),
     )
+
+
+async def bid_reply_from_memory(
+    database_url: str,
+    *,
+    bidder: User,
+    auction_id: int,
+    max_amount: int,
+    idempotency_key: str,
+    engine: BidEngine,
+) -> bytes | None:
+    """On the Redis engine, the bid and its reply in the event loop when all it needs
+    besides Redis is in memory (``RedisBidEngine.place_from_memory``): no worker thread,
+    no session. None: answer it with ``bid_reply`` in a worker thread."""
+    if not isinstance(engine, RedisBidEngine):
+        return None
+    _check_key(idempotency_key)
+    placed = await engine.place_from_memory(
+        database_url,
+        auction_id=auction_id,
+        bidder=bidder,
+        max_amount=max_amount,
+        idempotency_key=idempotency_key,
+        moment=utcnow(),
+    )
+    if placed is None:
+        return None
+    standing, bid, replayed = placed
+    result = views.bid_result(standing, bid, viewer=bidder, replayed=replayed)
+    return result.model_dump_json().encode()
+
+
+def _check_key(idempotency_key: str) -> None:
+    if not idempotency_key or len(idempotency_key) > 100:
+        raise InvalidInput("an Idempotency-Key of 1-100 characters is required")
 
 
 def bid_reply(

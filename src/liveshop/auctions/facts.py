@@ -21,6 +21,7 @@ from typing import NamedTuple
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
+from liveshop.auctions.database_keys import database_key
 from liveshop.auctions.models import Auction, AuctionBid
 from liveshop.auctions.service import get_auction
 from liveshop.core.rooms import room_facts
@@ -121,7 +122,7 @@ def standing_of_row(
 
 class FactsCache:
     """Facts by (database, auction id), at most ``size`` auctions. Thread-safe: bids are
-    answered in worker threads."""
+    answered in worker threads (and, once known, in the event loop)."""
 
     def __init__(self, size: int = FACTS_KEPT) -> None:
         self.size = size
@@ -129,23 +130,24 @@ class FactsCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, *, auction_id: int) -> AuctionFacts:
-        key = _key(session, auction_id)
+        facts = self.known(database_key(session), auction_id=auction_id)
+        return facts if facts is not None else self.refresh(session, auction_id=auction_id)
+
+    def known(self, database: str, *, auction_id: int) -> AuctionFacts | None:
+        """The facts kept for the auction (``database``: ``database_keys``), or None;
+        reads nothing."""
+        key = (database, auction_id)
         with self._lock:
             facts = self._facts.get(key)
             if facts is not None:
                 self._facts.move_to_end(key)
-                return facts
-        return self.refresh(session, auction_id=auction_id)
+            return facts
 
     def refresh(self, session: Session, *, auction_id: int) -> AuctionFacts:
         """Read the facts again and keep them."""
         facts = read_facts(session, auction_id=auction_id)
         with self._lock:
-            self._facts[_key(session, auction_id)] = facts
+            self._facts[database_key(session), auction_id] = facts
             while len(self._facts) > self.size:
                 self._facts.popitem(last=False)
         return facts
-
-
-def _key(session: Session, auction_id: int) -> tuple[str, int]:
-    return str(session.get_bind().engine.url), auction_id

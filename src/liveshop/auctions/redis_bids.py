@@ -13,20 +13,25 @@ state is loaded into Redis from its row at its first bid here.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+from redis import asyncio as asyncio_redis
+from redis.commands.core import AsyncScript
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.auctions.access import Admissions
+from liveshop.auctions.database_keys import database_key_of_url
 from liveshop.auctions.facts import AuctionFacts, DecidedBid, FactsCache, PlacedBid, Standing
 from liveshop.auctions.models import Auction, AuctionEnding, AuctionStatus
 from liveshop.auctions.proxy import AuctionClosed, BidTooLow, yuan
 from liveshop.auctions.service import get_auction
 from liveshop.core.clock import as_utc
+from liveshop.core.db import get_session_factory
 from liveshop.core.errors import Conflict
 from liveshop.privacy.masking import mask_username
 
@@ -195,6 +200,7 @@ class RedisBidEngine:
         self._finish = self.client.register_script(FINISH_SCRIPT)
         self._facts = FactsCache()  # per engine: one Redis namespace, one set of auctions
         self._admissions = Admissions()
+        self._in_loops: dict[asyncio.AbstractEventLoop, AsyncScript] = {}
 
     def keys(self, auction_id: int) -> list[str]:
         """state (hash), answers (hash "bidder:key" -> bid); one hash slot per auction."""
@@ -245,15 +251,8 @@ class RedisBidEngine:
     ) -> PlacedBid:
         """The script decides; SQL is read only when Redis has no state for the auction
         yet (its row is loaded) and to name the status of an auction no longer running."""
-        arguments: list[str | int] = [
-            bidder.id,
-            max_amount,
-            idempotency_key,
-            to_us(moment),
-            facts.id,
-            mask_username(bidder.public_name),
-        ]
         keys = [*self.keys(facts.id), self.stream]
+        arguments = _arguments(facts, bidder, max_amount, idempotency_key, moment)
         answer = Answer.parse(self._bid(keys=keys, args=arguments))
         if answer.status == "missing":
             facts = self._facts.refresh(session, auction_id=facts.id)  # new to this Redis
@@ -262,15 +261,57 @@ class RedisBidEngine:
                 raise AuctionClosed("the auction is not taking bids")
             self.load(session, auction)
             answer = Answer.parse(self._bid(keys=keys, args=arguments))
-        bid = self._bid_of(answer, bidder=bidder)
-        if bid.max_amount != max_amount:
-            raise Conflict(
-                "this Idempotency-Key was used for another amount", code="idempotency_conflict"
-            )
+        bid = self._bid_of(answer, bidder=bidder, max_amount=max_amount)
         return PlacedBid(_standing(session, facts, answer), bid, answer.status == "replayed")
 
+    async def place_from_memory(
+        self,
+        database_url: str,
+        *,
+        auction_id: int,
+        bidder: User,
+        max_amount: int,
+        idempotency_key: str,
+        moment: datetime,
+    ) -> PlacedBid | None:
+        """``place`` in the event loop, without a session or a worker thread, once the
+        auction's facts and the bidder's admission are in memory (every bid but the
+        bidder's first on the auction): the same checks from memory, the same script
+        through an asyncio client. None, before the script or when Redis has no state
+        for the auction (the script then changed nothing): the caller places the bid
+        with ``place`` in a thread. SQL is read, in a thread, only to name the status
+        of an auction no longer running."""
+        database = database_key_of_url(database_url)
+        facts = self._facts.known(database, auction_id=auction_id)
+        if facts is None or not self._admissions.admitted(
+            database, actor=bidder, auction_id=auction_id, host_id=facts.host_id
+        ):
+            return None
+        keys = [*self.keys(facts.id), self.stream]
+        arguments = _arguments(facts, bidder, max_amount, idempotency_key, moment)
+        answer = Answer.parse(await self._script_in_loop()(keys=keys, args=arguments))
+        if answer.status == "missing":
+            return None
+        bid = self._bid_of(answer, bidder=bidder, max_amount=max_amount)
+        standing = _standing_in_memory(facts, answer)
+        if standing is None:
+            standing = await asyncio.to_thread(_standing_from_sql, database_url, facts, answer)
+        return PlacedBid(standing, bid, answer.status == "replayed")
+
+    def _script_in_loop(self) -> AsyncScript:
+        """The bid script on an asyncio client of the running loop's own (a client's
+        connections belong to the loop that opened them)."""
+        loop = asyncio.get_running_loop()
+        script = self._in_loops.get(loop)
+        if script is None:
+            for stale in [known for known in self._in_loops if known.is_closed()]:
+                self._in_loops.pop(stale, None)
+            script = asyncio_redis.Redis.from_url(self.url).register_script(BID_SCRIPT)
+            self._in_loops[loop] = script
+        return script
+
     @staticmethod
-    def _bid_of(answer: Answer, *, bidder: User) -> DecidedBid:
+    def _bid_of(answer: Answer, *, bidder: User, max_amount: int) -> DecidedBid:
         if answer.status == "closed":
             raise AuctionClosed(answer.detail)
         if answer.status == "too_low":
@@ -281,6 +322,10 @@ class RedisBidEngine:
                 code="not_above_own_maximum",
             )
         seq, amount, price, leading, at = answer.detail.split(":")
+        if int(amount) != max_amount:
+            raise Conflict(
+                "this Idempotency-Key was used for another amount", code="idempotency_conflict"
+            )
         return DecidedBid(
             seq=int(seq),
             bidder_id=bidder.id,
@@ -297,9 +342,26 @@ class RedisBidEngine:
         return bool(finished)
 
 
+def _arguments(
+    facts: AuctionFacts, bidder: User, max_amount: int, idempotency_key: str, moment: datetime
+) -> list[str | int]:
+    """The bid script's ARGV."""
+    return [
+        bidder.id,
+        max_amount,
+        idempotency_key,
+        to_us(moment),
+        facts.id,
+        mask_username(bidder.public_name),
+    ]
+
+
 def _standing(session: Session, facts: AuctionFacts, answer: Answer) -> Standing:
     """The standing Redis answered with (the status of an auction it no longer runs,
     and a leader's name it does not hold, from SQL)."""
+    standing = _standing_in_memory(facts, answer)
+    if standing is not None:
+        return standing
     status = (
         AuctionStatus.RUNNING
         if answer.running
@@ -308,12 +370,32 @@ def _standing(session: Session, facts: AuctionFacts, answer: Answer) -> Standing
     leader = answer.leader_name or None
     if answer.leader_id is not None and leader is None:
         leader = mask_username(session.get_one(User, answer.leader_id).public_name)
+    return _standing_of(facts, answer, status=str(status), leader=leader)
+
+
+def _standing_in_memory(facts: AuctionFacts, answer: Answer) -> Standing | None:
+    """The standing from Redis' answer alone, or None when it needs SQL (the auction no
+    longer runs, or Redis holds no name for its leader)."""
+    if not answer.running or (answer.leader_id is not None and not answer.leader_name):
+        return None
+    leader = answer.leader_name or None
+    return _standing_of(facts, answer, status=str(AuctionStatus.RUNNING), leader=leader)
+
+
+def _standing_of(
+    facts: AuctionFacts, answer: Answer, *, status: str, leader: str | None
+) -> Standing:
     return Standing(
         facts=facts,
-        status=str(status),
+        status=status,
         current_price=answer.price,
         leader_id=answer.leader_id,
         leader=leader,
         bid_count=answer.count,
         ends_at=answer.ends_at,
     )
+
+
+def _standing_from_sql(database_url: str, facts: AuctionFacts, answer: Answer) -> Standing:
+    with get_session_factory(database_url, writes=False)() as session:
+        return _standing(session, facts, answer)
