@@ -74,6 +74,7 @@ from liveshop.privacy.api import router as privacy_router
 from liveshop.privacy.jobs import run_retention_forever
 from liveshop.promotions.api import router as promotions_router
 from liveshop.recommend.api import router as recommend_router
+from liveshop.recommend.fast_path import RecommendationsFastPath
 from liveshop.recommend.jobs import run_training_forever
 from liveshop.recommend.service import Recommendations
 from liveshop.recommend.sessions import RecorderWithSessions
@@ -238,8 +239,11 @@ def create_app(settings: Settings | None = None, *, owns_process: bool = False) 
     )
     app.dependency_overrides[get_settings] = lambda: settings
     app.state.sign_in_guard = make_sign_in_guard(settings)
-    # Added first, so innermost: the fast paths (flash-sale buy, auction bid) answer
-    # before it (JSON, no page to protect) and WebSockets pass it untouched.
+    # Innermost: the recommendation GETs, answered before the router, still pass every
+    # middleware below (the security headers, the campaigns' touches), as routed.
+    app.add_middleware(RecommendationsFastPath)
+    # The pages' security headers: the other fast paths (flash-sale buy, auction bid)
+    # answer outside them (JSON, no page to protect); WebSockets pass them untouched.
     app.add_middleware(SecurityHeaders, secure_cookies=settings.secure_cookies)
     app.add_middleware(KeepServerSend)
     # Inside the campaigns' touches: a bid carrying an attribution code counts as a

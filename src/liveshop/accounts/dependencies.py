@@ -109,6 +109,7 @@ def bearer_token(request: Request) -> str | None:
     if not authorization:
         return None
     scheme, _, credentials = authorization.partition(" ")
+    credentials = credentials.strip()
     if scheme.lower() != "bearer" or not credentials:
         return None
     return credentials

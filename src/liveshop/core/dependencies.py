@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Path
+from fastapi import Depends, FastAPI, Path
 from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
@@ -17,6 +17,14 @@ from liveshop.core.db import get_session_factory
 from liveshop.core.settings import Settings, get_settings
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def app_settings(app: FastAPI) -> Settings:
+    """What ``SettingsDep`` gives ``app``'s routes, without the dependency machinery
+    (for a route answered before FastAPI's router)."""
+    override = app.dependency_overrides.get(get_settings)
+    settings: Settings = override() if override is not None else get_settings()
+    return settings
 
 
 # Requests that only read: on SQLite their transaction takes no lock (see

@@ -1,18 +1,36 @@
-"""``GET /api/recommendations/rooms`` and ``GET /api/recommendations/products``."""
+"""``GET /api/recommendations/rooms`` and ``GET /api/recommendations/products``.
+
+A page asks for them on every open (the home feed, a product page, the room list), so
+they are answered before FastAPI's router by ``fast_path.py`` whenever their query is
+one it can read without FastAPI; these routes answer the rest (a query FastAPI must
+judge, e.g. for its 422) and keep the OpenAPI schema. Either way ``products_reply`` and
+``rooms_reply`` build the answer: the request's read-only unit of work, the ranking and
+the JSON in one worker thread (a sync route and its dependencies took a thread hop each,
+and its response was validated again).
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from anyio import to_thread
+from fastapi import APIRouter, Query, Request, Response
 
 from liveshop.accounts.dependencies import OptionalUser
-from liveshop.core.dependencies import DbSession
+from liveshop.accounts.models import User
+from liveshop.core.db import unit_of_work
+from liveshop.core.dependencies import SettingsDep
+from liveshop.core.settings import Settings
 from liveshop.recommend import service
 from liveshop.recommend.schemas import ProductRecommendations, RoomRecommendations
 
 router = APIRouter(tags=["recommendations"])
 MAX_LIMIT = 50
+DEFAULT_LIMIT = 10
+DEFAULT_CONTEXT = "home"
+CONTEXT_MAX_LENGTH = 40
+CONTEXT_PATTERN = r"^[a-z]+(:[0-9]+)?$"
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
@@ -23,25 +41,80 @@ def engine_of(request: Request) -> service.Recommendations:
     return engine
 
 
-@router.get("/api/recommendations/rooms")
-def recommended_rooms(
-    request: Request, session: DbSession, viewer: OptionalUser, limit: Limit = 10
-) -> RoomRecommendations:
+@router.get("/api/recommendations/rooms", response_model=RoomRecommendations)
+async def recommended_rooms(
+    request: Request, settings: SettingsDep, viewer: OptionalUser, limit: Limit = DEFAULT_LIMIT
+) -> Response:
     """Live and soon-starting rooms for the viewer, each with its reason."""
-    return service.recommend_live_rooms(
-        session, engine=engine_of(request), viewer=viewer, limit=limit
-    )
+    return await rooms_reply(request, settings, viewer=viewer, limit=limit)
 
 
-@router.get("/api/recommendations/products")
-def recommended_products(
+@router.get("/api/recommendations/products", response_model=ProductRecommendations)
+async def recommended_products(
     request: Request,
-    session: DbSession,
+    settings: SettingsDep,
     viewer: OptionalUser,
-    context: Annotated[str, Query(max_length=40, pattern=r"^[a-z]+(:[0-9]+)?$")] = "home",
-    limit: Limit = 10,
-) -> ProductRecommendations:
+    context: Annotated[
+        str, Query(max_length=CONTEXT_MAX_LENGTH, pattern=CONTEXT_PATTERN)
+    ] = DEFAULT_CONTEXT,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Response:
     """Products for ``context`` (home, room:ID, product:ID), each with its reason."""
-    return service.recommend_products(
-        session, engine=engine_of(request), viewer=viewer, context=context, limit=limit
+    return await products_reply(request, settings, viewer=viewer, context=context, limit=limit)
+
+
+async def products_reply(
+    request: Request, settings: Settings, *, viewer: User | None, context: str, limit: int
+) -> Response:
+    """The products' answer; a ``LiveShopError`` (a context the viewer may not see)
+    is raised for the app's handler."""
+    body = await to_thread.run_sync(
+        partial(
+            _products_json,
+            settings.resolved_database_url(),
+            engine=engine_of(request),
+            viewer=viewer,
+            context=context,
+            limit=limit,
+        )
     )
+    return Response(body, media_type="application/json")
+
+
+async def rooms_reply(
+    request: Request, settings: Settings, *, viewer: User | None, limit: int
+) -> Response:
+    body = await to_thread.run_sync(
+        partial(
+            _rooms_json,
+            settings.resolved_database_url(),
+            engine=engine_of(request),
+            viewer=viewer,
+            limit=limit,
+        )
+    )
+    return Response(body, media_type="application/json")
+
+
+def _products_json(
+    database_url: str,
+    *,
+    engine: service.Recommendations,
+    viewer: User | None,
+    context: str,
+    limit: int,
+) -> bytes:
+    # The answer's JSON is Pydantic's, as FastAPI writes a response model's.
+    with unit_of_work(database_url, writes=False) as session:
+        answer = service.recommend_products(
+            session, engine=engine, viewer=viewer, context=context, limit=limit
+        )
+    return answer.model_dump_json().encode()
+
+
+def _rooms_json(
+    database_url: str, *, engine: service.Recommendations, viewer: User | None, limit: int
+) -> bytes:
+    with unit_of_work(database_url, writes=False) as session:
+        answer = service.recommend_live_rooms(session, engine=engine, viewer=viewer, limit=limit)
+    return answer.model_dump_json().encode()
