@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -33,30 +33,43 @@ class ListedRoom:
     host_name: str  # the host's username, as ``RoomOut.host`` shows it
 
 
+def _listing(*, live: bool) -> Select[int, str, RoomStatus, datetime | None, int, int, str]:
+    """A status's rooms (``:status``, up to ``:limit``) but those in ``:hidden``."""
+    order = Room.peak_viewers.desc() if live else Room.id.desc()
+    return (
+        select(
+            Room.id,
+            Room.title,
+            Room.status,
+            Room.scheduled_at,
+            Room.viewers,
+            Room.host_id,
+            User.username,
+        )
+        .join(User, User.id == Room.host_id)
+        .where(
+            Room.status == bindparam("status"),
+            Room.id.not_in(bindparam("hidden", expanding=True)),
+        )
+        .order_by(order, Room.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: a request binds its values instead of building (and keying) the SQL again.
+LIVE_LISTING = _listing(live=True)
+OTHER_LISTING = _listing(live=False)
+
+
 def listed_rooms(
     session: Session, *, statuses: Sequence[RoomStatus], limit: int
 ) -> list[ListedRoom]:
     """Up to ``limit`` rooms of each status, the statuses in the order given, each in
     ``list_rooms``' order (live: the highest peak first; else the newest first)."""
-    hidden = limited_room_ids(session)
+    hidden = list(limited_room_ids(session))
     found: list[ListedRoom] = []
     for status in statuses:
-        query = (
-            select(
-                Room.id,
-                Room.title,
-                Room.status,
-                Room.scheduled_at,
-                Room.viewers,
-                Room.host_id,
-                User.username,
-            )
-            .join(User, User.id == Room.host_id)
-            .where(Room.status == status)
-        )
-        if hidden:
-            query = query.where(Room.id.not_in(hidden))
-        order = Room.peak_viewers.desc() if status is RoomStatus.LIVE else Room.id.desc()
-        rows = session.execute(query.order_by(order, Room.id.desc()).limit(limit)).tuples()
-        found += [ListedRoom(*row) for row in rows]
+        listing = LIVE_LISTING if status is RoomStatus.LIVE else OTHER_LISTING
+        values = {"status": status, "hidden": hidden, "limit": limit}
+        found += [ListedRoom(*row) for row in session.execute(listing, values).tuples()]
     return found

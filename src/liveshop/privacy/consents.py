@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,9 +141,20 @@ def withdraw_consent(
     return rows_changed(closed) > 0
 
 
+# Built once: recommendations ask it on every page open, and building the statement
+# (and its cache key) cost more than running it.
+OPEN_CONSENT_VERSION = select(Consent.policy_version).where(
+    Consent.user_id == bindparam("user_id"),
+    Consent.purpose == bindparam("purpose"),
+    Consent.withdrawn_at.is_(None),
+)
+
+
 def has_consent(session: Session, *, user_id: int, purpose: Purpose) -> bool:
-    consent = _open_consent(session, user_id=user_id, purpose=purpose)
-    return consent is not None and consent.policy_version == POLICY_VERSIONS[purpose]
+    version = session.scalars(
+        OPEN_CONSENT_VERSION, {"user_id": user_id, "purpose": purpose.value}
+    ).one_or_none()
+    return version is not None and version == POLICY_VERSIONS[purpose]
 
 
 def personalised_recommendations_allowed(session: Session, user_id: int) -> bool:

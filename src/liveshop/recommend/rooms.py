@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, CompoundSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
@@ -46,38 +46,47 @@ ROOM_LISTING_LIMIT = 500
 REASON_PREFERENCE = {"followed_host": 1.01, "new_host": 0.99}
 
 
-def _followed_hosts(session: Session, viewer_id: int | None, hosts: set[int]) -> dict[int, str]:
-    """host id -> the name of the shop the host runs or staffs, for shops the viewer
-    follows (there are no follows of hosts themselves)."""
-    if viewer_id is None or not hosts:
-        return {}
+def _followed_shop_hosts() -> CompoundSelect[int, str]:
+    """host id, shop name: the hosts among ``:hosts`` who run or staff a shop that
+    ``:viewer`` follows (there are no follows of hosts themselves)."""
     followed = (
         select(Shop.id, Shop.owner_id, Shop.name)
         .join(ShopFollower, ShopFollower.shop_id == Shop.id)
-        .where(ShopFollower.user_id == viewer_id)
+        .where(ShopFollower.user_id == bindparam("viewer"))
         .subquery()
     )
+    hosts: BindParameter[list[int]] = bindparam("hosts", expanding=True)
     owners = select(followed.c.owner_id, followed.c.name).where(followed.c.owner_id.in_(hosts))
     staff = (
         select(ShopStaff.user_id, followed.c.name)
         .join(followed, followed.c.id == ShopStaff.shop_id)
         .where(ShopStaff.user_id.in_(hosts))
     )
-    return {host: name for host, name in session.execute(owners.union_all(staff)).tuples()}
+    return owners.union_all(staff)
+
+
+# Built once: a request binds its values instead of building (and keying) the SQL again.
+FOLLOWED_SHOP_HOSTS = _followed_shop_hosts()
+ROOMS_PER_HOST = (
+    select(Room.host_id, func.count(Room.id))
+    .where(Room.host_id.in_(bindparam("hosts", expanding=True)))
+    .group_by(Room.host_id)
+)
+
+
+def _followed_hosts(session: Session, viewer_id: int | None, hosts: set[int]) -> dict[int, str]:
+    """host id -> the name of the shop the host runs or staffs, for shops the viewer
+    follows."""
+    if viewer_id is None or not hosts:
+        return {}
+    found = session.execute(FOLLOWED_SHOP_HOSTS, {"viewer": viewer_id, "hosts": list(hosts)})
+    return {host: name for host, name in found.tuples()}
 
 
 def _new_hosts(session: Session, hosts: set[int]) -> set[int]:
     if not hosts:
         return set()
-    counts = dict(
-        session.execute(
-            select(Room.host_id, func.count(Room.id))
-            .where(Room.host_id.in_(hosts))
-            .group_by(Room.host_id)
-        )
-        .tuples()
-        .all()
-    )
+    counts = dict(session.execute(ROOMS_PER_HOST, {"hosts": list(hosts)}).tuples().all())
     return {host for host in hosts if counts.get(host, 0) < NEW_HOST_ROOMS}
 
 
