@@ -15,7 +15,7 @@ import pytest
 from liveshop.accounts.models import User
 from liveshop.auctions import bidding
 from liveshop.auctions.bid_persister import persist_bids
-from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.auctions.redis_bids import IN_LOOP_CONNECTIONS, RedisBidEngine
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import LiveShopError
 from tests.auctions.conftest import Shelf, bid_log, bidders, running_auction
@@ -120,3 +120,34 @@ def test_the_loop_refuses_as_the_thread_does(
         "not_above_own_maximum",
         "idempotency_conflict",
     ]
+
+
+def test_a_crowd_in_the_loop_queues_for_redis_connections(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    """More bids in flight at once than the loop's pool holds wait for a connection."""
+    amy, ben = _users(database_url, bidders(database_url, 2, prefix="crowd"))
+    auction_id = running_auction(database_url, shelf)
+    for who, key in [(amy, "a0"), (ben, "b0")]:
+        _in_thread(database_url, redis_bids, auction_id, who, 2_000, key)
+
+    async def crowd() -> list[bytes | BaseException | None]:
+        return await asyncio.gather(
+            *(
+                bidding.bid_reply_from_memory(
+                    database_url,
+                    bidder=(amy, ben)[index % 2],
+                    auction_id=auction_id,
+                    max_amount=10_000 + index * 1_000,
+                    idempotency_key=f"c{index}",
+                    engine=redis_bids,
+                )
+                for index in range(3 * IN_LOOP_CONNECTIONS)
+            ),
+            return_exceptions=True,
+        )
+
+    answers = asyncio.run(crowd())
+    assert all(isinstance(answer, bytes | LiveShopError) for answer in answers), answers
+    accepted = sum(isinstance(answer, bytes) for answer in answers)
+    assert persist_bids(database_url, redis_bids) == accepted + 2

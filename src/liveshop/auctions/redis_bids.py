@@ -122,6 +122,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return 1
 """
+IN_LOOP_CONNECTIONS = 64  # per event loop: the bids answered in it wait for one
 # A closed auction's state and answers stay a while for late retries (answered from them);
 # after that SQL holds everything, and a retry is told the auction is closed.
 KEEP_FINISHED_SECONDS = 24 * 3600
@@ -300,13 +301,18 @@ class RedisBidEngine:
 
     def _script_in_loop(self) -> AsyncScript:
         """The bid script on an asyncio client of the running loop's own (a client's
-        connections belong to the loop that opened them)."""
+        connections belong to the loop that opened them). Its pool is bounded and a
+        bid waits for a free connection: a crowd's thousand bids in flight at once
+        must queue, not fail (the default pool refuses its 101st)."""
         loop = asyncio.get_running_loop()
         script = self._in_loops.get(loop)
         if script is None:
             for stale in [known for known in self._in_loops if known.is_closed()]:
                 self._in_loops.pop(stale, None)
-            script = asyncio_redis.Redis.from_url(self.url).register_script(BID_SCRIPT)
+            pool = asyncio_redis.BlockingConnectionPool.from_url(
+                self.url, max_connections=IN_LOOP_CONNECTIONS
+            )
+            script = asyncio_redis.Redis(connection_pool=pool).register_script(BID_SCRIPT)
             self._in_loops[loop] = script
         return script
 
