@@ -36,6 +36,9 @@ class User(Base):
     # When the person proved they read mail at ``email`` (a code mailed there); None
     # until then, and again once the address changes. Only then is it a sign-in factor.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The language the person reads ("zh_CN", "en"): that of the pages they last signed in,
+    # signed up or switched to; what is mailed to them is written in it. None: never said.
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     @hybrid_property
