@@ -92,10 +92,12 @@ class Visit:
 
 def _room_ready(page: Page) -> None:
     expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    expect(page.locator("#chat-list .chat-line.kind-gift")).to_have_count(1)  # and notices
 
 
 def _host_console_ready(page: Page) -> None:
     expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    expect(page.locator("#chat-list .chat-line.kind-gift")).to_have_count(1)
     expect(page.locator("#room-orders tbody tr").first).to_be_visible()
 
 

@@ -55,28 +55,13 @@ ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’-]+[A-Za-z]{2,}){2,}")
 # docs/architecture.md, Languages), left out of the language checks; and what it marks as
 # code (<code>: a risk rule as its analyst wrote it, a feature name rules are written in),
 # left out of every check.
-# The room's notices in its chat and over its video (a flash sale, an auction's start and
-# bids, a lucky draw, a red packet, a gift): their domains send them as Chinese lines, which
-# the pages do not yet word in their language. They are left out of the English pages' check
-# for Chinese and checked by test_the_rooms_notices_speak_the_pages_language, which fails
-# (a strict xfail) until they are worded, and then fails as passing until this is removed.
-NOTICE_KINDS = ("system", "announcement", "gift")
-ROOM_NOTICES = ", ".join(
-    f"{line}.kind-{kind}{part}"
-    for kind in NOTICE_KINDS
-    for line, part in ((".chat-line", " .text"), (".danmaku-line", ""))
-)
 SET_APART = """() => {
   const language = document.documentElement.lang.slice(0, 2);
   const texts = (selector, keep) => [...document.body.querySelectorAll(selector)]
     .filter(keep).map((node) => node.innerText).filter(Boolean);
   const foreign = (node) => !node.lang.startsWith(language) && !node.closest("#language-switch");
-  return {
-    foreign: texts("[lang]", foreign),
-    code: texts("code", () => true),
-    notices: texts(ROOM_NOTICES, () => true),
-  };
-}""".replace("ROOM_NOTICES", repr(ROOM_NOTICES))
+  return { foreign: texts("[lang]", foreign), code: texts("code", () => true) };
+}"""
 
 # Words people read that are not the page's text: a field's placeholder, a control's
 # accessible name (what a screen reader says), an image's alternative.
@@ -148,9 +133,7 @@ def _signed_in(context: BrowserContext, server: LiveServer, visit: Visit) -> Non
 def _read(page: Page, *, locale: str) -> list[str]:
     """What the page, as it is now, shows that it should not."""
     read = (page.title(), page.evaluate(VISIBLE_TEXT), page.evaluate(READ_ATTRIBUTES))
-    apart = page.evaluate(SET_APART)
-    foreign = apart["foreign"] + apart["notices"]
-    found = _leaks("\n".join(read), locale=locale, foreign=foreign, code=apart["code"])
+    found = _leaks("\n".join(read), locale=locale, **page.evaluate(SET_APART))
     overflow: int = page.evaluate(OVERFLOW)
     if overflow > 0:
         found.append(f"wider than the window by {overflow} px")
@@ -194,34 +177,6 @@ def test_no_page_shows_leaked_server_text(
     shown = "\n".join(f"{path}: {found}" for path, found in leaks.items())
     assert leaks == {}, f"pages show server text a person should not see:\n{shown}"
     assert problems == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18 §2: flash sales, auctions, draws, red packets and gifts send the room "
-    "Chinese lines (their RoomNotice.line); the room and the host console show them as sent",
-)
-def test_the_rooms_notices_speak_the_pages_language(
-    world: World, server: LiveServer, browser: Browser
-) -> None:
-    context = browser.new_context(base_url=server.base_url, locale="en", viewport=SIZES["desktop"])
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    chinese: list[str] = []
-    try:
-        visits = world.visits()
-        for visit in (visits["/rooms/{room_id}"], visits["/host/rooms/{room_id}"]):
-            _signed_in(context, server, visit)
-            page.goto(visit.path)
-            assert visit.ready is not None
-            visit.ready(page)
-            page.wait_for_load_state("networkidle")
-            notices: list[str] = page.evaluate(SET_APART)["notices"]
-            assert notices, "the room shows its notices"
-            chinese += [notice for notice in notices if CJK.search(notice)]
-    finally:
-        context.close()
-    assert chinese == []
 
 
 def test_the_scan_finds_each_kind_of_leak() -> None:

@@ -20,6 +20,7 @@ from liveshop.auctions.views import announce
 from liveshop.catalog import service as catalog
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import LiveShopError
+from liveshop.core.rooms import says
 from liveshop.orders.models import Order, OrderOrigin, OrderStatus
 from liveshop.orders.placement import place_order
 from liveshop.orders.schemas import OrderIn, OrderItemIn
@@ -45,7 +46,8 @@ def close_due_auctions(session: Session, *, now: datetime | None = None) -> list
         met = auction.reserve_price is None or (auction.current_price or 0) >= auction.reserve_price
         if auction.leader_id is None or auction.current_price is None or not met:
             auction.status = AuctionStatus.UNSOLD
-            announce(session, auction, line=f"拍卖结束: {auction.title} 流拍")
+            unsold = says("auction_unsold", title=auction.title)
+            announce(session, auction, line=f"拍卖结束: {auction.title} 流拍", said=unsold)
         else:
             _sell(
                 session, auction, buyer_id=auction.leader_id, price=auction.current_price, key="won"
@@ -72,17 +74,27 @@ def _sell(session: Session, auction: Auction, *, buyer_id: int, price: int, key:
             )
     except LiveShopError as error:
         auction.status = AuctionStatus.UNSOLD
-        announce(session, auction, line=f"拍卖结束: {auction.title} 未能成交 ({error.code})")
+        failed = says("auction_not_sold", title=auction.title)
+        line = f"拍卖结束: {auction.title} 未能成交 ({error.code})"
+        announce(session, auction, line=line, said=failed)
         return
     auction.status = AuctionStatus.WON if key == "won" else AuctionStatus.OFFERED
     auction.buyer_id = buyer.id
     auction.sold_price = price
     auction.order_id = order.id
+    shown_buyer = mask_username(buyer.public_name)
+    sold = says(
+        "auction_sold" if key == "won" else "auction_offered",
+        title=auction.title,
+        buyer=shown_buyer,
+        price=price,
+    )
     announce(
         session,
         auction,
         line=f"{'成交' if key == 'won' else '转让给次高出价者'}: {auction.title} "
-        f"{mask_username(buyer.public_name)} {yuan(price)}",
+        f"{shown_buyer} {yuan(price)}",
+        said=sold,
     )
 
 

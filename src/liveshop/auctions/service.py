@@ -22,7 +22,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.rooms import room_facts
+from liveshop.core.rooms import room_facts, says
 
 
 def get_auction(session: Session, *, auction_id: int, lock: bool = False) -> Auction:
@@ -89,7 +89,7 @@ def start_auction(
     auction.starts_at = moment
     auction.ends_at = moment + timedelta(seconds=auction.duration_seconds)
     session.flush()
-    announce(
-        session, auction, line=f"拍卖开始: {auction.title} 起拍价 {yuan(auction.starting_price)}"
-    )
+    line = f"拍卖开始: {auction.title} 起拍价 {yuan(auction.starting_price)}"
+    started = says("auction_started", title=auction.title, price=auction.starting_price)
+    announce(session, auction, line=line, said=started)
     return auction

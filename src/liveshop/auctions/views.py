@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from liveshop.auctions.proxy import minimum_bid, next_minimum, yuan
 from liveshop.auctions.schemas import AuctionOut, BidOut, BidResult, StandingOut
 from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
-from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.core.rooms import RoomNotice, room_facts, says
 from liveshop.notifications.centre import Notice, notify_each
 from liveshop.notifications.models import NotificationKind
 from liveshop.privacy.masking import mask_username
@@ -32,8 +32,9 @@ if TYPE_CHECKING:  # facts.py reads auctions through service.py, which imports t
 PUBLIC_BIDS = 50  # the room's bid log shows the latest bids
 
 
-def announce(session: Session, auction: Auction, *, line: str) -> None:
-    """The room's card updated and a line in its chat, after the commit."""
+def announce(session: Session, auction: Auction, *, line: str, said: dict[str, Any]) -> None:
+    """The room's card updated and a line in its chat (``said``: what it says, for the
+    pages to word), after the commit."""
     publish_after_commit(
         session,
         RoomNotice(
@@ -42,6 +43,7 @@ def announce(session: Session, auction: Auction, *, line: str) -> None:
             payload=card(auction),
             line=line,
             line_kind="announcement",
+            says=said,
         ),
     )
 
@@ -81,10 +83,13 @@ def tell_bids(session: Session, told: Sequence[tuple[Auction, BidNews]]) -> None
     if notices:
         notify_each(session, notices=notices, now=max(news.moment for _, news in told))
     for auction, news in told:
-        line = f"{mask_username(news.bidder_name)} 出价, 当前价 {yuan(news.price)}"
+        bidder = mask_username(news.bidder_name)
+        line = f"{bidder} 出价, 当前价 {yuan(news.price)}"
         if news.extended:
             line += f" · 延时 {auction.extend_seconds} 秒"
-        announce(session, auction, line=line)
+        extended = auction.extend_seconds if news.extended else 0
+        bid = says("auction_bid", bidder=bidder, price=news.price, extended=extended)
+        announce(session, auction, line=line, said=bid)
 
 
 def card(auction: Auction) -> dict[str, object]:

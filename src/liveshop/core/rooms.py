@@ -45,7 +45,11 @@ class RoomNotice(DomainEvent):
 
     ``topic`` names a piece of room state (``flash_sale:7``) that frames carry as
     its latest ``payload``; ``line``, if given, also appears in the chat, as a line
-    of ``line_kind`` (purchases and gifts are kept when chat is sampled).
+    of ``line_kind`` (purchases and gifts are kept when chat is sampled). ``says`` is
+    what the line says, for the pages to word in their language (issue 18 §2): a kind
+    and its values (names as they were, amounts in minor units, counts), as
+    ``{"kind": "draw_opened", "params": {"title": ...}}``; ``line`` stays the Chinese
+    words of it for whatever shows a line as it came.
     """
 
     room_id: int
@@ -53,6 +57,12 @@ class RoomNotice(DomainEvent):
     payload: dict[str, Any] | None = None
     line: str | None = None
     line_kind: str = "system"
+    says: dict[str, Any] | None = None
+
+
+def says(kind: str, **params: Any) -> dict[str, Any]:
+    """A room line's meaning (:attr:`RoomNotice.says`): its kind and values."""
+    return {"kind": kind, "params": params}
 
 
 NoticeSource = Callable[[Session, int], list[RoomNotice]]

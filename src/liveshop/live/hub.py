@@ -296,6 +296,7 @@ class LiveHub:
                 "text": event.line,
                 "ts": time.time(),
                 "data": event.payload,  # a gift line carries the gift, for its animation
+                "says": event.says,  # what it says, worded by the page in its language
             }
         notice = {"kind": "notice", "topic": event.topic, "payload": event.payload, "line": line}
         self._from_any_thread(event.room_id, notice)

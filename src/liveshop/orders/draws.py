@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +30,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.rooms import RoomFacts, RoomNotice, room_facts
+from liveshop.core.rooms import RoomFacts, RoomNotice, room_facts, says
 from liveshop.live import service as live
 from liveshop.orders import access
 from liveshop.orders import service as orders
@@ -91,7 +92,8 @@ def create_draw(session: Session, *, actor: User, body: DrawIn) -> LuckyDraw:
     )
     session.add(draw)
     session.flush()
-    publish_after_commit(session, _notice(session, draw, line=f"福袋开启: {draw.title}"))
+    line, opened = f"福袋开启: {draw.title}", says("draw_opened", title=draw.title)
+    publish_after_commit(session, _notice(session, draw, line=line, said=opened))
     return draw
 
 
@@ -107,13 +109,14 @@ def _check_prize(session: Session, *, actor: User, room: RoomFacts, body: DrawIn
         promotions_access.require_prize_coupon(session, actor=actor, room=room, coupon=coupon)
 
 
-def _notice(session: Session, draw: LuckyDraw, line: str) -> RoomNotice:
+def _notice(session: Session, draw: LuckyDraw, line: str, said: dict[str, Any]) -> RoomNotice:
     return RoomNotice(
         room_id=draw.room_id,
         topic=f"draw:{draw.id}",
         payload=draw_out(session, draw).model_dump(mode="json"),
         line=line,
         line_kind="announcement",
+        says=said,
     )
 
 
@@ -245,7 +248,8 @@ def run_draw(session: Session, *, draw_id: int, actor: User | None = None) -> Lu
     for winner in draw.winners:
         _give_prize(session, draw=draw, user=session.get_one(User, winner))
     line = f"福袋开奖: {draw.title}, {len(draw.winners)} 位中奖"
-    publish_after_commit(session, _notice(session, draw, line=line))
+    drawn_says = says("draw_drawn", title=draw.title, winners=len(draw.winners))
+    publish_after_commit(session, _notice(session, draw, line=line, said=drawn_says))
     return draw
 
 

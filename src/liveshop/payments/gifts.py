@@ -25,7 +25,7 @@ from liveshop.accounts.models import User
 from liveshop.core.bus import DomainEvent, publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
-from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.core.rooms import RoomNotice, room_facts, says
 from liveshop.governance.qualifications.identity import check_gift_allowed
 from liveshop.payments import access
 from liveshop.payments.ledger import (
@@ -194,8 +194,14 @@ def _gift_notice(send: GiftSend, gift: Gift, sender_name: str) -> RoomNotice:
         "user": sender_name,
     }
     line = f"{sender_name} 送出 {gift.name} x{send.count}"
+    sent = says("gift", user=sender_name, gift=gift.code, count=send.count)
     return RoomNotice(
-        room_id=send.room_id, topic="gift", payload=payload, line=line, line_kind="gift"
+        room_id=send.room_id,
+        topic="gift",
+        payload=payload,
+        line=line,
+        line_kind="gift",
+        says=sent,
     )
 
 

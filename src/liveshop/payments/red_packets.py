@@ -21,6 +21,7 @@ import hashlib
 import random
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import Conflict, InvalidInput, NotFound
 from liveshop.core.risk import RiskPath, RiskRequest, refuse_unless_allowed
-from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.core.rooms import RoomNotice, room_facts, says
 from liveshop.live.shelf import shelf
 from liveshop.payments import access
 from liveshop.payments.ledger import (
@@ -164,7 +165,8 @@ def drop_red_packet(
         ],
         memo=f"red packet {packet.id} in room {room_id}",
     )
-    publish_after_commit(session, packet_notice(packet, line=f"红包来了: {greeting or '抢红包'}"))
+    line, sent = f"红包来了: {greeting or '抢红包'}", says("red_packet", greeting=greeting)
+    publish_after_commit(session, packet_notice(packet, line=line, said=sent))
     return packet
 
 
@@ -307,7 +309,9 @@ def _return_left(session: Session, *, packet: RedPacket) -> None:
     publish_after_commit(session, packet_notice(packet))
 
 
-def packet_notice(packet: RedPacket, *, line: str | None = None) -> RoomNotice:
+def packet_notice(
+    packet: RedPacket, *, line: str | None = None, said: dict[str, Any] | None = None
+) -> RoomNotice:
     payload = {
         "id": packet.id,
         "total": packet.total,
@@ -318,7 +322,11 @@ def packet_notice(packet: RedPacket, *, line: str | None = None) -> RoomNotice:
         "expires_at": as_utc(packet.expires_at).isoformat(),
     }
     return RoomNotice(
-        room_id=packet.room_id, topic=f"red_packet:{packet.id}", payload=payload, line=line
+        room_id=packet.room_id,
+        topic=f"red_packet:{packet.id}",
+        payload=payload,
+        line=line,
+        says=said,
     )
 
 

@@ -23,7 +23,7 @@ from liveshop.core.bus import call_after_commit, publish_after_commit
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import get_engine, rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooEarly
-from liveshop.core.rooms import RoomNotice, room_facts
+from liveshop.core.rooms import RoomNotice, room_facts, says
 from liveshop.governance.config import ModerationSettings
 from liveshop.governance.scores import flash_sale_refusal
 from liveshop.privacy.masking import mask_username
@@ -202,6 +202,7 @@ def create_flash_sale(
             topic="flash_sale_announced",
             line=f"限时秒杀: {product.title} ¥{body.price / 100:.2f} (原价 ¥{reference / 100:.2f})",
             line_kind="announcement",
+            says=says("flash_sale", title=product.title, price=body.price, reference=reference),
         ),
     )
     return sale

@@ -1,6 +1,7 @@
 // Chat lines and question lists, shared by the viewer page and the host console.
 // Every user-supplied string goes through textContent (see el()).
 import { _, clockTime, el, inPageLanguage } from "./common.js";
+import { lineText } from "./room_notices.js";
 
 const MAX_LINES = 200;
 
@@ -73,7 +74,7 @@ export class ChatList {
       li.append(el("span", { className: "user", text: comment.user ?? _("匿名") }));
     }
     li.append(
-      el("span", { className: "text", text: comment.text }),
+      el("span", { className: "text", text: lineText(comment) }),
       el("span", { className: "count", text: foldedText(comment) }),
     );
     if (comment.ts) li.title = clockTime(comment.ts);

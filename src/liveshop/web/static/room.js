@@ -9,6 +9,7 @@ import { GiftPanel, playGift } from "./room_gifts.js";
 import { RoomPerks } from "./room_perks.js";
 import { RoomRedPackets } from "./room_red_packets.js";
 import { RoomShop } from "./room_shop.js";
+import { lineText } from "./room_notices.js";
 import { RoomVideo, VideoChat } from "./room_video.js";
 
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
@@ -153,7 +154,7 @@ let nextLane = 0;
 function launchDanmaku(comment) {
   const layer = $("danmaku");
   if (layer.childElementCount >= MAX_DANMAKU || comment.kind === "announcement") return;
-  const line = el("span", { className: `danmaku-line kind-${comment.kind}`, text: comment.text });
+  const line = el("span", { className: `danmaku-line kind-${comment.kind}`, text: lineText(comment) });
   line.style.top = `${(nextLane % DANMAKU_LANES) * (100 / DANMAKU_LANES)}%`;
   line.style.animationDuration = `${7 + Math.random() * 3}s`;
   if (userId !== null && comment.user_id === userId) line.classList.add("mine");

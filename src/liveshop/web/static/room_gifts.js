@@ -2,6 +2,7 @@
 // animations everyone sees when a gift line arrives in a frame (CSS per the gift's animation).
 import { _, api, el, idempotencyKey, toast } from "./common.js";
 import { openSheet } from "./commerce.js";
+import { giftName } from "./room_notices.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -80,7 +81,7 @@ export class GiftPanel {
           dataset: { gift: gift.code },
         }, [
           el("span", { className: "gift-icon", text: giftIcon(gift.code) }),
-          el("span", { className: "gift-name", text: gift.name }),
+          el("span", { className: "gift-name", text: giftName(gift.code, gift.name) }),
           el("small", { className: "gift-price", text: _("{coins} 金币", { coins: gift.coins }) }),
         ]);
         button.addEventListener("click", () => {
@@ -114,7 +115,7 @@ export class GiftPanel {
         { "Idempotency-Key": idempotencyKey() },
       );
       this.showCoins(sent.coins_left);
-      toast(_("已送出 {gift} x{count}", { gift: gift.name, count: sent.count }));
+      toast(_("已送出 {gift} x{count}", { gift: giftName(gift.code, gift.name), count: sent.count }));
     } catch (error) {
       toast(GIFT_ERRORS[error.code] || error.message || _("赠送失败"));
     } finally {
@@ -134,7 +135,7 @@ export function playGift(data) {
     el("span", { className: "gift-anim-icon", text: icon }),
     el("span", { className: "gift-anim-label" }, [
       el("b", { className: "gift-anim-user", text: data.user || "" }),
-      el("span", { text: _(" 送出 {gift}", { gift: data.name || "" }) }),
+      el("span", { text: _(" 送出 {gift}", { gift: giftName(data.gift, data.name) }) }),
       el("span", { className: "gift-anim-count", text: ` x${data.count || 1}` }),
     ]),
   ]);

@@ -2,6 +2,7 @@
 // tap to unmute, the poster while the stream is offline. The stream's state arrives in
 // the room's frames (notice topic "stream"); the playlist's address from the room's API.
 import { _, api } from "./common.js";
+import { lineText } from "./room_notices.js";
 
 const RETRY_MS = 2000; // the playlist appears about 1.5 s after the host starts publishing
 const HLS_CONFIG = {
@@ -144,7 +145,7 @@ export class VideoChat {
     const line = document.createElement("p");
     line.className = `video-chat-line kind-${comment.kind || "comment"}`;
     const who = comment.user ? _("{user}：", { user: comment.user }) : "";
-    line.textContent = `${who}${comment.text}`;
+    line.textContent = `${who}${lineText(comment)}`;
     this.box.append(line);
     while (this.box.childElementCount > VIDEO_CHAT_LINES) this.box.firstElementChild.remove();
   }
