@@ -18,7 +18,9 @@ from liveshop.web import i18n
 ROOT = Path(__file__).parents[2]
 WEB = ROOT / "src" / "liveshop" / "web"
 # Domains that word what they keep when it is read (core.languages), as messages.sh lists.
-WORDING_DOMAINS = [ROOT / "src" / "liveshop" / name for name in ("notifications", "tracking")]
+WORDING_DOMAINS = [
+    ROOT / "src" / "liveshop" / name for name in ("notifications", "tracking", "accounts")
+]
 PERCENT_NAMES = re.compile(r"%\((\w+)\)s")
 BRACE_NAMES = re.compile(r"\{(\w+)\}")
 # Script messages whose English needs a different figure than the Chinese: 八五折 is

@@ -31,6 +31,7 @@ from liveshop.accounts.models import EmailConfirmation, User
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.errors import Conflict, InvalidInput, RateLimited
+from liveshop.core.languages import Words
 
 CODE_MINUTES = 30
 MAX_FAILURES = 5
@@ -215,18 +216,20 @@ def confirm_account_email(database_url: str, *, user_id: int, code: str, secret_
     return user
 
 
-def confirmation_message(mail: ConfirmationMail) -> EmailMessage:
+def confirmation_message(mail: ConfirmationMail, words: Words) -> EmailMessage:
+    """In ``words``: the language of the account page the address was set on."""
     message = EmailMessage()
     message["To"] = mail.recipient
-    message["Subject"] = f"LiveShop 邮箱验证码 {mail.code}"
-    message.set_content(
-        f"你的 LiveShop 邮箱验证码是：{mail.code}\n\n"
-        f"在账户安全页面输入它，确认这个邮箱属于你。{CODE_MINUTES} 分钟内有效，只能使用一次。\n"
+    message["Subject"] = words.gettext("LiveShop 邮箱验证码 %(code)s") % {"code": mail.code}
+    text = words.gettext(
+        "你的 LiveShop 邮箱验证码是：%(code)s\n\n"
+        "在账户安全页面输入它，确认这个邮箱属于你。%(minutes)s 分钟内有效，只能使用一次。\n"
         "确认后，登录需要二次验证时可以把验证码发到这个邮箱。\n"
         "如果不是你绑定的邮箱，忽略这封邮件即可。\n"
     )
+    message.set_content(text % {"code": mail.code, "minutes": CODE_MINUTES})
     return message
 
 
-def send_confirmation(mail: ConfirmationMail, *, relay: Relay) -> bool:
-    return deliver(confirmation_message(mail), relay=relay, what="email confirmation")
+def send_confirmation(mail: ConfirmationMail, *, relay: Relay, words: Words) -> bool:
+    return deliver(confirmation_message(mail, words), relay=relay, what="email confirmation")

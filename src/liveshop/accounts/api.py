@@ -28,6 +28,7 @@ from liveshop.accounts.schemas import (
     UserOut,
 )
 from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.languages import ReaderWords
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
@@ -93,6 +94,7 @@ def send_login_email_code(
     session: DbSession,
     settings: SettingsDep,
     background: BackgroundTasks,
+    words: ReaderWords,
 ) -> EmailCodeSentOut:
     """Email a six-digit code for the sign-in (10 minutes, once); one a minute, three a
     sign-in (429)."""
@@ -100,7 +102,7 @@ def send_login_email_code(
         session, token=body.login_challenge, secret_key=settings.resolved_secret_key()
     )
     relay = Relay(settings.smtp_host, settings.smtp_port, settings.mail_from)
-    background.add_task(login_challenges.send_login_code, mail, relay=relay)  # after commit
+    background.add_task(login_challenges.send_login_code, mail, relay=relay, words=words)
     return EmailCodeSentOut(
         sent_to=login_challenges.mask_email(mail.recipient),
         resend_after_seconds=login_challenges.RESEND_SECONDS,

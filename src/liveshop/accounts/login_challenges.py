@@ -35,6 +35,7 @@ from liveshop.accounts.models import LoginChallenge, Passkey, User
 from liveshop.accounts.webauthn_challenges import RelyingParty
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.errors import InvalidInput, NotAuthenticated, RateLimited
+from liveshop.core.languages import Words
 from liveshop.core.security import hash_token, new_token
 
 CHALLENGE_MINUTES = 10
@@ -202,20 +203,22 @@ def email_code(
     return LoginCodeMail(recipient=user.email, code=code)
 
 
-def login_code_message(mail: LoginCodeMail) -> EmailMessage:
+def login_code_message(mail: LoginCodeMail, words: Words) -> EmailMessage:
+    """In ``words``: the language of the sign-in page that asked for it."""
     message = EmailMessage()
     message["To"] = mail.recipient
-    message["Subject"] = f"LiveShop 登录验证码 {mail.code}"
-    message.set_content(
-        f"你的 LiveShop 登录验证码是：{mail.code}\n\n"
-        f"{EMAIL_CODE_MINUTES} 分钟内有效，只能使用一次。请勿告诉任何人，客服不会向你索要验证码。\n"
+    message["Subject"] = words.gettext("LiveShop 登录验证码 %(code)s") % {"code": mail.code}
+    text = words.gettext(
+        "你的 LiveShop 登录验证码是：%(code)s\n\n"
+        "%(minutes)s 分钟内有效，只能使用一次。请勿告诉任何人，客服不会向你索要验证码。\n"
         "如果不是你在登录，说明有人知道你的密码：请尽快重设密码。\n"
     )
+    message.set_content(text % {"code": mail.code, "minutes": EMAIL_CODE_MINUTES})
     return message
 
 
-def send_login_code(mail: LoginCodeMail, *, relay: Relay) -> bool:
-    return deliver(login_code_message(mail), relay=relay, what="sign-in code")
+def send_login_code(mail: LoginCodeMail, *, relay: Relay, words: Words) -> bool:
+    return deliver(login_code_message(mail, words), relay=relay, what="sign-in code")
 
 
 def _passkey_scope(challenge: LoginChallenge) -> tuple[str, str]:

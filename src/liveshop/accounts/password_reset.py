@@ -29,6 +29,7 @@ from liveshop.accounts.service import token_cache
 from liveshop.core.clock import as_utc, utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import InvalidInput, RateLimited
+from liveshop.core.languages import Words
 from liveshop.core.security import hash_password, hash_token, new_token
 
 LINK_MINUTES = 30
@@ -106,22 +107,24 @@ def request_reset(
     return ResetMail(recipient=user.email, link=link)
 
 
-def reset_message(mail: ResetMail) -> EmailMessage:
+def reset_message(mail: ResetMail, words: Words) -> EmailMessage:
+    """In ``words``: the language of the page the link was asked for on."""
     message = EmailMessage()
     message["To"] = mail.recipient
-    message["Subject"] = "重设 LiveShop 密码"
-    message.set_content(
+    message["Subject"] = words.gettext("重设 LiveShop 密码")
+    text = words.gettext(
         "你（或别人）申请重设 LiveShop 账户的密码。打开下面的链接设置新密码，"
-        f"链接 {LINK_MINUTES} 分钟内有效，只能使用一次：\n\n{mail.link}\n\n"
+        "链接 %(minutes)s 分钟内有效，只能使用一次：\n\n%(link)s\n\n"
         "如果不是你申请的，忽略这封邮件即可，密码不会改变。\n"
     )
+    message.set_content(text % {"minutes": LINK_MINUTES, "link": mail.link})
     return message
 
 
-def send_reset_mail(mail: ResetMail, *, relay: Relay) -> bool:
+def send_reset_mail(mail: ResetMail, *, relay: Relay, words: Words) -> bool:
     """Over SMTP (after the link is committed); a relay that fails is logged (the
     person asks again), never shown: the answer was the same for every address."""
-    return deliver(reset_message(mail), relay=relay, what="password reset")
+    return deliver(reset_message(mail, words), relay=relay, what="password reset")
 
 
 def reset_password(

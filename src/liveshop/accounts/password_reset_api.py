@@ -12,6 +12,7 @@ from liveshop.accounts.dependencies import ClientAddress, CurrentUser
 from liveshop.accounts.models import User
 from liveshop.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from liveshop.core.dependencies import DbSession, SettingsDep
+from liveshop.core.languages import ReaderWords
 from liveshop.core.settings import Settings
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
@@ -65,11 +66,14 @@ def ask_for_reset(
     settings: SettingsDep,
     address: ClientAddress,
     background: BackgroundTasks,
+    words: ReaderWords,
 ) -> ResetAskOut:
     password_reset.ask_limiter.check(address)
     mail = password_reset.request_reset(session, email=body.email, site_url=settings.site_url)
     if mail is not None:  # sent after the response: the answer takes as long either way
-        background.add_task(password_reset.send_reset_mail, mail, relay=_relay(settings))
+        background.add_task(
+            password_reset.send_reset_mail, mail, relay=_relay(settings), words=words
+        )
     return ResetAskOut(status="sent_if_registered")
 
 
@@ -90,6 +94,7 @@ def set_my_email(
     session: DbSession,
     settings: SettingsDep,
     background: BackgroundTasks,
+    words: ReaderWords,
 ) -> AccountEmailOut:
     """Set (or remove) the email; a new address is mailed a code to confirm it."""
     own = session.get_one(User, user.id)  # the cached user is detached
@@ -97,18 +102,24 @@ def set_my_email(
         session, user=own, email=body.email, secret_key=settings.resolved_secret_key()
     )
     if mail is not None:  # sent after the commit
-        background.add_task(account_email.send_confirmation, mail, relay=_relay(settings))
+        background.add_task(
+            account_email.send_confirmation, mail, relay=_relay(settings), words=words
+        )
     return _email_out(own)
 
 
 @router.post("/me/email/code", status_code=status.HTTP_202_ACCEPTED)
 def send_my_email_code(
-    user: CurrentUser, session: DbSession, settings: SettingsDep, background: BackgroundTasks
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    words: ReaderWords,
 ) -> ConfirmationSentOut:
     """Mail a new code to the unconfirmed email (one a minute, five an hour: 429)."""
     own = session.get_one(User, user.id)
     mail = account_email.resend_code(session, user=own, secret_key=settings.resolved_secret_key())
-    background.add_task(account_email.send_confirmation, mail, relay=_relay(settings))
+    background.add_task(account_email.send_confirmation, mail, relay=_relay(settings), words=words)
     return ConfirmationSentOut(
         sent_to=mail.recipient, resend_after_seconds=account_email.RESEND_SECONDS
     )

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,6 +130,16 @@ def issue_token(
     )
     session.flush()
     return token
+
+
+def remember_locale(session: Session, *, user_id: int, locale: str) -> None:
+    """Keep the language the person reads (their pages' locale) for what is mailed to
+    them with no page open; written only when it changed."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locale.is_(None), User.locale != locale))
+        .values(locale=locale)
+    )
 
 
 def revoke_token(session: Session, *, token: str) -> None:

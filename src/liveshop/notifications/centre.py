@@ -26,7 +26,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import Base, rows_changed
 from liveshop.core.errors import InvalidInput
-from liveshop.core.languages import Words, source_words
+from liveshop.core.languages import SOURCE_LOCALE, Words, words_for
 from liveshop.notifications import access
 from liveshop.notifications.events import NotificationsPosted
 from liveshop.notifications.models import (
@@ -77,18 +77,37 @@ def _insert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
-def preferences_of(
-    session: Session, user_ids: Sequence[int]
-) -> dict[int, tuple[str | None, dict[str, Any]]]:
-    """(email, kinds) of the users who set any preference; others take the defaults."""
+@dataclass(frozen=True)
+class Preferences:
+    """What a user who set any preference wants: where mail goes, per kind, and the
+    language they read (their account's, for the mail)."""
+
+    email: str | None
+    kinds: dict[str, Any]
+    locale: str
+
+
+NO_PREFERENCES = Preferences(email=None, kinds={}, locale=SOURCE_LOCALE)
+
+
+def preferences_of(session: Session, user_ids: Sequence[int]) -> dict[int, Preferences]:
+    """The preferences of the users who set any; others take the defaults."""
     if not user_ids:
         return {}
     rows = session.execute(
         select(
-            NotificationSettings.user_id, NotificationSettings.email, NotificationSettings.kinds
-        ).where(NotificationSettings.user_id.in_(list(user_ids)))
+            NotificationSettings.user_id,
+            NotificationSettings.email,
+            NotificationSettings.kinds,
+            User.locale,
+        )
+        .join(User, User.id == NotificationSettings.user_id)
+        .where(NotificationSettings.user_id.in_(list(user_ids)))
     ).all()
-    return {user_id: (email, kinds or {}) for user_id, email, kinds in rows}
+    return {
+        user_id: Preferences(email=email, kinds=kinds or {}, locale=locale or SOURCE_LOCALE)
+        for user_id, email, kinds, locale in rows
+    }
 
 
 def _preference(kinds: dict[str, Any], kind: NotificationKind) -> KindPreference:
@@ -126,8 +145,8 @@ def notify_each(
     in_app: list[dict[str, Any]] = []
     emails: list[dict[str, Any]] = []
     for user_id, notice in notices:
-        email, kinds = preferences.get(user_id, (None, {}))
-        wanted = _preference(kinds, notice.kind)
+        preference = preferences.get(user_id, NO_PREFERENCES)
+        wanted = _preference(preference.kinds, notice.kind)
         if wanted.in_app:
             in_app.append(
                 {
@@ -141,8 +160,8 @@ def notify_each(
                     "created_at": moment,
                 }
             )
-        if wanted.email and email and mailing is not None:
-            emails.append(_email_row(user_id, email, notice, mailing, moment))
+        if wanted.email and preference.email and mailing is not None:
+            emails.append(_email_row(user_id, preference, notice, mailing, moment))
     written = _write_notices(session, in_app)
     if emails:
         session.execute(
@@ -206,16 +225,17 @@ def _write_notices(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def _email_row(
-    user_id: int, email: str, notice: Notice, mailing: Mailing, moment: datetime
+    user_id: int, preference: Preferences, notice: Notice, mailing: Mailing, moment: datetime
 ) -> dict[str, Any]:
-    """The email in Chinese: accounts keep no language of their own to write it in."""
+    """The email in the language the user reads (their account's), worded now: it is
+    sent later, with no page to ask."""
     link = f"{mailing.site_url.rstrip('/')}{notice.link}" if notice.link else mailing.site_url
-    worded = notice.worded(source_words())
+    worded = notice.worded(words_for(preference.locale))
     return {
         "user_id": user_id,
         "dedupe_key": notice.dedupe_key,
         "kind": notice.kind,
-        "recipient": email,
+        "recipient": preference.email,
         "subject": worded.title,
         "body": f"{worded.body}\n\n{link}".strip(),
         "unsubscribe_url": unsubscribe_url(mailing, user_id=user_id, kind=notice.kind),

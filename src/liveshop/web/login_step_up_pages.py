@@ -22,7 +22,13 @@ from liveshop.core.dependencies import SettingsDep
 from liveshop.core.errors import LiveShopError
 from liveshop.web.form_refusals import form_refusal
 from liveshop.web.i18n import N_
-from liveshop.web.pages import _check_form_csrf, _render, _safe_next, _signed_in
+from liveshop.web.pages import (
+    _check_form_csrf,
+    _render,
+    _safe_next,
+    _signed_in,
+    remember_reader,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -134,4 +140,5 @@ def login_verify_submit(
             return _start_again(request, settings, over)
         message = STEP_UP_MESSAGES.get(error.code, error.message)
         return step_up_page(request, settings, step_up, next_path=target, error=message)
+    remember_reader(request, settings, user_id=_user.id)
     return _signed_in(token, target)

@@ -24,6 +24,7 @@ from liveshop.accounts.schemas import USERNAME_PATTERN
 from liveshop.campaigns import referrals
 from liveshop.catalog import access as catalog_access
 from liveshop.catalog import service as catalog
+from liveshop.core.db import unit_of_work
 from liveshop.core.dependencies import DbSession, SettingsDep
 from liveshop.core.errors import (
     InvalidInput,
@@ -302,6 +303,7 @@ def login_submit(
         response.status_code = error.status_code
         response.headers.update(error.headers())
         return response
+    remember_reader(request, settings, user_id=_user.id)
     return _signed_in(token, _safe_next(next))
 
 
@@ -354,9 +356,17 @@ def register_submit(
         response.status_code = error.status_code
         response.headers.update(error.headers())
         return response
+    remember_reader(request, settings, user_id=user.id)  # before this request's own writes
     signed_in = _signed_in(accounts.issue_token(session, user=user), _safe_next(next))
     signed_in.set_cookie(WELCOME_COOKIE, "1", httponly=True, samesite="lax", max_age=600)
     return signed_in
+
+
+def remember_reader(request: Request, settings: SettingsDep, *, user_id: int) -> None:
+    """The language of the page a person signs in, signs up or switches on is the one
+    their mail is written in (its own short transaction, as a sign-in's are)."""
+    with unit_of_work(settings.resolved_database_url()) as session:
+        accounts.remember_locale(session, user_id=user_id, locale=request_locale(request))
 
 
 def _signed_in(token: str, target: str) -> Response:
@@ -368,14 +378,20 @@ def _signed_in(token: str, target: str) -> Response:
 
 @router.get("/locale")
 def choose_language(
+    settings: SettingsDep,
+    user: OptionalUser,
     to: Annotated[str, Query(max_length=10)],
     next: Annotated[str, Query(max_length=500)] = "/",
 ) -> Response:
     """The footer's language switch: remembers the choice in a cookie (it outranks the
-    browser's Accept-Language) and goes back to the page. A GET link, as PyPI's is: it
-    works on every page, error pages included, and changes nothing but the language."""
+    browser's Accept-Language) and, for a signed-in person, on the account (their mail's
+    language), then goes back to the page. A GET link, as PyPI's is: it works on every
+    page, error pages included, and changes nothing but the language."""
     response = RedirectResponse(_safe_next(next), status_code=303)
     if to in i18n.LOCALES:
+        if user is not None:
+            with unit_of_work(settings.resolved_database_url()) as session:
+                accounts.remember_locale(session, user_id=user.id, locale=to)
         response.set_cookie(
             i18n.LOCALE_COOKIE,
             to,
