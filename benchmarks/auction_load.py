@@ -167,9 +167,14 @@ async def open_loop(
             opened += 1
             connection = await asyncio.open_connection(host, int(port))
         sent.append(time.perf_counter() - begun)
-        status_code, reply = await raw_bid(connection, host, auction_id, token, amount, key)
+        try:
+            status_code, reply = await raw_bid(connection, host, auction_id, token, amount, key)
+        except (ConnectionError, asyncio.IncompleteReadError, IndexError):
+            status_code, reply = 0, b""  # no answer (counted as status 0), connection dropped
+            connection[1].close()
+        else:
+            idle.append(connection)
         finished = time.perf_counter()
-        idle.append(connection)
         done.append(finished - begun)
         latencies.append((finished - due) * 1_000)
         statuses[status_code] = statuses.get(status_code, 0) + 1
