@@ -2,7 +2,7 @@
 text (issue 18 §2): no raw JSON, no internal codes (``not_your_goods``, ``vault.reveal``,
 ``user:4``), no ISO timestamps, no 'None', 'undefined', 'NaN', 'null' or '[object Object]',
 no English sentence on a Chinese page and no Chinese on an English one; and none is wider
-than its window.
+than its window or has controls lying over one another.
 
 The pages are the app's own list: every GET route answering HTML, read from the app's
 routes, so a new page fails :func:`test_every_page_of_the_app_is_scanned` until it has a
@@ -70,6 +70,38 @@ READ_ATTRIBUTES = """() => [...document.body.querySelectorAll("[placeholder], [a
   .flatMap((node) => ["placeholder", "aria-label", "alt"].map((name) => node.getAttribute(name)))
   .filter(Boolean)
   .join("\\n")"""
+# Controls a person taps (links, buttons, fields) lying over one another: each control's box
+# as shown (cut by any scrolling or clipping box it is in), pairs overlapping by more than
+# 4 px each way, one not inside the other.
+OVERLAPS = """() => {
+  const shown = (node) => {
+    let { left, top, right, bottom } = node.getBoundingClientRect();
+    for (let up = node.parentElement; up; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+      const clip = up.getBoundingClientRect();
+      left = Math.max(left, clip.left);
+      top = Math.max(top, clip.top);
+      right = Math.min(right, clip.right);
+      bottom = Math.min(bottom, clip.bottom);
+    }
+    return { left, top, right, bottom };
+  };
+  const name = (node) => `${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""} `
+    + JSON.stringify((node.innerText || node.value || "").trim().slice(0, 20));
+  const controls = [...document.body.querySelectorAll(
+    "a[href], button, input, select, textarea, [role=button]",
+  )].filter((node) => node.checkVisibility({ visibilityProperty: true, opacityProperty: true }))
+    .map((node) => [node, shown(node)]);
+  const found = [];
+  controls.forEach(([a, boxA], i) => controls.slice(i + 1).forEach(([b, boxB]) => {
+    if (a.contains(b) || b.contains(a)) return;
+    const width = Math.min(boxA.right, boxB.right) - Math.max(boxA.left, boxB.left);
+    const height = Math.min(boxA.bottom, boxB.bottom) - Math.max(boxA.top, boxB.top);
+    if (width > 4 && height > 4) found.push(`${name(a)} over ${name(b)}`);
+  }));
+  return found;
+}"""
 # How far the page is wider than its window (a phone would scroll it sideways).
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
@@ -134,6 +166,7 @@ def _read(page: Page, *, locale: str) -> list[str]:
     """What the page, as it is now, shows that it should not."""
     read = (page.title(), page.evaluate(VISIBLE_TEXT), page.evaluate(READ_ATTRIBUTES))
     found = _leaks("\n".join(read), locale=locale, **page.evaluate(SET_APART))
+    found += [f"controls overlap: {pair}" for pair in page.evaluate(OVERLAPS)]
     overflow: int = page.evaluate(OVERFLOW)
     if overflow > 0:
         found.append(f"wider than the window by {overflow} px")
@@ -177,6 +210,25 @@ def test_no_page_shows_leaked_server_text(
     shown = "\n".join(f"{path}: {found}" for path, found in leaks.items())
     assert leaks == {}, f"pages show server text a person should not see:\n{shown}"
     assert problems == []
+
+
+def test_the_scan_finds_overlapping_controls(browser: Browser) -> None:
+    """Two buttons one over the other are found; a link scrolled out of its list under a
+    field, and a button inside a link, are not."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            """<button id="one" style="position:absolute;left:0;top:0;width:90px">one</button>
+            <button id="two" style="position:absolute;left:40px;top:0;width:90px">two</button>
+            <ul style="position:absolute;top:60px;height:30px;overflow:auto;margin:0">
+              <li style="height:30px">x</li><li><a href="/a" style="display:block">hidden</a></li>
+            </ul>
+            <input style="position:absolute;top:92px">
+            <a href="/b" style="position:absolute;top:150px"><button>inside</button></a>"""
+        )
+        assert page.evaluate(OVERLAPS) == ['button#one "one" over button#two "two"']
+    finally:
+        page.close()
 
 
 def test_the_scan_finds_each_kind_of_leak() -> None:
