@@ -47,6 +47,9 @@ LEAKS: dict[str, re.Pattern[str]] = {
 }
 # Not leaks: addresses and mail addresses (a share link, a masked e-mail) are read as such.
 ADDRESSES = re.compile(r"\bhttps?://\S+|\S+@\S+")
+# A label's colon glued to what follows ("Answered:Yes"): a Chinese full-width colon carries
+# its own space, an English one needs a real one.
+GLUED = re.compile(r"\b[A-Za-z']+:[A-Za-z]\w*")
 # Three English words in a row: a sentence (the API's details are English sentences).
 ENGLISH_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'’-]+[A-Za-z]{2,}){2,}")
 
@@ -141,6 +144,7 @@ def _leaks(
         text = text.replace(declared, " ")
     if locale == "en":
         found += [f"Chinese: {line!r}" for line in text.splitlines() if CJK.search(line)]
+        found += [f"no space after a colon: {match.group(0)!r}" for match in GLUED.finditer(text)]
     else:
         for typed in TYPED:
             text = text.replace(typed, " ")
@@ -249,6 +253,8 @@ def test_the_scan_finds_each_kind_of_leak() -> None:
     assert _leaks("立即购买", locale="en") != []
     assert _leaks("立即购买 ¥39.00 · 12-07 16:00 · Linen shirt", locale="zh-CN") == []
     assert _leaks("Buy now CN¥39.00 https://x.test/l/a_b?c=d.e, e.g. 8 pm", locale="en") == []
+    assert _leaks("Answered:Yes", locale="en") != []
+    assert _leaks("Answered: Yes, at 10:30", locale="en") == []
     assert _leaks("Shipped 你的订单已发货", locale="en", foreign=["你的订单已发货"]) == []
     assert _leaks("None 你的订单已发货", locale="en", foreign=["None 你的订单已发货"]) != []
     assert _leaks("规则：review if is_order", locale="zh-CN", code=["review if is_order"]) == []
