@@ -230,15 +230,18 @@ def _email_row(
     """The email in the language the user reads (their account's), worded now: it is
     sent later, with no page to ask."""
     link = f"{mailing.site_url.rstrip('/')}{notice.link}" if notice.link else mailing.site_url
-    worded = notice.worded(words_for(preference.locale))
+    words = words_for(preference.locale)
+    worded = notice.worded(words)
+    leave = unsubscribe_url(mailing, user_id=user_id, kind=notice.kind)
+    footer = words.gettext("退订此类邮件：%(link)s") % {"link": leave}
     return {
         "user_id": user_id,
         "dedupe_key": notice.dedupe_key,
         "kind": notice.kind,
         "recipient": preference.email,
         "subject": worded.title,
-        "body": f"{worded.body}\n\n{link}".strip(),
-        "unsubscribe_url": unsubscribe_url(mailing, user_id=user_id, kind=notice.kind),
+        "body": f"{worded.body}\n\n{link}\n\n{footer}".strip(),
+        "unsubscribe_url": leave,
         "created_at": moment,
         "attempts": 0,
         "status": "PENDING",

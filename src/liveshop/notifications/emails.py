@@ -42,7 +42,7 @@ def message_for(email: OutboundEmail, *, sender: str) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="liveshop.local")
     message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(f"{email.body}\n\n退订此类邮件 / Unsubscribe: {email.unsubscribe_url}\n")
+    message.set_content(f"{email.body}\n")  # its unsubscribe line in the reader's words
     return message
 
 
