@@ -45,6 +45,8 @@ def test_the_language_switch_and_the_sign_in_page_set_the_account_language(
     assert (_locale(database_url, reader), _locale(database_url, other)) == (None, None)
     _switch(client, "en", reader)
     assert (_locale(database_url, reader), _locale(database_url, other)) == ("en", None)
+    exported = client.get("/api/me/export", headers=reader.headers).json()
+    assert exported["account"]["language"] == "en"  # the person's own data, exported
 
     client.cookies.set("liveshop_locale", "zh_CN")  # the sign-in page in Chinese
     page = client.get("/login")

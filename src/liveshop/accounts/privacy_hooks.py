@@ -53,6 +53,7 @@ def export_account(session: Session, user_id: int) -> dict[str, Any]:
         "display_name": user.display_name,
         "email": user.email,
         "email_confirmed_at": _iso(user.email_confirmed_at),
+        "language": user.locale,  # what mail to them is written in
         "role": user.role.value,
         "created_at": _iso(user.created_at),
         "second_factor": session.get(TotpFactor, user.id) is not None,
