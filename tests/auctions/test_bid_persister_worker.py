@@ -7,15 +7,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from liveshop.accounts.models import User
 from liveshop.auctions import bidding
 from liveshop.auctions.engines import bid_engine_for
 from liveshop.auctions.jobs import persist_in_worker, run_bid_persister_forever
-from liveshop.auctions.models import Auction
-from liveshop.auctions.redis_bids import RedisBidEngine
+from liveshop.auctions.models import Auction, AuctionBid
+from liveshop.auctions.redis_bids import RedisBidEngine, from_us, to_us
 from liveshop.cli import app
+from liveshop.core.clock import as_utc
 from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings, get_settings
 from tests.auctions.conftest import Shelf, bid_log, bidders, running_auction
@@ -75,3 +77,42 @@ def test_the_worker_refuses_to_start_without_the_redis_engine(
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "LIVESHOP_REDIS_URL" in result.output
+
+
+@pytest.mark.redis
+def test_packed_and_older_entries_reach_the_record_exactly(
+    database_url: str, shelf: Shelf, redis_bids: RedisBidEngine
+) -> None:
+    """The script's entry packs a bid in one field, its microseconds whole; an entry of
+    a field per value, as the script wrote them before, is still written."""
+    amy, ben = (bidders(database_url, 1, prefix=name)[0] for name in ("ivy", "jon"))
+    auction_id = running_auction(database_url, shelf, duration_seconds=600)
+    with unit_of_work(database_url) as session:
+        _standing, bid, _replayed = bidding.place_bid(
+            session,
+            bidder=session.get_one(User, amy),
+            auction_id=auction_id,
+            max_amount=2_000,
+            idempotency_key="packed",
+            engine=redis_bids,
+        )
+    at_us = to_us(bid.created_at) + 1
+    older = {
+        "auction": auction_id, "seq": 2, "bidder": ben, "max": 5_000, "price": 2_100,
+        "leading": 1, "leader": ben, "leader_max": 5_000, "outbid": amy,
+        "ends_at": at_us + 600_000_000, "at": at_us, "key": "older", "extended": 0,
+    }  # fmt: skip
+    redis_bids.client.xadd(redis_bids.stream, older)  # type: ignore[arg-type]
+    assert persist_in_worker(database_url, redis_bids, once=True) == 2
+    with unit_of_work(database_url) as session:
+        rows = session.execute(
+            select(AuctionBid.seq, AuctionBid.idempotency_key, AuctionBid.created_at)
+            .where(AuctionBid.auction_id == auction_id)
+            .order_by(AuctionBid.seq)
+        ).all()
+        assert [(seq, key, as_utc(at)) for seq, key, at in rows] == [
+            (1, "packed", bid.created_at),
+            (2, "older", from_us(at_us)),
+        ]
+        auction = session.get_one(Auction, auction_id)
+        assert (auction.bid_count, auction.leader_id, auction.current_price) == (2, ben, 2_100)

@@ -62,6 +62,34 @@ class StreamedBid:
 
     @classmethod
     def parse(cls, fields: dict[bytes, bytes]) -> StreamedBid:
+        packed = fields.get(b"bid")
+        if packed is None:
+            return cls.parse_by_field(fields)
+        auction, seq, bidder, amount, price, leading, leader, top, outbid, ends_at, at, extended = (
+            packed.split(b":")
+        )
+        return cls(
+            auction_id=int(auction),
+            seq=int(seq),
+            bidder_id=int(bidder),
+            max_amount=int(amount),
+            price=int(price),
+            leading=leading == b"1",
+            leader_id=int(leader),
+            leader_max=int(top),
+            outbid_id=int(outbid) if outbid else None,
+            ends_at=from_us(int(ends_at)),
+            at=from_us(int(at)),
+            key=fields[b"key"].decode(),
+            extended=extended == b"1",
+        )
+
+    @classmethod
+    def parse_by_field(cls, fields: dict[bytes, bytes]) -> StreamedBid:
+        """An entry of a field per value, as the bid script wrote them before the
+        packed "bid" field: still read, for entries a persister had not written when
+        the script changed."""
+
         def number(name: str) -> int:
             return int(float(fields[name.encode()]))
 

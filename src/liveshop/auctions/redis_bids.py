@@ -38,6 +38,10 @@ from liveshop.privacy.masking import mask_username
 PERSISTERS = "bid-persisters"  # the stream's consumer group
 
 # KEYS: state (hash), answers (hash "bidder:key" -> the bid), bids stream
+# The stream's entry is two fields, "bid" (auction:seq:bidder:max:price:leading:leader:
+# leader_max:outbid:ends_at:at:extended, integers written whole) and "key": the persister
+# reads each field as a RESP string in Python, and 26 of them were 7 % of the server's
+# profiled CPU.
 # ARGV: bidder, max amount, idempotency key, now (µs since the epoch), auction id,
 # the bidder's masked name (the state keeps the leader's, for the bid's reply)
 BID_SCRIPT = """
@@ -98,9 +102,10 @@ local name = s[11]
 if leader == bidder then name = ARGV[6] end
 redis.call('HSET', KEYS[1], 'price', price, 'leader', leader, 'leader_max', top, 'count', seq,
   'ends_at', ends_at, 'leader_name', name)
-local entry = redis.call('XADD', KEYS[3], '*', 'auction', ARGV[5], 'seq', seq, 'bidder', bidder,
-  'max', amount, 'price', price, 'leading', leading, 'leader', leader, 'leader_max', top,
-  'outbid', outbid, 'ends_at', ends_at, 'at', ARGV[4], 'key', ARGV[3], 'extended', extended)
+local function int(x) return string.format('%.0f', x) end
+local packed = table.concat({ARGV[5], int(seq), bidder, int(amount), int(price), int(leading),
+  leader, int(top), outbid, int(ends_at), ARGV[4], int(extended)}, ':')
+local entry = redis.call('XADD', KEYS[3], '*', 'bid', packed, 'key', ARGV[3])
 local answer = seq .. ':' .. amount .. ':' .. price .. ':' .. leading .. ':' .. ARGV[4]
 redis.call('HSET', KEYS[2], member, answer)
 s[2], s[7], s[8], s[9], s[10], s[11] = ends_at, price, leader, top, seq, name
