@@ -3,9 +3,9 @@ corner, so that each page is read filled, with the words that only appear beside
 (issue 18): a live room with chat, a question answered, likes, an announcement, a flash
 sale, an auction with bids, a lucky draw, a red packet and a gift; orders paid, one
 delivered by its carrier's scans, reviewed (the shop replied) and a refund asked for,
-one with its parcel on the way, one held for a risk analyst; notifications; a report, a
-warning appealed, a held chat line; a passed inspection; the shop's FAQ, a campaign with
-a link and its spend, a coupon in the viewer's wallet.
+one with its parcel on the way, one to ship, one held for a risk analyst; notifications;
+a report, a warning appealed, a held chat line; a passed inspection; the shop's FAQ, a
+campaign with a link and its spend, a coupon in the viewer's wallet.
 
 Everything goes through the server's API (its listeners hear the events: notifications,
 the hub, the ledger), as each role would do it. What people typed is English, so that
@@ -309,6 +309,15 @@ def _placed(server: LiveServer, buyer: User, order: dict[str, Any]) -> int:
     return int(placed["id"])
 
 
+def _paid(server: LiveServer, buyer: User, *, sku_id: int, room_id: int) -> int:
+    """An order of one unit in the room, paid with the buyer's saved card."""
+    line = {"sku_id": sku_id, "quantity": 1}
+    order_id = _placed(server, buyer, {"items": [line], "room_id": room_id})
+    payment = {"order_id": order_id, "payment_method_id": _card(server, buyer)}
+    server.api(buyer, "POST", "/api/payments", payment, expect=201, headers=_key())
+    return order_id
+
+
 def _ship(server: LiveServer, merchant: User, order_id: int, carrier: str, number: str) -> None:
     shipment = {"carrier": carrier, "tracking_number": number}
     server.api(merchant, "POST", f"/api/orders/{order_id}/shipment", shipment, expect=201)
@@ -318,10 +327,7 @@ def _delivered_and_reviewed(
     server: LiveServer, *, buyer: User, merchant: User, sku_id: int, room_id: int
 ) -> int:
     """An order delivered by its carrier's scans, reviewed by the buyer, the shop replying."""
-    line = {"sku_id": sku_id, "quantity": 1}
-    order_id = _placed(server, buyer, {"items": [line], "room_id": room_id})
-    payment = {"order_id": order_id, "payment_method_id": _card(server, buyer)}
-    server.api(buyer, "POST", "/api/payments", payment, expect=201, headers=_key())
+    order_id = _paid(server, buyer, sku_id=sku_id, room_id=room_id)
     number = f"SF4000{order_id}"
     _ship(server, merchant, order_id, "sf", number)
     _push_scans(server, "sf", number, ["PICKUP", "TRANSIT", "DELIVERING", "SIGNED"])
@@ -430,6 +436,7 @@ def build_world(server: LiveServer) -> World:
     )
     server.api(viewer, "POST", "/api/cart/items", {"sku_id": sku_id})
     _room_activity(server, host=host, viewer=viewer, fan=fan, room_id=room_id, sku_id=sku_id)
+    _paid(server, fan, sku_id=sku_id, room_id=room_id)  # waiting for the shop to ship it
     ended_room_id = server.create_room(host, title="Last night's sale", start=True)
     server.api(host, "POST", f"/api/rooms/{ended_room_id}/end")
     held: dict[str, Any] = {"items": [{"sku_id": sku_id, "quantity": 3}]}  # 117 元

@@ -17,7 +17,7 @@ from liveshop.core.bus import publish_after_commit
 from liveshop.core.clock import utcnow
 from liveshop.core.db import rows_changed
 from liveshop.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from liveshop.core.rooms import RoomNotice
+from liveshop.core.rooms import RoomNotice, says
 from liveshop.orders import access
 from liveshop.orders.models import Order, OrderItem, OrderOrigin, OrderStatus, OrderTransition
 from liveshop.orders.paid_facts import order_paid
@@ -234,6 +234,7 @@ def _purchase_notice(session: Session, order: Order) -> RoomNotice:
         payload={"order_total": order.total},
         line=f"{masked} 刚刚买了 {first or ''}".strip(),
         line_kind="purchase",
+        says=says("purchase", buyer=masked, title=first or ""),
     )
 
 

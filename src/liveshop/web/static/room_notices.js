@@ -1,5 +1,5 @@
 // A room's notices in the page's language (issue 18 §2): a flash sale, an auction, a lucky
-// draw, a red packet or a gift arrives as a chat line whose `says` is what it says (a kind
+// draw, a red packet, a gift or a purchase arrives as a chat line whose `says` is what it says (a kind
 // and its values: names as they were, amounts in minor units, counts); the page words it.
 // A line without one (a host's announcement, a viewer's comment) is shown as written.
 import { _, formatPrice } from "./common.js";
@@ -37,6 +37,7 @@ const WORDS = {
   draw_opened: ({ title }) => _("福袋开启：{title}", { title }),
   draw_drawn: ({ title, winners }) => _("福袋开奖：{title}，{count} 位中奖", { title, count: winners }),
   red_packet: ({ greeting }) => _("红包来了：{greeting}", { greeting: greeting || _("恭喜发财") }),
+  purchase: ({ buyer, title }) => _("{buyer} 刚刚买了 {title}", { buyer, title }),
   gift: ({ user, gift, count }) => _("{user} 送出 {gift} x{count}", { user, gift: giftName(gift), count }),
 };
 
