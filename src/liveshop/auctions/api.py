@@ -20,9 +20,9 @@ from liveshop.auctions import bidding, service, views
 from liveshop.auctions.dependencies import get_bid_engine
 from liveshop.auctions.engines import BidEngine
 from liveshop.auctions.schemas import AuctionIn, AuctionOut, BidIn, BidResult
-from liveshop.core.dependencies import DbSession, RowId, writer_gate
+from liveshop.core.dependencies import DbSession, RowId, app_settings, writer_gate
 from liveshop.core.errors import LiveShopError
-from liveshop.core.settings import Settings, get_settings
+from liveshop.core.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["auctions"])
 
@@ -83,7 +83,7 @@ async def bid(auction_id: RowId, request: Request) -> Response:
     (``bidding.bid_reply_from_memory``); any other bid's whole unit of work, to its
     commit, and its reply run in one worker thread (``_bid_in_thread``)."""
     raw = await request.body()
-    settings = _settings(request)
+    settings = app_settings(request.app)
     try:
         document = _json_body(request, raw)
         user = await required_caller(request, settings)
@@ -194,13 +194,6 @@ def _bid_input(request: Request, document: Any) -> tuple[int, str]:
     if errors or body is None or key is None:
         raise RequestValidationError(errors)
     return body.max_amount, key
-
-
-def _settings(request: Request) -> Settings:
-    """What ``SettingsDep`` would give, without the dependency machinery."""
-    override = request.app.dependency_overrides.get(get_settings)
-    settings: Settings = override() if override is not None else get_settings()
-    return settings
 
 
 def _bid_engine(request: Request, settings: Settings) -> BidEngine:

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from liveshop.accounts.dependencies import CurrentUser, required_caller
 from liveshop.accounts.models import User
 from liveshop.core.db import unit_of_work
-from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep
+from liveshop.core.dependencies import MAX_ROW_ID, DbSession, RowId, SettingsDep, app_settings
 from liveshop.core.errors import LiveShopError
-from liveshop.core.settings import Settings, get_settings
+from liveshop.core.settings import Settings
 from liveshop.orders import addresses, after_sales, flash_purchase, room_buying, service
 from liveshop.orders.schemas import (
     AddressIn,
@@ -95,7 +95,7 @@ async def buy_flash_sale(sale_id: RowId, request: Request) -> Response:
     every pool thread waited on that lock: 0 units sold with 5,000 users).
     """
     quantity, idempotency_key = await _buy_input(request)
-    settings = _settings(request)
+    settings = app_settings(request.app)
     try:
         user = await required_caller(request, settings)
         engine = _stock_engine(request, settings)
@@ -147,13 +147,6 @@ async def _buy_input(request: Request) -> tuple[int, str | None]:
             ]
         )
     return body.quantity, key
-
-
-def _settings(request: Request) -> Settings:
-    """What ``SettingsDep`` would give, without the dependency machinery."""
-    override = request.app.dependency_overrides.get(get_settings)
-    settings: Settings = override() if override is not None else get_settings()
-    return settings
 
 
 def _stock_engine(request: Request, settings: Settings) -> StockEngine:
