@@ -165,7 +165,33 @@ def _boosts(room: ListedRoom, signals: Signals) -> list[tuple[float, str, str]]:
     return found
 
 
-def _pick(room: ListedRoom, signals: Signals, engagement: float, now: datetime) -> RecommendedRoom:
+@dataclass(frozen=True)
+class Pick:
+    """A room as ranked; only the ones shown become a ``RecommendedRoom``."""
+
+    room: ListedRoom
+    score: float
+    reason_kind: str
+    reason_subject: str
+
+    def shown(self) -> RecommendedRoom:
+        room = self.room
+        return RecommendedRoom(
+            room_id=room.id,
+            title=room.title,
+            host_id=room.host_id,
+            host_name=room.host_name,
+            status=room.status.value,
+            scheduled_at=room.scheduled_at,
+            viewers=room.viewers,
+            score=round(self.score, 4),
+            reason=sentence(self.reason_kind, self.reason_subject),
+            reason_kind=self.reason_kind,
+            reason_subject=self.reason_subject,
+        )
+
+
+def _pick(room: ListedRoom, signals: Signals, engagement: float, now: datetime) -> Pick:
     live = room.status is RoomStatus.LIVE
     score = (1.0 if live else 0.5) + 0.1 * math.log1p(engagement)
     if not live and room.scheduled_at is not None:
@@ -181,19 +207,7 @@ def _pick(room: ListedRoom, signals: Signals, engagement: float, now: datetime) 
         if subject or kind == "reminder_set"
     ]
     _weight, kind, subject = max([(0.0, plain, ""), *named], key=lambda r: r[0])
-    return RecommendedRoom(
-        room_id=room.id,
-        title=room.title,
-        host_id=room.host_id,
-        host_name=room.host_name,
-        status=room.status.value,
-        scheduled_at=room.scheduled_at,
-        viewers=room.viewers,
-        score=round(score, 4),
-        reason=sentence(kind, subject),
-        reason_kind=kind,
-        reason_subject=subject,
-    )
+    return Pick(room, score, kind, subject)
 
 
 def recommend_rooms(
@@ -218,13 +232,13 @@ def recommend_rooms(
     for room in rooms:
         engagement = (model.room_popularity.get(room.id, 0.0) if model else 0.0) + room.viewers
         picks.append(_pick(room, signals, engagement, now))
-    picks.sort(key=lambda p: (-p.score, p.room_id))
-    return _explore(picks, signals.new_hosts)[:limit]
+    picks.sort(key=lambda p: (-round(p.score, 4), p.room.id))
+    return [pick.shown() for pick in _explore(picks, signals.new_hosts)[:limit]]
 
 
-def _explore(picks: list[RecommendedRoom], new: set[int]) -> list[RecommendedRoom]:
+def _explore(picks: list[Pick], new: set[int]) -> list[Pick]:
     """Move the best new host's room up to ``EXPLORATION_SLOT`` if it ranks below."""
-    placed = [i for i, pick in enumerate(picks) if pick.host_id in new]
+    placed = [i for i, pick in enumerate(picks) if pick.room.host_id in new]
     if not placed or placed[0] < EXPLORATION_SLOT:
         return picks
     chosen = picks.pop(placed[0])
