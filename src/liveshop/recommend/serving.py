@@ -127,7 +127,12 @@ class ModelCache:
         self._served = ServedModel()
 
     def served(self) -> ServedModel:
-        if time.monotonic() - self._checked >= RELOAD_CHECK_SECONDS:
+        # Until the first check is over, every request checks (and waits for it): the
+        # clock's reading alone can be taken before the first check stamps ``_checked``
+        # and compared after, which skipped the check and served no model at all.
+        if not self._first_check.is_set() or time.monotonic() - self._checked >= (
+            RELOAD_CHECK_SECONDS
+        ):
             self._refresh()
         return self._served
 
