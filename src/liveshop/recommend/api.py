@@ -11,11 +11,14 @@ and its response was validated again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.dependencies import OptionalUser
 from liveshop.accounts.models import User
@@ -68,53 +71,33 @@ async def products_reply(
 ) -> Response:
     """The products' answer; a ``LiveShopError`` (a context the viewer may not see)
     is raised for the app's handler."""
-    body = await to_thread.run_sync(
-        partial(
-            _products_json,
-            settings.resolved_database_url(),
-            engine=engine_of(request),
-            viewer=viewer,
-            context=context,
-            limit=limit,
-        )
+    answer = partial(
+        service.recommend_products,
+        engine=engine_of(request),
+        viewer=viewer,
+        context=context,
+        limit=limit,
     )
-    return Response(body, media_type="application/json")
+    return await _reply(settings, answer)
 
 
 async def rooms_reply(
     request: Request, settings: Settings, *, viewer: User | None, limit: int
 ) -> Response:
-    body = await to_thread.run_sync(
-        partial(
-            _rooms_json,
-            settings.resolved_database_url(),
-            engine=engine_of(request),
-            viewer=viewer,
-            limit=limit,
-        )
+    answer = partial(
+        service.recommend_live_rooms, engine=engine_of(request), viewer=viewer, limit=limit
     )
+    return await _reply(settings, answer)
+
+
+async def _reply(settings: Settings, answer: Callable[[Session], BaseModel]) -> Response:
+    """``answer``'s unit of work and its JSON in one worker thread."""
+    body = await to_thread.run_sync(_answer_json, settings.resolved_database_url(), answer)
     return Response(body, media_type="application/json")
 
 
-def _products_json(
-    database_url: str,
-    *,
-    engine: service.Recommendations,
-    viewer: User | None,
-    context: str,
-    limit: int,
-) -> bytes:
+def _answer_json(database_url: str, answer: Callable[[Session], BaseModel]) -> bytes:
     # The answer's JSON is Pydantic's, as FastAPI writes a response model's.
     with unit_of_work(database_url, writes=False) as session:
-        answer = service.recommend_products(
-            session, engine=engine, viewer=viewer, context=context, limit=limit
-        )
-    return answer.model_dump_json().encode()
-
-
-def _rooms_json(
-    database_url: str, *, engine: service.Recommendations, viewer: User | None, limit: int
-) -> bytes:
-    with unit_of_work(database_url, writes=False) as session:
-        answer = service.recommend_live_rooms(session, engine=engine, viewer=viewer, limit=limit)
-    return answer.model_dump_json().encode()
+        result = answer(session)
+    return result.model_dump_json().encode()
