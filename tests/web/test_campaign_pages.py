@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 
 from liveshop.accounts.models import Role, User
+from liveshop.campaigns.models import Touch
 from liveshop.core.clock import utcnow
+from liveshop.core.db import unit_of_work
 from tests.web.conftest import LiveServer, PageOpener, expect_image_loaded
 
 PHONE = {"width": 390, "height": 844}
@@ -43,7 +46,7 @@ def _attributed_order(
 ) -> None:
     tag = {"X-Attribution": code}
     server.api(buyer, "GET", f"/api/products/{product_id}", headers=tag)  # a touch
-    time.sleep(2.5)  # the touch buffer is written every 2 s
+    _wait_for_touch(server, buyer)  # the touch buffer is written every 2 s
     order = server.api(
         buyer,
         "POST",
@@ -54,6 +57,19 @@ def _attributed_order(
     )
     paid = server.pay_by_card(buyer, order["id"], idempotency_key=f"pay-{code}")
     assert paid["status"] == "succeeded"
+
+
+def _wait_for_touch(server: LiveServer, buyer: User, seconds: float = 30.0) -> None:
+    """Until the buyer's touch is stored (written by a background buffer, later on a busy
+    machine), so the order that follows is attributed to it."""
+    deadline = time.monotonic() + seconds
+    touched = select(func.count()).select_from(Touch).where(Touch.user_id == buyer.id)
+    while time.monotonic() < deadline:
+        with unit_of_work(server.database_url) as session:
+            if session.scalar(touched):
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the buyer's touch was not stored within {seconds} s")
 
 
 def _clean(new_page: PageOpener, *pages: Page) -> None:
