@@ -64,7 +64,7 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
-    def wait_for(self, recipient: str, pattern: str, seconds: float = 10.0) -> re.Match[str]:
+    def wait_for(self, recipient: str, pattern: str, seconds: float = 30.0) -> re.Match[str]:
         """The first match of ``pattern`` in a message to ``recipient``, waiting for it."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
