@@ -2,7 +2,9 @@
 viewport, the top bar keeps the brand on one line, the buttons a viewer taps (like, buy,
 gift, shelf, flash-sale grab) are not covered by an overlay and each receives a click at its
 centre, red packets take one place on the stage (used ones leave it) and 已抢完 stays on
-one line.
+one line. With every kind of overlay shown at once (an auction, a flash sale, the pinned
+card, a red packet, a gift banner, danmaku or the chat over the video), each keeps its own
+lane: no two overlap, none covers a control, and each stays on the stage.
 
 Set LIVESHOP_SCREENSHOT_DIR to keep screenshots of the room at both sizes.
 """
@@ -47,11 +49,25 @@ def _key() -> dict[str, str]:
     return {"Idempotency-Key": uuid.uuid4().hex}
 
 
-def _busy_room(server: LiveServer) -> tuple[int, Any]:
+def _top_up(server: LiveServer, user: Any, kind: str, amount: int) -> None:
+    """``amount`` 分 into the user's wallet or coins, paid by a new card."""
+    body = {
+        "card_number": "4242424242424242",
+        "exp_month": 12,
+        "exp_year": 2034,
+        "cvc": "123",
+        "save_consent": True,
+    }
+    card = server.api(user, "POST", "/api/payment-methods", body, expect=201, headers=_key())
+    top_up = {"kind": kind, "amount": amount, "method": "card", "payment_method_id": card["id"]}
+    server.api(user, "POST", "/api/top-ups", top_up, expect=201, headers=_key())
+
+
+def _busy_room(server: LiveServer) -> tuple[int, Any, Any]:
     """A live room with a pinned product, a running flash sale and three red packets, one
-    of them already grabbed out by a fan."""
+    of them already grabbed out by a fan: (room id, host, merchant)."""
     coat_product = {"title": "加厚羽绒服 冬季新款 长款过膝", "price": 29900, "stock": 50}
-    host, _merchant, coat, room_id = server.selling_room(title="冬季专场", product=coat_product)
+    host, merchant, coat, room_id = server.selling_room(title="冬季专场", product=coat_product)
     sale = {
         "room_id": room_id,
         "sku_id": coat["skus"][0]["id"],
@@ -62,22 +78,7 @@ def _busy_room(server: LiveServer) -> tuple[int, Any]:
         "ends_at": _iso(600),
     }
     server.api(host, "POST", "/api/flash-sales", sale, expect=201)
-    card = server.api(
-        host,
-        "POST",
-        "/api/payment-methods",
-        {
-            "card_number": "4242424242424242",
-            "exp_month": 12,
-            "exp_year": 2034,
-            "cvc": "123",
-            "save_consent": True,
-        },
-        expect=201,
-        headers=_key(),
-    )
-    top_up = {"kind": "wallet", "amount": 5000, "method": "card", "payment_method_id": card["id"]}
-    server.api(host, "POST", "/api/top-ups", top_up, expect=201, headers=_key())
+    _top_up(server, host, "wallet", 5000)
     packets = [
         server.api(
             host,
@@ -91,7 +92,7 @@ def _busy_room(server: LiveServer) -> tuple[int, Any]:
     ]
     fan = server.create_user(server.unique("fan"))
     server.api(fan, "POST", f"/api/red-packets/{packets[0]['id']}/grab", expect=201)
-    return room_id, host
+    return room_id, host, merchant
 
 
 def _box(page: Page, selector: str) -> list[dict[str, float]]:
@@ -119,7 +120,7 @@ def _intersect(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_the_room_fits_the_screen_and_nothing_covers_its_buttons(
     server: LiveServer, new_page: NewPage, size: str
 ) -> None:
-    room_id, _host = _busy_room(server)
+    room_id, _host, _merchant = _busy_room(server)
     viewer = server.create_user(server.unique("phoneviewer"))
     page = new_page(viewer, "/")
     page.set_viewport_size(SIZES[size])
@@ -174,7 +175,7 @@ def test_the_room_fits_the_screen_and_nothing_covers_its_buttons(
 
 
 def test_a_grabbed_out_packet_says_so_on_one_line(server: LiveServer, new_page: NewPage) -> None:
-    room_id, _host = _busy_room(server)
+    room_id, _host, _merchant = _busy_room(server)
     viewer = server.create_user(server.unique("lateviewer"))
     page = new_page(viewer, "/")
     page.set_viewport_size(SIZES["phone"])
@@ -199,4 +200,122 @@ def test_a_grabbed_out_packet_says_so_on_one_line(server: LiveServer, new_page: 
         previous = shown
     # used packets leave the stage
     expect(packets).to_have_count(0, timeout=15_000)
+    assert new_page.errors[page] == []
+
+
+# What shows over the video, one lane per kind; danmaku and gift banners move inside theirs.
+STAGE_OVERLAYS = {
+    "top": ".stage-top",
+    "title": ".stage-title",
+    "flash sale": "#flash-banner",
+    "auction": ".auction-card",
+    "pinned card": "#pinned",
+    "red packet": "#red-packets .red-packet",
+    "gift banners": "#gift-layer",
+    "danmaku": "#danmaku",
+    "chat": ".video-chat",
+}
+CONTROLS = "button, a[href], input, select, textarea"
+# the controls an overlay that does not hold them covers
+COVERED_CONTROLS = """(controls, overlays) => {
+  const shown = (n) => n.checkVisibility() && n.getBoundingClientRect().width > 0;
+  const lanes = overlays.flatMap((sel) => [...document.querySelectorAll(sel)]).filter(shown);
+  const meet = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const name = (n) => n.id || n.className || n.tagName;
+  return controls.filter(shown).flatMap((control) => lanes
+    .filter((lane) => !lane.contains(control))
+    .filter((lane) => meet(lane.getBoundingClientRect(), control.getBoundingClientRect()))
+    .map((lane) => `${name(lane)} covers ${name(control)}`));
+}"""
+
+
+# the moving ones held where they are, the gift banner a moment in, where it rests
+HOLD_ANIMATIONS = """document.getAnimations().forEach((a) => {
+  a.pause();
+  if (a.effect.target.closest("#gift-layer")) a.currentTime = 1200;
+})"""
+
+
+def _start_auction(server: LiveServer, host: Any, merchant: Any, room_id: int) -> None:
+    vase = server.create_product(merchant, title="青花瓷瓶 明代风格 手绘", price=99_900, stock=1)
+    body = {"room_id": room_id, "sku_id": vase["skus"][0]["id"], "starting_price": 10_000}
+    body["duration_seconds"] = 600
+    auction = server.api(host, "POST", "/api/auctions", body, expect=201)
+    server.api(host, "POST", f"/api/auctions/{auction['id']}/start")
+
+
+def _overlay_boxes(page: Page) -> dict[str, list[dict[str, float]]]:
+    """The shown overlays' boxes; a lane counts while something plays in it."""
+    boxes: dict[str, list[dict[str, float]]] = {}
+    for kind, selector in STAGE_OVERLAYS.items():
+        shown = page.eval_on_selector_all(
+            selector,
+            """(nodes) => nodes
+                 .filter((n) => n.checkVisibility() && (n.id !== "gift-layer" && n.id !== "danmaku"
+                   || n.childElementCount > 0))
+                 .map((n) => n.getBoundingClientRect())
+                 .filter((r) => r.width > 0 && r.height > 0)
+                 .map((r) => ({x: r.x, y: r.y, w: r.width, h: r.height}))""",
+        )
+        if shown:
+            boxes[kind] = shown
+    return boxes
+
+
+def _lane_problems(page: Page) -> list[str]:
+    """Overlays on each other, over a control that is not theirs, or off the stage."""
+    stage = _box(page, "#video-box")[0]
+    boxes = _overlay_boxes(page)
+    problems = []
+    kinds = list(boxes)
+    for i, kind in enumerate(kinds):
+        for box in boxes[kind]:
+            inside = (
+                box["x"] >= stage["x"] - 0.5
+                and box["y"] >= stage["y"] - 0.5
+                and box["x"] + box["w"] <= stage["x"] + stage["w"] + 0.5
+                and box["y"] + box["h"] <= stage["y"] + stage["h"] + 0.5
+            )
+            if not inside:
+                problems.append(f"{kind} {box} leaves the stage {stage}")
+            for other in kinds[i + 1 :]:
+                problems += [
+                    f"{kind} {box} overlaps {other} {theirs}"
+                    for theirs in boxes[other]
+                    if _intersect(box, theirs)
+                ]
+    covered: list[str] = page.eval_on_selector_all(
+        CONTROLS, COVERED_CONTROLS, list(STAGE_OVERLAYS.values())
+    )
+    return problems + covered
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_overlay_keeps_its_lane(server: LiveServer, new_page: NewPage, size: str) -> None:
+    room_id, host, merchant = _busy_room(server)
+    _start_auction(server, host, merchant, room_id)
+    fan = server.create_user(server.unique("giftfan"))
+    _top_up(server, fan, "coins", 1000)
+    viewer = server.create_user(server.unique("laneviewer"))
+    page = new_page(viewer, "/")
+    page.set_viewport_size(SIZES[size])
+    page.goto(f"/rooms/{room_id}")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
+    for shown in ("#flash-banner", "#pinned", ".auction-card", "#red-packets .red-packet"):
+        expect(page.locator(shown)).to_be_visible()
+    page.locator("#chat-input").fill("这件瓷瓶有证书吗")
+    page.locator("#chat-send").click()
+    for count in (3, 1):
+        gift = {"gift": "rose", "count": count}
+        server.api(fan, "POST", f"/api/rooms/{room_id}/gifts", gift, expect=201, headers=_key())
+    expect(page.locator("#chat-list .kind-gift")).to_have_count(2)
+    expect(page.locator("#gift-layer .gift-anim")).to_have_count(1)  # the second one waits
+    lines = page.locator(".video-chat .video-chat-line" if size == "phone" else ".danmaku-line")
+    expect(lines.first).to_be_attached()
+    page.evaluate(HOLD_ANIMATIONS)
+    page.evaluate("window.scrollTo(0, 0)")
+    _screenshot(page, f"room-lanes-{size}")
+    problems = _lane_problems(page)
+    assert problems == [], "\n".join(problems)
     assert new_page.errors[page] == []

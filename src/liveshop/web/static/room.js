@@ -15,7 +15,9 @@ import { RoomVideo, VideoChat } from "./room_video.js";
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
 const MAX_LIKES_PER_MESSAGE = 50; // the server's cap per message
 const MAX_DANMAKU = 24; // on screen at once; beyond that new lines skip the overlay
-const DANMAKU_LANES = 6;
+const DANMAKU_ROW_PX = 28; // a danmaku line's height: the lane holds as many rows as fit
+const DANMAKU_GAP_PX = 24; // a row takes its next line once its last one is this far in
+const DANMAKU_PX_PER_S = 180; // one speed for every line, so none catches up with the one ahead
 const MAX_HEARTS = 20;
 const HEART_COLORS = ["#fe2c55", "#ff7a1a", "#ff5fa2", "#b45cff", "#ffc233"];
 
@@ -148,19 +150,35 @@ function showMuted(until) {
   }, Math.max(0, until * 1000 - Date.now()));
 }
 
-// --- danmaku: lines fly right to left over the video, a few lanes, a cap on screen ---
+// --- danmaku: lines fly right to left in the stage's danmaku lane, one row each, a cap on screen ---
 
-let nextLane = 0;
+const danmakuRows = []; // the last line launched in each row
+
+/** The first row whose last line has flown clear of the lane's right edge; -1 when none is (the
+ * lane is full, or squeezed to nothing by the other overlays, or hidden): the line stays in the chat. */
+function clearDanmakuRow(layer) {
+  const rows = Math.floor(layer.clientHeight / DANMAKU_ROW_PX);
+  const edge = layer.getBoundingClientRect().right - DANMAKU_GAP_PX;
+  for (let row = 0; row < rows; row += 1) {
+    const last = danmakuRows[row];
+    if (!last || !last.isConnected || last.getBoundingClientRect().right < edge) return row;
+  }
+  return -1;
+}
+
 function launchDanmaku(comment) {
   const layer = $("danmaku");
   if (layer.childElementCount >= MAX_DANMAKU || comment.kind === "announcement") return;
+  const row = clearDanmakuRow(layer);
+  if (row < 0) return;
   const line = el("span", { className: `danmaku-line kind-${comment.kind}`, text: lineText(comment) });
-  line.style.top = `${(nextLane % DANMAKU_LANES) * (100 / DANMAKU_LANES)}%`;
-  line.style.animationDuration = `${7 + Math.random() * 3}s`;
+  line.style.top = `${row * DANMAKU_ROW_PX}px`;
   if (userId !== null && comment.user_id === userId) line.classList.add("mine");
-  nextLane += 1;
+  danmakuRows[row] = line;
   line.addEventListener("animationend", () => line.remove());
   layer.append(line);
+  // it flies 100vw and its own width
+  line.style.animationDuration = `${(window.innerWidth + line.offsetWidth) / DANMAKU_PX_PER_S}s`;
 }
 
 // --- likes: hearts at once, counts sent at most every 300 ms ---

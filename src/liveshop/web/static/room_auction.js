@@ -1,6 +1,7 @@
 // The room's auction card (拍卖): the running auction's price, countdown and masked bid log,
 // and a bid box (a maximum: the server bids for you up to it). Reads the room's auctions
-// every 2 s; one module, included by room.html on its own.
+// every 2 s; one module, included by room.html on its own. The card is the auction's lane on the
+// stage (#auction-card in room.html, styled in room_layout.css).
 import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
 
 const POLL_MS = 2000;
@@ -16,17 +17,8 @@ const STATUS = { running: _("竞拍中"), won: _("已成交"), offered: _("已�
 
 const root = document.getElementById("room");
 const roomId = Number(root && root.dataset.roomId);
+const card = document.getElementById("auction-card");
 let auction = null;
-let card = null;
-
-function build() {
-  card = el("section", { className: "auction-card", attrs: { "aria-live": "polite" } });
-  card.hidden = true;
-  card.style.cssText =
-    "position:fixed;left:8px;right:8px;bottom:72px;max-width:420px;margin:auto;z-index:30;" +
-    "background:#fff;color:#222;border-radius:12px;padding:10px 12px;box-shadow:0 4px 16px #0004;font-size:14px";
-  document.body.append(card);
-}
 
 function render() {
   if (!card) return;
@@ -50,17 +42,15 @@ function render() {
       text: running ? _("剩余 {time}", { time: formatCountdown(left) }) : STATUS[auction.status] || "",
     }),
   );
-  if (auction.has_reserve && !auction.reserve_met) card.append(el("div", { text: _("未达保留价") }));
+  if (auction.has_reserve && !auction.reserve_met) card.append(el("div", { className: "auction-reserve", text: _("未达保留价") }));
   if (running) {
-    const input = el("input", { attrs: { type: "number", min: String(auction.next_minimum / 100), step: "0.01", "aria-label": _("最高出价（元）") } });
+    const input = el("input", { className: "auction-max", attrs: { type: "number", min: String(auction.next_minimum / 100), step: "0.01", "aria-label": _("最高出价（元）") } });
     input.value = (auction.next_minimum / 100).toFixed(2);
-    input.style.width = "7em";
-    const button = el("button", { className: "auction-bid-btn", text: _("出价") });
+    const button = el("button", { className: "btn btn-primary auction-bid-btn", text: _("出价"), attrs: { type: "button" } });
     button.addEventListener("click", () => bid(Math.round(Number(input.value) * 100)));
     card.append(el("div", { className: "auction-bid" }, [input, button, el("small", { text: _(" 至少 {price}", { price: formatPrice(auction.next_minimum) }) })]));
   }
   const log = el("ol", { className: "auction-log" });
-  log.style.cssText = "max-height:5.5em;overflow:auto;margin:4px 0 0;padding-left:1.4em";
   for (const entry of auction.bids.slice(0, 10)) {
     log.append(el("li", { text: `${entry.bidder} → ${formatPrice(entry.price_after)}` }));
   }
@@ -93,12 +83,11 @@ async function poll() {
   render();
 }
 
-if (roomId) {
-  build();
+if (roomId && card) {
   poll();
   setInterval(poll, POLL_MS);
   setInterval(() => {
-    const clock = card && card.querySelector(".auction-clock");
+    const clock = card.querySelector(".auction-clock");
     if (clock && auction && auction.status === "running") {
       clock.textContent = _("剩余 {time}", { time: formatCountdown(Date.parse(auction.ends_at) - Date.now()) });
     }

@@ -16,7 +16,8 @@ export const GIFT_ICONS = {
   carnival: "🎡",
 };
 const ANIMATIONS = new Set(["float", "burst", "fly", "shower"]);
-const MAX_ON_SCREEN = 6; // more at once only blurs the video; the chat line still shows
+const MAX_WAITING = 6; // banners queued behind the one playing; beyond that only the chat line shows
+const waiting = [];
 const SHOWER_DROPS = 12;
 const GIFT_ERRORS = {
   insufficient_funds: _("金币不足，先去充值吧"),
@@ -125,10 +126,15 @@ export class GiftPanel {
   }
 }
 
-/** Play a gift line's animation over the video (data: {gift, name, count, animation, user}). */
+/** Play a gift line's animation in the stage's gift lane (data: {gift, name, count, animation,
+ * user}), one at a time: a gift that arrives while another plays waits for it to end. */
 export function playGift(data) {
   const layer = $("gift-layer");
-  if (!data || !layer || layer.childElementCount >= MAX_ON_SCREEN) return;
+  if (!data || !layer) return;
+  if (layer.childElementCount) {
+    if (waiting.length < MAX_WAITING) waiting.push(data);
+    return;
+  }
   const animation = ANIMATIONS.has(data.animation) ? data.animation : "float";
   const icon = giftIcon(data.gift);
   const node = el("div", { className: `gift-anim anim-${animation}`, dataset: { gift: data.gift, animation } }, [
@@ -147,9 +153,10 @@ export function playGift(data) {
       node.append(piece);
     }
   }
-  node.style.setProperty("--lane", `${(layer.childElementCount % 3) * 18}%`);
   node.addEventListener("animationend", (event) => {
-    if (event.target === node) node.remove();
+    if (event.target !== node) return;
+    node.remove();
+    if (waiting.length) playGift(waiting.shift());
   });
   layer.append(node);
 }
