@@ -11,6 +11,7 @@ them here and a domain's API answers in the language its page is in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -73,3 +74,38 @@ def request_words(request: Request) -> Words:
 
 
 ReaderWords = Annotated[Words, Depends(request_words)]
+
+
+# What people typed (a room's title, a chat line, a review, a shop's name...) is shown as it
+# was written, never translated; the element that holds it says its language with ``lang``
+# (docs/architecture.md, "Languages"). The language is read from the text's script, which
+# a short text shows as surely as a long one: a detector's guess on "Linen shirt" or
+# "iPhone 15 壳" is a coin toss (lingua, tried: German for both). The first row whose
+# characters the text has names its language; a row with no tag means "not known" (Latin
+# with diacritics: French, pinyin with tones; Cyrillic, Greek, Arabic...). Plain ASCII
+# letters are English, the pages' one Latin-script language; text with no letters at all
+# (a price, a number, emoji) has none. The pages' scripts read the same table
+# (``static/written_language.js``, from the data block base.html writes).
+WRITTEN_SCRIPTS: tuple[tuple[str | None, str], ...] = (
+    ("ja", r"\u3040-\u30ff\u31f0-\u31ff"),  # kana: Japanese, whatever Han it has too
+    ("ko", r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"),  # Hangul
+    ("zh", r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"),  # Han: Chinese, "iPhone 15 壳" too
+    (
+        None,  # letters of a script, or of a Latin alphabet, that says no language by itself
+        r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u052f\u0590-\u06ff\u0900-\u0dff"
+        r"\u0e00-\u0eff\u1e00-\u1fff",
+    ),
+    ("en", r"A-Za-z"),
+)
+_WRITTEN_SCRIPTS = tuple((tag, re.compile(f"[{chars}]")) for tag, chars in WRITTEN_SCRIPTS)
+
+
+def written_language(text: str | None) -> str | None:
+    """The BCP 47 tag of the language ``text`` is written in, or None when its characters do
+    not tell (no letters, or letters of a script several languages share)."""
+    if not text:
+        return None
+    for tag, characters in _WRITTEN_SCRIPTS:
+        if characters.search(text):
+            return tag
+    return None

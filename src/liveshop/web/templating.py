@@ -15,7 +15,9 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 
+from liveshop.core.languages import WRITTEN_SCRIPTS, written_language
 from liveshop.web import i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -53,7 +55,14 @@ def templates_for(locale: str) -> Jinja2Templates:
     def moment(value: datetime) -> str:
         return i18n.format_moment(value, locale)
 
-    environment.filters |= {"money": money, "number": number, "day": day, "moment": moment}
+    environment.filters |= {
+        "money": money,
+        "number": number,
+        "day": day,
+        "moment": moment,
+        "lang_of": lang_of,
+        "typed": typed,
+    }
     environment.globals |= {
         "locale": locale,
         "html_lang": i18n.HTML_LANG[locale],
@@ -62,5 +71,23 @@ def templates_for(locale: str) -> Jinja2Templates:
         # For a msgid held in a variable (marked with i18n.N_ where it is written): the
         # translation as it stands, with no %-formatting, unlike _().
         "translated": i18n.translations(locale).gettext,
+        # The rule lang_of and typed follow, for the scripts (static/written_language.js).
+        "written_scripts": WRITTEN_SCRIPTS,
     }
     return Jinja2Templates(env=environment)
+
+
+def lang_of(text: str | None) -> Markup:
+    """`` lang="en"`` for an element that holds only ``text``, something a person typed,
+    when its language is known (core.languages.written_language); else nothing."""
+    tag = written_language(text)
+    return Markup(' lang="{}"').format(tag) if tag else Markup("")
+
+
+def typed(text: str | None) -> Markup:
+    """``text``, something a person typed, shown as written, in an element that says its
+    language when it is known: ``<span lang="en">Linen shirt</span>``."""
+    if text is None:
+        return Markup("")
+    tag = written_language(str(text))
+    return Markup('<span lang="{}">{}</span>').format(tag, text) if tag else escape(text)

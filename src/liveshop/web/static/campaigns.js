@@ -127,11 +127,11 @@ async function loadMetrics(root) {
 
 function linkCard(link, targetName) {
   const qr = el("img", { className: "qr", attrs: { src: link.qr_url, alt: _("推广链接二维码"), width: 96, height: 96 } });
-  const details = [CHANNEL_LABELS[link.channel] || link.channel, link.creative, link.kol].filter(Boolean).join(" · ");
+  const typed = [link.creative, link.kol].filter(Boolean).flatMap((part) => [" · ", el("span", { typed: part })]);
   const text = el("div", {}, [
     el("code", { text: link.url }),
     el("br"),
-    el("span", { className: "muted", text: `${details} → ${targetName}` }),
+    el("span", { className: "muted" }, [CHANNEL_LABELS[link.channel] || link.channel, ...typed, ` → ${targetName}`]),
   ]);
   return el("div", { className: "link-card", dataset: { code: link.code } }, [qr, text]);
 }
@@ -151,7 +151,7 @@ function targetPicker(form) {
     const found = products.filter((product) => product.title.includes(text));
     select.replaceChildren(
       el("option", { text: found.length ? _("请选择商品") : _("没有找到商品"), attrs: { value: "" } }),
-      ...found.map((product) => el("option", { text: product.title, attrs: { value: `product:${product.id}` } })),
+      ...found.map((product) => el("option", { typed: product.title, attrs: { value: `product:${product.id}` } })),
     );
     if (text && found.length) select.selectedIndex = 1;
   }
@@ -171,7 +171,7 @@ function kolPicker() {
   whenTyped($("kol-search"), async (text) => {
     const accounts = text ? await api("GET", `/api/campaigns/kol-accounts?q=${encodeURIComponent(text)}`).catch(() => []) : [];
     const none = el("option", { text: text && !accounts.length ? _("没有找到账号（不结算佣金）") : _("不结算佣金"), attrs: { value: "" } });
-    select.replaceChildren(none, ...accounts.map((account) => el("option", { text: account.username, attrs: { value: account.id } })));
+    select.replaceChildren(none, ...accounts.map((account) => el("option", { typed: account.username, attrs: { value: account.id } })));
     if (accounts.length) select.selectedIndex = 1;
   });
 }

@@ -1,7 +1,7 @@
 // The cart page: change quantities, remove lines, the total (integer minor units from
 // GET /api/cart, the same figures as the API), then checkout: one order per shop
 // (POST /api/cart/checkout with an Idempotency-Key), each paid in the pay sheet.
-import { _, api, el, formatPrice, idempotencyKey, toast } from "./common.js";
+import { _, api, el, formatPrice, idempotencyKey, itemsWords, toast } from "./common.js";
 import { commerceError, skuLabel, statusBadge } from "./commerce.js";
 import { PaymentPanel } from "./pay_sheet.js";
 
@@ -32,7 +32,7 @@ function lineItem(line) {
   const options = skuLabel(line.options);
   return el("li", { className: "cart-line", dataset: { skuId: line.sku_id } }, [
     el("div", {}, [
-      el("p", { className: "cart-line-title" }, [el("a", { text: line.title, attrs: { href: `/products/${line.product_id}` } })]),
+      el("p", { className: "cart-line-title" }, [el("a", { typed: line.title, attrs: { href: `/products/${line.product_id}` } })]),
       el("p", { className: "cart-line-meta", text: (options ? options + " · " : "") + _("单价 {price}", { price: formatPrice(line.unit_price) }) + (line.stock < line.quantity ? _(" · 库存不足") : "") }),
     ]),
     el("strong", { className: "cart-line-total", text: formatPrice(line.line_total) }),
@@ -72,7 +72,7 @@ function renderOrders() {
     ...placed.map((order) => {
       const li = el("li", { className: "order-card", dataset: { orderId: order.id, status: order.status } }, [
         el("header", { className: "order-head" }, [el("span", { className: "order-no", text: _("订单号 {number}", { number: order.id }) }), statusBadge(order.status)]),
-        el("p", { text: order.items.map((item) => `${item.title} × ${item.quantity}`).join(_("，")) }),
+        el("p", {}, itemsWords(order.items)),
         el("p", {}, [el("span", { text: _("实付 ") }), el("strong", { className: "order-total", text: formatPrice(order.total, order.currency) })]),
       ]);
       if (order.status === "pending_payment") {

@@ -1,7 +1,7 @@
 // Chat lines and question lists, shared by the viewer page and the host console.
 // Every user-supplied string goes through textContent (see el()).
 import { _, clockTime, el, inPageLanguage } from "./common.js";
-import { lineText } from "./room_notices.js";
+import { showLine } from "./room_notices.js";
 
 const MAX_LINES = 200;
 
@@ -67,14 +67,14 @@ export class ChatList {
       li.append(el("span", { className: "tag tag-system", text: _("系统") }));
     } else if (kind === "assistant") {
       li.append(el("span", { className: "tag tag-assistant", text: _("店铺助手") }));
-      li.append(el("span", { className: "user", text: comment.user ?? _("小助手") }));
+      li.append(el("span", { className: "user", ...(comment.user ? { typed: comment.user } : { text: _("小助手") }) }));
       if (comment.data?.cites) li.title = _("依据：{source}", { source: comment.data.cites });
     } else {
       if (isHost) li.append(el("span", { className: "tag tag-host", text: _("主播") }));
-      li.append(el("span", { className: "user", text: comment.user ?? _("匿名") }));
+      li.append(el("span", { className: "user", ...(comment.user ? { typed: comment.user } : { text: _("匿名") }) }));
     }
     li.append(
-      el("span", { className: "text", text: lineText(comment) }),
+      showLine(el("span", { className: "text" }), comment),
       el("span", { className: "count", text: foldedText(comment) }),
     );
     if (comment.ts) li.title = clockTime(comment.ts);

@@ -1,7 +1,7 @@
 // Commerce helpers shared by the room, the orders page, the merchant and host consoles:
 // status labels, SKU labels, coupon descriptions, the price breakdown, bottom sheets.
 // Everything user-supplied is set through textContent (el()).
-import { _, el, formatPrice, shortDateTime } from "./common.js";
+import { _, el, formatPrice, itemsWords, shortDateTime } from "./common.js";
 
 export const ORDER_STATUS_LABELS = {
   pending_payment: _("待支付"),
@@ -97,7 +97,7 @@ export function bestCouponCodes(wallet, { shopId, productId, subtotal, now = Dat
 
 function row(label, value, className = "") {
   return el("div", { className: `breakdown-row ${className}`.trim() }, [
-    el("span", { className: "breakdown-label", text: label }),
+    el("span", { className: "breakdown-label" }, [label]),
     el("span", { className: "breakdown-value", text: value }),
   ]);
 }
@@ -107,12 +107,12 @@ export function renderBreakdown(order) {
   const currency = order.currency;
   const box = el("div", { className: "breakdown", dataset: { orderId: order.id } });
   for (const item of order.items) {
-    box.append(row(`${item.title} × ${item.quantity}`, formatPrice(item.unit_price * item.quantity, currency), "breakdown-line"));
+    box.append(row(el("span", {}, itemsWords([item])), formatPrice(item.unit_price * item.quantity, currency), "breakdown-line"));
   }
   box.append(row(_("商品金额"), formatPrice(order.items_total, currency), "breakdown-items"));
   const discounts = (order.pricing && order.pricing.discounts) || [];
   for (const discount of discounts) {
-    box.append(row(discount.label || discount.code, `-${formatPrice(discount.amount, currency)}`, "breakdown-discount"));
+    box.append(row(discount.label ? el("span", { typed: discount.label }) : discount.code, `-${formatPrice(discount.amount, currency)}`, "breakdown-discount"));
   }
   box.append(row(_("运费"), order.shipping_fee ? formatPrice(order.shipping_fee, currency) : _("包邮"), "breakdown-shipping"));
   box.append(row(_("实付"), formatPrice(order.total, currency), "breakdown-total"));

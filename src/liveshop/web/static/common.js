@@ -2,8 +2,9 @@
 // and the page's language. User-supplied text only ever reaches the page through textContent.
 import { LOCALE, _ } from "./i18n.js";
 import { deviceHeaders } from "./passkeys.js";
+import { showTyped, typedWords, writtenLanguage } from "./written_language.js";
 
-export { LOCALE, _ };
+export { LOCALE, _, showTyped, typedWords, writtenLanguage };
 const SOURCE_LANGUAGE = "zh-CN"; // the msgids' language
 
 export function csrfToken() {
@@ -163,11 +164,13 @@ export function formatCount(value) {
   return String(n);
 }
 
-/** Build an element; `text` goes through textContent, never HTML. */
+/** Build an element; `text` goes through textContent, never HTML; so does `typed`, what a
+ * person typed (a title, a chat line), and the element says its language (written_language.js). */
 export function el(tag, options = {}, children = []) {
   const node = document.createElement(tag);
   if (options.className) node.className = options.className;
   if (options.text !== undefined && options.text !== null) node.textContent = String(options.text);
+  if (options.typed !== undefined) showTyped(node, options.typed);
   if (options.attrs) {
     for (const [name, value] of Object.entries(options.attrs)) node.setAttribute(name, String(value));
   }
@@ -176,6 +179,12 @@ export function el(tag, options = {}, children = []) {
   }
   for (const child of children) if (child) node.append(child);
   return node;
+}
+
+/** An order's items as nodes to append: each title as typed (saying its language) and its
+ * quantity, in a list the page's way ("Linen shirt × 2，包邮吗 × 1"). */
+export function itemsWords(items, times = " × ") {
+  return items.flatMap((item, index) => [index ? _("，") : "", el("span", { typed: item.title }), `${times}${item.quantity}`]);
 }
 
 let toastTimer = 0;

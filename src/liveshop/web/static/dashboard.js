@@ -248,7 +248,7 @@ function showReport(report) {
   fillRows(
     $("product-table").tBodies[0],
     products.map((line) => [
-      { text: line.title },
+      { typed: line.title },
       { text: formatCount(line.card_clicks), className: "num" },
       { text: percent(line.click_through), className: "num" },
       { text: formatCount(line.orders), className: "num" },
@@ -262,7 +262,7 @@ function showReport(report) {
 const ROOMS_PER_PAGE = 10;
 
 function roomLine(room) {
-  const link = el("a", { text: room.title, attrs: { href: `/dashboard/rooms/${room.id}` } });
+  const link = el("a", { typed: room.title, attrs: { href: `/dashboard/rooms/${room.id}` } });
   return el("li", { className: "room-line", dataset: { roomId: room.id, status: room.status } }, [
     link,
     statusTag(room.status),

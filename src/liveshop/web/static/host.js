@@ -2,7 +2,7 @@
 // list with mute and kick; selling (shelf, pinning, flash sales, coupons, draws, orders) is
 // in host_shop.js, red packets and earnings in host_money.js.
 import { ChatList, QuestionBoard, STATUS_LABELS, errorText } from "./chat.js";
-import { _, api, el, formatCount, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCount, formatPrice, showTyped, toast } from "./common.js";
 import { HostMoney } from "./host_money.js";
 import { HostShop } from "./host_shop.js";
 import { HostVideo } from "./host_video.js";
@@ -62,7 +62,7 @@ $("end-btn").addEventListener("click", async () => {
 function showPinned(card) {
   const box = $("pinned-preview");
   box.hidden = !card;
-  $("pinned-preview-title").textContent = card ? card.title : "";
+  showTyped($("pinned-preview-title"), card ? card.title : "");
   $("pinned-preview-price").textContent = card ? formatPrice(card.price, card.currency) : "";
   shop.setPinned(card);
 }
@@ -98,13 +98,13 @@ function renderQuestion(question) {
   });
   const head = el("div", { className: "q-body" }, [
     question.pinned ? el("span", { className: "tag tag-host", text: _("置顶") }) : null,
-    el("span", { className: "q-text", text: question.text }),
-    el("span", { className: "q-user", text: question.user }),
+    el("span", { className: "q-text", typed: question.text }),
+    el("span", { className: "q-user", typed: question.user }),
     el("span", { className: "q-votes-pill" }, [el("span", { className: "vote-icon", text: "▲" }), el("span", { className: "q-votes", text: question.upvotes })]),
   ]);
   li.append(head);
   if (question.answer) {
-    li.append(el("p", { className: "q-answer" }, [el("b", { text: _("已回答：") }), el("span", { text: question.answer })]));
+    li.append(el("p", { className: "q-answer" }, [el("b", { text: _("已回答：") }), el("span", { typed: question.answer })]));
   }
   const input = el("input", { className: "q-answer-input", attrs: { maxlength: 2000, placeholder: _("输入回答…"), "aria-label": _("回答") } });
   const answer = el("button", { className: "btn btn-small btn-primary q-answer-btn", text: _("回答"), attrs: { type: "submit" } });

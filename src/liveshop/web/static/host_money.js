@@ -1,6 +1,6 @@
 // The host console's money: dropping a red packet from the wallet, the packets of this room
 // (live from the frames' notices), the wallet balance and the gift earnings.
-import { _, api, el, formatPrice, idempotencyKey, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, idempotencyKey, parsePrice, shortDateTime, toast, typedWords } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const DROP_ERRORS = {
@@ -58,7 +58,7 @@ export class HostMoney {
       ...packets.map((packet) =>
         el("li", { className: "host-item red-packet-row", dataset: { packetId: packet.id, status: packet.status } }, [
           el("b", { text: `🧧 ${formatPrice(packet.total)} · ${_("{count} 个", { count: packet.shares })}` }),
-          el("span", { text: packet.greeting ? _(" 「{greeting}」", { greeting: packet.greeting }) : "" }),
+          el("span", {}, packet.greeting ? typedWords(_(" 「{greeting}」"), {}, { greeting: packet.greeting }) : []),
           el("span", { className: "muted", text: " " + _("剩 {left} 个 · {status} · {time} 截止", { left: packet.left, status: STATUS_LABELS[packet.status] || packet.status, time: shortDateTime(packet.expires_at) }) }),
         ]),
       ),

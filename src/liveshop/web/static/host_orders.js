@@ -1,7 +1,7 @@
 // The orders placed in the room, on the host console: a page at a time (20, newest first),
 // with the count and sum of every order not cancelled from the server, polled and refreshed
 // on purchase notices.
-import { _, api, el, formatPrice, shortDateTime } from "./common.js";
+import { _, api, el, formatPrice, itemsWords, shortDateTime } from "./common.js";
 import { ORDER_STATUS_LABELS } from "./commerce.js";
 import { Pager } from "./pager.js";
 
@@ -35,7 +35,7 @@ export class RoomOrders {
       ...result.orders.map((order) =>
         el("tr", { dataset: { orderId: order.id, status: order.status } }, [
           el("td", { text: `#${order.id}` }),
-          el("td", { text: order.items.map((item) => `${item.title} ×${item.quantity}`).join(_("，")) }),
+          el("td", {}, itemsWords(order.items, " ×")),
           el("td", { className: "num", text: formatPrice(order.total, order.currency) }),
           el("td", { text: ORDER_STATUS_LABELS[order.status] || order.status }),
           el("td", { className: "muted", text: shortDateTime(order.created_at) }),

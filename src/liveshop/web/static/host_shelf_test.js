@@ -32,7 +32,7 @@ export class ShelfTest {
     const select = $("shelf-test-experiment");
     select.replaceChildren(
       el("option", { text: _("不测试"), attrs: { value: "" } }),
-      ...this.experiments.map((experiment) => el("option", { text: `#${experiment.id} ${experiment.name}`, attrs: { value: experiment.id } })),
+      ...this.experiments.map((experiment) => el("option", { typed: `#${experiment.id} ${experiment.name}`, attrs: { value: experiment.id } })),
     );
     if (this.attached) select.value = String(this.attached.experiment_id);
     $("shelf-test").hidden = false;
@@ -61,7 +61,7 @@ export class ShelfTest {
     $("shelf-test-leads").replaceChildren(
       ...(chosen ? chosen.variants : []).map((variant) => {
         const select = el("select", { dataset: { variant: variant.name } },
-          this.shelf.map((product) => el("option", { text: product.title, attrs: { value: product.id } })));
+          this.shelf.map((product) => el("option", { typed: product.title, attrs: { value: product.id } })));
         if (leads[variant.name] !== undefined) select.value = String(leads[variant.name]);
         select.disabled = fixed;
         return el("label", { text: _("{variant} 组首位 ", { variant: variant.name }) }, [select]);

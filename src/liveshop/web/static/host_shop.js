@@ -114,7 +114,7 @@ export class HostShop {
   productRow(product, actions) {
     return el("li", { className: `host-product${product.id === this.pinnedId ? " is-pinned" : ""}`, dataset: { productId: product.id } }, [
       el("span", { className: "host-product-id", text: `#${product.id}` }),
-      el("span", { className: "host-product-title", text: product.title }),
+      el("span", { className: "host-product-title", typed: product.title }),
       el("span", { className: "host-product-price", text: formatPrice(product.min_price, product.currency) }),
       el("span", { className: "muted host-product-stock", text: _("库存 {stock}", { stock: product.total_stock }) }),
       el("span", { className: "host-product-actions" }, actions),
@@ -296,7 +296,7 @@ export class HostShop {
     $("host-coupon-list").replaceChildren(
       ...coupons.map((coupon) =>
         el("li", { className: "host-item", dataset: { couponId: coupon.id } }, [
-          el("b", { text: coupon.name }),
+          el("b", { typed: coupon.name }),
           el("span", { text: ` ${couponTerms(coupon)} · ` }),
           el("span", { className: "coupon-remaining", text: _("已领 {claimed}/{total}", { claimed: coupon.claimed, total: coupon.total_quantity }) }),
         ]),
@@ -307,7 +307,7 @@ export class HostShop {
       ...draws.map((draw) => {
         const drawn = draw.status === "drawn";
         const li = el("li", { className: "host-item", dataset: { drawId: draw.id, status: draw.status } }, [
-          el("b", { text: draw.title }),
+          el("b", { typed: draw.title }),
           el("span", { text: drawn ? " " + _("已开奖 · 中奖 {winners}", { winners: (draw.winners || []).map((id) => "#" + id).join(_("、")) || _("无") }) : ` ${_("{time} 开奖", { time: shortDateTime(draw.deadline) })} ` }),
         ]);
         if (!drawn) li.append(this.button(_("开奖"), () => this.runDraw(draw.id), "btn btn-small run-draw-btn"));

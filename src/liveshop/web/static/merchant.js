@@ -1,7 +1,7 @@
 // The merchant console: publish products, edit SKU prices and stock, ship paid orders with a
 // tracking number, and handle after-sales requests (approve or reject with a reason,
 // confirm a returned parcel). Products come first; orders are paged below, 20 at a time.
-import { _, api, el, formatPrice, parsePrice, shortDateTime, toast } from "./common.js";
+import { _, api, el, formatPrice, itemsWords, parsePrice, shortDateTime, toast } from "./common.js";
 import {
   AFTER_SALE_KIND_LABELS,
   AFTER_SALE_STATUS_LABELS,
@@ -79,7 +79,7 @@ function renderProducts(products) {
       });
       rows.push(
         el("tr", { dataset: { productId: product.id, skuId: sku.id } }, [
-          el("td", { className: "product-cell" }, index === 0 ? [el("span", { className: "muted", text: `#${product.id} ` }), el("span", { className: "product-name", text: product.title })] : []),
+          el("td", { className: "product-cell" }, index === 0 ? [el("span", { className: "muted", text: `#${product.id} ` }), el("span", { className: "product-name", typed: product.title })] : []),
           el("td", { text: skuLabel(sku.options) }),
           el("td", {}, [price]),
           el("td", {}, [stock, sku.stock === 0 ? el("span", { className: "tag tag-notice", text: _("售罄") }) : null]),
@@ -113,8 +113,10 @@ function renderShipCard(order) {
       el("span", { className: "muted", text: shortDateTime(order.created_at) }),
       statusBadge(order.status),
     ]),
-    el("p", { text: order.items.map((item) => `${item.title} × ${item.quantity}`).join(_("，")) }),
-    el("p", { className: "muted order-address", text: address ? `${address.recipient} ${address.phone} ${address.region} ${address.line}` : _("买家未填写地址") }),
+    el("p", {}, itemsWords(order.items)),
+    el("p", { className: "muted order-address" }, address
+      ? [el("span", { typed: address.recipient }), ` ${address.phone} `, el("span", { typed: address.region }), " ", el("span", { typed: address.line })]
+      : [_("买家未填写地址")]),
     el("p", {}, [el("span", { text: _("实付 ") }), el("strong", { className: "order-total", text: formatPrice(order.total, order.currency) })]),
     form,
   ]);
@@ -141,7 +143,7 @@ function renderOrders(result) {
     ...result.orders.map((order) =>
       el("tr", { dataset: { orderId: order.id, status: order.status } }, [
         el("td", { text: `#${order.id}` }),
-        el("td", { text: order.items.map((item) => `${item.title} ×${item.quantity}`).join(_("，")) }),
+        el("td", {}, itemsWords(order.items, " ×")),
         el("td", { className: "num", text: formatPrice(order.total, order.currency) }),
         el("td", { className: "order-state", text: ORDER_STATUS_LABELS[order.status] || order.status }),
         el("td", { className: "order-tracking", text: order.tracking_number || "" }),
@@ -169,7 +171,7 @@ function renderRooms(result) {
   $("shop-rooms").tBodies[0].replaceChildren(
     ...result.rooms.map((room) =>
       el("tr", { dataset: { roomId: room.id, status: room.status } }, [
-        el("td", { className: "room-title", text: room.title }),
+        el("td", { className: "room-title", typed: room.title }),
         el("td", {}, [statusTag(room.status)]),
         el("td", { className: "room-started", text: shortDateTime(room.started_at || room.scheduled_at) || _("未开播") }),
         el("td", {}, [el("a", { className: "room-report", text: _("查看报告"), attrs: { href: `/dashboard/rooms/${room.id}` } })]),
@@ -194,7 +196,7 @@ function renderAfterSale(request) {
       el("span", { className: "tag tag-host", text: AFTER_SALE_KIND_LABELS[request.kind] || request.kind }),
       el("span", { className: `order-status as-status-${request.status}`, text: AFTER_SALE_STATUS_LABELS[request.status] || request.status }),
     ]),
-    el("p", {}, [el("span", { className: "muted", text: _("买家原因：") }), el("span", { text: request.reason })]),
+    el("p", {}, [el("span", { className: "muted", text: _("买家原因：") }), el("span", { typed: request.reason })]),
     el("p", {}, [el("span", { className: "muted", text: _("退款金额 ") }), el("strong", { text: formatPrice(request.amount) })]),
   ]);
   if (request.merchant_deadline && request.status === "requested") {

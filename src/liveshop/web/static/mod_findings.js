@@ -1,6 +1,6 @@
 // Shared by the pre-live check and the merchant's compliance page: one advertising-law
 // finding (term, category, rule, severity, suggestion) as DOM built with textContent only.
-import { _, el } from "./common.js";
+import { _, el, typedWords } from "./common.js";
 
 export const ACTIONS = { allow: _("通过"), review: _("需人工复核"), block: _("须修改") };
 const SEVERITIES = { low: _("低"), medium: _("中"), high: _("高") };
@@ -32,7 +32,7 @@ export function findingView(finding) {
       el("span", { className: "tag tag-notice", text: ACTIONS[finding.action] || finding.action }),
       el("span", { className: "muted", text: `${CATEGORIES[finding.category] || finding.category} · ${_("严重程度 {severity}", { severity: SEVERITIES[finding.severity] || finding.severity })}` }),
     ]),
-    el("div", { className: "finding-rule", text: _("规则：{rule}", { rule: finding.rule }) }),
+    el("div", { className: "finding-rule" }, typedWords(_("规则：{rule}"), {}, { rule: finding.rule })),
     el("div", { className: "finding-suggestion", text: _("建议：{suggestion}", { suggestion: finding.suggestion }) }),
   ];
   if (finding.exemption) {

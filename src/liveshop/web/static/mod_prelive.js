@@ -1,7 +1,7 @@
 // The host's pre-live check: a pasted script or an uploaded subtitle file (SRT), checked cue
 // by cue against advertising law; each flagged cue shows its timestamps and findings.
 // Also the host's warnings in force.
-import { _, api, el, shortDateTime } from "./common.js";
+import { _, api, el, shortDateTime, typedWords } from "./common.js";
 import { ACTIONS, findingView, namesFrom } from "./mod_findings.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +25,7 @@ function cueCard(cue) {
       el("span", { className: "cue-time", text: timeLabel(cue) }),
       el("span", { className: "tag tag-notice", text: ACTIONS[cue.action] || cue.action }),
     ]),
-    el("p", { className: "cue-text", text: cue.text }),
+    el("p", { className: "cue-text", typed: cue.text }),
     ...cue.findings.map(findingView),
   ]);
 }
@@ -76,7 +76,7 @@ async function loadWarnings() {
   $("warnings").replaceChildren(
     ...warnings.map((w) =>
       el("li", { className: "panel warning-item", dataset: { penaltyId: w.id } }, [
-        el("strong", { text: _("{kind}：{rule}", { kind: KINDS[w.kind] || w.kind, rule: w.rule }) }),
+        el("strong", {}, typedWords(_("{kind}：{rule}"), { kind: KINDS[w.kind] || w.kind }, { rule: w.rule })),
         el("div", { className: "muted", text: (w.ends_at ? _("{start} 起，至 {end}", { start: shortDateTime(w.starts_at), end: shortDateTime(w.ends_at) }) : _("{start} 起", { start: shortDateTime(w.starts_at) })) + " · " + _("违规分 {points} · 申诉截止 {deadline}", { points: w.points, deadline: shortDateTime(w.appeal_deadline) }) }),
       ]),
     ),
@@ -93,12 +93,12 @@ const APPEAL_ERRORS = {
 function penaltyCard(p) {
   const open = !p.revoked_at && new Date(p.appeal_deadline) > new Date();
   const children = [
-    el("strong", { text: _("{kind}：{rule}", { kind: KINDS[p.kind] || p.kind, rule: p.rule }) }),
+    el("strong", {}, typedWords(_("{kind}：{rule}"), { kind: KINDS[p.kind] || p.kind }, { rule: p.rule })),
     el("div", { className: "muted", text: [shortDateTime(p.starts_at), _("违规分 {points}", { points: p.points }), p.revoked_at ? _("已撤销") : null, _("申诉截止 {deadline}", { deadline: shortDateTime(p.appeal_deadline) })].filter(Boolean).join(" · ") }),
   ];
   const evidence = p.evidence || {};
   const said = (evidence.reported && evidence.reported.message) || (evidence.captured && evidence.captured.message);
-  if (said) children.push(el("div", { className: "penalty-evidence", text: _("证据：{said}", { said }) }));
+  if (said) children.push(el("div", { className: "penalty-evidence" }, typedWords(_("证据：{said}"), {}, { said })));
   if (open) {
     const statement = el("input", { className: "appeal-statement", attrs: { maxlength: 4000, required: "", placeholder: _("申诉理由"), "aria-label": _("申诉理由") } });
     const submit = el("button", { className: "btn appeal-submit", text: _("申诉"), attrs: { type: "submit" } });

@@ -2,7 +2,7 @@
 // room and time), claim, then decide (dismiss, or act with a penalty); chat lines the filter
 // held (publish to the room, or reject); and pending appeals, decided by a moderator other
 // than the one who imposed the penalty.
-import { _, api, el, shortDateTime, toast } from "./common.js";
+import { _, api, el, shortDateTime, toast, typedWords } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("moderation-root");
@@ -70,7 +70,7 @@ function evidenceView(report) {
   const at = captured.at || reported.at;
   const context = (captured.context && captured.context.length ? captured.context : reported.context) || [];
   const parts = [];
-  if (messageText) parts.push(el("div", { className: "evidence-message", text: messageText }));
+  if (messageText) parts.push(el("div", { className: "evidence-message", typed: messageText }));
   const facts = el("div", { className: "report-head" }, [
     fact(_("房间"), report.room_id ?? reported.room_id ?? captured.room_id),
     fact(_("发言时间"), at ? shortDateTime(at) : ""),
@@ -88,7 +88,7 @@ function evidenceView(report) {
         context.map((line) =>
           el("li", { className: line.text === messageText ? "is-reported" : "" }, [
             el("span", { className: "muted", text: `${line.at ? shortDateTime(line.at) : ""} ${person(line.author, line.author_id) ?? "?"} ` }),
-            document.createTextNode(line.text ?? ""),
+            el("span", { typed: line.text ?? "" }),
           ]),
         ),
       ),
@@ -198,8 +198,8 @@ function appealCard(item) {
   ]);
   const children = [
     head,
-    el("p", { className: "appeal-rule", text: _("规则：{rule}", { rule: penalty.rule }) }),
-    el("p", { className: "appeal-statement", text: _("申诉理由：{statement}", { statement: appeal.statement }) }),
+    el("p", { className: "appeal-rule" }, typedWords(_("规则：{rule}"), {}, { rule: penalty.rule })),
+    el("p", { className: "appeal-statement" }, typedWords(_("申诉理由：{statement}"), {}, { statement: appeal.statement })),
   ];
   if (!item.may_decide) {
     children.push(el("p", { className: "muted appeal-own", text: _("这是您作出（或相关）的处罚，须由其他审核员处理") }));
@@ -232,9 +232,9 @@ async function loadAppeals() {
 
 function heldCard(line) {
   const head = el("div", { className: "report-head" }, [
-    el("strong", { text: `${line.user} #${line.user_id}` }),
+    el("strong", {}, [el("span", { typed: line.user }), ` #${line.user_id}`]),
     ...line.categories.map((category) => el("span", { className: "tag tag-notice", text: CATEGORIES[category] || category })),
-    el("span", { className: "muted", text: _("{room}（房间 {id}）· {time}", { room: line.room_title, id: line.room_id, time: shortDateTime(line.at) }) }),
+    el("span", { className: "muted" }, typedWords(_("{room}（房间 {id}）· {time}"), { id: line.room_id, time: shortDateTime(line.at) }, { room: line.room_title })),
   ]);
   const note = el("input", { className: "held-note", attrs: { maxlength: 500, placeholder: _("说明（可空）"), "aria-label": _("说明") } });
   const decide = (verdict) => async () => {
@@ -252,7 +252,7 @@ function heldCard(line) {
   approve.addEventListener("click", decide("approve"));
   return el("article", { className: "report-card held-card", dataset: { commentId: line.id } }, [
     head,
-    el("div", { className: "evidence-message", text: line.text }),
+    el("div", { className: "evidence-message", typed: line.text }),
     el("div", { className: "inline-row" }, [note, reject, approve]),
   ]);
 }

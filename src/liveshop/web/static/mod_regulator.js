@@ -157,8 +157,9 @@ function recordsPager(name, render) {
 }
 
 /** A record's subject by name, its number beside it (an order, or a row since erased, by number). */
+/** A record's name as its owner typed it, then its id: nodes to append. */
 function named(name, id) {
-  return name ? `${name} (#${id})` : `#${id}`;
+  return name ? [el("span", { typed: name }), ` (#${id})`] : [`#${id}`];
 }
 
 function penaltyRow(p) {
@@ -166,8 +167,8 @@ function penaltyRow(p) {
     String(p.id),
     fullDateTime(p.created_at),
     KINDS[p.kind] || p.kind,
-    `${p.subject_type === "shop" ? _("店铺") : _("用户")} ${named(p.subject_name, p.subject_id)}`,
-    p.rule,
+    el("span", {}, [`${p.subject_type === "shop" ? _("店铺") : _("用户")} `, ...named(p.subject_name, p.subject_id)]),
+    el("span", { typed: p.rule }),
     String(p.points),
     fullDateTime(p.appeal_deadline),
     p.revoked_at ? _("已撤销 {time}", { time: fullDateTime(p.revoked_at) }) : _("有效"),
@@ -178,8 +179,8 @@ function inspectionRow(item) {
   return el("tr", { className: "inspection-row", dataset: { id: item.id } }, cells([
     String(item.id),
     fullDateTime(item.sampled_at),
-    `${item.target_type === "order" ? _("订单") : _("商品")} ${named(item.target_name, item.target_id)}`,
-    item.shop_id ? named(item.shop_name, item.shop_id) : "",
+    el("span", {}, [`${item.target_type === "order" ? _("订单") : _("商品")} `, ...named(item.target_name, item.target_id)]),
+    item.shop_id ? el("span", {}, named(item.shop_name, item.shop_id)) : "",
     RESULTS[item.result] || item.result,
     item.findings,
   ]));

@@ -126,7 +126,7 @@ function renderOrder(order) {
     ]),
     el("ul", { className: "order-items" }, order.items.map((item) =>
       el("li", {}, [
-        el("span", { className: "order-item-title", text: item.title }),
+        el("span", { className: "order-item-title", typed: item.title }),
         el("span", { className: "muted", text: ` ${formatPrice(item.unit_price, order.currency)} × ${item.quantity}` }),
       ]),
     )),
@@ -177,10 +177,10 @@ function renderAfterSale(request) {
       el("span", { className: "tag tag-host", text: AFTER_SALE_KIND_LABELS[request.kind] || request.kind }),
       el("span", { className: `order-status as-status-${request.status}`, text: AFTER_SALE_STATUS_LABELS[request.status] || request.status }),
     ]),
-    el("p", {}, [el("span", { className: "muted", text: _("原因：") }), el("span", { text: request.reason })]),
+    el("p", {}, [el("span", { className: "muted", text: _("原因：") }), el("span", { typed: request.reason })]),
     el("p", {}, [el("span", { className: "muted", text: _("退款金额 ") }), el("strong", { text: formatPrice(request.amount) })]),
   ]);
-  if (request.rejection_reason) li.append(el("p", { className: "as-rejection" }, [el("span", { className: "muted", text: _("商家说明：") }), el("span", { text: request.rejection_reason })]));
+  if (request.rejection_reason) li.append(el("p", { className: "as-rejection" }, [el("span", { className: "muted", text: _("商家说明：") }), el("span", { typed: request.rejection_reason })]));
   if (request.status === "awaiting_return") {
     const tracking = el("input", { className: "return-tracking", attrs: { required: "", pattern: "[A-Za-z0-9\\-]{4,64}", placeholder: _("退货运单号"), "aria-label": _("退货运单号") } });
     const form = el("form", { className: "inline-row" }, [tracking, el("button", { className: "btn btn-small btn-primary", text: _("已寄回"), attrs: { type: "submit" } })]);
@@ -206,7 +206,7 @@ function renderWallet(wallet) {
       return el("li", { className: `wallet-coupon${used ? " is-used" : ""}`, dataset: { couponId: coupon.id, code: coupon.code } }, [
         el("span", { className: "coupon-face", text: face }),
         el("span", { className: "coupon-body" }, [
-          el("b", { className: "coupon-name", text: coupon.name }),
+          el("b", { className: "coupon-name", typed: coupon.name }),
           el("small", { className: "coupon-terms", text: couponTerms(coupon) }),
           el("small", { className: "muted", text: _("有效期至 {time}", { time: shortDateTime(coupon.ends_at) }) }),
         ]),

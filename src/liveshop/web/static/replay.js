@@ -1,6 +1,6 @@
 // The replay page (and a highlight's page): the recording with the chat replayed in sync,
 // a chapter per pinned product, and the product pinned at that moment, at today's price.
-import { _, ApiError, api, el, formatCountdown, formatPrice } from "./common.js";
+import { _, ApiError, api, el, formatCountdown, formatPrice, showTyped, typedWords } from "./common.js";
 
 const CHAT_LINES = 12; // on screen over the video
 const root = document.getElementById("replay");
@@ -9,23 +9,27 @@ const clipProductId = root.dataset.productId ? Number(root.dataset.productId) : 
 const $ = (id) => document.getElementById(id);
 const products = new Map(); // id -> product (today's price), fetched once
 
-const EVENT_TEXT = {
-  pin: (item) => _("开始讲解：{title}", { title: item.title || _("商品") }),
-  unpin: () => _("讲解结束"),
-  flash_sale: (item) => _("限时秒杀开始 {price}", { price: formatPrice(item.price) }),
-  draw: (item) => (item.event === "drawn" ? _("福袋开奖：{title}", { title: item.title }) : _("福袋开启：{title}", { title: item.title })),
-  order: (item) => _("有人买了 {title} ×{count}", { title: item.title, count: item.quantity }),
-  coupon_drop: (item) => _("直播间发券：{name}", { name: item.name }),
-  question: (item) => _("提问：{text}", { text: item.text }),
-  answer: (item) => _("主播回答：{text}", { text: item.text }),
-  likes: (item) => _("点赞 +{count}", { count: item.count }),
-  gift: (item) => _("送出礼物 {gift} ×{count}", { gift: item.gift_code, count: item.count }),
-  red_packet: (item) => _("发红包 {total}", { total: formatPrice(item.total, item.currency) }),
-  auction_start: (item) => _("拍卖开始：{title}，起拍 {price}", { title: item.title, price: formatPrice(item.starting_price, item.currency) }),
-  auction_bid: (item) => _("出价 {price}", { price: formatPrice(item.price) }),
-  auction_close: (item) => (item.sold_price == null ? _("拍卖结束，未成交") : _("拍卖成交 {price}", { price: formatPrice(item.sold_price) })),
-  start: () => _("开播"),
-  end: () => _("下播"),
+// Each event's words as nodes: the page's sentence, with what people typed (a title, a question)
+// shown as written, saying its language (written_language.js).
+const EVENT_WORDS = {
+  pin: (item) =>
+    item.title ? typedWords(_("开始讲解：{title}"), {}, { title: item.title }) : [_("开始讲解：{title}", { title: _("商品") })],
+  unpin: () => [_("讲解结束")],
+  flash_sale: (item) => [_("限时秒杀开始 {price}", { price: formatPrice(item.price) })],
+  draw: (item) => typedWords(item.event === "drawn" ? _("福袋开奖：{title}") : _("福袋开启：{title}"), {}, { title: item.title }),
+  order: (item) => typedWords(_("有人买了 {title} ×{count}"), { count: item.quantity }, { title: item.title }),
+  coupon_drop: (item) => typedWords(_("直播间发券：{name}"), {}, { name: item.name }),
+  question: (item) => typedWords(_("提问：{text}"), {}, { text: item.text }),
+  answer: (item) => typedWords(_("主播回答：{text}"), {}, { text: item.text }),
+  likes: (item) => [_("点赞 +{count}", { count: item.count })],
+  gift: (item) => [_("送出礼物 {gift} ×{count}", { gift: item.gift_code, count: item.count })],
+  red_packet: (item) => [_("发红包 {total}", { total: formatPrice(item.total, item.currency) })],
+  auction_start: (item) =>
+    typedWords(_("拍卖开始：{title}，起拍 {price}"), { price: formatPrice(item.starting_price, item.currency) }, { title: item.title }),
+  auction_bid: (item) => [_("出价 {price}", { price: formatPrice(item.price) })],
+  auction_close: (item) => [item.sold_price == null ? _("拍卖结束，未成交") : _("拍卖成交 {price}", { price: formatPrice(item.sold_price) })],
+  start: () => [_("开播")],
+  end: () => [_("下播")],
 };
 
 function timeLabel(seconds) {
@@ -53,11 +57,12 @@ function makeVideo(url) {
 
 function lineFor(item) {
   if (item.type === "comment") {
-    return el("p", { text: item.user ? _("{user}：", { user: item.user }) + item.text : item.text });
+    const who = item.user ? typedWords(_("{user}："), {}, { user: item.user }) : [];
+    return el("p", {}, [...who, el("span", { typed: item.text })]);
   }
-  if (item.type === "announcement") return el("p", { className: "is-announcement", text: `📢 ${item.text}` });
-  const text = EVENT_TEXT[item.type];
-  return text ? el("p", { className: "is-event", text: text(item) }) : null;
+  if (item.type === "announcement") return el("p", { className: "is-announcement" }, ["📢 ", el("span", { typed: item.text })]);
+  const words = EVENT_WORDS[item.type];
+  return words ? el("p", { className: "is-event" }, words(item)) : null;
 }
 
 // The chat as it stood at `t`: the last CHAT_LINES lines up to that moment.
@@ -100,7 +105,7 @@ async function renderShelf(pin) {
     shelf.hidden = true;
     return;
   }
-  $("replay-shelf-title").textContent = pin.title || "";
+  showTyped($("replay-shelf-title"), pin.title || "");
   const image = $("replay-shelf-img");
   image.hidden = !pin.image_url;
   if (pin.image_url) image.src = pin.image_url;
@@ -123,7 +128,7 @@ function renderChapters(timeline, video) {
   list.replaceChildren(
     ...pins.map((pin) => {
       const button = el("button", { attrs: { type: "button" } }, [
-        el("span", { text: pin.title || _("商品") }),
+        el("span", pin.title ? { typed: pin.title } : { text: _("商品") }),
         el("span", { className: "muted", text: timeLabel(pin.t) }),
       ]);
       button.addEventListener("click", () => {
@@ -152,7 +157,7 @@ async function renderHighlights() {
       ...clips.map((clip) =>
         el("li", {}, [
           el("a", { attrs: { href: clip.page_url } }, [
-            el("span", { text: clip.title || _("商品") }),
+            el("span", clip.title ? { typed: clip.title } : { text: _("商品") }),
             el("span", { className: "muted", text: timeLabel(clip.duration_s) }),
           ]),
         ]),

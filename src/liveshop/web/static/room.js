@@ -9,7 +9,7 @@ import { GiftPanel, playGift } from "./room_gifts.js";
 import { RoomPerks } from "./room_perks.js";
 import { RoomRedPackets } from "./room_red_packets.js";
 import { RoomShop } from "./room_shop.js";
-import { lineText } from "./room_notices.js";
+import { showLine } from "./room_notices.js";
 import { RoomVideo, VideoChat } from "./room_video.js";
 
 const LIKE_FLUSH_MS = 300; // clicks are coalesced: one like message per 300 ms at most
@@ -171,7 +171,7 @@ function launchDanmaku(comment) {
   if (layer.childElementCount >= MAX_DANMAKU || comment.kind === "announcement") return;
   const row = clearDanmakuRow(layer);
   if (row < 0) return;
-  const line = el("span", { className: `danmaku-line kind-${comment.kind}`, text: lineText(comment) });
+  const line = showLine(el("span", { className: `danmaku-line kind-${comment.kind}` }), comment);
   line.style.top = `${row * DANMAKU_ROW_PX}px`;
   if (userId !== null && comment.user_id === userId) line.classList.add("mine");
   danmakuRows[row] = line;
@@ -240,11 +240,11 @@ function renderQuestion(question) {
   });
   const body = el("div", { className: "q-body" }, [
     question.pinned ? el("span", { className: "tag tag-host", text: _("置顶") }) : null,
-    el("span", { className: "q-text", text: question.text }),
-    el("span", { className: "q-user", text: question.user }),
+    el("span", { className: "q-text", typed: question.text }),
+    el("span", { className: "q-user", typed: question.user }),
   ]);
   if (question.answer) {
-    body.append(el("p", { className: "q-answer" }, [el("b", { text: _("主播回答：") }), el("span", { text: question.answer })]));
+    body.append(el("p", { className: "q-answer" }, [el("b", { text: _("主播回答：") }), el("span", { typed: question.answer })]));
   }
   const vote = el("button", {
     className: "btn btn-vote",

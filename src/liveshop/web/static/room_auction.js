@@ -2,7 +2,7 @@
 // and a bid box (a maximum: the server bids for you up to it). Reads the room's auctions
 // every 2 s; one module, included by room.html on its own. The card is the auction's lane on the
 // stage (#auction-card in room.html, styled in room_layout.css).
-import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCountdown, formatPrice, toast, typedWords } from "./common.js";
 
 const POLL_MS = 2000;
 const TICK_MS = 250;
@@ -31,12 +31,11 @@ function render() {
   const left = auction.ends_at ? Date.parse(auction.ends_at) - Date.now() : 0;
   const running = auction.status === "running";
   card.append(
-    el("div", { className: "auction-title", text: _("拍卖 · {title}", { title: auction.title }) }),
-    el("div", {
-      className: "auction-price",
-      text: _("当前价 {price}", { price: formatPrice(auction.current_price ?? auction.starting_price) }) +
-        (auction.leader ? _(" · 领先 {name}", { name: auction.leader }) : _(" · 暂无出价")),
-    }),
+    el("div", { className: "auction-title" }, typedWords(_("拍卖 · {title}"), {}, { title: auction.title })),
+    el("div", { className: "auction-price" }, [
+      _("当前价 {price}", { price: formatPrice(auction.current_price ?? auction.starting_price) }),
+      ...(auction.leader ? typedWords(_(" · 领先 {name}"), {}, { name: auction.leader }) : [_(" · 暂无出价")]),
+    ]),
     el("div", {
       className: "auction-clock",
       text: running ? _("剩余 {time}", { time: formatCountdown(left) }) : STATUS[auction.status] || "",
@@ -52,7 +51,7 @@ function render() {
   }
   const log = el("ol", { className: "auction-log" });
   for (const entry of auction.bids.slice(0, 10)) {
-    log.append(el("li", { text: `${entry.bidder} → ${formatPrice(entry.price_after)}` }));
+    log.append(el("li", {}, [el("span", { typed: entry.bidder }), ` → ${formatPrice(entry.price_after)}`]));
   }
   card.append(log);
 }

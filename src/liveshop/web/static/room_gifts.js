@@ -140,7 +140,7 @@ export function playGift(data) {
   const node = el("div", { className: `gift-anim anim-${animation}`, dataset: { gift: data.gift, animation } }, [
     el("span", { className: "gift-anim-icon", text: icon }),
     el("span", { className: "gift-anim-label" }, [
-      el("b", { className: "gift-anim-user", text: data.user || "" }),
+      el("b", { className: "gift-anim-user", typed: data.user || "" }),
       el("span", { text: _(" 送出 {gift}", { gift: giftName(data.gift, data.name) }) }),
       el("span", { className: "gift-anim-count", text: ` x${data.count || 1}` }),
     ]),

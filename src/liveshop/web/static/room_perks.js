@@ -1,7 +1,7 @@
 // Room perks that arrive as frame notices: the flash-sale banner (countdown, then the live
 // remaining count and 抢购), coupon drops (领券) and lucky draws (福袋).
 // Notices are the live truth; the REST lists fill in what happened before this channel opened.
-import { _, api, el, formatCountdown, formatPrice, toast } from "./common.js";
+import { _, api, el, formatCountdown, formatPrice, showTyped, toast } from "./common.js";
 import { commerceError, couponTerms } from "./commerce.js";
 
 const $ = (id) => document.getElementById(id);
@@ -159,7 +159,7 @@ export class RoomPerks {
     banner.dataset.saleId = String(sale.id);
     banner.dataset.phase = phase;
     const found = this.shop.productOfSku(sale.sku_id);
-    $("flash-title").textContent = found ? found.product.title : "";
+    showTyped($("flash-title"), found ? found.product.title : "");
     $("flash-price").textContent = formatPrice(sale.price);
     const reference = sale.reference_price || (found ? found.sku.price : 0);
     $("flash-reference").textContent = reference > sale.price ? formatPrice(reference) : "";
@@ -241,7 +241,7 @@ export class RoomPerks {
     return el("li", { className: `coupon-drop${held ? " is-held" : ""}`, dataset: { couponId: coupon.id } }, [
       el("span", { className: "coupon-face", text: face }),
       el("span", { className: "coupon-body" }, [
-        el("b", { className: "coupon-name", text: coupon.name }),
+        el("b", { className: "coupon-name", typed: coupon.name }),
         el("small", { className: "coupon-terms", text: couponTerms(coupon) }),
         el("small", { className: "coupon-remaining" }, [
           el("span", { text: _("剩 ") }),
@@ -294,7 +294,7 @@ export class RoomPerks {
     card.append(
       el("header", { className: "draw-head" }, [
         el("span", { className: "draw-tag", text: _("福袋") }),
-        el("b", { className: "draw-title", text: draw.title }),
+        el("b", { className: "draw-title", typed: draw.title }),
         el("span", { className: "draw-countdown", text: this.drawClock(draw) }),
       ]),
       el("p", { className: "draw-meta muted", text: _("{count} 个名额", { count: draw.winners_count }) + (tasks.length ? _(" · 参与条件：") + tasks.join(_("、")) : "") }),

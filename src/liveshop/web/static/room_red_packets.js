@@ -101,7 +101,7 @@ export class RoomRedPackets {
       dataset: { packetId: packet.id, status: packet.status },
     });
     card.append(
-      el("span", { className: "red-packet-greeting", text: packet.greeting || _("恭喜发财") }),
+      el("span", { className: "red-packet-greeting", ...(packet.greeting ? { typed: packet.greeting } : { text: _("恭喜发财") }) }),
       el("strong", { className: "red-packet-total", text: formatPrice(packet.total) }),
       el("small", { className: "red-packet-left", text: _("剩 {left}/{shares} 个", { left: packet.left, shares: packet.shares }) }),
       el("small", { className: "red-packet-clock", text: this.clock(packet) }),

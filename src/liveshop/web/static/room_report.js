@@ -1,6 +1,6 @@
 // 举报: a viewer reports a chat line (tap it) or the room (the 举报 button by the chat) with a
 // reason from a short list; the report goes to the moderation queue (POST /api/reports).
-import { _, api, el, toast } from "./common.js";
+import { _, api, el, toast, typedWords } from "./common.js";
 import { openSheet, closeSheets } from "./commerce.js";
 
 const REASONS = [
@@ -41,10 +41,11 @@ function fillReasons() {
   );
 }
 
-/** Only a signed-in viewer's page loads this module (room.html). */
+/** Only a signed-in viewer's page loads this module (room.html). `quote`: what is reported, as
+ * nodes (what people typed says its language). */
 function open(next, quote) {
   target = next;
-  $("report-subject").textContent = quote;
+  $("report-subject").replaceChildren(...quote);
   $("report-details").value = "";
   $("report-done").hidden = true;
   $("report-form").hidden = false;
@@ -61,7 +62,7 @@ function onChatTap(event) {
   const text = li.querySelector(".text")?.textContent || "";
   const evidence = { message: text, room_id: roomId, ...(authorId > 0 ? { author_id: authorId } : {}) };
   // a 63-bit id stays a string (JSON numbers would round it); the API reads the digits
-  open({ type: "comment", id: li.dataset.id, evidence }, _("举报评论：{user}：{text}", { user, text }));
+  open({ type: "comment", id: li.dataset.id, evidence }, typedWords(_("举报评论：{user}：{text}"), {}, { user, text }));
 }
 
 async function submit(event) {
@@ -90,7 +91,7 @@ async function submit(event) {
 fillReasons();
 $("chat-list").addEventListener("click", onChatTap);
 $("report-room").addEventListener("click", () =>
-  open({ type: "room", id: roomId, evidence: { room_id: roomId } }, _("举报直播间：{title}", { title: $("room-title").textContent })),
+  open({ type: "room", id: roomId, evidence: { room_id: roomId } }, typedWords(_("举报直播间：{title}"), {}, { title: $("room-title").textContent })),
 );
 $("report-form").addEventListener("submit", submit);
 $("report-close").addEventListener("click", closeSheets);

@@ -1,5 +1,5 @@
 // The room's shelf (购物袋) and the pinned product card with its SKU choice and 立即购买.
-import { _, api, el, formatPrice } from "./common.js";
+import { _, api, el, formatPrice, showTyped } from "./common.js";
 import { openSheet, skuLabel } from "./commerce.js";
 import { cartButton } from "./cart_add.js";
 
@@ -128,7 +128,7 @@ export class RoomShop {
       el("span", { className: "shelf-index", text: index + 1 }),
       picture,
       el("div", { className: "shelf-body" }, [
-        el("p", { className: "shelf-title" }, [isPinned ? el("span", { className: "tag tag-notice", text: _("讲解中") }) : null, el("span", { text: product.title })]),
+        el("p", { className: "shelf-title" }, [isPinned ? el("span", { className: "tag tag-notice", text: _("讲解中") }) : null, el("span", { typed: product.title })]),
         this.reasons.get(product.id) ? el("p", { className: "shelf-reason", text: this.reasons.get(product.id) }) : null,
         el("p", { className: "shelf-meta" }, [
           el("strong", { className: "shelf-price", text: priceText }),
@@ -168,7 +168,7 @@ export class RoomShop {
     }
     box.hidden = false;
     box.dataset.productId = String(card.product_id);
-    $("pinned-title").textContent = card.title;
+    showTyped($("pinned-title"), card.title);
     const image = $("pinned-img");
     if (card.image_url) {
       if (image.getAttribute("src") !== card.image_url) image.src = card.image_url;

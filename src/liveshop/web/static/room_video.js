@@ -1,8 +1,8 @@
 // The room's live video: HLS through hls.js (vendored at set-up), muted autoplay with a
 // tap to unmute, the poster while the stream is offline. The stream's state arrives in
 // the room's frames (notice topic "stream"); the playlist's address from the room's API.
-import { _, api } from "./common.js";
-import { lineText } from "./room_notices.js";
+import { _, api, typedWords } from "./common.js";
+import { showLine } from "./room_notices.js";
 
 const RETRY_MS = 2000; // the playlist appears about 1.5 s after the host starts publishing
 const HLS_CONFIG = {
@@ -144,8 +144,8 @@ export class VideoChat {
     if (!this.box || !comment || !comment.text) return;
     const line = document.createElement("p");
     line.className = `video-chat-line kind-${comment.kind || "comment"}`;
-    const who = comment.user ? _("{user}：", { user: comment.user }) : "";
-    line.textContent = `${who}${lineText(comment)}`;
+    if (comment.user) line.append(...typedWords(_("{user}："), {}, { user: comment.user }));
+    line.append(showLine(document.createElement("span"), comment));
     this.box.append(line);
     while (this.box.childElementCount > VIDEO_CHAT_LINES) this.box.firstElementChild.remove();
   }

@@ -40,7 +40,7 @@ function passkeyItem(passkey) {
   const used = passkey.last_used_at ? _("上次使用 {time}", { time: shortDateTime(passkey.last_used_at) }) : _("尚未使用");
   return el("li", { className: "passkey-item", attrs: { "data-trusted": String(passkey.trusted) } }, [
     el("div", {}, [
-      el("strong", { className: "passkey-name", text: passkey.name }),
+      el("strong", { className: "passkey-name", typed: passkey.name }),
       ...tags.map((tag) => el("span", { className: "tag", text: tag })),
       el("p", { className: "muted", text: _("添加于 {time}", { time: shortDateTime(passkey.created_at) }) + " · " + used }),
     ]),

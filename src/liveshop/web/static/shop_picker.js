@@ -25,7 +25,7 @@ export class ShopPicker {
   async find(text) {
     const shops = await api("GET", `/api/shops?q=${encodeURIComponent(text)}`);
     const chosen = this.shopId ?? this.ownShopId;
-    const options = shops.map((shop) => el("option", { text: shop.name, attrs: { value: shop.id } }));
+    const options = shops.map((shop) => el("option", { typed: shop.name, attrs: { value: shop.id } }));
     this.select.replaceChildren(el("option", { text: shops.length ? _("请选择店铺") : _("没有找到店铺"), attrs: { value: "" } }), ...options);
     if (chosen && shops.some((shop) => shop.id === chosen)) this.select.value = String(chosen);
     else if (text && shops.length) this.select.value = String(shops[0].id);

@@ -57,7 +57,7 @@ function renderCard(method) {
   const li = el("li", { className: "saved-card", dataset: { methodId: method.id } }, [
     el("b", { className: "saved-card-label", text: cardLabel(method) }),
     el("span", { className: "muted", text: " " + _("有效期 {month}/{year}", { month: String(method.exp_month).padStart(2, "0"), year: String(method.exp_year).slice(-2) }) }),
-    method.holder ? el("span", { className: "muted", text: ` · ${method.holder}` }) : null,
+    method.holder ? el("span", { className: "muted" }, [" · ", el("span", { typed: method.holder })]) : null,
   ]);
   const actions = el("span", { className: "saved-card-actions" });
   if (method.is_default) {
