@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from liveshop.accounts import passkeys
 from liveshop.accounts.models import Role, User
+from liveshop.accounts.webauthn_challenges import RelyingParty
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
 from liveshop.core.ids import new_id
@@ -37,12 +37,15 @@ from liveshop.notifications.models import NotificationKind
 from liveshop.orders.models import OrderItem
 from liveshop.tracking.carriers import sign_push
 from liveshop.tracking.config import webhook_secret
+from tests.accounts.soft_authenticator import SoftAuthenticator
+from tests.web import scan_openings as opening
 from tests.web.test_console_language_pages import (
     _campaign,
     _experiment,
     _paid_order,
     _wallet_path,
 )
+from tests.web.visits import Visit
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -80,30 +83,6 @@ TYPED = (
     "Tomorrow's preview",
 )
 
-Ready = Callable[[Page], None]
-
-
-@dataclass(frozen=True)
-class Visit:
-    user: User | None
-    path: str
-    ready: Ready | None = None
-
-
-def _room_ready(page: Page) -> None:
-    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
-    expect(page.locator("#chat-list .chat-line.kind-gift")).to_have_count(1)  # and notices
-
-
-def _host_console_ready(page: Page) -> None:
-    expect(page.locator("#conn")).to_have_attribute("data-state", "open")
-    expect(page.locator("#chat-list .chat-line.kind-gift")).to_have_count(1)
-    expect(page.locator("#room-orders tbody tr").first).to_be_visible()
-
-
-def _regulator_ready(page: Page) -> None:
-    expect(page.locator("#chain-status")).to_have_attribute("data-ok", "true")
-
 
 @dataclass
 class World:
@@ -114,6 +93,7 @@ class World:
     analyst: User
     regulator: User
     product_id: int
+    sku_id: int
     room_id: int
     ended_room_id: int
     order_id: int
@@ -129,36 +109,46 @@ class World:
         room, ended, order = self.room_id, self.ended_room_id, self.order_id
         return {
             "/": Visit(self.viewer, "/"),
-            "/login": Visit(None, "/login"),
+            "/login": Visit(None, "/login", openings=opening.LOGIN),
             "/register": Visit(None, "/register"),
-            "/forgot-password": Visit(None, "/forgot-password"),
-            "/reset-password": Visit(None, f"/reset-password?token={'t' * 32}"),
-            "/search": Visit(self.viewer, "/search?q=linen"),
-            "/products/{product_id}": Visit(self.viewer, f"/products/{self.product_id}"),
-            "/rooms/{room_id}": Visit(self.viewer, f"/rooms/{room}", _room_ready),
+            "/forgot-password": Visit(None, "/forgot-password", openings=opening.FORGOT_PASSWORD),
+            "/reset-password": Visit(
+                None, f"/reset-password?token={'t' * 32}", openings=opening.RESET_PASSWORD
+            ),
+            "/search": Visit(self.viewer, "/search?q=linen", openings=opening.DISCLOSURES),
+            "/products/{product_id}": Visit(
+                self.viewer, f"/products/{self.product_id}", openings=opening.PRODUCT
+            ),
+            "/rooms/{room_id}": Visit(
+                self.viewer, f"/rooms/{room}", opening.room_ready, opening.ROOM
+            ),
             "/rooms/{room_id}/replay": Visit(self.viewer, f"/rooms/{ended}/replay"),
             "/rooms/{room_id}/highlights/{product_id}": Visit(
                 self.viewer, f"/rooms/{ended}/highlights/{self.product_id}"
             ),
             "/coupons/{coupon_id}": Visit(self.viewer, f"/coupons/{self.coupon_id}"),
-            "/cart": Visit(self.viewer, "/cart"),
-            "/orders": Visit(self.viewer, "/orders"),
+            "/cart": Visit(self.viewer, "/cart", openings=opening.cart_openings(self.sku_id)),
+            "/orders": Visit(self.viewer, "/orders", openings=opening.ORDERS),
             "/orders/{order_id}": Visit(self.viewer, f"/orders/{self.delivered_order_id}"),
             "/orders/{order_id}/tracking": Visit(self.viewer, f"/orders/{order}/tracking"),
             "/notifications": Visit(self.viewer, "/notifications"),
-            "/notifications/unsubscribe": Visit(self.viewer, self.unsubscribe_path),
-            "/wallet": Visit(self.viewer, "/wallet"),
+            "/notifications/unsubscribe": Visit(
+                self.viewer, self.unsubscribe_path, openings=opening.UNSUBSCRIBE
+            ),
+            "/wallet": Visit(self.viewer, "/wallet", openings=opening.WALLET),
             "/sandbox/wallet/{reference}": Visit(self.viewer, self.wallet_path),
-            "/account/security": Visit(self.viewer, "/account/security"),
-            "/account/privacy": Visit(self.viewer, "/account/privacy"),
-            "/host/rooms/{room_id}": Visit(self.host, f"/host/rooms/{room}", _host_console_ready),
+            "/account/security": Visit(self.viewer, "/account/security", openings=opening.SECURITY),
+            "/account/privacy": Visit(self.viewer, "/account/privacy", openings=opening.PRIVACY),
+            "/host/rooms/{room_id}": Visit(
+                self.host, f"/host/rooms/{room}", opening.host_console_ready
+            ),
             "/host/prelive": Visit(self.host, "/host/prelive"),
             "/host/assistant": Visit(self.host, f"/host/assistant?room={room}"),
             "/earnings": Visit(self.host, "/earnings"),
             "/merchant": Visit(self.merchant, "/merchant"),
             "/merchant/compliance": Visit(self.merchant, "/merchant/compliance"),
             "/merchant/faq": Visit(self.merchant, "/merchant/faq"),
-            "/dashboard": Visit(self.merchant, "/dashboard"),
+            "/dashboard": Visit(self.merchant, "/dashboard", openings=opening.DISCLOSURES),
             "/dashboard/rooms/{room_id}": Visit(self.merchant, f"/dashboard/rooms/{room}"),
             "/campaigns": Visit(self.merchant, "/campaigns"),
             "/campaigns/{campaign_id}": Visit(self.merchant, f"/campaigns/{self.campaign_id}"),
@@ -166,9 +156,9 @@ class World:
                 self.merchant, f"/experiments/{self.experiment_id}"
             ),
             "/risk/held": Visit(self.merchant, "/risk/held"),
-            "/moderation": Visit(self.moderator, "/moderation"),
-            "/risk": Visit(self.analyst, "/risk"),
-            "/regulator": Visit(self.regulator, "/regulator", _regulator_ready),
+            "/moderation": Visit(self.moderator, "/moderation", openings=opening.MODERATION),
+            "/risk": Visit(self.analyst, "/risk", openings=opening.DISCLOSURES),
+            "/regulator": Visit(self.regulator, "/regulator", opening.regulator_ready),
         }
 
 
@@ -206,8 +196,10 @@ def _top_up(server: LiveServer, user: User, *, kind: str, amount: int) -> None:
     server.api(user, "POST", "/api/top-ups", body, expect=201, headers=_key())
 
 
-def _coupon(server: LiveServer, merchant: User) -> int:
+def _coupon(server: LiveServer, merchant: User, *, room_id: int | None = None) -> int:
+    """A coupon of the shop's, dropped in the room when ``room_id`` is given."""
     body = {
+        "room_id": room_id,
         "code": server.unique("SCAN"),
         "name": "Welcome coupon",
         "kind": "fixed",
@@ -346,6 +338,7 @@ def _room_activity(
     """The live room as people use it."""
     rooms = f"/api/rooms/{room_id}"
     server.api(viewer, "POST", f"{rooms}/chat", {"text": "Does it come in blue"}, expect=201)
+    server.api(fan, "POST", f"{rooms}/chat", {"text": "Do you ship abroad"}, expect=201)
     server.api(viewer, "POST", f"{rooms}/likes", {"count": 3}, expect=202)
     asked = {"text": "Is it machine washable"}
     question = server.api(viewer, "POST", f"{rooms}/questions", asked, expect=201)
@@ -379,6 +372,8 @@ def _room_activity(
     packet = {"total": 500, "shares": 5, "greeting": "Good luck", "minutes": 60}
     made = server.api(host, "POST", f"{rooms}/red-packets", packet, expect=201, headers=_key())
     server.api(fan, "POST", f"/api/red-packets/{made['id']}/grab", expect=201)
+    # and one more: the viewer grabs one in each language's run of the scan
+    server.api(host, "POST", f"{rooms}/red-packets", packet, expect=201, headers=_key())
     _top_up(server, viewer, kind="coins", amount=1_000)
     server.api(viewer, "POST", f"{rooms}/gifts", {"gift": "rose"}, expect=201, headers=_key())
 
@@ -419,6 +414,22 @@ def _viewers_own(server: LiveServer, viewer: User, *, host: User, room_id: int) 
     server.api(viewer, "POST", "/api/share-links", {"target": f"room:{room_id}"}, expect=201)
 
 
+def _passkey(server: LiveServer, user: User) -> None:
+    """A passkey on the user's account (a software authenticator's): the payment's step-up
+    offers it."""
+    rp = RelyingParty(rp_id="127.0.0.1", origin=server.base_url)
+    secret = Settings(home=server.home).resolved_secret_key()
+    authenticator = SoftAuthenticator(origin=server.base_url)
+    with unit_of_work(server.database_url) as session:
+        owner = session.get_one(User, user.id)
+        options = passkeys.registration_options(session, user=owner, rp=rp, secret_key=secret)
+        credential = authenticator.register(options)
+        keep = {"name": "Phone", "trusted": False, "device_id": None}
+        passkeys.add_passkey(
+            session, user=owner, credential=credential, rp=rp, secret_key=secret, **keep
+        )
+
+
 def build_world(server: LiveServer) -> World:
     host, merchant, product, room_id = server.selling_room(
         title="Evening sale",
@@ -450,8 +461,12 @@ def build_world(server: LiveServer) -> World:
     _inspection(server)
     coupon_id = _coupon(server, merchant)
     server.api(viewer, "POST", f"/api/coupons/{coupon_id}/grab", expect=201)  # in the wallet
+    _coupon(server, merchant, room_id=room_id)  # the room's perks: a coupon to grab
+    _passkey(server, viewer)
     campaign_id = _campaign(server, merchant)
     _shop_words(server, merchant, campaign_id=campaign_id, room_id=room_id)
+    address = {"recipient": "Li", "phone": "13900000000", "region": "Hangzhou", "line": "No. 1"}
+    server.api(viewer, "POST", "/api/addresses", address | {"is_default": True}, expect=201)
     secret = Settings(home=server.home).resolved_secret_key()
     token = unsubscribe_token(secret, user_id=viewer.id, kind=NotificationKind.ORDER_SHIPPED)
     return World(
@@ -462,6 +477,7 @@ def build_world(server: LiveServer) -> World:
         analyst=server.create_user(server.unique("analyst"), Role.RISK_ANALYST),
         regulator=server.create_user(server.unique("regulator"), Role.REGULATOR),
         product_id=product["id"],
+        sku_id=sku_id,
         room_id=room_id,
         ended_room_id=ended_room_id,
         order_id=order_id,

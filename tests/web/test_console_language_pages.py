@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +27,7 @@ from tests.notifications.helpers import Inbox, smtp_sink
 from tests.ports import free_port
 from tests.web.conftest import SIZES, OpenPage
 from tests.web.test_language_pages import CJK, ENGLISH_UI_WORDS, VISIBLE_TEXT
+from tests.web.visits import Visit
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -55,16 +56,6 @@ CONSOLE_WORDS = (
     "Page 1",
 )
 CODE = re.compile(r"验证码是：(\d{6})")
-
-# Where the page has settled: its scripts have drawn what the test reads.
-Settle = Callable[[Page], None]
-
-
-@dataclass(frozen=True)
-class Visit:
-    user: User | None
-    path: str
-    settle: Settle | None = None
 
 
 @dataclass
@@ -222,8 +213,8 @@ def world(server: LiveServer) -> World:
 
 def _visited(open_page: OpenPage, visit: Visit, *, locale: str, size: str) -> Page:
     page = open_page(visit.user, visit.path, locale=locale, size=size)
-    if visit.settle is not None:
-        visit.settle(page)
+    if visit.ready is not None:
+        visit.ready(page)
     page.wait_for_load_state("networkidle")
     return page
 

@@ -27,8 +27,9 @@ from liveshop.app import create_app
 from liveshop.core.settings import Settings
 from liveshop.web.risk_pages import ReasonView, reason_view, subject_words
 from tests.web.conftest import PAGE_TIMEOUT_MS, SIZES
-from tests.web.scan_world import HELD_ABOVE, TYPED, Visit, World, build_world
+from tests.web.scan_world import HELD_ABOVE, TYPED, World, build_world
 from tests.web.test_language_pages import CJK, VISIBLE_TEXT
+from tests.web.visits import Visit
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -75,8 +76,26 @@ READ_ATTRIBUTES = """() => [...document.body.querySelectorAll("[placeholder], [a
   .join("\\n")"""
 # Controls a person taps (links, buttons, fields) lying over one another: each control's box
 # as shown (cut by any scrolling or clipping box it is in), pairs overlapping by more than
-# 4 px each way, one not inside the other.
+# 4 px each way, one not inside the other. While a modal layer is open (a backdrop: a fixed
+# box over the whole window, as under a sheet), the page under it cannot be tapped: a control
+# the backdrop lies over at its box's middle, or outside the window, is behind it and left
+# out; the sheet's own controls, and anything above the backdrop, are checked as any other.
 OVERLAPS = """() => {
+  const backdrops = [...document.body.querySelectorAll("*")].filter((node) => {
+    if (getComputedStyle(node).position !== "fixed" || !node.checkVisibility()) return false;
+    const box = node.getBoundingClientRect();
+    return box.left <= 0 && box.top <= 0 && box.right >= innerWidth && box.bottom >= innerHeight;
+  });
+  const behind = (node, { left, top, right, bottom }) => {
+    if (!backdrops.length) return false;
+    const [x, y] = [(left + right) / 2, (top + bottom) / 2];
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return true;
+    for (const hit of document.elementsFromPoint(x, y)) {
+      if (node.contains(hit)) return false;
+      if (backdrops.includes(hit)) return true;
+    }
+    return false;
+  };
   const shown = (node) => {
     let { left, top, right, bottom } = node.getBoundingClientRect();
     for (let up = node.parentElement; up; up = up.parentElement) {
@@ -95,7 +114,8 @@ OVERLAPS = """() => {
   const controls = [...document.body.querySelectorAll(
     "a[href], button, input, select, textarea, [role=button]",
   )].filter((node) => node.checkVisibility({ visibilityProperty: true, opacityProperty: true }))
-    .map((node) => [node, shown(node)]);
+    .map((node) => [node, shown(node)])
+    .filter(([node, box]) => !behind(node, box));
   const found = [];
   controls.forEach(([a, boxA], i) => controls.slice(i + 1).forEach(([b, boxB]) => {
     if (a.contains(b) || b.contains(a)) return;
@@ -177,12 +197,44 @@ def _read(page: Page, *, locale: str) -> list[str]:
     return found
 
 
+def _read_at_each_size(page: Page, name: str, *, locale: str) -> dict[str, list[str]]:
+    """The page as it is now, read at a phone's size, then widened to a desktop's."""
+    leaks = {}
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        if found := _read(page, locale=locale):
+            leaks[f"{name} ({size})"] = sorted(set(found))
+    return leaks
+
+
+def _scanned(page: Page, visit: Visit, *, locale: str) -> dict[str, list[str]]:
+    """The visit's page as loaded, then with each of its openings open."""
+    page.set_viewport_size(SIZES["phone"])
+    page.goto(visit.path)
+    if visit.ready is not None:
+        visit.ready(page)
+    page.wait_for_load_state("networkidle")
+    leaks = _read_at_each_size(page, visit.path, locale=locale)
+    for opening in visit.openings:
+        page.set_viewport_size(SIZES["phone"])
+        opening.show(page)
+        page.wait_for_load_state("networkidle")
+        # read from the top, as a page is when it loads: a tap may have scrolled the page under
+        # its sticky bar, which covers what it scrolls over, as it should
+        page.evaluate("window.scrollTo(0, 0)")
+        leaks |= _read_at_each_size(page, f"{visit.path} [{opening.label}]", locale=locale)
+        if opening.close is not None:
+            opening.close(page)
+    return leaks
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_no_page_shows_leaked_server_text(
     locale: str, world: World, server: LiveServer, browser: Browser
 ) -> None:
     """One context per language (its Accept-Language and navigator.language); each page
-    opened once at a phone's size, then widened to a desktop's and read again."""
+    opened once at a phone's size, then widened to a desktop's and read again, and the same
+    with each sheet or dialog its visit opens."""
     context = browser.new_context(base_url=server.base_url, locale=locale, viewport=SIZES["phone"])
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -200,15 +252,7 @@ def test_no_page_shows_leaked_server_text(
     try:
         for visit in world.visits().values():
             _signed_in(context, server, visit)
-            page.set_viewport_size(SIZES["phone"])
-            page.goto(visit.path)
-            if visit.ready is not None:
-                visit.ready(page)
-            page.wait_for_load_state("networkidle")
-            for size, viewport in SIZES.items():
-                page.set_viewport_size(viewport)
-                if found := _read(page, locale=locale):
-                    leaks[f"{visit.path} ({size})"] = sorted(set(found))
+            leaks |= _scanned(page, visit, locale=locale)
     finally:
         context.close()
     shown = "\n".join(f"{path}: {found}" for path, found in leaks.items())
@@ -231,6 +275,32 @@ def test_the_scan_finds_overlapping_controls(browser: Browser) -> None:
             <a href="/b" style="position:absolute;top:150px"><button>inside</button></a>"""
         )
         assert page.evaluate(OVERLAPS) == ['button#one "one" over button#two "two"']
+    finally:
+        page.close()
+
+
+def test_the_scan_leaves_out_controls_under_a_modal_backdrop(browser: Browser) -> None:
+    """With a sheet open over its backdrop, the page's buttons under the sheet are covered (no
+    overlap); the sheet's own buttons one over the other, and a button above the backdrop
+    over the sheet's, are found."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            """<button style="position:absolute;left:0;top:0;width:300px;height:300px">page</button>
+            <div style="position:fixed;inset:0;z-index:40;background:#0006"></div>
+            <section style="position:fixed;left:0;top:100px;z-index:41;width:300px">
+              <button id="one" style="width:90px">one</button>
+              <button id="two" style="margin-left:-60px;width:90px">two</button>
+              <button id="three" style="display:block;margin-top:40px">three</button>
+            </section>
+            <button id="toast" style="position:fixed;left:0;top:160px;z-index:50">toast</button>"""
+        )
+        assert page.evaluate(OVERLAPS) == [
+            'button#one "one" over button#two "two"',
+            'button#three "three" over button#toast "toast"',
+        ]
+        page.evaluate("document.querySelector('div').remove()")  # no backdrop: all are read
+        assert len(page.evaluate(OVERLAPS)) == 2 + 4
     finally:
         page.close()
 

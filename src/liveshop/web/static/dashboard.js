@@ -81,8 +81,10 @@ function showEmpty(id, empty) {
   if (node) node.hidden = !empty;
 }
 
+/** A cell is el()'s options; `code` is an identifier shown as such (a customer's anonymous id). */
 function fillRows(tbody, rows) {
-  tbody.replaceChildren(...rows.map((cells) => el("tr", {}, cells.map((cell) => el("td", cell)))));
+  const cell = (options) => el("td", options, options.code ? [el("code", { text: options.code })] : []);
+  tbody.replaceChildren(...rows.map((cells) => el("tr", {}, cells.map(cell))));
 }
 
 /** Each figure also as text beside its chart: read aloud, and the same numbers as the API's. */
@@ -326,7 +328,7 @@ function overview() {
     fillRows(
       $("profile-table").tBodies[0],
       data.profiles.map((profile) => [
-        { text: profile.user_id },
+        { code: profile.user_id },
         { text: profile.recency_days ?? "–", className: "num" },
         { text: profile.frequency, className: "num" },
         { text: yuan(profile.monetary_minor_units), className: "num" },

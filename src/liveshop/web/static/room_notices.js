@@ -10,6 +10,8 @@ const GIFT_NAMES = {
   lightstick: _("荧光棒"),
   cake: _("蛋糕"),
   sports_car: _("跑车"),
+  rocket: _("火箭"),
+  carnival: _("嘉年华"),
 };
 
 /** A gift's name in the page's language, else as the server named it. */
