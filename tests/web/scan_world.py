@@ -9,8 +9,8 @@ campaign with a link and its spend, a coupon in the viewer's wallet.
 
 Everything goes through the server's API (its listeners hear the events: notifications,
 the hub, the ledger), as each role would do it. What people typed is English, so that
-Chinese on an English page is the site's own (:data:`TYPED` is taken out of a Chinese
-page's text before it is searched for English)."""
+Chinese on an English page is the site's own, and English on a Chinese page is what people
+typed, which its element says with lang="en" (core.languages.written_language)."""
 
 from __future__ import annotations
 
@@ -53,35 +53,6 @@ if TYPE_CHECKING:
 # An order above 100 元 waits for a risk analyst: the review queue, the merchant's holds and
 # the buyer's orders have one.
 HELD_ABOVE = 10_000
-
-TYPED = (
-    "Linen shirt",
-    "Evening sale",
-    "Last night's sale",
-    "Light.",
-    "Spring push",
-    "Spring video",
-    "Countdown test",
-    "Welcome coupon",
-    "Private deal",
-    "Add me on WeChat for a better price",
-    "Wrong size",
-    "Rule 3: no deals off the platform",
-    "Is this the lowest price",
-    "Label checked",
-    "Does it come in blue",
-    "Is it machine washable",
-    "Yes, cold wash only",
-    "Free shipping tonight",
-    "Lucky bag: one shirt",
-    "Good luck",
-    "Soft and fits well",
-    "Thank you for the kind words",
-    "Do you ship abroad",
-    "Not yet, only within China",
-    "It was a joke",
-    "Tomorrow's preview",
-)
 
 
 @dataclass
