@@ -111,14 +111,14 @@ class World:
             "/account/security": Visit(self.viewer, "/account/security", openings=opening.SECURITY),
             "/account/privacy": Visit(self.viewer, "/account/privacy", openings=opening.PRIVACY),
             "/host/rooms/{room_id}": Visit(
-                self.host, f"/host/rooms/{room}", opening.host_console_ready
+                self.host, f"/host/rooms/{room}", opening.host_console_ready, opening.HOST_CONSOLE
             ),
             "/host/prelive": Visit(self.host, "/host/prelive"),
             "/host/assistant": Visit(self.host, f"/host/assistant?room={room}"),
             "/earnings": Visit(self.host, "/earnings"),
             "/merchant": Visit(self.merchant, "/merchant"),
             "/merchant/compliance": Visit(self.merchant, "/merchant/compliance"),
-            "/merchant/faq": Visit(self.merchant, "/merchant/faq"),
+            "/merchant/faq": Visit(self.merchant, "/merchant/faq", openings=opening.FAQ),
             "/dashboard": Visit(self.merchant, "/dashboard", openings=opening.DISCLOSURES),
             "/dashboard/rooms/{room_id}": Visit(self.merchant, f"/dashboard/rooms/{room}"),
             "/campaigns": Visit(self.merchant, "/campaigns"),
@@ -394,10 +394,15 @@ def _passkey(server: LiveServer, user: User) -> None:
     with unit_of_work(server.database_url) as session:
         owner = session.get_one(User, user.id)
         options = passkeys.registration_options(session, user=owner, rp=rp, secret_key=secret)
-        credential = authenticator.register(options)
-        keep = {"name": "Phone", "trusted": False, "device_id": None}
         passkeys.add_passkey(
-            session, user=owner, credential=credential, rp=rp, secret_key=secret, **keep
+            session,
+            user=owner,
+            credential=authenticator.register(options),
+            name="Phone",
+            trusted=False,
+            device_id=None,
+            rp=rp,
+            secret_key=secret,
         )
 
 

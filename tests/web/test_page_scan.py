@@ -81,8 +81,8 @@ READ_ATTRIBUTES = """() => [...document.body.querySelectorAll("[placeholder], [a
 # the backdrop lies over at its box's middle, or outside the window, is behind it and left
 # out; the sheet's own controls, and anything above the backdrop, are checked as any other.
 OVERLAPS = """() => {
-  const backdrops = [...document.body.querySelectorAll("*")].filter((node) => {
-    if (getComputedStyle(node).position !== "fixed" || !node.checkVisibility()) return false;
+  const backdrops = document.elementsFromPoint(innerWidth / 2, innerHeight / 2).filter((node) => {
+    if (getComputedStyle(node).position !== "fixed") return false;
     const box = node.getBoundingClientRect();
     return box.left <= 0 && box.top <= 0 && box.right >= innerWidth && box.bottom >= innerHeight;
   });

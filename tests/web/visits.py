@@ -24,11 +24,12 @@ def press_escape(page: Page) -> None:
 @dataclass(frozen=True)
 class Opening:
     """Something a tap shows on the page: ``show`` taps the control a person would tap and
-    waits until it is shown (a sheet risen to its place); ``close`` puts the page back."""
+    waits until it is shown (a sheet risen to its place); ``close`` puts the page back, or
+    None leaves it as it is (for the visit's next opening, a step further, or the next visit)."""
 
     label: str
     show: Ready
-    close: Ready = press_escape
+    close: Ready | None = press_escape
 
 
 @dataclass(frozen=True)
