@@ -308,8 +308,7 @@ def test_every_overlay_keeps_its_lane(
         expect(page.locator(shown)).to_be_visible()
     page.locator("#chat-input").fill("这件瓷瓶有证书吗")
     page.locator("#chat-send").click()
-    for count in (3, 1):
-        gift = {"gift": "rose", "count": count}
+    for gift in ({"gift": "rose", "count": 3}, {"gift": "lightstick", "count": 1}):
         server.api(fan, "POST", f"/api/rooms/{room_id}/gifts", gift, expect=201, headers=_key())
     expect(page.locator("#chat-list .kind-gift")).to_have_count(2)
     expect(page.locator("#gift-layer .gift-anim")).to_have_count(1)  # the second one waits
@@ -318,5 +317,13 @@ def test_every_overlay_keeps_its_lane(
     page.evaluate(HOLD_ANIMATIONS)
     page.evaluate("window.scrollTo(0, 0)")
     _screenshot(page, f"room-lanes-{size}-{locale}")
+    problems = _lane_problems(page)
+    assert problems == [], "\n".join(problems)
+    # the waiting gift plays in the same lane once the first has ended
+    page.evaluate("document.getAnimations().forEach((a) => a.play())")
+    expect(page.locator('#gift-layer .gift-anim[data-animation="burst"]')).to_have_count(1)
+    expect(page.locator("#gift-layer .gift-anim")).to_have_count(1)
+    page.evaluate(HOLD_ANIMATIONS)
+    _screenshot(page, f"room-lanes-{size}-{locale}-next-gift")
     problems = _lane_problems(page)
     assert problems == [], "\n".join(problems)
