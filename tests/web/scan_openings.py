@@ -328,7 +328,15 @@ def _shop_products(page: Page) -> None:
     expect(page.locator("#shop-products li").first).to_be_visible()
 
 
+def _end_asks_to_confirm(page: Page) -> None:
+    """下播 asks in the browser's own dialog (the scan reads and dismisses it)."""
+    with page.expect_event("dialog"):
+        page.locator("#end-btn").click()
+    expect(page.locator("#end-btn")).to_be_enabled()  # dismissed: the room is still live
+
+
 HOST_CONSOLE = (
+    Opening("ending asks to confirm", _end_asks_to_confirm, None),
     Opening("a new stream key", _stream_key, None),
     Opening("the shop's products", _shop_products, None),
 )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page
 
 from liveshop.app import create_app
 from liveshop.core.settings import Settings
@@ -205,14 +205,23 @@ def _read_at_each_size(page: Page, name: str, *, locale: str) -> dict[str, list[
     return leaks
 
 
-def _scanned(page: Page, visit: Visit, *, locale: str) -> dict[str, list[str]]:
-    """The visit's page as loaded, then with each of its openings open."""
+def _dialogs_read(name: str, asked: list[str], *, locale: str) -> dict[str, list[str]]:
+    """What the browser's dialogs asked since the last read (then forgotten), read for leaks."""
+    found = _leaks("\n".join(asked), locale=locale)
+    asked.clear()
+    return {f"{name} (the browser's dialog)": found} if found else {}
+
+
+def _scanned(page: Page, visit: Visit, *, locale: str, asked: list[str]) -> dict[str, list[str]]:
+    """The visit's page as loaded, then with each of its openings open; ``asked`` holds what
+    the browser's own dialogs (window.confirm) asked meanwhile, read for leaks too."""
     page.set_viewport_size(SIZES["phone"])
     page.goto(visit.path)
     if visit.ready is not None:
         visit.ready(page)
     page.wait_for_load_state("networkidle")
     leaks = _read_at_each_size(page, visit.path, locale=locale)
+    leaks |= _dialogs_read(visit.path, asked, locale=locale)
     for opening in visit.openings:
         page.set_viewport_size(SIZES["phone"])
         opening.show(page)
@@ -220,7 +229,9 @@ def _scanned(page: Page, visit: Visit, *, locale: str) -> dict[str, list[str]]:
         # read from the top, as a page is when it loads: a tap may have scrolled the page under
         # its sticky bar, which covers what it scrolls over, as it should
         page.evaluate("window.scrollTo(0, 0)")
-        leaks |= _read_at_each_size(page, f"{visit.path} [{opening.label}]", locale=locale)
+        name = f"{visit.path} [{opening.label}]"
+        leaks |= _read_at_each_size(page, name, locale=locale)
+        leaks |= _dialogs_read(name, asked, locale=locale)
         if opening.close is not None:
             opening.close(page)
     return leaks
@@ -246,11 +257,18 @@ def test_no_page_shows_leaked_server_text(
             else None
         ),
     )
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
     leaks: dict[str, list[str]] = {}
     try:
         for visit in world.visits().values():
             _signed_in(context, server, visit)
-            leaks |= _scanned(page, visit, locale=locale)
+            leaks |= _scanned(page, visit, locale=locale, asked=asked)
     finally:
         context.close()
     shown = "\n".join(f"{path}: {found}" for path, found in leaks.items())
