@@ -62,6 +62,13 @@ def _tapped(selector: str, sheet: str, *, filled: str | None = None) -> Ready:
     return show
 
 
+def _bag_searched_for_nothing(page: Page) -> None:
+    page.locator("#shelf-btn").click()
+    sheet_shown(page, "#shelf-sheet")
+    page.locator("#shelf-search").fill("zzzz")
+    expect(page.locator("#shelf-search-empty")).to_be_visible()
+
+
 def _a_comment_reported(page: Page) -> None:
     """A tap on someone else's comment offers to report it (static/room_report.js)."""
     others = page.locator(
@@ -144,6 +151,7 @@ def _red_packet_grabbed(page: Page) -> None:
 
 ROOM = (
     Opening("shopping bag", _tapped("#shelf-btn", "#shelf-sheet", filled="#shelf-list li")),
+    Opening("nothing found in the bag", _bag_searched_for_nothing),
     Opening("gifts", _tapped("#gift-btn", "#gift-sheet", filled="#gift-grid li")),
     Opening("share", _tapped("#share-room", "#share-sheet", filled="#share-qr[src]")),
     Opening("report the room", _tapped("#report-room", "#report-sheet", filled=".report-reason")),
@@ -208,14 +216,21 @@ ORDERS = (
 )
 
 
-def _top_up(page: Page) -> None:
-    page.locator("#topup-presets button").first.click()
-    page.locator("#topup-submit").click()
-    sheet_shown(page, "#pay-sheet")
-    expect(page.locator("#pay-methods li").first).to_be_visible()
+def _top_up(kind: str) -> Ready:
+    """A top-up of coins or of the wallet balance: its first preset, paid in the pay sheet."""
+
+    def show(page: Page) -> None:
+        page.locator(f"label:has(#topup-kind-{kind})").click()  # the tab; its radio is hidden
+        expect(page.locator(f"#topup-kind-{kind}")).to_be_checked()
+        page.locator("#topup-presets button").first.click()
+        page.locator("#topup-submit").click()
+        sheet_shown(page, "#pay-sheet")
+        expect(page.locator("#pay-methods li").first).to_be_visible()
+
+    return show
 
 
-WALLET = (Opening("top up", _top_up),)
+WALLET = (Opening("buy coins", _top_up("coins")), Opening("top up", _top_up("wallet")))
 
 
 def _authenticator_enrolment(page: Page) -> None:
