@@ -12,8 +12,8 @@ Each opening taps what a person would tap and waits until what it opens is shown
 starts where the last one's ``close`` left the page (an opening whose ``close`` is None
 leaves it as it is: for the next, a flow of steps, or for the next visit). The world
 (tests/web/scan_world.py) has what they need: the viewer's address, saved card and passkey,
-a comment by someone else, a pending order, two red packets (one grabbed in each language's
-run)."""
+a comment by someone else, a pending order, two red packets and two coupons in the room (one
+of each grabbed in each language's run)."""
 
 from __future__ import annotations
 
@@ -144,6 +144,17 @@ def _paid(page: Page) -> None:
     expect(page.locator("#order-sheet-title")).not_to_have_text("")
 
 
+def _coupon_grabbed(page: Page) -> None:
+    page.locator("#coupon-drops .coupon-grab:enabled").first.click()
+    expect(page.locator("#toast")).to_be_visible()
+
+
+def _bid(page: Page) -> None:
+    """出价 at the least the auction takes (the fan's higher maximum outbids it)."""
+    page.locator("#auction-card .auction-bid-btn").click()
+    expect(page.locator("#toast")).to_be_visible()
+
+
 def _red_packet_grabbed(page: Page) -> None:
     page.locator("#red-packets .red-packet-grab").click()
     expect(page.locator("#red-packets .red-packet-result")).to_be_visible()
@@ -162,6 +173,8 @@ ROOM = (
     Opening("step-up", _stepped_up, None),
     Opening("a wrong code", _wrong_code, None),
     Opening("paid", _paid),
+    Opening("a coupon grabbed", _coupon_grabbed, None),
+    Opening("a bid", _bid, None),
     Opening("red packet grabbed", _red_packet_grabbed, None),
 )
 

@@ -437,7 +437,8 @@ def build_world(server: LiveServer) -> World:
     _inspection(server)
     coupon_id = _coupon(server, merchant)
     server.api(viewer, "POST", f"/api/coupons/{coupon_id}/grab", expect=201)  # in the wallet
-    _coupon(server, merchant, room_id=room_id)  # the room's perks: a coupon to grab
+    for _ in range(2):  # the room's perks: the viewer grabs one in each language's scan
+        _coupon(server, merchant, room_id=room_id)
     _passkey(server, viewer)
     campaign_id = _campaign(server, merchant)
     _shop_words(server, merchant, campaign_id=campaign_id, room_id=room_id)
