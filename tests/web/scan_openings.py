@@ -161,7 +161,7 @@ def _red_packet_grabbed(page: Page) -> None:
 
 
 ROOM = (
-    Opening("shopping bag", _tapped("#shelf-btn", "#shelf-sheet", filled="#shelf-list li")),
+    Opening("shopping bag", _tapped("#shelf-btn", "#shelf-sheet", filled=".shelf-skus .sku-chip")),
     Opening("nothing found in the bag", _bag_searched_for_nothing),
     Opening("gifts", _tapped("#gift-btn", "#gift-sheet", filled="#gift-grid li")),
     Opening("share", _tapped("#share-room", "#share-sheet", filled="#share-qr[src]")),

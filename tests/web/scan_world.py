@@ -406,6 +406,21 @@ def _passkey(server: LiveServer, user: User) -> None:
         )
 
 
+def _two_colours_on_the_shelf(
+    server: LiveServer, *, host: User, merchant: User, room_id: int
+) -> None:
+    """A product in two colours, one sold out, beside the pinned one in the room's bag: the
+    bag offers a choice of SKU."""
+    skus = [
+        {"options": {"colour": "Blue"}, "price": 5_900, "stock": 5},
+        {"options": {"colour": "Red"}, "price": 6_900, "stock": 0},
+    ]
+    scarf = server.create_product(merchant, title="Silk scarf", skus=skus)
+    pinned = server.api(host, "GET", f"/api/rooms/{room_id}/shelf")
+    shelf = {"product_ids": [*(product["id"] for product in pinned), scarf["id"]]}
+    server.api(host, "PUT", f"/api/rooms/{room_id}/shelf", shelf)
+
+
 def build_world(server: LiveServer) -> World:
     host, merchant, product, room_id = server.selling_room(
         title="Evening sale",
@@ -423,6 +438,7 @@ def build_world(server: LiveServer) -> World:
     )
     server.api(viewer, "POST", "/api/cart/items", {"sku_id": sku_id})
     _room_activity(server, host=host, viewer=viewer, fan=fan, room_id=room_id, sku_id=sku_id)
+    _two_colours_on_the_shelf(server, host=host, merchant=merchant, room_id=room_id)
     _paid(server, fan, sku_id=sku_id, room_id=room_id)  # waiting for the shop to ship it
     ended_room_id = server.create_room(host, title="Last night's sale", start=True)
     server.api(host, "POST", f"/api/rooms/{ended_room_id}/end")
