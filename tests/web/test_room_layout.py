@@ -5,7 +5,9 @@ centre, red packets take one place on the stage (used ones leave it) and 已抢�
 one line. With every kind of overlay shown at once (an auction, a flash sale, the pinned
 card, a red packet, a gift banner, danmaku or the chat over the video), in Chinese and in
 English, each keeps its own lane: no two overlap, none covers a control, and each stays on
-the stage.
+the stage; so do the stage's top bar (the host, the viewer count, the connection pill while
+it reconnects), the room's title (one line, however long) and the tap-for-sound button a muted
+autoplay shows, and a toast shows off the stage.
 
 Set LIVESHOP_SCREENSHOT_DIR to keep screenshots of the room at both sizes.
 """
@@ -68,7 +70,9 @@ def _busy_room(server: LiveServer) -> tuple[int, Any, Any]:
     """A live room with a pinned product, a running flash sale and three red packets, one
     of them already grabbed out by a fan: (room id, host, merchant)."""
     coat_product = {"title": "加厚羽绒服 冬季新款 长款过膝", "price": 29900, "stock": 50}
-    host, merchant, coat, room_id = server.selling_room(title="冬季专场", product=coat_product)
+    # longer than a line on the stage
+    title = "冬季专场 · 加厚羽绒服 羊毛大衣 围巾手套 全场包邮 下单再送暖宝宝 限时三天"
+    host, merchant, coat, room_id = server.selling_room(title=title, product=coat_product)
     sale = {
         "room_id": room_id,
         "sku_id": coat["skus"][0]["id"],
@@ -206,7 +210,9 @@ def test_a_grabbed_out_packet_says_so_on_one_line(server: LiveServer, new_page: 
 
 # What shows over the video, one lane per kind; danmaku and gift banners move inside theirs.
 STAGE_OVERLAYS = {
-    "top": ".stage-top",
+    "host": ".host-chip",
+    "counters": ".stage-counters > *",
+    "sound": "#unmute-btn",
     "title": ".stage-title",
     "flash sale": "#flash-banner",
     "auction": ".auction-card",
@@ -228,6 +234,16 @@ COVERED_CONTROLS = """(controls, overlays) => {
     .filter((lane) => !lane.contains(control))
     .filter((lane) => meet(lane.getBoundingClientRect(), control.getBoundingClientRect()))
     .map((lane) => `${name(lane)} covers ${name(control)}`));
+}"""
+
+
+# what the stage shows while the video plays muted (autoplay) and the connection is lost:
+# the tap-for-sound button and the connection pill, with the page's own words
+MUTED_AND_RECONNECTING = """async () => {
+  document.getElementById("unmute-btn").hidden = false;
+  const { showConnection } = await import("/static/live.js");
+  const pill = document.getElementById("conn");
+  showConnection(pill, "reconnecting", "websocket", { quietWhenOpen: true });
 }"""
 
 
@@ -292,6 +308,27 @@ def _lane_problems(page: Page) -> list[str]:
     return problems + covered
 
 
+# an element's box, fixed ones too (_box keeps those in the page's flow)
+RECT = """(n) => { const r = n.getBoundingClientRect();
+  return {x: r.x, y: r.y, w: r.width, h: r.height}; }"""
+
+
+def _check_sound_and_toast(page: Page, size: str) -> None:
+    """Tap for sound shows its words whole and takes a tap; a toast (a claimed coupon, a
+    draw joined, a bid) shows off the stage, not over a lane."""
+    sound = page.locator("#unmute-btn")
+    assert sound.evaluate("(n) => n.scrollWidth <= n.clientWidth"), (
+        f"tap for sound is cut at {size}"
+    )
+    sound.click(trial=True)
+    page.evaluate("""async () => (await import("/static/common.js")).toast(
+      document.getElementById("room-title").textContent)""")
+    toast = page.locator("#toast")
+    expect(toast).to_be_visible()
+    shown, stage = page.eval_on_selector("#toast", RECT), page.eval_on_selector("#video-box", RECT)
+    assert not _intersect(shown, stage), f"the toast {shown} is on the stage {stage}"
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_overlay_keeps_its_lane(
@@ -315,10 +352,12 @@ def test_every_overlay_keeps_its_lane(
     lines = page.locator(".video-chat .video-chat-line" if size == "phone" else ".danmaku-line")
     expect(lines.first).to_be_attached()
     page.evaluate(HOLD_ANIMATIONS)
+    page.evaluate(MUTED_AND_RECONNECTING)
     page.evaluate("window.scrollTo(0, 0)")
     _screenshot(page, f"room-lanes-{size}-{locale}")
     problems = _lane_problems(page)
     assert problems == [], "\n".join(problems)
+    _check_sound_and_toast(page, size)
     # the waiting gift plays in the same lane once the first has ended
     page.evaluate("document.getAnimations().forEach((a) => a.play())")
     expect(page.locator('#gift-layer .gift-anim[data-animation="burst"]')).to_have_count(1)
