@@ -21,6 +21,7 @@ from liveshop.core.settings import Settings
 from liveshop.live import service as live
 from liveshop.privacy.consents import Purpose
 from liveshop.recommend import fast_path
+from liveshop.recommend import rooms as rooms_ranking
 from liveshop.recommend.jobs import train_once
 from tests.conftest import Account, MakeAccount
 from tests.recommend.helpers import allow_personalisation, events, merchants, product
@@ -104,8 +105,11 @@ def cookie(account: Account) -> dict[str, str]:
 
 
 def test_fast_answers_equal_routed_answers(
-    world: World, client: TestClient, fast_answers: list[str]
+    world: World, client: TestClient, fast_answers: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A scheduled room's score rises as its start nears: both answers are read at one moment.
+    moment = utcnow()
+    monkeypatch.setattr(rooms_ranking, "utcnow", lambda: moment)
     viewers: dict[str, dict[str, str]] = {
         "anonymous": {},
         "reader": world.reader.headers,

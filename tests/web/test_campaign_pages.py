@@ -129,7 +129,7 @@ def test_campaign_dashboard_link_builder_and_experiment_results(
     newest = page.locator("#link-list .link-card").first
     expect(newest).to_contain_text(f"小红书 · 笔记 A · {kol.username} → 商品 保温杯")
     expect(newest.locator("img.qr")).to_be_visible()
-    assert newest.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    expect_image_loaded(newest.locator("img.qr"))
     made = server.api(merchant, "GET", f"/api/campaigns/{campaign['id']}/links")
     assert {(link["target"], link["kol_user_id"]) for link in made} == {
         (f"product:{product['id']}", None),
