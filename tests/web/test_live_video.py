@@ -182,6 +182,10 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         time.sleep(2)  # the pin spans some video
         server.api(host, "DELETE", f"/api/rooms/{room_id}/pinned")
         server.api(host, "POST", f"/api/rooms/{room_id}/end")
+        # the open page says the show ended, offers its replay, and drops the live buttons
+        expect(viewer.locator("#replay-link")).to_be_visible()
+        expect(viewer.locator("#like-btn")).to_be_hidden()
+        expect(viewer.locator("#shelf-btn")).to_be_visible()  # its products are still on sale
         publisher.wait(timeout=15)  # the media server drops an ended room's publisher
     finally:
         _stop(publisher)
@@ -198,7 +202,9 @@ def test_a_host_streams_and_a_viewer_watches_then_the_replay_opens(
         "pin",
         "unpin",
     ]
-    page = new_page(path=f"/rooms/{room_id}/replay")
+    page = new_page(path="/")  # the home page lists the replay
+    page.locator(f'[data-replay-room-id="{room_id}"]').click()
+    expect(page).to_have_url(f"{server.base_url}/rooms/{room_id}/replay")
     expect(page.locator("video.replay-video")).to_be_visible()
     expect(page.locator("#chapters li")).to_have_count(1)
     page.locator("#chapters button").click()

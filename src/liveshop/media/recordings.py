@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from liveshop.core.db import unit_of_work
+from liveshop.governance.queries import limited_room_ids
+from liveshop.live.models import Room, RoomStatus
 from liveshop.media.ffmpeg import FfmpegFailed, duration_seconds, remux_to_mp4
 from liveshop.media.models import Recording, RecordingStatus
 from liveshop.media.naming import recording_facts
@@ -103,3 +106,38 @@ def pending_recordings(session: Session, *, room_id: int) -> int:
             )
         ).all()
     )
+
+
+class ReplayState(enum.StrEnum):
+    READY = "ready"  # at least one recording remuxed: the replay plays
+    PREPARING = "preparing"  # recorded, still being remuxed
+
+
+def replay_state(session: Session, *, room_id: int) -> ReplayState | None:
+    """Whether the room's show can be watched again; None when nothing was recorded
+    (no video was ever published, or every remux failed)."""
+    statuses = set(
+        session.scalars(select(Recording.status).where(Recording.room_id == room_id).distinct())
+    )
+    if RecordingStatus.READY in statuses:
+        return ReplayState.READY
+    if RecordingStatus.RECORDED in statuses:
+        return ReplayState.PREPARING
+    return None
+
+
+def latest_replays(session: Session, *, limit: int) -> list[int]:
+    """Ended rooms with a ready replay, the most recently recorded first; a room whose
+    exposure moderation limited stays out, as it does from the room listings."""
+    query = (
+        select(Recording.room_id)
+        .join(Room, Room.id == Recording.room_id)
+        .where(Recording.status == RecordingStatus.READY, Room.status == RoomStatus.ENDED)
+        .group_by(Recording.room_id)
+        .order_by(func.max(Recording.started_at).desc(), Recording.room_id.desc())
+        .limit(limit)
+    )
+    hidden = limited_room_ids(session)
+    if hidden:
+        query = query.where(Recording.room_id.not_in(hidden))
+    return list(session.scalars(query))

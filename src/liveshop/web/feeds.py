@@ -12,6 +12,7 @@ from liveshop.accounts.models import User
 from liveshop.live import service as live
 from liveshop.live.models import RoomStatus
 from liveshop.live.schemas import RoomOut
+from liveshop.media.recordings import latest_replays
 from liveshop.recommend.schemas import RecommendedProduct
 from liveshop.recommend.service import (
     Recommendations,
@@ -22,6 +23,7 @@ from liveshop.web.i18n import N_
 
 HOME_PRODUCTS = 8
 HOME_ROOMS = 50
+HOME_REPLAYS = 8
 
 # Chinese msgids, translated for the page (web/i18n.py).
 REASONS = {
@@ -65,13 +67,18 @@ def home_feed(
     translate: Callable[[str], str],
 ) -> dict[str, Any]:
     """What ``home.html`` shows: live and upcoming rooms (recommended order), each
-    recommended room's reason, and products picked for the viewer."""
+    recommended room's reason, products picked for the viewer, and the latest replays."""
     live_rooms = live.list_rooms(session, status=RoomStatus.LIVE)
     upcoming = live.list_rooms(session, status=RoomStatus.SCHEDULED)
+    replays = [
+        live.room_out(session, live.get_room(session, room_id=room_id))
+        for room_id in latest_replays(session, limit=HOME_REPLAYS)
+    ]
     if engine is None:
         return {
             "live_rooms": live_rooms,
             "upcoming_rooms": upcoming,
+            "replays": replays,
             "room_reasons": {},
             "picks": [],
             "personalised": False,
@@ -84,6 +91,7 @@ def home_feed(
     return {
         "live_rooms": _ordered(live_rooms, order),
         "upcoming_rooms": _ordered(upcoming, order),
+        "replays": replays,
         "room_reasons": {
             pick.room_id: reason_text(pick.reason_kind, pick.reason_subject, translate)
             for pick in rooms.items

@@ -37,6 +37,8 @@ from liveshop.core.security import csrf_token_for, is_valid_csrf_token, new_toke
 from liveshop.live import access as live_access
 from liveshop.live import service as live
 from liveshop.live import shelf_experiments
+from liveshop.live.models import RoomStatus
+from liveshop.media.recordings import replay_state
 from liveshop.payments import access as payments_access
 from liveshop.payments.charges import own_payment
 from liveshop.payments.context import payment_context
@@ -116,7 +118,10 @@ def room_page(
     room = live.room_out(session, live.get_room(session, room_id=room_id))
     # An A/B tested shelf keeps the order the server gives each viewer (no re-ranking).
     shelf_tested = shelf_experiments.is_tested(session, room_id=room_id)
-    page = _render(request, "room.html", settings, user, room=room, shelf_tested=shelf_tested)
+    replay = replay_state(session, room_id=room_id) if room.status is RoomStatus.ENDED else None
+    page = _render(
+        request, "room.html", settings, user, room=room, shelf_tested=shelf_tested, replay=replay
+    )
     return allow_media_connections(page, settings)
 
 

@@ -132,6 +132,8 @@ function showStatus(status) {
   root.dataset.roomStatus = status;
   $("status-overlay").hidden = status === "live";
   $("status-text").textContent = status === "ended" ? _("直播已结束") : _("{status}，敬请期待", { status: STATUS_LABELS[status] || status });
+  // A show that ends while watched had its video recorded: its replay is on the way.
+  if (status === "ended" && video.playbackUrl) $("replay-link").hidden = false;
 }
 
 function showMuted(until) {
