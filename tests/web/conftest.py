@@ -159,11 +159,11 @@ class LiveServer:
             return room.id
 
     def selling_room(
-        self, *, title: str, product: dict[str, Any]
+        self, *, title: str, product: dict[str, Any], host_name: str = "host"
     ) -> tuple[User, User, dict[str, Any], int]:
         """A merchant's product pinned in a live room of a host who acts for the merchant's
         shop (invited and accepted): (host, merchant, product, room id)."""
-        host = self.create_user(self.unique("host"), Role.HOST)
+        host = self.create_user(self.unique(host_name), Role.HOST)
         merchant = self.create_user(self.unique("merchant"), Role.MERCHANT)
         created = self.create_product(merchant, **product)
         invited = {"user_id": host.id}

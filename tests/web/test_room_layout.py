@@ -5,8 +5,8 @@ centre, red packets take one place on the stage (used ones leave it) and 已抢�
 one line. With every kind of overlay shown at once (an auction, a flash sale, the pinned
 card, a red packet, a gift banner, danmaku or the chat over the video), in Chinese and in
 English, each keeps its own lane: no two overlap, none covers a control, and each stays on
-the stage; so do the stage's top bar (the host, the viewer count, the connection pill while
-it reconnects), the room's title (one line, however long) and the tap-for-sound button a muted
+the stage; so do the stage's top bar (a host named as long as names come, the viewer
+count, the connection pill while it reconnects), the room's title (one line, however long) and the tap-for-sound button a muted
 autoplay shows, and a toast shows off the stage.
 
 Set LIVESHOP_SCREENSHOT_DIR to keep screenshots of the room at both sizes.
@@ -72,7 +72,10 @@ def _busy_room(server: LiveServer) -> tuple[int, Any, Any]:
     coat_product = {"title": "加厚羽绒服 冬季新款 长款过膝", "price": 29900, "stock": 50}
     # longer than a line on the stage
     title = "冬季专场 · 加厚羽绒服 羊毛大衣 围巾手套 全场包邮 下单再送暖宝宝 限时三天"
-    host, merchant, coat, room_id = server.selling_room(title=title, product=coat_product)
+    host_name = "Winter-Outlet_Official_Flagship_Store"  # a host's name as long as they come
+    host, merchant, coat, room_id = server.selling_room(
+        title=title, product=coat_product, host_name=host_name
+    )
     sale = {
         "room_id": room_id,
         "sku_id": coat["skus"][0]["id"],
