@@ -6,8 +6,8 @@ one line. With every kind of overlay shown at once (an auction, a flash sale, th
 card, a red packet, a gift banner, danmaku or the chat over the video), in Chinese and in
 English, each keeps its own lane: no two overlap, none covers a control, and each stays on
 the stage; so do the stage's top bar (a host named as long as names come, the viewer
-count, the connection pill while it reconnects), the room's title (one line, however long) and the tap-for-sound button a muted
-autoplay shows, and a toast shows off the stage.
+count, the connection pill while it reconnects), the room's title (one line, however long)
+and the tap-for-sound button a muted autoplay shows, and a toast shows off the stage.
 
 Set LIVESHOP_SCREENSHOT_DIR to keep screenshots of the room at both sizes.
 """
