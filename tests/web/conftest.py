@@ -8,6 +8,7 @@ file the server uses; browsers get a session cookie instead of typing a password
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +36,6 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
-from liveshop.core.migrations import upgrade_database
 from liveshop.core.settings import Settings
 from liveshop.live import service as live
 from tests.ports import free_port
@@ -194,13 +194,16 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
 ) -> Iterator[LiveServer]:
     """The module's server; a module's ``SERVER_ENVIRONMENT`` dict adds LIVESHOP_* settings."""
     home = tmp_path_factory.mktemp("liveshop_home")
     settings = Settings(home=home)
     database_url = settings.resolved_database_url()
-    upgrade_database(database_url)
+    assert database_url == f"sqlite:///{home / 'liveshop.db'}", database_url
+    shutil.copy(sqlite_template, home / "liveshop.db")  # migrated once per worker
     port = free_port()
     env = os.environ | {"LIVESHOP_HOME": str(home)}
     env.pop("LIVESHOP_DATABASE_URL", None)

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.cluster import KMeans  # type: ignore[import-untyped]
-from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
-from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
 from liveshop.core.errors import InvalidInput
 
@@ -86,6 +83,11 @@ def segment_profiles(
             f"the profiles have no {', '.join(missing)} column: build them again "
             "(files written before money columns said their unit name it monetary)"
         )
+    # scikit-learn is imported here, not with the module: it costs a second at import,
+    # and every process that imports the app would pay it
+    from sklearn.cluster import KMeans  # type: ignore[import-untyped]
+    from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
+
     raw = feature_matrix(ordered)
     scaled = StandardScaler().fit_transform(raw)
     choices = [k] if k is not None else [c for c in K_CHOICES if c < len(ordered)]
@@ -110,6 +112,8 @@ def segment_profiles(
 def _silhouette(scaled: np.ndarray[Any, Any], labels: np.ndarray[Any, Any], seed: int) -> float:
     if len(set(labels.tolist())) < 2:
         return -1.0
+    from sklearn.metrics import silhouette_score  # type: ignore[import-untyped]
+
     size = min(SILHOUETTE_SAMPLE, len(labels))
     return float(silhouette_score(scaled, labels, sample_size=size, random_state=seed))
 

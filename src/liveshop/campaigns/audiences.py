@@ -34,8 +34,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
-from sklearn.neighbors import NearestNeighbors  # type: ignore[import-untyped]
-from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -131,6 +129,10 @@ def lookalikes(
     """The ``size`` candidates nearest any seed user in scaled profile space."""
     if size <= 0 or not seed or not candidates:
         return []
+    # imported here, not with the module, as analytics.segments does
+    from sklearn.neighbors import NearestNeighbors  # type: ignore[import-untyped]
+    from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
+
     matrix = feature_matrix(seed + candidates)  # missing values filled across both
     scaled = StandardScaler().fit_transform(matrix)
     seed_points, candidate_points = scaled[: len(seed)], scaled[len(seed) :]

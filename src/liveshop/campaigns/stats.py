@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import stats  # type: ignore[import-untyped]
 
 MSPRT_TAU_SQUARED = 0.0025  # mixing variance: effects of a few percentage points (sd 5)
 BOOTSTRAP_RESAMPLES = 2_000
@@ -27,8 +27,16 @@ BOOTSTRAP_SEED = 15
 SMALLEST_EFFECT = 1e-4  # 0.01 percentage points: billions of users per arm already
 
 
+def _normal() -> Any:
+    """SciPy's standard normal, imported when first asked for: scipy.stats costs half a
+    second at import, and every process that imports the app would pay it."""
+    from scipy import stats  # type: ignore[import-untyped]
+
+    return stats.norm
+
+
 def z_of(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(_normal().ppf(0.5 + confidence / 2))
 
 
 def wilson(successes: int, trials: int, *, confidence: float = 0.95) -> tuple[float, float] | None:
@@ -53,7 +61,7 @@ def two_proportion_p_value(
     if variance == 0:
         return 1.0 if successes_a / trials_a == successes_b / trials_b else None
     z = (successes_b / trials_b - successes_a / trials_a) / math.sqrt(variance)
-    return float(2 * stats.norm.sf(abs(z)))
+    return float(2 * _normal().sf(abs(z)))
 
 
 def msprt_p_value(
@@ -139,8 +147,8 @@ def sample_size_per_arm(
         raise ValueError("baseline and baseline + minimum_effect must lie strictly in (0, 1)")
     if abs(minimum_effect) < SMALLEST_EFFECT:
         raise ValueError(f"an effect below {SMALLEST_EFFECT} needs more users than exist")
-    z_alpha = float(stats.norm.ppf(1 - alpha / 2))
-    z_power = float(stats.norm.ppf(power))
+    z_alpha = float(_normal().ppf(1 - alpha / 2))
+    z_power = float(_normal().ppf(power))
     mean = (baseline + treated) / 2
     numerator = (
         z_alpha * math.sqrt(2 * mean * (1 - mean))
