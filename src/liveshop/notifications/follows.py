@@ -5,7 +5,7 @@ Following twice, or unfollowing what one does not follow, changes nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,20 +61,28 @@ def unsubscribe_from_room(session: Session, *, user: User, room_id: int) -> None
     )
 
 
+# Built once: the rooms' recommendation asks on every request, and building and keying
+# three statements each time was a seventh of its CPU.
+FOLLOWED_HOSTS = (
+    select(HostFollower.host_id)
+    .where(HostFollower.user_id == bindparam("user_id"))
+    .order_by(HostFollower.id)
+)
+FOLLOWED_SHOPS = (
+    select(ShopFollower.shop_id)
+    .where(ShopFollower.user_id == bindparam("user_id"))
+    .order_by(ShopFollower.id)
+)
+AWAITED_ROOMS = (
+    select(RoomReminder.room_id)
+    .where(RoomReminder.user_id == bindparam("user_id"), RoomReminder.reminded_at.is_(None))
+    .order_by(RoomReminder.id)
+)
+
+
 def my_follows(session: Session, *, user: User) -> FollowsOut:
-    hosts = session.scalars(
-        select(HostFollower.host_id)
-        .where(HostFollower.user_id == user.id)
-        .order_by(HostFollower.id)
-    ).all()
-    shops = session.scalars(
-        select(ShopFollower.shop_id)
-        .where(ShopFollower.user_id == user.id)
-        .order_by(ShopFollower.id)
-    ).all()
-    rooms = session.scalars(
-        select(RoomReminder.room_id)
-        .where(RoomReminder.user_id == user.id, RoomReminder.reminded_at.is_(None))
-        .order_by(RoomReminder.id)
-    ).all()
+    values = {"user_id": user.id}
+    hosts = session.scalars(FOLLOWED_HOSTS, values).all()
+    shops = session.scalars(FOLLOWED_SHOPS, values).all()
+    rooms = session.scalars(AWAITED_ROOMS, values).all()
     return FollowsOut(hosts=list(hosts), shops=list(shops), rooms=list(rooms))
