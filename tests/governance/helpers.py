@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from liveshop.accounts.models import User
 from liveshop.app import create_app
@@ -20,6 +21,8 @@ from liveshop.core.db import unit_of_work
 from liveshop.core.settings import Settings
 from liveshop.governance.api import routers
 from liveshop.governance.config import ModerationSettings, get_moderation_settings
+from liveshop.governance.models import PenaltyKind
+from liveshop.governance.penalties import ActionRequest, impose_penalty
 from liveshop.live import service as live
 from tests.conftest import Account
 
@@ -29,6 +32,22 @@ def moderation_settings(**overrides: Any) -> ModerationSettings:
     values: dict[str, Any] = {"points_window_days": 30, "appeal_days": 7, "claim_minutes": 30}
     values.update(overrides)
     return ModerationSettings(**values)
+
+
+def limit_room_exposure(session: Session, *, moderator_id: int, room_id: int) -> None:
+    """A moderator hides the room from listings for a day (it stays reachable by link)."""
+    impose_penalty(
+        session,
+        moderator=session.get_one(User, moderator_id),
+        request=ActionRequest(
+            PenaltyKind.LIMIT_EXPOSURE,
+            "misleading title",
+            target_type="room",
+            target_id=room_id,
+            days=1,
+        ),
+        settings=moderation_settings(),
+    )
 
 
 def enforcement_app(settings: Settings, moderation: ModerationSettings | None = None) -> FastAPI:

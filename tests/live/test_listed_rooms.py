@@ -8,13 +8,11 @@ from datetime import timedelta
 from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
-from liveshop.governance.models import PenaltyKind
-from liveshop.governance.penalties import ActionRequest, impose_penalty
 from liveshop.live import service as live
 from liveshop.live.listed_rooms import listed_rooms
 from liveshop.live.models import RoomStatus
 from tests.conftest import MakeAccount
-from tests.governance.helpers import moderation_settings
+from tests.governance.helpers import limit_room_exposure
 
 
 def test_the_listing_rooms_in_its_order_without_limited_ones(
@@ -40,18 +38,7 @@ def test_the_listing_rooms_in_its_order_without_limited_ones(
         live.start_room(session, actor=users[1], room_id=ended.id)
         live.end_room(session, actor=users[1], room_id=ended.id)
         limited = live_rooms[0].id
-        impose_penalty(
-            session,
-            moderator=session.get_one(User, moderator.id),
-            request=ActionRequest(
-                PenaltyKind.LIMIT_EXPOSURE,
-                "misleading title",
-                target_type="room",
-                target_id=limited,
-                days=1,
-            ),
-            settings=moderation_settings(),
-        )
+        limit_room_exposure(session, moderator_id=moderator.id, room_id=limited)
         scheduled_ids = [room.id for room in scheduled]
     with unit_of_work(database_url, writes=False) as session:
         statuses = (RoomStatus.LIVE, RoomStatus.SCHEDULED)

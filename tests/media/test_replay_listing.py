@@ -13,13 +13,11 @@ from sqlalchemy.orm import Session
 from liveshop.accounts.models import Role, User
 from liveshop.core.clock import utcnow
 from liveshop.core.db import unit_of_work
-from liveshop.governance.models import PenaltyKind
-from liveshop.governance.penalties import ActionRequest, impose_penalty
 from liveshop.live import service as live
 from liveshop.media.models import Recording, RecordingStatus
 from liveshop.media.recordings import ReplayState, latest_replays, replay_state
 from tests.conftest import MakeAccount
-from tests.governance.helpers import moderation_settings
+from tests.governance.helpers import limit_room_exposure
 
 
 def _record(session: Session, room_id: int, status: RecordingStatus, minutes_ago: int) -> None:
@@ -56,18 +54,7 @@ def test_replays_are_ended_rooms_with_a_ready_recording_newest_first(
         _record(session, failed, RecordingStatus.FAILED, minutes_ago=5)
         _record(session, limited, RecordingStatus.READY, minutes_ago=1)
         _record(session, on_air, RecordingStatus.READY, minutes_ago=1)
-        impose_penalty(
-            session,
-            moderator=session.get_one(User, moderator.id),
-            request=ActionRequest(
-                PenaltyKind.LIMIT_EXPOSURE,
-                "misleading title",
-                target_type="room",
-                target_id=limited,
-                days=1,
-            ),
-            settings=moderation_settings(),
-        )
+        limit_room_exposure(session, moderator_id=moderator.id, room_id=limited)
     with unit_of_work(database_url, writes=False) as session:
         assert latest_replays(session, limit=10) == [older, newer]
         assert latest_replays(session, limit=1) == [older]
