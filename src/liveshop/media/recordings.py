@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from liveshop.core.db import unit_of_work
 from liveshop.governance.queries import limited_room_ids
-from liveshop.live.models import Room, RoomStatus
+from liveshop.live.models import Room, RoomStatus, ShelfItem
 from liveshop.media.ffmpeg import FfmpegFailed, duration_seconds, remux_to_mp4
 from liveshop.media.models import Recording, RecordingStatus
 from liveshop.media.naming import recording_facts
@@ -126,9 +126,10 @@ def replay_state(session: Session, *, room_id: int) -> ReplayState | None:
     return None
 
 
-def latest_replays(session: Session, *, limit: int) -> list[int]:
-    """Ended rooms with a ready replay, the most recently recorded first; a room whose
-    exposure moderation limited stays out, as it does from the room listings."""
+def latest_replays(session: Session, *, limit: int, product_id: int | None = None) -> list[int]:
+    """Ended rooms with a ready replay, the most recently recorded first; with
+    ``product_id``, only the shows that had it in their bag. A room whose exposure
+    moderation limited stays out, as it does from the room listings."""
     query = (
         select(Recording.room_id)
         .join(Room, Room.id == Recording.room_id)
@@ -137,6 +138,9 @@ def latest_replays(session: Session, *, limit: int) -> list[int]:
         .order_by(func.max(Recording.started_at).desc(), Recording.room_id.desc())
         .limit(limit)
     )
+    if product_id is not None:
+        shelves = select(ShelfItem.room_id).where(ShelfItem.product_id == product_id)
+        query = query.where(Recording.room_id.in_(shelves))
     hidden = limited_room_ids(session)
     if hidden:
         query = query.where(Recording.room_id.not_in(hidden))

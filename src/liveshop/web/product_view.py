@@ -22,6 +22,7 @@ from liveshop.catalog.models import ListingStatus, Product, Sku
 from liveshop.catalog.schemas import ProductOut
 from liveshop.catalog.shops import get_shop
 from liveshop.live.models import Room, RoomStatus, ShelfItem
+from liveshop.media.recordings import latest_replays
 from liveshop.recommend.service import Recommendations, recommend_products
 from liveshop.reviews import queries as reviews
 from liveshop.reviews.schemas import ProductReviewsOut
@@ -79,6 +80,7 @@ class ProductPage:
     skus: list[SkuView]
     lowest_30_days: int
     rooms: list[RoomView]
+    replays: list[RoomView]  # ended shows that sold it, to watch again
     reviews: ProductReviewsOut
     similar: list[SimilarView]
 
@@ -114,6 +116,16 @@ def rooms_selling(session: Session, *, product_id: int, limit: int = ROOMS_SHOWN
         )
     )
     return views[:limit]
+
+
+def replays_selling(session: Session, *, product_id: int) -> list[RoomView]:
+    """The latest shows with the product in their bag and a replay to watch."""
+    room_ids = latest_replays(session, limit=ROOMS_SHOWN, product_id=product_id)
+    rows = session.execute(
+        select(Room, User.username).join(User, User.id == Room.host_id).where(Room.id.in_(room_ids))
+    ).all()
+    views = {room.id: RoomView(room.id, room.title, host, False, None) for room, host in rows}
+    return [views[room_id] for room_id in room_ids]
 
 
 def _same_category(session: Session, *, product: Product, limit: int) -> list[int]:
@@ -225,6 +237,7 @@ def product_page(
         skus=skus,
         lowest_30_days=min((sku.lowest_30_days for sku in skus), default=0),
         rooms=rooms_selling(session, product_id=product.id),
+        replays=replays_selling(session, product_id=product.id),
         reviews=reviews.product_reviews(
             session,
             product_id=product.id,
