@@ -22,11 +22,10 @@ from liveshop.catalog.models import ListingStatus, Product, Sku
 from liveshop.catalog.schemas import ProductOut
 from liveshop.catalog.shops import get_shop
 from liveshop.live.models import Room, RoomStatus, ShelfItem
-from liveshop.media.recordings import latest_replays
 from liveshop.recommend.service import Recommendations, recommend_products
 from liveshop.reviews import queries as reviews
 from liveshop.reviews.schemas import ProductReviewsOut
-from liveshop.web.feeds import reason_text
+from liveshop.web.feeds import ReplayView, reason_text, replay_views
 
 PRICE_LOW_DAYS = 30  # "lowest price in 30 days", as the pricing rules read it
 ROOMS_SHOWN = 6
@@ -80,7 +79,7 @@ class ProductPage:
     skus: list[SkuView]
     lowest_30_days: int
     rooms: list[RoomView]
-    replays: list[RoomView]  # ended shows that sold it, to watch again
+    replays: list[ReplayView]  # ended shows that sold it, to watch again
     reviews: ProductReviewsOut
     similar: list[SimilarView]
 
@@ -116,16 +115,6 @@ def rooms_selling(session: Session, *, product_id: int, limit: int = ROOMS_SHOWN
         )
     )
     return views[:limit]
-
-
-def replays_selling(session: Session, *, product_id: int) -> list[RoomView]:
-    """The latest shows with the product in their bag and a replay to watch."""
-    room_ids = latest_replays(session, limit=ROOMS_SHOWN, product_id=product_id)
-    rows = session.execute(
-        select(Room, User.username).join(User, User.id == Room.host_id).where(Room.id.in_(room_ids))
-    ).all()
-    views = {room.id: RoomView(room.id, room.title, host, False, None) for room, host in rows}
-    return [views[room_id] for room_id in room_ids]
 
 
 def _same_category(session: Session, *, product: Product, limit: int) -> list[int]:
@@ -237,7 +226,7 @@ def product_page(
         skus=skus,
         lowest_30_days=min((sku.lowest_30_days for sku in skus), default=0),
         rooms=rooms_selling(session, product_id=product.id),
-        replays=replays_selling(session, product_id=product.id),
+        replays=replay_views(session, limit=ROOMS_SHOWN, product_id=product.id),
         reviews=reviews.product_reviews(
             session,
             product_id=product.id,
